@@ -1,0 +1,284 @@
+//! Work text as sanitized HTML.
+//!
+//! Chapter bodies, summaries and notes are stored as HTML that has passed an allowlist like
+//! AO3's (paragraphs, emphasis, lists, headings, links, tables; no scripts, styles, images
+//! or event handlers). [`Html`] can only be made by sanitizing or by escaping plain text, so
+//! holding one is proof that it is safe to render.
+
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// HTML that is safe to render as is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct Html(String);
+
+impl Html {
+    /// Sanitizes untrusted HTML.
+    pub fn sanitize(untrusted: &str) -> Html {
+        Html(sanitize_html(untrusted))
+    }
+
+    /// Turns plain text into paragraphs (see [`plain_text_to_html`]).
+    pub fn from_plain_text(text: &str) -> Html {
+        Html(plain_text_to_html(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+
+    /// The text without markup; paragraphs separated by blank lines.
+    pub fn to_text(&self) -> String {
+        html_to_text(&self.0)
+    }
+
+    pub fn word_count(&self) -> u64 {
+        crate::word_count(&self.to_text())
+    }
+
+    /// Number of paragraphs (`<p>` elements).
+    pub fn paragraph_count(&self) -> usize {
+        self.0.matches("<p>").count() + self.0.matches("<p ").count()
+    }
+}
+
+impl From<String> for Html {
+    /// Anything arriving as a string (e.g. deserialized) is sanitized on the way in.
+    fn from(value: String) -> Self {
+        Html::sanitize(&value)
+    }
+}
+
+impl From<Html> for String {
+    fn from(value: Html) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Html {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let tags: HashSet<&str> = [
+            "a", "abbr", "acronym", "address", "b", "big", "blockquote", "br", "caption", "center",
+            "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
+            "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins",
+            "kbd", "li", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "small", "span",
+            "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+            "thead", "tr", "tt", "u", "ul", "var",
+        ]
+        .into_iter()
+        .collect();
+        let generic: HashSet<&str> = ["title", "dir", "lang", "align"].into_iter().collect();
+        let mut builder = ammonia::Builder::default();
+        builder
+            .tags(tags)
+            .generic_attributes(generic)
+            .tag_attributes(
+                [
+                    ("a", ["href", "name"].into_iter().collect::<HashSet<_>>()),
+                    ("ol", ["start", "type"].into_iter().collect()),
+                    ("td", ["colspan", "rowspan"].into_iter().collect()),
+                    ("th", ["colspan", "rowspan", "scope"].into_iter().collect()),
+                    ("q", ["cite"].into_iter().collect()),
+                    ("blockquote", ["cite"].into_iter().collect()),
+                ]
+                .into_iter()
+                .collect(),
+            )
+            .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            .link_rel(Some("nofollow ugc noopener noreferrer"));
+        builder
+    })
+}
+
+/// Cleans untrusted HTML against the archive's allowlist.
+pub fn sanitize_html(untrusted: &str) -> String {
+    sanitizer().clean(untrusted).to_string()
+}
+
+/// Escapes text for use inside HTML element content or a quoted attribute.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Plain text to HTML as writers mean it: blank lines separate paragraphs, a single line
+/// break inside a paragraph stays a line break, characters are kept exactly as written
+/// (curly quotes, ellipses, dashes).
+pub fn plain_text_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for paragraph in split_paragraphs(text) {
+        out.push_str("<p>");
+        for (i, line) in paragraph.iter().enumerate() {
+            if i > 0 {
+                out.push_str("<br>\n");
+            }
+            out.push_str(&escape_html(line));
+        }
+        out.push_str("</p>\n");
+    }
+    out
+}
+
+/// Groups lines into paragraphs (runs of non-blank lines), trimming each line's ends.
+fn split_paragraphs(text: &str) -> Vec<Vec<&str>> {
+    let mut paragraphs = Vec::new();
+    let mut current: Vec<&str> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push(line);
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current);
+    }
+    paragraphs
+}
+
+/// The text of an HTML fragment: tags dropped, entities decoded, block elements separated
+/// by blank lines and `<br>` by a line break.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(pos) = rest.find(['<', '&']) {
+        push_text(&mut out, &rest[..pos]);
+        rest = &rest[pos..];
+        if rest.starts_with('<') {
+            let end = rest.find('>').map(|e| e + 1).unwrap_or(rest.len());
+            let tag = &rest[1..end.saturating_sub(1).max(1)];
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .flat_map(|c| c.to_lowercase())
+                .collect();
+            match name.as_str() {
+                "br" => out.push('\n'),
+                "p" | "div" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul"
+                | "ol" | "li" | "hr" | "table" | "tr" | "pre" | "dl" | "dt" | "dd" | "center"
+                | "details" | "summary" | "figure" => {
+                    if !out.is_empty() && !out.ends_with("\n\n") {
+                        out.truncate(out.trim_end_matches([' ', '\n']).len());
+                        out.push_str("\n\n");
+                    }
+                }
+                "td" | "th" => out.push(' '),
+                _ => {}
+            }
+            rest = &rest[end..];
+        } else {
+            let (decoded, used) = decode_entity(rest);
+            out.push_str(&decoded);
+            rest = &rest[used..];
+        }
+    }
+    push_text(&mut out, rest);
+    let lines: Vec<&str> = out.lines().map(str::trim_end).collect();
+    lines.join("\n").trim().to_owned()
+}
+
+/// Appends text content; source line breaks are only whitespace in HTML.
+fn push_text(out: &mut String, segment: &str) {
+    let at_line_start = out.is_empty() || out.ends_with('\n');
+    let mut segment = segment.replace(['\n', '\r', '\t'], " ");
+    if at_line_start {
+        segment = segment.trim_start().to_owned();
+    }
+    out.push_str(&segment);
+}
+
+/// Decodes one entity at the start of `s` (which starts with '&'); returns the text and the
+/// number of bytes consumed. Unknown entities are kept as written.
+fn decode_entity(s: &str) -> (String, usize) {
+    let Some(semi) = s[..s.len().min(12)].find(';') else {
+        return ("&".to_owned(), 1);
+    };
+    let body = &s[1..semi];
+    let decoded = match body {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some('\u{a0}'),
+        "hellip" => Some('…'),
+        "mdash" => Some('—'),
+        "ndash" => Some('–'),
+        "lsquo" => Some('‘'),
+        "rsquo" => Some('’'),
+        "ldquo" => Some('“'),
+        "rdquo" => Some('”'),
+        _ => {
+            let num = if let Some(hex) = body.strip_prefix("#x").or_else(|| body.strip_prefix("#X")) {
+                u32::from_str_radix(hex, 16).ok()
+            } else if let Some(dec) = body.strip_prefix('#') {
+                dec.parse::<u32>().ok()
+            } else {
+                None
+            };
+            num.and_then(char::from_u32)
+        }
+    };
+    match decoded {
+        Some(c) => (c.to_string(), semi + 1),
+        None => ("&".to_owned(), 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_html_is_defused() {
+        let dirty = r#"<p onclick="x()">Hi<script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">l</a><style>*{}</style><em>ok</em></p>"#;
+        let clean = sanitize_html(dirty);
+        assert!(!clean.contains("script"), "{clean}");
+        assert!(!clean.contains("onclick"), "{clean}");
+        assert!(!clean.contains("onerror"), "{clean}");
+        assert!(!clean.contains("<img"), "{clean}");
+        assert!(!clean.contains("javascript"), "{clean}");
+        assert!(!clean.contains("<style"), "{clean}");
+        assert!(clean.contains("<em>ok</em>"), "{clean}");
+    }
+
+    #[test]
+    fn plain_text_becomes_paragraphs_with_typography_kept() {
+        let html = plain_text_to_html("“So… this is it?”\n\nShe said <no>.\nThen left.\n\n\n");
+        assert_eq!(html, "<p>“So… this is it?”</p>\n<p>She said &lt;no&gt;.<br>\nThen left.</p>\n");
+        assert_eq!(html_to_text(&html), "“So… this is it?”\n\nShe said <no>.\nThen left.");
+    }
+
+    #[test]
+    fn entities_decode() {
+        assert_eq!(html_to_text("a&amp;b &#8217; &#x2014; &bogus; &"), "a&b ’ — &bogus; &");
+    }
+}

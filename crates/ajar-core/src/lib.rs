@@ -1,0 +1,22 @@
+//! ajar's domain: what an archive of fan works holds, in the archive's own words.
+//!
+//! Everything here is pure (no I/O, no async) so that the story-file reader, the store,
+//! the search index and the web layer all agree on one meaning of "a work". Types are
+//! valid by construction: a [`TagName`] or a [`Rating`] is parsed once at the edge and
+//! never re-checked inside.
+
+mod html;
+mod ids;
+mod language;
+mod ratings;
+mod tags;
+mod text;
+mod work;
+
+pub use html::{escape_html, html_to_text, plain_text_to_html, sanitize_html, Html};
+pub use ids::{ChapterId, SeriesId, TagId, UserId, WorkId};
+pub use language::Language;
+pub use ratings::{ArchiveWarning, Category, Rating};
+pub use tags::{TagKind, TagName, TagNameError};
+pub use text::{reading_minutes, word_count};
+pub use work::{Chapter, ExtraField, SeriesMembership, ValidationError, Work};

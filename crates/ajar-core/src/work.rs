@@ -1,0 +1,231 @@
+//! A work: the thing an archive holds. Metadata, chapters, and what is computed from them.
+
+use crate::{ArchiveWarning, Category, Html, Language, Rating, TagKind, TagName};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A fan work with everything an AO3-class archive stores about it.
+///
+/// The text of chapters, the summary and the notes are sanitized [`Html`]; the spoiler note
+/// is plain text. `extra` keeps header fields of imported files that have no place of their
+/// own (a disclaimer, a beta reader), so nothing a writer wrote is dropped.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Work {
+    pub title: String,
+    /// Creator (pseud) names, in credit order.
+    pub creators: Vec<String>,
+    pub summary: Html,
+    /// Notes at the start of the work.
+    pub notes: Html,
+    /// Notes at the end of the work.
+    pub end_notes: Html,
+    pub fandoms: Vec<TagName>,
+    pub rating: Rating,
+    pub warnings: Vec<ArchiveWarning>,
+    pub categories: Vec<Category>,
+    pub relationships: Vec<TagName>,
+    pub characters: Vec<TagName>,
+    /// AO3's "additional tags".
+    pub tags: Vec<TagName>,
+    pub language: Language,
+    /// What canon the work spoils ("If you haven't seen the season 4 episode ...").
+    pub spoilers: Option<String>,
+    pub series: Vec<SeriesMembership>,
+    pub chapters: Vec<Chapter>,
+    /// How many chapters the creator plans; `None` for "?".
+    pub expected_chapters: Option<u32>,
+    pub complete: bool,
+    pub published: Option<NaiveDate>,
+    pub updated: Option<NaiveDate>,
+    pub extra: Vec<ExtraField>,
+}
+
+/// One chapter of a work.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Chapter {
+    /// 1-based position in the work.
+    pub position: u32,
+    pub title: Option<String>,
+    pub summary: Html,
+    pub notes: Html,
+    pub end_notes: Html,
+    pub body: Html,
+}
+
+/// A work's place in a series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeriesMembership {
+    pub title: String,
+    /// 1-based "Part N of the series".
+    pub position: u32,
+}
+
+/// A header field kept as written because the archive has no field of its own for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraField {
+    pub key: String,
+    pub value: String,
+}
+
+/// Why a work cannot be stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("the work has no title")]
+    EmptyTitle,
+    #[error("the title is longer than {max} characters", max = Work::MAX_TITLE_CHARS)]
+    TitleTooLong,
+    #[error("the work has no chapters")]
+    NoChapters,
+    #[error("chapter {0} has no text")]
+    EmptyChapter(u32),
+    #[error("chapter {0} is longer than {max} characters", max = Chapter::MAX_BODY_CHARS)]
+    ChapterTooLong(u32),
+    #[error("the work has more than {max} chapters", max = Work::MAX_CHAPTERS)]
+    TooManyChapters,
+    #[error("the creator name \"{0}\" must be 1 to 100 characters")]
+    BadCreator(String),
+    #[error("the work says it has {expected} chapters in all but already has {actual}")]
+    ExpectedBelowActual { expected: u32, actual: u32 },
+}
+
+impl Work {
+    pub const MAX_TITLE_CHARS: usize = 255;
+    pub const MAX_CHAPTERS: usize = 5_000;
+
+    /// Checks what every stored work must satisfy, and returns the first problem found.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let title = self.title.trim();
+        if title.is_empty() {
+            return Err(ValidationError::EmptyTitle);
+        }
+        if title.chars().count() > Self::MAX_TITLE_CHARS {
+            return Err(ValidationError::TitleTooLong);
+        }
+        for creator in &self.creators {
+            let n = creator.trim().chars().count();
+            if n == 0 || n > 100 {
+                return Err(ValidationError::BadCreator(creator.clone()));
+            }
+        }
+        if self.chapters.is_empty() {
+            return Err(ValidationError::NoChapters);
+        }
+        if self.chapters.len() > Self::MAX_CHAPTERS {
+            return Err(ValidationError::TooManyChapters);
+        }
+        for chapter in &self.chapters {
+            if chapter.body.to_text().trim().is_empty() {
+                return Err(ValidationError::EmptyChapter(chapter.position));
+            }
+            if chapter.body.as_str().len() > Chapter::MAX_BODY_CHARS * 4
+                || chapter.body.as_str().chars().count() > Chapter::MAX_BODY_CHARS
+            {
+                return Err(ValidationError::ChapterTooLong(chapter.position));
+            }
+        }
+        if let Some(expected) = self.expected_chapters {
+            let actual = self.chapters.len() as u32;
+            if expected < actual {
+                return Err(ValidationError::ExpectedBelowActual { expected, actual });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets each chapter's position to its place in `chapters`.
+    pub fn renumber_chapters(&mut self) {
+        for (i, chapter) in self.chapters.iter_mut().enumerate() {
+            chapter.position = i as u32 + 1;
+        }
+    }
+
+    /// Total words over all chapters.
+    pub fn words(&self) -> u64 {
+        self.chapters.iter().map(Chapter::words).sum()
+    }
+
+    /// AO3's "chapters" stat: `2/3`, `1/1`, `4/?`.
+    pub fn chapter_label(&self) -> String {
+        let expected = self
+            .expected_chapters
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "?".to_owned());
+        format!("{}/{}", self.chapters.len(), expected)
+    }
+
+    /// Every free-form tag of the work with its kind, in AO3's display order
+    /// (fandoms, relationships, characters, additional tags).
+    pub fn tags_by_kind(&self) -> impl Iterator<Item = (TagKind, &TagName)> {
+        self.fandoms
+            .iter()
+            .map(|t| (TagKind::Fandom, t))
+            .chain(self.relationships.iter().map(|t| (TagKind::Relationship, t)))
+            .chain(self.characters.iter().map(|t| (TagKind::Character, t)))
+            .chain(self.tags.iter().map(|t| (TagKind::Freeform, t)))
+    }
+}
+
+impl Chapter {
+    /// AO3 allows 500,000 characters a chapter; imported archives had longer ones.
+    pub const MAX_BODY_CHARS: usize = 1_000_000;
+
+    pub fn words(&self) -> u64 {
+        self.body.word_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_chapter_work() -> Work {
+        let mut work = Work {
+            title: "All That's Left".into(),
+            chapters: vec![Chapter {
+                body: Html::from_plain_text("Hello there, reader.\n\nSecond paragraph."),
+                ..Chapter::default()
+            }],
+            expected_chapters: Some(1),
+            complete: true,
+            ..Work::default()
+        };
+        work.renumber_chapters();
+        work
+    }
+
+    #[test]
+    fn a_work_knows_its_words_and_chapters() {
+        let work = one_chapter_work();
+        assert_eq!(work.validate(), Ok(()));
+        assert_eq!(work.words(), 5);
+        assert_eq!(work.chapter_label(), "1/1");
+        assert_eq!(work.chapters[0].position, 1);
+    }
+
+    #[test]
+    fn invalid_works_are_refused_with_a_reason() {
+        let mut work = one_chapter_work();
+        work.title = "  ".into();
+        assert_eq!(work.validate(), Err(ValidationError::EmptyTitle));
+
+        let mut work = one_chapter_work();
+        work.chapters[0].body = Html::sanitize("<p>  </p><script>x</script>");
+        assert_eq!(work.validate(), Err(ValidationError::EmptyChapter(1)));
+
+        let mut work = one_chapter_work();
+        work.chapters.clear();
+        assert_eq!(work.validate(), Err(ValidationError::NoChapters));
+    }
+
+    #[test]
+    fn json_round_trips_and_sanitizes_on_the_way_in() {
+        let work = one_chapter_work();
+        let json = serde_json::to_string(&work).unwrap();
+        let back: Work = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, work);
+
+        let hostile = json.replace("Second paragraph.", "<script>alert(1)</script>");
+        let back: Work = serde_json::from_str(&hostile).unwrap();
+        assert!(!back.chapters[0].body.as_str().contains("script"));
+    }
+}
