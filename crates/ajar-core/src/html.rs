@@ -26,6 +26,13 @@ impl Html {
         Html(plain_text_to_html(text))
     }
 
+    /// Wraps HTML read back from the archive's own store, which sanitized it on the way in.
+    /// Sanitizing again on every read would cost as much as the rest of a page; anything
+    /// that did not come out of the store must go through [`Html::sanitize`].
+    pub fn from_stored(html: String) -> Html {
+        Html(html)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -72,12 +79,68 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let tags: HashSet<&str> = [
-            "a", "abbr", "acronym", "address", "b", "big", "blockquote", "br", "caption", "center",
-            "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt",
-            "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins",
-            "kbd", "li", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "small", "span",
-            "strike", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
-            "thead", "tr", "tt", "u", "ul", "var",
+            "a",
+            "abbr",
+            "acronym",
+            "address",
+            "b",
+            "big",
+            "blockquote",
+            "br",
+            "caption",
+            "center",
+            "cite",
+            "code",
+            "col",
+            "colgroup",
+            "dd",
+            "del",
+            "details",
+            "dfn",
+            "div",
+            "dl",
+            "dt",
+            "em",
+            "figcaption",
+            "figure",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "hr",
+            "i",
+            "ins",
+            "kbd",
+            "li",
+            "ol",
+            "p",
+            "pre",
+            "q",
+            "rp",
+            "rt",
+            "ruby",
+            "s",
+            "samp",
+            "small",
+            "span",
+            "strike",
+            "strong",
+            "sub",
+            "summary",
+            "sup",
+            "table",
+            "tbody",
+            "td",
+            "tfoot",
+            "th",
+            "thead",
+            "tr",
+            "tt",
+            "u",
+            "ul",
+            "var",
         ]
         .into_iter()
         .collect();
@@ -125,42 +188,89 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
-/// Plain text to HTML as writers mean it: blank lines separate paragraphs, a single line
-/// break inside a paragraph stays a line break, characters are kept exactly as written
-/// (curly quotes, ellipses, dashes).
+/// Plain text to HTML as writers mean it. Characters are kept exactly as written (curly
+/// quotes, ellipses, dashes); blank lines separate paragraphs. A single line break means
+/// one of three things, told apart by the lines around it:
+///
+/// - after a long line (over 100 characters), a new paragraph: the writer puts a paragraph
+///   on one line and a blank line was forgotten (or never used, as in many copied files);
+/// - inside text hard-wrapped at a fixed width (lines of 50 to 100 characters), nothing:
+///   the lines are joined back into one paragraph;
+/// - between short lines (verse, song lyrics, text messages), a line break (`<br>`).
 pub fn plain_text_to_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for paragraph in split_paragraphs(text) {
-        out.push_str("<p>");
-        for (i, line) in paragraph.iter().enumerate() {
-            if i > 0 {
-                out.push_str("<br>\n");
+    for block in split_blocks(text) {
+        for paragraph in split_block(&block) {
+            out.push_str("<p>");
+            for (i, line) in paragraph.lines.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(if paragraph.joined { " " } else { "<br>\n" });
+                }
+                out.push_str(&escape_html(line));
             }
-            out.push_str(&escape_html(line));
+            out.push_str("</p>\n");
         }
-        out.push_str("</p>\n");
     }
     out
 }
 
-/// Groups lines into paragraphs (runs of non-blank lines), trimming each line's ends.
-fn split_paragraphs(text: &str) -> Vec<Vec<&str>> {
-    let mut paragraphs = Vec::new();
+struct Paragraph<'a> {
+    lines: Vec<&'a str>,
+    /// Hard-wrapped lines to join with a space rather than a line break.
+    joined: bool,
+}
+
+const LONG_LINE: usize = 100;
+const WRAPPED_LINE: usize = 50;
+
+/// Splits one block of consecutive non-blank lines into paragraphs.
+fn split_block<'a>(lines: &[&'a str]) -> Vec<Paragraph<'a>> {
+    let len = |l: &str| l.chars().count();
+    let body = &lines[..lines.len().saturating_sub(1)];
+    if body.iter().any(|l| len(l) > LONG_LINE) {
+        // One paragraph per line, except that a run of shorter lines after each other
+        // (a verse inside the prose) stays together with line breaks.
+        let mut out: Vec<Paragraph<'a>> = Vec::new();
+        for line in lines {
+            match out.last_mut() {
+                Some(p)
+                    if len(line) <= LONG_LINE && p.lines.iter().all(|l| len(l) <= LONG_LINE) =>
+                {
+                    p.lines.push(line)
+                }
+                _ => out.push(Paragraph {
+                    lines: vec![line],
+                    joined: false,
+                }),
+            }
+        }
+        return out;
+    }
+    let wrapped = !body.is_empty() && body.iter().all(|l| len(l) >= WRAPPED_LINE);
+    vec![Paragraph {
+        lines: lines.to_vec(),
+        joined: wrapped,
+    }]
+}
+
+/// Groups lines into blocks (runs of non-blank lines), trimming each line's ends.
+fn split_blocks(text: &str) -> Vec<Vec<&str>> {
+    let mut blocks = Vec::new();
     let mut current: Vec<&str> = Vec::new();
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() {
             if !current.is_empty() {
-                paragraphs.push(std::mem::take(&mut current));
+                blocks.push(std::mem::take(&mut current));
             }
         } else {
             current.push(line);
         }
     }
     if !current.is_empty() {
-        paragraphs.push(current);
+        blocks.push(current);
     }
-    paragraphs
+    blocks
 }
 
 /// The text of an HTML fragment: tags dropped, entities decoded, block elements separated
@@ -173,7 +283,7 @@ pub fn html_to_text(html: &str) -> String {
         rest = &rest[pos..];
         if rest.starts_with('<') {
             let end = rest.find('>').map(|e| e + 1).unwrap_or(rest.len());
-            let tag = &rest[1..end.saturating_sub(1).max(1)];
+            let tag = rest[1..end].trim_end_matches('>');
             let name: String = tag
                 .trim_start_matches('/')
                 .chars()
@@ -184,11 +294,11 @@ pub fn html_to_text(html: &str) -> String {
                 "br" => out.push('\n'),
                 "p" | "div" | "blockquote" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul"
                 | "ol" | "li" | "hr" | "table" | "tr" | "pre" | "dl" | "dt" | "dd" | "center"
-                | "details" | "summary" | "figure" => {
-                    if !out.is_empty() && !out.ends_with("\n\n") {
-                        out.truncate(out.trim_end_matches([' ', '\n']).len());
-                        out.push_str("\n\n");
-                    }
+                | "details" | "summary" | "figure"
+                    if !out.is_empty() && !out.ends_with("\n\n") =>
+                {
+                    out.truncate(out.trim_end_matches([' ', '\n']).len());
+                    out.push_str("\n\n");
                 }
                 "td" | "th" => out.push(' '),
                 _ => {}
@@ -218,7 +328,8 @@ fn push_text(out: &mut String, segment: &str) {
 /// Decodes one entity at the start of `s` (which starts with '&'); returns the text and the
 /// number of bytes consumed. Unknown entities are kept as written.
 fn decode_entity(s: &str) -> (String, usize) {
-    let Some(semi) = s[..s.len().min(12)].find(';') else {
+    // Byte search: `s[..12]` could cut a multi-byte character in two.
+    let Some(semi) = s.bytes().take(12).position(|b| b == b';') else {
         return ("&".to_owned(), 1);
     };
     let body = &s[1..semi];
@@ -237,7 +348,8 @@ fn decode_entity(s: &str) -> (String, usize) {
         "ldquo" => Some('“'),
         "rdquo" => Some('”'),
         _ => {
-            let num = if let Some(hex) = body.strip_prefix("#x").or_else(|| body.strip_prefix("#X")) {
+            let num = if let Some(hex) = body.strip_prefix("#x").or_else(|| body.strip_prefix("#X"))
+            {
                 u32::from_str_radix(hex, 16).ok()
             } else if let Some(dec) = body.strip_prefix('#') {
                 dec.parse::<u32>().ok()
@@ -273,12 +385,43 @@ mod tests {
     #[test]
     fn plain_text_becomes_paragraphs_with_typography_kept() {
         let html = plain_text_to_html("“So… this is it?”\n\nShe said <no>.\nThen left.\n\n\n");
-        assert_eq!(html, "<p>“So… this is it?”</p>\n<p>She said &lt;no&gt;.<br>\nThen left.</p>\n");
-        assert_eq!(html_to_text(&html), "“So… this is it?”\n\nShe said <no>.\nThen left.");
+        assert_eq!(
+            html,
+            "<p>“So… this is it?”</p>\n<p>She said &lt;no&gt;.<br>\nThen left.</p>\n"
+        );
+        assert_eq!(
+            html_to_text(&html),
+            "“So… this is it?”\n\nShe said <no>.\nThen left."
+        );
+    }
+
+    #[test]
+    fn a_line_break_after_a_long_line_starts_a_paragraph() {
+        let long = "word ".repeat(30);
+        let html = plain_text_to_html(&format!("{long}\nNext paragraph.\nStill verse?\n\nEnd."));
+        assert_eq!(html.matches("<p>").count(), 3, "{html}");
+        assert!(
+            html.contains("<p>Next paragraph.<br>\nStill verse?</p>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_lines_are_joined() {
+        let text = "The past twenty-four hours have gone by in a blur. From\nthe second I saw his car sitting across the street from\nLuke's he's been on my mind.\n\nNext.";
+        let html = plain_text_to_html(text);
+        assert_eq!(html, "<p>The past twenty-four hours have gone by in a blur. From the second I saw his car sitting across the street from Luke&#39;s he&#39;s been on my mind.</p>\n<p>Next.</p>\n");
     }
 
     #[test]
     fn entities_decode() {
-        assert_eq!(html_to_text("a&amp;b &#8217; &#x2014; &bogus; &"), "a&b ’ — &bogus; &");
+        assert_eq!(
+            html_to_text("a&amp;b &#8217; &#x2014; &bogus; &"),
+            "a&b ’ — &bogus; &"
+        );
+        // Multi-byte characters right after an entity or an unclosed tag.
+        assert_eq!(html_to_text("&quot;𞯛@z9"), "\"𞯛@z9");
+        assert_eq!(html_to_text("&x𞯛𞯛𞯛"), "&x𞯛𞯛𞯛");
+        assert_eq!(html_to_text("a<é"), "a");
     }
 }

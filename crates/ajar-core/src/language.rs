@@ -10,8 +10,22 @@ const KNOWN: &[(&str, &str, &[&str])] = &[
     ("fr", "Français", &["french", "français", "francais"]),
     ("de", "Deutsch", &["german", "deutsch"]),
     ("it", "Italiano", &["italian", "italiano"]),
-    ("pt-BR", "Português brasileiro", &["portuguese", "português", "portugues", "brazilian portuguese", "português brasileiro"]),
-    ("pt-PT", "Português europeu", &["european portuguese", "português europeu"]),
+    (
+        "pt-BR",
+        "Português brasileiro",
+        &[
+            "portuguese",
+            "português",
+            "portugues",
+            "brazilian portuguese",
+            "português brasileiro",
+        ],
+    ),
+    (
+        "pt-PT",
+        "Português europeu",
+        &["european portuguese", "português europeu"],
+    ),
     ("nl", "Nederlands", &["dutch", "nederlands"]),
     ("pl", "Polski", &["polish", "polski"]),
     ("ru", "Русский", &["russian", "русский"]),
@@ -26,11 +40,19 @@ const KNOWN: &[(&str, &str, &[&str])] = &[
     ("el", "Ελληνικά", &["greek", "ελληνικά"]),
     ("he", "עברית", &["hebrew", "עברית"]),
     ("ar", "العربية", &["arabic", "العربية"]),
-    ("zh", "中文", &["chinese", "中文", "普通话 國語", "mandarin"]),
+    (
+        "zh",
+        "中文",
+        &["chinese", "中文", "普通话 國語", "mandarin"],
+    ),
     ("ja", "日本語", &["japanese", "日本語"]),
     ("ko", "한국어", &["korean", "한국어"]),
     ("vi", "Tiếng Việt", &["vietnamese", "tiếng việt"]),
-    ("id", "Bahasa Indonesia", &["indonesian", "bahasa indonesia"]),
+    (
+        "id",
+        "Bahasa Indonesia",
+        &["indonesian", "bahasa indonesia"],
+    ),
     ("tl", "Filipino", &["tagalog", "filipino"]),
     ("ca", "Català", &["catalan", "català"]),
     ("la", "Lingua latina", &["latin"]),
@@ -57,7 +79,10 @@ impl Language {
         }
         let lower = s.to_lowercase();
         for (code, name, aliases) in KNOWN {
-            if code.eq_ignore_ascii_case(s) || name.to_lowercase() == lower || aliases.contains(&lower.as_str()) {
+            if code.eq_ignore_ascii_case(s)
+                || name.to_lowercase() == lower
+                || aliases.contains(&lower.as_str())
+            {
                 return Some(Language((*code).to_owned()));
             }
         }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A work's content rating, as AO3 names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub enum Rating {
     #[serde(rename = "General Audiences")]
     GeneralAudiences,
@@ -171,10 +173,12 @@ impl ArchiveWarning {
             .flat_map(char::to_lowercase)
             .collect();
         let warning = match s.as_str() {
-            "creatorchosenottousearchivewarnings" | "chosenottowarn" | "chosenottouse"
-            | "creatorchosenottowarn" | "cntw" | "chosenottousearchivewarnings" => {
-                ArchiveWarning::ChoseNotToUse
-            }
+            "creatorchosenottousearchivewarnings"
+            | "chosenottowarn"
+            | "chosenottouse"
+            | "creatorchosenottowarn"
+            | "cntw"
+            | "chosenottousearchivewarnings" => ArchiveWarning::ChoseNotToUse,
             "graphicdepictionsofviolence" | "violence" | "graphicviolence" => {
                 ArchiveWarning::GraphicViolence
             }

@@ -162,10 +162,19 @@ mod tests {
 
     #[test]
     fn names_are_normalized_and_checked() {
-        assert_eq!(TagName::parse("  Slow   Burn\t").map(String::from), Ok("Slow Burn".into()));
+        assert_eq!(
+            TagName::parse("  Slow   Burn\t").map(String::from),
+            Ok("Slow Burn".into())
+        );
         assert_eq!(TagName::parse("   "), Err(TagNameError::Empty));
-        assert!(matches!(TagName::parse("a, b"), Err(TagNameError::Comma(_))));
-        assert!(matches!(TagName::parse(&"x".repeat(151)), Err(TagNameError::TooLong(_))));
+        assert!(matches!(
+            TagName::parse("a, b"),
+            Err(TagNameError::Comma(_))
+        ));
+        assert!(matches!(
+            TagName::parse(&"x".repeat(151)),
+            Err(TagNameError::TooLong(_))
+        ));
         assert!(TagName::parse(&"é".repeat(150)).is_ok());
     }
 

@@ -159,7 +159,11 @@ impl Work {
         self.fandoms
             .iter()
             .map(|t| (TagKind::Fandom, t))
-            .chain(self.relationships.iter().map(|t| (TagKind::Relationship, t)))
+            .chain(
+                self.relationships
+                    .iter()
+                    .map(|t| (TagKind::Relationship, t)),
+            )
             .chain(self.characters.iter().map(|t| (TagKind::Character, t)))
             .chain(self.tags.iter().map(|t| (TagKind::Freeform, t)))
     }
