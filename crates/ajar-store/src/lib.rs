@@ -5,13 +5,31 @@
 //! per backend. Every write commits whole or not at all, and appends to the `changes` feed
 //! in the same transaction, so the search index and other nodes can follow it.
 //!
-//! NOTE (interface agreed between crates; bodies are being written): the signatures below are
-//! what `ajar-web` and the `ajar` binary call.
+//! Where things live: `db` runs one query, written once, on either backend; `works` stores
+//! and reads works, chapters and blurbs; `tags` lists tags and the works that carry one;
+//! `changes` appends to and reads the feed; the schema is in `migrations/sqlite` and
+//! `migrations/postgres`. With the `testing` feature, `testing` gives tests (this crate's
+//! and other crates') a fresh store on each backend.
 
-use ajar_core::{ArchiveWarning, Category, Chapter, Html, Language, Rating, TagName, Work, WorkId};
+use ajar_core::{
+    ArchiveWarning, Category, Html, Language, Rating, TagId, TagKind, TagName, Work, WorkId,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::path::Path;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+mod changes;
+mod db;
+mod tags;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod works;
+
+use db::Pool;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +44,16 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("cannot create the data folder {}: {source}", path.display())]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "unsupported database URL \"{0}\": use postgres://user:password@host/database or \
+         sqlite://path/to/ajar.db"
+    )]
+    UnsupportedUrl(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -40,7 +68,15 @@ pub enum Backend {
 /// A handle on the database; cheap to clone (it holds a connection pool).
 #[derive(Clone)]
 pub struct Store {
-    _private: (),
+    pool: Pool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .finish()
+    }
 }
 
 /// A stored work with its id and counters, chapters included.
@@ -110,65 +146,226 @@ pub struct Change {
     pub entity_id: i64,
     /// "insert", "update" or "delete".
     pub op: String,
+    /// When the change was committed (to the second or better; for display and lag metrics).
+    pub at: DateTime<Utc>,
 }
+
+/// A tag with the number of works that carry it (for "all fandoms" pages and tag clouds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagCount {
+    pub id: TagId,
+    pub kind: TagKind,
+    pub name: TagName,
+    pub works: u64,
+}
+
+/// How long a SQLite connection waits for another writer (this process or another, such as
+/// `ajar import` beside `ajar serve`) before giving up with "database is locked".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection. Batched inserts make one statement per batch
+/// size, so the cache is larger than sqlx's default of 100.
+const STATEMENT_CACHE: usize = 400;
 
 impl Store {
     /// Opens the archive's database: PostgreSQL when `database_url` is given
     /// (`postgres://...`), else SQLite at `data_dir/ajar.db`, creating the folder and file.
     /// Brings the schema up to date either way.
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Store> {
-        let _ = (database_url, data_dir);
-        todo!()
+        if let Some(url) = database_url {
+            return Store::connect(url).await;
+        }
+        tokio::fs::create_dir_all(data_dir)
+            .await
+            .map_err(|source| StoreError::DataDir {
+                path: data_dir.to_owned(),
+                source,
+            })?;
+        let path = data_dir.join("ajar.db");
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        Store::open_sqlite(options, &path.display().to_string(), false).await
     }
 
     /// Opens a database by URL (`sqlite://path?mode=rwc` or `postgres://...`) and migrates it.
+    /// A SQLite file is created if missing (unless the URL says `mode=ro`); `sqlite::memory:`
+    /// gives a private in-memory database that lives as long as the store.
     pub async fn connect(url: &str) -> Result<Store> {
-        let _ = url;
-        todo!()
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
+                url: redact(url),
+                source,
+            })?;
+            return Store::open_postgres(options.statement_cache_capacity(STATEMENT_CACHE), url)
+                .await;
+        }
+        if url.starts_with("sqlite:") {
+            let options =
+                SqliteConnectOptions::from_str(url).map_err(|source| StoreError::Open {
+                    url: redact(url),
+                    source,
+                })?;
+            let options = if url.contains("mode=ro") {
+                options
+            } else {
+                options.create_if_missing(true)
+            };
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            return Store::open_sqlite(options, url, in_memory).await;
+        }
+        Err(StoreError::UnsupportedUrl(redact(url)))
+    }
+
+    async fn open_sqlite(
+        options: SqliteConnectOptions,
+        label: &str,
+        in_memory: bool,
+    ) -> Result<Store> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .statement_cache_capacity(STATEMENT_CACHE);
+        let pool_options = if in_memory {
+            // An in-memory database lives as long as one of its connections: keep exactly one,
+            // for ever.
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(8)
+        };
+        let pool = pool_options
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: redact(label),
+                source,
+            })?;
+        // Two processes starting on a fresh file at once both try to create the schema; the
+        // loser sees "table exists" or a busy database, and on retry finds it up to date.
+        let mut attempt = 0;
+        loop {
+            match sqlx::migrate!("./migrations/sqlite").run(&pool).await {
+                Ok(()) => break,
+                Err(e) if attempt < 3 => {
+                    attempt += 1;
+                    tracing::warn!(error = %e, attempt, "migrating the SQLite database failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(250 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        tracing::debug!(database = %redact(label), "opened SQLite store");
+        Ok(Store {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    async fn open_postgres(options: PgConnectOptions, url: &str) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: redact(url),
+                source,
+            })?;
+        // sqlx serializes migrations across nodes with an advisory lock.
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        tracing::debug!(database = %redact(url), "opened PostgreSQL store");
+        Ok(Store {
+            pool: Pool::Postgres(pool),
+        })
     }
 
     pub fn backend(&self) -> Backend {
-        todo!()
+        self.pool.backend()
     }
 
-    /// Stores a new work (validated first) with its tags, creators, chapters and series, and
-    /// a `changes` row, in one transaction.
-    pub async fn insert_work(&self, work: &Work) -> Result<WorkId> {
-        let _ = work;
-        todo!()
+    /// Closes every connection, waiting for those in use to be returned. Later calls on any
+    /// clone of this store fail.
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+}
+
+/// The URL with its password replaced, fit for error messages and logs.
+fn redact(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_owned(),
+    }
+}
+
+/// The key names are matched by, case-insensitively: Unicode lowercase, computed here so
+/// that both backends agree (SQLite's `lower()` folds ASCII only).
+pub(crate) fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Database integers to the unsigned counters of the domain (a negative count is damage).
+pub(crate) fn to_u64(value: i64, what: &str) -> Result<u64> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what} is negative: {value}")))
+}
+
+pub(crate) fn to_u32(value: i64, what: &str) -> Result<u32> {
+    u32::try_from(value)
+        .map_err(|_| StoreError::Corrupt(format!("{what} is out of range: {value}")))
+}
+
+/// Domain counters to database integers (i64 holds any count the archive can reach).
+pub(crate) fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_kept_out_of_messages() {
+        assert_eq!(
+            redact("postgres://ajar:secret@db.example:5432/ajar?sslmode=require"),
+            "postgres://ajar:***@db.example:5432/ajar?sslmode=require"
+        );
+        assert_eq!(
+            redact("postgres://ajar@localhost/ajar"),
+            "postgres://ajar@localhost/ajar"
+        );
+        assert_eq!(
+            redact("sqlite://ajar-data/ajar.db"),
+            "sqlite://ajar-data/ajar.db"
+        );
+        assert_eq!(redact("sqlite::memory:"), "sqlite::memory:");
     }
 
-    /// A whole work, chapters and bodies included.
-    pub async fn work(&self, id: WorkId) -> Result<Option<StoredWork>> {
-        let _ = id;
-        todo!()
-    }
-
-    /// A work's metadata and chapter index, without chapter bodies.
-    pub async fn work_header(&self, id: WorkId) -> Result<Option<WorkHeader>> {
-        let _ = id;
-        todo!()
-    }
-
-    /// One chapter, by 1-based position.
-    pub async fn chapter(&self, id: WorkId, position: u32) -> Result<Option<Chapter>> {
-        let _ = (id, position);
-        todo!()
-    }
-
-    /// Most recently updated works first (then newest id first).
-    pub async fn recent_works(&self, limit: u32, offset: u64) -> Result<Vec<WorkBlurb>> {
-        let _ = (limit, offset);
-        todo!()
-    }
-
-    pub async fn work_count(&self) -> Result<u64> {
-        todo!()
-    }
-
-    /// Rows of the `changes` feed with `seq > after`, oldest first, at most `limit`.
-    pub async fn changes_since(&self, after: i64, limit: u32) -> Result<Vec<Change>> {
-        let _ = (after, limit);
-        todo!()
+    #[test]
+    fn store_futures_can_move_between_threads() {
+        fn send<T: Send>(_: &T) {}
+        fn check(store: &Store, work: &Work) {
+            send(&store.insert_work(work));
+            send(&store.work(WorkId(1)));
+            send(&store.work_header(WorkId(1)));
+            send(&store.recent_works(1, 0));
+            send(&store.changes_since(0, 1));
+        }
+        let _ = check;
     }
 }

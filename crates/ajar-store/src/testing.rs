@@ -1,0 +1,346 @@
+//! Fresh stores for tests, on SQLite and on PostgreSQL (the `testing` feature).
+//!
+//! Every test gets its own database: a temporary folder with a new SQLite file, or a new
+//! PostgreSQL database `ajar_test_<random>` created through the admin URL in
+//! `AJAR_TEST_DATABASE_URL` (e.g. `postgres://ajar:ajar@127.0.0.1:5432/postgres`, which
+//! `.ci/start-postgres.sh` sets up and prints) and dropped afterwards.
+//! Without that variable the PostgreSQL half of a test prints
+//! `SKIP postgres: AJAR_TEST_DATABASE_URL is not set` and passes, unless
+//! `AJAR_REQUIRE_ALL_TESTS=1`, when it fails for that reason (CI sets it).
+//!
+//! From another crate's tests (`ajar-store = { workspace = true, features = ["testing"] }`
+//! in `[dev-dependencies]`):
+//!
+//! ```ignore
+//! use ajar_store::Store;
+//!
+//! // Makes `sqlite::posts_a_work` and `postgres::posts_a_work`, each on a fresh database.
+//! ajar_store::backend_tests!(posts_a_work);
+//!
+//! async fn posts_a_work(store: Store) {
+//!     // ...
+//! }
+//! ```
+//!
+//! or by hand, e.g. to start a server on the store:
+//! `let Some(db) = TestStore::new(Backend::Postgres).await else { return };` ...
+//! `db.cleanup().await`.
+//!
+//! This is test support: failures to set up panic with a message saying what to do.
+
+use crate::{Backend, Store};
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The variable holding the PostgreSQL admin URL tests create their databases through.
+pub const DATABASE_URL_VAR: &str = "AJAR_TEST_DATABASE_URL";
+/// Set to `1` to make tests fail, instead of skip, when a backend is not available.
+pub const REQUIRE_ALL_VAR: &str = "AJAR_REQUIRE_ALL_TESTS";
+
+/// A fresh store and the database behind it, removed by [`TestStore::cleanup`] (a SQLite
+/// folder is also removed on drop).
+pub struct TestStore {
+    store: Store,
+    place: Place,
+}
+
+enum Place {
+    Sqlite(tempfile::TempDir),
+    Postgres {
+        admin_url: String,
+        url: String,
+        database: String,
+    },
+}
+
+impl TestStore {
+    /// A fresh store on `backend`; `None` (after printing why) when PostgreSQL is not
+    /// configured and not required.
+    pub async fn new(backend: Backend) -> Option<TestStore> {
+        match backend {
+            Backend::Sqlite => Some(TestStore::sqlite().await),
+            Backend::Postgres => TestStore::postgres().await,
+        }
+    }
+
+    /// A store on a new SQLite file in a temporary folder.
+    pub async fn sqlite() -> TestStore {
+        let dir = tempfile::Builder::new()
+            .prefix("ajar-test-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temporary folder: {e}"));
+        let store = Store::open(None, dir.path()).await.unwrap_or_else(|e| {
+            panic!(
+                "cannot open a SQLite store in {}: {e}",
+                dir.path().display()
+            )
+        });
+        TestStore {
+            store,
+            place: Place::Sqlite(dir),
+        }
+    }
+
+    /// A store on a new PostgreSQL database; `None` when [`postgres_admin_url`] is.
+    pub async fn postgres() -> Option<TestStore> {
+        let admin_url = postgres_admin_url()?;
+        let database = format!("ajar_test_{:016x}", random());
+        // UTF-8 whatever the cluster's default, so text round-trips the same everywhere.
+        let create = format!(
+            "CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING 'UTF8' \
+             LC_COLLATE 'C' LC_CTYPE 'C'"
+        );
+        admin_execute(&admin_url, &create).await;
+        let url = with_database(&admin_url, &database);
+        let store = Store::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open the test database {database}: {e}"));
+        Some(TestStore {
+            store,
+            place: Place::Postgres {
+                admin_url,
+                url,
+                database,
+            },
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    /// The folder of a SQLite store (`ajar.db` is inside): pass it as a data dir to open a
+    /// second handle, as a second process would.
+    pub fn data_dir(&self) -> Option<&Path> {
+        match &self.place {
+            Place::Sqlite(dir) => Some(dir.path()),
+            Place::Postgres { .. } => None,
+        }
+    }
+
+    /// The URL of a PostgreSQL store, to open a second handle on it.
+    pub fn database_url(&self) -> Option<&str> {
+        match &self.place {
+            Place::Sqlite(_) => None,
+            Place::Postgres { url, .. } => Some(url),
+        }
+    }
+
+    /// Closes the store and removes its database.
+    pub async fn cleanup(self) {
+        self.store.close().await;
+        match self.place {
+            Place::Sqlite(dir) => {
+                let _ = dir.close();
+            }
+            Place::Postgres {
+                admin_url,
+                database,
+                ..
+            } => {
+                admin_execute(
+                    &admin_url,
+                    &format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"),
+                )
+                .await;
+            }
+        }
+    }
+}
+
+/// The PostgreSQL admin URL from `AJAR_TEST_DATABASE_URL`. When it is not set: panics if
+/// `AJAR_REQUIRE_ALL_TESTS=1`, else prints the SKIP line and returns `None`.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var(DATABASE_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            let reason = format!("{DATABASE_URL_VAR} is not set");
+            if std::env::var(REQUIRE_ALL_VAR).is_ok_and(|v| v.trim() == "1") {
+                panic!(
+                    "postgres: {reason}, and {REQUIRE_ALL_VAR}=1 requires every backend; run \
+                     .ci/start-postgres.sh and export the URL it prints"
+                );
+            }
+            eprintln!("SKIP postgres: {reason}");
+            None
+        }
+    }
+}
+
+/// Runs `test` on a fresh store on `backend`, then removes the database, also when the test
+/// panics (the panic is passed on). Skips PostgreSQL as [`postgres_admin_url`] says.
+pub async fn run<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(db) = TestStore::new(backend).await else {
+        return;
+    };
+    assert_eq!(
+        db.backend(),
+        backend,
+        "the test store is on the wrong backend"
+    );
+    let outcome = tokio::spawn(test(db.store().clone())).await;
+    db.cleanup().await;
+    if let Err(e) = outcome {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
+        panic!("the test was cancelled: {e}");
+    }
+}
+
+/// [`run`] on a new multi-threaded Tokio runtime, for plain `#[test]` functions.
+pub fn run_blocking<F, Fut>(backend: Backend, test: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start a Tokio runtime: {e}"));
+    runtime.block_on(run(backend, test));
+}
+
+/// Declares each named `async fn(Store)` as two tests, `sqlite::<name>` and
+/// `postgres::<name>`, each on a fresh database (see [`testing`](crate::testing)).
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    $crate::testing::run_blocking($crate::Backend::Sqlite, super::$name);
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    $crate::testing::run_blocking($crate::Backend::Postgres, super::$name);
+                }
+            )+
+        }
+    };
+}
+
+/// Every table the store keeps, for checking that a failed write left nothing behind.
+pub const TABLES: [&str; 10] = [
+    "works",
+    "chapters",
+    "pseuds",
+    "work_creators",
+    "tags",
+    "work_tags",
+    "series",
+    "series_works",
+    "work_extra",
+    "changes",
+];
+
+/// The number of rows in each of [`TABLES`].
+pub async fn table_row_counts(store: &Store) -> Vec<(&'static str, u64)> {
+    let mut conn = store
+        .pool
+        .conn()
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect: {e}"));
+    let mut out = Vec::with_capacity(TABLES.len());
+    for table in TABLES {
+        let sql = crate::db::Sql::new(format!("SELECT COUNT(*) FROM {table}"));
+        let (n,): (i64,) = conn
+            .db()
+            .fetch_one(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("cannot count the rows of {table}: {e}"));
+        out.push((table, u64::try_from(n).unwrap_or(0)));
+    }
+    out
+}
+
+/// Runs raw SQL (several statements allowed) on the store's database, e.g. to install a
+/// trigger that makes a write fail half-way. Test support only: the store's own queries live
+/// in the store.
+pub async fn execute_sql(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
+    match &store.pool {
+        crate::db::Pool::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()),
+        crate::db::Pool::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()),
+    }
+}
+
+/// Runs one statement through the admin URL (CREATE / DROP DATABASE cannot run in a
+/// transaction or be prepared, hence the raw connection and `raw_sql`).
+async fn admin_execute(admin_url: &str, statement: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to {DATABASE_URL_VAR} ({}): {e}",
+                crate::redact(admin_url)
+            )
+        });
+    sqlx::raw_sql(statement)
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    let _ = conn.close().await;
+}
+
+/// `url` with its database name replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// A random-enough number for unique database names (no extra dependency).
+fn random() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    if let Ok(t) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(t.as_nanos());
+    }
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_name_is_swapped() {
+        assert_eq!(
+            with_database("postgres://ajar:ajar@127.0.0.1:5432/postgres", "t1"),
+            "postgres://ajar:ajar@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://ajar@localhost?sslmode=disable", "t1"),
+            "postgres://ajar@localhost/t1?sslmode=disable"
+        );
+    }
+}
