@@ -1,0 +1,89 @@
+//! The command line: flags, with environment fallbacks, for every subcommand.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// ajar: a self-hosted archive for fan works.
+///
+/// Runs on an embedded SQLite database in ./ajar-data with no set-up, or on PostgreSQL
+/// (--database-url) when an archive outgrows one machine.
+#[derive(Debug, Parser)]
+#[command(name = "ajar", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Folder holding the archive's SQLite database and search index.
+    #[arg(
+        long,
+        global = true,
+        env = "AJAR_DATA_DIR",
+        default_value = "./ajar-data"
+    )]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://user:pass@host/db) to use instead of the embedded SQLite.
+    #[arg(long, global = true, env = "AJAR_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the archive over HTTP.
+    Serve(ServeArgs),
+    /// Import story files or folders of them into the archive.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "AJAR_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Fill an empty archive with a few sample works, so there is something to read at once.
+    /// Does nothing if the archive already has works.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// Story files, or folders searched recursively for them.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Read and check the files, print what would be imported, and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --dry-run: print each parsed work as JSON (one object for one file, else an array).
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
+    /// Fandom for works whose file names none (repeat for a crossover).
+    #[arg(long, value_name = "NAME")]
+    pub fandom: Vec<String>,
+    /// Rating for works whose file names none (AO3 names, or K, K+, T, M, MA, G, PG, PG-13, R, NC-17).
+    #[arg(long, value_name = "RATING")]
+    pub rating: Option<String>,
+    /// Creator for works whose file names none.
+    #[arg(long, value_name = "NAME")]
+    pub creator: Option<String>,
+    /// Additional tag given to every imported work (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,65 @@
+//! `ajar serve --demo`: a few original sample works, so a new archive is not an empty page.
+//!
+//! The works are story files written for the project (in `crates/ajar/demo/`), embedded in
+//! the binary and imported through the same reader as any other file.
+
+use ajar_store::Store;
+use anyhow::Context;
+
+macro_rules! demo {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../demo/", $name)))
+    };
+}
+
+/// The sample story files, by file name.
+pub const DEMO_WORKS: &[(&str, &str)] = &[
+    demo!("01-the-lighthouse-keepers-daughter.txt"),
+    demo!("02-a-formal-complaint-regarding-knights.txt"),
+    demo!("03-forty-minutes-each-way.txt"),
+    demo!("04-the-map-that-drew-itself.txt"),
+    demo!("05-a-warmer-coat.txt"),
+    demo!("06-second-frost.txt"),
+];
+
+/// Imports the sample works if the archive has no works at all; returns how many were added.
+pub async fn seed(store: &Store) -> anyhow::Result<usize> {
+    if store
+        .work_count()
+        .await
+        .context("cannot count the archive's works")?
+        > 0
+    {
+        return Ok(0);
+    }
+    let mut added = 0;
+    for (name, text) in DEMO_WORKS {
+        let work = ajar_formats::read_story_file(name, text.as_bytes())
+            .with_context(|| format!("the sample work {name} does not read"))?;
+        store
+            .insert_work(&work)
+            .await
+            .with_context(|| format!("cannot store the sample work {name}"))?;
+        added += 1;
+    }
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_work_reads_and_is_complete_in_its_metadata() {
+        assert!(DEMO_WORKS.len() >= 5);
+        for (name, text) in DEMO_WORKS {
+            let work = ajar_formats::read_story_file(name, text.as_bytes())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(work.validate(), Ok(()), "{name}");
+            assert!(!work.creators.is_empty(), "{name} has a creator");
+            assert!(!work.fandoms.is_empty(), "{name} has a fandom");
+            assert!(!work.summary.is_empty(), "{name} has a summary");
+            assert!(work.words() >= 90, "{name} has text");
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! `ajar import`: story files and folders of them into the archive.
+//!
+//! Files are read and parsed on a blocking thread while the async side writes parsed works
+//! to the store, so parsing and database writes overlap. Each work is one store transaction:
+//! a refused or failing file leaves nothing behind and does not stop the batch.
+
+use crate::cli::{Global, ImportArgs};
+use ajar_core::{Rating, TagName, Work, WorkId};
+use ajar_store::Store;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// File name endings searched for in folders. A file named on the command line is read
+/// whatever its name.
+const STORY_EXTENSIONS: &[&str] = &["txt", "text"];
+
+/// What the import options fill in for works whose files lack it.
+#[derive(Debug, Default, Clone)]
+pub struct Defaults {
+    pub fandoms: Vec<TagName>,
+    pub rating: Option<Rating>,
+    pub creator: Option<String>,
+    pub tags: Vec<TagName>,
+}
+
+impl Defaults {
+    pub fn from_args(args: &ImportArgs) -> anyhow::Result<Defaults> {
+        let fandoms = args
+            .fandom
+            .iter()
+            .map(|f| TagName::parse(f).with_context(|| format!("--fandom {f:?}")))
+            .collect::<anyhow::Result<_>>()?;
+        let tags = args
+            .tag
+            .iter()
+            .map(|t| TagName::parse(t).with_context(|| format!("--tag {t:?}")))
+            .collect::<anyhow::Result<_>>()?;
+        let rating = match &args.rating {
+            None => None,
+            Some(r) => Some(Rating::parse_lenient(r).with_context(|| {
+                format!(
+                    "--rating {r:?} is not a rating; use one of General Audiences, Teen And Up \
+                     Audiences, Mature, Explicit, Not Rated (or K, K+, T, M, MA, G, PG, PG-13, R, NC-17)"
+                )
+            })?),
+        };
+        let creator = match args.creator.as_deref().map(str::trim) {
+            Some("") => anyhow::bail!("--creator cannot be empty"),
+            other => other.map(str::to_owned),
+        };
+        Ok(Defaults {
+            fandoms,
+            rating,
+            creator,
+            tags,
+        })
+    }
+
+    /// Fills what the file did not say; never overrides what it did.
+    pub fn apply(&self, work: &mut Work) {
+        if work.fandoms.is_empty() {
+            work.fandoms = self.fandoms.clone();
+        }
+        if work.rating == Rating::NotRated {
+            if let Some(rating) = self.rating {
+                work.rating = rating;
+            }
+        }
+        if work.creators.is_empty() {
+            if let Some(creator) = &self.creator {
+                work.creators.push(creator.clone());
+            }
+        }
+        for tag in &self.tags {
+            if !work.tags.iter().any(|t| t.eq_ignore_case(tag)) {
+                work.tags.push(tag.clone());
+            }
+        }
+    }
+}
+
+/// A file that was not imported, and why.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub imported: Vec<(PathBuf, WorkId)>,
+    pub refused: Vec<Refused>,
+}
+
+/// Expands the command line's paths into story files: folders recursively (sorted, hidden
+/// files skipped), files as given. Paths that cannot be read are refused, not fatal.
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Refused>) {
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let walker = walkdir::WalkDir::new(path)
+                .follow_links(true)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                });
+            for entry in walker {
+                match entry {
+                    Ok(entry)
+                        if entry.file_type().is_file() && has_story_extension(entry.path()) =>
+                    {
+                        files.push(entry.into_path())
+                    }
+                    Ok(_) => {}
+                    Err(err) => refused.push(Refused {
+                        path: err.path().unwrap_or(path).to_path_buf(),
+                        reason: format!("cannot read: {err}"),
+                    }),
+                }
+            }
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            refused.push(Refused {
+                path: path.clone(),
+                reason: "no such file or folder".to_owned(),
+            });
+        }
+    }
+    (files, refused)
+}
+
+fn has_story_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| STORY_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(e)))
+}
+
+/// Reads and parses one file, then applies the defaults.
+pub fn read_work(path: &Path, defaults: &Defaults) -> Result<Work, String> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let mut work = ajar_formats::read_story_file(&name, &bytes).map_err(|e| e.to_string())?;
+    defaults.apply(&mut work);
+    work.validate().map_err(|e| format!("{name}: {e}"))?;
+    Ok(work)
+}
+
+/// Imports `files` into `store`, ticking `progress` once a file.
+pub async fn import_files(
+    store: &Store,
+    files: Vec<PathBuf>,
+    defaults: Defaults,
+    progress: &ProgressBar,
+) -> Report {
+    let mut report = Report::default();
+    // Parse ahead on a blocking thread, a bounded number of works at a time.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(PathBuf, Result<Work, String>)>(64);
+    let reader = tokio::task::spawn_blocking(move || {
+        for path in files {
+            let parsed = read_work(&path, &defaults);
+            if tx.blocking_send((path, parsed)).is_err() {
+                break;
+            }
+        }
+    });
+    while let Some((path, parsed)) = rx.recv().await {
+        progress.set_message(short_name(&path));
+        match parsed {
+            Ok(work) => match store.insert_work(&work).await {
+                Ok(id) => report.imported.push((path, id)),
+                Err(err) => report.refused.push(Refused {
+                    reason: format!("{}: {err}", path.display()),
+                    path,
+                }),
+            },
+            Err(reason) => report.refused.push(Refused { path, reason }),
+        }
+        progress.inc(1);
+    }
+    if let Err(err) = reader.await {
+        report.refused.push(Refused {
+            path: PathBuf::new(),
+            reason: format!("the file reader stopped: {err}"),
+        });
+    }
+    report
+}
+
+fn short_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+pub fn progress_bar(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} importing [{bar:30}] {pos}/{len} files, {per_sec}, eta {eta} {wide_msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// The parsed work as `ajar import --dry-run --json` prints it.
+pub fn work_json(work: &Work) -> serde_json::Value {
+    fn names(tags: &[TagName]) -> Vec<&str> {
+        tags.iter().map(TagName::as_str).collect()
+    }
+    let text = |html: &ajar_core::Html| (!html.is_empty()).then(|| html.to_text());
+    json!({
+        "title": work.title,
+        "creators": work.creators,
+        "fandoms": names(&work.fandoms),
+        "rating": work.rating.name(),
+        "warnings": work.warnings.iter().map(|w| w.name()).collect::<Vec<_>>(),
+        "categories": work.categories.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "relationships": names(&work.relationships),
+        "characters": names(&work.characters),
+        "tags": names(&work.tags),
+        "summary": text(&work.summary),
+        "notes": text(&work.notes),
+        "end_notes": text(&work.end_notes),
+        "spoilers": work.spoilers,
+        "language": work.language.code(),
+        "series": work.series,
+        "published": work.published,
+        "updated": work.updated,
+        "complete": work.complete,
+        "expected_chapters": work.expected_chapters,
+        "chapters": work.chapters.iter().map(|c| json!({
+            "position": c.position,
+            "title": c.title,
+            "words": c.words(),
+            "paragraphs": c.body.paragraph_count(),
+        })).collect::<Vec<_>>(),
+        "words": work.words(),
+        "extra": work.extra,
+    })
+}
+
+pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let defaults = Defaults::from_args(&args)?;
+    let (files, mut refused) = collect_files(&args.paths);
+    if args.dry_run {
+        return dry_run(files, refused, &defaults, args.json);
+    }
+    if files.is_empty() && refused.is_empty() {
+        anyhow::bail!(
+            "no story files found in {}; ajar reads files ending in {}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            STORY_EXTENSIONS
+                .iter()
+                .map(|e| format!(".{e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let store = crate::open_store(global).await?;
+    let progress = progress_bar(files.len() as u64);
+    let started = std::time::Instant::now();
+    let mut report = import_files(&store, files, defaults, &progress).await;
+    progress.finish_and_clear();
+    report.refused.append(&mut refused);
+
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Imported {} work{} in {secs:.1} s; refused {} file{}.",
+        report.imported.len(),
+        plural(report.imported.len()),
+        report.refused.len(),
+        plural(report.refused.len()),
+    );
+    if !report.refused.is_empty() {
+        println!("Refused:");
+        for r in &report.refused {
+            println!("  {}", r.reason);
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn dry_run(
+    files: Vec<PathBuf>,
+    refused: Vec<Refused>,
+    defaults: &Defaults,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut failed = !refused.is_empty();
+    for r in &refused {
+        eprintln!("error: {}", r.reason);
+    }
+    let mut works = Vec::new();
+    for path in &files {
+        match read_work(path, defaults) {
+            Ok(work) => works.push((path, work)),
+            Err(reason) => {
+                eprintln!("error: {reason}");
+                failed = true;
+            }
+        }
+    }
+    if as_json {
+        let values: Vec<_> = works.iter().map(|(_, w)| work_json(w)).collect();
+        let out = if files.len() == 1 && values.len() == 1 {
+            serde_json::to_string_pretty(&values[0])?
+        } else {
+            serde_json::to_string_pretty(&values)?
+        };
+        if !values.is_empty() || files.len() != 1 {
+            println!("{out}");
+        }
+    } else {
+        for (path, work) in &works {
+            println!(
+                "{}: \"{}\" by {}, {} words, {} chapter{}, {}",
+                path.display(),
+                work.title,
+                if work.creators.is_empty() {
+                    "Anonymous".to_owned()
+                } else {
+                    work.creators.join(", ")
+                },
+                work.words(),
+                work.chapter_label(),
+                if work.chapters.len() == 1 { "" } else { "s" },
+                if work.complete {
+                    "complete"
+                } else {
+                    "in progress"
+                },
+            );
+        }
+        println!(
+            "Dry run: {} work{} would be imported, {} file{} refused; nothing was written.",
+            works.len(),
+            plural(works.len()),
+            files.len() - works.len() + refused.len(),
+            plural(files.len() - works.len() + refused.len()),
+        );
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

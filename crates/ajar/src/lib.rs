@@ -1,0 +1,53 @@
+//! The `ajar` command: serve the archive, import story files, and the other archivist tools.
+//!
+//! Each subcommand lives in its own module and is a thin layer over the library crates: it
+//! parses flags, opens the store, calls into `ajar-formats` / `ajar-store` / `ajar-web`, and
+//! reports progress and results to a person at a terminal.
+
+pub mod cli;
+pub mod demo;
+pub mod import;
+pub mod serve;
+
+use anyhow::Context;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+/// Runs one command line to completion.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    init_logging(&cli.command);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(&cli.global, args).await,
+            Command::Import(args) => import::run(&cli.global, args).await,
+        }
+    })
+}
+
+fn init_logging(command: &Command) {
+    // Serving logs requests at info; one-shot commands only say what went wrong.
+    let default = match command {
+        Command::Serve(_) => "info,sqlx=warn",
+        _ => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AJAR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Opens the archive's store as the global flags say.
+pub async fn open_store(global: &cli::Global) -> anyhow::Result<ajar_store::Store> {
+    ajar_store::Store::open(global.database_url.as_deref(), &global.data_dir)
+        .await
+        .with_context(|| match &global.database_url {
+            Some(_) => "cannot open the PostgreSQL database given by --database-url".to_owned(),
+            None => format!("cannot open the archive in {}", global.data_dir.display()),
+        })
+}

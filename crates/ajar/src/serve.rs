@@ -1,0 +1,35 @@
+//! `ajar serve`: the archive over HTTP.
+
+use crate::cli::{Global, ServeArgs};
+use anyhow::Context;
+use std::process::ExitCode;
+
+pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = crate::open_store(global).await?;
+    if args.demo {
+        let added = crate::demo::seed(&store).await?;
+        if added > 0 {
+            println!("Added {added} sample works to the empty archive (--demo).");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.bind))?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    // The first line of output is the address: scripts and tests read it to find a port-0 server.
+    println!("ajar is serving the archive at http://{addr}/");
+    let where_ = match &global.database_url {
+        Some(_) => "PostgreSQL (--database-url)".to_owned(),
+        None => global.data_dir.display().to_string(),
+    };
+    println!("Archive data: {where_}. Press Ctrl-C to stop.");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    ajar_web::serve(listener, store, shutdown)
+        .await
+        .context("the server stopped")?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,319 @@
+//! The `ajar` binary as a user runs it: import files, read the summary, serve the archive.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/stories")
+        .join(name)
+}
+
+fn ajar(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ajar"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("AJAR_DATABASE_URL")
+        .output()
+        .expect("run ajar")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn dry_run_json_shows_the_seed_story_as_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let path = fixture("all-thats-left.txt");
+    let out = ajar(
+        &data,
+        &["import", "--dry-run", "--json", path.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["title"], "All That's Left");
+    assert!(json["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("Jess's return to Stars Hollow"));
+    assert!(json["spoilers"].as_str().unwrap().contains("Nag Hammadi"));
+    assert!(json["notes"]
+        .as_str()
+        .unwrap()
+        .starts_with("I wrote this right after the episode aired"));
+    assert_eq!(json["complete"], true);
+    assert_eq!(json["rating"], "Not Rated");
+    assert_eq!(json["chapters"].as_array().unwrap().len(), 1);
+    assert_eq!(json["chapters"][0]["paragraphs"], 82);
+    let words = json["words"].as_u64().unwrap();
+    assert!((2400..=2500).contains(&words), "{words} words");
+    assert_eq!(json["chapters"][0]["words"].as_u64(), Some(words));
+    for key in [
+        "title",
+        "creators",
+        "fandoms",
+        "rating",
+        "warnings",
+        "categories",
+        "relationships",
+        "characters",
+        "tags",
+        "summary",
+        "notes",
+        "end_notes",
+        "spoilers",
+        "language",
+        "complete",
+        "chapters",
+        "words",
+    ] {
+        assert!(json.get(key).is_some(), "missing key {key}");
+    }
+    assert!(!data.exists(), "a dry run must not create the archive");
+}
+
+#[test]
+fn dry_run_json_of_a_full_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture("the-long-way-round.txt");
+    let out = ajar(
+        dir.path(),
+        &["import", "--dry-run", "--json", path.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["creators"], serde_json::json!(["paperlanterns"]));
+    assert_eq!(json["fandoms"], serde_json::json!(["Gilmore Girls"]));
+    assert_eq!(json["rating"], "Teen And Up Audiences");
+    assert_eq!(
+        json["relationships"],
+        serde_json::json!(["Rory Gilmore/Jess Mariano"])
+    );
+    assert_eq!(
+        json["characters"],
+        serde_json::json!(["Rory Gilmore", "Jess Mariano", "Luke Danes"])
+    );
+    assert_eq!(
+        json["tags"],
+        serde_json::json!(["Post-Canon", "Road Trip", "Slow Burn"])
+    );
+    let titles: Vec<_> = json["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].clone())
+        .collect();
+    assert_eq!(titles, ["Departure", "The Middle", "Arrival"]);
+    assert_eq!(json["end_notes"], "Comments make my day.");
+}
+
+#[test]
+fn a_refused_file_exits_non_zero_with_the_reason_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("empty.txt");
+    std::fs::write(&bad, "Title: Nothing here\n\n").unwrap();
+    let out = ajar(
+        &dir.path().join("data"),
+        &["import", "--dry-run", "--json", bad.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert!(stderr(&out).contains("empty.txt"), "{}", stderr(&out));
+}
+
+#[test]
+fn import_a_folder_stores_good_files_and_lists_refused_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let stories = dir.path().join("stories");
+    std::fs::create_dir_all(stories.join("nested")).unwrap();
+    std::fs::copy(fixture("all-thats-left.txt"), stories.join("a.txt")).unwrap();
+    std::fs::copy(
+        fixture("the-long-way-round.txt"),
+        stories.join("nested/b.txt"),
+    )
+    .unwrap();
+    std::fs::write(
+        stories.join("binary.txt"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0",
+    )
+    .unwrap();
+    std::fs::write(stories.join("notitle.txt"), "\n\n\n").unwrap();
+    std::fs::write(stories.join("ignored.jpg"), b"not a story").unwrap();
+    let data = dir.path().join("data");
+
+    let out = ajar(
+        &data,
+        &[
+            "import",
+            stories.to_str().unwrap(),
+            "--fandom",
+            "Gilmore Girls",
+            "--rating",
+            "K+",
+            "--tag",
+            "Imported",
+        ],
+    );
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "refused files give a failing status\n{text}"
+    );
+    assert!(text.contains("Imported 2 works"), "{text}");
+    assert!(text.contains("refused 2 files"), "{text}");
+    assert!(text.contains("binary.txt"), "{text}");
+    assert!(text.contains("notitle.txt"), "{text}");
+    assert!(!text.contains("ignored.jpg"), "{text}");
+
+    // What the options filled in, and what the file said, as stored.
+    let out = ajar(
+        &data,
+        &[
+            "import",
+            "--dry-run",
+            "--json",
+            stories.join("a.txt").to_str().unwrap(),
+            "--fandom",
+            "X",
+        ],
+    );
+    assert!(out.status.success());
+    assert!(data.join("ajar.db").exists());
+}
+
+#[test]
+fn bad_options_are_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let path = fixture("all-thats-left.txt");
+    let out = ajar(
+        &data,
+        &["import", path.to_str().unwrap(), "--rating", "super spicy"],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--rating"), "{}", stderr(&out));
+    assert!(!data.exists());
+
+    let out = ajar(
+        &data,
+        &["import", dir.path().join("missing").to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stdout(&out).contains("no such file or folder"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("AJAR_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start ajar serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("ajar serve printed its address")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("ajar is serving the archive at ") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep reading what the server prints, so its stdout never hits a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server(child, url)
+}
+
+fn get(url: &str) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let resp = reqwest::get(url).await.unwrap();
+        (resp.status().as_u16(), resp.text().await.unwrap())
+    })
+}
+
+#[test]
+fn a_running_server_shows_works_imported_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = serve(&data, &[]);
+    let (status, home) = get(&format!("{}/", server.1));
+    assert_eq!(status, 200);
+    assert!(!home.contains("All That&#39;s Left") && !home.contains("All That's Left"));
+
+    let out = ajar(
+        &data,
+        &["import", fixture("all-thats-left.txt").to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let (_, home) = get(&format!("{}/", server.1));
+    assert!(
+        home.contains("All That&#39;s Left") || home.contains("All That's Left"),
+        "{home}"
+    );
+}
+
+#[test]
+fn demo_fills_an_empty_archive_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = serve(&data, &["--demo"]);
+    let (status, home) = get(&format!("{}/", server.1));
+    assert_eq!(status, 200);
+    let first = home.matches("href=\"/works/").count();
+    assert!(first >= 5, "the demo archive lists its works\n{home}");
+    let (status, work) = get(&format!("{}/works/1", server.1));
+    assert_eq!(status, 200, "{work}");
+    drop(server);
+
+    let server = serve(&data, &["--demo"]);
+    let (_, home) = get(&format!("{}/", server.1));
+    assert_eq!(
+        home.matches("href=\"/works/").count(),
+        first,
+        "--demo adds nothing to a non-empty archive"
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [&["--help"][..], &["serve", "--help"], &["import", "--help"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ajar"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(stdout(&out).contains("Usage"), "{}", stdout(&out));
+    }
+}
