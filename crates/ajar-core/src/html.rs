@@ -41,6 +41,29 @@ impl Html {
         self.0.trim().is_empty()
     }
 
+    /// Whether any visible text remains outside the markup (no allocation, unlike
+    /// `to_text`). A non-breaking space alone is not text.
+    pub fn has_text(&self) -> bool {
+        let mut in_tag = false;
+        let mut chars = self.0.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => in_tag = false,
+                _ if in_tag || c.is_whitespace() => {}
+                '&' => {
+                    let entity: String = chars.clone().take_while(|&c| c != ';').take(10).collect();
+                    if entity != "nbsp" && entity != "#160" && entity != "#xa0" {
+                        return true;
+                    }
+                    chars.nth(entity.len()); // past the closing semicolon
+                }
+                _ => return true,
+            }
+        }
+        false
+    }
+
     /// The text without markup; paragraphs separated by blank lines.
     pub fn to_text(&self) -> String {
         html_to_text(&self.0)
@@ -175,17 +198,25 @@ pub fn sanitize_html(untrusted: &str) -> String {
 /// Escapes text for use inside HTML element content or a quoted attribute.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
+    push_escaped(&mut out, text);
     out
+}
+
+/// Appends `text` escaped; copies unescaped runs whole, since most text has nothing to escape.
+fn push_escaped(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(pos) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.push_str(&rest[..pos]);
+        out.push_str(match rest.as_bytes()[pos] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[pos + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// Plain text to HTML as writers mean it. Characters are kept exactly as written (curly
@@ -206,7 +237,7 @@ pub fn plain_text_to_html(text: &str) -> String {
                 if i > 0 {
                     out.push_str(if paragraph.joined { " " } else { "<br>\n" });
                 }
-                out.push_str(&escape_html(line));
+                push_escaped(&mut out, line);
             }
             out.push_str("</p>\n");
         }
@@ -318,11 +349,16 @@ pub fn html_to_text(html: &str) -> String {
 /// Appends text content; source line breaks are only whitespace in HTML.
 fn push_text(out: &mut String, segment: &str) {
     let at_line_start = out.is_empty() || out.ends_with('\n');
-    let mut segment = segment.replace(['\n', '\r', '\t'], " ");
-    if at_line_start {
-        segment = segment.trim_start().to_owned();
+    let segment = if at_line_start {
+        segment.trim_start()
+    } else {
+        segment
+    };
+    if segment.contains(['\n', '\r', '\t']) {
+        out.push_str(&segment.replace(['\n', '\r', '\t'], " "));
+    } else {
+        out.push_str(segment);
     }
-    out.push_str(&segment);
 }
 
 /// Decodes one entity at the start of `s` (which starts with '&'); returns the text and the
@@ -411,6 +447,16 @@ mod tests {
         let text = "The past twenty-four hours have gone by in a blur. From\nthe second I saw his car sitting across the street from\nLuke's he's been on my mind.\n\nNext.";
         let html = plain_text_to_html(text);
         assert_eq!(html, "<p>The past twenty-four hours have gone by in a blur. From the second I saw his car sitting across the street from Luke&#39;s he&#39;s been on my mind.</p>\n<p>Next.</p>\n");
+    }
+
+    #[test]
+    fn text_is_seen_outside_markup_only() {
+        assert!(!Html::sanitize("<p> </p><br><hr>").has_text());
+        let nbsp = Html::sanitize("<p>&nbsp;</p>");
+        assert!(!nbsp.has_text(), "{nbsp}");
+        assert!(Html::sanitize("<p><em>a</em></p>").has_text());
+        assert!(Html::sanitize("<p>&amp;</p>").has_text());
+        assert!(Html::from_plain_text("…").has_text());
     }
 
     #[test]

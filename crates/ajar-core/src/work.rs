@@ -114,7 +114,7 @@ impl Work {
             return Err(ValidationError::TooManyChapters);
         }
         for chapter in &self.chapters {
-            if chapter.body.to_text().trim().is_empty() {
+            if !chapter.body.has_text() {
                 return Err(ValidationError::EmptyChapter(chapter.position));
             }
             if chapter.body.as_str().len() > Chapter::MAX_BODY_CHARS * 4

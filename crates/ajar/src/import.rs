@@ -17,6 +17,10 @@ use std::process::ExitCode;
 /// whatever its name.
 const STORY_EXTENSIONS: &[&str] = &["txt", "text"];
 
+/// Most works written in one transaction. Small enough that a server writing beside an
+/// import never waits long for the database.
+const IMPORT_BATCH: usize = 64;
+
 /// What the import options fill in for works whose files lack it.
 #[derive(Debug, Default, Clone)]
 pub struct Defaults {
@@ -170,19 +174,48 @@ pub async fn import_files(
             }
         }
     });
-    while let Some((path, parsed)) = rx.recv().await {
-        progress.set_message(short_name(&path));
-        match parsed {
-            Ok(work) => match store.insert_work(&work).await {
-                Ok(id) => report.imported.push((path, id)),
-                Err(err) => report.refused.push(Refused {
-                    reason: format!("{}: {err}", path.display()),
-                    path,
-                }),
-            },
-            Err(reason) => report.refused.push(Refused { path, reason }),
+    // Whatever has been parsed meanwhile is written as one batch: one transaction with a
+    // savepoint per work, so a failing work leaves nothing behind and the rest still commit.
+    let mut batch = Vec::with_capacity(IMPORT_BATCH);
+    while rx.recv_many(&mut batch, IMPORT_BATCH).await > 0 {
+        let mut works = Vec::with_capacity(batch.len());
+        let mut paths = Vec::with_capacity(batch.len());
+        for (path, parsed) in batch.drain(..) {
+            match parsed {
+                Ok(work) => {
+                    works.push(work);
+                    paths.push(path);
+                }
+                Err(reason) => {
+                    report.refused.push(Refused { path, reason });
+                    progress.inc(1);
+                }
+            }
         }
-        progress.inc(1);
+        let Some(last) = paths.last() else { continue };
+        progress.set_message(short_name(last));
+        match store.insert_works(&works).await {
+            Ok(results) => {
+                for (path, result) in paths.into_iter().zip(results) {
+                    match result {
+                        Ok(id) => report.imported.push((path, id)),
+                        Err(err) => report.refused.push(Refused {
+                            reason: format!("{}: {err}", path.display()),
+                            path,
+                        }),
+                    }
+                }
+            }
+            Err(err) => {
+                for path in paths {
+                    report.refused.push(Refused {
+                        reason: format!("{}: not stored: {err}", path.display()),
+                        path,
+                    });
+                }
+            }
+        }
+        progress.inc(works.len() as u64);
     }
     if let Err(err) = reader.await {
         report.refused.push(Refused {
