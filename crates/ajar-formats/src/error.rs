@@ -34,6 +34,22 @@ pub enum FormatErrorKind {
     Invalid(ValidationError),
     #[error("the file is larger than {} MiB", crate::MAX_FILE_BYTES / (1024 * 1024))]
     TooLarge,
+    #[error("the front matter cannot be read: {0}")]
+    FrontMatter(String),
+    #[error("the file is not a readable {0} archive: {1}")]
+    BadArchive(&'static str, String),
+    #[error("the archive holds an entry with an unsafe path ({0:?}); nothing was read from it")]
+    UnsafePath(String),
+    #[error("the EPUB names a file it does not contain: {0}")]
+    MissingEntry(String),
+    #[error("the EPUB has no {0}")]
+    BadEpub(&'static str),
+    #[error("the archive holds more than {0} entries")]
+    TooManyEntries(usize),
+    #[error("the archive unpacks to more than {} MiB", crate::archive::MAX_UNPACKED_BYTES / (1024 * 1024))]
+    ArchiveTooLarge,
+    #[error("a .zip file holds many works; import it as a folder (ajar import FILE.zip)")]
+    ZipOfWorks,
     /// A format the archive recognises but cannot read yet (named, e.g. "EPUB").
     #[error("{0} files cannot be read yet; save the work as plain text (.txt) to import it")]
     Unsupported(&'static str),

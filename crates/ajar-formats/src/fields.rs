@@ -406,6 +406,12 @@ impl Metadata {
         Ok(work)
     }
 
+    /// Keeps a field as written, in `extra`.
+    pub(crate) fn keep_extra(&mut self, key: &str, value: &str) {
+        self.fields += 1;
+        self.keep(key, value);
+    }
+
     fn keep(&mut self, key: &str, value: &str) {
         self.work.extra.push(ExtraField {
             key: key.to_owned(),

@@ -1,22 +1,38 @@
-//! Story files in and out: bytes in, [`Work`]s out.
+//! Story files in and out: bytes in, [`Work`]s out, and works out as files.
 //!
 //! [`read_story_file`] is the one entry point the importer and the web upload use. It looks
-//! at a file's name and first bytes to pick a reader; today that is the plain-text reader
-//! ([`plain`]), the archive's seed format: a header of `Key: value` paragraphs, then the
-//! text. Markdown with front matter, AO3 HTML downloads and EPUB will sit beside it as
-//! sibling modules that share `decode` (bytes to text), `fields` (what each header key
-//! means), `headings` (chapter headings) and `markup` (text to HTML).
+//! at a file's name and first bytes to pick a reader: plain text ([`plain`], the archive's
+//! seed format and its reference), Markdown with a YAML or TOML front matter
+//! ([`markdown`]), HTML (AO3's downloads and plain pages, [`html`]) and EPUB ([`epub`]).
+//! They share `decode` (bytes to text), `fields` (what each header key means), `headings`
+//! (chapter headings), `markup` (text to HTML) and `dom` (parsed HTML). [`read_zip`] reads
+//! every story file in a `.zip`.
 //!
-//! Readers are pure functions of their input: no I/O, and no input can make them panic.
+//! [`write_work`] writes a work as EPUB 3, HTML, plain text or Markdown; each file reads
+//! back through [`read_story_file`] as the same work (see `export`).
+//!
+//! Readers and writers are pure functions of their input: no I/O, and no input can make a
+//! reader panic.
 
+mod archive;
 mod decode;
+mod dom;
+pub mod epub;
 mod error;
+mod export;
 mod fields;
 mod headings;
+pub mod html;
+pub mod markdown;
 mod markup;
 pub mod plain;
+mod xhtml;
 
+pub use archive::{
+    is_story_file_name, read_zip, MAX_ENTRIES, MAX_UNPACKED_BYTES, STORY_EXTENSIONS,
+};
 pub use error::{FormatError, FormatErrorKind};
+pub use export::{write_work, ExportContext, ExportError, ExportFormat};
 
 use ajar_core::Work;
 
@@ -30,27 +46,21 @@ pub fn read_story_file(name: &str, bytes: &[u8]) -> Result<Work, FormatError> {
     check_size(name, bytes)?;
     match Format::detect(name, bytes) {
         Format::PlainText => plain::parse(name, bytes),
-        Format::Html => Err(FormatError::new(
-            name,
-            None,
-            FormatErrorKind::Unsupported("HTML"),
-        )),
-        Format::Epub => Err(FormatError::new(
-            name,
-            None,
-            FormatErrorKind::Unsupported("EPUB"),
-        )),
+        Format::Markdown => markdown::parse(name, bytes),
+        Format::Html => html::parse(name, bytes),
+        Format::Epub => epub::parse(name, bytes),
+        Format::Zip => Err(FormatError::new(name, None, FormatErrorKind::ZipOfWorks)),
     }
 }
 
 /// The kinds of story file the archive knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
-    /// Plain text, and for now also Markdown: its front matter reads as a header and its
-    /// text as paragraphs.
     PlainText,
+    Markdown,
     Html,
     Epub,
+    Zip,
 }
 
 impl Format {
@@ -59,11 +69,23 @@ impl Format {
             .rsplit_once('.')
             .map(|(_, ext)| ext.to_ascii_lowercase())
             .unwrap_or_default();
-        if bytes.starts_with(b"PK\x03\x04") && extension == "epub" {
-            return Format::Epub;
+        if bytes.starts_with(b"PK\x03\x04") {
+            // An EPUB's first entry is its uncompressed `mimetype`.
+            let epub_mimetype = bytes.get(30..58) == Some(b"mimetypeapplication/epub+zip");
+            if extension == "epub" || epub_mimetype {
+                return Format::Epub;
+            }
+            if extension == "zip" {
+                return Format::Zip;
+            }
+            // Any other zip is refused by the text reader as not text.
+            return Format::PlainText;
         }
         if matches!(extension.as_str(), "html" | "htm" | "xhtml") || looks_like_html(bytes) {
             return Format::Html;
+        }
+        if matches!(extension.as_str(), "md" | "markdown") || markdown::has_front_matter(bytes) {
+            return Format::Markdown;
         }
         Format::PlainText
     }
@@ -75,7 +97,9 @@ fn looks_like_html(bytes: &[u8]) -> bool {
     let start = start.trim_ascii_start();
     let head = &start[..start.len().min(15)];
     let lower = head.to_ascii_lowercase();
-    lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html")
+    lower.starts_with(b"<!doctype html")
+        || lower.starts_with(b"<html")
+        || lower.starts_with(b"<?xml")
 }
 
 fn check_size(name: &str, bytes: &[u8]) -> Result<(), FormatError> {
@@ -95,7 +119,11 @@ mod tests {
         assert_eq!(Format::detect("a", b"Title: x"), Format::PlainText);
         assert_eq!(
             Format::detect("a.md", b"---\ntitle: x\n---"),
-            Format::PlainText
+            Format::Markdown
+        );
+        assert_eq!(
+            Format::detect("a.txt", b"+++\ntitle = 'x'\n+++"),
+            Format::Markdown
         );
         assert_eq!(Format::detect("a.HTML", b"Title: x"), Format::Html);
         assert_eq!(
@@ -103,21 +131,21 @@ mod tests {
             Format::Html
         );
         assert_eq!(Format::detect("a.epub", b"PK\x03\x04\0\0"), Format::Epub);
-        assert_eq!(
-            Format::detect("a.zip", b"PK\x03\x04\0\0"),
-            Format::PlainText
-        );
+        assert_eq!(Format::detect("a.zip", b"PK\x03\x04\0\0"), Format::Zip);
     }
 
     #[test]
-    fn unsupported_formats_say_so() {
+    fn broken_epubs_say_so() {
         let Err(err) = read_story_file("w.epub", b"PK\x03\x04\0\0") else {
-            panic!("an EPUB was read as text");
+            panic!("a broken EPUB was read");
         };
-        assert_eq!(err.kind, FormatErrorKind::Unsupported("EPUB"));
+        assert!(
+            matches!(err.kind, FormatErrorKind::BadArchive("EPUB", _)),
+            "{err}"
+        );
         assert!(
             err.to_string()
-                .starts_with("w.epub: EPUB files cannot be read yet"),
+                .starts_with("w.epub: the file is not a readable EPUB archive"),
             "{err}"
         );
     }

@@ -65,3 +65,85 @@ fn some_header_ish_text_parses() {
     let text = "Title: x\n\nKirk: hi\n\nChapter 2: y\n\nText.";
     assert!(read_story_file("t.txt", text.as_bytes()).is_ok());
 }
+
+fn check_named(name: &str, bytes: &[u8]) {
+    if let Ok(work) = read_story_file(name, bytes) {
+        assert_eq!(work.validate(), Ok(()), "{work:?}");
+        for (i, chapter) in work.chapters.iter().enumerate() {
+            assert_eq!(chapter.position as usize, i + 1);
+        }
+    }
+}
+
+/// Markup that looks like AO3's download, Markdown and front matter, and some that almost does.
+fn markup_ish_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("<div id=\"preface\">".to_owned()),
+        Just("<dl class=\"tags\">".to_owned()),
+        "<dt>(Rating|Fandom|Stats|Series|Language|Archive Warning|Category|Additional Tags|\\PC{0,8}):</dt><dd>\\PC{0,20}</dd>",
+        Just("<div id=\"chapters\" class=\"userstuff\">".to_owned()),
+        Just("<div class=\"meta group\"><h2 class=\"heading\">Chapter 2: x</h2>".to_owned()),
+        Just("<div class=\"userstuff\">".to_owned()),
+        Just("<div class=\"meta\" id=\"endnotes1\">".to_owned()),
+        Just("<div id=\"afterword\">".to_owned()),
+        "<p>(Summary|Notes|End Notes|Chapter Notes)</p><blockquote>\\PC{0,20}</blockquote>",
+        "<h1>\\PC{0,20}</h1>",
+        "<(p|em|b|h2|script|img onerror=x|a href=x|br|hr|table|td|blockquote)>",
+        "</(p|em|b|h2|script|div|dl|blockquote)>",
+        Just("---\n".to_owned()),
+        Just("+++\n".to_owned()),
+        "(title|author|tags|summary|extra|rating|chapters): \\PC{0,20}\n",
+        "(## |> |\\* |- |1\\. )\\PC{0,20}\n",
+        "\\PC{0,40}",
+        Just("\n\n".to_owned()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn html_and_markdown_never_panic(pieces in prop::collection::vec(markup_ish_piece(), 0..40)) {
+        let text = pieces.concat();
+        for name in ["prop.html", "prop.md", "prop.txt"] {
+            check_named(name, text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_any_reader(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        for name in ["prop.html", "prop.md", "prop.epub", "prop.zip"] {
+            check_named(name, &bytes);
+        }
+        let _ = ajar_formats::read_zip("prop.zip", &bytes);
+    }
+
+    #[test]
+    fn damaged_epubs_never_panic(cut in 0usize..4000, flip in 0usize..4000, byte in any::<u8>()) {
+        let mut bytes = epub_sample().to_vec();
+        if flip < bytes.len() {
+            bytes[flip] = byte;
+        }
+        bytes.truncate(cut.max(30).min(bytes.len()));
+        check_named("damaged.epub", &bytes);
+        let _ = ajar_formats::read_zip("damaged.zip", &bytes);
+    }
+}
+
+fn epub_sample() -> &'static [u8] {
+    use std::sync::OnceLock;
+    static SAMPLE: OnceLock<Vec<u8>> = OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let work = read_story_file(
+            "s.txt",
+            b"Title: Sample\n\nAuthor: x\n\nChapter 1\n\nOne.\n\nChapter 2\n\nTwo.\n",
+        )
+        .unwrap();
+        ajar_formats::write_work(
+            &work,
+            ajar_formats::ExportFormat::Epub,
+            &ajar_formats::ExportContext::default(),
+        )
+        .unwrap()
+    })
+}

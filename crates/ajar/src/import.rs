@@ -3,6 +3,11 @@
 //! Files are read and parsed on a blocking thread while the async side writes parsed works
 //! to the store, so parsing and database writes overlap. Each work is one store transaction:
 //! a refused or failing file leaves nothing behind and does not stop the batch.
+//!
+//! Folders and `.zip` files may mix every format ajar reads (plain text, Markdown, HTML,
+//! EPUB); a zip's story files are imported one by one, named `ZIP/ENTRY`. A work with the
+//! same title, creators and text as one already in the archive (or earlier in the same
+//! import) is reported as a duplicate and not stored again.
 
 use crate::cli::{Global, ImportArgs};
 use ajar_core::{Rating, TagName, Work, WorkId};
@@ -10,12 +15,15 @@ use ajar_store::Store;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// File name endings searched for in folders. A file named on the command line is read
-/// whatever its name.
-const STORY_EXTENSIONS: &[&str] = &["txt", "text"];
+/// File name endings searched for in folders: every story format, and zips of them. A file
+/// named on the command line is read whatever its name.
+const STORY_EXTENSIONS: &[&str] = &[
+    "txt", "text", "md", "markdown", "html", "htm", "xhtml", "epub", "zip",
+];
 
 /// Most works written in one transaction. Small enough that a server writing beside an
 /// import never waits long for the database.
@@ -93,11 +101,35 @@ pub struct Refused {
     pub reason: String,
 }
 
+/// A file not imported because the archive already holds its work.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    pub path: PathBuf,
+    /// The stored work, or (for a repeat within one import whose first copy failed to
+    /// store) none.
+    pub of: Option<WorkId>,
+    /// The file the work was first read from in this import, if it was.
+    pub first_path: Option<PathBuf>,
+}
+
+impl Duplicate {
+    pub fn reason(&self) -> String {
+        match (&self.of, &self.first_path) {
+            (Some(id), _) => format!("{}: duplicate of work {id}", self.path.display()),
+            (None, Some(first)) => {
+                format!("{}: duplicate of {}", self.path.display(), first.display())
+            }
+            (None, None) => format!("{}: duplicate", self.path.display()),
+        }
+    }
+}
+
 /// The outcome of an import.
 #[derive(Debug, Default)]
 pub struct Report {
     pub imported: Vec<(PathBuf, WorkId)>,
     pub refused: Vec<Refused>,
+    pub duplicates: Vec<Duplicate>,
 }
 
 /// Expands the command line's paths into story files: folders recursively (sorted, hidden
@@ -150,10 +182,49 @@ fn has_story_extension(path: &Path) -> bool {
 pub fn read_work(path: &Path, defaults: &Defaults) -> Result<Work, String> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let mut work = ajar_formats::read_story_file(&name, &bytes).map_err(|e| e.to_string())?;
+    let work = ajar_formats::read_story_file(&name, &bytes).map_err(|e| e.to_string())?;
+    finish_work(&name, work, defaults)
+}
+
+fn finish_work(name: &str, mut work: Work, defaults: &Defaults) -> Result<Work, String> {
     defaults.apply(&mut work);
     work.validate().map_err(|e| format!("{name}: {e}"))?;
     Ok(work)
+}
+
+fn is_zip(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// Reads one path: a story file is one work, a `.zip` one work per story file inside it
+/// (each named `ZIP/ENTRY`).
+pub fn read_works(path: &Path, defaults: &Defaults) -> Vec<(PathBuf, Result<Work, String>)> {
+    if !is_zip(path) {
+        return vec![(path.to_path_buf(), read_work(path, defaults))];
+    }
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => return vec![(path.to_path_buf(), Err(format!("{name}: cannot read: {e}")))],
+    };
+    match ajar_formats::read_zip(&name, &bytes) {
+        Ok(entries) if entries.is_empty() => vec![(
+            path.to_path_buf(),
+            Err(format!("{name}: the zip holds no story files")),
+        )],
+        Ok(entries) => entries
+            .into_iter()
+            .map(|(entry, result)| {
+                let parsed = result
+                    .map_err(|e| e.to_string())
+                    .and_then(|work| finish_work(&entry, work, defaults));
+                (PathBuf::from(entry), parsed)
+            })
+            .collect(),
+        Err(e) => vec![(path.to_path_buf(), Err(e.to_string()))],
+    }
 }
 
 /// Imports `files` into `store`, ticking `progress` once a file.
@@ -166,14 +237,22 @@ pub async fn import_files(
     let mut report = Report::default();
     // Parse ahead on a blocking thread, a bounded number of works at a time.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<(PathBuf, Result<Work, String>)>(64);
+    let bar = progress.clone();
     let reader = tokio::task::spawn_blocking(move || {
         for path in files {
-            let parsed = read_work(&path, &defaults);
-            if tx.blocking_send((path, parsed)).is_err() {
-                break;
+            let works = read_works(&path, &defaults);
+            // A zip counts as one file on the bar until its entries are known.
+            bar.inc_length((works.len() as u64).saturating_sub(1));
+            for (path, parsed) in works {
+                if tx.blocking_send((path, parsed)).is_err() {
+                    return;
+                }
             }
         }
     });
+    // Works stored (or about to be) in this run, by fingerprint, to catch repeats that the
+    // store cannot see yet.
+    let mut seen: HashMap<u64, (PathBuf, Option<WorkId>)> = HashMap::new();
     // Whatever has been parsed meanwhile is written as one batch: one transaction with a
     // savepoint per work, so a failing work leaves nothing behind and the rest still commit.
     let mut batch = Vec::with_capacity(IMPORT_BATCH);
@@ -183,6 +262,41 @@ pub async fn import_files(
         for (path, parsed) in batch.drain(..) {
             match parsed {
                 Ok(work) => {
+                    let fingerprint = ajar_store::work_fingerprint(&work);
+                    if let Some((first, id)) = seen.get(&fingerprint) {
+                        report.duplicates.push(Duplicate {
+                            path,
+                            of: *id,
+                            first_path: Some(first.clone()),
+                        });
+                        progress.inc(1);
+                        continue;
+                    }
+                    match store.find_duplicate(&work).await {
+                        Ok(Some(id)) => {
+                            seen.insert(fingerprint, (path.clone(), Some(id)));
+                            report.duplicates.push(Duplicate {
+                                path,
+                                of: Some(id),
+                                first_path: None,
+                            });
+                            progress.inc(1);
+                            continue;
+                        }
+                        Ok(None) => {}
+                        Err(err) => {
+                            report.refused.push(Refused {
+                                reason: format!(
+                                    "{}: cannot check for duplicates: {err}",
+                                    path.display()
+                                ),
+                                path,
+                            });
+                            progress.inc(1);
+                            continue;
+                        }
+                    }
+                    seen.insert(fingerprint, (path.clone(), None));
                     works.push(work);
                     paths.push(path);
                 }
@@ -196,9 +310,14 @@ pub async fn import_files(
         progress.set_message(short_name(last));
         match store.insert_works(&works).await {
             Ok(results) => {
-                for (path, result) in paths.into_iter().zip(results) {
+                for ((path, result), work) in paths.into_iter().zip(results).zip(&works) {
                     match result {
-                        Ok(id) => report.imported.push((path, id)),
+                        Ok(id) => {
+                            if let Some(entry) = seen.get_mut(&ajar_store::work_fingerprint(work)) {
+                                entry.1 = Some(id);
+                            }
+                            report.imported.push((path, id))
+                        }
                         Err(err) => report.refused.push(Refused {
                             reason: format!("{}: {err}", path.display()),
                             path,
@@ -216,6 +335,18 @@ pub async fn import_files(
             }
         }
         progress.inc(works.len() as u64);
+    }
+    // A repeat read in the same batch as its first copy is named by the id that copy got.
+    let stored: HashMap<&PathBuf, WorkId> =
+        report.imported.iter().map(|(p, id)| (p, *id)).collect();
+    for duplicate in &mut report.duplicates {
+        if duplicate.of.is_none() {
+            duplicate.of = duplicate
+                .first_path
+                .as_ref()
+                .and_then(|p| stored.get(p))
+                .copied();
+        }
     }
     if let Err(err) = reader.await {
         report.refused.push(Refused {
@@ -309,12 +440,20 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
 
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "Imported {} work{} in {secs:.1} s; refused {} file{}.",
+        "Imported {} work{} in {secs:.1} s; refused {} file{}; skipped {} duplicate{}.",
         report.imported.len(),
         plural(report.imported.len()),
         report.refused.len(),
         plural(report.refused.len()),
+        report.duplicates.len(),
+        plural(report.duplicates.len()),
     );
+    if !report.duplicates.is_empty() {
+        println!("Duplicates (not imported again):");
+        for d in &report.duplicates {
+            println!("  {}", d.reason());
+        }
+    }
     if !report.refused.is_empty() {
         println!("Refused:");
         for r in &report.refused {
@@ -336,12 +475,14 @@ fn dry_run(
         eprintln!("error: {}", r.reason);
     }
     let mut works = Vec::new();
-    for path in &files {
-        match read_work(path, defaults) {
-            Ok(work) => works.push((path, work)),
-            Err(reason) => {
-                eprintln!("error: {reason}");
-                failed = true;
+    for file in &files {
+        for (path, parsed) in read_works(file, defaults) {
+            match parsed {
+                Ok(work) => works.push((path, work)),
+                Err(reason) => {
+                    eprintln!("error: {reason}");
+                    failed = true;
+                }
             }
         }
     }

@@ -1,0 +1,317 @@
+//! Downloads: `/works/{id}/download.epub` (and `.html`, `.txt`, `.md`), the files the work
+//! page's "Download" links point to, named after the work's title.
+//!
+//! Writing an EPUB costs a few milliseconds for a long work, and readers download the same
+//! popular works again and again, so generated files are kept in memory, keyed by work id,
+//! format and the work's `modified_at`: an edited work has a new `modified_at`, so a stale
+//! file is never served, and it ages out of the cache like any other.
+
+use crate::{AppState, Error, SITE_NAME};
+use ajar_core::WorkId;
+use ajar_formats::{write_work, ExportContext, ExportFormat};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LAST_MODIFIED};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use chrono::{DateTime, Utc};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub(crate) fn router() -> Router<AppState> {
+    let cache = ExportCache::new(CACHE_BYTES);
+    Router::new()
+        .route("/works/{id}/download.epub", get(epub))
+        .route("/works/{id}/download.html", get(html))
+        .route("/works/{id}/download.txt", get(txt))
+        .route("/works/{id}/download.md", get(md))
+        .layer(Extension(cache))
+}
+
+/// Memory the cache may hold: a few hundred typical works.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+async fn epub(
+    state: State<AppState>,
+    cache: Extension<ExportCache>,
+    id: Path<String>,
+) -> Result<Response, Error> {
+    download(state, cache, id, ExportFormat::Epub).await
+}
+
+async fn html(
+    state: State<AppState>,
+    cache: Extension<ExportCache>,
+    id: Path<String>,
+) -> Result<Response, Error> {
+    download(state, cache, id, ExportFormat::Html).await
+}
+
+async fn txt(
+    state: State<AppState>,
+    cache: Extension<ExportCache>,
+    id: Path<String>,
+) -> Result<Response, Error> {
+    download(state, cache, id, ExportFormat::Txt).await
+}
+
+async fn md(
+    state: State<AppState>,
+    cache: Extension<ExportCache>,
+    id: Path<String>,
+) -> Result<Response, Error> {
+    download(state, cache, id, ExportFormat::Md).await
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Extension(cache): Extension<ExportCache>,
+    Path(id): Path<String>,
+    format: ExportFormat,
+) -> Result<Response, Error> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::NotFound);
+    }
+    let id = WorkId(id.parse().map_err(|_| Error::NotFound)?);
+    // The header is cheap and names the version; bodies are loaded only on a cache miss.
+    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
+    let key = Key {
+        id: id.0,
+        format,
+        modified: header.modified_at,
+    };
+    let file = match cache.get(&key) {
+        Some(file) => file,
+        None => {
+            let stored = state.store.work(id).await?.ok_or(Error::NotFound)?;
+            let ctx = ExportContext {
+                work_id: Some(id.0),
+                archive_name: SITE_NAME.to_owned(),
+                archive_url: None,
+                modified: stored.modified_at,
+            };
+            let key = Key {
+                modified: stored.modified_at,
+                ..key
+            };
+            let work = stored.work;
+            // Writing a long EPUB is CPU work: off the async threads.
+            let written = tokio::task::spawn_blocking(move || {
+                write_work(&work, format, &ctx).map(|bytes| (work.title, bytes))
+            })
+            .await;
+            let written = match written {
+                Ok(Ok(written)) => written,
+                Ok(Err(cause)) => return Ok(not_written(id, format, &cause)),
+                Err(cause) => return Ok(not_written(id, format, &cause)),
+            };
+            let file = Arc::new(File {
+                name: format.file_name(&written.0),
+                bytes: Bytes::from(written.1),
+            });
+            cache.put(key, file.clone());
+            file
+        }
+    };
+    Ok(response(&file, format, header.modified_at))
+}
+
+/// A file that could not be written: the cause goes to the log, the reader gets a 500.
+fn not_written(id: WorkId, format: ExportFormat, cause: &dyn std::fmt::Display) -> Response {
+    tracing::error!(work = %id, %format, error = %cause, "a download could not be written");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The file could not be written. Please try again later.",
+    )
+        .into_response()
+}
+
+fn response(file: &File, format: ExportFormat, modified: DateTime<Utc>) -> Response {
+    let mut response = file.bytes.clone().into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.mime_type()));
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&file.name)) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(modified.into())) {
+        headers.insert(LAST_MODIFIED, value);
+    }
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// What RFC 5987 leaves unencoded in `filename*`: letters, digits and `!#$&+-.^_`|~`.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `attachment; filename="All That's Left.epub"`, with `filename*=UTF-8''...` as well when
+/// the name is not plain ASCII (older clients get the ASCII name with `_` for the rest).
+pub(crate) fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' => '_',
+            c if c.is_ascii() && !c.is_ascii_control() => c,
+            _ => '_',
+        })
+        .collect();
+    if ascii == name {
+        format!("attachment; filename=\"{ascii}\"")
+    } else {
+        format!(
+            "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+            utf8_percent_encode(name, ATTR_CHAR)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    id: i64,
+    format: ExportFormat,
+    modified: DateTime<Utc>,
+}
+
+struct File {
+    name: String,
+    bytes: Bytes,
+}
+
+/// Generated files, least recently used out first once `capacity` bytes are held.
+#[derive(Clone)]
+pub(crate) struct ExportCache {
+    inner: Arc<Mutex<CacheInner>>,
+}
+
+struct CacheInner {
+    capacity: usize,
+    held: usize,
+    tick: u64,
+    files: HashMap<Key, (u64, Arc<File>)>,
+}
+
+impl ExportCache {
+    fn new(capacity: usize) -> ExportCache {
+        ExportCache {
+            inner: Arc::new(Mutex::new(CacheInner {
+                capacity,
+                held: 0,
+                tick: 0,
+                files: HashMap::new(),
+            })),
+        }
+    }
+
+    fn get(&self, key: &Key) -> Option<Arc<File>> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.tick += 1;
+        let tick = inner.tick;
+        let entry = inner.files.get_mut(key)?;
+        entry.0 = tick;
+        Some(entry.1.clone())
+    }
+
+    fn put(&self, key: Key, file: Arc<File>) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let size = file.bytes.len();
+        if size > inner.capacity / 4 {
+            return;
+        }
+        // Older versions of the same work in the same format are of no more use.
+        let stale: Vec<Key> = inner
+            .files
+            .keys()
+            .filter(|k| k.id == key.id && k.format == key.format && k.modified != key.modified)
+            .copied()
+            .collect();
+        for k in stale {
+            if let Some((_, f)) = inner.files.remove(&k) {
+                inner.held -= f.bytes.len();
+            }
+        }
+        while inner.held + size > inner.capacity {
+            let Some(oldest) = inner
+                .files
+                .iter()
+                .min_by_key(|(_, (t, _))| *t)
+                .map(|(k, _)| *k)
+            else {
+                break;
+            };
+            if let Some((_, f)) = inner.files.remove(&oldest) {
+                inner.held -= f.bytes.len();
+            }
+        }
+        inner.tick += 1;
+        let tick = inner.tick;
+        if let Some((_, old)) = inner.files.insert(key, (tick, file)) {
+            inner.held -= old.bytes.len();
+        }
+        inner.held += size;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_quoted_and_encoded() {
+        assert_eq!(
+            content_disposition("All That's Left.epub"),
+            "attachment; filename=\"All That's Left.epub\""
+        );
+        assert_eq!(
+            content_disposition("Café “Noir”.txt"),
+            "attachment; filename=\"Caf_ _Noir_.txt\"; filename*=UTF-8''Caf%C3%A9%20%E2%80%9CNoir%E2%80%9D.txt"
+        );
+    }
+
+    #[test]
+    fn the_cache_keeps_the_latest_version_within_its_size() {
+        let cache = ExportCache::new(80);
+        let file = |n: usize| {
+            Arc::new(File {
+                name: "x".into(),
+                bytes: Bytes::from(vec![0; n]),
+            })
+        };
+        let key = |id, secs| Key {
+            id,
+            format: ExportFormat::Txt,
+            modified: DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default(),
+        };
+        cache.put(key(1, 1), file(20));
+        assert!(cache.get(&key(1, 1)).is_some());
+        cache.put(key(1, 2), file(20));
+        assert!(
+            cache.get(&key(1, 1)).is_none(),
+            "an edited work's old file is dropped"
+        );
+        cache.put(key(2, 1), file(20));
+        cache.put(key(3, 1), file(20));
+        cache.get(&key(1, 2));
+        cache.put(key(4, 1), file(20));
+        cache.put(key(5, 1), file(20));
+        assert!(cache.get(&key(1, 2)).is_some(), "recently used stays");
+        assert!(cache.get(&key(2, 1)).is_none(), "least recently used goes");
+        assert!(cache.inner.lock().unwrap().held <= 80);
+    }
+}
