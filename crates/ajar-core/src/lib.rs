@@ -8,6 +8,7 @@
 mod html;
 mod ids;
 mod language;
+mod media;
 mod ratings;
 mod tags;
 mod text;
@@ -16,6 +17,7 @@ mod work;
 pub use html::{escape_html, html_to_text, plain_text_to_html, sanitize_html, Html};
 pub use ids::{ChapterId, SeriesId, TagId, UserId, WorkId};
 pub use language::Language;
+pub use media::Media;
 pub use ratings::{ArchiveWarning, Category, Rating};
 pub use tags::{TagKind, TagName, TagNameError};
 pub use text::{reading_minutes, word_count};

@@ -17,7 +17,7 @@ pub(crate) const STYLESHEET_PATH: &str = "/static/ajar.css";
 const STYLESHEET: &str = include_str!("../static/ajar.css");
 
 /// FNV-1a: tiny, const, and plenty to tell one version of a file from the next.
-const fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) const fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let mut i = 0;
     while i < bytes.len() {
@@ -71,7 +71,7 @@ async fn stylesheet(RawQuery(query): RawQuery, headers: HeaderMap) -> Response {
 }
 
 /// Whether an `If-None-Match` value (`*`, or a list of possibly weak tags) names `etag`.
-fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+pub(crate) fn etag_matches(if_none_match: &str, etag: &str) -> bool {
     if_none_match
         .split(',')
         .map(str::trim)

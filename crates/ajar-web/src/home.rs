@@ -1,11 +1,15 @@
-//! The home page: the archive's most recently updated works, a page at a time.
+//! The home page: a search box, the most popular fandoms, and the archive's most recently
+//! updated works, a page at a time.
 
-use crate::views::{Blurb, Layout, Page, Pagination, Section};
+use crate::cache::{self, CachedPage, Rendered};
+use crate::prefs::ReaderPrefs;
+use crate::tag_url::tag_works_href;
+use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
-use ajar_store::Store;
+use ajar_store::{Store, TagCount};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
@@ -17,21 +21,45 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
 }
 
+/// Fandoms the home page shows.
+const POPULAR_FANDOMS: u32 = 10;
+
 #[derive(Deserialize)]
-struct ListingQuery {
-    page: Option<String>,
+pub(crate) struct ListingQuery {
+    pub(crate) page: Option<String>,
 }
 
 async fn home(
     State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
     query: Result<Query<ListingQuery>, QueryRejection>,
-) -> Result<Page<HomePage>, Error> {
+) -> Result<CachedPage, Error> {
     let page = page_number(query.ok().and_then(|Query(q)| q.page))?;
-    Ok(Page(recent_works(&state.store, page).await?))
+    let key = cache::key(uri.0.path_and_query().map_or("/", |p| p.as_str()), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let mut home = recent_works(&store, page).await?;
+            if page == 1 {
+                home.fandoms = store
+                    .popular_fandoms(POPULAR_FANDOMS)
+                    .await?
+                    .into_iter()
+                    .map(FandomLink::from)
+                    .collect();
+            }
+            home.layout =
+                std::mem::replace(&mut home.layout, Layout::new(None, "")).with_prefs(prefs);
+            Rendered::page(&home)
+        })
+        .await?;
+    Ok(CachedPage(rendered))
 }
 
 /// `?page=N`: absent means 1; zero or not a number is no page at all.
-fn page_number(page: Option<String>) -> Result<u64, Error> {
+pub(crate) fn page_number(page: Option<String>) -> Result<u64, Error> {
     match page {
         None => Ok(1),
         Some(text) => match text.parse::<u64>() {
@@ -63,6 +91,24 @@ pub(crate) struct HomePage {
     blurbs: Vec<Blurb>,
     total: u64,
     pagination: Pagination,
+    /// The most popular fandoms (first page only).
+    fandoms: Vec<FandomLink>,
+}
+
+struct FandomLink {
+    name: String,
+    href: String,
+    works: String,
+}
+
+impl From<TagCount> for FandomLink {
+    fn from(tag: TagCount) -> FandomLink {
+        FandomLink {
+            href: tag_works_href(tag.name.as_str()),
+            name: tag.name.into(),
+            works: thousands(tag.works),
+        }
+    }
 }
 
 impl HomePage {
@@ -78,6 +124,7 @@ impl HomePage {
             blurbs,
             total,
             pagination: Pagination::new("/", page, total, u64::from(WORKS_PER_PAGE)),
+            fandoms: Vec::new(),
         }
     }
 

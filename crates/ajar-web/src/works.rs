@@ -5,15 +5,26 @@
 //! chapter it shows, so a 200-chapter work costs no more to read a chapter of than a
 //! one-shot. Only the full-work view loads every body.
 
-use crate::views::{creators_or_anonymous, excerpt, lang_attribute, thousands, Layout, Page};
+use crate::assets::fnv1a;
+use crate::cache::{CachedPage, Rendered, Validators};
+use crate::hits::{Peer, Visitor};
+use crate::prefs::ReaderPrefs;
+use crate::tag_url::tag_works_href;
+use crate::views::{creators_or_anonymous, excerpt, lang_attribute, thousands, Layout, Link};
 use crate::{AppState, Error};
 use ajar_core::{Chapter, Work, WorkId};
-use ajar_store::{Store, StoredWork, WorkHeader, WorkStats};
+use ajar_store::{SeriesPart, Store, WorkStats};
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
+use axum::http::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -28,37 +39,222 @@ struct WorkQuery {
     view_full_work: Option<String>,
 }
 
+/// What every work page handler needs besides the work and the part of it.
+struct Request {
+    state: AppState,
+    prefs: ReaderPrefs,
+    headers: HeaderMap,
+    uri: Uri,
+    peer: Peer,
+}
+
+impl FromRequestParts<AppState> for Request {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.clone(), |original| original.0.clone());
+        Ok(Request {
+            state: state.clone(),
+            prefs: ReaderPrefs::from_headers(&parts.headers),
+            headers: parts.headers.clone(),
+            uri,
+            peer: Peer::from_request_parts(parts, state).await?,
+        })
+    }
+}
+
 async fn show_work(
-    State(state): State<AppState>,
+    request: Request,
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<WorkQuery>, QueryRejection>,
-) -> Result<Page<WorkPage>, Error> {
+) -> Result<Response, Error> {
     let id: WorkId = parse_number(id.map(|Path(id)| id))?;
     let full = query.ok().and_then(|Query(q)| q.view_full_work).as_deref() == Some("true");
-    let page = if full {
-        full_work(&state.store, id).await?
+    let showing = if full {
+        Showing::Full
     } else {
-        chapter_page(&state.store, id, 1).await?
+        Showing::Chapter(1)
     };
-    Ok(Page(page))
+    work_response(request, id, showing).await
 }
 
 async fn show_full_work(
-    State(state): State<AppState>,
+    request: Request,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Page<WorkPage>, Error> {
+) -> Result<Response, Error> {
     let id: WorkId = parse_number(id.map(|Path(id)| id))?;
-    Ok(Page(full_work(&state.store, id).await?))
+    work_response(request, id, Showing::Full).await
 }
 
 async fn show_chapter(
-    State(state): State<AppState>,
+    request: Request,
     params: Result<Path<(String, String)>, PathRejection>,
-) -> Result<Page<WorkPage>, Error> {
+) -> Result<Response, Error> {
     let (id, position) = params.map_err(|_| Error::NotFound)?.0;
     let id: WorkId = parse_number(Ok(id))?;
     let position: u32 = parse_number(Ok(position))?;
-    Ok(Page(chapter_page(&state.store, id, position).await?))
+    if position == 0 {
+        return Err(Error::NotFound);
+    }
+    work_response(request, id, Showing::Chapter(position)).await
+}
+
+/// A work page as a response: from the page cache or rendered, counted as a hit, and a
+/// `304 Not Modified` when the reader's copy is current.
+///
+/// The ETag names the work's last change, the part shown, the reader's settings (which
+/// change the markup) and the build (templates and stylesheet), so any of them changing
+/// makes a new page. The hit and view counts on a page are not in it: a reader's
+/// revalidated copy may show counts a little behind, as on AO3.
+async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result<Response, Error> {
+    let Request {
+        state,
+        prefs,
+        headers,
+        uri,
+        peer,
+    } = request;
+    let variant = match showing {
+        Showing::Full => "full".to_owned(),
+        Showing::Chapter(n) => format!("c{n}"),
+    };
+    let key = format!("work:{id}:{variant}|{}", prefs.to_cookie_value());
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || render_work(store, id, showing, prefs, variant))
+        .await?;
+
+    let visitor = Visitor::of(&headers, &uri, peer.0.as_ref());
+    state.hits.record(id, &visitor);
+
+    let mut response = match &rendered.validators {
+        Some(v) if not_modified(&headers, v) => StatusCode::NOT_MODIFIED.into_response(),
+        _ => CachedPage(rendered.clone()).into_response(),
+    };
+    let out = response.headers_mut();
+    if let Some(v) = &rendered.validators {
+        if let Ok(etag) = HeaderValue::from_str(&v.etag) {
+            out.insert(ETAG, etag);
+        }
+        if let Ok(date) = HeaderValue::from_str(&v.last_modified) {
+            out.insert(LAST_MODIFIED, date);
+        }
+    }
+    if response.status() == StatusCode::NOT_MODIFIED {
+        let out = response.headers_mut();
+        out.insert(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-cache"),
+        );
+        out.insert(axum::http::header::VARY, HeaderValue::from_static("Cookie"));
+    }
+    if let Some(cookie) = visitor.set_cookie {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+/// Whether the reader's copy is current: `If-None-Match` decides when present (RFC 9110),
+/// else `If-Modified-Since`.
+fn not_modified(headers: &HeaderMap, v: &Validators) -> bool {
+    if let Some(list) = headers.get(IF_NONE_MATCH).and_then(|h| h.to_str().ok()) {
+        return crate::assets::etag_matches(list, &v.etag);
+    }
+    headers
+        .get(IF_MODIFIED_SINCE)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|date| httpdate::parse_http_date(date).ok())
+        .and_then(|since| since.duration_since(std::time::UNIX_EPOCH).ok())
+        .is_some_and(|since| v.modified_secs <= since.as_secs() as i64)
+}
+
+/// Renders a work page and its validators.
+async fn render_work(
+    store: Store,
+    id: WorkId,
+    showing: Showing,
+    prefs: ReaderPrefs,
+    variant: String,
+) -> Result<Rendered, Error> {
+    let (page, modified_at) = match showing {
+        Showing::Chapter(position) => {
+            let (header, chapter, series) = tokio::try_join!(
+                store.work_header(id),
+                store.chapter(id, position),
+                store.work_series(id)
+            )?;
+            let (Some(header), Some(chapter)) = (header, chapter) else {
+                return Err(Error::NotFound);
+            };
+            let modified_at = header.modified_at;
+            let page = WorkPage::new(
+                header.id,
+                header.work,
+                header.stats,
+                series,
+                Some(vec![chapter]),
+                showing,
+                prefs,
+            );
+            (page, modified_at)
+        }
+        Showing::Full => {
+            let (stored, series) = tokio::try_join!(store.work(id), store.work_series(id))?;
+            let stored = stored.ok_or(Error::NotFound)?;
+            let modified_at = stored.modified_at;
+            let page = WorkPage::new(
+                stored.id,
+                stored.work,
+                stored.stats,
+                series,
+                None,
+                showing,
+                prefs,
+            );
+            (page, modified_at)
+        }
+    };
+    let body = Bytes::from(page.render()?);
+    Ok(Rendered {
+        body,
+        validators: Some(validators(id, modified_at, &variant, prefs)),
+    })
+}
+
+/// The validators of one rendering of a work page.
+fn validators(
+    id: WorkId,
+    modified_at: DateTime<Utc>,
+    variant: &str,
+    prefs: ReaderPrefs,
+) -> Validators {
+    let build = fnv1a(
+        format!(
+            "{}|{}|{}",
+            env!("CARGO_PKG_VERSION"),
+            crate::assets::stylesheet_href(),
+            prefs.to_cookie_value()
+        )
+        .as_bytes(),
+    );
+    Validators {
+        etag: format!(
+            "\"w{id}-{}-{variant}-{build:016x}\"",
+            modified_at.timestamp_micros()
+        ),
+        last_modified: httpdate::fmt_http_date(
+            std::time::UNIX_EPOCH
+                + std::time::Duration::from_secs(modified_at.timestamp().max(0) as u64),
+        ),
+        modified_secs: modified_at.timestamp(),
+    }
 }
 
 /// Ids and chapter numbers in URLs are plain digits; anything else names no page (404, not
@@ -71,28 +267,12 @@ fn parse_number<T: std::str::FromStr>(segment: Result<String, PathRejection>) ->
     segment.parse().map_err(|_| Error::NotFound)
 }
 
-/// One chapter of a work, by 1-based position, with the work's header around it.
-async fn chapter_page(store: &Store, id: WorkId, position: u32) -> Result<WorkPage, Error> {
-    if position == 0 {
-        return Err(Error::NotFound);
-    }
-    let (header, chapter) = tokio::try_join!(store.work_header(id), store.chapter(id, position))?;
-    match (header, chapter) {
-        (Some(header), Some(chapter)) => Ok(WorkPage::chapter(header, chapter)),
-        _ => Err(Error::NotFound),
-    }
-}
-
-/// Every chapter of a work on one page.
-async fn full_work(store: &Store, id: WorkId) -> Result<WorkPage, Error> {
-    let stored = store.work(id).await?.ok_or(Error::NotFound)?;
-    Ok(WorkPage::full(stored))
-}
-
 #[derive(Template)]
 #[template(path = "work.html")]
 pub(crate) struct WorkPage {
     layout: Layout,
+    /// The work's id, for its download links.
+    id: WorkId,
     /// The work's metadata; its `chapters` are moved into `chapters` below.
     work: Work,
     meta: WorkMeta,
@@ -110,9 +290,9 @@ pub(crate) struct WorkPage {
 
 /// The work's "meta" block, formatted for reading.
 struct WorkMeta {
-    creators: Vec<String>,
+    creators: Vec<Link>,
     language: String,
-    series: Vec<String>,
+    series: Vec<Link>,
     published: Option<String>,
     /// "Updated" or "Completed", and the date.
     updated: Option<(&'static str, String)>,
@@ -157,19 +337,9 @@ enum Showing {
 }
 
 impl WorkPage {
-    fn chapter(header: WorkHeader, chapter: Chapter) -> WorkPage {
-        let showing = Showing::Chapter(chapter.position);
-        WorkPage::new(
-            header.id,
-            header.work,
-            header.stats,
-            Some(vec![chapter]),
-            showing,
-        )
-    }
-
-    fn full(stored: StoredWork) -> WorkPage {
-        WorkPage::new(stored.id, stored.work, stored.stats, None, Showing::Full)
+    /// `/tags/NAME/works` for a tag the page shows.
+    fn works_href(&self, name: &str) -> String {
+        tag_works_href(name)
     }
 
     /// `work.chapters` is the chapter index (bodies may be empty); `shown` are the chapters
@@ -178,8 +348,10 @@ impl WorkPage {
         id: WorkId,
         mut work: Work,
         stats: WorkStats,
+        series: Vec<SeriesPart>,
         shown: Option<Vec<Chapter>>,
         showing: Showing,
+        prefs: ReaderPrefs,
     ) -> WorkPage {
         let chapter_label = work.chapter_label();
         let index = std::mem::take(&mut work.chapters);
@@ -194,10 +366,11 @@ impl WorkPage {
             Showing::Chapter(n) if n > 1 => format!("{} - Chapter {n}", work.title),
             _ => work.title.clone(),
         };
-        let meta = WorkMeta::new(&work, stats, chapter_label);
-        let layout = Layout::new(Some(title), description(&work, &meta.creators));
+        let meta = WorkMeta::new(&work, stats, chapter_label, series);
+        let layout = Layout::new(Some(title), description(&work)).with_prefs(prefs);
         let lang = lang_attribute(work.language.code()).map(str::to_owned);
         WorkPage {
+            id,
             layout,
             chapters: shown
                 .unwrap_or(index)
@@ -215,9 +388,10 @@ impl WorkPage {
 }
 
 /// The work's summary as a sentence or two; its title and creators if it has none.
-fn description(work: &Work, creators: &[String]) -> String {
+fn description(work: &Work) -> String {
     let summary = work.summary.to_text();
     if summary.trim().is_empty() {
+        let creators = creators_or_anonymous(&work.creators);
         format!("{} by {}", work.title, creators.join(", "))
     } else {
         excerpt(&summary, 200)
@@ -225,7 +399,7 @@ fn description(work: &Work, creators: &[String]) -> String {
 }
 
 impl WorkMeta {
-    fn new(work: &Work, stats: WorkStats, chapters: String) -> WorkMeta {
+    fn new(work: &Work, stats: WorkStats, chapters: String, series: Vec<SeriesPart>) -> WorkMeta {
         let published = work.published.map(|d| d.to_string());
         let updated = work
             .updated
@@ -241,12 +415,14 @@ impl WorkMeta {
                 )
             });
         WorkMeta {
-            creators: creators_or_anonymous(&work.creators),
+            creators: Link::creators(&work.creators),
             language: work.language.name().to_owned(),
-            series: work
-                .series
-                .iter()
-                .map(|s| format!("Part {} of {}", s.position, s.title))
+            series: series
+                .into_iter()
+                .map(|s| Link {
+                    name: format!("Part {} of {}", s.position, s.title),
+                    href: Some(format!("/series/{}", s.id)),
+                })
                 .collect(),
             published,
             updated,
@@ -334,6 +510,19 @@ impl ChapterNav {
 mod tests {
     use super::*;
     use ajar_core::Html;
+    use ajar_store::WorkHeader;
+
+    fn page(header: WorkHeader, chapter: Chapter) -> WorkPage {
+        WorkPage::new(
+            header.id,
+            header.work,
+            header.stats,
+            Vec::new(),
+            Some(vec![chapter.clone()]),
+            Showing::Chapter(chapter.position),
+            ReaderPrefs::default(),
+        )
+    }
 
     fn header(chapters: u32) -> WorkHeader {
         let mut work = Work {
@@ -387,7 +576,7 @@ mod tests {
 
     #[test]
     fn a_middle_chapter_links_both_ways() {
-        let page = WorkPage::chapter(header(3), chapter(2));
+        let page = page(header(3), chapter(2));
         let nav = page.nav.as_ref().expect("a chapter index");
         assert_eq!(nav.previous.as_deref(), Some("/works/7/chapters/1"));
         assert_eq!(nav.next.as_deref(), Some("/works/7/chapters/3"));
@@ -409,7 +598,7 @@ mod tests {
 
     #[test]
     fn a_one_shot_has_no_chapter_navigation() {
-        let page = WorkPage::chapter(header(1), chapter(1));
+        let page = page(header(1), chapter(1));
         assert!(page.nav.is_none());
         assert!(page.chapters[0].heading_hidden);
         let html = page.render().expect("the page renders");

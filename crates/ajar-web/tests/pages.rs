@@ -194,7 +194,7 @@ fn three_chapters() -> Work {
 fn assert_page_basics(page: &Fetched, title: &str) {
     let body = &page.body;
     assert!(body.starts_with("<!doctype html>"), "{body}");
-    assert!(body.contains("<html lang=\"en\">"), "{body}");
+    assert!(body.contains("<html lang=\"en\" class=\"theme-"), "{body}");
     assert!(
         decoded(body).contains(&format!("<title>{title}</title>")),
         "{title} in {body}"
@@ -295,7 +295,7 @@ async fn the_home_page_lists_works_as_blurbs() {
     }
     // Relationships, then characters, then additional tags, as on AO3.
     let relationship = position(body, "Rory Gilmore/Jess Mariano");
-    let character = position(body, "Jess Mariano</li>");
+    let character = position(body, "Jess Mariano</a></li>");
     let freeform = position(body, "First Person");
     assert!(relationship < character && character < freeform, "{body}");
     app.stop().await;

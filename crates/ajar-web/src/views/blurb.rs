@@ -1,23 +1,63 @@
 //! The blurb: how a work appears in any listing (home, and later fandom, tag, creator,
 //! series and search pages), rendered by `templates/partials/blurb.html`.
 
-use super::{creators_or_anonymous, lang_attribute, thousands};
-use ajar_core::{ArchiveWarning, Category, Html, Rating};
+use super::{lang_attribute, thousands};
+use crate::tag_url::{tag_works_href, user_href};
+use ajar_core::{ArchiveWarning, Category, Html, Rating, TagName};
 use ajar_store::WorkBlurb;
+
+/// A name that links somewhere: a tag to its works, a creator to their page. `href` is
+/// `None` for "Anonymous", which names no one.
+pub(crate) struct Link {
+    pub(crate) name: String,
+    pub(crate) href: Option<String>,
+}
+
+impl Link {
+    pub(crate) fn tag(name: &str) -> Link {
+        Link {
+            href: Some(tag_works_href(name)),
+            name: name.to_owned(),
+        }
+    }
+
+    pub(crate) fn tags(names: &[TagName]) -> Vec<Link> {
+        names.iter().map(|n| Link::tag(n.as_str())).collect()
+    }
+
+    /// Creators as a byline reads them; a work with none is credited to "Anonymous".
+    pub(crate) fn creators(names: &[String]) -> Vec<Link> {
+        if names.is_empty() {
+            return vec![Link {
+                name: "Anonymous".to_owned(),
+                href: None,
+            }];
+        }
+        names
+            .iter()
+            .map(|n| Link {
+                href: Some(user_href(n)),
+                name: n.clone(),
+            })
+            .collect()
+    }
+}
 
 /// A listing entry, ready to render: every value is what the reader sees.
 pub(crate) struct Blurb {
     pub(crate) id: i64,
     pub(crate) href: String,
     pub(crate) title: String,
-    pub(crate) creators: Vec<String>,
-    pub(crate) fandoms: Vec<String>,
+    pub(crate) creators: Vec<Link>,
+    pub(crate) fandoms: Vec<Link>,
     pub(crate) required: RequiredTags,
     pub(crate) updated: Option<String>,
-    pub(crate) warnings: Vec<&'static str>,
-    pub(crate) relationships: Vec<String>,
-    pub(crate) characters: Vec<String>,
-    pub(crate) tags: Vec<String>,
+    pub(crate) warnings: Vec<Link>,
+    pub(crate) relationships: Vec<Link>,
+    pub(crate) characters: Vec<Link>,
+    pub(crate) tags: Vec<Link>,
+    /// "Part 2" on a series page.
+    pub(crate) part: Option<u32>,
     pub(crate) summary: Html,
     pub(crate) language: String,
     pub(crate) lang: Option<String>,
@@ -31,7 +71,6 @@ pub(crate) struct Blurb {
 
 impl From<WorkBlurb> for Blurb {
     fn from(work: WorkBlurb) -> Blurb {
-        let names = |tags: Vec<ajar_core::TagName>| tags.into_iter().map(String::from).collect();
         let expected = work
             .expected_chapters
             .map_or_else(|| "?".to_owned(), |n| n.to_string());
@@ -39,8 +78,8 @@ impl From<WorkBlurb> for Blurb {
             id: work.id.0,
             href: format!("/works/{}", work.id),
             title: work.title,
-            creators: creators_or_anonymous(&work.creators),
-            fandoms: names(work.fandoms),
+            creators: Link::creators(&work.creators),
+            fandoms: Link::tags(&work.fandoms),
             required: RequiredTags::new(
                 work.rating,
                 &work.warnings,
@@ -48,10 +87,11 @@ impl From<WorkBlurb> for Blurb {
                 work.complete,
             ),
             updated: work.updated.map(|d| d.to_string()),
-            warnings: work.warnings.iter().map(|w| w.name()).collect(),
-            relationships: names(work.relationships),
-            characters: names(work.characters),
-            tags: names(work.tags),
+            warnings: work.warnings.iter().map(|w| Link::tag(w.name())).collect(),
+            relationships: Link::tags(&work.relationships),
+            characters: Link::tags(&work.characters),
+            tags: Link::tags(&work.tags),
+            part: None,
             summary: work.summary,
             language: work.language.name().to_owned(),
             lang: lang_attribute(work.language.code()).map(str::to_owned),

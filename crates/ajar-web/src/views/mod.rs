@@ -8,9 +8,10 @@
 mod blurb;
 mod pagination;
 
-pub(crate) use blurb::Blurb;
+pub(crate) use blurb::{Blurb, Link};
 pub(crate) use pagination::Pagination;
 
+use crate::prefs::ReaderPrefs;
 use crate::{assets, Error, SITE_NAME};
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -22,11 +23,15 @@ pub(crate) struct Layout {
     pub(crate) description: String,
     /// Which top-level section the page belongs to, to mark it in the site navigation.
     pub(crate) section: Section,
+    /// The reader's settings: `<html>` classes, and what listings hide.
+    pub(crate) prefs: ReaderPrefs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Section {
     Home,
+    Fandoms,
+    Settings,
     Other,
 }
 
@@ -36,7 +41,33 @@ impl Layout {
             title,
             description: description.into(),
             section: Section::Other,
+            prefs: ReaderPrefs::default(),
         }
+    }
+
+    pub(crate) fn with_prefs(mut self, prefs: ReaderPrefs) -> Layout {
+        self.prefs = prefs;
+        self
+    }
+
+    pub(crate) fn html_class(&self) -> String {
+        self.prefs.html_class()
+    }
+
+    pub(crate) fn hide_tags(&self) -> bool {
+        self.prefs.hide_tags
+    }
+
+    pub(crate) fn hide_warnings(&self) -> bool {
+        self.prefs.hide_warnings
+    }
+
+    pub(crate) fn is_fandoms(&self) -> bool {
+        self.section == Section::Fandoms
+    }
+
+    pub(crate) fn is_settings(&self) -> bool {
+        self.section == Section::Settings
     }
 
     pub(crate) fn in_section(mut self, section: Section) -> Layout {

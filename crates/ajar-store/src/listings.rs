@@ -1,0 +1,301 @@
+//! What reading pages list beyond the home page: fandoms grouped by media kind, works by any
+//! tag name, by creator (pseud) and by series, and the series a work belongs to.
+//!
+//! Every listing of works is sorted the same stable way as the home page (updated desc, id
+//! desc) and read as blurbs with [`blurbs`], three queries however many works a page shows.
+
+use crate::changes::{self, Op};
+use crate::db::Sql;
+use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
+use crate::{name_key, to_i64, to_u32, to_u64, Result, Store, StoreError, TagCount, WorkBlurb};
+use ajar_core::{Media, SeriesId, TagId, TagKind, TagName, WorkId};
+use serde::Serialize;
+
+/// One media kind of the fandoms index and its fandoms, sorted by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MediaFandoms {
+    pub media: Media,
+    pub fandoms: Vec<TagCount>,
+}
+
+/// A creator's name as the archive shows it (a pseud; accounts come later).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Creator {
+    pub name: String,
+    /// Works credited to this name.
+    pub works: u64,
+}
+
+/// A series with its works in reading order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    pub id: SeriesId,
+    pub title: String,
+    /// `(part, work)`, by part then id.
+    pub works: Vec<(u32, WorkBlurb)>,
+}
+
+/// A series a work is part of, for links from the work page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SeriesPart {
+    pub id: SeriesId,
+    pub title: String,
+    pub position: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct FandomRow {
+    id: i64,
+    name: String,
+    media: Option<String>,
+    works: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct NamedTagRow {
+    id: i64,
+    kind: String,
+    name: String,
+    works: i64,
+}
+
+fn tag_name(name: &str) -> Result<TagName> {
+    TagName::parse(name).map_err(|e| StoreError::Corrupt(format!("tag name {name:?}: {e}")))
+}
+
+impl Store {
+    /// Files a fandom under a media kind (`Media::Uncategorized` takes it out again). Returns
+    /// whether such a fandom exists. Appends a "tag" change, so followers can re-facet.
+    pub async fn set_fandom_media(&self, fandom: &TagName, media: Media) -> Result<bool> {
+        let stored = (media != Media::Uncategorized).then(|| media.name());
+        let key = name_key(fandom.as_str());
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let sql =
+            Sql::new("UPDATE tags SET media = $1 WHERE kind = $2 AND name_key = $3 RETURNING id")
+                .bind(stored)
+                .bind(TagKind::Fandom.code())
+                .bind(key.as_str());
+        let updated: Option<(i64,)> = db.fetch_optional(&sql).await?;
+        if let Some((id,)) = updated {
+            changes::append(&mut db, "tag", id, Op::Update, now()).await?;
+        }
+        tx.commit().await?;
+        Ok(updated.is_some())
+    }
+
+    /// The fandoms index: every media kind in [`Media::ALL`] order with the fandoms filed
+    /// under it that at least one work carries, each with its number of works. Kinds with no
+    /// fandoms are left out.
+    pub async fn fandoms_by_media(&self) -> Result<Vec<MediaFandoms>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(
+            "SELECT t.id, t.name, t.media, COUNT(*) AS works FROM tags t \
+             JOIN work_tags wt ON wt.tag_id = t.id WHERE t.kind = $1 \
+             GROUP BY t.id, t.name, t.name_key, t.media ORDER BY t.name_key, t.id",
+        )
+        .bind(TagKind::Fandom.code());
+        let rows: Vec<FandomRow> = conn.db().fetch_all(&sql).await?;
+        let mut groups: Vec<MediaFandoms> = Media::ALL
+            .into_iter()
+            .map(|media| MediaFandoms {
+                media,
+                fandoms: Vec::new(),
+            })
+            .collect();
+        for row in rows {
+            let media = row
+                .media
+                .as_deref()
+                .and_then(Media::from_name)
+                .unwrap_or(Media::Uncategorized);
+            let count = TagCount {
+                id: TagId(row.id),
+                kind: TagKind::Fandom,
+                name: tag_name(&row.name)?,
+                works: to_u64(row.works, "a fandom's work count")?,
+            };
+            if let Some(group) = groups.iter_mut().find(|g| g.media == media) {
+                group.fandoms.push(count);
+            }
+        }
+        groups.retain(|g| !g.fandoms.is_empty());
+        Ok(groups)
+    }
+
+    /// The fandoms with the most works, most first (ties by name), at most `limit`.
+    pub async fn popular_fandoms(&self, limit: u32) -> Result<Vec<TagCount>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(
+            "SELECT t.id, t.kind, t.name, COUNT(*) AS works FROM tags t \
+             JOIN work_tags wt ON wt.tag_id = t.id WHERE t.kind = $1 \
+             GROUP BY t.id, t.kind, t.name, t.name_key ORDER BY works DESC, t.name_key, t.id \
+             LIMIT $2",
+        )
+        .bind(TagKind::Fandom.code())
+        .bind(i64::from(limit));
+        let rows: Vec<NamedTagRow> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter().map(named_tag).collect()
+    }
+
+    /// Every tag with this name (case-insensitively), whatever its kind, with its number of
+    /// works; a name can be, say, both a fandom and a character. Sorted by kind.
+    pub async fn tags_named(&self, name: &TagName) -> Result<Vec<TagCount>> {
+        let key = name_key(name.as_str());
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(
+            "SELECT t.id, t.kind, t.name, \
+             (SELECT COUNT(*) FROM work_tags wt WHERE wt.tag_id = t.id) AS works \
+             FROM tags t WHERE t.name_key = $1",
+        )
+        .bind(key.as_str());
+        let rows: Vec<NamedTagRow> = conn.db().fetch_all(&sql).await?;
+        let mut tags = rows
+            .into_iter()
+            .map(named_tag)
+            .collect::<Result<Vec<_>>>()?;
+        tags.sort_by_key(|t| t.kind);
+        Ok(tags)
+    }
+
+    /// Works carrying a tag of this name (any kind, case-insensitively), most recently
+    /// updated first, with the number of such works (for paging).
+    pub async fn works_tagged(
+        &self,
+        name: &TagName,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<WorkBlurb>, u64)> {
+        let key = name_key(name.as_str());
+        let filter = "SELECT wt.work_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+                      WHERE t.name_key = $1";
+        self.works_page(filter, key.as_str(), limit, offset).await
+    }
+
+    /// A creator by name (case-insensitively), with their number of works.
+    pub async fn creator(&self, name: &str) -> Result<Option<Creator>> {
+        let key = name_key(name.trim());
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(
+            "SELECT p.name, (SELECT COUNT(*) FROM work_creators wc WHERE wc.pseud_id = p.id) \
+             FROM pseuds p WHERE p.name_key = $1",
+        )
+        .bind(key.as_str());
+        let row: Option<(String, i64)> = conn.db().fetch_optional(&sql).await?;
+        row.map(|(name, works)| {
+            Ok(Creator {
+                name,
+                works: to_u64(works, "a creator's work count")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Works credited to a creator (case-insensitively), most recently updated first, with
+    /// their number.
+    pub async fn works_by_creator(
+        &self,
+        name: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<WorkBlurb>, u64)> {
+        let key = name_key(name.trim());
+        let filter = "SELECT wc.work_id FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
+                      WHERE p.name_key = $1";
+        self.works_page(filter, key.as_str(), limit, offset).await
+    }
+
+    /// One page of works whose ids `filter` (a SELECT of work ids taking `$1`) yields, and how
+    /// many there are, read in one snapshot.
+    async fn works_page(
+        &self,
+        filter: &str,
+        key: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<WorkBlurb>, u64)> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let count = Sql::new(format!(
+            "SELECT COUNT(*) FROM works w WHERE w.id IN ({filter})"
+        ))
+        .bind(key);
+        let (total,): (i64,) = db.fetch_one(&count).await?;
+        let total = to_u64(total, "a listing's work count")?;
+        let found = if total > offset {
+            let sql = Sql::new(format!(
+                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({filter}) \
+                 ORDER BY w.updated DESC, w.id DESC LIMIT $2 OFFSET $3"
+            ))
+            .bind(key)
+            .bind(i64::from(limit))
+            .bind(to_i64(offset));
+            let rows: Vec<BlurbRow> = db.fetch_all(&sql).await?;
+            blurbs(&mut db, rows).await?
+        } else {
+            Vec::new()
+        };
+        tx.commit().await?;
+        Ok((found, total))
+    }
+
+    /// A series with its works in order (by part, then id); `None` if there is no such series.
+    pub async fn series(&self, id: SeriesId) -> Result<Option<Series>> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let sql = Sql::new("SELECT title FROM series WHERE id = $1").bind(id.0);
+        let Some((title,)) = db.fetch_optional::<(String,)>(&sql).await? else {
+            return Ok(None);
+        };
+        let sql = Sql::new(
+            "SELECT sw.position FROM series_works sw JOIN works w ON w.id = sw.work_id \
+             WHERE sw.series_id = $1 ORDER BY sw.position, w.id",
+        )
+        .bind(id.0);
+        let positions: Vec<(i64,)> = db.fetch_all(&sql).await?;
+        let sql = Sql::new(format!(
+            "SELECT {BLURB_COLUMNS} FROM works w JOIN series_works sw ON sw.work_id = w.id \
+             WHERE sw.series_id = $1 ORDER BY sw.position, w.id"
+        ))
+        .bind(id.0);
+        let rows: Vec<BlurbRow> = db.fetch_all(&sql).await?;
+        let works = blurbs(&mut db, rows).await?;
+        tx.commit().await?;
+        let works = positions
+            .into_iter()
+            .zip(works)
+            .map(|((position,), blurb)| Ok((to_u32(position, "a series position")?, blurb)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Series { id, title, works }))
+    }
+
+    /// The series a work is part of, in the work's own order.
+    pub async fn work_series(&self, work: WorkId) -> Result<Vec<SeriesPart>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(
+            "SELECT s.id, s.title, sw.position FROM series_works sw \
+             JOIN series s ON s.id = sw.series_id WHERE sw.work_id = $1 ORDER BY sw.ordinal",
+        )
+        .bind(work.0);
+        let rows: Vec<(i64, String, i64)> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter()
+            .map(|(id, title, position)| {
+                Ok(SeriesPart {
+                    id: SeriesId(id),
+                    title,
+                    position: to_u32(position, "a series position")?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn named_tag(row: NamedTagRow) -> Result<TagCount> {
+    Ok(TagCount {
+        id: TagId(row.id),
+        kind: TagKind::from_code(&row.kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown tag kind {:?}", row.kind)))?,
+        name: tag_name(&row.name)?,
+        works: to_u64(row.works, "a tag's work count")?,
+    })
+}

@@ -1,0 +1,263 @@
+//! Counting hits without slowing the page: a work page hands its view to [`HitCounter`],
+//! which keeps it in memory and writes all views gathered in the last second in one store
+//! transaction ([`ajar_store::Store::record_hits`]), where the (work, visitor, day) key
+//! refuses repeats. Views not yet written when the server stops are written on the way out.
+//!
+//! Who a visitor is: the anonymous `ajar_visitor` cookie. A visitor without it (a first
+//! visit, or a client that keeps no cookies) is known by a hash of IP address and user agent,
+//! and is given a cookie holding that same hash, so the first view and the next ones count
+//! as one visitor. Only hashes are stored, never the address.
+//!
+//! A `304 Not Modified` is counted too: it is a reader opening the page (AO3 counts page
+//! loads), and the once-a-day key keeps reloads from inflating the count.
+
+use crate::prefs::cookie_value;
+use ajar_core::WorkId;
+use ajar_store::{Hit, Store};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::USER_AGENT;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Uri};
+use chrono::{NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Once};
+use std::time::Duration;
+
+pub(crate) const VISITOR_COOKIE: &str = "ajar_visitor";
+
+/// How often gathered views are written.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Keys remembered as already sent today, so a busy page does not send the same view
+/// every second; beyond this many the memory is dropped (the store still refuses repeats).
+const MAX_REMEMBERED: usize = 200_000;
+
+/// Gathers views and writes them in batches. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct HitCounter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    pending: Mutex<Pending>,
+    flusher: Once,
+    /// Serializes flushes (the timer's and an explicit one).
+    flushing: tokio::sync::Mutex<()>,
+}
+
+#[derive(Default)]
+struct Pending {
+    hits: Vec<Hit>,
+    day: Option<NaiveDate>,
+    sent: HashSet<(WorkId, String)>,
+}
+
+/// Who is viewing, and the cookie to set if they had none.
+pub(crate) struct Visitor {
+    /// The hashed key stored with their hits.
+    key: String,
+    /// `Set-Cookie` value when the request carried no visitor cookie.
+    pub(crate) set_cookie: Option<HeaderValue>,
+}
+
+/// The address a request came from, when the server knows it (not under `oneshot`).
+pub(crate) struct Peer(pub(crate) Option<ConnectInfo<SocketAddr>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned(),
+        ))
+    }
+}
+
+impl Visitor {
+    /// The visitor of a request: its cookie, or its IP address and user agent.
+    pub(crate) fn of(
+        headers: &HeaderMap,
+        uri: &Uri,
+        peer: Option<&ConnectInfo<SocketAddr>>,
+    ) -> Visitor {
+        let cookie = cookie_value(headers, VISITOR_COOKIE)
+            .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+        if let Some(id) = cookie {
+            return Visitor {
+                key: hash(&["key", id]),
+                set_cookie: None,
+            };
+        }
+        let ip = peer
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_default();
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let agent = headers
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let id = hash(&["id", &ip, forwarded, agent]);
+        let secure = if is_https(headers, uri) {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{VISITOR_COOKIE}={id}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}"
+        );
+        Visitor {
+            key: hash(&["key", &id]),
+            set_cookie: HeaderValue::from_str(&cookie).ok(),
+        }
+    }
+}
+
+/// Whether the reader reached us over HTTPS (directly, or through a proxy that says so).
+pub(crate) fn is_https(headers: &HeaderMap, uri: &Uri) -> bool {
+    uri.scheme_str() == Some("https")
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// 128 bits of SHA-256 over the parts, as hex.
+fn hash(parts: &[&str]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"ajar-visitor");
+    for part in parts {
+        hasher.update([0]);
+        hasher.update(part.as_bytes());
+    }
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl HitCounter {
+    pub(crate) fn new(store: Store) -> HitCounter {
+        HitCounter {
+            inner: Arc::new(Inner {
+                store,
+                pending: Mutex::new(Pending::default()),
+                flusher: Once::new(),
+                flushing: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    /// Notes a view of `work`; it is written within a second.
+    pub(crate) fn record(&self, work: WorkId, visitor: &Visitor) {
+        self.start_flusher();
+        let day = Utc::now().date_naive();
+        let Ok(mut pending) = self.inner.pending.lock() else {
+            return;
+        };
+        if pending.day != Some(day) || pending.sent.len() >= MAX_REMEMBERED {
+            pending.day = Some(day);
+            pending.sent.clear();
+        }
+        if pending.sent.insert((work, visitor.key.clone())) {
+            pending.hits.push(Hit {
+                work,
+                visitor: visitor.key.clone(),
+                day,
+            });
+        }
+    }
+
+    /// Writes every view gathered so far.
+    pub(crate) async fn flush(&self) {
+        let _one_at_a_time = self.inner.flushing.lock().await;
+        let hits = match self.inner.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut pending.hits),
+            Err(_) => return,
+        };
+        if hits.is_empty() {
+            return;
+        }
+        if let Err(error) = self.inner.store.record_hits(&hits).await {
+            tracing::warn!(%error, views = hits.len(), "could not count hits; dropping them");
+        }
+    }
+
+    /// The timer that flushes every second, started on the first view (so that building the
+    /// router needs no runtime). It stops when nothing but itself holds the counter.
+    fn start_flusher(&self) {
+        self.inner.flusher.call_once(|| {
+            let weak = Arc::downgrade(&self.inner);
+            tokio::spawn(async move {
+                let mut last_prune: Option<NaiveDate> = None;
+                loop {
+                    tokio::time::sleep(FLUSH_EVERY).await;
+                    let Some(inner) = weak.upgrade() else { break };
+                    let counter = HitCounter { inner };
+                    counter.flush().await;
+                    let today = Utc::now().date_naive();
+                    if last_prune != Some(today) {
+                        last_prune = Some(today);
+                        if let Some(yesterday) = today.pred_opt() {
+                            if let Err(error) =
+                                counter.inner.store.prune_hits_before(yesterday).await
+                            {
+                                tracing::warn!(%error, "could not prune old hit records");
+                            }
+                        }
+                    }
+                }
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visitors_are_known_by_cookie_or_by_address_and_agent() {
+        let uri: Uri = "/works/1".parse().expect("a URI");
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, HeaderValue::from_static("reader/1.0"));
+        let peer = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 5000)));
+        let first = Visitor::of(&headers, &uri, Some(&peer));
+        let cookie = first
+            .set_cookie
+            .clone()
+            .expect("a new visitor gets a cookie");
+        let cookie = cookie.to_str().expect("ASCII");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        assert!(!cookie.contains("Secure"), "{cookie}");
+        let id = cookie
+            .strip_prefix("ajar_visitor=")
+            .and_then(|c| c.split(';').next())
+            .expect("a value");
+        // The next visit carries the cookie and is the same visitor.
+        headers.insert(
+            axum::http::header::COOKIE,
+            HeaderValue::from_str(&format!("ajar_visitor={id}")).expect("a header"),
+        );
+        let again = Visitor::of(&headers, &uri, None);
+        assert_eq!(again.key, first.key);
+        assert!(again.set_cookie.is_none());
+        assert!(!first.key.contains("127.0.0.1"));
+
+        let mut https = HeaderMap::new();
+        https.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        let secure = Visitor::of(&https, &uri, None)
+            .set_cookie
+            .expect("a cookie");
+        assert!(secure.to_str().expect("ASCII").ends_with("; Secure"));
+    }
+}

@@ -1,0 +1,551 @@
+//! Listing pages: tags (`/tags/{NAME}`, `/tags/{NAME}/works`), creators (`/users/{NAME}`,
+//! `/users/{NAME}/works`), series (`/series/{ID}`) and the fandoms index (`/fandoms`,
+//! `/media/{NAME}/fandoms`).
+//!
+//! Every page of works comes from one function, [`works_page`]: a [`WorkListing`] and a
+//! page number in, a page of blurbs and the total out. Today it reads the store; the search
+//! index (with its filters) can take its place there without touching the handlers.
+
+use crate::cache::{self, CachedPage, Rendered};
+use crate::home::{page_number, ListingQuery, WORKS_PER_PAGE};
+use crate::prefs::ReaderPrefs;
+use crate::tag_url::{self, tag_href, tag_works_href, user_href};
+use crate::views::{thousands, Blurb, Layout, Pagination, Section};
+use crate::{AppState, Error};
+use ajar_core::{Media, SeriesId, TagKind, TagName};
+use ajar_store::{Store, TagCount, WorkBlurb};
+use askama::Template;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::routing::get;
+use axum::Router;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/fandoms", get(fandoms))
+        .route("/media/{media}/fandoms", get(media_fandoms))
+        .route("/tags/{name}", get(tag))
+        .route("/tags/{name}/works", get(tag_works))
+        .route("/users/{name}", get(creator))
+        .route("/users/{name}/works", get(creator_works))
+        .route("/series/{id}", get(series))
+}
+
+/// What a page of works lists.
+pub(crate) enum WorkListing {
+    /// Works carrying a tag of this name, of any kind.
+    Tag(TagName),
+    /// Works credited to this creator.
+    Creator(String),
+}
+
+/// One page (1-based) of a listing, most recently updated first, and how many works it has
+/// in all.
+pub(crate) async fn works_page(
+    store: &Store,
+    listing: &WorkListing,
+    page: u64,
+) -> Result<(Vec<WorkBlurb>, u64), Error> {
+    let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
+    let found = match listing {
+        WorkListing::Tag(name) => store.works_tagged(name, WORKS_PER_PAGE, offset).await?,
+        WorkListing::Creator(name) => store.works_by_creator(name, WORKS_PER_PAGE, offset).await?,
+    };
+    Ok(found)
+}
+
+/// A page of works: tag works, creator works.
+#[derive(Template)]
+#[template(path = "listing.html")]
+pub(crate) struct ListingPage {
+    layout: Layout,
+    heading: String,
+    /// Links above the list ("About this tag", "Profile").
+    links: Vec<(String, String)>,
+    blurbs: Vec<Blurb>,
+    pagination: Pagination,
+    empty: String,
+}
+
+/// "1 - 20 of 345 Works in Harry Potter", as AO3 heads a listing.
+fn listing_heading(page: u64, shown: usize, total: u64, what: &str) -> String {
+    if total == 0 {
+        return format!("0 Works {what}");
+    }
+    let first = (page - 1) * u64::from(WORKS_PER_PAGE) + 1;
+    let last = first + shown as u64 - 1;
+    let works = if total == 1 { "Work" } else { "Works" };
+    if total <= u64::from(WORKS_PER_PAGE) {
+        format!("{} {works} {what}", thousands(total))
+    } else {
+        format!(
+            "{} - {} of {} {works} {what}",
+            thousands(first),
+            thousands(last),
+            thousands(total)
+        )
+    }
+}
+
+/// The page number of a listing URL, or 404.
+fn page_of(query: Result<Query<ListingQuery>, QueryRejection>) -> Result<u64, Error> {
+    page_number(query.ok().and_then(|Query(q)| q.page))
+}
+
+fn path_and_query(uri: &OriginalUri) -> &str {
+    uri.0.path_and_query().map_or("/", |p| p.as_str())
+}
+
+async fn tag_works(
+    State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
+    name: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListingQuery>, QueryRejection>,
+) -> Result<CachedPage, Error> {
+    let name = tag_name(name)?;
+    let page = page_of(query)?;
+    let key = cache::key(path_and_query(&uri), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let listing = WorkListing::Tag(name.clone());
+            let (works, total) = works_page(&store, &listing, page).await?;
+            if total == 0 && store.tags_named(&name).await?.is_empty() {
+                return Err(Error::NotFound);
+            }
+            check_page(page, total)?;
+            let heading = listing_heading(page, works.len(), total, &format!("in {name}"));
+            let description = format!(
+                "Works tagged {name} in the archive: {}, most recently updated first.",
+                count_works(total)
+            );
+            let title = match page {
+                1 => format!("{name} - Works"),
+                n => format!("{name} - Works, page {n}"),
+            };
+            Rendered::page(&ListingPage {
+                layout: Layout::new(Some(title), description).with_prefs(prefs),
+                heading,
+                links: vec![
+                    ("About this tag".to_owned(), tag_href(name.as_str())),
+                    (
+                        "Sort and filter".to_owned(),
+                        crate::search::filter_href(name.as_str()),
+                    ),
+                ],
+                blurbs: works.into_iter().map(Blurb::from).collect(),
+                pagination: Pagination::new(
+                    &tag_works_href(name.as_str()),
+                    page,
+                    total,
+                    u64::from(WORKS_PER_PAGE),
+                ),
+                empty: format!("No works are tagged {name} yet."),
+            })
+        })
+        .await?;
+    Ok(CachedPage(rendered))
+}
+
+async fn creator_works(
+    State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
+    name: Result<Path<String>, PathRejection>,
+    query: Result<Query<ListingQuery>, QueryRejection>,
+) -> Result<CachedPage, Error> {
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
+    let page = page_of(query)?;
+    let key = cache::key(path_and_query(&uri), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let creator = store.creator(&name).await?.ok_or(Error::NotFound)?;
+            let listing = WorkListing::Creator(creator.name.clone());
+            let (works, total) = works_page(&store, &listing, page).await?;
+            check_page(page, total)?;
+            let who = &creator.name;
+            let heading = listing_heading(page, works.len(), total, &format!("by {who}"));
+            let title = match page {
+                1 => format!("Works by {who}"),
+                n => format!("Works by {who}, page {n}"),
+            };
+            let description = format!("{} by {who} in the archive.", count_works(total));
+            Rendered::page(&ListingPage {
+                layout: Layout::new(Some(title), description).with_prefs(prefs),
+                heading,
+                links: vec![(format!("{who}'s profile"), user_href(who))],
+                blurbs: works.into_iter().map(Blurb::from).collect(),
+                pagination: Pagination::new(
+                    &format!("{}/works", user_href(who)),
+                    page,
+                    total,
+                    u64::from(WORKS_PER_PAGE),
+                ),
+                empty: format!("{who} has no works in the archive."),
+            })
+        })
+        .await?;
+    Ok(CachedPage(rendered))
+}
+
+/// A page past the last one is no page at all (page 1 of an empty listing exists).
+fn check_page(page: u64, total: u64) -> Result<(), Error> {
+    let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
+    if page > 1 && offset >= total {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
+
+fn count_works(n: u64) -> String {
+    match n {
+        1 => "1 work".to_owned(),
+        n => format!("{} works", thousands(n)),
+    }
+}
+
+fn tag_name(name: Result<Path<String>, PathRejection>) -> Result<TagName, Error> {
+    let Path(segment) = name.map_err(|_| Error::NotFound)?;
+    tag_url::decode(&segment).ok_or(Error::NotFound)
+}
+
+/// A tag's own page: what kind of tag it is, how many works carry it.
+#[derive(Template)]
+#[template(path = "tag.html")]
+pub(crate) struct TagPage {
+    layout: Layout,
+    name: String,
+    works_href: String,
+    kinds: Vec<TagKindLine>,
+    total: String,
+}
+
+struct TagKindLine {
+    kind: &'static str,
+    works: String,
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<CachedPage, Error> {
+    let name = tag_name(name)?;
+    let key = cache::key(path_and_query(&uri), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let tags = store.tags_named(&name).await?;
+            let Some(first) = tags.first() else {
+                return Err(Error::NotFound);
+            };
+            let display = first.name.as_str().to_owned();
+            let (_, total) = works_page(&store, &WorkListing::Tag(name.clone()), 1).await?;
+            let kinds = tags
+                .iter()
+                .map(|t| TagKindLine {
+                    kind: kind_name(t.kind),
+                    works: count_works(t.works),
+                })
+                .collect::<Vec<_>>();
+            let kind_list = kinds.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ");
+            let description = format!(
+                "{display}: a {} tag with {}.",
+                kind_list.to_lowercase(),
+                count_works(total)
+            );
+            Rendered::page(&TagPage {
+                layout: Layout::new(Some(format!("{display} - Tag")), description)
+                    .with_prefs(prefs),
+                works_href: tag_works_href(&display),
+                name: display,
+                kinds,
+                total: count_works(total),
+            })
+        })
+        .await?;
+    Ok(CachedPage(rendered))
+}
+
+/// A tag kind in the singular, as a tag page names it.
+fn kind_name(kind: TagKind) -> &'static str {
+    match kind {
+        TagKind::Rating => "Rating",
+        TagKind::Warning => "Archive Warning",
+        TagKind::Category => "Category",
+        TagKind::Fandom => "Fandom",
+        TagKind::Relationship => "Relationship",
+        TagKind::Character => "Character",
+        TagKind::Freeform => "Additional Tag",
+    }
+}
+
+/// A creator's page: their name, their number of works, their latest works.
+#[derive(Template)]
+#[template(path = "user.html")]
+pub(crate) struct CreatorPage {
+    layout: Layout,
+    name: String,
+    works_href: String,
+    count: String,
+    blurbs: Vec<Blurb>,
+    more: bool,
+}
+
+/// Works shown on a creator's own page before "All works".
+const CREATOR_PAGE_WORKS: usize = 5;
+
+async fn creator(
+    State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<CachedPage, Error> {
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
+    let key = cache::key(path_and_query(&uri), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let creator = store.creator(&name).await?.ok_or(Error::NotFound)?;
+            let (mut works, total) =
+                works_page(&store, &WorkListing::Creator(creator.name.clone()), 1).await?;
+            works.truncate(CREATOR_PAGE_WORKS);
+            let who = creator.name;
+            Rendered::page(&CreatorPage {
+                layout: Layout::new(
+                    Some(who.clone()),
+                    format!("{who}: {} in the archive.", count_works(total)),
+                )
+                .with_prefs(prefs),
+                works_href: format!("{}/works", user_href(&who)),
+                count: count_works(total),
+                more: total > works.len() as u64,
+                blurbs: works.into_iter().map(Blurb::from).collect(),
+                name: who,
+            })
+        })
+        .await?;
+    Ok(CachedPage(rendered))
+}
+
+/// A series: its works in order.
+#[derive(Template)]
+#[template(path = "series.html")]
+pub(crate) struct SeriesPage {
+    layout: Layout,
+    title: String,
+    creators: Vec<crate::views::Link>,
+    count: String,
+    words: String,
+    complete: bool,
+    blurbs: Vec<Blurb>,
+}
+
+async fn series(
+    State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<CachedPage, Error> {
+    let Path(id) = id.map_err(|_| Error::NotFound)?;
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::NotFound);
+    }
+    let id = SeriesId(id.parse().map_err(|_| Error::NotFound)?);
+    let key = cache::key(path_and_query(&uri), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let series = store.series(id).await?.ok_or(Error::NotFound)?;
+            let mut creators: Vec<String> = Vec::new();
+            for (_, work) in &series.works {
+                for name in &work.creators {
+                    if !creators.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                        creators.push(name.clone());
+                    }
+                }
+            }
+            let words: u64 = series.works.iter().map(|(_, w)| w.stats.words).sum();
+            let complete = !series.works.is_empty() && series.works.iter().all(|(_, w)| w.complete);
+            let total = series.works.len() as u64;
+            let blurbs = series
+                .works
+                .into_iter()
+                .map(|(part, work)| {
+                    let mut blurb = Blurb::from(work);
+                    blurb.part = Some(part);
+                    blurb
+                })
+                .collect();
+            let title = series.title;
+            Rendered::page(&SeriesPage {
+                layout: Layout::new(
+                    Some(format!("{title} - Series")),
+                    format!(
+                        "{title}: a series of {} in the archive.",
+                        count_works(total)
+                    ),
+                )
+                .with_prefs(prefs),
+                creators: crate::views::Link::creators(&creators),
+                count: thousands(total),
+                words: thousands(words),
+                complete,
+                blurbs,
+                title,
+            })
+        })
+        .await?;
+    Ok(CachedPage(rendered))
+}
+
+/// The fandoms index, or one media kind of it.
+#[derive(Template)]
+#[template(path = "fandoms.html")]
+pub(crate) struct FandomsPage {
+    layout: Layout,
+    heading: String,
+    groups: Vec<MediaGroup>,
+    /// Links to each kind's own page, on the full index.
+    show_media_links: bool,
+}
+
+struct MediaGroup {
+    name: &'static str,
+    anchor: String,
+    href: String,
+    fandoms: Vec<FandomLine>,
+}
+
+struct FandomLine {
+    name: String,
+    href: String,
+    works: String,
+}
+
+impl MediaGroup {
+    fn new(media: Media, fandoms: Vec<TagCount>) -> MediaGroup {
+        MediaGroup {
+            name: media.name(),
+            anchor: format!("media-{}", media_slug(media)),
+            href: format!("/media/{}/fandoms", tag_url::encode(media.name())),
+            fandoms: fandoms
+                .into_iter()
+                .map(|f| FandomLine {
+                    href: tag_works_href(f.name.as_str()),
+                    name: f.name.into(),
+                    works: thousands(f.works),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn media_slug(media: Media) -> String {
+    media
+        .name()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+async fn fandoms(
+    State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
+) -> Result<CachedPage, Error> {
+    let key = cache::key(path_and_query(&uri), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let groups: Vec<MediaGroup> = store
+                .fandoms_by_media()
+                .await?
+                .into_iter()
+                .map(|g| MediaGroup::new(g.media, g.fandoms))
+                .collect();
+            let count: usize = groups.iter().map(|g| g.fandoms.len()).sum();
+            Rendered::page(&FandomsPage {
+                layout: Layout::new(
+                    Some("Fandoms".to_owned()),
+                    format!("All {count} fandoms in the archive, by media, with their works."),
+                )
+                .in_section(Section::Fandoms)
+                .with_prefs(prefs),
+                heading: "Fandoms".to_owned(),
+                groups,
+                show_media_links: true,
+            })
+        })
+        .await?;
+    Ok(CachedPage(rendered))
+}
+
+async fn media_fandoms(
+    State(state): State<AppState>,
+    prefs: ReaderPrefs,
+    uri: OriginalUri,
+    media: Result<Path<String>, PathRejection>,
+) -> Result<CachedPage, Error> {
+    let Path(segment) = media.map_err(|_| Error::NotFound)?;
+    let media = tag_url::decode(&segment)
+        .and_then(|name| Media::from_name(name.as_str()))
+        .ok_or(Error::NotFound)?;
+    let key = cache::key(path_and_query(&uri), &prefs);
+    let store = state.store.clone();
+    let rendered = state
+        .pages
+        .get_or_render(key, || async move {
+            let fandoms = store
+                .fandoms_by_media()
+                .await?
+                .into_iter()
+                .find(|g| g.media == media)
+                .map(|g| g.fandoms)
+                .unwrap_or_default();
+            let group = MediaGroup::new(media, fandoms);
+            Rendered::page(&FandomsPage {
+                layout: Layout::new(
+                    Some(format!("{} - Fandoms", media.name())),
+                    format!(
+                        "{} fandoms in the archive: {}, with their works.",
+                        media.name(),
+                        group.fandoms.len()
+                    ),
+                )
+                .in_section(Section::Fandoms)
+                .with_prefs(prefs),
+                heading: format!("{} Fandoms", media.name()),
+                groups: vec![group],
+                show_media_links: false,
+            })
+        })
+        .await?;
+    Ok(CachedPage(rendered))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listings_are_headed_as_on_ao3() {
+        assert_eq!(listing_heading(1, 3, 3, "in X"), "3 Works in X");
+        assert_eq!(listing_heading(1, 1, 1, "in X"), "1 Work in X");
+        assert_eq!(
+            listing_heading(2, 20, 345, "in X"),
+            "21 - 40 of 345 Works in X"
+        );
+        assert_eq!(listing_heading(1, 0, 0, "by Y"), "0 Works by Y");
+    }
+}

@@ -1,0 +1,277 @@
+//! Reader settings without an account (`/settings`): a plain form that saves to the
+//! `ajar_prefs` cookie and sends the reader back where they came from.
+//!
+//! Saving is not an account action (CSRF tokens come with accounts), but a page elsewhere
+//! must still not be able to change a reader's settings: the cookie is `SameSite=Lax`, and a
+//! POST whose `Origin` (or, without one, `Referer`) names another host is refused with 403.
+//! Browsers send `Origin` with every cross-site POST, so a request with neither header comes
+//! from no other site's page.
+
+use crate::hits::is_https;
+use crate::prefs::{ReaderPrefs, Theme, Width, FONT_SIZES, PREFS_COOKIE};
+use crate::views::{Layout, Page, Section};
+use crate::{AppState, Error};
+use askama::Template;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, OriginalUri, Query};
+use axum::http::header::{HOST, LOCATION, ORIGIN, REFERER, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/settings", get(show).post(save))
+}
+
+#[derive(Deserialize, Default)]
+struct SettingsQuery {
+    return_to: Option<String>,
+    saved: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub(crate) struct SettingsPage {
+    layout: Layout,
+    prefs: ReaderPrefs,
+    themes: Vec<Choice>,
+    fonts: Vec<Choice>,
+    widths: Vec<Choice>,
+    return_to: Option<String>,
+    saved: bool,
+}
+
+/// One radio button.
+struct Choice {
+    value: String,
+    label: String,
+    checked: bool,
+}
+
+async fn show(
+    prefs: ReaderPrefs,
+    headers: HeaderMap,
+    query: Result<Query<SettingsQuery>, QueryRejection>,
+) -> Page<SettingsPage> {
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let return_to = query
+        .return_to
+        .as_deref()
+        .and_then(local_path)
+        .or_else(|| referer_path(&headers))
+        .filter(|path| !path.starts_with("/settings"));
+    Page(SettingsPage {
+        layout: Layout::new(
+            Some("Reader Settings".to_owned()),
+            "Choose how the archive looks to you: theme, text size, line width, and what \
+             listings hide. Saved in this browser, no account needed.",
+        )
+        .in_section(Section::Settings)
+        .with_prefs(prefs),
+        themes: Theme::ALL
+            .into_iter()
+            .map(|t| Choice {
+                value: t.code().to_owned(),
+                label: t.label().to_owned(),
+                checked: t == prefs.theme,
+            })
+            .collect(),
+        fonts: FONT_SIZES
+            .into_iter()
+            .map(|size| Choice {
+                value: size.to_string(),
+                label: format!("{size}%"),
+                checked: size == prefs.font,
+            })
+            .collect(),
+        widths: Width::ALL
+            .into_iter()
+            .map(|w| Choice {
+                value: w.code().to_owned(),
+                label: w.label().to_owned(),
+                checked: w == prefs.width,
+            })
+            .collect(),
+        prefs,
+        return_to,
+        saved: query.saved.as_deref() == Some("1"),
+    })
+}
+
+#[derive(Deserialize)]
+struct SettingsForm {
+    theme: Option<String>,
+    font: Option<String>,
+    width: Option<String>,
+    hide_tags: Option<String>,
+    hide_warnings: Option<String>,
+    return_to: Option<String>,
+    reset: Option<String>,
+}
+
+async fn save(
+    headers: HeaderMap,
+    uri: OriginalUri,
+    form: Result<Form<SettingsForm>, FormRejection>,
+) -> Result<Response, Error> {
+    if !same_origin(&headers) {
+        return Ok((
+            StatusCode::FORBIDDEN,
+            "Settings can only be changed from this site's own settings page.",
+        )
+            .into_response());
+    }
+    let Ok(Form(form)) = form else {
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            "The settings form was not understood.",
+        )
+            .into_response());
+    };
+    let secure = if is_https(&headers, &uri.0) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = if form.reset.is_some() {
+        format!("{PREFS_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
+    } else {
+        let hide = [
+            form.hide_tags.is_some().then_some("tags"),
+            form.hide_warnings.is_some().then_some("warnings"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(".");
+        // Parsing the fields as the cookie would keep only known values.
+        let prefs = ReaderPrefs::parse(&format!(
+            "theme={}&font={}&width={}&hide={hide}",
+            form.theme.as_deref().unwrap_or(""),
+            form.font.as_deref().unwrap_or(""),
+            form.width.as_deref().unwrap_or(""),
+        ));
+        format!(
+            "{PREFS_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
+            prefs.to_cookie_value()
+        )
+    };
+    let location = form
+        .return_to
+        .as_deref()
+        .and_then(local_path)
+        .unwrap_or_else(|| "/settings?saved=1".to_owned());
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let headers = response.headers_mut();
+    if let (Ok(cookie), Ok(location)) = (
+        HeaderValue::from_str(&cookie),
+        HeaderValue::from_str(&location),
+    ) {
+        headers.insert(SET_COOKIE, cookie);
+        headers.insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Whether a POST comes from a page of this site, by `Origin`, else `Referer`.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let source = headers
+        .get(ORIGIN)
+        .or_else(|| headers.get(REFERER))
+        .map(|v| v.to_str().unwrap_or("null"));
+    match source {
+        None => true,
+        Some(source) => url_host(source).is_some_and(|h| h.eq_ignore_ascii_case(host)),
+    }
+}
+
+/// `host[:port]` of an absolute http(s) URL.
+fn url_host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// A path on this site to send a reader back to: starts with one `/`, no scheme, no host,
+/// nothing that could make a header out of it.
+fn local_path(path: &str) -> Option<String> {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && path.len() <= 2000
+        && path.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| path.to_owned())
+}
+
+/// The path of a same-site `Referer`, to return to after saving.
+fn referer_path(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(REFERER)?.to_str().ok()?;
+    let host = headers.get(HOST)?.to_str().ok()?;
+    if !url_host(referer)?.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let rest = referer.split_once("://")?.1;
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    local_path(path.split('#').next().unwrap_or("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(axum::http::HeaderName, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn posts_from_other_sites_are_refused() {
+        let host = (HOST, "archive.example:8080");
+        assert!(same_origin(&headers(&[
+            host.clone(),
+            (ORIGIN, "http://archive.example:8080")
+        ])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (ORIGIN, "https://evil.example")
+        ])));
+        assert!(!same_origin(&headers(&[host.clone(), (ORIGIN, "null")])));
+        assert!(!same_origin(&headers(&[
+            host.clone(),
+            (REFERER, "https://archive.example.evil/settings")
+        ])));
+        assert!(same_origin(&headers(&[
+            host.clone(),
+            (REFERER, "http://archive.example:8080/settings")
+        ])));
+        assert!(same_origin(&headers(&[host])));
+    }
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(local_path("/works/1?x=2").as_deref(), Some("/works/1?x=2"));
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/a b",
+            "works",
+        ] {
+            assert!(local_path(bad).is_none(), "{bad}");
+        }
+        let h = headers(&[(HOST, "a.example"), (REFERER, "http://a.example/works/3#x")]);
+        assert_eq!(referer_path(&h).as_deref(), Some("/works/3"));
+        let h = headers(&[(HOST, "a.example"), (REFERER, "http://b.example/works/3")]);
+        assert!(referer_path(&h).is_none());
+    }
+}

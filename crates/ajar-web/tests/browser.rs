@@ -1,0 +1,158 @@
+//! Reading pages in a real browser: starts the server on a random port with a few works
+//! (the shared fixture story files included), then runs `tests/browser/run.mjs` (Playwright
+//! driving the system's headless Chromium, with axe-core for accessibility). Screenshots at
+//! 1280 px and 375 px go to `target/browser-artifacts/`.
+//!
+//! Without `/usr/bin/chromium` (or `$AJAR_CHROMIUM`), `node`, or `tests/browser/node_modules`
+//! (`npm ci --prefix tests/browser`), the test prints `SKIP browser: <reason>` and passes,
+//! unless `AJAR_REQUIRE_ALL_TESTS=1` (as in CI), when it fails for that reason.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+use ajar_core::{ArchiveWarning, Category, Chapter, Html, Rating, TagName, Work};
+use ajar_store::Store;
+use chrono::NaiveDate;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Why the browser test cannot run here, if it cannot.
+fn missing_tool() -> Option<String> {
+    let chromium = std::env::var("AJAR_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return Some(format!(
+            "{chromium} is not installed (apt-get install chromium)"
+        ));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("node is not installed".into());
+    }
+    let modules = workspace_root().join("tests/browser/node_modules/playwright-core");
+    if !modules.exists() {
+        return Some(
+            "tests/browser/node_modules is missing (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser)"
+                .into(),
+        );
+    }
+    None
+}
+
+fn tags(names: &[&str]) -> Vec<TagName> {
+    names.iter().map(|n| TagName::parse(n).unwrap()).collect()
+}
+
+fn three_chapters() -> Work {
+    let chapter = |title: &str, body: &str| Chapter {
+        title: Some(title.to_owned()),
+        notes: Html::from_plain_text(&format!("Notes for {title}.")),
+        body: Html::from_plain_text(&body.repeat(30)),
+        ..Chapter::default()
+    };
+    let mut work = Work {
+        title: "The Long Way Round".into(),
+        creators: vec!["paperlanterns".into()],
+        summary: Html::from_plain_text("Two people, one borrowed car, three chapters."),
+        notes: Html::from_plain_text("Three chapters, all written."),
+        end_notes: Html::from_plain_text("The very end of the work."),
+        fandoms: tags(&["Gilmore Girls"]),
+        rating: Rating::Mature,
+        warnings: vec![ArchiveWarning::MajorCharacterDeath],
+        categories: vec![Category::FM],
+        relationships: tags(&["Rory Gilmore/Jess Mariano"]),
+        characters: tags(&["Rory Gilmore", "Jess Mariano"]),
+        tags: tags(&[
+            "Road Trip",
+            "Angst with a Happy Ending",
+            "Slow Burn & Pining",
+        ]),
+        spoilers: Some("Up to season 4.".into()),
+        chapters: vec![
+            chapter(
+                "Departure",
+                "The car belonged to Luke, and it smelled of coffee. ",
+            ),
+            chapter("The Middle", "Somewhere past Hartford the radio gave up. "),
+            chapter("Arrival", "They arrived before dawn, tired and happy. "),
+        ],
+        expected_chapters: Some(3),
+        complete: true,
+        published: NaiveDate::from_ymd_opt(2026, 11, 1),
+        ..Work::default()
+    };
+    work.renumber_chapters();
+    work
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_pages_work_in_a_real_browser() {
+    if let Some(reason) = missing_tool() {
+        if std::env::var("AJAR_REQUIRE_ALL_TESTS").is_ok_and(|v| v.trim() == "1") {
+            panic!("browser: {reason}, and AJAR_REQUIRE_ALL_TESTS=1 requires every test to run");
+        }
+        eprintln!("SKIP browser: {reason}");
+        return;
+    }
+
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(None, data.path()).await.unwrap();
+    let fixtures = workspace_root().join("../shared/fixtures/stories");
+    if let Ok(entries) = std::fs::read_dir(&fixtures) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let work = ajar_formats::read_story_file(&name, &bytes).unwrap();
+            store.insert_work(&work).await.unwrap();
+        }
+    }
+    for n in 1..=4 {
+        let mut work = three_chapters();
+        work.title = format!("Another Road, Part {n}");
+        work.chapters.truncate(1);
+        work.expected_chapters = None;
+        work.complete = false;
+        work.rating = Rating::GeneralAudiences;
+        work.warnings = vec![ArchiveWarning::NoneApply];
+        work.renumber_chapters();
+        store.insert_work(&work).await.unwrap();
+    }
+    let id = store.insert_work(&three_chapters()).await.unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ajar_web::serve(listener, store, async {
+        let _ = stopped.await;
+    }));
+
+    let artifacts = workspace_root().join("target/browser-artifacts");
+    let script = workspace_root().join("tests/browser/run.mjs");
+    let mut node = Command::new("node");
+    node.arg(&script)
+        .arg(&base)
+        .arg(&artifacts)
+        .arg(format!("/works/{id}"))
+        .arg("/tags/Gilmore%20Girls/works");
+    let output = tokio::task::spawn_blocking(move || node.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let _ = stop.send(());
+    let _ = server.await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(
+        output.status.success(),
+        "the browser checks failed:\n{stdout}\n{stderr}"
+    );
+    for page in ["home", "listing", "work", "settings"] {
+        for width in ["desktop", "phone"] {
+            let shot = artifacts.join(format!("{page}-{width}.png"));
+            assert!(shot.exists(), "{} was not saved", shot.display());
+        }
+    }
+}
