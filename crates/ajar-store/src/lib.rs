@@ -23,13 +23,24 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod changes;
+mod corpus;
 mod db;
+mod exports;
+mod hits;
+mod listings;
+mod search_feed;
 mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod version;
 mod works;
 
+pub use corpus::{CorpusWork, CorpusWriter};
 use db::Pool;
+pub use exports::work_fingerprint;
+pub use hits::Hit;
+pub use listings::{Creator, MediaFandoms, Series, SeriesPart};
+pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]

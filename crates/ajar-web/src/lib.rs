@@ -8,8 +8,16 @@
 //! response, error pages included, carries the security headers set in [`security_headers`].
 
 mod assets;
+mod cache;
+mod downloads;
 mod error;
+mod hits;
 mod home;
+mod listings;
+mod prefs;
+mod search;
+mod settings;
+mod tag_url;
 mod views;
 mod works;
 
@@ -25,20 +33,56 @@ use std::future::Future;
 /// The archive's name, shown in the header and in every page title.
 pub const SITE_NAME: &str = "ajar";
 
-/// What every handler can reach. Cheap to clone: the store is a connection pool handle.
+/// What every handler can reach. Cheap to clone: the store is a connection pool handle,
+/// the rest are shared handles too.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) store: Store,
+    /// Views waiting to be counted (see `hits`).
+    pub(crate) hits: hits::HitCounter,
+    /// Recently rendered reading pages (see `cache`).
+    pub(crate) pages: cache::PageCache,
+    /// The search index, when the server runs one (`ajar serve` does; `app(store)` not).
+    pub(crate) search: Option<ajar_search::Search>,
+}
+
+impl AppState {
+    fn new(store: Store) -> AppState {
+        AppState {
+            hits: hits::HitCounter::new(store.clone()),
+            pages: cache::PageCache::new(cache::ttl_from_env(), {
+                let store = store.clone();
+                std::sync::Arc::new(move || store.data_version())
+            }),
+            search: None,
+            store,
+        }
+    }
 }
 
 /// The whole site as one router, ready to serve (or to call with `oneshot` in tests).
 pub fn app(store: Store) -> Router {
+    router(AppState::new(store))
+}
+
+/// The whole site with search (`/works/search`, `/api/v1/works`) answered by `search`.
+pub fn app_with_search(store: Store, search: ajar_search::Search) -> Router {
+    let mut state = AppState::new(store);
+    state.search = Some(search);
+    router(state)
+}
+
+fn router(state: AppState) -> Router {
     Router::new()
         .merge(home::router())
         .merge(works::router())
+        .merge(downloads::router())
+        .merge(listings::router())
+        .merge(settings::router())
+        .merge(search::router())
         .merge(assets::router())
         .fallback(not_found)
-        .with_state(AppState { store })
+        .with_state(state)
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -48,12 +92,39 @@ pub async fn serve(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, AppState::new(store), shutdown).await
+}
+
+/// [`serve`] with search answered by `search` (and its follower running).
+pub async fn serve_with_search(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    search: ajar_search::Search,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut state = AppState::new(store);
+    state.search = Some(search);
+    serve_with(listener, state, shutdown).await
+}
+
+async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving the archive");
     }
-    axum::serve(listener, app(store))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let hits = state.hits.clone();
+    let served = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    // Views gathered in the last second are counted before the server is gone.
+    hits.flush().await;
+    served
 }
 
 /// Pages use no inline script or style, so the policy can forbid both outright; work text

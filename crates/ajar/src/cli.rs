@@ -31,6 +31,19 @@ pub struct Global {
     /// PostgreSQL URL (postgres://user:pass@host/db) to use instead of the embedded SQLite.
     #[arg(long, global = true, env = "AJAR_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Folder of the search index [default: DATA_DIR/index]. Derived from the database and
+    /// rebuilt when missing, so it can live on fast local disk on each node.
+    #[arg(long, global = true, env = "AJAR_INDEX_DIR")]
+    pub index_dir: Option<PathBuf>,
+}
+
+impl Global {
+    /// Where the search index lives.
+    pub fn index_dir(&self) -> PathBuf {
+        self.index_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("index"))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +52,13 @@ pub enum Command {
     Serve(ServeArgs),
     /// Import story files or folders of them into the archive.
     Import(ImportArgs),
+    /// Write a stored work as an EPUB, HTML, plain-text or Markdown file.
+    Export(ExportArgs),
+    /// Rebuild the search index from the database, from scratch.
+    Reindex(crate::search::ReindexArgs),
+    /// Fill the archive with a synthetic corpus shaped like AO3 (for trying it at scale and
+    /// for benchmarks).
+    GenCorpus(crate::search::GenCorpusArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -75,6 +95,32 @@ pub struct ImportArgs {
     /// Additional tag given to every imported work (repeatable).
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The work's id (the number in /works/ID).
+    #[arg(value_name = "WORK_ID")]
+    pub work_id: i64,
+    /// File format; if left out, taken from the output file's extension.
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormatArg>,
+    /// File to write ("-" for standard output); if left out, a file named after the
+    /// work's title in the current folder.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The archive's public address, written into the file as where the work came from.
+    #[arg(long, env = "AJAR_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+/// `--format` values of `ajar export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Epub,
+    Html,
+    Txt,
+    Md,
 }
 
 #[cfg(test)]

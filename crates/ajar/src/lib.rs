@@ -6,7 +6,9 @@
 
 pub mod cli;
 pub mod demo;
+pub mod export;
 pub mod import;
+pub mod search;
 pub mod serve;
 
 use anyhow::Context;
@@ -24,6 +26,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         match cli.command {
             Command::Serve(args) => serve::run(&cli.global, args).await,
             Command::Import(args) => import::run(&cli.global, args).await,
+            Command::Export(args) => export::run(&cli.global, args).await,
+            Command::Reindex(args) => search::reindex(&cli.global, args).await,
+            Command::GenCorpus(args) => search::gen_corpus(&cli.global, args).await,
         }
     })
 }

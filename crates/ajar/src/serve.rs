@@ -12,6 +12,10 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
             println!("Added {added} sample works to the empty archive (--demo).");
         }
     }
+    // Opened (and rebuilt if missing or damaged) before listening, so search works from the
+    // first request; the follower then keeps it within a second of the store.
+    let search = crate::search::open_search(global, store.clone(), true).await?;
+    let _follower = search.spawn_follower();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -28,7 +32,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    ajar_web::serve(listener, store, shutdown)
+    ajar_web::serve_with_search(listener, store, search, shutdown)
         .await
         .context("the server stopped")?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,1049 @@
+//! ajar's search: a Tantivy index derived from the store, which it follows through the
+//! `changes` feed, answering filtered, sorted, faceted searches for listings, the search
+//! page and the JSON API.
+//!
+//! The index is disposable: [`Search::open`] rebuilds it from the store when it is missing,
+//! unreadable or written by another schema version, and `ajar reindex` rebuilds it on
+//! demand. One [`tantivy::IndexWriter`] per index, used by one task at a time (the rebuild,
+//! or the follower that applies new changes in batches, one commit per batch); the last
+//! applied `changes.seq` is kept in the commit's payload, so a restart resumes where it
+//! stopped. Searches read from a reader that is reloaded after each commit.
+//!
+//! Where things live: `query` parses the search box's language; `request` holds
+//! [`SearchRequest`] / [`SearchResults`] and their URL form; `schema` turns a stored work
+//! into a document; `facets` counts tags exactly; `corpus` generates synthetic archives.
+
+pub mod corpus;
+mod facets;
+pub mod query;
+mod request;
+mod schema;
+
+pub use query::{Expr, QueryError};
+pub use request::{
+    encode, parse_pairs, FacetCount, FacetGroup, SearchHit, SearchRequest, SearchResults, Sort,
+    DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_RESULT_WINDOW,
+};
+pub use schema::SCHEMA_VERSION;
+
+use ajar_core::{TagId, TagKind, WorkId};
+use ajar_store::{IndexWork, Store, StoreError};
+use query::{NumField, TextField};
+use schema::{build_schema, key, Fields};
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::Duration;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
+
+/// Errors from the search index.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The reader's query or filters cannot be read: show them the message.
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    #[error("reading the store for the search index: {0}")]
+    Store(#[from] StoreError),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("the search index folder {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the search index in {} is in use by another process (a running `ajar serve`?); stop \
+         it first, or give this command another --index-dir",
+        .0.display()
+    )]
+    Busy(PathBuf),
+    #[error("a search task failed: {0}")]
+    Task(String),
+}
+
+impl From<tokio::task::JoinError> for SearchError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        SearchError::Task(e.to_string())
+    }
+}
+
+pub type Result<T, E = SearchError> = std::result::Result<T, E>;
+
+/// Where the index lives and what goes in it.
+#[derive(Debug, Clone)]
+pub struct SearchConfig {
+    /// The index folder; `None` keeps it in memory (tests), rebuilt from the store at open.
+    pub dir: Option<PathBuf>,
+    /// Index the text of works too (phrase search over chapter text, snippets).
+    pub index_text: bool,
+    /// Indexing threads and their shared memory budget.
+    pub writer_threads: usize,
+    pub writer_memory_bytes: usize,
+}
+
+impl SearchConfig {
+    /// An index in `dir` with the text of works, two indexing threads.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> SearchConfig {
+        SearchConfig {
+            dir: Some(dir.into()),
+            ..SearchConfig::in_memory()
+        }
+    }
+
+    pub fn in_memory() -> SearchConfig {
+        SearchConfig {
+            dir: None,
+            index_text: true,
+            writer_threads: 2,
+            writer_memory_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// How opening went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// The index was there and sound; it follows on from this `changes.seq`.
+    Existing { seq: i64 },
+    /// The index was (re)built from the store, for this reason.
+    Rebuilt { reason: String, works: u64 },
+}
+
+/// A handle on the index; cheap to clone.
+#[derive(Clone)]
+pub struct Search {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    store: Store,
+    config: SearchConfig,
+    writer: Mutex<IndexWriter>,
+    /// One applier at a time (the follower, or a test's `catch_up`).
+    applying: tokio::sync::Mutex<()>,
+    /// Every tag's kind and name by id, to group and label facet counts.
+    tags: RwLock<schema::TagDict>,
+    applied: AtomicI64,
+    wake: tokio::sync::Notify,
+    /// Tag ids per document, per segment, for facet counts.
+    facet_cache: facets::TagCache,
+}
+
+/// Works per batch when rebuilding, and changes per follower step.
+const REBUILD_BATCH: u32 = 2000;
+const FOLLOW_BATCH: u32 = 1000;
+/// An index this many changes behind the feed is rebuilt on open instead of caught up.
+const REBUILD_WHEN_BEHIND: i64 = 50_000;
+/// How often the follower looks at the feed when nobody wakes it.
+pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Payload {
+    schema_version: u32,
+    seq: i64,
+    text: bool,
+}
+
+impl Search {
+    /// Opens the index, rebuilding it from the store if it is missing, damaged, or of
+    /// another schema version; `progress(done, total)` is called while rebuilding.
+    pub async fn open(
+        store: Store,
+        config: SearchConfig,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> Result<(Search, Opened)> {
+        let (schema, fields) = build_schema();
+        let existing = match &config.dir {
+            // Tantivy may panic on a damaged file rather than return an error: either way,
+            // the index is rebuilt.
+            Some(dir) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                open_existing(dir, &schema, config.index_text)
+            }))
+            .unwrap_or_else(|_| Err("a file of the index is damaged".to_owned())),
+            None => Err("the index is kept in memory".to_owned()),
+        };
+        // Far behind the feed (after `ajar gen-corpus` or a long stop), building anew is
+        // faster than replaying every change.
+        let existing = match existing {
+            Ok((index, seq)) => {
+                let behind = store.last_change_seq().await?.saturating_sub(seq);
+                if behind > REBUILD_WHEN_BEHIND {
+                    drop(index);
+                    Err(format!("the index is {behind} changes behind"))
+                } else {
+                    Ok((index, seq))
+                }
+            }
+            Err(reason) => Err(reason),
+        };
+        let (index, seq, reason) = match existing {
+            Ok((index, seq)) => (index, seq, None),
+            Err(reason) => {
+                let index = match &config.dir {
+                    Some(dir) => {
+                        if dir.exists() {
+                            tracing::warn!(dir = %dir.display(), %reason, "rebuilding the search index");
+                            std::fs::remove_dir_all(dir).map_err(|source| SearchError::Io {
+                                path: dir.clone(),
+                                source,
+                            })?;
+                        }
+                        std::fs::create_dir_all(dir).map_err(|source| SearchError::Io {
+                            path: dir.clone(),
+                            source,
+                        })?;
+                        Index::create_in_dir(dir, schema)?
+                    }
+                    None => Index::create_in_ram(schema),
+                };
+                (index, 0, Some(reason))
+            }
+        };
+        let writer = index
+            .writer_with_num_threads(config.writer_threads.max(1), config.writer_memory_bytes)
+            .map_err(|e| match (&e, &config.dir) {
+                (tantivy::TantivyError::LockFailure(..), Some(dir)) => {
+                    SearchError::Busy(dir.clone())
+                }
+                _ => SearchError::Index(e),
+            })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let tags = store
+            .all_tags()
+            .await?
+            .into_iter()
+            .map(|t| (t.id.0 as u64, (t.kind, t.name)))
+            .collect();
+        let search = Search {
+            inner: Arc::new(Inner {
+                index,
+                reader,
+                fields,
+                store,
+                config,
+                writer: Mutex::new(writer),
+                applying: tokio::sync::Mutex::new(()),
+                tags: RwLock::new(tags),
+                applied: AtomicI64::new(seq),
+                wake: tokio::sync::Notify::new(),
+                facet_cache: facets::TagCache::default(),
+            }),
+        };
+        match reason {
+            None => {
+                let inner = search.inner.clone();
+                tokio::task::spawn_blocking(move || inner.reload()).await??;
+                Ok((search, Opened::Existing { seq }))
+            }
+            Some(reason) => {
+                let works = search.rebuild(progress).await?;
+                Ok((search, Opened::Rebuilt { reason, works }))
+            }
+        }
+    }
+
+    /// Rebuilds the whole index from the store; returns the number of works indexed.
+    /// Changes committed while it runs are applied by the follower afterwards.
+    pub async fn rebuild(
+        &self,
+        progress: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> Result<u64> {
+        let _applying = self.inner.applying.lock().await;
+        let store = &self.inner.store;
+        let seq = store.last_change_seq().await?;
+        let total = store.work_count().await?;
+        let with_text = self.inner.config.index_text;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<IndexWork>>(4);
+        let producer_store = store.clone();
+        let producer_search = self.clone();
+        let producer = tokio::spawn(async move {
+            let mut after = WorkId(0);
+            loop {
+                let batch = producer_store
+                    .index_works_after(after, REBUILD_BATCH, with_text)
+                    .await?;
+                let Some(last) = batch.last() else { break };
+                after = last.id;
+                producer_search.learn_tags(&batch).await?;
+                if tx.send(batch).await.is_err() {
+                    break;
+                }
+            }
+            Ok::<(), SearchError>(())
+        });
+        let inner = self.inner.clone();
+        let consumer = tokio::task::spawn_blocking(move || -> Result<u64> {
+            let writer = inner.writer.lock().map_err(|_| poisoned())?;
+            writer.delete_all_documents()?;
+            let mut done = 0u64;
+            while let Some(batch) = rx.blocking_recv() {
+                let dict = inner.tags.read().map_err(|_| poisoned())?;
+                for work in &batch {
+                    writer.add_document(schema::document(&inner.fields, work, &dict))?;
+                }
+                drop(dict);
+                done += batch.len() as u64;
+                progress(done, total.max(done));
+            }
+            Ok(done)
+        });
+        let produced = producer.await?;
+        let consumed = consumer.await?;
+        let inner = self.inner.clone();
+        let done = tokio::task::spawn_blocking(move || -> Result<u64> {
+            let mut writer = inner.writer.lock().map_err(|_| poisoned())?;
+            match (produced, consumed) {
+                (Ok(()), Ok(done)) => {
+                    commit(&mut writer, seq, inner.config.index_text)?;
+                    inner.reload()?;
+                    inner.applied.store(seq, Ordering::SeqCst);
+                    Ok(done)
+                }
+                (Err(e), _) => {
+                    writer.rollback()?;
+                    Err(e)
+                }
+                (_, Err(e)) => {
+                    writer.rollback()?;
+                    Err(e)
+                }
+            }
+        })
+        .await??;
+        Ok(done)
+    }
+
+    /// Applies the changes committed since the last applied one, a batch at a time, until
+    /// none are left; returns how many it applied.
+    pub async fn catch_up(&self) -> Result<usize> {
+        let mut applied = 0;
+        loop {
+            let n = self.apply_batch().await?;
+            applied += n;
+            if n < FOLLOW_BATCH as usize {
+                return Ok(applied);
+            }
+        }
+    }
+
+    async fn apply_batch(&self) -> Result<usize> {
+        let _applying = self.inner.applying.lock().await;
+        let after = self.inner.applied.load(Ordering::SeqCst);
+        let changes = self.inner.store.changes_since(after, FOLLOW_BATCH).await?;
+        let Some(last) = changes.last().map(|c| c.seq) else {
+            return Ok(0);
+        };
+        let ids: BTreeSet<WorkId> = changes
+            .iter()
+            .filter(|c| c.entity == "work")
+            .map(|c| WorkId(c.entity_id))
+            .collect();
+        let ids: Vec<WorkId> = ids.into_iter().collect();
+        let works = self
+            .inner
+            .store
+            .index_works(&ids, self.inner.config.index_text)
+            .await?;
+        self.learn_tags(&works).await?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut writer = inner.writer.lock().map_err(|_| poisoned())?;
+            // Deleted works are absent from `works`: deleting every changed id first covers
+            // inserts, edits and deletes alike.
+            for id in &ids {
+                writer.delete_term(Term::from_field_u64(inner.fields.id, id.0 as u64));
+            }
+            {
+                let dict = inner.tags.read().map_err(|_| poisoned())?;
+                for work in &works {
+                    writer.add_document(schema::document(&inner.fields, work, &dict))?;
+                }
+            }
+            commit(&mut writer, last, inner.config.index_text)?;
+            inner.reload()?;
+            inner.applied.store(last, Ordering::SeqCst);
+            Ok(())
+        })
+        .await??;
+        Ok(changes.len())
+    }
+
+    /// Starts the follower: a task that applies new changes every [`FOLLOW_INTERVAL`], or
+    /// at once when [`Search::notify_changed`] is called. It stops when every handle on this
+    /// index has been dropped.
+    pub fn spawn_follower(&self) -> tokio::task::JoinHandle<()> {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut failures = 0u32;
+            loop {
+                let Some(inner) = weak.upgrade() else { return };
+                let search = Search { inner };
+                let pause = match search.apply_batch().await {
+                    Ok(n) if n >= FOLLOW_BATCH as usize => Duration::ZERO,
+                    Ok(_) => {
+                        failures = 0;
+                        FOLLOW_INTERVAL
+                    }
+                    Err(e) => {
+                        failures = failures.saturating_add(1);
+                        tracing::warn!(error = %e, "the search follower could not apply changes; retrying");
+                        FOLLOW_INTERVAL * failures.min(25)
+                    }
+                };
+                if pause.is_zero() {
+                    continue;
+                }
+                let notified = search.inner.clone();
+                drop(search);
+                tokio::select! {
+                    _ = notified.wake.notified() => {}
+                    _ = tokio::time::sleep(pause) => {}
+                }
+            }
+        })
+    }
+
+    /// Makes sure the tag dictionary knows every tag of these works (tags made since the
+    /// index was opened are read from the store).
+    async fn learn_tags(&self, works: &[IndexWork]) -> Result<()> {
+        let missing: Vec<TagId> = {
+            let tags = self.inner.tags.read().map_err(|_| poisoned())?;
+            let mut missing: Vec<TagId> = works
+                .iter()
+                .flat_map(|w| w.tag_ids.iter())
+                .filter(|id| !tags.contains_key(&(id.0 as u64)))
+                .copied()
+                .collect();
+            missing.sort();
+            missing.dedup();
+            missing
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let found = self.inner.store.tags_by_ids(&missing).await?;
+        let mut tags = self.inner.tags.write().map_err(|_| poisoned())?;
+        for t in found {
+            tags.insert(t.id.0 as u64, (t.kind, t.name));
+        }
+        Ok(())
+    }
+
+    /// Wakes the follower after a local write, so the change is findable at once.
+    pub fn notify_changed(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// The last `changes.seq` the index reflects.
+    pub fn applied_seq(&self) -> i64 {
+        self.inner.applied.load(Ordering::SeqCst)
+    }
+
+    /// Works in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Runs a search: ids of one page of works in order, the total, facet counts, and
+    /// snippets from the works' text when the search looked in it.
+    pub async fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let built = self.inner.build(request)?;
+        let inner = self.inner.clone();
+        let req = request.clone();
+        let (total, ids, counts, snippets) =
+            tokio::task::spawn_blocking(move || inner.run(built, &req)).await??;
+        let facets = if request.facets {
+            let pinned: Vec<u64> = request
+                .include_tag_ids
+                .iter()
+                .chain(&request.exclude_tag_ids)
+                .map(|t| t.0 as u64)
+                .collect();
+            self.group_facets(counts, request.facet_limit, &pinned)
+                .await?
+        } else {
+            Vec::new()
+        };
+        let snippets = match snippets {
+            Some(generator) if !ids.is_empty() => {
+                let texts = self.inner.store.work_texts(&ids).await?;
+                ids.iter()
+                    .map(|id| {
+                        texts.get(id).and_then(|t| {
+                            let s = generator.snippet(t);
+                            (!s.highlighted().is_empty()).then(|| s.to_html())
+                        })
+                    })
+                    .collect()
+            }
+            _ => vec![None; ids.len()],
+        };
+        Ok(SearchResults {
+            total,
+            hits: ids
+                .into_iter()
+                .zip(snippets)
+                .map(|(id, snippet)| SearchHit { id, snippet })
+                .collect(),
+            facets,
+        })
+    }
+
+    /// Facet counts grouped by kind (AO3's sidebar order), most common first, at most
+    /// `limit` per kind plus any `pinned` tag (a filter in use) that has a count.
+    async fn group_facets(
+        &self,
+        counts: Vec<(u64, u64)>,
+        limit: usize,
+        pinned: &[u64],
+    ) -> Result<Vec<FacetGroup>> {
+        let missing: Vec<TagId> = {
+            let tags = self.inner.tags.read().map_err(|_| poisoned())?;
+            counts
+                .iter()
+                .filter(|(id, _)| !tags.contains_key(id))
+                .map(|(id, _)| TagId(*id as i64))
+                .collect()
+        };
+        if !missing.is_empty() {
+            let found = self.inner.store.tags_by_ids(&missing).await?;
+            let mut tags = self.inner.tags.write().map_err(|_| poisoned())?;
+            for t in found {
+                tags.insert(t.id.0 as u64, (t.kind, t.name));
+            }
+        }
+        let tags = self.inner.tags.read().map_err(|_| poisoned())?;
+        // Names are cloned only for the tags shown: a broad search counts tens of thousands.
+        let mut by_kind: HashMap<TagKind, Vec<(u64, u64)>> = HashMap::new();
+        for (id, count) in counts {
+            if let Some((kind, _)) = tags.get(&id) {
+                by_kind.entry(*kind).or_default().push((count, id));
+            }
+        }
+        let order = [
+            TagKind::Rating,
+            TagKind::Warning,
+            TagKind::Category,
+            TagKind::Fandom,
+            TagKind::Character,
+            TagKind::Relationship,
+            TagKind::Freeform,
+        ];
+        let most_first = |a: &(u64, u64), b: &(u64, u64)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        Ok(order
+            .into_iter()
+            .filter_map(|kind| {
+                let mut list = by_kind.remove(&kind)?;
+                let pinned_here: Vec<(u64, u64)> = list
+                    .iter()
+                    .filter(|(_, id)| pinned.contains(id))
+                    .copied()
+                    .collect();
+                if list.len() > limit && limit > 0 {
+                    list.select_nth_unstable_by(limit - 1, most_first);
+                }
+                list.truncate(limit);
+                for p in pinned_here {
+                    if !list.contains(&p) {
+                        list.push(p);
+                    }
+                }
+                let mut shown: Vec<FacetCount> = list
+                    .into_iter()
+                    .filter_map(|(count, id)| {
+                        tags.get(&id).map(|(_, name)| FacetCount {
+                            id: TagId(id as i64),
+                            name: name.clone(),
+                            count,
+                        })
+                    })
+                    .collect();
+                shown.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+                Some(FacetGroup { kind, tags: shown })
+            })
+            .collect())
+    }
+}
+
+fn poisoned() -> SearchError {
+    SearchError::Task("a search task panicked while holding the index".to_owned())
+}
+
+/// Opens an index folder and checks that it is whole and of this version; the `changes`
+/// seq it reflects, or why it must be rebuilt.
+fn open_existing(
+    dir: &Path,
+    schema: &tantivy::schema::Schema,
+    text: bool,
+) -> Result<(Index, i64), String> {
+    if !dir.join("meta.json").exists() {
+        return Err("there is no index yet".to_owned());
+    }
+    let index = Index::open_in_dir(dir).map_err(|e| format!("the index cannot be opened: {e}"))?;
+    if &index.schema() != schema {
+        return Err("the index was written with another schema".to_owned());
+    }
+    let metas = index
+        .load_metas()
+        .map_err(|e| format!("the index cannot be read: {e}"))?;
+    let payload: Payload = metas
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or_else(|| "the index has no record of the changes it reflects".to_owned())?;
+    if payload.schema_version != SCHEMA_VERSION {
+        return Err(format!(
+            "the index has schema version {}, this ajar uses {SCHEMA_VERSION}",
+            payload.schema_version
+        ));
+    }
+    if payload.text != text {
+        return Err("the index was built with another choice about works' text".to_owned());
+    }
+    // Check every file's checksum and open every segment once, so that damage is found
+    // now rather than by a reader.
+    let damaged = index
+        .validate_checksum()
+        .map_err(|e| format!("the index cannot be checked: {e}"))?;
+    if !damaged.is_empty() {
+        return Err(format!("{} files of the index are damaged", damaged.len()));
+    }
+    let reader = index
+        .reader()
+        .map_err(|e| format!("the index cannot be read: {e}"))?;
+    let searcher = reader.searcher();
+    for segment in searcher.segment_readers() {
+        segment
+            .fast_fields()
+            .u64("id")
+            .map_err(|e| format!("a segment of the index is damaged: {e}"))?;
+    }
+    Ok((index, payload.seq))
+}
+
+fn commit(writer: &mut IndexWriter, seq: i64, text: bool) -> Result<()> {
+    let payload = serde_json::to_string(&Payload {
+        schema_version: SCHEMA_VERSION,
+        seq,
+        text,
+    })
+    .map_err(|e| SearchError::Task(e.to_string()))?;
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    Ok(())
+}
+
+/// A request turned into index queries.
+struct Built {
+    query: Box<dyn Query>,
+    /// The part that looks in the works' text, for snippets.
+    text: Option<Box<dyn Query>>,
+}
+
+type Ran = (u64, Vec<WorkId>, Vec<(u64, u64)>, Option<SnippetGenerator>);
+
+impl Inner {
+    /// Makes the last commit visible to searches, facet lists of new segments loaded first
+    /// so that no search pays for them.
+    fn reload(&self) -> tantivy::Result<()> {
+        self.reader.reload()?;
+        self.facet_cache.refresh(&self.reader.searcher())
+    }
+
+    fn build(&self, r: &SearchRequest) -> Result<Built> {
+        let f = &self.fields;
+        let mut text_parts: Vec<Box<dyn Query>> = Vec::new();
+        let mut scored: Vec<Box<dyn Query>> = Vec::new();
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(expr) = query::parse(&r.query)? {
+            collect_text_parts(&expr, &mut |field, text, phrase| {
+                if field == Some(TextField::Text) {
+                    if let Ok(q) = self.words(f.text, text, phrase) {
+                        text_parts.push(q);
+                    }
+                }
+            });
+            scored.push(self.expr(&expr)?);
+        }
+        if !r.text.trim().is_empty() {
+            let q = self.words(f.text, &r.text, true)?;
+            text_parts.push(q.box_clone());
+            scored.push(q);
+        }
+        let mut filter = |occur, q: Box<dyn Query>| filters.push((occur, q));
+        for id in &r.include_tag_ids {
+            filter(Occur::Must, term_u64(f.tag_ids, id.0 as u64));
+        }
+        for id in &r.exclude_tag_ids {
+            filter(Occur::MustNot, term_u64(f.tag_ids, id.0 as u64));
+        }
+        for name in &r.include_tags {
+            filter(Occur::Must, term_text(f.tag, &key(name)));
+        }
+        for name in &r.exclude_tags {
+            filter(Occur::MustNot, term_text(f.tag, &key(name)));
+        }
+        for name in &r.exclude_creators {
+            filter(Occur::MustNot, term_text(f.creator_key, &key(name)));
+        }
+        if !r.ratings.is_empty() {
+            filter(
+                Occur::Must,
+                any_of(r.ratings.iter().map(|x| term_text(f.rating, x.code()))),
+            );
+        }
+        for w in &r.warnings {
+            filter(Occur::Must, term_text(f.warning, w.code()));
+        }
+        if !r.categories.is_empty() {
+            filter(
+                Occur::Must,
+                any_of(r.categories.iter().map(|x| term_text(f.category, x.code()))),
+            );
+        }
+        if let Some(c) = r.complete {
+            filter(Occur::Must, term_u64(f.complete, u64::from(c)));
+        }
+        if let Some(c) = r.crossover {
+            filter(Occur::Must, crossover(f.fandoms, c));
+        }
+        if r.words_from.is_some() || r.words_to.is_some() {
+            filter(Occur::Must, range(f.words, r.words_from, r.words_to));
+        }
+        if let Some(lang) = &r.language {
+            filter(Occur::Must, term_text(f.language, &lang.to_lowercase()));
+        }
+        let days = |d: Option<chrono::NaiveDate>| d.map(query::date_days);
+        if r.updated_from.is_some() || r.updated_to.is_some() {
+            filter(
+                Occur::Must,
+                range(f.updated, days(r.updated_from), days(r.updated_to)),
+            );
+        }
+        if r.published_from.is_some() || r.published_to.is_some() {
+            filter(
+                Occur::Must,
+                range(f.published, days(r.published_from), days(r.published_to)),
+            );
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if scored.is_empty() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        clauses.extend(scored.into_iter().map(|q| (Occur::Must, q)));
+        // Filters decide what matches, not how well: they add nothing to the score.
+        clauses.extend(filters.into_iter().map(|(occur, q)| {
+            let q: Box<dyn Query> = match occur {
+                Occur::MustNot => q,
+                _ => Box::new(ConstScoreQuery::new(q, 0.0)),
+            };
+            (occur, q)
+        }));
+        let text = match text_parts.len() {
+            0 => None,
+            1 => text_parts.pop(),
+            _ => Some(Box::new(BooleanQuery::new(
+                text_parts.into_iter().map(|q| (Occur::Should, q)).collect(),
+            )) as Box<dyn Query>),
+        };
+        Ok(Built {
+            query: Box::new(BooleanQuery::new(clauses)),
+            text,
+        })
+    }
+
+    /// A query-language tree as an index query.
+    fn expr(&self, e: &Expr) -> Result<Box<dyn Query>> {
+        let f = &self.fields;
+        Ok(match e {
+            Expr::Text {
+                field,
+                text,
+                phrase,
+            } => match field {
+                Some(field) => {
+                    let field = match field {
+                        TextField::Title => f.title,
+                        TextField::Creator => f.creator,
+                        TextField::Summary => f.summary,
+                        TextField::Notes => f.notes,
+                        TextField::Text => f.text,
+                    };
+                    self.words(field, text, *phrase)?
+                }
+                None => {
+                    let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                    for (field, boost) in [
+                        (f.title, 3.0),
+                        (f.creator, 2.0),
+                        (f.tags_text, 2.0),
+                        (f.summary, 1.0),
+                        (f.notes, 0.5),
+                    ] {
+                        let q = self.words(field, text, *phrase)?;
+                        any.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                    }
+                    Box::new(BooleanQuery::new(any))
+                }
+            },
+            Expr::Tag { kind, name } => {
+                let field = match kind {
+                    Some(TagKind::Fandom) => f.fandom,
+                    Some(TagKind::Relationship) => f.relationship,
+                    Some(TagKind::Character) => f.character,
+                    Some(TagKind::Freeform) => f.freeform,
+                    _ => f.tags_text,
+                };
+                self.words(field, name, true)?
+            }
+            Expr::Rating(r) => term_text(f.rating, r.code()),
+            Expr::Warning(w) => term_text(f.warning, w.code()),
+            Expr::Category(c) => term_text(f.category, c.code()),
+            Expr::Language(l) => term_text(f.language, &l.to_lowercase()),
+            Expr::Complete(c) => term_u64(f.complete, u64::from(*c)),
+            Expr::Crossover(c) => crossover(f.fandoms, *c),
+            Expr::Range { field, lo, hi } => {
+                let field = match field {
+                    NumField::Words => f.words,
+                    NumField::Chapters => f.chapters,
+                    NumField::Kudos => f.kudos,
+                    NumField::Hits => f.hits,
+                    NumField::Bookmarks => f.bookmarks,
+                    NumField::Comments => f.comments,
+                    NumField::Published => f.published,
+                    NumField::Updated => f.updated,
+                };
+                range(field, *lo, *hi)
+            }
+            Expr::And(parts) => {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for p in parts {
+                    match p {
+                        Expr::Not(inner) => clauses.push((Occur::MustNot, self.negated(inner)?)),
+                        other => clauses.push((Occur::Must, self.expr(other)?)),
+                    }
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Expr::Or(parts) => Box::new(BooleanQuery::new(
+                parts
+                    .iter()
+                    .map(|p| Ok((Occur::Should, self.expr(p)?)))
+                    .collect::<Result<Vec<_>>>()?,
+            )),
+            Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, self.negated(inner)?),
+            ])),
+        })
+    }
+
+    /// What a `-` or NOT leaves out. A tag of several words is matched by its exact name
+    /// (`-tag:"Major Character Death"`, as AO3's exclude filter does) rather than as a
+    /// phrase within names: exclusion should be precise, and a phrase query under an
+    /// exclusion trips a debug assertion in Tantivy 0.27's phrase scorer.
+    fn negated(&self, e: &Expr) -> Result<Box<dyn Query>> {
+        if let Expr::Tag { name, .. } = e {
+            if name.split_whitespace().count() > 1 {
+                return Ok(term_text(self.fields.tag, &key(name)));
+            }
+        }
+        self.expr(e)
+    }
+
+    /// Words in a text field: every word (a phrase: in order, next to each other).
+    fn words(&self, field: Field, text: &str, phrase: bool) -> Result<Box<dyn Query>> {
+        let mut analyzer = self.index.tokenizer_for_field(field)?;
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while stream.advance() {
+            terms.push(Term::from_field_text(field, &stream.token().text));
+        }
+        Ok(match terms.len() {
+            0 => {
+                return Err(QueryError {
+                    message: format!("\"{text}\" has no words to search for."),
+                }
+                .into())
+            }
+            1 => Box::new(TermQuery::new(
+                terms.remove(0),
+                IndexRecordOption::WithFreqs,
+            )),
+            _ if phrase => Box::new(PhraseQuery::new(terms)),
+            // Words joined by punctuation ("Spider-Man") belong together too.
+            _ => Box::new(PhraseQuery::new(terms)),
+        })
+    }
+
+    fn run(&self, built: Built, r: &SearchRequest) -> Result<Ran> {
+        let searcher = self.reader.searcher();
+        let per_page = r.per_page.clamp(1, MAX_PER_PAGE) as usize;
+        let offset = usize::try_from(r.page.saturating_sub(1))
+            .unwrap_or(usize::MAX)
+            .saturating_mul(per_page);
+        let q = built.query.as_ref();
+        let top = TopDocs::with_limit(per_page).and_offset(offset);
+        macro_rules! collect {
+            ($collector:expr) => {{
+                if r.facets {
+                    let (top, count, tags) = searcher.search(
+                        q,
+                        &(
+                            $collector,
+                            Count,
+                            facets::TagCounts {
+                                cache: &self.facet_cache,
+                            },
+                        ),
+                    )?;
+                    let addrs: Vec<DocAddress> = top.into_iter().map(|(_, a)| a).collect();
+                    (addrs, count, tags)
+                } else {
+                    let (top, count) = searcher.search(q, &($collector, Count))?;
+                    let addrs: Vec<DocAddress> = top.into_iter().map(|(_, a)| a).collect();
+                    (addrs, count, Vec::new())
+                }
+            }};
+        }
+        let by = |name: &str| name.to_owned();
+        let (addrs, count, tags) = match r.effective_sort() {
+            Sort::BestMatch => collect!(top.order_by_score()),
+            Sort::Updated => collect!(top.order_by_fast_field::<u64>(by("updated"), Order::Desc)),
+            Sort::Published => {
+                collect!(top.order_by_fast_field::<u64>(by("published"), Order::Desc))
+            }
+            Sort::Kudos => collect!(top.order_by_fast_field::<u64>(by("kudos"), Order::Desc)),
+            Sort::Hits => collect!(top.order_by_fast_field::<u64>(by("hits"), Order::Desc)),
+            Sort::Bookmarks => {
+                collect!(top.order_by_fast_field::<u64>(by("bookmarks"), Order::Desc))
+            }
+            Sort::Comments => {
+                collect!(top.order_by_fast_field::<u64>(by("comments"), Order::Desc))
+            }
+            Sort::Words => collect!(top.order_by_fast_field::<u64>(by("words"), Order::Desc)),
+            Sort::Title => collect!(top.order_by_string_fast_field(by("title_sort"), Order::Asc)),
+            Sort::Creator => {
+                collect!(top.order_by_string_fast_field(by("creator_sort"), Order::Asc))
+            }
+        };
+        let mut ids = Vec::with_capacity(addrs.len());
+        for addr in addrs {
+            let column = searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64("id")?;
+            if let Some(id) = column.first(addr.doc_id) {
+                ids.push(WorkId(id as i64));
+            }
+        }
+        let snippets = match &built.text {
+            Some(text) => {
+                let mut generator =
+                    SnippetGenerator::create(&searcher, text.as_ref(), self.fields.text)?;
+                generator.set_max_num_chars(240);
+                Some(generator)
+            }
+            None => None,
+        };
+        Ok((count as u64, ids, tags, snippets))
+    }
+}
+
+fn collect_text_parts(e: &Expr, out: &mut impl FnMut(Option<TextField>, &str, bool)) {
+    match e {
+        Expr::Text {
+            field,
+            text,
+            phrase,
+        } => out(*field, text, *phrase),
+        Expr::And(parts) | Expr::Or(parts) => {
+            for p in parts {
+                collect_text_parts(p, out);
+            }
+        }
+        // What is excluded is not shown highlighted.
+        _ => {}
+    }
+}
+
+fn term_u64(field: Field, value: u64) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_u64(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn term_text(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn any_of(queries: impl Iterator<Item = Box<dyn Query>>) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = queries.map(|q| (Occur::Should, q)).collect();
+    if clauses.is_empty() {
+        return Box::new(EmptyQuery);
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn range(field: Field, lo: Option<u64>, hi: Option<u64>) -> Box<dyn Query> {
+    if lo.is_none() && hi.is_none() {
+        return Box::new(AllQuery);
+    }
+    let bound = |v: Option<u64>| match v {
+        Some(v) => Bound::Included(Term::from_field_u64(field, v)),
+        None => Bound::Unbounded,
+    };
+    Box::new(RangeQuery::new(bound(lo), bound(hi)))
+}
+
+fn crossover(fandoms: Field, yes: bool) -> Box<dyn Query> {
+    if yes {
+        range(fandoms, Some(2), None)
+    } else {
+        range(fandoms, None, Some(1))
+    }
+}
+
+#[cfg(test)]
+mod send_tests {
+    use super::*;
+
+    #[test]
+    fn futures_can_move_between_threads() {
+        fn send<T: Send>(_: &T) {}
+        fn check(search: &Search, store: Store, request: &SearchRequest) {
+            send(&search.search(request));
+            send(&search.catch_up());
+            send(&search.rebuild(|_, _| {}));
+            send(&Search::open(store, SearchConfig::in_memory(), |_, _| {}));
+        }
+        let _ = check;
+    }
+}

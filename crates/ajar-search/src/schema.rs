@@ -1,0 +1,182 @@
+//! The index's schema and how a stored work becomes a document.
+//!
+//! Text fields (title, creators, summary, notes, tag names by kind, chapter text) are
+//! tokenized with positions so that phrases work. Exact filters use raw fields (`tag` holds
+//! each tag's lowercased name, `rating`/`warning`/`category`/`language` their codes,
+//! `creator_key` each creator's lowercased name). `tag_ids` is indexed (filters by id) and a
+//! multi-valued fast field (exact facet counts); counters and dates (days from the common
+//! era) are indexed and fast for ranges and sorts. Nothing is stored: results are read back
+//! as ids from the `id` fast field and hydrated from the store.
+
+use crate::query::date_days;
+use ajar_core::TagKind;
+use ajar_store::IndexWork;
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STRING,
+};
+use tantivy::TantivyDocument;
+
+/// Bumped whenever the schema or what goes into it changes: an index written by another
+/// version is rebuilt on start.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub title_sort: Field,
+    pub creator: Field,
+    pub creator_key: Field,
+    pub creator_sort: Field,
+    pub summary: Field,
+    pub notes: Field,
+    pub tags_text: Field,
+    pub fandom: Field,
+    pub relationship: Field,
+    pub character: Field,
+    pub freeform: Field,
+    pub tag: Field,
+    pub tag_ids: Field,
+    pub rating: Field,
+    pub warning: Field,
+    pub category: Field,
+    pub language: Field,
+    pub complete: Field,
+    pub fandoms: Field,
+    pub words: Field,
+    pub chapters: Field,
+    pub kudos: Field,
+    pub hits: Field,
+    pub bookmarks: Field,
+    pub comments: Field,
+    pub published: Field,
+    pub updated: Field,
+    pub text: Field,
+}
+
+pub(crate) fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("default")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let num = NumericOptions::default().set_indexed().set_fast();
+    let sort_key = TextOptions::default().set_fast("raw");
+    let fields = Fields {
+        id: b.add_u64_field("id", num.clone()),
+        title: b.add_text_field("title", text.clone()),
+        title_sort: b.add_text_field("title_sort", sort_key.clone()),
+        creator: b.add_text_field("creator", text.clone()),
+        creator_key: b.add_text_field("creator_key", STRING),
+        creator_sort: b.add_text_field("creator_sort", sort_key),
+        summary: b.add_text_field("summary", text.clone()),
+        notes: b.add_text_field("notes", text.clone()),
+        tags_text: b.add_text_field("tags", text.clone()),
+        fandom: b.add_text_field("fandom", text.clone()),
+        relationship: b.add_text_field("relationship", text.clone()),
+        character: b.add_text_field("character", text.clone()),
+        freeform: b.add_text_field("freeform", text.clone()),
+        tag: b.add_text_field("tag", STRING),
+        tag_ids: b.add_u64_field("tag_ids", NumericOptions::default().set_indexed() | FAST),
+        rating: b.add_text_field("rating", STRING),
+        warning: b.add_text_field("warning", STRING),
+        category: b.add_text_field("category", STRING),
+        language: b.add_text_field("language", STRING),
+        complete: b.add_u64_field("complete", num.clone()),
+        fandoms: b.add_u64_field("fandoms", num.clone()),
+        words: b.add_u64_field("words", num.clone()),
+        chapters: b.add_u64_field("chapters", num.clone()),
+        kudos: b.add_u64_field("kudos", num.clone()),
+        hits: b.add_u64_field("hits", num.clone()),
+        bookmarks: b.add_u64_field("bookmarks", num.clone()),
+        comments: b.add_u64_field("comments", num.clone()),
+        published: b.add_u64_field("published", num.clone()),
+        updated: b.add_u64_field("updated", num),
+        text: b.add_text_field("text", text),
+    };
+    (b.build(), fields)
+}
+
+/// The key tags and creators are matched by: lowercase, inner whitespace collapsed.
+pub(crate) fn key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The sort key of titles and creators: lowercase, leading articles and punctuation off.
+pub(crate) fn sort_key(text: &str) -> String {
+    let lower = key(text);
+    let trimmed = lower.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let trimmed = ["the ", "a ", "an "]
+        .iter()
+        .find_map(|a| trimmed.strip_prefix(a))
+        .unwrap_or(trimmed);
+    trimmed.chars().take(64).collect()
+}
+
+/// Tag kinds and names by id.
+pub(crate) type TagDict = std::collections::HashMap<u64, (TagKind, String)>;
+
+pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(f.id, u64::try_from(w.id.0).unwrap_or(0));
+    doc.add_text(f.title, &w.title);
+    doc.add_text(f.title_sort, sort_key(&w.title));
+    for (_, name) in &w.creators {
+        doc.add_text(f.creator, name);
+        doc.add_text(f.creator_key, key(name));
+    }
+    let first_creator = w.creators.first().map(|(_, n)| n.as_str()).unwrap_or("");
+    doc.add_text(f.creator_sort, sort_key(first_creator));
+    doc.add_text(f.summary, &w.summary);
+    doc.add_text(f.notes, &w.notes);
+    let mut fandoms = 0u64;
+    for id in &w.tag_ids {
+        let id = u64::try_from(id.0).unwrap_or(0);
+        doc.add_u64(f.tag_ids, id);
+        let Some((kind, name)) = dict.get(&id) else {
+            continue;
+        };
+        doc.add_text(f.tag, key(name));
+        doc.add_text(f.tags_text, name);
+        match kind {
+            TagKind::Fandom => {
+                fandoms += 1;
+                doc.add_text(f.fandom, name);
+            }
+            TagKind::Relationship => doc.add_text(f.relationship, name),
+            TagKind::Character => doc.add_text(f.character, name),
+            TagKind::Freeform => doc.add_text(f.freeform, name),
+            TagKind::Warning => {
+                if let Some(w) = ajar_core::ArchiveWarning::parse_lenient(name) {
+                    doc.add_text(f.warning, w.code());
+                }
+            }
+            TagKind::Category => {
+                if let Some(c) = ajar_core::Category::parse_lenient(name) {
+                    doc.add_text(f.category, c.code());
+                }
+            }
+            TagKind::Rating => {}
+        }
+    }
+    doc.add_text(f.rating, &w.rating);
+    doc.add_text(f.language, w.language.to_lowercase());
+    doc.add_u64(f.complete, u64::from(w.complete));
+    doc.add_u64(f.fandoms, fandoms);
+    doc.add_u64(f.words, w.words);
+    doc.add_u64(f.chapters, w.chapters);
+    doc.add_u64(f.kudos, w.kudos);
+    doc.add_u64(f.hits, w.hits);
+    doc.add_u64(f.bookmarks, w.bookmarks);
+    doc.add_u64(f.comments, w.comments);
+    doc.add_u64(f.published, date_days(w.published));
+    doc.add_u64(f.updated, date_days(w.updated));
+    if let Some(text) = &w.text {
+        doc.add_text(f.text, text);
+    }
+    doc
+}

@@ -1,0 +1,508 @@
+//! What the search index reads from the store: works hydrated in bulk for indexing (one query
+//! per table per batch, never one per work), tag names by id for facet labels, chapter text
+//! for highlighted snippets, and the same filters as the index done in plain SQL, which the
+//! search tests check facet counts against and the search benchmark uses as its baseline.
+
+use crate::db::{placeholder_list, Db, Sql, MAX_ARGS};
+use crate::{name_key, to_i64, to_u64, Result, Store};
+use ajar_core::{html_to_text, TagId, TagKind, WorkId};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+/// A work as the search index sees it: every field it indexes, flat.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexWork {
+    pub id: WorkId,
+    pub title: String,
+    /// (pseud id, name) in credit order.
+    pub creators: Vec<(i64, String)>,
+    /// Plain text of the summary.
+    pub summary: String,
+    /// Plain text of the notes at the start and the end.
+    pub notes: String,
+    /// `ajar_core::Rating::code()`.
+    pub rating: String,
+    pub language: String,
+    pub complete: bool,
+    pub published: NaiveDate,
+    pub updated: NaiveDate,
+    pub words: u64,
+    pub chapters: u64,
+    pub hits: u64,
+    pub kudos: u64,
+    pub comments: u64,
+    pub bookmarks: u64,
+    /// Every tag's id, the rating, warnings and categories included (names and kinds are
+    /// looked up once, with [`Store::all_tags`] / [`Store::tags_by_ids`], not per work).
+    pub tag_ids: Vec<TagId>,
+    /// The plain text of every chapter, when asked for.
+    pub text: Option<String>,
+}
+
+/// A tag with its id and kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexTag {
+    pub id: TagId,
+    pub kind: TagKind,
+    pub name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct IndexRow {
+    id: i64,
+    title: String,
+    summary_html: String,
+    notes_html: String,
+    end_notes_html: String,
+    rating: String,
+    language: String,
+    complete: bool,
+    published: NaiveDate,
+    updated: NaiveDate,
+    word_count: i64,
+    chapter_count: i64,
+    hits: i64,
+    kudos_count: i64,
+    comment_count: i64,
+    bookmark_count: i64,
+}
+
+const INDEX_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_notes_html, \
+    w.rating, w.language, w.complete, w.published, w.updated, w.word_count, w.chapter_count, \
+    w.hits, w.kudos_count, w.comment_count, w.bookmark_count";
+
+/// Which works a hydrating query's related-row queries cover.
+enum Span<'a> {
+    Range(i64, i64),
+    Ids(&'a [i64]),
+}
+
+impl Span<'_> {
+    fn clause(&self, column: &str) -> (String, Vec<i64>) {
+        match self {
+            Span::Range(lo, hi) => (format!("{column} BETWEEN $1 AND $2"), vec![*lo, *hi]),
+            Span::Ids(ids) => (
+                format!("{column} IN ({})", placeholder_list(ids.len(), 1)),
+                ids.to_vec(),
+            ),
+        }
+    }
+}
+
+impl Store {
+    /// Up to `limit` works with ids above `after`, lowest id first, hydrated for indexing;
+    /// for rebuilding the index a batch at a time (start with `WorkId(0)`).
+    pub async fn index_works_after(
+        &self,
+        after: WorkId,
+        limit: u32,
+        with_text: bool,
+    ) -> Result<Vec<IndexWork>> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let sql = Sql::new(format!(
+            "SELECT {INDEX_COLUMNS} FROM works w WHERE w.id > $1 ORDER BY w.id LIMIT $2"
+        ))
+        .bind(after.0)
+        .bind(i64::from(limit));
+        let rows: Vec<IndexRow> = db.fetch_all(&sql).await?;
+        let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+            return Ok(Vec::new());
+        };
+        let span = Span::Range(first.id, last.id);
+        let works = hydrate(&mut db, rows, &span, with_text).await?;
+        tx.commit().await?;
+        Ok(works)
+    }
+
+    /// These works hydrated for indexing, in id order; ids that are not stored (deleted
+    /// works) are left out.
+    pub async fn index_works(&self, ids: &[WorkId], with_text: bool) -> Result<Vec<IndexWork>> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let mut out = Vec::with_capacity(ids.len());
+        // Related-row queries bind every id once more, so stay under the argument cap.
+        for chunk in ids.chunks(MAX_ARGS / 2) {
+            let raw: Vec<i64> = chunk.iter().map(|id| id.0).collect();
+            let mut sql = Sql::new(format!(
+                "SELECT {INDEX_COLUMNS} FROM works w WHERE w.id IN ({}) ORDER BY w.id",
+                placeholder_list(raw.len(), 1)
+            ));
+            for id in &raw {
+                sql.push(*id);
+            }
+            let rows: Vec<IndexRow> = db.fetch_all(&sql).await?;
+            if rows.is_empty() {
+                continue;
+            }
+            out.extend(hydrate(&mut db, rows, &Span::Ids(&raw), with_text).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Tags by id (for labelling facet counts); ids not stored are left out.
+    pub async fn tags_by_ids(&self, ids: &[TagId]) -> Result<Vec<IndexTag>> {
+        let mut conn = self.pool.conn().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_ARGS) {
+            let mut sql = Sql::new(format!(
+                "SELECT id, kind, name FROM tags WHERE id IN ({})",
+                placeholder_list(chunk.len(), 1)
+            ));
+            for id in chunk {
+                sql.push(id.0);
+            }
+            let rows: Vec<(i64, String, String)> = conn.db().fetch_all(&sql).await?;
+            out.extend(rows.into_iter().filter_map(|(id, kind, name)| {
+                TagKind::from_code(&kind).map(|kind| IndexTag {
+                    id: TagId(id),
+                    kind,
+                    name,
+                })
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Every stored tag (the search index keeps them in memory to label facet counts).
+    pub async fn all_tags(&self) -> Result<Vec<IndexTag>> {
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<(i64, String, String)> = conn
+            .db()
+            .fetch_all(&Sql::new("SELECT id, kind, name FROM tags ORDER BY id"))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, kind, name)| {
+                TagKind::from_code(&kind).map(|kind| IndexTag {
+                    id: TagId(id),
+                    kind,
+                    name,
+                })
+            })
+            .collect())
+    }
+
+    /// The id of a tag by kind and name (case-insensitively), if stored.
+    pub async fn tag_id(&self, kind: TagKind, name: &str) -> Result<Option<TagId>> {
+        let mut conn = self.pool.conn().await?;
+        let key = name_key(name.trim());
+        let sql = Sql::new("SELECT id FROM tags WHERE kind = $1 AND name_key = $2")
+            .bind(kind.code())
+            .bind(key.as_str());
+        let row: Option<(i64,)> = conn.db().fetch_optional(&sql).await?;
+        Ok(row.map(|(id,)| TagId(id)))
+    }
+
+    /// The plain text of every chapter of these works, chapters joined by blank lines (for
+    /// highlighted snippets of the few works a results page shows).
+    pub async fn work_texts(&self, ids: &[WorkId]) -> Result<HashMap<WorkId, String>> {
+        let mut conn = self.pool.conn().await?;
+        let mut out: HashMap<WorkId, String> = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_ARGS) {
+            let mut sql = Sql::new(format!(
+                "SELECT work_id, body_html FROM chapters WHERE work_id IN ({}) \
+                 ORDER BY work_id, position",
+                placeholder_list(chunk.len(), 1)
+            ));
+            for id in chunk {
+                sql.push(id.0);
+            }
+            let rows: Vec<(i64, String)> = conn.db().fetch_all(&sql).await?;
+            for (work_id, body) in rows {
+                let text = out.entry(WorkId(work_id)).or_default();
+                if !text.is_empty() {
+                    text.push_str("\n\n");
+                }
+                text.push_str(&html_to_text(&body));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The works matching `filter`, done with SQL alone: the count, one page of ids in the
+    /// filter's order, and (when asked) how many matching works carry each tag.
+    pub async fn filter_works_sql(&self, filter: &SqlWorkFilter) -> Result<SqlWorkResults> {
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        let (condition, args) = filter.condition();
+        let (total,): (i64,) = db
+            .fetch_one(&bind(
+                &args,
+                format!("SELECT COUNT(*) FROM works w WHERE {condition}"),
+            ))
+            .await?;
+        let (column, descending) = filter.sort.column();
+        let direction = if descending { "DESC" } else { "ASC" };
+        let rows: Vec<(i64,)> = db
+            .fetch_all(&bind(
+                &args,
+                format!(
+                    "SELECT w.id FROM works w WHERE {condition} \
+                 ORDER BY {column} {direction}, w.id {direction} LIMIT {} OFFSET {}",
+                    filter.limit, filter.offset
+                ),
+            ))
+            .await?;
+        let facets = if filter.facets {
+            let rows: Vec<(i64, i64)> = db
+                .fetch_all(&bind(
+                    &args,
+                    format!(
+                        "SELECT wt.tag_id, COUNT(*) FROM work_tags wt \
+                     WHERE wt.work_id IN (SELECT w.id FROM works w WHERE {condition}) \
+                     GROUP BY wt.tag_id"
+                    ),
+                ))
+                .await?;
+            rows.into_iter()
+                .map(|(id, n)| Ok((TagId(id), to_u64(n, "a facet count")?)))
+                .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(SqlWorkResults {
+            total: to_u64(total, "a count of works")?,
+            ids: rows.into_iter().map(|(id,)| WorkId(id)).collect(),
+            facets,
+        })
+    }
+}
+
+/// `text` with `args` bound in order.
+fn bind(args: &[SqlArg], text: String) -> Sql<'_> {
+    let mut sql = Sql::new(text);
+    for arg in args {
+        match arg {
+            SqlArg::Int(v) => sql.push(*v),
+            SqlArg::Text(v) => sql.push(v.as_str()),
+            SqlArg::Date(v) => sql.push(*v),
+        }
+    }
+    sql
+}
+
+/// Filters for [`Store::filter_works_sql`], by tag id (the kind of a tag needs no saying).
+#[derive(Debug, Clone, Default)]
+pub struct SqlWorkFilter {
+    /// Works carry all of these.
+    pub include_tags: Vec<TagId>,
+    /// Works carry none of these.
+    pub exclude_tags: Vec<TagId>,
+    /// Works by none of these pseuds.
+    pub exclude_creators: Vec<i64>,
+    /// Any of these rating codes (empty: any rating).
+    pub ratings: Vec<String>,
+    pub complete: Option<bool>,
+    /// `Some(true)`: two or more fandoms; `Some(false)`: exactly one.
+    pub crossover: Option<bool>,
+    pub words_min: Option<u64>,
+    pub words_max: Option<u64>,
+    pub language: Option<String>,
+    pub updated_from: Option<NaiveDate>,
+    pub updated_to: Option<NaiveDate>,
+    pub sort: SqlSort,
+    pub limit: u32,
+    pub offset: u64,
+    /// Count tags over the matching works too.
+    pub facets: bool,
+}
+
+/// Orders for [`SqlWorkFilter`], all descending but title.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqlSort {
+    #[default]
+    Updated,
+    Published,
+    Kudos,
+    Hits,
+    Bookmarks,
+    Comments,
+    Words,
+    Title,
+}
+
+impl SqlSort {
+    fn column(self) -> (&'static str, bool) {
+        match self {
+            SqlSort::Updated => ("w.updated", true),
+            SqlSort::Published => ("w.published", true),
+            SqlSort::Kudos => ("w.kudos_count", true),
+            SqlSort::Hits => ("w.hits", true),
+            SqlSort::Bookmarks => ("w.bookmark_count", true),
+            SqlSort::Comments => ("w.comment_count", true),
+            SqlSort::Words => ("w.word_count", true),
+            SqlSort::Title => ("w.title", false),
+        }
+    }
+}
+
+/// What [`Store::filter_works_sql`] found.
+#[derive(Debug, Clone, Default)]
+pub struct SqlWorkResults {
+    pub total: u64,
+    pub ids: Vec<WorkId>,
+    /// Every tag carried by a matching work, with how many of them carry it (no order).
+    pub facets: Vec<(TagId, u64)>,
+}
+
+enum SqlArg {
+    Int(i64),
+    Text(String),
+    Date(NaiveDate),
+}
+
+impl SqlWorkFilter {
+    /// The WHERE condition on `works w` and its arguments, `$1` onwards.
+    fn condition(&self) -> (String, Vec<SqlArg>) {
+        let mut parts: Vec<String> = vec!["1 = 1".to_owned()];
+        let mut args: Vec<SqlArg> = Vec::new();
+        let arg = |args: &mut Vec<SqlArg>, value: SqlArg| {
+            args.push(value);
+            format!("${}", args.len())
+        };
+        for tag in &self.include_tags {
+            let p = arg(&mut args, SqlArg::Int(tag.0));
+            parts.push(format!(
+                "EXISTS (SELECT 1 FROM work_tags x WHERE x.work_id = w.id AND x.tag_id = {p})"
+            ));
+        }
+        for tag in &self.exclude_tags {
+            let p = arg(&mut args, SqlArg::Int(tag.0));
+            parts.push(format!(
+                "NOT EXISTS (SELECT 1 FROM work_tags x WHERE x.work_id = w.id AND x.tag_id = {p})"
+            ));
+        }
+        for pseud in &self.exclude_creators {
+            let p = arg(&mut args, SqlArg::Int(*pseud));
+            parts.push(format!(
+                "NOT EXISTS (SELECT 1 FROM work_creators x WHERE x.work_id = w.id AND x.pseud_id = {p})"
+            ));
+        }
+        if !self.ratings.is_empty() {
+            let list: Vec<String> = self
+                .ratings
+                .iter()
+                .map(|r| arg(&mut args, SqlArg::Text(r.clone())))
+                .collect();
+            parts.push(format!("w.rating IN ({})", list.join(", ")));
+        }
+        if let Some(complete) = self.complete {
+            parts.push(if complete {
+                "w.complete".to_owned()
+            } else {
+                "NOT w.complete".to_owned()
+            });
+        }
+        if let Some(crossover) = self.crossover {
+            let op = if crossover { ">" } else { "=" };
+            parts.push(format!(
+                "(SELECT COUNT(*) FROM work_tags x JOIN tags t ON t.id = x.tag_id \
+                 WHERE x.work_id = w.id AND t.kind = 'fandom') {op} 1"
+            ));
+        }
+        if let Some(min) = self.words_min {
+            let p = arg(&mut args, SqlArg::Int(to_i64(min)));
+            parts.push(format!("w.word_count >= {p}"));
+        }
+        if let Some(max) = self.words_max {
+            let p = arg(&mut args, SqlArg::Int(to_i64(max)));
+            parts.push(format!("w.word_count <= {p}"));
+        }
+        if let Some(language) = &self.language {
+            let p = arg(&mut args, SqlArg::Text(language.clone()));
+            parts.push(format!("w.language = {p}"));
+        }
+        if let Some(from) = self.updated_from {
+            let p = arg(&mut args, SqlArg::Date(from));
+            parts.push(format!("w.updated >= {p}"));
+        }
+        if let Some(to) = self.updated_to {
+            let p = arg(&mut args, SqlArg::Date(to));
+            parts.push(format!("w.updated <= {p}"));
+        }
+        (parts.join(" AND "), args)
+    }
+}
+
+/// Creators, tags and (optionally) chapter text for these work rows, three queries for all.
+async fn hydrate(
+    db: &mut Db<'_>,
+    rows: Vec<IndexRow>,
+    span: &Span<'_>,
+    with_text: bool,
+) -> Result<Vec<IndexWork>> {
+    let mut creators: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    let (clause, args) = span.clause("wc.work_id");
+    let mut sql = Sql::new(format!(
+        "SELECT wc.work_id, p.id, p.name FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
+         WHERE {clause} ORDER BY wc.work_id, wc.position"
+    ));
+    for a in &args {
+        sql.push(*a);
+    }
+    for (work_id, pseud, name) in db.fetch_all::<(i64, i64, String)>(&sql).await? {
+        creators.entry(work_id).or_default().push((pseud, name));
+    }
+
+    let mut tags: HashMap<i64, Vec<TagId>> = HashMap::new();
+    let (clause, args) = span.clause("wt.work_id");
+    let mut sql = Sql::new(format!(
+        "SELECT wt.work_id, wt.tag_id FROM work_tags wt WHERE {clause} ORDER BY wt.work_id"
+    ));
+    for a in &args {
+        sql.push(*a);
+    }
+    for (work_id, id) in db.fetch_all::<(i64, i64)>(&sql).await? {
+        tags.entry(work_id).or_default().push(TagId(id));
+    }
+
+    let mut texts: HashMap<i64, String> = HashMap::new();
+    if with_text {
+        let (clause, args) = span.clause("work_id");
+        let mut sql = Sql::new(format!(
+            "SELECT work_id, body_html FROM chapters WHERE {clause} ORDER BY work_id, position"
+        ));
+        for a in &args {
+            sql.push(*a);
+        }
+        for (work_id, body) in db.fetch_all::<(i64, String)>(&sql).await? {
+            let text = texts.entry(work_id).or_default();
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&html_to_text(&body));
+        }
+    }
+
+    rows.into_iter()
+        .map(|r| {
+            let mut notes = html_to_text(&r.notes_html);
+            if !r.end_notes_html.is_empty() {
+                notes.push_str("\n\n");
+                notes.push_str(&html_to_text(&r.end_notes_html));
+            }
+            Ok(IndexWork {
+                id: WorkId(r.id),
+                creators: creators.remove(&r.id).unwrap_or_default(),
+                tag_ids: tags.remove(&r.id).unwrap_or_default(),
+                text: with_text.then(|| texts.remove(&r.id).unwrap_or_default()),
+                title: r.title,
+                summary: html_to_text(&r.summary_html),
+                notes,
+                rating: r.rating,
+                language: r.language,
+                complete: r.complete,
+                published: r.published,
+                updated: r.updated,
+                words: to_u64(r.word_count, "a work's word count")?,
+                chapters: to_u64(r.chapter_count, "a work's chapter count")?,
+                hits: to_u64(r.hits, "a work's hits")?,
+                kudos: to_u64(r.kudos_count, "a work's kudos")?,
+                comments: to_u64(r.comment_count, "a work's comment count")?,
+                bookmarks: to_u64(r.bookmark_count, "a work's bookmark count")?,
+            })
+        })
+        .collect()
+}

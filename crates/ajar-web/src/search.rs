@@ -1,0 +1,445 @@
+//! Search: the search page with its filter sidebar (`/works/search?q=...`) and the same
+//! search as JSON (`/api/v1/works?q=...`), the first piece of the public API.
+//!
+//! Both read one [`SearchRequest`] from the URL (the sidebar is a plain GET form, so every
+//! search is a link), ask the index for a page of ids, facet counts and snippets, and
+//! hydrate the ids from the store in one go. A query or filter that cannot be read gets its
+//! message back (400), never a 500.
+
+use crate::views::{thousands, Blurb, InternalErrorPage, Layout, Page, Pagination};
+use crate::AppState;
+use ajar_core::{ArchiveWarning, Category, Rating, TagKind};
+use ajar_search::{FacetGroup, Search, SearchError, SearchRequest, SearchResults, Sort};
+use ajar_store::WorkBlurb;
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/works/search", get(search_page))
+        .route("/api/v1/works", get(api_works))
+}
+
+/// What went wrong with a search, as the reader should hear it.
+enum Failure {
+    /// Their query or filters: 400 with the message.
+    Bad(String),
+    /// No index in this server (e.g. the web layer built without one): 503.
+    Unavailable,
+    /// Ours: logged, and a bare 500.
+    Internal,
+}
+
+async fn run(
+    state: &AppState,
+    raw: Option<&str>,
+) -> Result<(SearchRequest, SearchResults, Vec<WorkBlurb>), (SearchRequest, Failure)> {
+    let request = match SearchRequest::from_query_string(raw.unwrap_or("")) {
+        Ok(r) => r,
+        Err(e) => return Err((SearchRequest::default(), Failure::Bad(e.message))),
+    };
+    let Some(search) = &state.search else {
+        return Err((request, Failure::Unavailable));
+    };
+    match hydrate(search, &state.store, &request).await {
+        Ok((results, blurbs)) => Ok((request, results, blurbs)),
+        Err(SearchError::Query(e)) => Err((request, Failure::Bad(e.message))),
+        Err(e) => {
+            tracing::error!(error = %e, "a search failed");
+            Err((request, Failure::Internal))
+        }
+    }
+}
+
+/// Runs a search and loads the blurbs of its page of works, in order.
+pub(crate) async fn hydrate(
+    search: &Search,
+    store: &ajar_store::Store,
+    request: &SearchRequest,
+) -> Result<(SearchResults, Vec<WorkBlurb>), SearchError> {
+    let results = search.search(request).await?;
+    let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
+    let blurbs = store.works_by_ids(&ids).await?;
+    Ok((results, blurbs))
+}
+
+/// The search page filtered to one tag (any kind): where a tag listing's "Sort and filter"
+/// link goes, with the whole sidebar.
+pub(crate) fn filter_href(tag: &str) -> String {
+    format!("/works/search?include_tags={}", ajar_search::encode(tag))
+}
+
+// ---------------------------------------------------------------------------------------
+// The page
+
+async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    match run(&state, raw.as_deref()).await {
+        Ok((request, results, blurbs)) => {
+            Page(SearchPage::new(request, Some(&results), blurbs, None)).into_response()
+        }
+        Err((request, Failure::Bad(message))) => (
+            StatusCode::BAD_REQUEST,
+            Page(SearchPage::new(request, None, Vec::new(), Some(message))),
+        )
+            .into_response(),
+        Err((request, Failure::Unavailable)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Page(SearchPage::new(
+                request,
+                None,
+                Vec::new(),
+                Some("Search is not available on this server right now.".to_owned()),
+            )),
+        )
+            .into_response(),
+        Err((_, Failure::Internal)) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Page(InternalErrorPage::new()),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub(crate) struct SearchPage {
+    layout: Layout,
+    heading: String,
+    error: Option<String>,
+    blurbs: Vec<Blurb>,
+    snippets: Vec<Option<String>>,
+    pagination: Pagination,
+    sidebar: Sidebar,
+    searched: bool,
+}
+
+impl SearchPage {
+    fn new(
+        request: SearchRequest,
+        results: Option<&SearchResults>,
+        blurbs: Vec<WorkBlurb>,
+        error: Option<String>,
+    ) -> SearchPage {
+        let total = results.map_or(0, |r| r.total);
+        let per_page = u64::from(request.per_page);
+        let heading = match (results, request.page) {
+            (None, _) => "Search Works".to_owned(),
+            (Some(_), _) if total == 0 => "No works found".to_owned(),
+            (Some(_), page) => {
+                let first = (page - 1) * per_page + 1;
+                let last = first + blurbs.len().saturating_sub(1) as u64;
+                let works = if total == 1 { "Work" } else { "Works" };
+                format!(
+                    "{} - {} of {} {works} found",
+                    thousands(first),
+                    thousands(last),
+                    thousands(total)
+                )
+            }
+        };
+        let snippet_by_id: std::collections::HashMap<_, _> = results
+            .map(|r| r.hits.iter().map(|h| (h.id, h.snippet.clone())).collect())
+            .unwrap_or_default();
+        let snippets = blurbs
+            .iter()
+            .map(|b| snippet_by_id.get(&b.id).cloned().flatten())
+            .collect();
+        let qs = request.to_query_string();
+        let mut pagination = Pagination::new(
+            "/works/search",
+            request.page,
+            total.min(ajar_search::MAX_RESULT_WINDOW),
+            per_page,
+        );
+        let with_query = |href: &mut String| {
+            let page = href.split_once("?page=").map(|(_, n)| n.to_owned());
+            *href = match (page, qs.is_empty()) {
+                (Some(n), true) => format!("/works/search?page={n}"),
+                (Some(n), false) => format!("/works/search?{qs}&page={n}"),
+                (None, true) => "/works/search".to_owned(),
+                (None, false) => format!("/works/search?{qs}"),
+            };
+        };
+        pagination.previous.iter_mut().for_each(with_query);
+        pagination.next.iter_mut().for_each(with_query);
+        for link in pagination.links.iter_mut().flatten() {
+            with_query(&mut link.href);
+        }
+        let searched = results.is_some();
+        let title = if request.query.is_empty() {
+            "Search Works".to_owned()
+        } else {
+            format!("{} - Search Works", request.query)
+        };
+        SearchPage {
+            layout: Layout::new(
+                Some(title),
+                "Search and filter the archive's works by tag, rating, length, date and text.",
+            ),
+            heading,
+            error,
+            blurbs: blurbs.into_iter().map(Blurb::from).collect(),
+            snippets,
+            pagination,
+            sidebar: Sidebar::new(
+                &request,
+                results.map(|r| r.facets.as_slice()).unwrap_or(&[]),
+            ),
+            searched,
+        }
+    }
+
+    fn snippet(&self, index: &usize) -> Option<&str> {
+        self.snippets.get(*index).and_then(|s| s.as_deref())
+    }
+}
+
+/// The filter form, filled from the request and the facet counts.
+pub(crate) struct Sidebar {
+    pub(crate) action: String,
+    pub(crate) query: String,
+    pub(crate) text: String,
+    pub(crate) sorts: Vec<Choice>,
+    pub(crate) ratings: Vec<Choice>,
+    pub(crate) warnings: Vec<Choice>,
+    pub(crate) categories: Vec<Choice>,
+    /// Tag facets of the other kinds: (heading, tags).
+    pub(crate) groups: Vec<(&'static str, Vec<FacetChoice>)>,
+    pub(crate) include_tags: String,
+    pub(crate) exclude_tags: String,
+    pub(crate) exclude_creators: String,
+    pub(crate) complete: Vec<Choice>,
+    pub(crate) crossover: Vec<Choice>,
+    pub(crate) words_from: String,
+    pub(crate) words_to: String,
+    pub(crate) language: String,
+    pub(crate) updated_from: String,
+    pub(crate) updated_to: String,
+    pub(crate) published_from: String,
+    pub(crate) published_to: String,
+}
+
+/// A checkbox, radio button or option: its value, label and whether it is chosen.
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) checked: bool,
+}
+
+/// A tag in the sidebar with its count, and include / exclude boxes.
+pub(crate) struct FacetChoice {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) count: String,
+    pub(crate) included: bool,
+    pub(crate) excluded: bool,
+}
+
+impl Sidebar {
+    pub(crate) fn new(r: &SearchRequest, facets: &[FacetGroup]) -> Sidebar {
+        let count_of = |kind: TagKind, name: &str| -> String {
+            facets
+                .iter()
+                .find(|g| g.kind == kind)
+                .and_then(|g| g.tags.iter().find(|t| t.name.eq_ignore_ascii_case(name)))
+                .map(|t| format!(" ({})", thousands(t.count)))
+                .unwrap_or_default()
+        };
+        let yes_no_any = |v: Option<bool>, yes: &str, no: &str| {
+            [
+                ("", "Any", v.is_none()),
+                ("yes", yes, v == Some(true)),
+                ("no", no, v == Some(false)),
+            ]
+            .into_iter()
+            .map(|(value, label, checked)| Choice {
+                value: value.to_owned(),
+                label: label.to_owned(),
+                checked,
+            })
+            .collect()
+        };
+        let kinds = [
+            (TagKind::Fandom, "Fandoms"),
+            (TagKind::Character, "Characters"),
+            (TagKind::Relationship, "Relationships"),
+            (TagKind::Freeform, "Additional Tags"),
+        ];
+        let groups = kinds
+            .into_iter()
+            .filter_map(|(kind, heading)| {
+                let group = facets.iter().find(|g| g.kind == kind)?;
+                let tags = group
+                    .tags
+                    .iter()
+                    .map(|t| FacetChoice {
+                        id: t.id.0,
+                        name: t.name.clone(),
+                        count: thousands(t.count),
+                        included: r.include_tag_ids.contains(&t.id),
+                        excluded: r.exclude_tag_ids.contains(&t.id),
+                    })
+                    .collect();
+                Some((heading, tags))
+            })
+            .collect();
+        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        Sidebar {
+            action: "/works/search".to_owned(),
+            query: r.query.clone(),
+            text: r.text.clone(),
+            sorts: Sort::ALL
+                .into_iter()
+                .map(|s| Choice {
+                    value: s.code().to_owned(),
+                    label: s.label().to_owned(),
+                    checked: r.effective_sort() == s,
+                })
+                .collect(),
+            ratings: Rating::ALL
+                .into_iter()
+                .map(|x| Choice {
+                    value: x.code().to_owned(),
+                    label: format!("{}{}", x.name(), count_of(TagKind::Rating, x.name())),
+                    checked: r.ratings.contains(&x),
+                })
+                .collect(),
+            warnings: ArchiveWarning::ALL
+                .into_iter()
+                .map(|x| Choice {
+                    value: x.code().to_owned(),
+                    label: format!("{}{}", x.name(), count_of(TagKind::Warning, x.name())),
+                    checked: r.warnings.contains(&x),
+                })
+                .collect(),
+            categories: Category::ALL
+                .into_iter()
+                .map(|x| Choice {
+                    value: x.code().to_owned(),
+                    label: format!("{}{}", x.name(), count_of(TagKind::Category, x.name())),
+                    checked: r.categories.contains(&x),
+                })
+                .collect(),
+            groups,
+            include_tags: r.include_tags.join(", "),
+            exclude_tags: r.exclude_tags.join(", "),
+            exclude_creators: r.exclude_creators.join(", "),
+            complete: yes_no_any(r.complete, "Complete works only", "Works in progress only"),
+            crossover: yes_no_any(r.crossover, "Only crossovers", "No crossovers"),
+            words_from: r.words_from.map(|n| n.to_string()).unwrap_or_default(),
+            words_to: r.words_to.map(|n| n.to_string()).unwrap_or_default(),
+            language: r.language.clone().unwrap_or_default(),
+            updated_from: date(r.updated_from),
+            updated_to: date(r.updated_to),
+            published_from: date(r.published_from),
+            published_to: date(r.published_to),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON
+
+#[derive(Serialize)]
+struct ApiWorks {
+    total: u64,
+    page: u64,
+    per_page: u32,
+    works: Vec<ApiWork>,
+    /// Tag counts over every matching work, by kind code.
+    facets: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct ApiWork {
+    url: String,
+    #[serde(flatten)]
+    blurb: WorkBlurb,
+    /// HTML with `<b>` around the words found, when the search looked in the works' text.
+    snippet: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+}
+
+fn problem(status: StatusCode, title: &'static str, detail: String) -> Response {
+    let mut response = (
+        status,
+        Json(Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail,
+        }),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+async fn api_works(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    match run(&state, raw.as_deref()).await {
+        Ok((request, results, blurbs)) => {
+            let snippets: std::collections::HashMap<_, _> = results
+                .hits
+                .iter()
+                .map(|h| (h.id, h.snippet.clone()))
+                .collect();
+            let works = blurbs
+                .into_iter()
+                .map(|blurb| ApiWork {
+                    url: format!("/works/{}", blurb.id),
+                    snippet: snippets.get(&blurb.id).cloned().flatten(),
+                    blurb,
+                })
+                .collect();
+            let facets = results
+                .facets
+                .iter()
+                .map(|g| {
+                    (
+                        g.kind.code().to_owned(),
+                        serde_json::to_value(&g.tags).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            Json(ApiWorks {
+                total: results.total,
+                page: request.page,
+                per_page: request.per_page,
+                works,
+                facets,
+            })
+            .into_response()
+        }
+        Err((_, Failure::Bad(message))) => problem(
+            StatusCode::BAD_REQUEST,
+            "The search cannot be read",
+            message,
+        ),
+        Err((_, Failure::Unavailable)) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Search is not available",
+            "This server has no search index running.".to_owned(),
+        ),
+        Err((_, Failure::Internal)) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Something went wrong",
+            "The search failed; it has been logged.".to_owned(),
+        ),
+    }
+}

@@ -1,0 +1,216 @@
+//! The search page and `/api/v1/works` over real HTTP, on a fresh SQLite store with a
+//! running search index and follower.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+use ajar_core::{Chapter, Html, Rating, TagName, Work, WorkId};
+use ajar_search::{Search, SearchConfig};
+use ajar_store::Store;
+use reqwest::StatusCode;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+struct TestApp {
+    base: String,
+    store: Store,
+    search: Search,
+    client: reqwest::Client,
+    _shutdown: oneshot::Sender<()>,
+    _data: tempfile::TempDir,
+}
+
+impl TestApp {
+    async fn spawn() -> TestApp {
+        let data = tempfile::tempdir().unwrap();
+        let store = Store::open(None, data.path()).await.unwrap();
+        let (search, _) = Search::open(store.clone(), SearchConfig::in_memory(), |_, _| {})
+            .await
+            .unwrap();
+        search.spawn_follower();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(ajar_web::serve_with_search(
+            listener,
+            store.clone(),
+            search.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        TestApp {
+            base: format!("http://{addr}"),
+            store,
+            search,
+            client: reqwest::Client::new(),
+            _shutdown: shutdown,
+            _data: data,
+        }
+    }
+
+    async fn insert(&self, work: &Work) -> WorkId {
+        let id = self.store.insert_work(work).await.unwrap();
+        self.search.notify_changed();
+        self.search.catch_up().await.unwrap();
+        id
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+fn work(title: &str, fandom: &str, tags: &[&str], body: &str) -> Work {
+    Work {
+        title: title.into(),
+        creators: vec!["Paris Geller".into()],
+        fandoms: vec![TagName::parse(fandom).unwrap()],
+        tags: tags.iter().map(|t| TagName::parse(t).unwrap()).collect(),
+        rating: Rating::GeneralAudiences,
+        chapters: vec![Chapter {
+            position: 1,
+            body: Html::from_plain_text(body),
+            ..Chapter::default()
+        }],
+        ..Work::default()
+    }
+}
+
+#[tokio::test]
+async fn the_json_api_returns_works_and_facets() {
+    let app = TestApp::spawn().await;
+    let a = app
+        .insert(&work(
+            "Chilton",
+            "Gilmore Girls",
+            &["Fluff", "School"],
+            "Paris studied.",
+        ))
+        .await;
+    app.insert(&work("Neptune", "Veronica Mars", &["Angst"], "Rain."))
+        .await;
+    let (status, body) = app
+        .get("/api/v1/works?q=fandom%3A%22gilmore+girls%22")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["works"][0]["id"], a.0);
+    assert_eq!(json["works"][0]["title"], "Chilton");
+    assert_eq!(json["works"][0]["url"], format!("/works/{a}"));
+    assert_eq!(json["works"][0]["fandoms"][0], "Gilmore Girls");
+    let freeforms = json["facets"]["freeform"].as_array().unwrap();
+    let names: Vec<&str> = freeforms
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Fluff", "School"]);
+    assert_eq!(freeforms[0]["count"], 1);
+
+    // The same filters as the page: exclude a tag by name.
+    let (_, body) = app.get("/api/v1/works?exclude_tags=fluff").await;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["works"][0]["title"], "Neptune");
+}
+
+#[tokio::test]
+async fn malformed_searches_get_a_message_not_a_500() {
+    let app = TestApp::spawn().await;
+    for query in [
+        "q=%22open",
+        "q=(a",
+        "q=words%3Elots",
+        "sort=sideways",
+        "page=0",
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/works?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(!json["detail"].as_str().unwrap().is_empty());
+        let (status, page) = app.get(&format!("/works/search?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(page.contains("The search could not be read"), "{page}");
+    }
+}
+
+#[tokio::test]
+async fn the_search_page_lists_filters_and_pages() {
+    let app = TestApp::spawn().await;
+    for i in 0..25 {
+        app.insert(&work(
+            &format!("Story {i}"),
+            "Gilmore Girls",
+            &["Coffee"],
+            "There is no sunset here, she said.",
+        ))
+        .await;
+    }
+    let (status, page) = app.get("/works/search").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("How to search"),
+        "the query language is explained"
+    );
+    assert!(page.contains("1 - 20 of 25 Works found"), "{page}");
+    assert!(
+        page.contains("Gilmore Girls (25)"),
+        "fandom facet with its count"
+    );
+    assert!(page.contains("name=\"include\""), "include checkboxes");
+    assert!(page.contains("href=\"/works/search?page=2\""), "{page}");
+
+    let (_, page) = app
+        .get("/works/search?text=%22no+sunset%22&sort=title")
+        .await;
+    assert!(
+        page.contains("<b>no</b> <b>sunset</b>") || page.contains("<b>sunset</b>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"/works/search?text=%22no+sunset%22&amp;sort=title&amp;page=2\"")
+            || page.contains("sort=title&#38;page=2"),
+        "pagination keeps the filters"
+    );
+}
+
+#[tokio::test]
+async fn a_new_work_shows_up_in_search_within_a_second() {
+    let app = TestApp::spawn().await;
+    app.store
+        .insert_work(&work("Fresh", "Gilmore Girls", &[], "New."))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let (_, body) = app.get("/api/v1/works?q=fresh").await;
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if json["total"] == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "not found in time"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn without_an_index_search_says_so() {
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(None, data.path()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(ajar_web::serve(listener, store, std::future::pending()));
+    let response = reqwest::get(format!("http://{addr}/api/v1/works"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
