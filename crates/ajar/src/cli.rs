@@ -59,6 +59,8 @@ pub enum Command {
     /// Fill the archive with a synthetic corpus shaped like AO3 (for trying it at scale and
     /// for benchmarks).
     GenCorpus(crate::search::GenCorpusArgs),
+    /// Archivist tools for fandoms (file a fandom under its media kind).
+    Fandom(crate::fandom::FandomArgs),
 }
 
 #[derive(Debug, Clone, Args)]

@@ -33,6 +33,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
         return Ok(0);
     }
     let mut added = 0;
+    let mut fandoms = Vec::new();
     for (name, text) in DEMO_WORKS {
         let work = ajar_formats::read_story_file(name, text.as_bytes())
             .with_context(|| format!("the sample work {name} does not read"))?;
@@ -40,7 +41,17 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
             .insert_work(&work)
             .await
             .with_context(|| format!("cannot store the sample work {name}"))?;
+        fandoms.extend(work.fandoms);
         added += 1;
+    }
+    // The samples are original works, which AO3 files under "Other Media".
+    fandoms.sort();
+    fandoms.dedup();
+    for fandom in &fandoms {
+        store
+            .set_fandom_media(fandom, ajar_core::Media::OtherMedia)
+            .await
+            .with_context(|| format!("cannot file the fandom {fandom} under Other Media"))?;
     }
     Ok(added)
 }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod demo;
 pub mod export;
+pub mod fandom;
 pub mod import;
 pub mod search;
 pub mod serve;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Serve(args) => serve::run(&cli.global, args).await,
             Command::Import(args) => import::run(&cli.global, args).await,
             Command::Export(args) => export::run(&cli.global, args).await,
+            Command::Fandom(args) => fandom::run(&cli.global, args).await,
             Command::Reindex(args) => search::reindex(&cli.global, args).await,
             Command::GenCorpus(args) => search::gen_corpus(&cli.global, args).await,
         }

@@ -308,7 +308,12 @@ fn demo_fills_an_empty_archive_once() {
 
 #[test]
 fn every_command_has_help() {
-    for args in [&["--help"][..], &["serve", "--help"], &["import", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["import", "--help"],
+        &["fandom", "media", "--help"],
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_ajar"))
             .args(args)
             .output()
@@ -316,4 +321,47 @@ fn every_command_has_help() {
         assert!(out.status.success());
         assert!(stdout(&out).contains("Usage"), "{}", stdout(&out));
     }
+}
+
+#[test]
+fn an_archivist_files_a_fandom_under_its_media_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let story = fixture("the-long-way-round.txt");
+    assert!(ajar(&data, &["import", story.to_str().unwrap()])
+        .status
+        .success());
+
+    let out = ajar(&data, &["fandom", "media", "Gilmore Girls", "tv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Filed Gilmore Girls under TV Shows"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = ajar(&data, &["fandom", "media", "No Such Fandom", "tv"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no fandom named"), "{}", stderr(&out));
+    let out = ajar(&data, &["fandom", "media", "Gilmore Girls", "podcasts"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not a media kind"),
+        "{}",
+        stderr(&out)
+    );
+
+    let server = serve(&data, &[]);
+    let (status, page) = get(&format!("{}/fandoms", server.1));
+    assert_eq!(status, 200);
+    let tv = page.find("TV Shows").expect("a TV Shows section");
+    let fandom = page.find("Gilmore Girls").expect("the fandom is listed");
+    assert!(
+        fandom > tv,
+        "Gilmore Girls is listed under TV Shows\n{page}"
+    );
+    assert!(
+        !page.contains("Uncategorized Fandoms")
+            || page.find("Uncategorized Fandoms") > Some(fandom)
+    );
 }
