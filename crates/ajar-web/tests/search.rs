@@ -141,6 +141,32 @@ async fn malformed_searches_get_a_message_not_a_500() {
 }
 
 #[tokio::test]
+async fn a_negated_phrase_leaves_those_works_out() {
+    let app = TestApp::spawn().await;
+    for i in 0..40 {
+        let body = if i % 2 == 0 {
+            "a slow burn of a story"
+        } else {
+            "burn it all, slowly"
+        };
+        app.insert(&work(&format!("Work {i}"), "Gilmore Girls", &[], body))
+            .await;
+    }
+    for query in [
+        "q=-text%3A%22slow+burn%22",
+        "q=text%3Aburn+-text%3A%22slow+burn%22",
+        "q=text%3Aburn+NOT+text%3A%22slow+burn%22",
+    ] {
+        let (status, body) = app
+            .get(&format!("/api/v1/works?{query}&per_page=100"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["total"], 20, "{query}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn the_search_page_lists_filters_and_pages() {
     let app = TestApp::spawn().await;
     for i in 0..25 {
