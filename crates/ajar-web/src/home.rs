@@ -13,6 +13,8 @@ use axum::extract::{OriginalUri, Query, State};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Works per listing page (AO3 shows 20).
 pub(crate) const WORKS_PER_PAGE: u32 = 20;
@@ -38,13 +40,14 @@ async fn home(
     let page = page_number(query.ok().and_then(|Query(q)| q.page))?;
     let key = cache::key(uri.0.path_and_query().map_or("/", |p| p.as_str()), &prefs);
     let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(key, || async move {
             let mut home = recent_works(&store, page).await?;
             if page == 1 {
-                home.fandoms = store
-                    .popular_fandoms(POPULAR_FANDOMS)
+                home.fandoms = state
+                    .popular
+                    .get(&store)
                     .await?
                     .into_iter()
                     .map(FandomLink::from)
@@ -56,6 +59,45 @@ async fn home(
         })
         .await?;
     Ok(CachedPage(rendered))
+}
+
+/// How long the popular fandoms are kept at most, even when the store looks unchanged
+/// (`Store::data_version` is `None` on PostgreSQL, and may miss a quick second commit).
+const POPULAR_TTL: Duration = Duration::from_secs(5);
+
+/// The home page's "Popular Fandoms", counted once and kept: counting every fandom's works
+/// on each render is the costliest part of the page. Counted anew when the store has been
+/// written to (on SQLite, from any process) or after [`POPULAR_TTL`].
+#[derive(Clone, Default)]
+pub(crate) struct PopularFandoms {
+    counted: Arc<Mutex<Option<Counted>>>,
+}
+
+struct Counted {
+    at: Instant,
+    version: Option<u64>,
+    fandoms: Vec<TagCount>,
+}
+
+impl PopularFandoms {
+    async fn get(&self, store: &Store) -> Result<Vec<TagCount>, Error> {
+        let version = store.data_version();
+        {
+            let counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = counted.as_ref() {
+                if c.version == version && c.at.elapsed() < POPULAR_TTL {
+                    return Ok(c.fandoms.clone());
+                }
+            }
+        }
+        let fandoms = store.popular_fandoms(POPULAR_FANDOMS).await?;
+        *self.counted.lock().unwrap_or_else(|e| e.into_inner()) = Some(Counted {
+            at: Instant::now(),
+            version,
+            fandoms: fandoms.clone(),
+        });
+        Ok(fandoms)
+    }
 }
 
 /// `?page=N`: absent means 1; zero or not a number is no page at all.

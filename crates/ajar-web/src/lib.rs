@@ -42,6 +42,8 @@ pub(crate) struct AppState {
     pub(crate) hits: hits::HitCounter,
     /// Recently rendered reading pages (see `cache`).
     pub(crate) pages: cache::PageCache,
+    /// The home page's most popular fandoms, counted at most once per write or few seconds.
+    pub(crate) popular: home::PopularFandoms,
     /// The search index, when the server runs one (`ajar serve` does; `app(store)` not).
     pub(crate) search: Option<ajar_search::Search>,
 }
@@ -54,6 +56,7 @@ impl AppState {
                 let store = store.clone();
                 std::sync::Arc::new(move || store.data_version())
             }),
+            popular: home::PopularFandoms::default(),
             search: None,
             store,
         }

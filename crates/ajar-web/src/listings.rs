@@ -2,17 +2,22 @@
 //! `/users/{NAME}/works`), series (`/series/{ID}`) and the fandoms index (`/fandoms`,
 //! `/media/{NAME}/fandoms`).
 //!
-//! Every page of works comes from one function, [`works_page`]: a [`WorkListing`] and a
-//! page number in, a page of blurbs and the total out. Today it reads the store; the search
-//! index (with its filters) can take its place there without touching the handlers.
+//! Every page of works read from the store comes from one function, [`works_page`]: a
+//! [`WorkListing`] and a page number in, a page of blurbs and the total out. When the server
+//! runs a search index, tag listings ask it instead (ids, total and facet counts in one
+//! search, then the store hydrates those ids) and show the filter sidebar; the store path
+//! stays for servers without an index. Creator listings read the store: the index has no
+//! filter that includes a creator.
 
 use crate::cache::{self, CachedPage, Rendered};
 use crate::home::{page_number, ListingQuery, WORKS_PER_PAGE};
 use crate::prefs::ReaderPrefs;
+use crate::search::Sidebar;
 use crate::tag_url::{self, tag_href, tag_works_href, user_href};
 use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
 use ajar_core::{Media, SeriesId, TagKind, TagName};
+use ajar_search::{SearchRequest, Sort};
 use ajar_store::{Store, TagCount, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -54,6 +59,39 @@ pub(crate) async fn works_page(
     Ok(found)
 }
 
+/// One page (1-based) of the works carrying a tag of this name (any kind), from the search
+/// index: the blurbs, the total and the filter sidebar with the facet counts of the same
+/// search. `None` when the index cannot answer (no index, a page past its result window,
+/// or a failed search, which is logged): the caller reads the store instead.
+async fn tag_page_from_search(
+    state: &AppState,
+    name: &TagName,
+    page: u64,
+) -> Option<(Vec<WorkBlurb>, u64, Sidebar)> {
+    let search = state.search.as_ref()?;
+    let per_page = u64::from(WORKS_PER_PAGE);
+    if page.saturating_mul(per_page) > ajar_search::MAX_RESULT_WINDOW {
+        return None;
+    }
+    let request = SearchRequest {
+        include_tags: vec![name.as_str().to_owned()],
+        sort: Some(Sort::Updated),
+        page,
+        per_page: WORKS_PER_PAGE,
+        ..SearchRequest::default()
+    };
+    match crate::search::hydrate(search, &state.store, &request).await {
+        Ok((results, blurbs)) => {
+            let sidebar = Sidebar::new(&request, &results.facets);
+            Some((blurbs, results.total, sidebar))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, tag = %name.as_str(), "a tag listing fell back to the store");
+            None
+        }
+    }
+}
+
 /// A page of works: tag works, creator works.
 #[derive(Template)]
 #[template(path = "listing.html")]
@@ -65,6 +103,8 @@ pub(crate) struct ListingPage {
     blurbs: Vec<Blurb>,
     pagination: Pagination,
     empty: String,
+    /// The filter form with facet counts, when the page came from the search index.
+    sidebar: Option<Sidebar>,
 }
 
 /// "1 - 20 of 345 Works in Harry Potter", as AO3 heads a listing.
@@ -107,11 +147,17 @@ async fn tag_works(
     let page = page_of(query)?;
     let key = cache::key(path_and_query(&uri), &prefs);
     let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(key, || async move {
-            let listing = WorkListing::Tag(name.clone());
-            let (works, total) = works_page(&store, &listing, page).await?;
+            let (works, total, sidebar) = match tag_page_from_search(&state, &name, page).await {
+                Some((works, total, sidebar)) => (works, total, Some(sidebar)),
+                None => {
+                    let listing = WorkListing::Tag(name.clone());
+                    let (works, total) = works_page(&store, &listing, page).await?;
+                    (works, total, None)
+                }
+            };
             if total == 0 && store.tags_named(&name).await?.is_empty() {
                 return Err(Error::NotFound);
             }
@@ -143,6 +189,7 @@ async fn tag_works(
                     u64::from(WORKS_PER_PAGE),
                 ),
                 empty: format!("No works are tagged {name} yet."),
+                sidebar,
             })
         })
         .await?;
@@ -186,6 +233,7 @@ async fn creator_works(
                     u64::from(WORKS_PER_PAGE),
                 ),
                 empty: format!("{who} has no works in the archive."),
+                sidebar: None,
             })
         })
         .await?;
