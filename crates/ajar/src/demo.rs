@@ -71,6 +71,9 @@ mod tests {
             assert!(!work.fandoms.is_empty(), "{name} has a fandom");
             assert!(!work.summary.is_empty(), "{name} has a summary");
             assert!(work.words() >= 90, "{name} has text");
+            if work.chapters.len() == 1 {
+                assert!(work.complete, "{name} is a finished one-shot");
+            }
         }
     }
 }
