@@ -23,48 +23,24 @@ use std::sync::{Arc, Mutex};
 
 pub(crate) fn router() -> Router<AppState> {
     let cache = ExportCache::new(CACHE_BYTES);
-    Router::new()
-        .route("/works/{id}/download.epub", get(epub))
-        .route("/works/{id}/download.html", get(html))
-        .route("/works/{id}/download.txt", get(txt))
-        .route("/works/{id}/download.md", get(md))
+    ExportFormat::ALL
+        .into_iter()
+        .fold(Router::new(), |router, format| {
+            let path = format!("/works/{{id}}/download.{}", format.extension());
+            router.route(
+                &path,
+                get(
+                    move |state: State<AppState>,
+                          cache: Extension<ExportCache>,
+                          id: Path<String>| download(state, cache, id, format),
+                ),
+            )
+        })
         .layer(Extension(cache))
 }
 
 /// Memory the cache may hold: a few hundred typical works.
 const CACHE_BYTES: usize = 64 * 1024 * 1024;
-
-async fn epub(
-    state: State<AppState>,
-    cache: Extension<ExportCache>,
-    id: Path<String>,
-) -> Result<Response, Error> {
-    download(state, cache, id, ExportFormat::Epub).await
-}
-
-async fn html(
-    state: State<AppState>,
-    cache: Extension<ExportCache>,
-    id: Path<String>,
-) -> Result<Response, Error> {
-    download(state, cache, id, ExportFormat::Html).await
-}
-
-async fn txt(
-    state: State<AppState>,
-    cache: Extension<ExportCache>,
-    id: Path<String>,
-) -> Result<Response, Error> {
-    download(state, cache, id, ExportFormat::Txt).await
-}
-
-async fn md(
-    state: State<AppState>,
-    cache: Extension<ExportCache>,
-    id: Path<String>,
-) -> Result<Response, Error> {
-    download(state, cache, id, ExportFormat::Md).await
-}
 
 async fn download(
     State(state): State<AppState>,
