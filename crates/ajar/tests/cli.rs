@@ -2,33 +2,13 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
+mod common;
+
+use common::*;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/stories")
-        .join(name)
-}
-
-fn ajar(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ajar"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("AJAR_DATABASE_URL")
-        .output()
-        .expect("run ajar")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
 #[test]
 fn dry_run_json_shows_the_seed_story_as_parsed() {

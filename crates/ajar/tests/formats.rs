@@ -3,33 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
+mod common;
+
+use common::*;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/stories")
-        .join(name)
-}
-
-fn ajar(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ajar"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("AJAR_DATABASE_URL")
-        .output()
-        .expect("run ajar")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::process::Command;
 
 #[test]
 fn exported_files_import_back_as_duplicates_of_their_work() {

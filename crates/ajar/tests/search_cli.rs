@@ -2,27 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn ajar(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ajar"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("AJAR_DATABASE_URL")
-        .env_remove("AJAR_INDEX_DIR")
-        .output()
-        .expect("run ajar")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::*;
 
 #[test]
 fn a_generated_corpus_is_indexed_by_reindex() {
