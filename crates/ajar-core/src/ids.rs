@@ -46,3 +46,11 @@ id_type!(
     /// An account's id.
     UserId
 );
+id_type!(
+    /// A pseud's id: one of an account's display names, or an imported creator's name.
+    PseudId
+);
+id_type!(
+    /// A comment's id.
+    CommentId
+);

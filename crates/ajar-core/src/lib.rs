@@ -5,6 +5,7 @@
 //! valid by construction: a [`TagName`] or a [`Rating`] is parsed once at the edge and
 //! never re-checked inside.
 
+mod account;
 mod html;
 mod ids;
 mod language;
@@ -14,8 +15,12 @@ mod tags;
 mod text;
 mod work;
 
+pub use account::{
+    validate_email, validate_password, validate_pseud_name, validate_user_name, Account,
+    AccountError, CommentPolicy, Role, SignupMode, Viewer, Visibility,
+};
 pub use html::{escape_html, html_to_text, plain_text_to_html, sanitize_html, Html};
-pub use ids::{ChapterId, SeriesId, TagId, UserId, WorkId};
+pub use ids::{ChapterId, CommentId, PseudId, SeriesId, TagId, UserId, WorkId};
 pub use language::Language;
 pub use media::Media;
 pub use ratings::{ArchiveWarning, Category, Rating};

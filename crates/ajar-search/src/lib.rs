@@ -30,20 +30,20 @@ use ajar_core::{TagId, TagKind, WorkId};
 use ajar_store::{IndexWork, Store, StoreError};
 use query::{NumField, TextField};
 use schema::{build_schema, key, Fields};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
+use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
 
 /// Errors from the search index.
 #[derive(Debug, thiserror::Error)]
@@ -137,8 +137,8 @@ struct Inner {
     tags: RwLock<schema::TagDict>,
     applied: AtomicI64,
     wake: tokio::sync::Notify,
-    /// Tag ids per document, per segment, for facet counts.
-    facet_cache: facets::TagCache,
+    /// Per segment: tags per document, tag histograms and sort orders (see `facets`).
+    facet_cache: facets::SegmentCache,
 }
 
 /// Works per batch when rebuilding, and changes per follower step.
@@ -241,7 +241,7 @@ impl Search {
                 tags: RwLock::new(tags),
                 applied: AtomicI64::new(seq),
                 wake: tokio::sync::Notify::new(),
-                facet_cache: facets::TagCache::default(),
+                facet_cache: facets::SegmentCache::default(),
             }),
         };
         match reason {
@@ -426,7 +426,7 @@ impl Search {
             let mut missing: Vec<TagId> = works
                 .iter()
                 .flat_map(|w| w.tag_ids.iter())
-                .filter(|id| !tags.contains_key(&(id.0 as u64)))
+                .filter(|id| !tags.contains(id.0 as u64))
                 .copied()
                 .collect();
             missing.sort();
@@ -509,10 +509,11 @@ impl Search {
     }
 
     /// Facet counts grouped by kind (AO3's sidebar order), most common first, at most
-    /// `limit` per kind plus any `pinned` tag (a filter in use) that has a count.
+    /// `limit` per kind plus any `pinned` tag (a filter in use) that has a count. `counts`
+    /// holds matching works by tag id.
     async fn group_facets(
         &self,
-        counts: Vec<(u64, u64)>,
+        counts: Vec<u32>,
         limit: usize,
         pinned: &[u64],
     ) -> Result<Vec<FacetGroup>> {
@@ -520,8 +521,9 @@ impl Search {
             let tags = self.inner.tags.read().map_err(|_| poisoned())?;
             counts
                 .iter()
-                .filter(|(id, _)| !tags.contains_key(id))
-                .map(|(id, _)| TagId(*id as i64))
+                .enumerate()
+                .filter(|(id, n)| **n > 0 && !tags.contains(*id as u64))
+                .map(|(id, _)| TagId(id as i64))
                 .collect()
         };
         if !missing.is_empty() {
@@ -532,13 +534,6 @@ impl Search {
             }
         }
         let tags = self.inner.tags.read().map_err(|_| poisoned())?;
-        // Names are cloned only for the tags shown: a broad search counts tens of thousands.
-        let mut by_kind: HashMap<TagKind, Vec<(u64, u64)>> = HashMap::new();
-        for (id, count) in counts {
-            if let Some((kind, _)) = tags.get(&id) {
-                by_kind.entry(*kind).or_default().push((count, id));
-            }
-        }
         let order = [
             TagKind::Rating,
             TagKind::Warning,
@@ -548,11 +543,28 @@ impl Search {
             TagKind::Relationship,
             TagKind::Freeform,
         ];
+        // Names are cloned only for the tags shown: a broad search counts tens of thousands.
+        let mut by_kind: Vec<Vec<(u64, u64)>> = vec![Vec::new(); order.len()];
+        for (id, &count) in counts.iter().enumerate() {
+            if count == 0 {
+                continue;
+            }
+            if let Some((kind, _)) = tags.get(id as u64) {
+                if let Some(list) = order
+                    .iter()
+                    .position(|k| k == kind)
+                    .and_then(|i| by_kind.get_mut(i))
+                {
+                    list.push((u64::from(count), id as u64));
+                }
+            }
+        }
         let most_first = |a: &(u64, u64), b: &(u64, u64)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
         Ok(order
             .into_iter()
-            .filter_map(|kind| {
-                let mut list = by_kind.remove(&kind)?;
+            .zip(by_kind)
+            .filter(|(_, list)| !list.is_empty())
+            .map(|(kind, mut list)| {
                 let pinned_here: Vec<(u64, u64)> = list
                     .iter()
                     .filter(|(_, id)| pinned.contains(id))
@@ -570,7 +582,7 @@ impl Search {
                 let mut shown: Vec<FacetCount> = list
                     .into_iter()
                     .filter_map(|(count, id)| {
-                        tags.get(&id).map(|(_, name)| FacetCount {
+                        tags.get(id).map(|(_, name)| FacetCount {
                             id: TagId(id as i64),
                             name: name.clone(),
                             count,
@@ -578,7 +590,7 @@ impl Search {
                     })
                     .collect();
                 shown.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
-                Some(FacetGroup { kind, tags: shown })
+                FacetGroup { kind, tags: shown }
             })
             .collect())
     }
@@ -660,7 +672,7 @@ struct Built {
     text: Option<Box<dyn Query>>,
 }
 
-type Ran = (u64, Vec<WorkId>, Vec<(u64, u64)>, Option<SnippetGenerator>);
+type Ran = (u64, Vec<WorkId>, Vec<u32>, Option<SnippetGenerator>);
 
 impl Inner {
     /// Makes the last commit visible to searches, facet lists of new segments loaded first
@@ -906,50 +918,61 @@ impl Inner {
             .unwrap_or(usize::MAX)
             .saturating_mul(per_page);
         let q = built.query.as_ref();
-        let top = TopDocs::with_limit(per_page).and_offset(offset);
-        macro_rules! collect {
-            ($collector:expr) => {{
-                if r.facets {
-                    let (top, count, tags) = searcher.search(
+        let field = |name: &str| facets::SORT_FIELDS.iter().position(|f| *f == name);
+        let numeric = match r.effective_sort() {
+            Sort::Updated => field("updated"),
+            Sort::Published => field("published"),
+            Sort::Kudos => field("kudos"),
+            Sort::Hits => field("hits"),
+            Sort::Bookmarks => field("bookmarks"),
+            Sort::Comments => field("comments"),
+            Sort::Words => field("words"),
+            Sort::BestMatch | Sort::Title | Sort::Creator => None,
+        };
+        let matches = |top| facets::Matches {
+            cache: &self.facet_cache,
+            facets: r.facets,
+            top,
+        };
+        // Orders by a counter or date are picked in the same pass as the count and the
+        // tags; relevance and alphabetical orders are Tantivy's own, alongside.
+        let found = match numeric {
+            Some(field) => searcher.search(
+                q,
+                &matches(Some(facets::TopBy {
+                    field,
+                    offset,
+                    limit: per_page,
+                })),
+            )?,
+            None => {
+                let top = TopDocs::with_limit(per_page).and_offset(offset);
+                let (page, mut found) = match r.effective_sort() {
+                    Sort::Title => searcher.search(
                         q,
                         &(
-                            $collector,
-                            Count,
-                            facets::TagCounts {
-                                cache: &self.facet_cache,
-                            },
+                            top.order_by_string_fast_field("title_sort", Order::Asc),
+                            matches(None),
                         ),
-                    )?;
-                    let addrs: Vec<DocAddress> = top.into_iter().map(|(_, a)| a).collect();
-                    (addrs, count, tags)
-                } else {
-                    let (top, count) = searcher.search(q, &($collector, Count))?;
-                    let addrs: Vec<DocAddress> = top.into_iter().map(|(_, a)| a).collect();
-                    (addrs, count, Vec::new())
-                }
-            }};
-        }
-        let by = |name: &str| name.to_owned();
-        let (addrs, count, tags) = match r.effective_sort() {
-            Sort::BestMatch => collect!(top.order_by_score()),
-            Sort::Updated => collect!(top.order_by_fast_field::<u64>(by("updated"), Order::Desc)),
-            Sort::Published => {
-                collect!(top.order_by_fast_field::<u64>(by("published"), Order::Desc))
-            }
-            Sort::Kudos => collect!(top.order_by_fast_field::<u64>(by("kudos"), Order::Desc)),
-            Sort::Hits => collect!(top.order_by_fast_field::<u64>(by("hits"), Order::Desc)),
-            Sort::Bookmarks => {
-                collect!(top.order_by_fast_field::<u64>(by("bookmarks"), Order::Desc))
-            }
-            Sort::Comments => {
-                collect!(top.order_by_fast_field::<u64>(by("comments"), Order::Desc))
-            }
-            Sort::Words => collect!(top.order_by_fast_field::<u64>(by("words"), Order::Desc)),
-            Sort::Title => collect!(top.order_by_string_fast_field(by("title_sort"), Order::Asc)),
-            Sort::Creator => {
-                collect!(top.order_by_string_fast_field(by("creator_sort"), Order::Asc))
+                    )?,
+                    Sort::Creator => searcher.search(
+                        q,
+                        &(
+                            top.order_by_string_fast_field("creator_sort", Order::Asc),
+                            matches(None),
+                        ),
+                    )?,
+                    _ => {
+                        let (page, found) =
+                            searcher.search(q, &(top.order_by_score(), matches(None)))?;
+                        (page.into_iter().map(|(_, a)| (None, a)).collect(), found)
+                    }
+                };
+                found.page = page.into_iter().map(|(_, a)| a).collect();
+                found
             }
         };
+        let (addrs, count, tags) = (found.page, found.count, found.tag_counts);
         let mut ids = Vec::with_capacity(addrs.len());
         for addr in addrs {
             let column = searcher

@@ -117,8 +117,52 @@ pub(crate) fn sort_key(text: &str) -> String {
     trimmed.chars().take(64).collect()
 }
 
-/// Tag kinds and names by id.
-pub(crate) type TagDict = std::collections::HashMap<u64, (TagKind, String)>;
+/// Tag kinds and names by id: a plain array for the ids a store hands out (small and
+/// dense), a map for any beyond it. Looked up for every tag of every indexed work and every
+/// counted tag of a broad search, so a hash per lookup shows.
+#[derive(Default)]
+pub(crate) struct TagDict {
+    dense: Vec<Option<(TagKind, String)>>,
+    sparse: std::collections::HashMap<u64, (TagKind, String)>,
+}
+
+const DENSE_TAG_IDS: u64 = 1 << 24;
+
+impl TagDict {
+    pub(crate) fn get(&self, id: u64) -> Option<&(TagKind, String)> {
+        if id < DENSE_TAG_IDS {
+            self.dense.get(id as usize).and_then(Option::as_ref)
+        } else {
+            self.sparse.get(&id)
+        }
+    }
+
+    pub(crate) fn contains(&self, id: u64) -> bool {
+        self.get(id).is_some()
+    }
+
+    pub(crate) fn insert(&mut self, id: u64, tag: (TagKind, String)) {
+        if id < DENSE_TAG_IDS {
+            let i = id as usize;
+            if self.dense.len() <= i {
+                self.dense.resize(i + 1, None);
+            }
+            self.dense[i] = Some(tag);
+        } else {
+            self.sparse.insert(id, tag);
+        }
+    }
+}
+
+impl FromIterator<(u64, (TagKind, String))> for TagDict {
+    fn from_iter<I: IntoIterator<Item = (u64, (TagKind, String))>>(iter: I) -> Self {
+        let mut dict = TagDict::default();
+        for (id, tag) in iter {
+            dict.insert(id, tag);
+        }
+        dict
+    }
+}
 
 pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
@@ -137,7 +181,7 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
     for id in &w.tag_ids {
         let id = u64::try_from(id.0).unwrap_or(0);
         doc.add_u64(f.tag_ids, id);
-        let Some((kind, name)) = dict.get(&id) else {
+        let Some((kind, name)) = dict.get(id) else {
             continue;
         };
         doc.add_text(f.tag, key(name));

@@ -371,6 +371,7 @@ async fn text_search_finds_a_phrase_with_a_snippet(store: Store) {
         .await
         .unwrap();
     assert_eq!(ids(&found), vec![id]);
+    assert_eq!(found.total, 1);
     let snippet = found.hits[0].snippet.clone().unwrap();
     assert!(snippet.contains("<b>sunset</b>"), "{snippet}");
 }

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod accounts;
 mod changes;
 mod corpus;
 mod db;
@@ -35,6 +36,7 @@ pub mod testing;
 mod version;
 mod works;
 
+pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use corpus::{CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;
@@ -53,6 +55,13 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// A write that would break a uniqueness rule (a taken name, a spent invitation); the
+    /// message says which, for the person who asked.
+    #[error("{0}")]
+    Conflict(String),
+    /// A write about something that does not exist (or that the caller may not see).
+    #[error("{0} not found")]
+    NotFound(&'static str),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("cannot create the data folder {}: {source}", path.display())]

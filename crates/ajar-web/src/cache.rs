@@ -159,6 +159,11 @@ impl PageCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Rendered, Error>>,
     {
+        // Pages for a logged-in reader are theirs alone (their name, their token, their
+        // kudos): never shared, so never cached.
+        if !crate::auth::current_is_guest() {
+            return Ok(Arc::new(render().await?));
+        }
         let version = (self.version)();
         let refreshing = match self.lookup(&key, version) {
             Lookup::Serve(page) => return Ok(page),

@@ -4,7 +4,7 @@
 //! else is ours: the cause goes to the log, and the reader sees a bare 500 page that names
 //! nothing internal.
 
-use crate::views::{InternalErrorPage, NotFoundPage};
+use crate::views::{InternalErrorPage, MessagePage, NotFoundPage};
 use ajar_store::StoreError;
 use askama::Template;
 use axum::http::StatusCode;
@@ -15,6 +15,16 @@ pub enum Error {
     /// No such page, work or chapter (also: ids that are not numbers).
     #[error("not found")]
     NotFound,
+    /// The reader may not do this (not logged in where that is needed, not their work, a
+    /// missing or wrong CSRF token); the message says why.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// A form or query that cannot be used as sent; the message says what to fix.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// A rate limit: the message says how long to wait.
+    #[error("too many requests: {0}")]
+    TooMany(String),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("rendering a page: {0}")]
@@ -24,7 +34,34 @@ pub enum Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self {
-            Error::NotFound => render_status(StatusCode::NOT_FOUND, &NotFoundPage::new()),
+            Error::NotFound | Error::Store(StoreError::NotFound(_)) => {
+                render_status(StatusCode::NOT_FOUND, &NotFoundPage::new())
+            }
+            Error::Forbidden(message) => render_status(
+                StatusCode::FORBIDDEN,
+                &MessagePage::new("Not allowed", message),
+            ),
+            Error::BadRequest(message) | Error::Store(StoreError::Conflict(message)) => {
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &MessagePage::new("That did not work", message),
+                )
+            }
+            Error::Store(StoreError::Invalid(cause)) => render_status(
+                StatusCode::BAD_REQUEST,
+                &MessagePage::new("That did not work", cause.to_string()),
+            ),
+            Error::TooMany(message) => {
+                let mut response = render_status(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &MessagePage::new("Slow down", message),
+                );
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("60"),
+                );
+                response
+            }
             Error::Store(ref cause) => {
                 tracing::error!(error = %cause, "store error while serving a page");
                 internal_error()

@@ -7,7 +7,9 @@
 //! `ajar-core` has already sanitized ([`ajar_core::Html`]) is written out as is. Every
 //! response, error pages included, carries the security headers set in [`security_headers`].
 
+mod accounts;
 mod assets;
+mod auth;
 mod cache;
 mod downloads;
 mod error;
@@ -15,12 +17,14 @@ mod hits;
 mod home;
 mod listings;
 mod prefs;
+mod ratelimit;
 mod search;
 mod settings;
 mod tag_url;
 mod views;
 mod works;
 
+pub use auth::{hash_password, verify_password};
 pub use error::Error;
 
 use ajar_store::Store;
@@ -46,6 +50,8 @@ pub(crate) struct AppState {
     pub(crate) popular: home::PopularFandoms,
     /// The search index, when the server runs one (`ajar serve` does; `app(store)` not).
     pub(crate) search: Option<ajar_search::Search>,
+    /// Rate limits on log-in attempts, sign-ups, comments and posting.
+    pub(crate) limits: ratelimit::Limits,
 }
 
 impl AppState {
@@ -58,6 +64,7 @@ impl AppState {
             }),
             popular: home::PopularFandoms::default(),
             search: None,
+            limits: ratelimit::Limits::from_env(),
             store,
         }
     }
@@ -77,6 +84,7 @@ pub fn app_with_search(store: Store, search: ajar_search::Search) -> Router {
 
 fn router(state: AppState) -> Router {
     Router::new()
+        .merge(accounts::router())
         .merge(home::router())
         .merge(works::router())
         .merge(downloads::router())
@@ -85,6 +93,11 @@ fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(assets::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::context,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
         .with_state(state)
         .layer(axum::middleware::map_response(security_headers))
 }

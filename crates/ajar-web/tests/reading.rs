@@ -14,6 +14,8 @@ use reqwest::StatusCode;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
+const GUEST_TOKEN: &str = "guest-token-0123456789abcdef";
+
 struct TestApp {
     base: String,
     host: String,
@@ -81,7 +83,9 @@ impl TestApp {
             .client
             .post(format!("{}/settings", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.to_owned());
+            // A guest's CSRF token is their `ajar_csrf` cookie, sent back in the form.
+            .header(COOKIE, format!("ajar_csrf={GUEST_TOKEN}"))
+            .body(format!("{body}&csrf_token={GUEST_TOKEN}"));
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }

@@ -91,6 +91,23 @@ impl Layout {
         assets::stylesheet_href()
     }
 
+    /// The logged-in reader's name, for the site header.
+    pub(crate) fn user_name(&self) -> Option<String> {
+        crate::auth::current()
+            .viewer
+            .account()
+            .map(|a| a.name.clone())
+    }
+
+    pub(crate) fn is_admin(&self) -> bool {
+        crate::auth::current().viewer.is_admin()
+    }
+
+    /// The CSRF token for this page's forms (guests: a placeholder filled in on the way out).
+    pub(crate) fn csrf_token(&self) -> String {
+        crate::auth::current().form_token().to_owned()
+    }
+
     pub(crate) fn is_home(&self) -> bool {
         self.section == Section::Home
     }
@@ -121,6 +138,26 @@ impl NotFoundPage {
                 Some("Page not found".to_owned()),
                 "This page is not in the archive.",
             ),
+        }
+    }
+}
+
+/// A page that says one thing: why a request was refused, or what happened.
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage {
+    pub(crate) layout: Layout,
+    pub(crate) heading: String,
+    pub(crate) message: String,
+}
+
+impl MessagePage {
+    pub(crate) fn new(heading: &str, message: impl Into<String>) -> MessagePage {
+        let message = message.into();
+        MessagePage {
+            layout: Layout::new(Some(heading.to_owned()), excerpt(&message, 150)),
+            heading: heading.to_owned(),
+            message,
         }
     }
 }

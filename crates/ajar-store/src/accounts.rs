@@ -1,0 +1,648 @@
+//! Accounts: users and their pseuds, server-side sessions, invitations, password resets and
+//! the operator's site settings. Password hashing is the caller's (the web layer's service);
+//! this module stores what it is given.
+
+use crate::db::{Db, Sql};
+use crate::works::now;
+use crate::{name_key, Result, Store, StoreError};
+use ajar_core::{Account, PseudId, Role, SignupMode, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// An account as stored, without its password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub suspended: bool,
+    pub created_at: DateTime<Utc>,
+    pub updates_seen_at: Option<DateTime<Utc>>,
+}
+
+/// One of a user's display names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pseud {
+    pub id: PseudId,
+    pub name: String,
+    pub user_id: Option<UserId>,
+    pub is_default: bool,
+}
+
+/// What a new account is made of (the password already hashed).
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    /// An invitation code to spend in the same transaction (sign-up in invitation mode).
+    pub invitation: Option<&'a str>,
+}
+
+/// A live session found by its token.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub account: Account,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub suspended: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    name: String,
+    email: String,
+    role: String,
+    suspended: bool,
+    created_at: DateTime<Utc>,
+    updates_seen_at: Option<DateTime<Utc>>,
+}
+
+const USER_COLUMNS: &str = "id, name, email, role, suspended, created_at, updates_seen_at";
+
+impl UserRow {
+    fn into_user(self) -> Result<User> {
+        Ok(User {
+            id: UserId(self.id),
+            role: role(&self.role)?,
+            name: self.name,
+            email: self.email,
+            suspended: self.suspended,
+            created_at: self.created_at,
+            updates_seen_at: self.updates_seen_at,
+        })
+    }
+}
+
+fn role(code: &str) -> Result<Role> {
+    Role::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("unknown role {code:?}")))
+}
+
+#[derive(sqlx::FromRow)]
+struct PseudRow {
+    id: i64,
+    name: String,
+    user_id: Option<i64>,
+    is_default: bool,
+}
+
+impl From<PseudRow> for Pseud {
+    fn from(r: PseudRow) -> Pseud {
+        Pseud {
+            id: PseudId(r.id),
+            name: r.name,
+            user_id: r.user_id.map(UserId),
+            is_default: r.is_default,
+        }
+    }
+}
+
+/// The account (role and pseuds) of a user id, for a session or a command.
+async fn account(db: &mut Db<'_>, user: &User) -> Result<Account> {
+    let pseuds = user_pseuds(db, user.id).await?;
+    Ok(Account {
+        id: user.id,
+        name: user.name.clone(),
+        role: user.role,
+        pseuds: pseuds.into_iter().map(|p| p.id).collect(),
+    })
+}
+
+async fn user_pseuds(db: &mut Db<'_>, user: UserId) -> Result<Vec<Pseud>> {
+    let sql = Sql::new(
+        "SELECT id, name, user_id, is_default FROM pseuds WHERE user_id = $1 \
+         ORDER BY is_default DESC, name_key",
+    )
+    .bind(user.0);
+    let rows: Vec<PseudRow> = db.fetch_all(&sql).await?;
+    Ok(rows.into_iter().map(Pseud::from).collect())
+}
+
+async fn user_where(db: &mut Db<'_>, clause: &'static str, value: &str) -> Result<Option<User>> {
+    let sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE {clause}")).bind(value);
+    let row: Option<UserRow> = db.fetch_optional(&sql).await?;
+    row.map(UserRow::into_user).transpose()
+}
+
+impl Store {
+    /// Makes an account and its default pseud (named as the account) in one transaction,
+    /// spending `new.invitation` if given. Refused with [`StoreError::Conflict`] when the
+    /// name (as a user or any creator's name) or the email is taken, or the invitation is
+    /// unknown or spent.
+    pub async fn create_user(&self, new: &NewUser<'_>) -> Result<UserId> {
+        let now = now();
+        let key = name_key(new.name);
+        let email_key = name_key(new.email);
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let taken: Option<(i64,)> = db
+            .fetch_optional(&Sql::new("SELECT id FROM pseuds WHERE name_key = $1").bind(&key))
+            .await?;
+        let user_taken: Option<(i64,)> = db
+            .fetch_optional(&Sql::new("SELECT id FROM users WHERE name_key = $1").bind(&key))
+            .await?;
+        if taken.is_some() || user_taken.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "the name \"{}\" is taken",
+                new.name
+            )));
+        }
+        let email_taken: Option<(i64,)> = db
+            .fetch_optional(
+                &Sql::new("SELECT id FROM users WHERE email_key = $1").bind(email_key.as_str()),
+            )
+            .await?;
+        if email_taken.is_some() {
+            return Err(StoreError::Conflict(
+                "an account with that email address exists already".into(),
+            ));
+        }
+        let (id,): (i64,) = db
+            .fetch_one(
+                &Sql::new(
+                    "INSERT INTO users (name, name_key, email, email_key, password_hash, role, \
+                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(new.name)
+                .bind(&key)
+                .bind(new.email)
+                .bind(email_key.as_str())
+                .bind(new.password_hash)
+                .bind(new.role.code())
+                .bind(now),
+            )
+            .await?;
+        db.execute(
+            &Sql::new(
+                "INSERT INTO pseuds (name, name_key, user_id, is_default, created_at) \
+                 VALUES ($1, $2, $3, TRUE, $4)",
+            )
+            .bind(new.name)
+            .bind(&key)
+            .bind(id)
+            .bind(now),
+        )
+        .await?;
+        if let Some(code) = new.invitation {
+            let used = db
+                .execute(
+                    &Sql::new(
+                        "UPDATE invitations SET used_by = $1, used_at = $2 \
+                         WHERE code = $3 AND used_by IS NULL",
+                    )
+                    .bind(id)
+                    .bind(now)
+                    .bind(code),
+                )
+                .await?;
+            if used == 0 {
+                return Err(StoreError::Conflict(
+                    "that invitation code is unknown or has been used".into(),
+                ));
+            }
+        }
+        tx.commit().await?;
+        Ok(UserId(id))
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(id.0);
+        let row: Option<UserRow> = conn.db().fetch_optional(&sql).await?;
+        row.map(UserRow::into_user).transpose()
+    }
+
+    /// A user by name, case-insensitively.
+    pub async fn user_by_name(&self, name: &str) -> Result<Option<User>> {
+        let mut conn = self.pool.conn().await?;
+        user_where(&mut conn.db(), "name_key = $1", &name_key(name)).await
+    }
+
+    /// A user by name or email (the log-in form takes either), with the password hash.
+    pub async fn user_for_login(&self, name_or_email: &str) -> Result<Option<(User, String)>> {
+        let key = name_key(name_or_email.trim());
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users \
+             WHERE name_key = $1 OR email_key = $1 ORDER BY id LIMIT 1"
+        ))
+        .bind(&key);
+        let row: Option<(
+            i64,
+            String,
+            String,
+            String,
+            bool,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            String,
+        )> = conn.db().fetch_optional(&sql).await?;
+        let Some((id, name, email, r, suspended, created_at, updates_seen_at, hash)) = row else {
+            return Ok(None);
+        };
+        let user = UserRow {
+            id,
+            name,
+            email,
+            role: r,
+            suspended,
+            created_at,
+            updates_seen_at,
+        }
+        .into_user()?;
+        Ok(Some((user, hash)))
+    }
+
+    /// The password hash of a user (to check the current password before a change).
+    pub async fn password_hash(&self, user: UserId) -> Result<Option<String>> {
+        let mut conn = self.pool.conn().await?;
+        let row: Option<(String,)> = conn
+            .db()
+            .fetch_optional(&Sql::new("SELECT password_hash FROM users WHERE id = $1").bind(user.0))
+            .await?;
+        Ok(row.map(|(h,)| h))
+    }
+
+    /// The account (role, pseuds) of a user.
+    pub async fn account(&self, user: UserId) -> Result<Option<Account>> {
+        let Some(u) = self.user(user).await? else {
+            return Ok(None);
+        };
+        let mut conn = self.pool.conn().await?;
+        Ok(Some(account(&mut conn.db(), &u).await?))
+    }
+
+    /// Sets a new password hash and ends every session of the user but `keep_session` (the
+    /// token hash of the session that made the change, if any).
+    pub async fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        db.execute(
+            &Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user.0),
+        )
+        .await?;
+        db.execute(
+            &Sql::new("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user.0)
+                .bind(keep_session.unwrap_or("")),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Changes a user's email; [`StoreError::Conflict`] when another account has it.
+    pub async fn set_email(&self, user: UserId, email: &str) -> Result<()> {
+        let key = name_key(email);
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let other: Option<(i64,)> = db
+            .fetch_optional(
+                &Sql::new("SELECT id FROM users WHERE email_key = $1 AND id <> $2")
+                    .bind(&key)
+                    .bind(user.0),
+            )
+            .await?;
+        if other.is_some() {
+            return Err(StoreError::Conflict(
+                "an account with that email address exists already".into(),
+            ));
+        }
+        db.execute(
+            &Sql::new("UPDATE users SET email = $1, email_key = $2 WHERE id = $3")
+                .bind(email)
+                .bind(&key)
+                .bind(user.0),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Sets a user's role; false when there is no such user.
+    pub async fn set_role(&self, user: UserId, role: Role) -> Result<bool> {
+        let mut tx = self.pool.begin_write().await?;
+        let n = tx
+            .db()
+            .execute(
+                &Sql::new("UPDATE users SET role = $1 WHERE id = $2")
+                    .bind(role.code())
+                    .bind(user.0),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// Suspends (or lifts the suspension of) an account; a suspension ends its sessions.
+    pub async fn set_suspended(&self, user: UserId, suspended: bool) -> Result<bool> {
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let n = db
+            .execute(
+                &Sql::new("UPDATE users SET suspended = $1 WHERE id = $2")
+                    .bind(suspended)
+                    .bind(user.0),
+            )
+            .await?;
+        if suspended {
+            db.execute(&Sql::new("DELETE FROM sessions WHERE user_id = $1").bind(user.0))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// A user's pseuds, the default first.
+    pub async fn pseuds_of(&self, user: UserId) -> Result<Vec<Pseud>> {
+        let mut conn = self.pool.conn().await?;
+        user_pseuds(&mut conn.db(), user).await
+    }
+
+    /// A pseud by name, case-insensitively (any creator's name, account or not).
+    pub async fn pseud_by_name(&self, name: &str) -> Result<Option<Pseud>> {
+        let key = name_key(name.trim());
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new("SELECT id, name, user_id, is_default FROM pseuds WHERE name_key = $1")
+            .bind(&key);
+        let row: Option<PseudRow> = conn.db().fetch_optional(&sql).await?;
+        Ok(row.map(Pseud::from))
+    }
+
+    /// Adds a pseud to an account; [`StoreError::Conflict`] when the name is taken.
+    pub async fn add_pseud(&self, user: UserId, name: &str) -> Result<PseudId> {
+        let key = name_key(name);
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let taken: Option<(i64,)> = db
+            .fetch_optional(&Sql::new("SELECT id FROM pseuds WHERE name_key = $1").bind(&key))
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "the name \"{name}\" is taken"
+            )));
+        }
+        let (id,): (i64,) = db
+            .fetch_one(
+                &Sql::new(
+                    "INSERT INTO pseuds (name, name_key, user_id, is_default, created_at) \
+                     VALUES ($1, $2, $3, FALSE, $4) RETURNING id",
+                )
+                .bind(name)
+                .bind(&key)
+                .bind(user.0)
+                .bind(now()),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(PseudId(id))
+    }
+
+    /// Stores a new session (the token's hash) for a user.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        csrf_token: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.db()
+            .execute(
+                &Sql::new(
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(token_hash)
+                .bind(user.0)
+                .bind(csrf_token)
+                .bind(now())
+                .bind(expires_at),
+            )
+            .await?;
+        tx.commit().await
+    }
+
+    /// The session with this token hash, if it exists and has not expired.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let row: Option<(i64, String, DateTime<Utc>)> = db
+            .fetch_optional(
+                &Sql::new(
+                    "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1",
+                )
+                .bind(token_hash),
+            )
+            .await?;
+        let Some((user_id, csrf_token, expires_at)) = row else {
+            return Ok(None);
+        };
+        if expires_at <= now() {
+            return Ok(None);
+        }
+        let sql = Sql::new(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(user_id);
+        let Some(user) = db.fetch_optional::<UserRow>(&sql).await? else {
+            return Ok(None);
+        };
+        let user = user.into_user()?;
+        let account = account(&mut db, &user).await?;
+        Ok(Some(SessionRecord {
+            account,
+            csrf_token,
+            expires_at,
+            suspended: user.suspended,
+        }))
+    }
+
+    /// Ends a session (log-out).
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.db()
+            .execute(&Sql::new("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash))
+            .await?;
+        tx.commit().await
+    }
+
+    /// Removes expired sessions; returns how many.
+    pub async fn prune_sessions(&self) -> Result<u64> {
+        let mut tx = self.pool.begin_write().await?;
+        let n = tx
+            .db()
+            .execute(&Sql::new("DELETE FROM sessions WHERE expires_at < $1").bind(now()))
+            .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// How accounts are made; [`SignupMode::Open`] until the operator says otherwise.
+    pub async fn signup_mode(&self) -> Result<SignupMode> {
+        Ok(self
+            .site_setting("signup_mode")
+            .await?
+            .and_then(|v| SignupMode::from_code(&v))
+            .unwrap_or(SignupMode::Open))
+    }
+
+    pub async fn set_signup_mode(&self, mode: SignupMode) -> Result<()> {
+        self.set_site_setting("signup_mode", mode.code()).await
+    }
+
+    pub async fn site_setting(&self, key: &str) -> Result<Option<String>> {
+        let mut conn = self.pool.conn().await?;
+        let row: Option<(String,)> = conn
+            .db()
+            .fetch_optional(&Sql::new("SELECT value FROM site_settings WHERE key = $1").bind(key))
+            .await?;
+        Ok(row.map(|(v,)| v))
+    }
+
+    pub async fn set_site_setting(&self, key: &str, value: &str) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.db()
+            .execute(
+                &Sql::new(
+                    "INSERT INTO site_settings (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key)
+                .bind(value),
+            )
+            .await?;
+        tx.commit().await
+    }
+
+    /// Stores an invitation code (made by the caller, random).
+    pub async fn create_invitation(&self, code: &str, by: Option<UserId>) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.db()
+            .execute(
+                &Sql::new(
+                    "INSERT INTO invitations (code, created_by, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(code)
+                .bind(by.map(|u| u.0))
+                .bind(now()),
+            )
+            .await?;
+        tx.commit().await
+    }
+
+    /// Whether an invitation code exists and is unused.
+    pub async fn invitation_open(&self, code: &str) -> Result<bool> {
+        let mut conn = self.pool.conn().await?;
+        let row: Option<(i64,)> = conn
+            .db()
+            .fetch_optional(
+                &Sql::new("SELECT 1 FROM invitations WHERE code = $1 AND used_by IS NULL")
+                    .bind(code),
+            )
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Stores a password reset token's hash for a user, valid until `expires_at`.
+    pub async fn create_password_reset(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.db()
+            .execute(
+                &Sql::new(
+                    "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(user.0)
+                .bind(now())
+                .bind(expires_at),
+            )
+            .await?;
+        tx.commit().await
+    }
+
+    /// The user a reset token is for, if it is unused and unexpired (without spending it).
+    pub async fn password_reset_user(&self, token_hash: &str) -> Result<Option<UserId>> {
+        let mut conn = self.pool.conn().await?;
+        let row: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = conn
+            .db()
+            .fetch_optional(
+                &Sql::new(
+                    "SELECT user_id, expires_at, used_at FROM password_resets \
+                     WHERE token_hash = $1",
+                )
+                .bind(token_hash),
+            )
+            .await?;
+        Ok(match row {
+            Some((user, expires, None)) if expires > now() => Some(UserId(user)),
+            _ => None,
+        })
+    }
+
+    /// Spends a reset token and sets the new password hash, ending every session of the
+    /// user, in one transaction. `None` when the token is unknown, spent or expired.
+    pub async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> Result<Option<UserId>> {
+        let now = now();
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let row: Option<(i64, DateTime<Utc>)> = db
+            .fetch_optional(
+                &Sql::new(
+                    "SELECT user_id, expires_at FROM password_resets \
+                     WHERE token_hash = $1 AND used_at IS NULL",
+                )
+                .bind(token_hash),
+            )
+            .await?;
+        let Some((user, expires)) = row else {
+            return Ok(None);
+        };
+        if expires <= now {
+            return Ok(None);
+        }
+        db.execute(
+            &Sql::new("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(token_hash),
+        )
+        .await?;
+        db.execute(
+            &Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user),
+        )
+        .await?;
+        db.execute(&Sql::new("DELETE FROM sessions WHERE user_id = $1").bind(user))
+            .await?;
+        tx.commit().await?;
+        Ok(Some(UserId(user)))
+    }
+
+    /// Every account, oldest first (for the admin page and `ajar user list`).
+    pub async fn users(&self, limit: u32, offset: u64) -> Result<Vec<User>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(format!(
+            "SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT $1 OFFSET $2"
+        ))
+        .bind(i64::from(limit))
+        .bind(crate::to_i64(offset));
+        let rows: Vec<UserRow> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter().map(UserRow::into_user).collect()
+    }
+}

@@ -1,0 +1,575 @@
+//! Accounts: sign-up (`/signup`), log-in (`/login`), log-out (`/logout`), the account page
+//! (`/account`: password, email, pseuds) and one-time password resets (`/reset/TOKEN`,
+//! links printed by `ajar user reset-link`).
+//!
+//! Log-in makes a new session (a new random token, and a new CSRF token with it) and ends
+//! the one the browser had, so a session id planted before log-in is worth nothing after.
+
+use crate::auth::{
+    dummy_verify, hash_password, random_token, set_cookie, token_hash, verify_password, Ctx,
+    SESSION_COOKIE, SESSION_DAYS,
+};
+use crate::ratelimit::Action;
+use crate::views::{Layout, Page};
+use crate::{AppState, Error};
+use ajar_core::{
+    validate_email, validate_password, validate_pseud_name, validate_user_name, Role, SignupMode,
+    UserId,
+};
+use ajar_store::{NewUser, Pseud, StoreError};
+use askama::Template;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(signup_form).post(signup))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/account", get(account_page))
+        .route("/account/password", post(change_password))
+        .route("/account/email", post(change_email))
+        .route("/account/pseuds", post(add_pseud))
+        .route("/reset/{token}", get(reset_form).post(reset))
+}
+
+/// A redirect after a form (303: the browser follows with a GET).
+pub(crate) fn see_other(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(LOCATION, v);
+    }
+    response
+}
+
+/// A local path to go back to after a form, never another site.
+pub(crate) fn local_return(to: Option<&str>) -> String {
+    match to {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// A form's fields, or a 400 saying the form was not filled in as sent.
+pub(crate) fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, Error> {
+    form.map(|Form(f)| f).map_err(|e| {
+        Error::BadRequest(format!(
+            "The form could not be read ({}). Go back and try again.",
+            e.body_text()
+        ))
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign-up
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    layout: Layout,
+    mode: SignupMode,
+    name: String,
+    email: String,
+    invitation: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct SignupQuery {
+    invitation: Option<String>,
+}
+
+async fn signup_form(
+    State(state): State<AppState>,
+    query: Result<Query<SignupQuery>, QueryRejection>,
+) -> Result<Page<SignupPage>, Error> {
+    let mode = state.store.signup_mode().await?;
+    let invitation = query
+        .ok()
+        .and_then(|Query(q)| q.invitation)
+        .unwrap_or_default();
+    Ok(Page(SignupPage::new(
+        mode,
+        String::new(),
+        String::new(),
+        invitation,
+        None,
+    )))
+}
+
+impl SignupPage {
+    fn new(
+        mode: SignupMode,
+        name: String,
+        email: String,
+        invitation: String,
+        error: Option<String>,
+    ) -> SignupPage {
+        SignupPage {
+            layout: Layout::new(
+                Some("Sign up".to_owned()),
+                "Make an account to post works, leave kudos and comments, and keep bookmarks.",
+            ),
+            mode,
+            name,
+            email,
+            invitation,
+            error,
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.mode == SignupMode::Closed
+    }
+
+    fn needs_invitation(&self) -> bool {
+        self.mode == SignupMode::Invite
+    }
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    name: String,
+    email: String,
+    password: String,
+    password_confirmation: String,
+    #[serde(default)]
+    invitation: String,
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    sent: Result<Form<SignupForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let f = form(sent)?;
+    let mode = state.store.signup_mode().await?;
+    let refuse = |message: String| -> Result<Response, Error> {
+        let page = SignupPage::new(
+            mode,
+            f.name.clone(),
+            f.email.clone(),
+            f.invitation.clone(),
+            Some(message),
+        );
+        Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
+    };
+    if mode == SignupMode::Closed {
+        return Err(Error::Forbidden(
+            "This archive is not taking new accounts right now.".to_owned(),
+        ));
+    }
+    state.limits.check(Action::Signup, &ctx.actor_key())?;
+    let name = match validate_user_name(&f.name) {
+        Ok(n) => n.to_owned(),
+        Err(e) => return refuse(e.to_string()),
+    };
+    let email = match validate_email(&f.email) {
+        Ok(e) => e.to_owned(),
+        Err(e) => return refuse(e.to_string()),
+    };
+    if let Err(e) = validate_password(&f.password) {
+        return refuse(e.to_string());
+    }
+    if f.password != f.password_confirmation {
+        return refuse("The two passwords are not the same.".to_owned());
+    }
+    let invitation = f.invitation.trim();
+    if mode == SignupMode::Invite && invitation.is_empty() {
+        return refuse("This archive takes new accounts by invitation: enter your code.".into());
+    }
+    let hash = hash_password(f.password.clone()).await?;
+    let created = state
+        .store
+        .create_user(&NewUser {
+            name: &name,
+            email: &email,
+            password_hash: &hash,
+            role: Role::User,
+            invitation: (mode == SignupMode::Invite).then_some(invitation),
+        })
+        .await;
+    let user = match created {
+        Ok(id) => id,
+        Err(StoreError::Conflict(message)) => return refuse(message),
+        Err(e) => return Err(e.into()),
+    };
+    state.limits.record(Action::Signup, &ctx.actor_key());
+    start_session(&state, &ctx, user, "/").await
+}
+
+/// Makes a new session for `user`, ends the browser's old one, and sends them to `to`.
+async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    user: UserId,
+    to: &str,
+) -> Result<Response, Error> {
+    if let Some(old) = &ctx.session_hash {
+        state.store.delete_session(old).await?;
+    }
+    let token = random_token();
+    let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
+    state
+        .store
+        .create_session(&token_hash(&token), user, &random_token(), expires)
+        .await?;
+    let mut response = see_other(to);
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 24 * 3600, ctx.secure),
+    );
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------
+// Log-in and log-out
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    name: String,
+    return_to: String,
+    error: Option<String>,
+}
+
+impl LoginPage {
+    fn new(name: String, return_to: String, error: Option<String>) -> LoginPage {
+        LoginPage {
+            layout: Layout::new(Some("Log in".to_owned()), "Log in to your account."),
+            name,
+            return_to,
+            error,
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    return_to: Option<String>,
+}
+
+async fn login_form(query: Result<Query<LoginQuery>, QueryRejection>) -> Page<LoginPage> {
+    let return_to = local_return(query.ok().and_then(|Query(q)| q.return_to).as_deref());
+    Page(LoginPage::new(String::new(), return_to, None))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    name: String,
+    password: String,
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    sent: Result<Form<LoginForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let f = form(sent)?;
+    let return_to = local_return(f.return_to.as_deref());
+    let name_key = format!("name:{}", f.name.trim().to_lowercase());
+    state.limits.check(Action::Login, &ctx.actor_key())?;
+    state.limits.check(Action::Login, &name_key)?;
+    let found = state.store.user_for_login(&f.name).await?;
+    let ok = match &found {
+        Some((user, hash)) if !user.suspended => {
+            verify_password(f.password.clone(), hash.clone()).await
+        }
+        Some((_, hash)) => {
+            // A suspended account's password is still checked, so that the answer does not
+            // tell a guesser which names are suspended.
+            let _ = verify_password(f.password.clone(), hash.clone()).await;
+            false
+        }
+        None => {
+            dummy_verify(f.password.clone()).await;
+            false
+        }
+    };
+    let Some((user, _)) = found.filter(|_| ok) else {
+        state.limits.record(Action::Login, &ctx.actor_key());
+        state.limits.record(Action::Login, &name_key);
+        let page = LoginPage::new(
+            f.name.clone(),
+            return_to,
+            Some("That name or email and password do not match an account.".to_owned()),
+        );
+        return Ok((StatusCode::UNAUTHORIZED, Page(page)).into_response());
+    };
+    state.limits.clear(Action::Login, &name_key);
+    start_session(&state, &ctx, user.id, &return_to).await
+}
+
+async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
+    if let Some(hash) = &ctx.session_hash {
+        state.store.delete_session(hash).await?;
+    }
+    let mut response = see_other("/");
+    response
+        .headers_mut()
+        .append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, ctx.secure));
+    Ok(response)
+}
+
+// ---------------------------------------------------------------------------------------
+// The account page
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    name: String,
+    email: String,
+    role: Role,
+    pseuds: Vec<Pseud>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct AccountQuery {
+    done: Option<String>,
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    query: Result<Query<AccountQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let Some(account) = ctx.viewer.account() else {
+        return Ok(see_other("/login?return_to=/account"));
+    };
+    let notice = query
+        .ok()
+        .and_then(|Query(q)| q.done)
+        .and_then(|d| match d.as_str() {
+            "password" => Some("Your password was changed. Other sessions were logged out.".into()),
+            "email" => Some("Your email address was changed.".into()),
+            "pseud" => Some("The pseud was added.".into()),
+            _ => None,
+        });
+    Ok(render_account(&state, account.id, notice, None)
+        .await?
+        .into_response())
+}
+
+async fn render_account(
+    state: &AppState,
+    user: UserId,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Page<AccountPage>, Error> {
+    let u = state.store.user(user).await?.ok_or(Error::NotFound)?;
+    let pseuds = state.store.pseuds_of(user).await?;
+    Ok(Page(AccountPage {
+        layout: Layout::new(Some("My account".to_owned()), "Your account settings."),
+        name: u.name,
+        email: u.email,
+        role: u.role,
+        pseuds,
+        notice,
+        error,
+    }))
+}
+
+async fn refuse_on_account(
+    state: &AppState,
+    user: UserId,
+    message: String,
+) -> Result<Response, Error> {
+    let page = render_account(state, user, None, Some(message)).await?;
+    Ok((StatusCode::BAD_REQUEST, page).into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    password: String,
+    password_confirmation: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    sent: Result<Form<PasswordForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let user = ctx.require_user()?.id;
+    let f = form(sent)?;
+    state.limits.check(Action::Login, &ctx.actor_key())?;
+    let hash = state
+        .store
+        .password_hash(user)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !verify_password(f.current_password.clone(), hash).await {
+        state.limits.record(Action::Login, &ctx.actor_key());
+        return refuse_on_account(&state, user, "Your current password is not right.".into()).await;
+    }
+    if let Err(e) = validate_password(&f.password) {
+        return refuse_on_account(&state, user, e.to_string()).await;
+    }
+    if f.password != f.password_confirmation {
+        return refuse_on_account(
+            &state,
+            user,
+            "The two new passwords are not the same.".into(),
+        )
+        .await;
+    }
+    let hash = hash_password(f.password.clone()).await?;
+    state
+        .store
+        .set_password(user, &hash, ctx.session_hash.as_deref())
+        .await?;
+    Ok(see_other("/account?done=password"))
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    current_password: String,
+    email: String,
+}
+
+async fn change_email(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    sent: Result<Form<EmailForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let user = ctx.require_user()?.id;
+    let f = form(sent)?;
+    state.limits.check(Action::Login, &ctx.actor_key())?;
+    let hash = state
+        .store
+        .password_hash(user)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !verify_password(f.current_password.clone(), hash).await {
+        state.limits.record(Action::Login, &ctx.actor_key());
+        return refuse_on_account(&state, user, "Your current password is not right.".into()).await;
+    }
+    let email = match validate_email(&f.email) {
+        Ok(e) => e.to_owned(),
+        Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
+    };
+    match state.store.set_email(user, &email).await {
+        Ok(()) => Ok(see_other("/account?done=email")),
+        Err(StoreError::Conflict(m)) => refuse_on_account(&state, user, m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct PseudForm {
+    name: String,
+}
+
+async fn add_pseud(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    sent: Result<Form<PseudForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let user = ctx.require_user()?.id;
+    let f = form(sent)?;
+    let name = match validate_pseud_name(&f.name) {
+        Ok(n) => n.to_owned(),
+        Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
+    };
+    if state.store.pseuds_of(user).await?.len() >= 20 {
+        return refuse_on_account(&state, user, "An account has at most 20 pseuds.".into()).await;
+    }
+    match state.store.add_pseud(user, &name).await {
+        Ok(_) => Ok(see_other("/account?done=pseud")),
+        Err(StoreError::Conflict(m)) => refuse_on_account(&state, user, m).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Password reset links
+
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    layout: Layout,
+    token: String,
+    error: Option<String>,
+}
+
+impl ResetPage {
+    fn new(token: String, error: Option<String>) -> ResetPage {
+        ResetPage {
+            layout: Layout::new(
+                Some("Choose a new password".to_owned()),
+                "Reset your password.",
+            ),
+            token,
+            error,
+        }
+    }
+}
+
+fn expired_link() -> Error {
+    Error::BadRequest(
+        "This password reset link is unknown, used or expired. Ask an admin for a new one."
+            .to_owned(),
+    )
+}
+
+async fn reset_form(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Page<ResetPage>, Error> {
+    if state
+        .store
+        .password_reset_user(&token_hash(&token))
+        .await?
+        .is_none()
+    {
+        return Err(expired_link());
+    }
+    Ok(Page(ResetPage::new(token, None)))
+}
+
+#[derive(Deserialize)]
+struct ResetForm {
+    password: String,
+    password_confirmation: String,
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    sent: Result<Form<ResetForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let f = form(sent)?;
+    let refuse = |message: String| {
+        (
+            StatusCode::BAD_REQUEST,
+            Page(ResetPage::new(token.clone(), Some(message))),
+        )
+            .into_response()
+    };
+    if let Err(e) = validate_password(&f.password) {
+        return Ok(refuse(e.to_string()));
+    }
+    if f.password != f.password_confirmation {
+        return Ok(refuse("The two passwords are not the same.".to_owned()));
+    }
+    let hash = hash_password(f.password.clone()).await?;
+    let user = state
+        .store
+        .reset_password(&token_hash(&token), &hash)
+        .await?
+        .ok_or_else(expired_link)?;
+    start_session(&state, &ctx, user, "/account?done=password").await
+}

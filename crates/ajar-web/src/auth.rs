@@ -1,0 +1,490 @@
+//! Who is asking, and whether a state-changing request is theirs: sessions, CSRF tokens,
+//! cookies and password hashing.
+//!
+//! [`context`] runs around every request. It finds the session named by the `ajar_session`
+//! cookie (a random token; the database keeps its SHA-256, so any node can serve any
+//! request), and puts a [`Ctx`] (the [`Viewer`] and their CSRF token) into the request for
+//! handlers and into a task-local for templates (the site header shows who is logged in).
+//!
+//! Every POST, PUT, PATCH or DELETE must carry the CSRF token, in a form field named
+//! `csrf_token` (URL-encoded or multipart) or an `X-CSRF-Token` header, and must not come
+//! from another origin; otherwise it is refused with 403 before any handler runs, so it
+//! changes nothing. A logged-in reader's token is their session's; a guest's is the random
+//! value of their `ajar_csrf` cookie (double submit). Guest pages are cached and shared
+//! between guests, so they are rendered with [`CSRF_PLACEHOLDER`] and each guest's token is
+//! put in on the way out; pages for logged-in readers are never cached.
+
+use crate::{AppState, Error};
+use ajar_core::Viewer;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::convert::Infallible;
+
+pub(crate) const SESSION_COOKIE: &str = "ajar_session";
+pub(crate) const CSRF_COOKIE: &str = "ajar_csrf";
+/// What guest pages carry in place of the guest's CSRF token until it is sent.
+pub(crate) const CSRF_PLACEHOLDER: &str = "ajar-guest-csrf-token-placeholder";
+/// How long a session lasts after log-in.
+pub(crate) const SESSION_DAYS: i64 = 30;
+/// The largest request body read (story file uploads are the largest).
+pub(crate) const MAX_BODY_BYTES: usize = 60 * 1024 * 1024;
+
+/// The reader a request is for, and the CSRF token their forms carry.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub(crate) viewer: Viewer,
+    pub(crate) csrf_token: String,
+    /// The session's token hash (to end it at log-out, or keep it at a password change).
+    pub(crate) session_hash: Option<String>,
+    /// Whether cookies set for this request get the `Secure` flag.
+    pub(crate) secure: bool,
+    /// The client's address, for rate limits.
+    pub(crate) ip: Option<std::net::IpAddr>,
+}
+
+impl Ctx {
+    pub(crate) fn guest() -> Ctx {
+        Ctx {
+            viewer: Viewer::Guest,
+            csrf_token: CSRF_PLACEHOLDER.to_owned(),
+            session_hash: None,
+            secure: false,
+            ip: None,
+        }
+    }
+
+    pub(crate) fn is_guest(&self) -> bool {
+        !self.viewer.is_logged_in()
+    }
+
+    /// The logged-in account, or a 403 saying to log in.
+    pub(crate) fn require_user(&self) -> Result<&ajar_core::Account, Error> {
+        self.viewer
+            .account()
+            .ok_or_else(|| Error::Forbidden("Please log in first.".to_owned()))
+    }
+
+    /// The token as templates write it: guests get the placeholder (see the module docs).
+    pub(crate) fn form_token(&self) -> &str {
+        if self.is_guest() {
+            CSRF_PLACEHOLDER
+        } else {
+            &self.csrf_token
+        }
+    }
+
+    /// A rate-limit key for this reader: their account, else their address.
+    pub(crate) fn actor_key(&self) -> String {
+        match (self.viewer.user_id(), self.ip) {
+            (Some(user), _) => format!("user:{user}"),
+            (None, Some(ip)) => format!("ip:{ip}"),
+            (None, None) => "ip:unknown".to_owned(),
+        }
+    }
+}
+
+tokio::task_local! {
+    static CURRENT: Ctx;
+}
+
+/// The current request's context (for templates); a guest outside a request.
+pub(crate) fn current() -> Ctx {
+    CURRENT
+        .try_with(Ctx::clone)
+        .unwrap_or_else(|_| Ctx::guest())
+}
+
+/// Whether the current request is a guest's (pages for guests may be cached and shared).
+pub(crate) fn current_is_guest() -> bool {
+    CURRENT.try_with(Ctx::is_guest).unwrap_or(true)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .unwrap_or_else(Ctx::guest))
+    }
+}
+
+/// A random token: 32 bytes from the OS, URL-safe base64.
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS random source failing is not something a request can recover from.
+    #[allow(clippy::expect_used)]
+    getrandom::getrandom(&mut bytes).expect("the operating system's random source failed");
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a token, hex: what the database keeps of session and reset tokens.
+pub(crate) fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes a password with argon2id (OWASP's parameters: 19 MiB, 2 passes), off the async
+/// threads.
+pub async fn hash_password(password: String) -> Result<String, Error> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::getrandom(&mut salt)
+            .map_err(|e| Error::BadRequest(format!("no randomness for a salt: {e}")))?;
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|e| Error::BadRequest(format!("salt: {e}")))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| Error::BadRequest(format!("the password could not be hashed: {e}")))
+    })
+    .await
+    .map_err(|e| Error::BadRequest(format!("hashing task: {e}")))?
+}
+
+/// Checks a password against a stored argon2 hash (constant-time), off the async threads.
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash to verify against when the account does not exist, so that a log-in for an
+/// unknown name takes as long as one with a wrong password.
+pub(crate) async fn dummy_verify(password: String) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = match DUMMY.get() {
+        Some(h) => h.clone(),
+        None => match hash_password("not a real password".to_owned()).await {
+            Ok(h) => DUMMY.get_or_init(|| h).clone(),
+            Err(_) => return,
+        },
+    };
+    let _ = verify_password(password, hash).await;
+}
+
+/// The value of a cookie in the request.
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure unless served to loopback
+/// over plain HTTP.
+pub(crate) fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie =
+        format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}");
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Cookies get `Secure` unless the site is reached on a loopback address over plain HTTP
+/// (`ajar serve --demo` on a laptop), where browsers would not send them back otherwise.
+fn wants_secure_cookies(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
+    if crate::hits::is_https(headers, uri) {
+        return true;
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+        .map_or(host, |(h, _)| h);
+    let loopback = host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !loopback
+}
+
+/// The middleware: session lookup, CSRF check, guest token in pages and cookie.
+pub(crate) async fn context(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let secure = wants_secure_cookies(&parts.headers, &parts.uri);
+    let ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+
+    let mut ctx = Ctx {
+        viewer: Viewer::Guest,
+        csrf_token: String::new(),
+        session_hash: None,
+        secure,
+        ip,
+    };
+    let mut clear_session = false;
+    if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        let hash = token_hash(token);
+        match state.store.session(&hash).await {
+            Ok(Some(record)) if !record.suspended => {
+                ctx.viewer = Viewer::User(record.account);
+                ctx.csrf_token = record.csrf_token;
+                ctx.session_hash = Some(hash);
+            }
+            Ok(_) => clear_session = true,
+            Err(e) => return Error::Store(e).into_response(),
+        }
+    }
+    let mut new_guest_token = None;
+    if ctx.is_guest() {
+        match cookie(&parts.headers, CSRF_COOKIE).filter(|t| valid_token_shape(t)) {
+            Some(token) => ctx.csrf_token = token.to_owned(),
+            None => {
+                let token = random_token();
+                ctx.csrf_token = token.clone();
+                new_guest_token = Some(token);
+            }
+        }
+    }
+
+    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let body = if unsafe_method {
+        if !same_origin(&parts.headers) {
+            return Error::Forbidden(
+                "This form was sent from another site, so it was not accepted.".to_owned(),
+            )
+            .into_response();
+        }
+        let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(b) => b,
+            Err(_) => {
+                return Error::BadRequest(format!(
+                    "That request is too large (at most {} MiB).",
+                    MAX_BODY_BYTES / (1024 * 1024)
+                ))
+                .into_response()
+            }
+        };
+        let sent = match parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|h| h.to_str().ok())
+        {
+            Some(t) => Some(t.to_owned()),
+            None => form_token(&parts.headers, &bytes).await,
+        };
+        // A guest who had no cookie yet has no token to send: refused like a wrong one.
+        let valid = new_guest_token.is_none()
+            && sent.is_some_and(|t| constant_time_eq(t.as_bytes(), ctx.csrf_token.as_bytes()));
+        if !valid {
+            return Error::Forbidden(
+                "This form has expired or did not come from this site (its security token is \
+                 missing or wrong). Go back, reload the page and try again."
+                    .to_owned(),
+            )
+            .into_response();
+        }
+        Body::from(bytes)
+    } else {
+        body
+    };
+
+    parts.extensions.insert(ctx.clone());
+    let request = Request::from_parts(parts, body);
+    let guest_token = ctx.is_guest().then(|| ctx.csrf_token.clone());
+    let mut response = CURRENT.scope(ctx, next.run(request)).await;
+
+    if let Some(token) = guest_token {
+        response = fill_guest_token(response, &token).await;
+    }
+    if let Some(token) = new_guest_token {
+        response.headers_mut().append(
+            SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &token, 60 * 60 * 24 * 365, secure),
+        );
+    }
+    if clear_session {
+        response
+            .headers_mut()
+            .append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, secure));
+    }
+    response
+}
+
+fn valid_token_shape(token: &str) -> bool {
+    (20..=100).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A state-changing request must not come from another site's page: its `Origin` (or, when a
+/// browser sends none, its `Referer`) must name this host. Requests with neither come from no
+/// other site's page (browsers send `Origin` with every cross-site POST).
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(HOST).and_then(|h| h.to_str().ok()) else {
+        return true;
+    };
+    let source = headers
+        .get(ORIGIN)
+        .or_else(|| headers.get(REFERER))
+        .and_then(|h| h.to_str().ok());
+    match source {
+        None => true,
+        Some("null") => false,
+        Some(url) => url
+            .split_once("://")
+            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
+            .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
+    }
+}
+
+/// The `csrf_token` field of a URL-encoded or multipart form body.
+async fn form_token(headers: &HeaderMap, body: &Bytes) -> Option<String> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|h| h.to_str().ok())?;
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return form_urlencoded_field(body, "csrf_token");
+    }
+    if content_type.starts_with("multipart/form-data") {
+        let boundary = multer::parse_boundary(content_type).ok()?;
+        let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body.clone()) });
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        while let Ok(Some(field)) = multipart.next_field().await {
+            if field.name() == Some("csrf_token") {
+                return field.text().await.ok();
+            }
+        }
+    }
+    None
+}
+
+/// One field of a URL-encoded body, decoded (`+` is a space).
+pub(crate) fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    body.split(|&b| b == b'&').find_map(|pair| {
+        let mut kv = pair.splitn(2, |&b| b == b'=');
+        let key = decode_component(kv.next()?);
+        (key == name).then(|| decode_component(kv.next().unwrap_or_default()))
+    })
+}
+
+fn decode_component(bytes: &[u8]) -> String {
+    let plus: Vec<u8> = bytes
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_encoding::percent_decode(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Puts a guest's token where guest pages carry [`CSRF_PLACEHOLDER`].
+async fn fill_guest_token(response: Response, token: &str) -> Response {
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !is_html {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let finder = memchr::memmem::Finder::new(CSRF_PLACEHOLDER.as_bytes());
+    if finder.find(&bytes).is_none() {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest: &[u8] = &bytes;
+    while let Some(at) = finder.find(rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(token.as_bytes());
+        rest = &rest[at + CSRF_PLACEHOLDER.len()..];
+    }
+    out.extend_from_slice(rest);
+    let mut response = Response::from_parts(parts, Body::from(out));
+    response
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_LENGTH);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded() {
+        assert_eq!(
+            form_urlencoded_field(b"a=1&csrf_token=ab%2Bc+d&b=2", "csrf_token").as_deref(),
+            Some("ab+c d")
+        );
+        assert_eq!(form_urlencoded_field(b"a=1", "csrf_token"), None);
+    }
+
+    #[test]
+    fn origins() {
+        let mut h = HeaderMap::new();
+        h.insert(HOST, HeaderValue::from_static("archive.example:8080"));
+        assert!(same_origin(&h));
+        h.insert(
+            ORIGIN,
+            HeaderValue::from_static("http://archive.example:8080"),
+        );
+        assert!(same_origin(&h));
+        h.insert(ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(!same_origin(&h));
+        h.insert(ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h));
+    }
+
+    #[test]
+    fn secure_cookies_except_on_loopback() {
+        let uri = axum::http::Uri::from_static("/");
+        let mut h = HeaderMap::new();
+        h.insert(HOST, HeaderValue::from_static("127.0.0.1:3000"));
+        assert!(!wants_secure_cookies(&h, &uri));
+        h.insert(HOST, HeaderValue::from_static("localhost:3000"));
+        assert!(!wants_secure_cookies(&h, &uri));
+        h.insert(HOST, HeaderValue::from_static("archive.example"));
+        assert!(wants_secure_cookies(&h, &uri));
+    }
+
+    #[tokio::test]
+    async fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse".into(), hash.clone()).await);
+        assert!(!verify_password("wrong horse".into(), hash).await);
+    }
+}

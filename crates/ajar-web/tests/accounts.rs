@@ -1,0 +1,418 @@
+//! Accounts over real HTTP: sign-up, log-in, log-out, sessions, CSRF, password and email
+//! changes, pseuds, reset links, sign-up modes and rate limits.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+mod common;
+
+use ajar_core::SignupMode;
+use common::TestApp;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn sign_up_log_out_and_log_in_again() {
+    let app = TestApp::spawn().await;
+    let reader = app.user("scully").await;
+    let session = reader.cookie("ajar_session").expect("a session cookie");
+    let home = reader.get("/").await;
+    assert!(
+        home.body.contains(">scully</a>"),
+        "the header names the reader"
+    );
+    assert!(home.body.contains("Log out"));
+
+    // The password is stored as argon2id, never as written.
+    let user = app.store.user_by_name("scully").await.unwrap().unwrap();
+    let hash = app.store.password_hash(user.id).await.unwrap().unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert_eq!(
+        app.store.pseuds_of(user.id).await.unwrap()[0].name,
+        "scully"
+    );
+
+    let out = reader.post("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(reader.cookie("ajar_session").is_none());
+    assert!(
+        app.store
+            .session(&sha256(&session))
+            .await
+            .unwrap()
+            .is_none(),
+        "ended in the database"
+    );
+    assert!(!reader.get("/").await.body.contains("Log out"));
+
+    // Wrong password: a message, no session.
+    let wrong = reader
+        .post(
+            "/login",
+            &[("name", "scully"), ("password", "not it at all")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("do not match an account"));
+    assert!(reader.cookie("ajar_session").is_none());
+
+    // By email, any case; a new session token each time (rotated at log-in).
+    let ok = reader
+        .post(
+            "/login",
+            &[
+                ("name", "SCULLY@example.org"),
+                ("password", "password-scully"),
+                ("return_to", "/fandoms"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.location(), "/fandoms");
+    let again = reader.cookie("ajar_session").unwrap();
+    assert_ne!(again, session);
+    let set = ok.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    // Served on loopback over plain HTTP, so not Secure here (see auth.rs).
+    assert!(reader
+        .get("/account")
+        .await
+        .body
+        .contains("scully@example.org"));
+
+    // A return address on another site is not followed.
+    reader.post("/logout", &[]).await;
+    let ok = reader
+        .post(
+            "/login",
+            &[
+                ("name", "scully"),
+                ("password", "password-scully"),
+                ("return_to", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.location(), "/");
+}
+
+fn sha256(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let guest = app.guest();
+    guest.get("/signup").await;
+    let fields = [
+        ("name", "mulder"),
+        ("email", "mulder@example.org"),
+        ("password", "trustno1-trustno1"),
+        ("password_confirmation", "trustno1-trustno1"),
+    ];
+    let refused = guest.post_raw("/signup", &fields).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("security token"));
+    let mut wrong = vec![("csrf_token", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")];
+    wrong.extend_from_slice(&fields);
+    assert_eq!(
+        guest.post_raw("/signup", &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(app.store.user_by_name("mulder").await.unwrap().is_none());
+
+    // Logged in, the token is the session's: a guest's old token no longer works.
+    let reader = app.user("scully").await;
+    let before = reader.cookie("ajar_session").unwrap();
+    let stale = reader
+        .post_raw("/logout", &[("csrf_token", &guest.csrf_token().await)])
+        .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        reader.cookie("ajar_session").unwrap(),
+        before,
+        "still logged in"
+    );
+
+    // Another site's page cannot post even with a token.
+    let token = reader.csrf_token().await;
+    let evil = reqwest::Client::new()
+        .post(format!("{}/logout", app.base))
+        .header("origin", "https://evil.example")
+        .header("cookie", format!("ajar_session={before}"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    assert!(reader.get("/").await.body.contains("Log out"));
+}
+
+#[tokio::test]
+async fn sign_up_refuses_bad_and_taken_names_with_a_message() {
+    let app = TestApp::spawn().await;
+    app.user("scully").await;
+    let guest = app.guest();
+    for (name, email, password, confirm, says) in [
+        (
+            "x",
+            "x@example.org",
+            "long enough",
+            "long enough",
+            "3 to 40",
+        ),
+        (
+            "Scully",
+            "other@example.org",
+            "long enough",
+            "long enough",
+            "is taken",
+        ),
+        (
+            "skinner",
+            "scully@example.org",
+            "long enough",
+            "long enough",
+            "email address exists",
+        ),
+        (
+            "skinner",
+            "not-an-email",
+            "long enough",
+            "long enough",
+            "does not look right",
+        ),
+        ("skinner", "s@example.org", "short", "short", "at least 8"),
+        (
+            "skinner",
+            "s@example.org",
+            "long enough",
+            "different!",
+            "not the same",
+        ),
+    ] {
+        let page = guest
+            .post(
+                "/signup",
+                &[
+                    ("name", name),
+                    ("email", email),
+                    ("password", password),
+                    ("password_confirmation", confirm),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{name}");
+        assert!(page.body.contains(says), "{name}: {says}");
+        assert!(guest.cookie("ajar_session").is_none());
+    }
+    assert!(app.store.user_by_name("skinner").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn invitation_and_closed_sign_up_modes() {
+    let app = TestApp::spawn().await;
+    app.store.set_signup_mode(SignupMode::Invite).await.unwrap();
+    app.store
+        .create_invitation("invite-code-1", None)
+        .await
+        .unwrap();
+    let guest = app.guest();
+    assert!(guest.get("/signup").await.body.contains("Invitation code"));
+    let base = [
+        ("name", "doggett"),
+        ("email", "doggett@example.org"),
+        ("password", "long enough"),
+        ("password_confirmation", "long enough"),
+    ];
+    let mut bad = base.to_vec();
+    bad.push(("invitation", "nope"));
+    let refused = guest.post("/signup", &bad).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("unknown or has been used"));
+    assert!(app.store.user_by_name("doggett").await.unwrap().is_none());
+    let mut good = base.to_vec();
+    good.push(("invitation", "invite-code-1"));
+    assert_eq!(
+        guest.post("/signup", &good).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        !app.store.invitation_open("invite-code-1").await.unwrap(),
+        "spent"
+    );
+
+    app.store.set_signup_mode(SignupMode::Closed).await.unwrap();
+    let other = app.guest();
+    assert!(other
+        .get("/signup")
+        .await
+        .body
+        .contains("not taking new accounts"));
+    let refused = other
+        .post(
+            "/signup",
+            &[
+                ("name", "reyes"),
+                ("email", "r@example.org"),
+                ("password", "long enough"),
+                ("password_confirmation", "long enough"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn password_and_email_changes_and_pseuds() {
+    let app = TestApp::spawn().await;
+    let reader = app.user("scully").await;
+    let laptop = app.guest();
+    laptop
+        .post(
+            "/login",
+            &[("name", "scully"), ("password", "password-scully")],
+        )
+        .await;
+    assert!(laptop.cookie("ajar_session").is_some());
+
+    let wrong = reader
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "nope nope"),
+                ("password", "new password 1"),
+                ("password_confirmation", "new password 1"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("current password is not right"));
+    let done = reader
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "password-scully"),
+                ("password", "new password 1"),
+                ("password_confirmation", "new password 1"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), "/account?done=password");
+    // This session goes on; the laptop's was ended.
+    assert!(reader.get("/").await.body.contains("Log out"));
+    assert!(!laptop.get("/").await.body.contains("Log out"));
+    let old = app.guest();
+    assert_eq!(
+        old.post(
+            "/login",
+            &[("name", "scully"), ("password", "password-scully")]
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        old.post(
+            "/login",
+            &[("name", "scully"), ("password", "new password 1")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+
+    let email = reader
+        .post(
+            "/account/email",
+            &[
+                ("current_password", "new password 1"),
+                ("email", "dana@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(email.location(), "/account?done=email");
+    assert!(reader
+        .get("/account")
+        .await
+        .body
+        .contains("dana@example.org"));
+
+    let pseud = reader
+        .post("/account/pseuds", &[("name", "Starbuck")])
+        .await;
+    assert_eq!(pseud.location(), "/account?done=pseud");
+    let page = reader.get("/account").await;
+    assert!(page.body.contains(">Starbuck</a>"));
+    let taken = reader
+        .post("/account/pseuds", &[("name", "starbuck")])
+        .await;
+    assert!(taken.body.contains("is taken"));
+}
+
+#[tokio::test]
+async fn reset_links_work_once() {
+    let app = TestApp::spawn().await;
+    app.user("scully").await;
+    let user = app.store.user_by_name("scully").await.unwrap().unwrap();
+    let token = "reset-token-for-scully-0123456789";
+    app.store
+        .create_password_reset(
+            &sha256(token),
+            user.id,
+            chrono::Utc::now() + chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let guest = app.guest();
+    let form = guest.get(&format!("/reset/{token}")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let done = guest
+        .post(
+            &format!("/reset/{token}"),
+            &[
+                ("password", "brand new pw"),
+                ("password_confirmation", "brand new pw"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(
+        guest.get("/").await.body.contains("Log out"),
+        "logged in after a reset"
+    );
+    let again = app.guest().get(&format!("/reset/{token}")).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("unknown, used or expired"));
+}
+
+#[tokio::test]
+async fn failed_log_ins_are_rate_limited() {
+    let app = TestApp::spawn().await;
+    app.user("scully").await;
+    let guesser = app.guest();
+    for _ in 0..10 {
+        let page = guesser
+            .post("/login", &[("name", "scully"), ("password", "guess guess")])
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = guesser
+        .post(
+            "/login",
+            &[("name", "scully"), ("password", "password-scully")],
+        )
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited.body.contains("Too many failed log-in attempts"),
+        "{}",
+        limited.body
+    );
+    assert!(guesser.cookie("ajar_session").is_none());
+}

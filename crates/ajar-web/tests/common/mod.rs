@@ -1,0 +1,288 @@
+//! What the web tests share: a real server on a random port over a fresh store (SQLite, or
+//! PostgreSQL when `AJAR_TEST_DATABASE_URL` is set and asked for), with the search index
+//! following it, and [`Client`], a browser-like HTTP client that keeps cookies and fills in
+//! each form's CSRF token the way a page would.
+
+#![allow(dead_code)] // each test file uses its own share of these helpers
+
+use ajar_core::Work;
+use ajar_search::{Search, SearchConfig};
+use ajar_store::Store;
+use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub search: Search,
+    shutdown: Option<oneshot::Sender<()>>,
+    _data: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// A server with search over a fresh SQLite store.
+    pub async fn spawn() -> TestApp {
+        let data = tempfile::tempdir().expect("a temporary folder");
+        let store = Store::open(None, data.path()).await.expect("a fresh store");
+        let (search, _) = Search::open(store.clone(), SearchConfig::in_memory(), |_, _| {})
+            .await
+            .expect("an index");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let addr = listener.local_addr().expect("the bound address");
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(ajar_web::serve_with_search(
+            listener,
+            store.clone(),
+            search.clone(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        TestApp {
+            base: format!("http://{addr}"),
+            store,
+            search,
+            shutdown: Some(shutdown),
+            _data: data,
+        }
+    }
+
+    /// Stores a work as an import would (public, no account), and waits for the index.
+    pub async fn insert(&self, work: &Work) -> ajar_core::WorkId {
+        let id = self
+            .store
+            .insert_work(work)
+            .await
+            .expect("the work is stored");
+        self.caught_up().await;
+        id
+    }
+
+    /// Waits until the search index has applied every change so far.
+    pub async fn caught_up(&self) {
+        let target = self.store.last_change_seq().await.expect("the feed");
+        self.search.notify_changed();
+        for _ in 0..200 {
+            if self.search.applied_seq() >= target {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the index did not catch up with seq {target}");
+    }
+
+    /// A new guest with an empty cookie jar.
+    pub fn guest(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Signs up a new account (name, `NAME@example.org`, password `password-NAME`) and
+    /// returns its logged-in client.
+    pub async fn user(&self, name: &str) -> Client {
+        let client = self.guest();
+        let page = client.get("/signup").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let email = format!("{name}@example.org");
+        let password = format!("password-{name}");
+        let done = client
+            .post(
+                "/signup",
+                &[
+                    ("name", name),
+                    ("email", &email),
+                    ("password", &password),
+                    ("password_confirmation", &password),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "sign-up: {}", done.body);
+        client
+    }
+
+    /// An account made admin on the store, logged in.
+    pub async fn admin(&self, name: &str) -> Client {
+        let client = self.user(name).await;
+        let user = self
+            .store
+            .user_by_name(name)
+            .await
+            .unwrap()
+            .expect("the account");
+        self.store
+            .set_role(user.id, ajar_core::Role::Admin)
+            .await
+            .unwrap();
+        client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+pub struct Fetched {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Fetched {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of the first `name="csrf_token"` field on the page.
+    pub fn csrf_token(&self) -> Option<String> {
+        let at = self.body.find("name=\"csrf_token\" value=\"")?;
+        let rest = &self.body[at + "name=\"csrf_token\" value=\"".len()..];
+        Some(rest[..rest.find('"')?].to_owned())
+    }
+}
+
+/// A browser-like client: keeps the cookies the server sets, follows no redirects (tests
+/// look at them), and sends each form with the CSRF token of the last page it fetched.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    cookies: Arc<Mutex<BTreeMap<String, String>>>,
+    token: Arc<Mutex<Option<String>>>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        Client {
+            base: base.to_owned(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+            cookies: Arc::default(),
+            token: Arc::default(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        let jar = self.cookies.lock().unwrap();
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    async fn keep(&self, response: reqwest::Response) -> Fetched {
+        {
+            let mut jar = self.cookies.lock().unwrap();
+            for header in response.headers().get_all(SET_COOKIE) {
+                let Ok(header) = header.to_str() else {
+                    continue;
+                };
+                let pair = header.split(';').next().unwrap_or("");
+                if let Some((k, v)) = pair.split_once('=') {
+                    if v.is_empty() || header.contains("Max-Age=0") {
+                        jar.remove(k.trim());
+                    } else {
+                        jar.insert(k.trim().to_owned(), v.trim().to_owned());
+                    }
+                }
+            }
+        }
+        let fetched = Fetched {
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("a text body"),
+        };
+        if let Some(token) = fetched.csrf_token() {
+            *self.token.lock().unwrap() = Some(token);
+        }
+        fetched
+    }
+
+    pub async fn get(&self, path: &str) -> Fetched {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("the server answers");
+        self.keep(response).await
+    }
+
+    /// The CSRF token a page of this site would give this client now.
+    pub async fn csrf_token(&self) -> String {
+        if let Some(t) = self.token.lock().unwrap().clone() {
+            return t;
+        }
+        self.get("/login").await;
+        self.token
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("a page with a form")
+    }
+
+    /// Posts a URL-encoded form with the client's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Fetched {
+        let token = self.csrf_token().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Fetched {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .expect("the server answers");
+        let fetched = self.keep(response).await;
+        // A log-in or log-out changes the token: the next form gets the new one.
+        if fetched.csrf_token().is_none() {
+            *self.token.lock().unwrap() = None;
+        }
+        fetched
+    }
+
+    /// Posts a multipart form (a file upload) with the client's CSRF token added.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Fetched {
+        let token = self.csrf_token().await;
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .multipart(form.text("csrf_token", token))
+            .send()
+            .await
+            .expect("the server answers");
+        self.keep(response).await
+    }
+}
