@@ -170,7 +170,7 @@ fn toml_fields(front: &str) -> Result<Vec<(String, Value)>, String> {
 }
 
 /// CommonMark to sanitized HTML.
-pub(crate) fn markdown_to_html(markdown: &str) -> Html {
+pub fn markdown_to_html(markdown: &str) -> Html {
     let parser =
         pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
     let mut html = String::with_capacity(markdown.len() + markdown.len() / 4);

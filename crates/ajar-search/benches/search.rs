@@ -4,11 +4,17 @@
 //!
 //! ```text
 //! cargo bench -p ajar-search --bench search -- --works 100000 [--seed 1] [--runs 100]
-//!     [--sql-runs 5] [--data DIR]
+//!     [--sql-runs 5] [--data DIR] [--reuse-index] [--no-sql] [--only 3,12]
 //! ```
 //!
 //! The corpus is kept in `DIR` (default `target/bench-search-<works>-<seed>`) and reused
-//! when it already holds that many works; the index is always rebuilt, and timed.
+//! when it already holds that many works; the index is always rebuilt, and timed, unless
+//! `--reuse-index` is given.
+//!
+//! Per search: `first` is its first run after the index was opened (nothing of it cached);
+//! p50 / p99 are over `--runs` further runs that bypass the cache of recent results (each
+//! computes the search anew); `cached` is the p50 of the same search answered from that
+//! cache, as a repeated front-page or fandom listing is.
 
 #![allow(clippy::unwrap_used)] // a benchmark may stop at what it did not expect
 
@@ -29,6 +35,8 @@ struct Args {
     reuse_index: bool,
     /// Leave out the SQL baseline.
     no_sql: bool,
+    /// Run only these searches (1-based numbers, comma-separated).
+    only: Vec<usize>,
 }
 
 fn args() -> Args {
@@ -39,6 +47,7 @@ fn args() -> Args {
     let mut data = None;
     let mut reuse_index = false;
     let mut no_sql = false;
+    let mut only = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -50,6 +59,12 @@ fn args() -> Args {
             "--data" => data = Some(PathBuf::from(value())),
             "--reuse-index" => reuse_index = true,
             "--no-sql" => no_sql = true,
+            "--only" => {
+                only = value()
+                    .split(',')
+                    .map(|n| n.trim().parse().unwrap())
+                    .collect()
+            }
             _ => {} // cargo passes --bench
         }
     }
@@ -66,6 +81,7 @@ fn args() -> Args {
         data,
         reuse_index,
         no_sql,
+        only,
     }
 }
 
@@ -199,20 +215,33 @@ async fn queries(args: &Args, store: &Store, search: &Search, generator: &Corpus
         args.runs, args.sql_runs, args.works
     );
     println!(
-        "| # | query | matches | index p50 ms | index p99 ms | SQL p50 ms | SQL p99 ms | SQL/index (p50) |"
+        "| # | query | matches | first ms | index p50 ms | index p99 ms | cached p50 ms | SQL p50 ms | SQL p99 ms | SQL/index (p50) |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (n, case) in cases.iter().enumerate() {
-        // Warm up.
-        let found = search.search(&case.request).await.unwrap();
+        if !args.only.is_empty() && !args.only.contains(&(n + 1)) {
+            continue;
+        }
+        let t = Instant::now();
+        let found = search.search_uncached(&case.request).await.unwrap();
+        let first = t.elapsed();
         let mut times = Vec::with_capacity(args.runs);
         for _ in 0..args.runs {
             let t = Instant::now();
-            let r = search.search(&case.request).await.unwrap();
+            let r = search.search_uncached(&case.request).await.unwrap();
             times.push(t.elapsed());
             std::hint::black_box(r);
         }
         times.sort();
+        let mut cached = Vec::with_capacity(args.runs);
+        std::hint::black_box(search.search(&case.request).await.unwrap());
+        for _ in 0..args.runs {
+            let t = Instant::now();
+            let r = search.search(&case.request).await.unwrap();
+            cached.push(t.elapsed());
+            std::hint::black_box(r);
+        }
+        cached.sort();
         let (sql50, sql99, ratio) = match &case.sql {
             Some(filter) if !args.no_sql => {
                 let sql = store.filter_works_sql(filter).await.unwrap();
@@ -241,12 +270,14 @@ async fn queries(args: &Args, store: &Store, search: &Search, generator: &Corpus
             _ => ("–".into(), "–".into(), "–".into()),
         };
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             n + 1,
             case.name,
             found.total,
+            ms(first),
             ms(percentile(&times, 0.5)),
             ms(percentile(&times, 0.99)),
+            format!("{:.3}", percentile(&cached, 0.5).as_secs_f64() * 1000.0),
             sql50,
             sql99,
             ratio

@@ -15,14 +15,17 @@
 //!
 //! Counts are exact, not estimates.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, RwLock};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::fastfield::AliveBitSet;
 use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// Marks an ordinal too large for one `u16` in [`SegmentData::ords`].
+const WIDE: u16 = u16::MAX;
 
 /// The numeric fields results can be ordered by, largest first.
 pub(crate) const SORT_FIELDS: [&str; 7] = [
@@ -37,9 +40,12 @@ pub(crate) const SORT_FIELDS: [&str; 7] = [
 
 /// What is kept per segment; immutable, as segments are.
 pub(crate) struct SegmentData {
-    /// Tag ordinals by document: `ords[offsets[d]..offsets[d + 1]]`.
+    /// Tag ordinals by document, `ords[offsets[d]..offsets[d + 1]]`, as `u16`s: an ordinal
+    /// from [`WIDE`] up is [`WIDE`] followed by its high and low halves. Counting is bound
+    /// by reading these, so half the bytes is nearly half the time (and a million works'
+    /// worth fits in the last-level cache).
     offsets: Vec<u32>,
-    ords: Vec<u32>,
+    ords: Vec<u16>,
     /// Tag id by ordinal; ordinal 0 is the segment's most common tag.
     tag_of: Vec<u32>,
     /// Documents carrying each ordinal, deleted ones included.
@@ -80,9 +86,20 @@ impl SegmentData {
         for (ord, id) in tag_of.iter().enumerate() {
             ord_of[*id as usize] = ord as u32;
         }
-        for id in &mut ids {
-            *id = ord_of[*id as usize];
+        let mut ords: Vec<u16> = Vec::with_capacity(ids.len());
+        for doc in 0..max_doc as usize {
+            let (start, end) = (offsets[doc] as usize, offsets[doc + 1] as usize);
+            offsets[doc] = u32::try_from(ords.len()).unwrap_or(u32::MAX);
+            for id in &ids[start..end] {
+                let ord = ord_of[*id as usize];
+                match u16::try_from(ord) {
+                    Ok(o) if o < WIDE => ords.push(o),
+                    _ => ords.extend([WIDE, (ord >> 16) as u16, ord as u16]),
+                }
+            }
         }
+        offsets[max_doc as usize] = u32::try_from(ords.len()).unwrap_or(u32::MAX);
+        drop(ids);
         let histogram = tag_of.iter().map(|id| freq[*id as usize]).collect();
         let max_tag = tag_of.iter().copied().max().unwrap_or(0);
         let mut orders = Vec::with_capacity(SORT_FIELDS.len());
@@ -96,7 +113,7 @@ impl SegmentData {
         }
         Ok(SegmentData {
             offsets,
-            ords: ids,
+            ords,
             tag_of,
             histogram: Arc::new(histogram),
             orders,
@@ -104,14 +121,26 @@ impl SegmentData {
         })
     }
 
+    /// Calls `f` with the ordinal of each tag of `doc`.
     #[inline]
-    fn tags(&self, doc: DocId) -> &[u32] {
+    fn for_each_tag(&self, doc: DocId, mut f: impl FnMut(usize)) {
         let d = doc as usize;
-        match (self.offsets.get(d), self.offsets.get(d + 1)) {
-            (Some(&start), Some(&end)) => {
-                self.ords.get(start as usize..end as usize).unwrap_or(&[])
+        let (Some(&start), Some(&end)) = (self.offsets.get(d), self.offsets.get(d + 1)) else {
+            return;
+        };
+        let Some(mut ords) = self.ords.get(start as usize..end as usize) else {
+            return;
+        };
+        while let Some((&o, rest)) = ords.split_first() {
+            if o != WIDE {
+                f(usize::from(o));
+                ords = rest;
+            } else if let [high, low, rest @ ..] = rest {
+                f((usize::from(*high) << 16) | usize::from(*low));
+                ords = rest;
+            } else {
+                return;
             }
-            _ => &[],
         }
     }
 
@@ -119,11 +148,11 @@ impl SegmentData {
     fn live_histogram(&self, alive: &AliveBitSet, max_doc: DocId) -> Vec<u32> {
         let mut counts = self.histogram.as_ref().clone();
         for doc in (0..max_doc).filter(|d| alive.is_deleted(*d)) {
-            for &ord in self.tags(doc) {
-                if let Some(c) = counts.get_mut(ord as usize) {
+            self.for_each_tag(doc, |ord| {
+                if let Some(c) = counts.get_mut(ord) {
                     *c = c.saturating_sub(1);
                 }
-            }
+            });
         }
         counts
     }
@@ -135,8 +164,11 @@ pub(crate) struct SegmentCache {
     segments: RwLock<HashMap<SegmentId, Arc<SegmentData>>>,
     /// Histograms over live documents of segments with deletions, by how many are deleted
     /// (a segment's deletions only grow).
-    live: RwLock<HashMap<SegmentId, (u32, Arc<Vec<u32>>)>>,
+    live: RwLock<HashMap<SegmentId, LiveHistogram>>,
 }
+
+/// A segment's live-document histogram and the number of deletions it was counted at.
+type LiveHistogram = (u32, Arc<Vec<u32>>);
 
 impl SegmentCache {
     fn get(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentData>> {
@@ -310,14 +342,28 @@ impl Collector for Matches<'_> {
         }
         let mut page = Vec::new();
         if let Some(top) = self.top {
-            let mut all: Vec<(u64, DocAddress)> = fruits.into_iter().flat_map(|f| f.page).collect();
-            all.sort_unstable_by(best_first);
-            page = all
-                .into_iter()
-                .skip(top.offset)
-                .take(top.limit)
-                .map(|(_, a)| a)
-                .collect();
+            // Each segment's list is in order already: merge them, stopping at the page.
+            let mut lists: Vec<std::vec::IntoIter<(u64, DocAddress)>> =
+                fruits.into_iter().map(|f| f.page.into_iter()).collect();
+            let mut heads: BinaryHeap<(u64, Reverse<DocAddress>, usize)> = BinaryHeap::new();
+            for (i, list) in lists.iter_mut().enumerate() {
+                if let Some((v, a)) = list.next() {
+                    heads.push((v, Reverse(a), i));
+                }
+            }
+            let mut rank = 0;
+            while let Some((_, Reverse(address), i)) = heads.pop() {
+                if rank >= top.offset {
+                    page.push(address);
+                    if page.len() >= top.limit {
+                        break;
+                    }
+                }
+                rank += 1;
+                if let Some((v, a)) = lists.get_mut(i).and_then(|l| l.next()) {
+                    heads.push((v, Reverse(a), i));
+                }
+            }
         }
         Ok(Found {
             count,
@@ -366,22 +412,15 @@ impl SegmentMatches {
                     if self.alive.as_ref().is_some_and(|a| a.is_deleted(doc)) {
                         continue;
                     }
-                    for &ord in data.tags(doc) {
-                        if let Some(c) = counts.get_mut(ord as usize) {
-                            *c = c.saturating_sub(1);
-                        }
-                    }
+                    // Ordinals are below the histogram's length by construction.
+                    data.for_each_tag(doc, |ord| counts[ord] = counts[ord].wrapping_sub(1));
                 }
             }
             return counts;
         }
         let mut counts = vec![0u32; data.tag_of.len()];
         self.for_each_match(|doc| {
-            for &ord in data.tags(doc) {
-                if let Some(c) = counts.get_mut(ord as usize) {
-                    *c += 1;
-                }
-            }
+            data.for_each_tag(doc, |ord| counts[ord] += 1);
         });
         counts
     }
@@ -461,9 +500,4 @@ impl SegmentCollector for SegmentMatches {
             page,
         }
     }
-}
-
-/// Orders two (value, address) pairs best first: larger value, then earlier address.
-fn best_first(a: &(u64, DocAddress), b: &(u64, DocAddress)) -> Ordering {
-    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
 }

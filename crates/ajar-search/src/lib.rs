@@ -30,16 +30,17 @@ use ajar_core::{TagId, TagKind, WorkId};
 use ajar_store::{IndexWork, Store, StoreError};
 use query::{NumField, TextField};
 use schema::{build_schema, key, Fields};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 use tantivy::collector::TopDocs;
+use tantivy::indexer::{LogMergePolicy, MergePolicy, NoMergePolicy};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery,
+    RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
@@ -88,6 +89,11 @@ pub struct SearchConfig {
     /// Indexing threads and their shared memory budget.
     pub writer_threads: usize,
     pub writer_memory_bytes: usize,
+    /// Threads one search may spread its segments over (1: the calling thread only).
+    pub search_threads: usize,
+    /// Results kept for repeated searches (the front page, a fandom's listing), dropped
+    /// whenever the index changes; 0 keeps none.
+    pub result_cache_entries: usize,
 }
 
 impl SearchConfig {
@@ -105,6 +111,8 @@ impl SearchConfig {
             index_text: true,
             writer_threads: 2,
             writer_memory_bytes: 256 * 1024 * 1024,
+            search_threads: 2,
+            result_cache_entries: 256,
         }
     }
 }
@@ -139,11 +147,24 @@ struct Inner {
     wake: tokio::sync::Notify,
     /// Per segment: tags per document, tag histograms and sort orders (see `facets`).
     facet_cache: facets::SegmentCache,
+    /// Bumped by every reload: cached results of an older generation are stale.
+    generation: AtomicU64,
+    results: Mutex<ResultCache>,
+}
+
+/// Recent results by request, for one generation of the index.
+#[derive(Default)]
+struct ResultCache {
+    generation: u64,
+    clock: u64,
+    entries: HashMap<String, (u64, SearchResults)>,
 }
 
 /// Works per batch when rebuilding, and changes per follower step.
 const REBUILD_BATCH: u32 = 2000;
 const FOLLOW_BATCH: u32 = 1000;
+/// Segments with more documents than this are not merged further.
+const MERGE_SEGMENTS_UP_TO: usize = 50_000;
 /// An index this many changes behind the feed is rebuilt on open instead of caught up.
 const REBUILD_WHEN_BEHIND: i64 = 50_000;
 /// How often the follower looks at the feed when nobody wakes it.
@@ -211,6 +232,10 @@ impl Search {
                 (index, 0, Some(reason))
             }
         };
+        let mut index = index;
+        if config.search_threads > 1 {
+            index.set_multithread_executor(config.search_threads)?;
+        }
         let writer = index
             .writer_with_num_threads(config.writer_threads.max(1), config.writer_memory_bytes)
             .map_err(|e| match (&e, &config.dir) {
@@ -219,6 +244,7 @@ impl Search {
                 }
                 _ => SearchError::Index(e),
             })?;
+        writer.set_merge_policy(merge_policy());
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -242,6 +268,8 @@ impl Search {
                 applied: AtomicI64::new(seq),
                 wake: tokio::sync::Notify::new(),
                 facet_cache: facets::SegmentCache::default(),
+                generation: AtomicU64::new(0),
+                results: Mutex::new(ResultCache::default()),
             }),
         };
         match reason {
@@ -289,6 +317,8 @@ impl Search {
         let inner = self.inner.clone();
         let consumer = tokio::task::spawn_blocking(move || -> Result<u64> {
             let writer = inner.writer.lock().map_err(|_| poisoned())?;
+            // Merging the segments of a rebuild as they come would redo much of its work.
+            writer.set_merge_policy(Box::new(NoMergePolicy));
             writer.delete_all_documents()?;
             let mut done = 0u64;
             while let Some(batch) = rx.blocking_recv() {
@@ -307,6 +337,7 @@ impl Search {
         let inner = self.inner.clone();
         let done = tokio::task::spawn_blocking(move || -> Result<u64> {
             let mut writer = inner.writer.lock().map_err(|_| poisoned())?;
+            writer.set_merge_policy(merge_policy());
             match (produced, consumed) {
                 (Ok(()), Ok(done)) => {
                     commit(&mut writer, seq, inner.config.index_text)?;
@@ -464,8 +495,54 @@ impl Search {
     }
 
     /// Runs a search: ids of one page of works in order, the total, facet counts, and
-    /// snippets from the works' text when the search looked in it.
+    /// snippets from the works' text when the search looked in it. The same request against
+    /// the same state of the index is answered from a cache of recent results.
     pub async fn search(&self, request: &SearchRequest) -> Result<SearchResults> {
+        let capacity = self.inner.config.result_cache_entries;
+        if capacity == 0 {
+            return self.search_uncached(request).await;
+        }
+        let key = format!("{request:?}");
+        let generation = self.inner.generation.load(Ordering::SeqCst);
+        if let Ok(mut cache) = self.inner.results.lock() {
+            if cache.generation == generation {
+                cache.clock += 1;
+                let now = cache.clock;
+                if let Some((used, found)) = cache.entries.get_mut(&key) {
+                    *used = now;
+                    return Ok(found.clone());
+                }
+            }
+        }
+        let found = self.search_uncached(request).await?;
+        if let Ok(mut cache) = self.inner.results.lock() {
+            if cache.generation != generation {
+                if generation < cache.generation {
+                    // The index changed while this ran: the results may be stale already.
+                    return Ok(found);
+                }
+                cache.entries.clear();
+                cache.generation = generation;
+            }
+            if cache.entries.len() >= capacity {
+                let oldest = cache
+                    .entries
+                    .iter()
+                    .min_by_key(|(_, (used, _))| *used)
+                    .map(|(k, _)| k.clone());
+                if let Some(oldest) = oldest {
+                    cache.entries.remove(&oldest);
+                }
+            }
+            cache.clock += 1;
+            let now = cache.clock;
+            cache.entries.insert(key, (now, found.clone()));
+        }
+        Ok(found)
+    }
+
+    /// [`Search::search`] without the cache of recent results (for measuring).
+    pub async fn search_uncached(&self, request: &SearchRequest) -> Result<SearchResults> {
         let built = self.inner.build(request)?;
         let inner = self.inner.clone();
         let req = request.clone();
@@ -549,10 +626,10 @@ impl Search {
             if count == 0 {
                 continue;
             }
-            if let Some((kind, _)) = tags.get(id as u64) {
+            if let Some(tag) = tags.get(id as u64) {
                 if let Some(list) = order
                     .iter()
-                    .position(|k| k == kind)
+                    .position(|k| *k == tag.kind)
                     .and_then(|i| by_kind.get_mut(i))
                 {
                     list.push((u64::from(count), id as u64));
@@ -582,9 +659,9 @@ impl Search {
                 let mut shown: Vec<FacetCount> = list
                     .into_iter()
                     .filter_map(|(count, id)| {
-                        tags.get(id).map(|(_, name)| FacetCount {
+                        tags.get(id).map(|tag| FacetCount {
                             id: TagId(id as i64),
-                            name: name.clone(),
+                            name: tag.name.clone(),
                             count,
                         })
                     })
@@ -652,6 +729,14 @@ fn open_existing(
     Ok((index, payload.seq))
 }
 
+/// Segments as large as a rebuild writes are left alone; the small ones the follower adds
+/// are merged among themselves, and with the rebuild's last, smaller ones.
+fn merge_policy() -> Box<dyn MergePolicy> {
+    let mut policy = LogMergePolicy::default();
+    policy.set_max_docs_before_merge(MERGE_SEGMENTS_UP_TO);
+    Box::new(policy)
+}
+
 fn commit(writer: &mut IndexWriter, seq: i64, text: bool) -> Result<()> {
     let payload = serde_json::to_string(&Payload {
         schema_version: SCHEMA_VERSION,
@@ -679,7 +764,9 @@ impl Inner {
     /// so that no search pays for them.
     fn reload(&self) -> tantivy::Result<()> {
         self.reader.reload()?;
-        self.facet_cache.refresh(&self.reader.searcher())
+        self.facet_cache.refresh(&self.reader.searcher())?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 
     fn build(&self, r: &SearchRequest) -> Result<Built> {
@@ -706,17 +793,65 @@ impl Inner {
         for id in &r.include_tag_ids {
             filter(Occur::Must, term_u64(f.tag_ids, id.0 as u64));
         }
-        for id in &r.exclude_tag_ids {
-            filter(Occur::MustNot, term_u64(f.tag_ids, id.0 as u64));
-        }
+        let tags = self.tags.read().map_err(|_| poisoned())?;
         for name in &r.include_tags {
-            filter(Occur::Must, term_text(f.tag, &key(name)));
+            filter(Occur::Must, tagged(f.tag_ids, tags.ids_named(&key(name))));
         }
+        if !r.include_creator_ids.is_empty() {
+            filter(
+                Occur::Must,
+                any_of(
+                    r.include_creator_ids
+                        .iter()
+                        .filter_map(|id| u64::try_from(*id).ok())
+                        .map(|id| term_u64(f.creator_ids, id)),
+                ),
+            );
+        }
+        // Everything left out is one set, read once per segment into a bitset: checking
+        // each candidate against it is a bit test, where several exclusions would each
+        // seek through their postings for every candidate.
+        let mut excluded: Vec<Term> = Vec::new();
+        excluded.extend(
+            r.exclude_tag_ids
+                .iter()
+                .map(|id| Term::from_field_u64(f.tag_ids, id.0 as u64)),
+        );
         for name in &r.exclude_tags {
-            filter(Occur::MustNot, term_text(f.tag, &key(name)));
+            excluded.extend(
+                tags.ids_named(&key(name))
+                    .iter()
+                    .map(|id| Term::from_field_u64(f.tag_ids, *id)),
+            );
         }
-        for name in &r.exclude_creators {
-            filter(Occur::MustNot, term_text(f.creator_key, &key(name)));
+        drop(tags);
+        excluded.extend(
+            r.exclude_creators
+                .iter()
+                .map(|name| Term::from_field_text(f.creator_key, &key(name))),
+        );
+        excluded.extend(
+            r.exclude_creator_ids
+                .iter()
+                .filter_map(|id| u64::try_from(*id).ok())
+                .map(|id| Term::from_field_u64(f.creator_ids, id)),
+        );
+        match excluded.len() {
+            0 => {}
+            1 => {
+                for term in excluded {
+                    filter(
+                        Occur::MustNot,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    );
+                }
+            }
+            _ => filter(Occur::MustNot, Box::new(TermSetQuery::new(excluded))),
+        }
+        // Guests do not see restricted works. Most works are public: as a term of its own,
+        // this costs nothing where no work is restricted.
+        if !r.include_restricted {
+            filter(Occur::MustNot, term_u64(f.restricted, 1));
         }
         if !r.ratings.is_empty() {
             filter(
@@ -880,7 +1015,8 @@ impl Inner {
     fn negated(&self, e: &Expr) -> Result<Box<dyn Query>> {
         if let Expr::Tag { name, .. } = e {
             if name.split_whitespace().count() > 1 {
-                return Ok(term_text(self.fields.tag, &key(name)));
+                let tags = self.tags.read().map_err(|_| poisoned())?;
+                return Ok(tagged(self.fields.tag_ids, tags.ids_named(&key(name))));
             }
         }
         self.expr(e)
@@ -992,7 +1128,7 @@ impl Inner {
             }
             None => None,
         };
-        Ok((count as u64, ids, tags, snippets))
+        Ok((count, ids, tags, snippets))
     }
 }
 
@@ -1018,6 +1154,17 @@ fn term_u64(field: Field, value: u64) -> Box<dyn Query> {
         Term::from_field_u64(field, value),
         IndexRecordOption::Basic,
     ))
+}
+
+/// Works carrying any of these tags (none: no work).
+fn tagged(tag_ids: Field, ids: &[u64]) -> Box<dyn Query> {
+    match ids {
+        [] => Box::new(EmptyQuery),
+        [id] => term_u64(tag_ids, *id),
+        _ => Box::new(TermSetQuery::new(
+            ids.iter().map(|id| Term::from_field_u64(tag_ids, *id)),
+        )),
+    }
 }
 
 fn term_text(field: Field, value: &str) -> Box<dyn Query> {

@@ -5,10 +5,14 @@
 //! URL parameters: `q` (the query language), `text` (a phrase in the works' text), `sort`,
 //! `page`, `include` / `exclude` (tag ids, repeatable: the sidebar's checkboxes),
 //! `include_tags` / `exclude_tags` (tag names, comma-separated), `exclude_creators`
-//! (creator names, comma-separated: muted creators), `rating` (repeatable, any of),
+//! (creator names, comma-separated: muted creators), `creator_id` / `exclude_creator_id`
+//! (pseud ids, repeatable: works by any of them / by none of them), `rating` (repeatable, any of),
 //! `warning` (repeatable, all of), `category` (repeatable, any of), `complete` (`yes` /
 //! `no`), `crossover` (`yes` / `no`), `words_from`, `words_to`, `language`,
 //! `updated_from`, `updated_to`, `published_from`, `published_to` (`YYYY-MM-DD`).
+//!
+//! Whether restricted works are included is not a parameter: it follows from who is asking,
+//! and the web layer sets it.
 
 use crate::query::QueryError;
 use ajar_core::{ArchiveWarning, Category, Language, Rating, TagId, TagKind, WorkId};
@@ -98,8 +102,15 @@ pub struct SearchRequest {
     /// Tag names of any kind, matched exactly (case-insensitively).
     pub include_tags: Vec<String>,
     pub exclude_tags: Vec<String>,
-    /// Creators whose works are left out (muted creators).
+    /// Creators whose works are left out (muted creators), by name.
     pub exclude_creators: Vec<String>,
+    /// Works by any of these pseuds (empty: anyone's).
+    pub include_creator_ids: Vec<i64>,
+    /// Works by none of these pseuds (muted users' pseuds).
+    pub exclude_creator_ids: Vec<i64>,
+    /// Find restricted works too: true for logged-in readers, false for guests. Drafts and
+    /// hidden works are not in the index at all.
+    pub include_restricted: bool,
     /// Any of these (none: any rating).
     pub ratings: Vec<Rating>,
     /// All of these.
@@ -136,6 +147,9 @@ impl Default for SearchRequest {
             include_tags: Vec::new(),
             exclude_tags: Vec::new(),
             exclude_creators: Vec::new(),
+            include_creator_ids: Vec::new(),
+            exclude_creator_ids: Vec::new(),
+            include_restricted: false,
             ratings: Vec::new(),
             warnings: Vec::new(),
             categories: Vec::new(),
@@ -211,6 +225,12 @@ impl SearchRequest {
                 "include_tags" => r.include_tags.extend(names(&value)),
                 "exclude_tags" => r.exclude_tags.extend(names(&value)),
                 "exclude_creators" => r.exclude_creators.extend(names(&value)),
+                "creator_id" => r
+                    .include_creator_ids
+                    .push(pseud_id(&value).ok_or_else(|| bad("a creator id"))?),
+                "exclude_creator_id" => r
+                    .exclude_creator_ids
+                    .push(pseud_id(&value).ok_or_else(|| bad("a creator id"))?),
                 "rating" => r.ratings.push(
                     Rating::from_code(&value)
                         .or_else(|| Rating::parse_lenient(&value))
@@ -288,6 +308,12 @@ impl SearchRequest {
         }
         if !self.exclude_creators.is_empty() {
             pairs.push(("exclude_creators", self.exclude_creators.join(", ")));
+        }
+        for id in &self.include_creator_ids {
+            pairs.push(("creator_id", id.to_string()));
+        }
+        for id in &self.exclude_creator_ids {
+            pairs.push(("exclude_creator_id", id.to_string()));
         }
         for r in &self.ratings {
             pairs.push(("rating", r.code().to_owned()));
@@ -368,6 +394,10 @@ pub struct FacetCount {
 
 fn tag_id(s: &str) -> Option<TagId> {
     s.parse::<i64>().ok().filter(|n| *n > 0).map(TagId)
+}
+
+fn pseud_id(s: &str) -> Option<i64> {
+    s.parse::<i64>().ok().filter(|n| *n > 0)
 }
 
 fn number(s: &str) -> Option<u64> {
@@ -454,7 +484,8 @@ mod tests {
     fn requests_round_trip_through_urls() {
         let qs = "q=angst+%22no+sunset%22&sort=kudos&include=3&include=5&exclude=9\
                   &rating=teen&rating=mature&complete=yes&crossover=no&words_from=1%2C000\
-                  &language=en&updated_from=2024-01-01&exclude_creators=Bad+Author%2C+Other";
+                  &language=en&updated_from=2024-01-01&exclude_creators=Bad+Author%2C+Other\
+                  &creator_id=7&exclude_creator_id=8&exclude_creator_id=12&include_restricted=yes";
         let r = SearchRequest::from_query_string(qs).expect("reads");
         assert_eq!(r.query, "angst \"no sunset\"");
         assert_eq!(r.sort, Some(Sort::Kudos));
@@ -464,6 +495,10 @@ mod tests {
         assert_eq!((r.complete, r.crossover), (Some(true), Some(false)));
         assert_eq!(r.words_from, Some(1000));
         assert_eq!(r.exclude_creators, vec!["Bad Author", "Other"]);
+        assert_eq!(r.include_creator_ids, vec![7]);
+        assert_eq!(r.exclude_creator_ids, vec![8, 12]);
+        // Who may see restricted works is not the URL's to say.
+        assert!(!r.include_restricted);
         let again = SearchRequest::from_query_string(&r.to_query_string()).expect("reads");
         assert_eq!(again, r);
     }

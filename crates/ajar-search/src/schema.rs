@@ -1,11 +1,13 @@
 //! The index's schema and how a stored work becomes a document.
 //!
 //! Text fields (title, creators, summary, notes, tag names by kind, chapter text) are
-//! tokenized with positions so that phrases work. Exact filters use raw fields (`tag` holds
-//! each tag's lowercased name, `rating`/`warning`/`category`/`language` their codes,
-//! `creator_key` each creator's lowercased name). `tag_ids` is indexed (filters by id) and a
-//! multi-valued fast field (exact facet counts); counters and dates (days from the common
-//! era) are indexed and fast for ranges and sorts. Nothing is stored: results are read back
+//! tokenized with positions so that phrases work. Exact filters use raw fields
+//! (`rating`/`warning`/`category`/`language` hold their codes, `creator_key` each creator's
+//! lowercased name). `tag_ids` is indexed (filters by id; a tag filter by name is turned
+//! into ids with the tag dictionary) and a multi-valued fast field (exact facet counts); counters and dates (days from the common
+//! era) are fast fields only, for ranges and sorts. `creator_ids` (pseud ids) is indexed for
+//! the creator filters, and `restricted` (1 for works only logged-in readers see) for the
+//! guests' filter; drafts and hidden works are never indexed. Nothing is stored: results are read back
 //! as ids from the `id` fast field and hydrated from the store.
 
 use crate::query::date_days;
@@ -18,7 +20,7 @@ use tantivy::TantivyDocument;
 
 /// Bumped whenever the schema or what goes into it changes: an index written by another
 /// version is rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
@@ -28,6 +30,7 @@ pub(crate) struct Fields {
     pub creator: Field,
     pub creator_key: Field,
     pub creator_sort: Field,
+    pub creator_ids: Field,
     pub summary: Field,
     pub notes: Field,
     pub tags_text: Field,
@@ -35,7 +38,6 @@ pub(crate) struct Fields {
     pub relationship: Field,
     pub character: Field,
     pub freeform: Field,
-    pub tag: Field,
     pub tag_ids: Field,
     pub rating: Field,
     pub warning: Field,
@@ -51,6 +53,7 @@ pub(crate) struct Fields {
     pub comments: Field,
     pub published: Field,
     pub updated: Field,
+    pub restricted: Field,
     pub text: Field,
 }
 
@@ -61,7 +64,11 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
             .set_tokenizer("default")
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    // Filtered by term (and `id` deleted by term): indexed and fast.
     let num = NumericOptions::default().set_indexed().set_fast();
+    // Read by range filters, which Tantivy runs on the fast field, and by sorts: fast only,
+    // which spares the inverted index nine terms per work.
+    let fast = NumericOptions::default().set_fast();
     let sort_key = TextOptions::default().set_fast("raw");
     let fields = Fields {
         id: b.add_u64_field("id", num.clone()),
@@ -70,6 +77,7 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         creator: b.add_text_field("creator", text.clone()),
         creator_key: b.add_text_field("creator_key", STRING),
         creator_sort: b.add_text_field("creator_sort", sort_key),
+        creator_ids: b.add_u64_field("creator_ids", NumericOptions::default().set_indexed()),
         summary: b.add_text_field("summary", text.clone()),
         notes: b.add_text_field("notes", text.clone()),
         tags_text: b.add_text_field("tags", text.clone()),
@@ -77,22 +85,22 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         relationship: b.add_text_field("relationship", text.clone()),
         character: b.add_text_field("character", text.clone()),
         freeform: b.add_text_field("freeform", text.clone()),
-        tag: b.add_text_field("tag", STRING),
         tag_ids: b.add_u64_field("tag_ids", NumericOptions::default().set_indexed() | FAST),
         rating: b.add_text_field("rating", STRING),
         warning: b.add_text_field("warning", STRING),
         category: b.add_text_field("category", STRING),
         language: b.add_text_field("language", STRING),
         complete: b.add_u64_field("complete", num.clone()),
-        fandoms: b.add_u64_field("fandoms", num.clone()),
-        words: b.add_u64_field("words", num.clone()),
-        chapters: b.add_u64_field("chapters", num.clone()),
-        kudos: b.add_u64_field("kudos", num.clone()),
-        hits: b.add_u64_field("hits", num.clone()),
-        bookmarks: b.add_u64_field("bookmarks", num.clone()),
-        comments: b.add_u64_field("comments", num.clone()),
-        published: b.add_u64_field("published", num.clone()),
-        updated: b.add_u64_field("updated", num),
+        fandoms: b.add_u64_field("fandoms", fast.clone()),
+        words: b.add_u64_field("words", fast.clone()),
+        chapters: b.add_u64_field("chapters", fast.clone()),
+        kudos: b.add_u64_field("kudos", fast.clone()),
+        hits: b.add_u64_field("hits", fast.clone()),
+        bookmarks: b.add_u64_field("bookmarks", fast.clone()),
+        comments: b.add_u64_field("comments", fast.clone()),
+        published: b.add_u64_field("published", fast.clone()),
+        updated: b.add_u64_field("updated", fast),
+        restricted: b.add_u64_field("restricted", num),
         text: b.add_text_field("text", text),
     };
     (b.build(), fields)
@@ -117,19 +125,34 @@ pub(crate) fn sort_key(text: &str) -> String {
     trimmed.chars().take(64).collect()
 }
 
-/// Tag kinds and names by id: a plain array for the ids a store hands out (small and
-/// dense), a map for any beyond it. Looked up for every tag of every indexed work and every
-/// counted tag of a broad search, so a hash per lookup shows.
+/// A tag as documents and facet labels need it, worked out once per tag rather than once
+/// per work that carries it.
+#[derive(Clone)]
+pub(crate) struct DictTag {
+    pub kind: TagKind,
+    pub name: String,
+    /// [`key`] of the name.
+    pub key: String,
+    /// The code of a warning or category tag.
+    pub code: Option<&'static str>,
+}
+
+/// Tags by id: a plain array for the ids a store hands out (small and dense), a map for
+/// any beyond it. Looked up for every tag of every indexed work and every counted tag of a
+/// broad search, so a hash per lookup shows. It knows every tag any indexed work carries
+/// (works' tags are learned before they are indexed), so a filter by tag name can be
+/// turned into tag ids.
 #[derive(Default)]
 pub(crate) struct TagDict {
-    dense: Vec<Option<(TagKind, String)>>,
-    sparse: std::collections::HashMap<u64, (TagKind, String)>,
+    dense: Vec<Option<DictTag>>,
+    sparse: std::collections::HashMap<u64, DictTag>,
+    by_key: std::collections::HashMap<String, Vec<u64>>,
 }
 
 const DENSE_TAG_IDS: u64 = 1 << 24;
 
 impl TagDict {
-    pub(crate) fn get(&self, id: u64) -> Option<&(TagKind, String)> {
+    pub(crate) fn get(&self, id: u64) -> Option<&DictTag> {
         if id < DENSE_TAG_IDS {
             self.dense.get(id as usize).and_then(Option::as_ref)
         } else {
@@ -141,7 +164,29 @@ impl TagDict {
         self.get(id).is_some()
     }
 
-    pub(crate) fn insert(&mut self, id: u64, tag: (TagKind, String)) {
+    /// Ids of the tags (of any kind) with this name, as [`key`] has it.
+    pub(crate) fn ids_named(&self, key: &str) -> &[u64] {
+        self.by_key.get(key).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub(crate) fn insert(&mut self, id: u64, (kind, name): (TagKind, String)) {
+        let code = match kind {
+            TagKind::Warning => ajar_core::ArchiveWarning::parse_lenient(&name).map(|w| w.code()),
+            TagKind::Category => ajar_core::Category::parse_lenient(&name).map(|c| c.code()),
+            _ => None,
+        };
+        let tag = DictTag {
+            kind,
+            key: key(&name),
+            name,
+            code,
+        };
+        if let Some(old) = self.get(id).map(|t| t.key.clone()) {
+            if let Some(ids) = self.by_key.get_mut(&old) {
+                ids.retain(|i| *i != id);
+            }
+        }
+        self.by_key.entry(tag.key.clone()).or_default().push(id);
         if id < DENSE_TAG_IDS {
             let i = id as usize;
             if self.dense.len() <= i {
@@ -169,7 +214,10 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
     doc.add_u64(f.id, u64::try_from(w.id.0).unwrap_or(0));
     doc.add_text(f.title, &w.title);
     doc.add_text(f.title_sort, sort_key(&w.title));
-    for (_, name) in &w.creators {
+    for (pseud, name) in &w.creators {
+        if let Ok(pseud) = u64::try_from(*pseud) {
+            doc.add_u64(f.creator_ids, pseud);
+        }
         doc.add_text(f.creator, name);
         doc.add_text(f.creator_key, key(name));
     }
@@ -181,12 +229,12 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
     for id in &w.tag_ids {
         let id = u64::try_from(id.0).unwrap_or(0);
         doc.add_u64(f.tag_ids, id);
-        let Some((kind, name)) = dict.get(id) else {
+        let Some(tag) = dict.get(id) else {
             continue;
         };
-        doc.add_text(f.tag, key(name));
+        let name = tag.name.as_str();
         doc.add_text(f.tags_text, name);
-        match kind {
+        match tag.kind {
             TagKind::Fandom => {
                 fandoms += 1;
                 doc.add_text(f.fandom, name);
@@ -195,13 +243,13 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
             TagKind::Character => doc.add_text(f.character, name),
             TagKind::Freeform => doc.add_text(f.freeform, name),
             TagKind::Warning => {
-                if let Some(w) = ajar_core::ArchiveWarning::parse_lenient(name) {
-                    doc.add_text(f.warning, w.code());
+                if let Some(code) = tag.code {
+                    doc.add_text(f.warning, code);
                 }
             }
             TagKind::Category => {
-                if let Some(c) = ajar_core::Category::parse_lenient(name) {
-                    doc.add_text(f.category, c.code());
+                if let Some(code) = tag.code {
+                    doc.add_text(f.category, code);
                 }
             }
             TagKind::Rating => {}
@@ -219,6 +267,7 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
     doc.add_u64(f.comments, w.comments);
     doc.add_u64(f.published, date_days(w.published));
     doc.add_u64(f.updated, date_days(w.updated));
+    doc.add_u64(f.restricted, u64::from(w.restricted));
     if let Some(text) = &w.text {
         doc.add_text(f.text, text);
     }

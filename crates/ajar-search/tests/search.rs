@@ -7,7 +7,7 @@
 use ajar_core::{Chapter, Html, Rating, TagKind, TagName, Work, WorkId};
 use ajar_search::corpus::CorpusGenerator;
 use ajar_search::{Opened, Search, SearchConfig, SearchRequest, Sort};
-use ajar_store::{SqlSort, SqlWorkFilter, Store};
+use ajar_store::{Audience, SqlSort, SqlWorkFilter, Store};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,9 @@ ajar_store::backend_tests!(
     the_query_language_finds_what_it_says,
     text_search_finds_a_phrase_with_a_snippet,
     muted_creators_and_tags_are_left_out_of_counts,
+    drafts_hidden_and_restricted_works_follow_the_visibility_rules,
+    creator_filters_by_pseud_id_agree_with_sql,
+    every_count_stays_exact_across_segments_and_deletions,
 );
 
 async fn corpus(store: &Store, works: u64) {
@@ -241,8 +244,20 @@ async fn sorts_order_by_their_field(store: Store) {
             })
             .await
             .unwrap();
-        let ours = sort_values(sort, store.works_by_ids(&ids(&found)).await.unwrap());
-        let theirs = sort_values(sort, store.works_by_ids(&sql.ids).await.unwrap());
+        let ours = sort_values(
+            sort,
+            store
+                .works_by_ids(Audience::Members, &ids(&found))
+                .await
+                .unwrap(),
+        );
+        let theirs = sort_values(
+            sort,
+            store
+                .works_by_ids(Audience::Members, &sql.ids)
+                .await
+                .unwrap(),
+        );
         if sort != Sort::Published {
             // The sorted values agree position by position, whatever ties did.
             assert_eq!(ours, theirs, "{sort:?}");
@@ -259,7 +274,10 @@ async fn sorts_order_by_their_field(store: Store) {
             })
             .await
             .unwrap();
-        let blurbs = store.works_by_ids(&ids(&found)).await.unwrap();
+        let blurbs = store
+            .works_by_ids(Audience::Members, &ids(&found))
+            .await
+            .unwrap();
         let keys: Vec<String> = blurbs
             .iter()
             .map(|b| match sort {
@@ -453,4 +471,337 @@ fn a_missing_or_damaged_index_is_rebuilt_on_open() {
             "old version"
         );
     });
+}
+
+/// Sets a work's visibility and hidden flag behind the store's back and records the change
+/// in the feed, as the store's own update would.
+async fn set_visibility(store: &Store, id: WorkId, visibility: &str, hidden: bool) {
+    let hidden = if hidden { "TRUE" } else { "FALSE" };
+    ajar_store::testing::execute_sql(
+        store,
+        &format!(
+            "UPDATE works SET visibility = '{visibility}', hidden = {hidden} WHERE id = {id}; \
+             INSERT INTO changes (entity, entity_id, op, at) \
+             VALUES ('work', {id}, 'update', '2026-01-01T00:00:00+00:00');",
+            id = id.0
+        ),
+    )
+    .await
+    .unwrap();
+}
+
+/// Tag counts shown in `found`, by tag id.
+fn shown_counts(found: &ajar_search::SearchResults) -> HashMap<i64, u64> {
+    found
+        .facets
+        .iter()
+        .flat_map(|g| g.tags.iter().map(|f| (f.id.0, f.count)))
+        .collect()
+}
+
+/// Every count shown agrees with SQL's count for the same filter, and the totals agree.
+async fn assert_agrees_with_sql(
+    store: &Store,
+    found: &ajar_search::SearchResults,
+    mut filter: SqlWorkFilter,
+    what: &str,
+) {
+    filter.facets = true;
+    filter.limit = 100;
+    let sql = store.filter_works_sql(&filter).await.unwrap();
+    assert_eq!(found.total, sql.total, "{what}: totals");
+    let sql_counts: HashMap<i64, u64> = sql.facets.iter().map(|(id, n)| (id.0, *n)).collect();
+    for (id, n) in shown_counts(found) {
+        assert_eq!(Some(&n), sql_counts.get(&id), "{what}: tag {id}");
+    }
+    let mut ours = ids(found);
+    let mut theirs = sql.ids.clone();
+    ours.sort();
+    theirs.sort();
+    assert_eq!(ours, theirs, "{what}: works");
+}
+
+async fn drafts_hidden_and_restricted_works_follow_the_visibility_rules(store: Store) {
+    let open_work = store.insert_work(&work("Open", "a")).await.unwrap();
+    let members = store.insert_work(&work("Members", "b")).await.unwrap();
+    let mut draft = work("Draft", "c");
+    draft.tags.push(TagName::parse("Drafty").unwrap());
+    let draft = store.insert_work(&draft).await.unwrap();
+    let hidden = store.insert_work(&work("Hidden", "d")).await.unwrap();
+    set_visibility(&store, members, "restricted", false).await;
+    set_visibility(&store, draft, "draft", false).await;
+    set_visibility(&store, hidden, "public", true).await;
+    let search = open(&store).await;
+    let coffee = tag(&store, TagKind::Freeform, "Coffee").await;
+    let drafty = tag(&store, TagKind::Freeform, "Drafty").await;
+    let find = |query: &str, include_restricted: bool| SearchRequest {
+        query: query.into(),
+        include_restricted,
+        ..SearchRequest::default()
+    };
+
+    // Guests see the public work only; logged-in readers the restricted one too.
+    let guest = search.search(&find("", false)).await.unwrap();
+    assert_eq!(ids(&guest), vec![open_work]);
+    assert_eq!(shown_counts(&guest).get(&coffee), Some(&1));
+    assert_agrees_with_sql(&store, &guest, SqlWorkFilter::default(), "guest").await;
+    let member = search.search(&find("", true)).await.unwrap();
+    let mut got = ids(&member);
+    got.sort();
+    assert_eq!(got, vec![open_work, members]);
+    assert_eq!(shown_counts(&member).get(&coffee), Some(&2));
+    assert_eq!(shown_counts(&member).get(&drafty), None, "a draft's tag");
+    assert_agrees_with_sql(
+        &store,
+        &member,
+        SqlWorkFilter {
+            include_restricted: true,
+            ..SqlWorkFilter::default()
+        },
+        "member",
+    )
+    .await;
+    // Not by title, not by any other road.
+    for (query, id) in [("title:members", members), ("title:draft", draft)] {
+        assert!(!ids(&search.search(&find(query, false)).await.unwrap()).contains(&id));
+    }
+    for (query, id) in [("title:draft", draft), ("title:hidden", hidden)] {
+        assert!(!ids(&search.search(&find(query, true)).await.unwrap()).contains(&id));
+    }
+    assert_eq!(
+        search.num_docs(),
+        2,
+        "drafts and hidden works are not indexed"
+    );
+
+    // The follower takes a work out when it is hidden or made a draft, and puts it in when
+    // it is posted or unhidden.
+    set_visibility(&store, open_work, "public", true).await;
+    set_visibility(&store, members, "draft", false).await;
+    set_visibility(&store, hidden, "restricted", false).await;
+    set_visibility(&store, draft, "public", false).await;
+    search.catch_up().await.unwrap();
+    let guest = search.search(&find("", false)).await.unwrap();
+    assert_eq!(ids(&guest), vec![draft]);
+    assert_eq!(shown_counts(&guest).get(&drafty), Some(&1));
+    assert_agrees_with_sql(&store, &guest, SqlWorkFilter::default(), "guest after").await;
+    let member = search.search(&find("", true)).await.unwrap();
+    let mut got = ids(&member);
+    got.sort();
+    assert_eq!(got, vec![draft, hidden]);
+    assert_eq!(shown_counts(&member).get(&coffee), Some(&2));
+    assert_agrees_with_sql(
+        &store,
+        &member,
+        SqlWorkFilter {
+            include_restricted: true,
+            ..SqlWorkFilter::default()
+        },
+        "member after",
+    )
+    .await;
+    assert_eq!(search.num_docs(), 2);
+}
+
+async fn creator_filters_by_pseud_id_agree_with_sql(store: Store) {
+    let by = |title: &str, creators: &[&str], extra: &str| {
+        let mut w = work(title, "text");
+        w.creators = creators.iter().map(|c| (*c).to_owned()).collect();
+        w.tags.push(TagName::parse(extra).unwrap());
+        w
+    };
+    let a = store
+        .insert_work(&by("A", &["Lorelai"], "Dancing"))
+        .await
+        .unwrap();
+    let b = store
+        .insert_work(&by("B", &["Luke"], "Diner"))
+        .await
+        .unwrap();
+    let c = store
+        .insert_work(&by("C", &["Lorelai", "Luke"], "Diner"))
+        .await
+        .unwrap();
+    let d = store
+        .insert_work(&by("D", &["Sookie"], "Cooking"))
+        .await
+        .unwrap();
+    let search = open(&store).await;
+    let pseud = |name: &'static str| {
+        let store = store.clone();
+        async move { store.pseud_by_name(name).await.unwrap().unwrap().id.0 }
+    };
+    let (lorelai, luke, sookie) = (
+        pseud("Lorelai").await,
+        pseud("Luke").await,
+        pseud("Sookie").await,
+    );
+    let cases: Vec<(Vec<i64>, Vec<i64>, Vec<WorkId>)> = vec![
+        (vec![lorelai], vec![], vec![a, c]),
+        (vec![luke, sookie], vec![], vec![b, c, d]),
+        (vec![], vec![luke], vec![a, d]),
+        (vec![lorelai], vec![luke], vec![a]),
+        (vec![], vec![lorelai, luke, sookie], vec![]),
+    ];
+    for (include, exclude, expected) in cases {
+        let request = SearchRequest {
+            include_creator_ids: include.clone(),
+            exclude_creator_ids: exclude.clone(),
+            ..SearchRequest::default()
+        };
+        let found = search.search(&request).await.unwrap();
+        let mut got = ids(&found);
+        got.sort();
+        assert_eq!(got, expected, "{include:?} − {exclude:?}");
+        assert_agrees_with_sql(
+            &store,
+            &found,
+            SqlWorkFilter {
+                include_creators: include.clone(),
+                exclude_creators: exclude.clone(),
+                ..SqlWorkFilter::default()
+            },
+            &format!("{include:?} − {exclude:?}"),
+        )
+        .await;
+    }
+    // The tag counts follow the filter: Diner is on B and C, Luke's works.
+    let diner = tag(&store, TagKind::Freeform, "Diner").await;
+    let found = search
+        .search(&SearchRequest {
+            include_creator_ids: vec![luke],
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(shown_counts(&found).get(&diner), Some(&2));
+    let found = search
+        .search(&SearchRequest {
+            exclude_creator_ids: vec![lorelai],
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(shown_counts(&found).get(&diner), Some(&1));
+    // Muting by name still works, alongside muting by id.
+    let found = search
+        .search(&SearchRequest {
+            exclude_creators: vec!["sookie".into()],
+            exclude_creator_ids: vec![lorelai],
+            ..SearchRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&found), vec![b]);
+}
+
+/// Counts are computed differently for searches matching every work, most works, or few,
+/// and pages are picked differently for broad and narrow searches: after the follower has
+/// added segments and deleted documents, every tag's count and every page still agree with
+/// SQL.
+async fn every_count_stays_exact_across_segments_and_deletions(store: Store) {
+    corpus(&store, 600).await;
+    let search = open(&store).await;
+    for id in 1..=60 {
+        let (visibility, hidden) = match id % 3 {
+            0 => ("restricted", false),
+            1 => ("draft", false),
+            _ => ("public", true),
+        };
+        set_visibility(&store, WorkId(id * 7), visibility, hidden).await;
+        if id % 20 == 0 {
+            search.catch_up().await.unwrap();
+        }
+    }
+    // Some come back, so that the newest segments hold re-added works.
+    for id in 1..=10 {
+        set_visibility(&store, WorkId(id * 7), "public", false).await;
+    }
+    search.catch_up().await.unwrap();
+    let generator = CorpusGenerator::new(600, 11);
+    let fandom = tag(
+        &store,
+        TagKind::Fandom,
+        generator.fandom_names().next().unwrap(),
+    )
+    .await;
+    let angst = tag(&store, TagKind::Freeform, "Angst").await;
+    let cases: Vec<(SearchRequest, SqlWorkFilter)> = vec![
+        (SearchRequest::default(), SqlWorkFilter::default()),
+        (
+            SearchRequest {
+                exclude_tag_ids: vec![t(angst)],
+                ..SearchRequest::default()
+            },
+            SqlWorkFilter {
+                exclude_tags: vec![t(angst)],
+                ..SqlWorkFilter::default()
+            },
+        ),
+        (
+            SearchRequest {
+                include_tag_ids: vec![t(fandom)],
+                ..SearchRequest::default()
+            },
+            SqlWorkFilter {
+                include_tags: vec![t(fandom)],
+                ..SqlWorkFilter::default()
+            },
+        ),
+        (
+            SearchRequest {
+                complete: Some(true),
+                ..SearchRequest::default()
+            },
+            SqlWorkFilter {
+                complete: Some(true),
+                ..SqlWorkFilter::default()
+            },
+        ),
+    ];
+    for (request, filter) in cases {
+        for include_restricted in [false, true] {
+            for page in [1, 3] {
+                let request = SearchRequest {
+                    include_restricted,
+                    sort: Some(Sort::Kudos),
+                    per_page: 25,
+                    page,
+                    facet_limit: usize::MAX,
+                    ..request.clone()
+                };
+                let found = search.search(&request).await.unwrap();
+                let filter = SqlWorkFilter {
+                    include_restricted,
+                    sort: SqlSort::Kudos,
+                    limit: 25,
+                    offset: (page - 1) * 25,
+                    facets: true,
+                    ..filter.clone()
+                };
+                let sql = store.filter_works_sql(&filter).await.unwrap();
+                let what = format!("{request:?}");
+                assert_eq!(found.total, sql.total, "{what}");
+                let sql_counts: HashMap<i64, u64> =
+                    sql.facets.iter().map(|(id, n)| (id.0, *n)).collect();
+                assert_eq!(shown_counts(&found), sql_counts, "{what}");
+                let ours = sort_values(
+                    Sort::Kudos,
+                    store
+                        .works_by_ids(Audience::Members, &ids(&found))
+                        .await
+                        .unwrap(),
+                );
+                let theirs = sort_values(
+                    Sort::Kudos,
+                    store
+                        .works_by_ids(Audience::Members, &sql.ids)
+                        .await
+                        .unwrap(),
+                );
+                assert_eq!(ours, theirs, "{what}");
+                assert_eq!(found.hits.len(), sql.ids.len(), "{what}");
+            }
+        }
+    }
 }

@@ -61,6 +61,14 @@ struct UserRow {
     updates_seen_at: Option<DateTime<Utc>>,
 }
 
+/// A user row with its password hash, for log-in.
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
+}
+
 const USER_COLUMNS: &str = "id, name, email, role, suspended, created_at, updates_seen_at";
 
 impl UserRow {
@@ -230,29 +238,12 @@ impl Store {
              WHERE name_key = $1 OR email_key = $1 ORDER BY id LIMIT 1"
         ))
         .bind(&key);
-        let row: Option<(
-            i64,
-            String,
-            String,
-            String,
-            bool,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            String,
-        )> = conn.db().fetch_optional(&sql).await?;
-        let Some((id, name, email, r, suspended, created_at, updates_seen_at, hash)) = row else {
+        let row: Option<LoginRow> = conn.db().fetch_optional(&sql).await?;
+        let Some(row) = row else {
             return Ok(None);
         };
-        let user = UserRow {
-            id,
-            name,
-            email,
-            role: r,
-            suspended,
-            created_at,
-            updates_seen_at,
-        }
-        .into_user()?;
+        let hash = row.password_hash;
+        let user = row.user.into_user()?;
         Ok(Some((user, hash)))
     }
 

@@ -22,13 +22,20 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+mod access;
 mod accounts;
+mod bookmarks;
 mod changes;
+mod comments;
 mod corpus;
 mod db;
 mod exports;
+mod follows;
 mod hits;
+mod kudos;
 mod listings;
+mod moderation;
+mod posting;
 mod search_feed;
 mod tags;
 #[cfg(feature = "testing")]
@@ -36,12 +43,19 @@ pub mod testing;
 mod version;
 mod works;
 
+pub use access::{Audience, UserFilters, WorkAccess};
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
+pub use bookmarks::{Bookmark, NewBookmark};
+pub use comments::{Comment, CommentAuthor, CommentStatus, NewComment};
 pub use corpus::{CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;
+pub use follows::{Followed, Reading, Subscription, Update};
 pub use hits::Hit;
+pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
 pub use listings::{Creator, MediaFandoms, Series, SeriesPart};
+pub use moderation::{HiddenWork, OtherUser, Report, Reported};
+pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 
 /// Errors from the store.
@@ -383,7 +397,7 @@ mod tests {
             send(&store.insert_work(work));
             send(&store.work(WorkId(1)));
             send(&store.work_header(WorkId(1)));
-            send(&store.recent_works(1, 0));
+            send(&store.recent_works(Audience::Public, 1, 0));
             send(&store.changes_since(0, 1));
         }
         let _ = check;

@@ -4,6 +4,7 @@
 //! Every listing of works is sorted the same stable way as the home page (updated desc, id
 //! desc) and read as blurbs with [`blurbs`], three queries however many works a page shows.
 
+use crate::access::Audience;
 use crate::changes::{self, Op};
 use crate::db::Sql;
 use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
@@ -87,13 +88,15 @@ impl Store {
     /// The fandoms index: every media kind in [`Media::ALL`] order with the fandoms filed
     /// under it that at least one work carries, each with its number of works. Kinds with no
     /// fandoms are left out.
-    pub async fn fandoms_by_media(&self) -> Result<Vec<MediaFandoms>> {
+    pub async fn fandoms_by_media(&self, audience: Audience) -> Result<Vec<MediaFandoms>> {
         let mut conn = self.pool.conn().await?;
-        let sql = Sql::new(
+        let sql = Sql::new(format!(
             "SELECT t.id, t.name, t.media, COUNT(*) AS works FROM tags t \
-             JOIN work_tags wt ON wt.tag_id = t.id WHERE t.kind = $1 \
+             JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
+             WHERE t.kind = $1 AND {} \
              GROUP BY t.id, t.name, t.name_key, t.media ORDER BY t.name_key, t.id",
-        )
+            audience.listed("w")
+        ))
         .bind(TagKind::Fandom.code());
         let rows: Vec<FandomRow> = conn.db().fetch_all(&sql).await?;
         let mut groups: Vec<MediaFandoms> = Media::ALL
@@ -124,14 +127,16 @@ impl Store {
     }
 
     /// The fandoms with the most works, most first (ties by name), at most `limit`.
-    pub async fn popular_fandoms(&self, limit: u32) -> Result<Vec<TagCount>> {
+    pub async fn popular_fandoms(&self, audience: Audience, limit: u32) -> Result<Vec<TagCount>> {
         let mut conn = self.pool.conn().await?;
-        let sql = Sql::new(
+        let sql = Sql::new(format!(
             "SELECT t.id, t.kind, t.name, COUNT(*) AS works FROM tags t \
-             JOIN work_tags wt ON wt.tag_id = t.id WHERE t.kind = $1 \
+             JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
+             WHERE t.kind = $1 AND {} \
              GROUP BY t.id, t.kind, t.name, t.name_key ORDER BY works DESC, t.name_key, t.id \
              LIMIT $2",
-        )
+            audience.listed("w")
+        ))
         .bind(TagKind::Fandom.code())
         .bind(i64::from(limit));
         let rows: Vec<NamedTagRow> = conn.db().fetch_all(&sql).await?;
@@ -140,14 +145,16 @@ impl Store {
 
     /// Every tag with this name (case-insensitively), whatever its kind, with its number of
     /// works; a name can be, say, both a fandom and a character. Sorted by kind.
-    pub async fn tags_named(&self, name: &TagName) -> Result<Vec<TagCount>> {
+    pub async fn tags_named(&self, audience: Audience, name: &TagName) -> Result<Vec<TagCount>> {
         let key = name_key(name.as_str());
         let mut conn = self.pool.conn().await?;
-        let sql = Sql::new(
+        let sql = Sql::new(format!(
             "SELECT t.id, t.kind, t.name, \
-             (SELECT COUNT(*) FROM work_tags wt WHERE wt.tag_id = t.id) AS works \
+             (SELECT COUNT(*) FROM work_tags wt JOIN works w ON w.id = wt.work_id \
+              WHERE wt.tag_id = t.id AND {}) AS works \
              FROM tags t WHERE t.name_key = $1",
-        )
+            audience.listed("w")
+        ))
         .bind(key.as_str());
         let rows: Vec<NamedTagRow> = conn.db().fetch_all(&sql).await?;
         let mut tags = rows
@@ -162,6 +169,7 @@ impl Store {
     /// updated first, with the number of such works (for paging).
     pub async fn works_tagged(
         &self,
+        audience: Audience,
         name: &TagName,
         limit: u32,
         offset: u64,
@@ -169,17 +177,20 @@ impl Store {
         let key = name_key(name.as_str());
         let filter = "SELECT wt.work_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
                       WHERE t.name_key = $1";
-        self.works_page(filter, key.as_str(), limit, offset).await
+        self.works_page(audience, filter, key.as_str(), limit, offset)
+            .await
     }
 
     /// A creator by name (case-insensitively), with their number of works.
-    pub async fn creator(&self, name: &str) -> Result<Option<Creator>> {
+    pub async fn creator(&self, audience: Audience, name: &str) -> Result<Option<Creator>> {
         let key = name_key(name.trim());
         let mut conn = self.pool.conn().await?;
-        let sql = Sql::new(
-            "SELECT p.name, (SELECT COUNT(*) FROM work_creators wc WHERE wc.pseud_id = p.id) \
+        let sql = Sql::new(format!(
+            "SELECT p.name, (SELECT COUNT(*) FROM work_creators wc JOIN works w \
+             ON w.id = wc.work_id WHERE wc.pseud_id = p.id AND wc.accepted AND {}) \
              FROM pseuds p WHERE p.name_key = $1",
-        )
+            audience.listed("w")
+        ))
         .bind(key.as_str());
         let row: Option<(String, i64)> = conn.db().fetch_optional(&sql).await?;
         row.map(|(name, works)| {
@@ -195,20 +206,23 @@ impl Store {
     /// their number.
     pub async fn works_by_creator(
         &self,
+        audience: Audience,
         name: &str,
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let key = name_key(name.trim());
         let filter = "SELECT wc.work_id FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
-                      WHERE p.name_key = $1";
-        self.works_page(filter, key.as_str(), limit, offset).await
+                      WHERE p.name_key = $1 AND wc.accepted";
+        self.works_page(audience, filter, key.as_str(), limit, offset)
+            .await
     }
 
     /// One page of works whose ids `filter` (a SELECT of work ids taking `$1`) yields, and how
     /// many there are, read in one snapshot.
     async fn works_page(
         &self,
+        audience: Audience,
         filter: &str,
         key: &str,
         limit: u32,
@@ -217,15 +231,17 @@ impl Store {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
         let count = Sql::new(format!(
-            "SELECT COUNT(*) FROM works w WHERE w.id IN ({filter})"
+            "SELECT COUNT(*) FROM works w WHERE w.id IN ({filter}) AND {}",
+            audience.listed("w")
         ))
         .bind(key);
         let (total,): (i64,) = db.fetch_one(&count).await?;
         let total = to_u64(total, "a listing's work count")?;
         let found = if total > offset {
             let sql = Sql::new(format!(
-                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({filter}) \
-                 ORDER BY w.updated DESC, w.id DESC LIMIT $2 OFFSET $3"
+                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({filter}) AND {} \
+                 ORDER BY w.updated DESC, w.id DESC LIMIT $2 OFFSET $3",
+                audience.listed("w")
             ))
             .bind(key)
             .bind(i64::from(limit))
@@ -240,22 +256,23 @@ impl Store {
     }
 
     /// A series with its works in order (by part, then id); `None` if there is no such series.
-    pub async fn series(&self, id: SeriesId) -> Result<Option<Series>> {
+    pub async fn series(&self, audience: Audience, id: SeriesId) -> Result<Option<Series>> {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
         let sql = Sql::new("SELECT title FROM series WHERE id = $1").bind(id.0);
         let Some((title,)) = db.fetch_optional::<(String,)>(&sql).await? else {
             return Ok(None);
         };
-        let sql = Sql::new(
+        let listed = audience.listed("w");
+        let sql = Sql::new(format!(
             "SELECT sw.position FROM series_works sw JOIN works w ON w.id = sw.work_id \
-             WHERE sw.series_id = $1 ORDER BY sw.position, w.id",
-        )
+             WHERE sw.series_id = $1 AND {listed} ORDER BY sw.position, w.id",
+        ))
         .bind(id.0);
         let positions: Vec<(i64,)> = db.fetch_all(&sql).await?;
         let sql = Sql::new(format!(
             "SELECT {BLURB_COLUMNS} FROM works w JOIN series_works sw ON sw.work_id = w.id \
-             WHERE sw.series_id = $1 ORDER BY sw.position, w.id"
+             WHERE sw.series_id = $1 AND {listed} ORDER BY sw.position, w.id"
         ))
         .bind(id.0);
         let rows: Vec<BlurbRow> = db.fetch_all(&sql).await?;

@@ -2,9 +2,13 @@
 //! per table per batch, never one per work), tag names by id for facet labels, chapter text
 //! for highlighted snippets, and the same filters as the index done in plain SQL, which the
 //! search tests check facet counts against and the search benchmark uses as its baseline.
+//!
+//! Drafts and works hidden by an admin are never handed to the index: a changed work that
+//! becomes one is simply absent from [`Store::index_works`], which the follower takes as
+//! "remove it". Restricted works are indexed with a flag, since logged-in readers see them.
 
 use crate::db::{placeholder_list, Db, Sql, MAX_ARGS};
-use crate::{name_key, to_i64, to_u64, Result, Store};
+use crate::{name_key, to_i64, to_u64, Audience, Result, Store};
 use ajar_core::{html_to_text, TagId, TagKind, WorkId};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -24,6 +28,8 @@ pub struct IndexWork {
     pub rating: String,
     pub language: String,
     pub complete: bool,
+    /// Only logged-in readers may find it (`visibility = 'restricted'`).
+    pub restricted: bool,
     pub published: NaiveDate,
     pub updated: NaiveDate,
     pub words: u64,
@@ -57,6 +63,7 @@ struct IndexRow {
     rating: String,
     language: String,
     complete: bool,
+    visibility: String,
     published: NaiveDate,
     updated: NaiveDate,
     word_count: i64,
@@ -68,8 +75,11 @@ struct IndexRow {
 }
 
 const INDEX_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_notes_html, \
-    w.rating, w.language, w.complete, w.published, w.updated, w.word_count, w.chapter_count, \
-    w.hits, w.kudos_count, w.comment_count, w.bookmark_count";
+    w.rating, w.language, w.complete, w.visibility, w.published, w.updated, w.word_count, \
+    w.chapter_count, w.hits, w.kudos_count, w.comment_count, w.bookmark_count";
+
+/// The works the index holds: posted (not drafts) and not hidden by an admin.
+const INDEXED: &str = "w.visibility <> 'draft' AND NOT w.hidden";
 
 /// Which works a hydrating query's related-row queries cover.
 enum Span<'a> {
@@ -90,8 +100,9 @@ impl Span<'_> {
 }
 
 impl Store {
-    /// Up to `limit` works with ids above `after`, lowest id first, hydrated for indexing;
-    /// for rebuilding the index a batch at a time (start with `WorkId(0)`).
+    /// Up to `limit` indexed works (not drafts, not hidden) with ids above `after`, lowest id
+    /// first, hydrated for indexing; for rebuilding the index a batch at a time (start with
+    /// `WorkId(0)`).
     pub async fn index_works_after(
         &self,
         after: WorkId,
@@ -101,7 +112,8 @@ impl Store {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
         let sql = Sql::new(format!(
-            "SELECT {INDEX_COLUMNS} FROM works w WHERE w.id > $1 ORDER BY w.id LIMIT $2"
+            "SELECT {INDEX_COLUMNS} FROM works w WHERE w.id > $1 AND {INDEXED} \
+             ORDER BY w.id LIMIT $2"
         ))
         .bind(after.0)
         .bind(i64::from(limit));
@@ -116,7 +128,7 @@ impl Store {
     }
 
     /// These works hydrated for indexing, in id order; ids that are not stored (deleted
-    /// works) are left out.
+    /// works), drafts and hidden works are left out.
     pub async fn index_works(&self, ids: &[WorkId], with_text: bool) -> Result<Vec<IndexWork>> {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
@@ -125,7 +137,8 @@ impl Store {
         for chunk in ids.chunks(MAX_ARGS / 2) {
             let raw: Vec<i64> = chunk.iter().map(|id| id.0).collect();
             let mut sql = Sql::new(format!(
-                "SELECT {INDEX_COLUMNS} FROM works w WHERE w.id IN ({}) ORDER BY w.id",
+                "SELECT {INDEX_COLUMNS} FROM works w WHERE w.id IN ({}) AND {INDEXED} \
+                 ORDER BY w.id",
                 placeholder_list(raw.len(), 1)
             ));
             for id in &raw {
@@ -290,8 +303,12 @@ pub struct SqlWorkFilter {
     pub include_tags: Vec<TagId>,
     /// Works carry none of these.
     pub exclude_tags: Vec<TagId>,
+    /// Works by any of these pseuds (empty: anyone's).
+    pub include_creators: Vec<i64>,
     /// Works by none of these pseuds.
     pub exclude_creators: Vec<i64>,
+    /// Restricted works count too (a logged-in reader); drafts and hidden works never do.
+    pub include_restricted: bool,
     /// Any of these rating codes (empty: any rating).
     pub ratings: Vec<String>,
     pub complete: Option<bool>,
@@ -356,12 +373,29 @@ enum SqlArg {
 impl SqlWorkFilter {
     /// The WHERE condition on `works w` and its arguments, `$1` onwards.
     fn condition(&self) -> (String, Vec<SqlArg>) {
-        let mut parts: Vec<String> = vec!["1 = 1".to_owned()];
+        let audience = if self.include_restricted {
+            Audience::Members
+        } else {
+            Audience::Public
+        };
+        let mut parts: Vec<String> = vec![audience.listed("w")];
         let mut args: Vec<SqlArg> = Vec::new();
         let arg = |args: &mut Vec<SqlArg>, value: SqlArg| {
             args.push(value);
             format!("${}", args.len())
         };
+        if !self.include_creators.is_empty() {
+            let list: Vec<String> = self
+                .include_creators
+                .iter()
+                .map(|p| arg(&mut args, SqlArg::Int(*p)))
+                .collect();
+            parts.push(format!(
+                "EXISTS (SELECT 1 FROM work_creators x WHERE x.work_id = w.id AND x.accepted \
+                 AND x.pseud_id IN ({}))",
+                list.join(", ")
+            ));
+        }
         for tag in &self.include_tags {
             let p = arg(&mut args, SqlArg::Int(tag.0));
             parts.push(format!(
@@ -377,7 +411,8 @@ impl SqlWorkFilter {
         for pseud in &self.exclude_creators {
             let p = arg(&mut args, SqlArg::Int(*pseud));
             parts.push(format!(
-                "NOT EXISTS (SELECT 1 FROM work_creators x WHERE x.work_id = w.id AND x.pseud_id = {p})"
+                "NOT EXISTS (SELECT 1 FROM work_creators x WHERE x.work_id = w.id AND x.accepted \
+                 AND x.pseud_id = {p})"
             ));
         }
         if !self.ratings.is_empty() {
@@ -437,7 +472,7 @@ async fn hydrate(
     let (clause, args) = span.clause("wc.work_id");
     let mut sql = Sql::new(format!(
         "SELECT wc.work_id, p.id, p.name FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
-         WHERE {clause} ORDER BY wc.work_id, wc.position"
+         WHERE {clause} AND wc.accepted ORDER BY wc.work_id, wc.position"
     ));
     for a in &args {
         sql.push(*a);
@@ -446,16 +481,27 @@ async fn hydrate(
         creators.entry(work_id).or_default().push((pseud, name));
     }
 
+    // A work carries fifteen tags or so: one row per work with its tag ids joined, rather
+    // than a row per tag, makes this the cheap query of the three instead of the dear one.
     let mut tags: HashMap<i64, Vec<TagId>> = HashMap::new();
     let (clause, args) = span.clause("wt.work_id");
+    let joined = match db {
+        Db::Sqlite(_) => "group_concat(wt.tag_id, ',')",
+        Db::Postgres(_) => "string_agg(wt.tag_id::text, ',')",
+    };
     let mut sql = Sql::new(format!(
-        "SELECT wt.work_id, wt.tag_id FROM work_tags wt WHERE {clause} ORDER BY wt.work_id"
+        "SELECT wt.work_id, {joined} FROM work_tags wt WHERE {clause} GROUP BY wt.work_id"
     ));
     for a in &args {
         sql.push(*a);
     }
-    for (work_id, id) in db.fetch_all::<(i64, i64)>(&sql).await? {
-        tags.entry(work_id).or_default().push(TagId(id));
+    for (work_id, ids) in db.fetch_all::<(i64, String)>(&sql).await? {
+        let ids = ids
+            .split(',')
+            .filter_map(|id| id.trim().parse::<i64>().ok())
+            .map(TagId)
+            .collect();
+        tags.insert(work_id, ids);
     }
 
     let mut texts: HashMap<i64, String> = HashMap::new();
@@ -494,6 +540,7 @@ async fn hydrate(
                 rating: r.rating,
                 language: r.language,
                 complete: r.complete,
+                restricted: r.visibility == "restricted",
                 published: r.published,
                 updated: r.updated,
                 words: to_u64(r.word_count, "a work's word count")?,

@@ -236,7 +236,7 @@ macro_rules! backend_tests {
 }
 
 /// Every table the store keeps, for checking that a failed write left nothing behind.
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 26] = [
     "works",
     "chapters",
     "pseuds",
@@ -247,6 +247,22 @@ pub const TABLES: [&str; 10] = [
     "series_works",
     "work_extra",
     "changes",
+    "users",
+    "sessions",
+    "site_settings",
+    "invitations",
+    "password_resets",
+    "gifts",
+    "kudos",
+    "comments",
+    "bookmarks",
+    "subscriptions",
+    "readings",
+    "user_mutes",
+    "user_blocks",
+    "reports",
+    "user_filters",
+    "work_hits",
 ];
 
 /// The number of rows in each of [`TABLES`].

@@ -5,6 +5,7 @@
 //! its series, its extra fields); inserting batches each kind of row into one statement, and
 //! reading a page of blurbs is three queries however many works it shows.
 
+use crate::access::Audience;
 use crate::changes::{self, Op};
 use crate::db::{placeholder_list, value_rows, Db, Sql, MAX_ARGS};
 use crate::{
@@ -138,11 +139,17 @@ impl Store {
     }
 
     /// Most recently updated works first (then newest id first).
-    pub async fn recent_works(&self, limit: u32, offset: u64) -> Result<Vec<WorkBlurb>> {
+    pub async fn recent_works(
+        &self,
+        audience: Audience,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<WorkBlurb>> {
         let mut tx = self.pool.begin_read().await?;
         let sql = Sql::new(format!(
-            "SELECT {BLURB_COLUMNS} FROM works w ORDER BY w.updated DESC, w.id DESC \
-             LIMIT $1 OFFSET $2"
+            "SELECT {BLURB_COLUMNS} FROM works w WHERE {} ORDER BY w.updated DESC, w.id DESC \
+             LIMIT $1 OFFSET $2",
+            audience.listed("w")
         ))
         .bind(i64::from(limit))
         .bind(to_i64(offset));
@@ -154,8 +161,9 @@ impl Store {
     }
 
     /// Blurbs of the given works in the given order (as a search returned them), skipping
-    /// ids that are not stored. One query per table however many ids there are.
-    pub async fn works_by_ids(&self, ids: &[WorkId]) -> Result<Vec<WorkBlurb>> {
+    /// ids that are not stored or that `audience` does not see (the index may lag a change
+    /// of visibility by a moment). One query per table however many ids there are.
+    pub async fn works_by_ids(&self, audience: Audience, ids: &[WorkId]) -> Result<Vec<WorkBlurb>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -164,8 +172,9 @@ impl Store {
         let mut rows: Vec<BlurbRow> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_ARGS) {
             let mut sql = Sql::new(format!(
-                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({})",
-                placeholder_list(chunk.len(), 1)
+                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({}) AND {}",
+                placeholder_list(chunk.len(), 1),
+                audience.listed("w")
             ));
             for id in chunk {
                 sql.push(id.0);
@@ -188,6 +197,18 @@ impl Store {
         Ok(out)
     }
 
+    /// How many works `audience` sees in listings.
+    pub async fn listed_work_count(&self, audience: Audience) -> Result<u64> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(format!(
+            "SELECT COUNT(*) FROM works w WHERE {}",
+            audience.listed("w")
+        ));
+        let (n,): (i64,) = conn.db().fetch_one(&sql).await?;
+        to_u64(n, "the number of works")
+    }
+
+    /// How many works are stored, drafts and hidden works included.
     pub async fn work_count(&self) -> Result<u64> {
         let mut conn = self.pool.conn().await?;
         let (n,): (i64,) = conn
@@ -231,7 +252,7 @@ struct NewTag<'a> {
 
 /// A work ready to store: validated, derived values computed, names keyed and repeats
 /// dropped.
-struct NewWork<'a> {
+pub(crate) struct NewWork<'a> {
     work: &'a Work,
     creators: Vec<Keyed<'a>>,
     /// Every tag in display order: rating, warnings, categories, fandoms, relationships,
@@ -245,7 +266,7 @@ struct NewWork<'a> {
 }
 
 impl<'a> NewWork<'a> {
-    fn prepare(work: &'a Work, today: NaiveDate) -> Result<NewWork<'a>> {
+    pub(crate) fn prepare(work: &'a Work, today: NaiveDate) -> Result<NewWork<'a>> {
         work.validate()?;
 
         let mut seen = HashSet::new();
@@ -318,7 +339,11 @@ impl<'a> NewWork<'a> {
 }
 
 /// Writes every row of a new work and its `changes` row, inside the caller's transaction.
-async fn insert(db: &mut Db<'_>, new: &NewWork<'_>, now: DateTime<Utc>) -> Result<WorkId> {
+pub(crate) async fn insert(
+    db: &mut Db<'_>,
+    new: &NewWork<'_>,
+    now: DateTime<Utc>,
+) -> Result<WorkId> {
     let work = new.work;
     let pseuds = ensure_pseuds(db, &new.creators, now).await?;
     let tags = ensure_tags(db, &new.tags, now).await?;
@@ -850,7 +875,7 @@ async fn load(db: &mut Db<'_>, id: WorkId, bodies: bool) -> Result<Option<Loaded
 
     let sql = Sql::new(
         "SELECT p.name FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
-         WHERE wc.work_id = $1 ORDER BY wc.position",
+         WHERE wc.work_id = $1 AND wc.accepted ORDER BY wc.position",
     )
     .bind(row.id);
     let creators: Vec<(String,)> = db.fetch_all(&sql).await?;
@@ -961,7 +986,7 @@ pub(crate) async fn blurbs(db: &mut Db<'_>, rows: Vec<BlurbRow>) -> Result<Vec<W
         let list = placeholder_list(chunk.len(), 1);
         let mut sql = Sql::new(format!(
             "SELECT wc.work_id, p.name FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
-             WHERE wc.work_id IN ({list}) ORDER BY wc.work_id, wc.position"
+             WHERE wc.work_id IN ({list}) AND wc.accepted ORDER BY wc.work_id, wc.position"
         ));
         for id in chunk {
             sql.push(*id);

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use ajar_core::{Chapter, Html, Media, SeriesMembership, TagKind, TagName, Work, WorkId};
+use ajar_store::Audience;
 use ajar_store::{Backend, Hit, Store};
 use chrono::NaiveDate;
 
@@ -63,7 +64,7 @@ async fn fandoms_are_grouped_by_media(store: Store) {
         "one tag change"
     );
 
-    let groups = store.fandoms_by_media().await.unwrap();
+    let groups = store.fandoms_by_media(Audience::Public).await.unwrap();
     let summary: Vec<(Media, Vec<(String, u64)>)> = groups
         .iter()
         .map(|g| {
@@ -83,7 +84,7 @@ async fn fandoms_are_grouped_by_media(store: Store) {
             (Media::Uncategorized, vec![("Emma".to_owned(), 1)]),
         ]
     );
-    let popular = store.popular_fandoms(1).await.unwrap();
+    let popular = store.popular_fandoms(Audience::Public, 1).await.unwrap();
     assert_eq!(popular.len(), 1);
     assert_eq!(
         (popular[0].name.as_str(), popular[0].works),
@@ -94,7 +95,7 @@ async fn fandoms_are_grouped_by_media(store: Store) {
         .set_fandom_media(&tag("Gilmore Girls"), Media::Uncategorized)
         .await
         .unwrap();
-    let groups = store.fandoms_by_media().await.unwrap();
+    let groups = store.fandoms_by_media(Audience::Public).await.unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0].fandoms.len(), 2);
 }
@@ -114,38 +115,63 @@ async fn listings_by_tag_name_creator_and_series(store: Store) {
     let b = store.insert_work(&b).await.unwrap();
 
     let (works, total) = store
-        .works_tagged(&tag("rory gilmore"), 20, 0)
+        .works_tagged(Audience::Public, &tag("rory gilmore"), 20, 0)
         .await
         .unwrap();
     assert_eq!(total, 2);
     assert_eq!(works.iter().map(|w| w.id).collect::<Vec<_>>(), vec![b, a]);
     let (works, total) = store
-        .works_tagged(&tag("rory gilmore"), 1, 1)
+        .works_tagged(Audience::Public, &tag("rory gilmore"), 1, 1)
         .await
         .unwrap();
     assert_eq!((works.len(), works[0].id, total), (1, a, 2));
-    let (works, total) = store.works_tagged(&tag("Nobody"), 20, 0).await.unwrap();
+    let (works, total) = store
+        .works_tagged(Audience::Public, &tag("Nobody"), 20, 0)
+        .await
+        .unwrap();
     assert!(works.is_empty() && total == 0);
-    let kinds = store.tags_named(&tag("emma")).await.unwrap();
+    let kinds = store
+        .tags_named(Audience::Public, &tag("emma"))
+        .await
+        .unwrap();
     assert_eq!(kinds.len(), 1);
     assert_eq!((kinds[0].kind, kinds[0].works), (TagKind::Fandom, 1));
-    assert!(store.tags_named(&tag("Nobody")).await.unwrap().is_empty());
+    assert!(store
+        .tags_named(Audience::Public, &tag("Nobody"))
+        .await
+        .unwrap()
+        .is_empty());
 
-    let creator = store.creator("WRITER").await.unwrap().unwrap();
+    let creator = store
+        .creator(Audience::Public, "WRITER")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((creator.name.as_str(), creator.works), ("Writer", 2));
-    assert!(store.creator("someone else").await.unwrap().is_none());
-    let (works, total) = store.works_by_creator("writer", 20, 0).await.unwrap();
+    assert!(store
+        .creator(Audience::Public, "someone else")
+        .await
+        .unwrap()
+        .is_none());
+    let (works, total) = store
+        .works_by_creator(Audience::Public, "writer", 20, 0)
+        .await
+        .unwrap();
     assert_eq!((works.len(), total), (2, 2));
 
     let parts = store.work_series(a).await.unwrap();
     assert_eq!(parts.len(), 1);
     assert_eq!((parts[0].title.as_str(), parts[0].position), ("Saga", 2));
-    let series = store.series(parts[0].id).await.unwrap().unwrap();
+    let series = store
+        .series(Audience::Public, parts[0].id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(series.title, "Saga");
     let order: Vec<(u32, WorkId)> = series.works.iter().map(|(p, w)| (*p, w.id)).collect();
     assert_eq!(order, vec![(1, b), (2, a)]);
     assert!(store
-        .series(ajar_core::SeriesId(9999))
+        .series(Audience::Public, ajar_core::SeriesId(9999))
         .await
         .unwrap()
         .is_none());

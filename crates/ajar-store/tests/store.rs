@@ -9,6 +9,7 @@ use ajar_core::{
     TagKind, TagName, Work, WorkId,
 };
 use ajar_store::testing::{execute_sql, table_row_counts, TestStore};
+use ajar_store::Audience;
 use ajar_store::{Backend, Store, StoreError, WorkStats};
 use chrono::NaiveDate;
 
@@ -204,7 +205,7 @@ async fn tags_and_creators_are_shared_case_insensitively(store: Store) {
     );
     assert_eq!(store.work(a).await.unwrap().unwrap().work, first);
 
-    let fandoms = store.fandoms_with_counts().await.unwrap();
+    let fandoms = store.fandoms_with_counts(Audience::Public).await.unwrap();
     assert_eq!(fandoms.len(), 1);
     assert_eq!(fandoms[0].name, tag("Gilmore Girls"));
     assert_eq!(fandoms[0].kind, TagKind::Fandom);
@@ -218,20 +219,26 @@ async fn tags_and_creators_are_shared_case_insensitively(store: Store) {
     assert_eq!(count("tags"), 4);
 
     let listed = store
-        .works_with_tag(TagKind::Freeform, &tag("SLOW BURN"), 10, 0)
+        .works_with_tag(
+            Audience::Public,
+            TagKind::Freeform,
+            &tag("SLOW BURN"),
+            10,
+            0,
+        )
         .await
         .unwrap();
     assert_eq!(listed.iter().map(|w| w.id).collect::<Vec<_>>(), [b, a]);
     assert_eq!(
         store
-            .count_works_with_tag(TagKind::Freeform, &tag("slow burn"))
+            .count_works_with_tag(Audience::Public, TagKind::Freeform, &tag("slow burn"))
             .await
             .unwrap(),
         2
     );
     assert_eq!(
         store
-            .count_works_with_tag(TagKind::Fandom, &tag("slow burn"))
+            .count_works_with_tag(Audience::Public, TagKind::Fandom, &tag("slow burn"))
             .await
             .unwrap(),
         0
@@ -247,14 +254,20 @@ async fn tags_keep_their_kinds(store: Store) {
     assert_eq!(back.characters, work.characters);
     assert_eq!(back.tags, work.tags);
 
-    let characters = store.tag_work_counts(TagKind::Character).await.unwrap();
+    let characters = store
+        .tag_work_counts(Audience::Public, TagKind::Character)
+        .await
+        .unwrap();
     let names: Vec<&str> = characters.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["Jess Mariano", "Lorelai Gilmore", "Rory Gilmore"]);
     assert!(characters
         .iter()
         .all(|t| t.kind == TagKind::Character && t.works == 1));
 
-    let freeform = store.tag_work_counts(TagKind::Freeform).await.unwrap();
+    let freeform = store
+        .tag_work_counts(Audience::Public, TagKind::Freeform)
+        .await
+        .unwrap();
     assert!(freeform.iter().any(|t| t.name == tag("Rory Gilmore")));
     let rory_character = characters
         .iter()
@@ -267,17 +280,26 @@ async fn tags_keep_their_kinds(store: Store) {
     assert_ne!(rory_character.id, rory_freeform.id);
 
     // The required tags are tags too, with AO3's names.
-    let ratings = store.tag_work_counts(TagKind::Rating).await.unwrap();
+    let ratings = store
+        .tag_work_counts(Audience::Public, TagKind::Rating)
+        .await
+        .unwrap();
     assert_eq!(
         ratings.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         ["Mature"]
     );
-    let warnings = store.tag_work_counts(TagKind::Warning).await.unwrap();
+    let warnings = store
+        .tag_work_counts(Audience::Public, TagKind::Warning)
+        .await
+        .unwrap();
     assert_eq!(
         warnings.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         ["Graphic Depictions Of Violence", "Major Character Death"]
     );
-    let categories = store.tag_work_counts(TagKind::Category).await.unwrap();
+    let categories = store
+        .tag_work_counts(Audience::Public, TagKind::Category)
+        .await
+        .unwrap();
     assert_eq!(
         categories
             .iter()
@@ -286,7 +308,13 @@ async fn tags_keep_their_kinds(store: Store) {
         ["F/M", "Gen"]
     );
     let by_warning = store
-        .works_with_tag(TagKind::Warning, &tag("major character death"), 10, 0)
+        .works_with_tag(
+            Audience::Public,
+            TagKind::Warning,
+            &tag("major character death"),
+            10,
+            0,
+        )
         .await
         .unwrap();
     assert_eq!(by_warning.len(), 1);
@@ -438,13 +466,13 @@ async fn a_batch_stores_the_good_works_and_drops_the_bad(store: Store) {
     // Nothing of the doomed work survived, not even the tag and pseud it brought.
     assert_eq!(
         store
-            .count_works_with_tag(TagKind::Freeform, &tag("Only In Doomed"))
+            .count_works_with_tag(Audience::Public, TagKind::Freeform, &tag("Only In Doomed"))
             .await
             .unwrap(),
         0
     );
     assert!(store
-        .tag_work_counts(TagKind::Freeform)
+        .tag_work_counts(Audience::Public, TagKind::Freeform)
         .await
         .unwrap()
         .iter()
@@ -477,21 +505,25 @@ async fn recent_works_are_newest_first_with_their_blurbs(store: Store) {
     let rich = rich_work();
     let rich_id = store.insert_work(&rich).await.unwrap();
 
-    let all = store.recent_works(10, 0).await.unwrap();
+    let all = store.recent_works(Audience::Public, 10, 0).await.unwrap();
     let order: Vec<WorkId> = all.iter().map(|b| b.id).collect();
     // Rich (2024), New (2020), Tie B, Tie A (same day: newer id first), Old (2011).
     assert_eq!(order, [rich_id, new_id, b_id, a_id, old_id]);
     assert_eq!(store.work_count().await.unwrap(), 5);
 
     let page: Vec<WorkId> = store
-        .recent_works(2, 1)
+        .recent_works(Audience::Public, 2, 1)
         .await
         .unwrap()
         .iter()
         .map(|b| b.id)
         .collect();
     assert_eq!(page, [new_id, b_id]);
-    assert!(store.recent_works(10, 5).await.unwrap().is_empty());
+    assert!(store
+        .recent_works(Audience::Public, 10, 5)
+        .await
+        .unwrap()
+        .is_empty());
 
     let blurb = &all[0];
     assert_eq!(blurb.title, rich.title);
@@ -543,14 +575,18 @@ async fn works_by_ids_keeps_the_given_order(store: Store) {
     let b = store.insert_work(&rich_work()).await.unwrap();
     let c = store.insert_work(&simple_work("C")).await.unwrap();
     let blurbs = store
-        .works_by_ids(&[c, WorkId(999_999), a, b, c])
+        .works_by_ids(Audience::Public, &[c, WorkId(999_999), a, b, c])
         .await
         .unwrap();
     let ids: Vec<WorkId> = blurbs.iter().map(|w| w.id).collect();
     assert_eq!(ids, [c, a, b, c]);
     assert_eq!(blurbs[2].characters, rich_work().characters);
     assert_eq!(blurbs[0].title, "C");
-    assert!(store.works_by_ids(&[]).await.unwrap().is_empty());
+    assert!(store
+        .works_by_ids(Audience::Public, &[])
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn a_header_has_no_bodies_but_knows_chapter_words(store: Store) {
@@ -629,7 +665,10 @@ async fn concurrent_writers_share_new_tags(store: Store) {
     }
     assert_eq!(ids.len(), 24);
     assert_eq!(store.work_count().await.unwrap(), 24);
-    let freeform = store.tag_work_counts(TagKind::Freeform).await.unwrap();
+    let freeform = store
+        .tag_work_counts(Audience::Public, TagKind::Freeform)
+        .await
+        .unwrap();
     let names: Vec<(&str, u64)> = freeform
         .iter()
         .map(|t| (t.name.as_str(), t.works))
@@ -735,7 +774,7 @@ async fn sqlite_a_second_process_writes_while_the_first_reads() {
         let count = server.work_count().await.unwrap();
         assert!(count >= seen, "counts never go backwards");
         seen = count;
-        let listed = server.recent_works(5, 0).await.unwrap();
+        let listed = server.recent_works(Audience::Public, 5, 0).await.unwrap();
         assert!(listed.len() as u64 <= count.max(5));
         reads += 1;
         if writer.is_finished() && seen < 30 {

@@ -122,7 +122,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
 }
 
 /// A random token: 32 bytes from the OS, URL-safe base64.
-pub(crate) fn random_token() -> String {
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     // The OS random source failing is not something a request can recover from.
     #[allow(clippy::expect_used)]
@@ -131,7 +131,7 @@ pub(crate) fn random_token() -> String {
 }
 
 /// SHA-256 of a token, hex: what the database keeps of session and reset tokens.
-pub(crate) fn token_hash(token: &str) -> String {
+pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -319,10 +319,12 @@ pub(crate) async fn context(
     let guest_token = ctx.is_guest().then(|| ctx.csrf_token.clone());
     let mut response = CURRENT.scope(ctx, next.run(request)).await;
 
+    let mut filled = false;
     if let Some(token) = guest_token {
-        response = fill_guest_token(response, &token).await;
+        (response, filled) = fill_guest_token(response, &token).await;
     }
-    if let Some(token) = new_guest_token {
+    // The cookie is only set with a page that has a form to use it on.
+    if let Some(token) = new_guest_token.filter(|_| filled) {
         response.headers_mut().append(
             SET_COOKIE,
             set_cookie(CSRF_COOKIE, &token, 60 * 60 * 24 * 365, secure),
@@ -406,23 +408,24 @@ fn decode_component(bytes: &[u8]) -> String {
         .into_owned()
 }
 
-/// Puts a guest's token where guest pages carry [`CSRF_PLACEHOLDER`].
-async fn fill_guest_token(response: Response, token: &str) -> Response {
+/// Puts a guest's token where guest pages carry [`CSRF_PLACEHOLDER`]; says whether the page
+/// had any.
+async fn fill_guest_token(response: Response, token: &str) -> (Response, bool) {
     let is_html = response
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|h| h.to_str().ok())
         .is_some_and(|t| t.starts_with("text/html"));
     if !is_html {
-        return response;
+        return (response, false);
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return Response::from_parts(parts, Body::empty());
+        return (Response::from_parts(parts, Body::empty()), false);
     };
     let finder = memchr::memmem::Finder::new(CSRF_PLACEHOLDER.as_bytes());
     if finder.find(&bytes).is_none() {
-        return Response::from_parts(parts, Body::from(bytes));
+        return (Response::from_parts(parts, Body::from(bytes)), false);
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut rest: &[u8] = &bytes;
@@ -436,7 +439,7 @@ async fn fill_guest_token(response: Response, token: &str) -> Response {
     response
         .headers_mut()
         .remove(axum::http::header::CONTENT_LENGTH);
-    response
+    (response, true)
 }
 
 #[cfg(test)]

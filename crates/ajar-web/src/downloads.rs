@@ -31,8 +31,11 @@ pub(crate) fn router() -> Router<AppState> {
                 &path,
                 get(
                     move |state: State<AppState>,
+                          ctx: crate::auth::Ctx,
                           cache: Extension<ExportCache>,
-                          id: Path<String>| download(state, cache, id, format),
+                          id: Path<String>| {
+                        download(state, ctx, cache, id, format)
+                    },
                 ),
             )
         })
@@ -44,6 +47,7 @@ const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 async fn download(
     State(state): State<AppState>,
+    ctx: crate::auth::Ctx,
     Extension(cache): Extension<ExportCache>,
     Path(id): Path<String>,
     format: ExportFormat,
@@ -52,6 +56,9 @@ async fn download(
         return Err(Error::NotFound);
     }
     let id = WorkId(id.parse().map_err(|_| Error::NotFound)?);
+    let access = crate::access::visible_work(&state, &ctx, id).await?;
+    // Only a public, shown work may sit in shared caches.
+    let public = access.visibility == ajar_core::Visibility::Public && !access.hidden;
     // The header is cheap and names the version; bodies are loaded only on a cache miss.
     let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
     let key = Key {
@@ -92,7 +99,7 @@ async fn download(
             file
         }
     };
-    Ok(response(&file, format, header.modified_at))
+    Ok(response(&file, format, header.modified_at, public))
 }
 
 /// A file that could not be written: the cause goes to the log, the reader gets a 500.
@@ -105,7 +112,7 @@ fn not_written(id: WorkId, format: ExportFormat, cause: &dyn std::fmt::Display) 
         .into_response()
 }
 
-fn response(file: &File, format: ExportFormat, modified: DateTime<Utc>) -> Response {
+fn response(file: &File, format: ExportFormat, modified: DateTime<Utc>, public: bool) -> Response {
     let mut response = file.bytes.clone().into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.mime_type()));
@@ -117,7 +124,11 @@ fn response(file: &File, format: ExportFormat, modified: DateTime<Utc>) -> Respo
     }
     headers.insert(
         CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
+        HeaderValue::from_static(if public {
+            "public, max-age=300"
+        } else {
+            "private, no-cache"
+        }),
     );
     response
 }

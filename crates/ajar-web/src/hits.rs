@@ -211,6 +211,10 @@ impl HitCounter {
                                 tracing::warn!(%error, "could not prune old hit records");
                             }
                         }
+                        // Expired sessions go the same daily way.
+                        if let Err(error) = counter.inner.store.prune_sessions().await {
+                            tracing::warn!(%error, "could not prune expired sessions");
+                        }
                     }
                 }
             });

@@ -70,7 +70,9 @@ const POPULAR_TTL: Duration = Duration::from_secs(5);
 /// written to (on SQLite, from any process) or after [`POPULAR_TTL`].
 #[derive(Clone, Default)]
 pub(crate) struct PopularFandoms {
+    /// One count per audience (guests do not count restricted works).
     counted: Arc<Mutex<Option<Counted>>>,
+    counted_members: Arc<Mutex<Option<Counted>>>,
 }
 
 struct Counted {
@@ -82,16 +84,21 @@ struct Counted {
 impl PopularFandoms {
     async fn get(&self, store: &Store) -> Result<Vec<TagCount>, Error> {
         let version = store.data_version();
+        let audience = crate::access::audience();
+        let slot = match audience {
+            ajar_store::Audience::Public => &self.counted,
+            ajar_store::Audience::Members => &self.counted_members,
+        };
         {
-            let counted = self.counted.lock().unwrap_or_else(|e| e.into_inner());
+            let counted = slot.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(c) = counted.as_ref() {
                 if c.version == version && c.at.elapsed() < POPULAR_TTL {
                     return Ok(c.fandoms.clone());
                 }
             }
         }
-        let fandoms = store.popular_fandoms(POPULAR_FANDOMS).await?;
-        *self.counted.lock().unwrap_or_else(|e| e.into_inner()) = Some(Counted {
+        let fandoms = store.popular_fandoms(audience, POPULAR_FANDOMS).await?;
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Counted {
             at: Instant::now(),
             version,
             fandoms: fandoms.clone(),
@@ -113,12 +120,14 @@ pub(crate) fn page_number(page: Option<String>) -> Result<u64, Error> {
 
 async fn recent_works(store: &Store, page: u64) -> Result<HomePage, Error> {
     let per_page = u64::from(WORKS_PER_PAGE);
-    let total = store.work_count().await?;
+    let total = store.listed_work_count(crate::access::audience()).await?;
     let offset = (page - 1).saturating_mul(per_page);
     if page > 1 && offset >= total {
         return Err(Error::NotFound);
     }
-    let works = store.recent_works(WORKS_PER_PAGE, offset).await?;
+    let works = store
+        .recent_works(crate::access::audience(), WORKS_PER_PAGE, offset)
+        .await?;
     Ok(HomePage::new(
         works.into_iter().map(Blurb::from).collect(),
         page,

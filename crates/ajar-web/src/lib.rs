@@ -7,24 +7,35 @@
 //! `ajar-core` has already sanitized ([`ajar_core::Html`]) is written out as is. Every
 //! response, error pages included, carries the security headers set in [`security_headers`].
 
+mod access;
 mod accounts;
 mod assets;
 mod auth;
+mod bookmarks;
 mod cache;
+mod comments;
 mod downloads;
 mod error;
+mod filters;
+mod follows;
 mod hits;
 mod home;
+mod kudos;
 mod listings;
+mod moderation;
+mod openapi;
+mod people;
+mod posting;
 mod prefs;
 mod ratelimit;
 mod search;
 mod settings;
 mod tag_url;
 mod views;
+mod work_sections;
 mod works;
 
-pub use auth::{hash_password, verify_password};
+pub use auth::{hash_password, random_token, token_hash, verify_password};
 pub use error::Error;
 
 use ajar_store::Store;
@@ -85,12 +96,21 @@ pub fn app_with_search(store: Store, search: ajar_search::Search) -> Router {
 fn router(state: AppState) -> Router {
     Router::new()
         .merge(accounts::router())
+        .merge(filters::router())
         .merge(home::router())
         .merge(works::router())
+        .merge(kudos::router())
+        .merge(comments::router())
+        .merge(bookmarks::router())
         .merge(downloads::router())
         .merge(listings::router())
+        .merge(moderation::router())
+        .merge(follows::router())
+        .merge(people::router())
+        .merge(posting::router())
         .merge(settings::router())
         .merge(search::router())
+        .merge(openapi::router())
         .merge(assets::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

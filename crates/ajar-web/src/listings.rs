@@ -53,8 +53,16 @@ pub(crate) async fn works_page(
 ) -> Result<(Vec<WorkBlurb>, u64), Error> {
     let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
     let found = match listing {
-        WorkListing::Tag(name) => store.works_tagged(name, WORKS_PER_PAGE, offset).await?,
-        WorkListing::Creator(name) => store.works_by_creator(name, WORKS_PER_PAGE, offset).await?,
+        WorkListing::Tag(name) => {
+            store
+                .works_tagged(crate::access::audience(), name, WORKS_PER_PAGE, offset)
+                .await?
+        }
+        WorkListing::Creator(name) => {
+            store
+                .works_by_creator(crate::access::audience(), name, WORKS_PER_PAGE, offset)
+                .await?
+        }
     };
     Ok(found)
 }
@@ -158,7 +166,12 @@ async fn tag_works(
                     (works, total, None)
                 }
             };
-            if total == 0 && store.tags_named(&name).await?.is_empty() {
+            if total == 0
+                && store
+                    .tags_named(crate::access::audience(), &name)
+                    .await?
+                    .is_empty()
+            {
                 return Err(Error::NotFound);
             }
             check_page(page, total)?;
@@ -210,7 +223,10 @@ async fn creator_works(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let creator = store.creator(&name).await?.ok_or(Error::NotFound)?;
+            let creator = store
+                .creator(crate::access::audience(), &name)
+                .await?
+                .ok_or(Error::NotFound)?;
             let listing = WorkListing::Creator(creator.name.clone());
             let (works, total) = works_page(&store, &listing, page).await?;
             check_page(page, total)?;
@@ -289,7 +305,7 @@ async fn tag(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let tags = store.tags_named(&name).await?;
+            let tags = store.tags_named(crate::access::audience(), &name).await?;
             let Some(first) = tags.first() else {
                 return Err(Error::NotFound);
             };
@@ -361,7 +377,10 @@ async fn creator(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let creator = store.creator(&name).await?.ok_or(Error::NotFound)?;
+            let creator = store
+                .creator(crate::access::audience(), &name)
+                .await?
+                .ok_or(Error::NotFound)?;
             let (mut works, total) =
                 works_page(&store, &WorkListing::Creator(creator.name.clone()), 1).await?;
             works.truncate(CREATOR_PAGE_WORKS);
@@ -388,6 +407,7 @@ async fn creator(
 #[template(path = "series.html")]
 pub(crate) struct SeriesPage {
     layout: Layout,
+    id: i64,
     title: String,
     creators: Vec<crate::views::Link>,
     count: String,
@@ -412,7 +432,10 @@ async fn series(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let series = store.series(id).await?.ok_or(Error::NotFound)?;
+            let series = store
+                .series(crate::access::audience(), id)
+                .await?
+                .ok_or(Error::NotFound)?;
             let mut creators: Vec<String> = Vec::new();
             for (_, work) in &series.works {
                 for name in &work.creators {
@@ -435,6 +458,7 @@ async fn series(
                 .collect();
             let title = series.title;
             Rendered::page(&SeriesPage {
+                id: id.0,
                 layout: Layout::new(
                     Some(format!("{title} - Series")),
                     format!(
@@ -517,7 +541,7 @@ async fn fandoms(
         .pages
         .get_or_render(key, || async move {
             let groups: Vec<MediaGroup> = store
-                .fandoms_by_media()
+                .fandoms_by_media(crate::access::audience())
                 .await?
                 .into_iter()
                 .map(|g| MediaGroup::new(g.media, g.fandoms))
@@ -555,7 +579,7 @@ async fn media_fandoms(
         .pages
         .get_or_render(key, || async move {
             let fandoms = store
-                .fandoms_by_media()
+                .fandoms_by_media(crate::access::audience())
                 .await?
                 .into_iter()
                 .find(|g| g.media == media)

@@ -48,9 +48,12 @@ impl Action {
     }
 }
 
+/// When each key's recent events happened, oldest first.
+type Events = HashMap<(Action, String), VecDeque<Instant>>;
+
 #[derive(Clone)]
 pub(crate) struct Limits {
-    events: Arc<Mutex<HashMap<(Action, String), VecDeque<Instant>>>>,
+    events: Arc<Mutex<Events>>,
     /// `AJAR_RATE_LIMITS=off` turns limits off (for load tests); on by default.
     enabled: bool,
 }

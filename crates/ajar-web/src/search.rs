@@ -62,9 +62,22 @@ pub(crate) async fn hydrate(
     store: &ajar_store::Store,
     request: &SearchRequest,
 ) -> Result<(SearchResults, Vec<WorkBlurb>), SearchError> {
+    // The reader's own view: restricted works for logged-in readers, and no works by the
+    // people they muted (inside the search, so totals and facet counts agree).
+    let viewer = crate::auth::current().viewer;
+    let mut request = request.clone();
+    request.include_restricted = viewer.is_logged_in();
+    if let Some(user) = viewer.user_id() {
+        request
+            .exclude_creator_ids
+            .extend(store.muted_pseud_ids(user).await?);
+        let filters = store.user_filters(user).await?;
+        crate::filters::apply(&mut request, &filters);
+    }
+    let request = &request;
     let results = search.search(request).await?;
     let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
-    let blurbs = store.works_by_ids(&ids).await?;
+    let blurbs = store.works_by_ids(crate::access::audience(), &ids).await?;
     Ok((results, blurbs))
 }
 
@@ -222,6 +235,8 @@ pub(crate) struct Sidebar {
     pub(crate) updated_to: String,
     pub(crate) published_from: String,
     pub(crate) published_to: String,
+    /// For logged-in readers: their muted tags, muted people and saved filter apply.
+    pub(crate) personal: bool,
 }
 
 /// A checkbox, radio button or option: its value, label and whether it is chosen.
@@ -338,6 +353,7 @@ impl Sidebar {
             updated_to: date(r.updated_to),
             published_from: date(r.published_from),
             published_to: date(r.published_to),
+            personal: crate::auth::current().viewer.is_logged_in(),
         }
     }
 }

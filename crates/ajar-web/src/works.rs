@@ -13,7 +13,7 @@ use crate::tag_url::tag_works_href;
 use crate::views::{creators_or_anonymous, excerpt, lang_attribute, thousands, Layout, Link};
 use crate::{AppState, Error};
 use ajar_core::{Chapter, Work, WorkId};
-use ajar_store::{SeriesPart, Store, WorkStats};
+use ajar_store::{SeriesPart, WorkStats};
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -125,21 +125,28 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         Showing::Chapter(n) => format!("c{n}"),
     };
     let key = format!("work:{id}:{variant}|{}", prefs.to_cookie_value());
-    let store = state.store.clone();
     let rendered = state
         .pages
-        .get_or_render(key, || render_work(store, id, showing, prefs, variant))
+        .get_or_render(key, || {
+            render_work(state.clone(), id, showing, prefs, variant)
+        })
         .await?;
 
     let visitor = Visitor::of(&headers, &uri, peer.0.as_ref());
     state.hits.record(id, &visitor);
 
-    let mut response = match &rendered.validators {
+    // A logged-in reader's page is theirs (their name, their kudos and comments): it gets no
+    // validators, so no shared or earlier copy is ever revalidated as theirs.
+    let validators = rendered
+        .validators
+        .as_ref()
+        .filter(|_| crate::auth::current_is_guest());
+    let mut response = match validators {
         Some(v) if not_modified(&headers, v) => StatusCode::NOT_MODIFIED.into_response(),
         _ => CachedPage(rendered.clone()).into_response(),
     };
     let out = response.headers_mut();
-    if let Some(v) = &rendered.validators {
+    if let Some(v) = validators {
         if let Ok(etag) = HeaderValue::from_str(&v.etag) {
             out.insert(ETAG, etag);
         }
@@ -177,13 +184,16 @@ fn not_modified(headers: &HeaderMap, v: &Validators) -> bool {
 
 /// Renders a work page and its validators.
 async fn render_work(
-    store: Store,
+    state: AppState,
     id: WorkId,
     showing: Showing,
     prefs: ReaderPrefs,
     variant: String,
 ) -> Result<Rendered, Error> {
-    let (page, modified_at) = match showing {
+    let ctx = crate::auth::current();
+    let access = crate::access::visible_work(&state, &ctx, id).await?;
+    let store = state.store.clone();
+    let (mut page, modified_at) = match showing {
         Showing::Chapter(position) => {
             let (header, chapter, series) = tokio::try_join!(
                 store.work_header(id),
@@ -221,6 +231,12 @@ async fn render_work(
             (page, modified_at)
         }
     };
+    let chapters = page.nav.as_ref().map_or(1, |n| n.index.len() as u32);
+    let part = match showing {
+        Showing::Chapter(position) => crate::work_sections::Part::Chapter { position, chapters },
+        Showing::Full => crate::work_sections::Part::Full { chapters },
+    };
+    page.sections = crate::work_sections::render(&state, &ctx, &access, part).await?;
     let body = Bytes::from(page.render()?);
     Ok(Rendered {
         body,
@@ -286,6 +302,8 @@ pub(crate) struct WorkPage {
     show_end_notes: bool,
     /// `lang` of the work's text, when its language is a known tag.
     lang: Option<String>,
+    /// What other features add to the page (see `work_sections`).
+    sections: crate::work_sections::Sections,
 }
 
 /// The work's "meta" block, formatted for reading.
@@ -383,6 +401,7 @@ impl WorkPage {
             show_preface_notes,
             show_end_notes,
             lang,
+            sections: Default::default(),
         }
     }
 }

@@ -156,3 +156,58 @@ async fn reading_pages_work_in_a_real_browser() {
         }
     }
 }
+
+/// The community side in a real browser (issue 5): a writer signs up and posts a
+/// two-chapter work through the forms, a second reader signs up and leaves kudos and a
+/// comment, and the writer sees both (`tests/browser/community.mjs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_up_posting_kudos_and_comments_work_in_a_real_browser() {
+    if let Some(reason) = missing_tool() {
+        if std::env::var("AJAR_REQUIRE_ALL_TESTS").is_ok_and(|v| v.trim() == "1") {
+            panic!("browser: {reason}, and AJAR_REQUIRE_ALL_TESTS=1 requires every test to run");
+        }
+        eprintln!("SKIP browser: {reason}");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(None, data.path()).await.unwrap();
+    let (search, _) = ajar_search::Search::open(
+        store.clone(),
+        ajar_search::SearchConfig::in_memory(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let _follower = search.spawn_follower();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(ajar_web::serve_with_search(
+        listener,
+        store,
+        search,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    let artifacts = workspace_root().join("target/browser-artifacts");
+    let script = workspace_root().join("tests/browser/community.mjs");
+    let mut node = Command::new("node");
+    node.arg(&script).arg(&base).arg(&artifacts);
+    let output = tokio::task::spawn_blocking(move || node.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let _ = stop.send(());
+    let _ = server.await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(
+        output.status.success(),
+        "the browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("7 passed, 0 failed"), "{stdout}");
+}

@@ -61,6 +61,8 @@ pub enum Command {
     GenCorpus(crate::search::GenCorpusArgs),
     /// Archivist tools for fandoms (file a fandom under its media kind).
     Fandom(crate::fandom::FandomArgs),
+    /// Accounts: make them, invite, reset passwords, set roles and the sign-up mode.
+    User(crate::user::UserArgs),
 }
 
 #[derive(Debug, Clone, Args)]

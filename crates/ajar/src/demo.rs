@@ -56,6 +56,38 @@ pub async fn seed(store: &Store) -> anyhow::Result<usize> {
     Ok(added)
 }
 
+/// The name of the account `--demo` makes.
+pub const DEMO_ACCOUNT: &str = "demo";
+
+/// Makes an admin account named [`DEMO_ACCOUNT`] with a random password, if there is none,
+/// so that whoever tries the archive can post, comment and moderate at once. Returns the
+/// name and the password to print.
+pub async fn account(store: &Store) -> anyhow::Result<Option<(String, String)>> {
+    if store
+        .user_by_name(DEMO_ACCOUNT)
+        .await
+        .context("cannot look up the demo account")?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let password: String = ajar_web::random_token().chars().take(16).collect();
+    let hash = ajar_web::hash_password(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot hash the demo password: {e}"))?;
+    store
+        .create_user(&ajar_store::NewUser {
+            name: DEMO_ACCOUNT,
+            email: "demo@example.invalid",
+            password_hash: &hash,
+            role: ajar_core::Role::Admin,
+            invitation: None,
+        })
+        .await
+        .context("cannot make the demo account")?;
+    Ok(Some((DEMO_ACCOUNT.to_owned(), password)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ pub mod fandom;
 pub mod import;
 pub mod search;
 pub mod serve;
+pub mod user;
 
 use anyhow::Context;
 use cli::{Cli, Command};
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Import(args) => import::run(&cli.global, args).await,
             Command::Export(args) => export::run(&cli.global, args).await,
             Command::Fandom(args) => fandom::run(&cli.global, args).await,
+            Command::User(args) => user::run(&cli.global, args).await,
             Command::Reindex(args) => search::reindex(&cli.global, args).await,
             Command::GenCorpus(args) => search::gen_corpus(&cli.global, args).await,
         }

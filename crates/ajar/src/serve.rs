@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = crate::open_store(global).await?;
+    let mut demo_login = None;
     if args.demo {
         let added = crate::demo::seed(&store).await?;
         if added > 0 {
             println!("Added {added} sample works to the empty archive (--demo).");
+            demo_login = crate::demo::account(&store).await?;
         }
     }
     // Opened (and rebuilt if missing or damaged) before listening, so search works from the
@@ -29,6 +31,12 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => global.data_dir.display().to_string(),
     };
     println!("Archive data: {where_}. Press Ctrl-C to stop.");
+    if let Some((name, password)) = demo_login {
+        println!(
+            "Log in at http://{addr}/login as \"{name}\" with the password \"{password}\" \
+             (an admin account made by --demo; change the password on /account)."
+        );
+    }
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -276,6 +276,21 @@ fn demo_fills_an_empty_archive_once() {
     let (status, work) = get(&format!("{}/works/1", server.1));
     assert_eq!(status, 200, "{work}");
     drop(server);
+    // And an admin account to try posting and moderation with (its password is printed).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = ajar_store::Store::open(None, &data).await.unwrap();
+        let demo = store
+            .user_by_name("demo")
+            .await
+            .unwrap()
+            .expect("a demo account");
+        assert_eq!(demo.role, ajar_core::Role::Admin);
+        store.close().await;
+    });
 
     let server = serve(&data, &["--demo"]);
     let (_, home) = get(&format!("{}/", server.1));

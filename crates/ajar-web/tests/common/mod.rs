@@ -7,7 +7,8 @@
 
 use ajar_core::Work;
 use ajar_search::{Search, SearchConfig};
-use ajar_store::Store;
+use ajar_store::testing::TestStore;
+use ajar_store::{Backend, Store};
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use std::collections::BTreeMap;
@@ -20,17 +21,28 @@ pub struct TestApp {
     pub store: Store,
     pub search: Search,
     shutdown: Option<oneshot::Sender<()>>,
-    _data: tempfile::TempDir,
+    db: Option<TestStore>,
 }
 
 impl TestApp {
     /// A server with search over a fresh SQLite store.
     pub async fn spawn() -> TestApp {
-        let data = tempfile::tempdir().expect("a temporary folder");
-        let store = Store::open(None, data.path()).await.expect("a fresh store");
+        TestApp::spawn_on(Backend::Sqlite)
+            .await
+            .expect("SQLite is always there")
+    }
+
+    /// A server with search over a fresh store on `backend`; `None` (after printing why)
+    /// when PostgreSQL is not configured and not required. Call [`TestApp::cleanup`] at the
+    /// end to drop a PostgreSQL database.
+    pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+        let db = TestStore::new(backend).await?;
+        let store = db.store().clone();
         let (search, _) = Search::open(store.clone(), SearchConfig::in_memory(), |_, _| {})
             .await
             .expect("an index");
+        // As `ajar serve` does: the index follows the store's changes.
+        let _follower = search.spawn_follower();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
@@ -44,12 +56,22 @@ impl TestApp {
                 let _ = stopped.await;
             },
         ));
-        TestApp {
+        Some(TestApp {
             base: format!("http://{addr}"),
             store,
             search,
             shutdown: Some(shutdown),
-            _data: data,
+            db: Some(db),
+        })
+    }
+
+    /// Stops the server and removes its database.
+    pub async fn cleanup(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(db) = self.db.take() {
+            db.cleanup().await;
         }
     }
 

@@ -1,0 +1,337 @@
+//! Comments on a work's chapters, threaded by `parent_id`. A deleted comment keeps its row
+//! (status 'deleted', body emptied) so that replies to it keep their place in the thread.
+//! `works.comment_count` counts visible comments and follows every change in the same
+//! transaction, with the work's `modified_at` and a `changes` row.
+//!
+//! Who may comment, reply, edit, delete or approve, and who sees what (pending comments,
+//! muted authors), is decided by the web layer's service functions; this module stores and
+//! reads, and refuses what could never be right (a reply to a deleted comment, a chapter the
+//! work does not have).
+
+use crate::db::{Db, Sql};
+use crate::kudos::work_changed;
+use crate::works::now;
+use crate::{to_u32, Result, Store, StoreError};
+use ajar_core::{CommentId, Html, PseudId, UserId, WorkId};
+use chrono::{DateTime, Utc};
+
+/// Who writes a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentAuthor<'a> {
+    User {
+        user: UserId,
+        pseud: PseudId,
+    },
+    /// A guest, by the name they gave.
+    Guest {
+        name: &'a str,
+    },
+}
+
+/// A comment to store.
+#[derive(Debug, Clone)]
+pub struct NewComment<'a> {
+    pub work: WorkId,
+    /// The chapter's position; a reply takes its parent's.
+    pub chapter: u32,
+    pub parent: Option<CommentId>,
+    pub author: CommentAuthor<'a>,
+    pub body: &'a Html,
+    /// Under moderation: shown once a creator approves it.
+    pub pending: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentStatus {
+    Visible,
+    Pending,
+    Deleted,
+}
+
+impl CommentStatus {
+    fn from_code(code: &str) -> Result<CommentStatus> {
+        match code {
+            "visible" => Ok(CommentStatus::Visible),
+            "pending" => Ok(CommentStatus::Pending),
+            "deleted" => Ok(CommentStatus::Deleted),
+            other => Err(StoreError::Corrupt(format!(
+                "a comment has status {other:?}"
+            ))),
+        }
+    }
+}
+
+/// A stored comment with its author's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub id: CommentId,
+    pub work: WorkId,
+    pub chapter: u32,
+    pub parent: Option<CommentId>,
+    /// The author's account (none for guests, or when the account was deleted).
+    pub user: Option<UserId>,
+    /// The pseud the comment was left under.
+    pub pseud_name: Option<String>,
+    pub guest_name: Option<String>,
+    pub body: Html,
+    pub status: CommentStatus,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    id: i64,
+    work_id: i64,
+    chapter: i64,
+    parent_id: Option<i64>,
+    user_id: Option<i64>,
+    pseud_name: Option<String>,
+    guest_name: Option<String>,
+    body_html: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    edited_at: Option<DateTime<Utc>>,
+}
+
+const COMMENT_COLUMNS: &str = "c.id, c.work_id, c.chapter, c.parent_id, c.user_id, \
+     p.name AS pseud_name, c.guest_name, c.body_html, c.status, c.created_at, c.edited_at";
+
+impl CommentRow {
+    fn into_comment(self) -> Result<Comment> {
+        Ok(Comment {
+            id: CommentId(self.id),
+            work: WorkId(self.work_id),
+            chapter: to_u32(self.chapter, "a comment's chapter")?,
+            parent: self.parent_id.map(CommentId),
+            user: self.user_id.map(UserId),
+            pseud_name: self.pseud_name,
+            guest_name: self.guest_name,
+            body: Html::from_stored(self.body_html),
+            status: CommentStatus::from_code(&self.status)?,
+            created_at: self.created_at,
+            edited_at: self.edited_at,
+        })
+    }
+}
+
+async fn comment_by_id(db: &mut Db<'_>, id: CommentId) -> Result<Option<Comment>> {
+    let sql = Sql::new(format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c LEFT JOIN pseuds p ON p.id = c.pseud_id \
+         WHERE c.id = $1"
+    ))
+    .bind(id.0);
+    let row: Option<CommentRow> = db.fetch_optional(&sql).await?;
+    row.map(CommentRow::into_comment).transpose()
+}
+
+/// Recounts a work's visible comments after a change, bumping the work for pages and index.
+async fn comments_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()> {
+    db.execute(
+        &Sql::new(
+            "UPDATE works SET comment_count = (SELECT COUNT(*) FROM comments \
+             WHERE work_id = $1 AND status = 'visible') WHERE id = $1",
+        )
+        .bind(work.0),
+    )
+    .await?;
+    work_changed(db, work, at).await
+}
+
+impl Store {
+    /// Stores a comment. Refused with [`StoreError::NotFound`] when the work, the chapter or
+    /// the parent (on this work) does not exist, and with [`StoreError::Conflict`] when the
+    /// parent is deleted or still awaits approval.
+    pub async fn add_comment(&self, new: &NewComment<'_>) -> Result<CommentId> {
+        let at = now();
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let mut chapter = i64::from(new.chapter);
+        if let Some(parent) = new.parent {
+            let parent = comment_by_id(&mut db, parent)
+                .await?
+                .filter(|p| p.work == new.work)
+                .ok_or(StoreError::NotFound("comment"))?;
+            match parent.status {
+                CommentStatus::Visible => {}
+                CommentStatus::Deleted => {
+                    return Err(StoreError::Conflict(
+                        "That comment has been deleted, so it can't be replied to.".into(),
+                    ))
+                }
+                CommentStatus::Pending => {
+                    return Err(StoreError::Conflict(
+                        "That comment awaits approval, so it can't be replied to yet.".into(),
+                    ))
+                }
+            }
+            chapter = i64::from(parent.chapter);
+        }
+        let found: Option<(i64,)> = db
+            .fetch_optional(
+                &Sql::new("SELECT id FROM chapters WHERE work_id = $1 AND position = $2")
+                    .bind(new.work.0)
+                    .bind(chapter),
+            )
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound("chapter"));
+        }
+        let (user, pseud, guest) = match new.author {
+            CommentAuthor::User { user, pseud } => (Some(user.0), Some(pseud.0), None),
+            CommentAuthor::Guest { name } => (None, None, Some(name)),
+        };
+        let status = if new.pending { "pending" } else { "visible" };
+        let (id,): (i64,) = db
+            .fetch_one(
+                &Sql::new(
+                    "INSERT INTO comments (work_id, chapter, parent_id, user_id, pseud_id, \
+                     guest_name, body_html, status, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(new.work.0)
+                .bind(chapter)
+                .bind(new.parent.map(|p| p.0))
+                .bind(user)
+                .bind(pseud)
+                .bind(guest)
+                .bind(new.body.as_str())
+                .bind(status)
+                .bind(at),
+            )
+            .await?;
+        if !new.pending {
+            comments_changed(&mut db, new.work, at).await?;
+        }
+        tx.commit().await?;
+        Ok(CommentId(id))
+    }
+
+    /// One comment, whatever its status.
+    pub async fn comment(&self, id: CommentId) -> Result<Option<Comment>> {
+        let mut conn = self.pool.conn().await?;
+        comment_by_id(&mut conn.db(), id).await
+    }
+
+    /// A work's comments, every status, oldest first: on one chapter, or on all.
+    pub async fn work_comments(&self, work: WorkId, chapter: Option<u32>) -> Result<Vec<Comment>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = match chapter {
+            Some(position) => Sql::new(format!(
+                "SELECT {COMMENT_COLUMNS} FROM comments c LEFT JOIN pseuds p ON p.id = c.pseud_id \
+                 WHERE c.work_id = $1 AND c.chapter = $2 ORDER BY c.id"
+            ))
+            .bind(work.0)
+            .bind(i64::from(position)),
+            None => Sql::new(format!(
+                "SELECT {COMMENT_COLUMNS} FROM comments c LEFT JOIN pseuds p ON p.id = c.pseud_id \
+                 WHERE c.work_id = $1 ORDER BY c.chapter, c.id"
+            ))
+            .bind(work.0),
+        };
+        let rows: Vec<CommentRow> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter().map(CommentRow::into_comment).collect()
+    }
+
+    /// A work's comments awaiting approval, oldest first.
+    pub async fn pending_comments(&self, work: WorkId) -> Result<Vec<Comment>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments c LEFT JOIN pseuds p ON p.id = c.pseud_id \
+             WHERE c.work_id = $1 AND c.status = 'pending' ORDER BY c.id"
+        ))
+        .bind(work.0);
+        let rows: Vec<CommentRow> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter().map(CommentRow::into_comment).collect()
+    }
+
+    /// Replaces a comment's text; false when it does not exist or is deleted.
+    pub async fn edit_comment(&self, id: CommentId, body: &Html) -> Result<bool> {
+        let at = now();
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let Some(comment) = comment_by_id(&mut db, id).await? else {
+            return Ok(false);
+        };
+        if comment.status == CommentStatus::Deleted {
+            return Ok(false);
+        }
+        db.execute(
+            &Sql::new("UPDATE comments SET body_html = $1, edited_at = $2 WHERE id = $3")
+                .bind(body.as_str())
+                .bind(at)
+                .bind(id.0),
+        )
+        .await?;
+        comments_changed(&mut db, comment.work, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Deletes a comment: its text goes, its place in the thread stays. False when it does
+    /// not exist or was deleted already.
+    pub async fn delete_comment(&self, id: CommentId) -> Result<bool> {
+        self.set_comment_status(id, CommentStatus::Deleted).await
+    }
+
+    /// Approves a pending comment; false when it is not pending.
+    pub async fn approve_comment(&self, id: CommentId) -> Result<bool> {
+        self.set_comment_status(id, CommentStatus::Visible).await
+    }
+
+    async fn set_comment_status(&self, id: CommentId, to: CommentStatus) -> Result<bool> {
+        let at = now();
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let Some(comment) = comment_by_id(&mut db, id).await? else {
+            return Ok(false);
+        };
+        let sql = match (comment.status, to) {
+            (CommentStatus::Pending, CommentStatus::Visible) => {
+                Sql::new("UPDATE comments SET status = 'visible' WHERE id = $1").bind(id.0)
+            }
+            (CommentStatus::Visible | CommentStatus::Pending, CommentStatus::Deleted) => {
+                Sql::new("UPDATE comments SET status = 'deleted', body_html = '' WHERE id = $1")
+                    .bind(id.0)
+            }
+            _ => return Ok(false),
+        };
+        db.execute(&sql).await?;
+        comments_changed(&mut db, comment.work, at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The accounts `user` has muted.
+    pub async fn comment_mutes(&self, user: UserId) -> Result<Vec<UserId>> {
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<(i64,)> = conn
+            .db()
+            .fetch_all(
+                &Sql::new("SELECT target_id FROM user_mutes WHERE user_id = $1").bind(user.0),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| UserId(id)).collect())
+    }
+
+    /// Whether any of `blockers` has blocked `target`.
+    pub async fn commenter_blocked(&self, blockers: &[UserId], target: UserId) -> Result<bool> {
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        for blocker in blockers {
+            let row: Option<(i64,)> = db
+                .fetch_optional(
+                    &Sql::new(
+                        "SELECT target_id FROM user_blocks WHERE user_id = $1 AND target_id = $2",
+                    )
+                    .bind(blocker.0)
+                    .bind(target.0),
+                )
+                .await?;
+            if row.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}

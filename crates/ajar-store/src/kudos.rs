@@ -1,0 +1,144 @@
+//! Kudos: once per account or per guest per work. A guest is known by a key the web layer
+//! derives from their cookies (a hash, never the cookie itself). The work's `kudos_count`
+//! follows in the same transaction, with its `modified_at` and a `changes` row, so pages,
+//! downloads and the search index see the new count.
+
+use crate::changes::{self, Op};
+use crate::db::{Db, Sql};
+use crate::works::now;
+use crate::{to_u64, Result, Store, StoreError};
+use ajar_core::{UserId, WorkId};
+use chrono::{DateTime, Utc};
+
+/// Who leaves kudos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kudoser<'a> {
+    User(UserId),
+    /// A guest, by the key the web layer derived for them.
+    Guest(&'a str),
+}
+
+/// What became of a kudos.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KudosOutcome {
+    Left,
+    /// This account or guest had left kudos on the work before; nothing changed.
+    Already,
+}
+
+/// Who left kudos on a work: account names (newest first, at most the number asked for),
+/// how many accounts in all, and how many guests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KudosSummary {
+    pub users: Vec<String>,
+    pub user_count: u64,
+    pub guest_count: u64,
+}
+
+/// After a write that changes what pages or the search index show of a work (a count): bumps
+/// its `modified_at` (pages' ETags and download caches key off it) and appends a `changes`
+/// row, inside the caller's write transaction.
+pub(crate) async fn work_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()> {
+    db.execute(
+        &Sql::new("UPDATE works SET modified_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(work.0),
+    )
+    .await?;
+    changes::append(db, "work", work.0, Op::Update, at).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Leaves kudos on a work, once per account or guest. The caller has checked that the
+    /// reader may see the work and is not one of its creators.
+    pub async fn leave_kudos(&self, work: WorkId, by: Kudoser<'_>) -> Result<KudosOutcome> {
+        let at = now();
+        let (user, guest) = match by {
+            Kudoser::User(u) => (Some(u.0), None),
+            Kudoser::Guest(key) => (None, Some(key)),
+        };
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let exists: Option<(i64,)> = db
+            .fetch_optional(&Sql::new("SELECT id FROM works WHERE id = $1").bind(work.0))
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound("work"));
+        }
+        let added = db
+            .execute(
+                &Sql::new(
+                    "INSERT INTO kudos (work_id, user_id, guest_key, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                )
+                .bind(work.0)
+                .bind(user)
+                .bind(guest)
+                .bind(at),
+            )
+            .await?;
+        if added == 0 {
+            return Ok(KudosOutcome::Already);
+        }
+        db.execute(
+            &Sql::new(
+                "UPDATE works SET kudos_count = \
+                 (SELECT COUNT(*) FROM kudos WHERE work_id = $1) WHERE id = $1",
+            )
+            .bind(work.0),
+        )
+        .await?;
+        work_changed(&mut db, work, at).await?;
+        tx.commit().await?;
+        Ok(KudosOutcome::Left)
+    }
+
+    /// Whether this account or guest has left kudos on the work.
+    pub async fn has_left_kudos(&self, work: WorkId, by: Kudoser<'_>) -> Result<bool> {
+        let mut conn = self.pool.conn().await?;
+        let sql = match by {
+            Kudoser::User(u) => {
+                Sql::new("SELECT id FROM kudos WHERE work_id = $1 AND user_id = $2")
+                    .bind(work.0)
+                    .bind(u.0)
+            }
+            Kudoser::Guest(key) => {
+                Sql::new("SELECT id FROM kudos WHERE work_id = $1 AND guest_key = $2")
+                    .bind(work.0)
+                    .bind(key)
+            }
+        };
+        let row: Option<(i64,)> = conn.db().fetch_optional(&sql).await?;
+        Ok(row.is_some())
+    }
+
+    /// Who left kudos on a work: at most `names` account names, newest first, and the counts.
+    pub async fn kudos_summary(&self, work: WorkId, names: u32) -> Result<KudosSummary> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let (users, guests): (i64, i64) = db
+            .fetch_one(
+                &Sql::new(
+                    "SELECT COUNT(user_id), COUNT(*) - COUNT(user_id) FROM kudos WHERE work_id = $1",
+                )
+                .bind(work.0),
+            )
+            .await?;
+        let rows: Vec<(String,)> = db
+            .fetch_all(
+                &Sql::new(
+                    "SELECT u.name FROM kudos k JOIN users u ON u.id = k.user_id \
+                     WHERE k.work_id = $1 ORDER BY k.id DESC LIMIT $2",
+                )
+                .bind(work.0)
+                .bind(i64::from(names)),
+            )
+            .await?;
+        Ok(KudosSummary {
+            users: rows.into_iter().map(|(n,)| n).collect(),
+            user_count: to_u64(users, "a kudos count")?,
+            guest_count: to_u64(guests, "a kudos count")?,
+        })
+    }
+}

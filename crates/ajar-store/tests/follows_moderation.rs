@@ -1,0 +1,277 @@
+//! Subscriptions, updates, reading history, mutes and blocks, reports and hidden works, on
+//! both backends.
+
+#![allow(clippy::unwrap_used)]
+
+use ajar_core::{Chapter, Html, Rating, Role, SeriesMembership, TagName, UserId, Work, WorkId};
+use ajar_store::{Audience, Followed, NewUser, Reported, Store};
+
+ajar_store::backend_tests!(
+    updates_follow_subscriptions_past_the_mark,
+    history_and_later,
+    mutes_blocks_and_their_names,
+    reports_resolve_and_hidden_works_leave_listings,
+);
+
+fn work(title: &str, creator: &str, tags: &[&str], series: Option<(&str, u32)>) -> Work {
+    let mut work = Work {
+        title: title.into(),
+        creators: vec![creator.to_owned()],
+        fandoms: vec![TagName::parse("Store Fandom").unwrap()],
+        tags: tags.iter().map(|t| TagName::parse(t).unwrap()).collect(),
+        rating: Rating::GeneralAudiences,
+        series: series
+            .map(|(title, position)| {
+                vec![SeriesMembership {
+                    title: title.into(),
+                    position,
+                }]
+            })
+            .unwrap_or_default(),
+        chapters: vec![Chapter {
+            body: Html::from_plain_text("Text."),
+            ..Chapter::default()
+        }],
+        ..Work::default()
+    };
+    work.renumber_chapters();
+    work
+}
+
+async fn user(store: &Store, name: &str) -> UserId {
+    store
+        .create_user(&NewUser {
+            name,
+            email: &format!("{name}@example.org"),
+            password_hash: "x",
+            role: Role::User,
+            invitation: None,
+        })
+        .await
+        .unwrap()
+}
+
+async fn update_ids(store: &Store, user: UserId) -> Vec<WorkId> {
+    store
+        .updates(user, Audience::Members, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.work)
+        .collect()
+}
+
+async fn updates_follow_subscriptions_past_the_mark(store: Store) {
+    let alice = user(&store, "alice").await;
+    let bob = user(&store, "bob").await;
+    let followed = store
+        .insert_work(&work("Serial", "Someone", &[], Some(("Saga", 1))))
+        .await
+        .unwrap();
+    let alice_pseud = store.pseud_by_name("alice").await.unwrap().unwrap().id;
+    store
+        .insert_work(&work("Old Tagged", "Someone", &["Slow Burn"], None))
+        .await
+        .unwrap();
+    let tag = store.tag_id_named("slow burn").await.unwrap().unwrap();
+
+    for f in [
+        Followed::Work(followed),
+        Followed::Creator(alice_pseud),
+        Followed::Tag(tag),
+        Followed::Series(ajar_core::SeriesId(1)),
+    ] {
+        store.subscribe(bob, f).await.unwrap();
+        assert!(store.is_subscribed(bob, f).await.unwrap());
+    }
+    // Twice is once; unknown targets are refused.
+    store
+        .subscribe(bob, Followed::Work(followed))
+        .await
+        .unwrap();
+    assert!(store
+        .subscribe(bob, Followed::Work(WorkId(9999)))
+        .await
+        .is_err());
+    let subs = store.subscriptions(bob, Audience::Members).await.unwrap();
+    assert_eq!(subs.len(), 4);
+    let labels: Vec<_> = subs.iter().filter_map(|s| s.label.clone()).collect();
+    for l in ["Serial", "alice", "Slow Burn", "Saga"] {
+        assert!(labels.iter().any(|x| x == l), "{l} in {labels:?}");
+    }
+    assert!(update_ids(&store, bob).await.is_empty());
+
+    let by_alice = store
+        .insert_work(&work("By Alice", "alice", &[], None))
+        .await
+        .unwrap();
+    let tagged = store
+        .insert_work(&work("New Tagged", "Someone", &["Slow Burn"], None))
+        .await
+        .unwrap();
+    let part_two = store
+        .insert_work(&work("Saga Two", "Someone", &[], Some(("Saga", 2))))
+        .await
+        .unwrap();
+    store
+        .insert_work(&work("Unrelated", "Someone", &[], None))
+        .await
+        .unwrap();
+    store
+        .add_chapter(
+            followed,
+            &Chapter {
+                body: Html::from_plain_text("More."),
+                ..Chapter::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let updates = store.updates(bob, Audience::Members, 50).await.unwrap();
+    let ids: Vec<WorkId> = updates.iter().map(|u| u.work).collect();
+    assert_eq!(ids, vec![followed, part_two, tagged, by_alice]);
+    assert!(!updates[0].new_work);
+    assert_eq!(updates[0].new_chapters, 1);
+    assert!(updates[1].new_work);
+    // Alice follows nothing.
+    assert!(update_ids(&store, alice).await.is_empty());
+
+    // Muting Alice hides her work from Bob's updates.
+    store.mute_user(bob, alice).await.unwrap();
+    assert!(!update_ids(&store, bob).await.contains(&by_alice));
+    store.unmute_user(bob, alice).await.unwrap();
+
+    assert!(store.mark_updates_seen(bob).await.unwrap().is_some());
+    assert!(update_ids(&store, bob).await.is_empty());
+    assert!(store.unsubscribe(bob, Followed::Tag(tag)).await.unwrap());
+    assert!(!store.unsubscribe(bob, Followed::Tag(tag)).await.unwrap());
+    store
+        .insert_work(&work("Newer Tagged", "Someone", &["Slow Burn"], None))
+        .await
+        .unwrap();
+    assert!(update_ids(&store, bob).await.is_empty());
+}
+
+async fn history_and_later(store: Store) {
+    let bob = user(&store, "bob").await;
+    let a = store
+        .insert_work(&work("A", "Someone", &[], None))
+        .await
+        .unwrap();
+    let b = store
+        .insert_work(&work("B", "Someone", &[], None))
+        .await
+        .unwrap();
+    store.record_reading(bob, a, 1).await.unwrap();
+    store.record_reading(bob, a, 3).await.unwrap();
+    store.record_reading(bob, b, 1).await.unwrap();
+    let (history, total) = store
+        .readings(bob, Audience::Members, false, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(history[0].work, b);
+    assert_eq!(history[1].work, a);
+    assert_eq!(history[1].visits, 2);
+    assert_eq!(history[1].last_chapter, 3);
+
+    let c = store
+        .insert_work(&work("C", "Someone", &[], None))
+        .await
+        .unwrap();
+    store.set_later(bob, c, true).await.unwrap();
+    store.set_later(bob, a, true).await.unwrap();
+    let (later, total) = store
+        .readings(bob, Audience::Members, true, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert!(later.iter().all(|r| r.later));
+    let (_, total) = store
+        .readings(bob, Audience::Members, false, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 2, "marking for later is not a visit");
+    store.set_later(bob, c, false).await.unwrap();
+    store.set_later(bob, a, false).await.unwrap();
+    assert!(store.reading(bob, c).await.unwrap().is_none());
+    assert_eq!(store.reading(bob, a).await.unwrap().unwrap().visits, 2);
+
+    // Hidden works leave the lists.
+    store.set_work_hidden(b, true).await.unwrap();
+    let (history, total) = store
+        .readings(bob, Audience::Members, false, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(history[0].work, a);
+}
+
+async fn mutes_blocks_and_their_names(store: Store) {
+    let bob = user(&store, "bob").await;
+    let ivy = user(&store, "ivy").await;
+    store.add_pseud(ivy, "Ivy Writes").await.unwrap();
+    store.mute_user(bob, ivy).await.unwrap();
+    store.mute_user(bob, ivy).await.unwrap();
+    assert!(store.mute_user(bob, bob).await.is_err());
+    assert!(store.has_muted(bob, ivy).await.unwrap());
+    assert!(!store.has_muted(ivy, bob).await.unwrap());
+    assert_eq!(
+        store.muted_creator_names(bob).await.unwrap(),
+        vec!["ivy".to_owned(), "Ivy Writes".to_owned()]
+    );
+    assert_eq!(store.muted_users(bob).await.unwrap()[0].name, "ivy");
+    store.block_user(bob, ivy).await.unwrap();
+    assert!(store.has_blocked(bob, ivy).await.unwrap());
+    assert_eq!(store.blocked_users(bob).await.unwrap().len(), 1);
+    assert!(store.unblock_user(bob, ivy).await.unwrap());
+    assert!(store.unmute_user(bob, ivy).await.unwrap());
+    assert!(store.muted_creator_names(bob).await.unwrap().is_empty());
+    assert!(store.blocked_users(bob).await.unwrap().is_empty());
+}
+
+async fn reports_resolve_and_hidden_works_leave_listings(store: Store) {
+    let admin = user(&store, "root").await;
+    let carol = user(&store, "carol").await;
+    let w = store
+        .insert_work(&work("Reported", "carol", &[], None))
+        .await
+        .unwrap();
+    let r1 = store
+        .create_report(None, Reported::Work(w), "spam")
+        .await
+        .unwrap();
+    store
+        .create_report(Some(admin), Reported::Work(w), "also spam")
+        .await
+        .unwrap();
+    assert!(store
+        .create_report(None, Reported::Work(WorkId(9999)), "x")
+        .await
+        .is_err());
+    let open = store.open_reports(10).await.unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0].reporter, None);
+    assert_eq!(open[1].reporter.as_deref(), Some("root"));
+    assert_eq!(open[0].work_title.as_deref(), Some("Reported"));
+    assert_eq!(open[0].owners, vec![(carol, "carol".to_owned())]);
+
+    let before = store.last_change_seq().await.unwrap();
+    assert!(store.set_work_hidden(w, true).await.unwrap());
+    assert!(store.last_change_seq().await.unwrap() > before);
+    assert_eq!(store.resolve_report(r1, admin, "hidden").await.unwrap(), 2);
+    assert!(store.open_reports(10).await.unwrap().is_empty());
+    assert!(store.open_report(r1).await.unwrap().is_none());
+    assert_eq!(store.hidden_works(10).await.unwrap()[0].id, w);
+    assert!(store
+        .works_by_ids(Audience::Members, &[w])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.work_access(w).await.unwrap().unwrap().hidden);
+    assert!(!store.set_work_hidden(WorkId(9999), true).await.unwrap());
+
+    store.set_suspended(carol, true).await.unwrap();
+    assert_eq!(store.suspended_users(10).await.unwrap()[0].0, carol);
+}

@@ -1,0 +1,39 @@
+//! The service layer's access checks: every handler that shows or acts on a work asks here
+//! first, so pages, downloads, listings and the API agree on who sees what.
+
+use crate::auth::Ctx;
+use crate::{AppState, Error};
+use ajar_core::WorkId;
+use ajar_store::WorkAccess;
+
+/// The work's access facts when the viewer may see it; 404 otherwise (a hidden or draft
+/// work is not there, to those who may not see it).
+pub(crate) async fn visible_work(
+    state: &AppState,
+    ctx: &Ctx,
+    id: WorkId,
+) -> Result<WorkAccess, Error> {
+    match state.store.work_access(id).await? {
+        Some(access) if access.visible_to(&ctx.viewer) => Ok(access),
+        _ => Err(Error::NotFound),
+    }
+}
+
+/// The work's access facts when the viewer is one of its creators (or an admin, who may
+/// act on any work); 404 when they may not see it, 403 when they see it but it is not theirs.
+pub(crate) async fn own_work(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<WorkAccess, Error> {
+    ctx.require_user()?;
+    let access = visible_work(state, ctx, id).await?;
+    if access.is_creator(&ctx.viewer) || ctx.viewer.is_admin() {
+        Ok(access)
+    } else {
+        Err(Error::Forbidden(
+            "Only the work's creators can do that.".to_owned(),
+        ))
+    }
+}
+
+/// Whom the current request's listings and counts are for.
+pub(crate) fn audience() -> ajar_store::Audience {
+    ajar_store::Audience::of(&crate::auth::current().viewer)
+}

@@ -1,0 +1,270 @@
+//! Bookmarks: the work page's bookmark form (`POST /works/{id}/bookmark`, one bookmark per
+//! user per work, edited in place; `POST /works/{id}/bookmark/delete`) and a user's
+//! bookmarks page (`/users/{name}/bookmarks`), which lists the works as blurbs with the
+//! bookmark's notes, tags and rec badge. Private bookmarks are shown to their owner only,
+//! and only works the viewer may see are listed.
+
+use crate::access::visible_work;
+use crate::accounts::{form, see_other};
+use crate::auth::Ctx;
+use crate::comments::user_html;
+use crate::home::page_number;
+use crate::kudos::work_id;
+use crate::prefs::ReaderPrefs;
+use crate::tag_url::user_href;
+use crate::views::{thousands, Blurb, Layout, Page, Pagination};
+use crate::{AppState, Error};
+use ajar_core::{Html, WorkId};
+use ajar_store::{Audience, NewBookmark, WorkAccess};
+use askama::Template;
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+/// The longest notes accepted, in characters.
+const MAX_NOTES_CHARS: usize = 5_000;
+/// The longest tag list accepted, in characters.
+const MAX_TAGS_CHARS: usize = 1_000;
+/// The longest single tag.
+const MAX_TAG_CHARS: usize = 100;
+const BOOKMARKS_PER_PAGE: u32 = 20;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/works/{id}/bookmark", post(save))
+        .route("/works/{id}/bookmark/delete", post(delete))
+        .route("/users/{name}/bookmarks", get(user_bookmarks))
+}
+
+#[derive(Deserialize)]
+struct BookmarkFields {
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    tags: String,
+    private: Option<String>,
+    rec: Option<String>,
+}
+
+/// The user's tags as stored: trimmed, empty ones dropped, ", " between them.
+fn clean_tags(tags: &str) -> Result<String, Error> {
+    if tags.chars().count() > MAX_TAGS_CHARS {
+        return Err(Error::BadRequest(format!(
+            "Your tags can be at most {} characters in all.",
+            thousands(MAX_TAGS_CHARS as u64)
+        )));
+    }
+    let list: Vec<&str> = tags
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if let Some(long) = list.iter().find(|t| t.chars().count() > MAX_TAG_CHARS) {
+        return Err(Error::BadRequest(format!(
+            "A tag can be at most {MAX_TAG_CHARS} characters (\"{}…\" is longer).",
+            long.chars().take(30).collect::<String>()
+        )));
+    }
+    if list.iter().any(|t| t.chars().any(char::is_control)) {
+        return Err(Error::BadRequest(
+            "Tags cannot hold control characters.".to_owned(),
+        ));
+    }
+    Ok(list.join(", "))
+}
+
+fn clean_notes(notes: &str) -> Result<Html, Error> {
+    let count = notes.trim().chars().count();
+    if count > MAX_NOTES_CHARS {
+        return Err(Error::BadRequest(format!(
+            "Bookmark notes can be at most {} characters; yours have {}.",
+            thousands(MAX_NOTES_CHARS as u64),
+            thousands(count as u64)
+        )));
+    }
+    Ok(user_html(notes))
+}
+
+async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<BookmarkFields>, FormRejection>,
+) -> Result<Response, Error> {
+    let account = ctx.require_user()?;
+    let work = work_id(id)?;
+    visible_work(&state, &ctx, work).await?;
+    let fields = form(sent)?;
+    let notes = clean_notes(&fields.notes)?;
+    let tags = clean_tags(&fields.tags)?;
+    let bookmark = NewBookmark {
+        notes: &notes,
+        tags: &tags,
+        private: fields.private.is_some(),
+        rec: fields.rec.is_some(),
+    };
+    state
+        .store
+        .save_bookmark(account.id, work, &bookmark)
+        .await?;
+    Ok(see_other(&format!("/works/{work}#bookmark")))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let account = ctx.require_user()?;
+    let work = work_id(id)?;
+    visible_work(&state, &ctx, work).await?;
+    state.store.delete_bookmark(account.id, work).await?;
+    Ok(see_other(&format!("/works/{work}#bookmark")))
+}
+
+#[derive(Template)]
+#[template(path = "reader/bookmark.html")]
+struct BookmarkSection {
+    id: WorkId,
+    csrf_token: String,
+    /// The logged-in reader's name; `None` for guests.
+    user: Option<String>,
+    existing: bool,
+    notes: String,
+    tags: String,
+    private: bool,
+    rec: bool,
+    max_notes: usize,
+    max_tags: usize,
+}
+
+/// The work page's bookmark section: the reader's bookmark form, or a log-in link for
+/// guests (whose page is shared).
+pub(crate) async fn section(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &WorkAccess,
+) -> Result<String, Error> {
+    let account = ctx.viewer.account();
+    let existing = match account {
+        Some(a) => state.store.bookmark(a.id, access.id).await?,
+        None => None,
+    };
+    let section = BookmarkSection {
+        id: access.id,
+        csrf_token: ctx.form_token().to_owned(),
+        user: account.map(|a| a.name.clone()),
+        existing: existing.is_some(),
+        notes: existing
+            .as_ref()
+            .map(|b| b.notes.as_str().to_owned())
+            .unwrap_or_default(),
+        tags: existing
+            .as_ref()
+            .map(|b| b.tags.clone())
+            .unwrap_or_default(),
+        private: existing.as_ref().is_some_and(|b| b.private),
+        rec: existing.as_ref().is_some_and(|b| b.rec),
+        max_notes: MAX_NOTES_CHARS,
+        max_tags: MAX_TAGS_CHARS,
+    };
+    Ok(section.render()?)
+}
+
+/// What the bookmarks page shows of one bookmark beside its work's blurb.
+struct Mark {
+    datetime: String,
+    date: String,
+    rec: bool,
+    private: bool,
+    tags: Vec<String>,
+    notes: Html,
+}
+
+#[derive(Template)]
+#[template(path = "reader/bookmarks.html")]
+struct BookmarksPage {
+    layout: Layout,
+    heading: String,
+    name: String,
+    profile_href: String,
+    entries: Vec<(Blurb, Mark)>,
+    pagination: Pagination,
+    empty: String,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+async fn user_bookmarks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    prefs: ReaderPrefs,
+    name: Result<Path<String>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Page<BookmarksPage>, Error> {
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
+    let page = page_number(query.ok().and_then(|Query(q)| q.page))?;
+    let user = state
+        .store
+        .user_by_name(&name)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let own = ctx.viewer.user_id() == Some(user.id);
+    let per_page = u64::from(BOOKMARKS_PER_PAGE);
+    let offset = (page - 1).saturating_mul(per_page);
+    let (found, total) = state
+        .store
+        .user_bookmarks(
+            user.id,
+            Audience::of(&ctx.viewer),
+            own,
+            BOOKMARKS_PER_PAGE,
+            offset,
+        )
+        .await?;
+    if page > 1 && offset >= total {
+        return Err(Error::NotFound);
+    }
+    let who = user.name.clone();
+    let count = match total {
+        1 => "1 bookmark".to_owned(),
+        n => format!("{} bookmarks", thousands(n)),
+    };
+    let title = match page {
+        1 => format!("Bookmarks by {who}"),
+        n => format!("Bookmarks by {who}, page {n}"),
+    };
+    let entries = found
+        .into_iter()
+        .map(|(bookmark, blurb)| {
+            let mark = Mark {
+                datetime: bookmark
+                    .updated_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                date: bookmark.updated_at.format("%Y-%m-%d").to_string(),
+                rec: bookmark.rec,
+                private: bookmark.private,
+                tags: bookmark.tag_list().into_iter().map(str::to_owned).collect(),
+                notes: bookmark.notes,
+            };
+            (Blurb::from(blurb), mark)
+        })
+        .collect();
+    let path = format!("{}/bookmarks", user_href(&who));
+    Ok(Page(BookmarksPage {
+        layout: Layout::new(Some(title), format!("{count} by {who} in the archive."))
+            .with_prefs(prefs),
+        heading: format!("{count} by {who}"),
+        profile_href: user_href(&who),
+        entries,
+        pagination: Pagination::new(&path, page, total, per_page),
+        empty: format!("{who} has no bookmarks you can see."),
+        name: who,
+    }))
+}

@@ -1,0 +1,997 @@
+//! Comments on a work's chapters: the thread under each chapter (all of them in the
+//! full-work view), new comments (`POST /works/{id}/comments`), replies, edits and deletes
+//! (`/comments/{id}/reply|edit|delete`), and moderation (`/works/{id}/comments/pending`,
+//! `POST /comments/{id}/approve`).
+//!
+//! Who may do what is decided here, in the service functions every handler calls: the work
+//! must be one the reader may see (else 404, and nothing is stored); its comment policy
+//! decides who may comment (anyone, logged-in users, moderated: pending until a creator
+//! approves, or off); a user blocked by a creator may not comment on the work, and one
+//! blocked by a comment's author may not reply to it; authors edit and delete their own
+//! comments, creators delete (and approve) comments on their works, admins delete any. What a
+//! reader sees is decided here too: pending comments only by creators and their authors,
+//! nothing by users the reader muted, and a deleted comment with replies as a placeholder
+//! so its thread stays whole.
+
+use crate::access::visible_work;
+use crate::accounts::{form, local_return, see_other};
+use crate::auth::Ctx;
+use crate::kudos::{id_number, work_id, NoticePage};
+use crate::ratelimit::Action;
+use crate::tag_url::user_href;
+use crate::views::{thousands, Layout, Link, Page};
+use crate::work_sections::Part;
+use crate::{AppState, Error};
+use ajar_core::{CommentId, CommentPolicy, Html, UserId, WorkId};
+use ajar_store::{Comment, CommentAuthor, CommentStatus, NewComment, WorkAccess};
+use askama::Template;
+use axum::extract::rejection::{FormRejection, PathRejection};
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+
+/// The longest comment accepted, in characters (as typed).
+pub(crate) const MAX_COMMENT_CHARS: usize = 10_000;
+/// The longest guest name, in characters.
+const MAX_NAME_CHARS: usize = 50;
+/// Threads nest this deep; deeper replies are listed at this depth, in order.
+const MAX_DEPTH: usize = 12;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/works/{id}/comments", post(add_comment))
+        .route("/works/{id}/comments/pending", get(pending_page))
+        .route("/comments/{id}", get(show_comment))
+        .route("/comments/{id}/reply", get(reply_form).post(reply))
+        .route("/comments/{id}/edit", get(edit_form).post(edit))
+        .route("/comments/{id}/delete", get(delete_form).post(delete))
+        .route("/comments/{id}/approve", post(approve))
+}
+
+// ---------------------------------------------------------------------------------------
+// The rules
+
+/// Whether the viewer may comment on the work; `Ok(true)` when their comment waits for
+/// approval. Refusals say why.
+async fn may_comment(state: &AppState, ctx: &Ctx, access: &WorkAccess) -> Result<bool, Error> {
+    match access.comment_policy {
+        CommentPolicy::Off => {
+            return Err(Error::Forbidden(
+                "Comments are off for this work.".to_owned(),
+            ))
+        }
+        CommentPolicy::Users if ctx.is_guest() => {
+            return Err(Error::Forbidden(
+                "Only logged-in users can comment on this work. Please log in (or sign up) to \
+                 comment."
+                    .to_owned(),
+            ))
+        }
+        _ => {}
+    }
+    if let Some(user) = ctx.viewer.user_id() {
+        if blocked_by_creator(state, access, user).await? {
+            return Err(Error::Forbidden(
+                "The work's creator has blocked you, so you can't comment on this work.".to_owned(),
+            ));
+        }
+    }
+    Ok(access.comment_policy == CommentPolicy::Moderated && !moderates(ctx, access))
+}
+
+async fn blocked_by_creator(
+    state: &AppState,
+    access: &WorkAccess,
+    user: UserId,
+) -> Result<bool, Error> {
+    Ok(!access.creators.contains(&user)
+        && state
+            .store
+            .commenter_blocked(&access.creators, user)
+            .await?)
+}
+
+/// Creators of the work and admins approve and delete its comments.
+fn moderates(ctx: &Ctx, access: &WorkAccess) -> bool {
+    access.is_creator(&ctx.viewer) || ctx.viewer.is_admin()
+}
+
+fn is_author(ctx: &Ctx, comment: &Comment) -> bool {
+    comment.user.is_some() && comment.user == ctx.viewer.user_id()
+}
+
+/// A comment and its work, when the viewer may see both (pending comments: creators, admins
+/// and the author; deleted ones: no one).
+async fn visible_comment(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CommentId,
+) -> Result<(Comment, WorkAccess), Error> {
+    let comment = state.store.comment(id).await?.ok_or(Error::NotFound)?;
+    let access = visible_work(state, ctx, comment.work).await?;
+    let seen = match comment.status {
+        CommentStatus::Visible => true,
+        CommentStatus::Pending => moderates(ctx, &access) || is_author(ctx, &comment),
+        CommentStatus::Deleted => false,
+    };
+    if !seen {
+        return Err(Error::NotFound);
+    }
+    Ok((comment, access))
+}
+
+/// A comment's text as stored: HTML through the sanitizer, plain text as paragraphs.
+/// Refusals say what to fix.
+pub(crate) fn comment_body(text: &str) -> Result<Html, String> {
+    let text = text.trim();
+    let chars = text.chars().count();
+    if chars > MAX_COMMENT_CHARS {
+        return Err(format!(
+            "A comment can be at most {} characters; yours has {}. Please shorten it.",
+            thousands(MAX_COMMENT_CHARS as u64),
+            thousands(chars as u64)
+        ));
+    }
+    let html = user_html(text);
+    if !html.has_text() {
+        return Err("Please write something first: the comment is empty.".to_owned());
+    }
+    Ok(html)
+}
+
+/// Text a reader typed, as HTML: sanitized when it holds markup, else plain text as
+/// paragraphs (blank lines between them).
+pub(crate) fn user_html(text: &str) -> Html {
+    let text = text.trim();
+    if text.is_empty() {
+        Html::default()
+    } else if looks_like_html(text) {
+        Html::sanitize(text)
+    } else {
+        Html::from_plain_text(text)
+    }
+}
+
+/// Whether text holds markup (a tag or an entity) rather than plain text.
+fn looks_like_html(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+fn guest_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 {
+        return Err("Please give your name: guests sign their comments.".to_owned());
+    }
+    if chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(format!(
+            "A name is at most {MAX_NAME_CHARS} characters, without control characters."
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Where a comment is read: its chapter's page, at the comment.
+fn comment_href(comment: &Comment) -> String {
+    format!(
+        "/works/{}/chapters/{}#comment-{}",
+        comment.work, comment.chapter, comment.id
+    )
+}
+
+/// The name a comment is signed with, and whether it is a guest's.
+fn signature(comment: &Comment) -> (Link, bool) {
+    match (&comment.pseud_name, &comment.guest_name) {
+        (Some(pseud), _) => (
+            Link {
+                href: Some(user_href(pseud)),
+                name: pseud.clone(),
+            },
+            false,
+        ),
+        (None, Some(guest)) => (
+            Link {
+                name: guest.clone(),
+                href: None,
+            },
+            true,
+        ),
+        (None, None) => (
+            Link {
+                name: "A former user".to_owned(),
+                href: None,
+            },
+            false,
+        ),
+    }
+}
+
+fn signature_text(comment: &Comment) -> String {
+    let (link, guest) = signature(comment);
+    if guest {
+        format!("{} (Guest)", link.name)
+    } else {
+        link.name
+    }
+}
+
+fn datetime(at: DateTime<Utc>) -> (String, String) {
+    (
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The work page's section
+
+enum CommentForm {
+    Off,
+    UsersOnly,
+    Blocked,
+    Open { ask_name: bool, moderated: bool },
+}
+
+struct Group {
+    heading: Option<String>,
+    html: String,
+}
+
+#[derive(Template)]
+#[template(path = "reader/comments.html")]
+struct CommentsSection {
+    id: WorkId,
+    csrf_token: String,
+    form: CommentForm,
+    /// Chapter positions the form offers, and which is chosen.
+    chapters: Vec<(u32, bool)>,
+    return_to: String,
+    pending: Option<String>,
+    groups: Vec<Group>,
+    max_chars: usize,
+    max_chars_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "reader/comment.html")]
+struct CommentItem {
+    id: CommentId,
+    csrf_token: String,
+    /// Shown instead of the comment: it was deleted, or its author is muted.
+    placeholder: Option<&'static str>,
+    link: Link,
+    guest: bool,
+    datetime: String,
+    date: String,
+    edited: Option<(String, String)>,
+    pending: bool,
+    own: bool,
+    body: Html,
+    can_reply: bool,
+    can_edit: bool,
+    can_delete: bool,
+    can_approve: bool,
+    children: String,
+}
+
+/// What the viewer may do on a work's thread, worked out once per page.
+struct Viewing<'a> {
+    ctx: &'a Ctx,
+    muted: HashSet<UserId>,
+    can_reply: bool,
+    moderates: bool,
+}
+
+impl Viewing<'_> {
+    fn shows(&self, c: &Comment) -> bool {
+        match c.status {
+            CommentStatus::Visible | CommentStatus::Deleted => true,
+            CommentStatus::Pending => self.moderates || is_author(self.ctx, c),
+        }
+    }
+
+    fn placeholder(&self, c: &Comment) -> Option<&'static str> {
+        if c.status == CommentStatus::Deleted {
+            Some("(Previous comment deleted.)")
+        } else if c.user.is_some_and(|u| self.muted.contains(&u)) {
+            Some("(A comment by a user you muted.)")
+        } else {
+            None
+        }
+    }
+
+    fn item(&self, c: &Comment, children: String) -> Result<String, Error> {
+        let (link, guest) = signature(c);
+        let (datetime_attr, date) = datetime(c.created_at);
+        let own = is_author(self.ctx, c);
+        let pending = c.status == CommentStatus::Pending;
+        let item = CommentItem {
+            id: c.id,
+            csrf_token: self.ctx.form_token().to_owned(),
+            placeholder: self.placeholder(c),
+            link,
+            guest,
+            datetime: datetime_attr,
+            date,
+            edited: c.edited_at.map(datetime),
+            pending,
+            own,
+            body: c.body.clone(),
+            can_reply: self.can_reply && !pending,
+            can_edit: own,
+            can_delete: own || self.moderates,
+            can_approve: pending && self.moderates,
+            children,
+        };
+        Ok(item.render()?)
+    }
+
+    /// The thread items of `roots` and their replies, deleted and muted comments without
+    /// shown replies left out.
+    fn render(
+        &self,
+        roots: &[&Comment],
+        replies: &HashMap<CommentId, Vec<&Comment>>,
+        depth: usize,
+    ) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        for c in roots {
+            if !self.shows(c) {
+                continue;
+            }
+            let kids = replies.get(&c.id).map_or(&[][..], Vec::as_slice);
+            let (nested, after) = if depth + 1 >= MAX_DEPTH {
+                (Vec::new(), self.flatten(kids, replies)?)
+            } else {
+                (self.render(kids, replies, depth + 1)?, Vec::new())
+            };
+            if self.placeholder(c).is_some() && nested.is_empty() && after.is_empty() {
+                continue;
+            }
+            out.push(self.item(c, nested.join("\n"))?);
+            out.extend(after);
+        }
+        Ok(out)
+    }
+
+    /// Every reply under `roots`, in thread order, as items without nesting (no recursion,
+    /// however long the chain).
+    fn flatten(
+        &self,
+        roots: &[&Comment],
+        replies: &HashMap<CommentId, Vec<&Comment>>,
+    ) -> Result<Vec<String>, Error> {
+        let mut stack: Vec<&Comment> = roots.iter().rev().copied().collect();
+        let mut out = Vec::new();
+        while let Some(c) = stack.pop() {
+            if !self.shows(c) {
+                continue;
+            }
+            if let Some(kids) = replies.get(&c.id) {
+                stack.extend(kids.iter().rev().copied());
+            }
+            if self.placeholder(c).is_none() {
+                out.push(self.item(c, String::new())?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The work page's comments section for this reader and part of the work.
+pub(crate) async fn section(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &WorkAccess,
+    part: Part,
+) -> Result<String, Error> {
+    let id = access.id;
+    let (chapter, chapter_count) = match part {
+        Part::Chapter { position, chapters } => (Some(position), chapters),
+        Part::Full { chapters } => (None, chapters),
+    };
+    let comments = state.store.work_comments(id, chapter).await?;
+    let muted: HashSet<UserId> = match ctx.viewer.user_id() {
+        Some(user) => state.store.comment_mutes(user).await?.into_iter().collect(),
+        None => HashSet::new(),
+    };
+    let blocked = match ctx.viewer.user_id() {
+        Some(user) => blocked_by_creator(state, access, user).await?,
+        None => false,
+    };
+    let moderating = moderates(ctx, access);
+    let form = match access.comment_policy {
+        CommentPolicy::Off => CommentForm::Off,
+        CommentPolicy::Users if ctx.is_guest() => CommentForm::UsersOnly,
+        _ if blocked => CommentForm::Blocked,
+        policy => CommentForm::Open {
+            ask_name: ctx.is_guest(),
+            moderated: policy == CommentPolicy::Moderated && !moderating,
+        },
+    };
+    let viewing = Viewing {
+        ctx,
+        muted,
+        can_reply: matches!(form, CommentForm::Open { .. }),
+        moderates: moderating,
+    };
+
+    let mut replies: HashMap<CommentId, Vec<&Comment>> = HashMap::new();
+    let known: HashSet<CommentId> = comments.iter().map(|c| c.id).collect();
+    let mut roots: Vec<&Comment> = Vec::new();
+    for c in &comments {
+        match c.parent.filter(|p| known.contains(p)) {
+            Some(parent) => replies.entry(parent).or_default().push(c),
+            None => roots.push(c),
+        }
+    }
+    let mut groups = Vec::new();
+    let grouped = chapter.is_none() && chapter_count > 1;
+    let mut positions: Vec<u32> = roots.iter().map(|c| c.chapter).collect();
+    positions.dedup();
+    for position in positions {
+        let here: Vec<&Comment> = roots
+            .iter()
+            .filter(|c| c.chapter == position)
+            .copied()
+            .collect();
+        let items = viewing.render(&here, &replies, 0)?;
+        if items.is_empty() {
+            continue;
+        }
+        groups.push(Group {
+            heading: grouped.then(|| format!("Comments on Chapter {position}")),
+            html: items.join("\n"),
+        });
+    }
+
+    let pending = if moderating {
+        let n = state.store.pending_comments(id).await?.len();
+        (n > 0).then(|| match n {
+            1 => "1 comment awaits your approval".to_owned(),
+            n => format!("{n} comments await your approval"),
+        })
+    } else {
+        None
+    };
+    let current = chapter.unwrap_or(chapter_count.max(1));
+    let chapters = (1..=chapter_count.max(1))
+        .filter(|n| chapter.is_none() || Some(*n) == chapter)
+        .map(|n| (n, n == current))
+        .collect();
+    let return_to = match chapter {
+        Some(n) => format!("/works/{id}/chapters/{n}"),
+        None => format!("/works/{id}/full"),
+    };
+    let section = CommentsSection {
+        id,
+        csrf_token: ctx.form_token().to_owned(),
+        form,
+        chapters,
+        return_to,
+        pending,
+        groups,
+        max_chars: MAX_COMMENT_CHARS,
+        max_chars_text: thousands(MAX_COMMENT_CHARS as u64),
+    };
+    Ok(section.render()?)
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+#[derive(Template)]
+#[template(path = "reader/comment_form.html")]
+struct CommentFormPage {
+    layout: Layout,
+    heading: String,
+    work_title: String,
+    work_href: String,
+    /// The comment replied to: who wrote it, and its text.
+    parent: Option<(String, Html)>,
+    action: String,
+    chapter: Option<u32>,
+    ask_name: bool,
+    name: String,
+    body: String,
+    submit: &'static str,
+    error: Option<String>,
+    note: Option<&'static str>,
+    max_chars_text: String,
+}
+
+impl CommentFormPage {
+    async fn new(
+        state: &AppState,
+        work: WorkId,
+        heading: &str,
+        action: String,
+        submit: &'static str,
+    ) -> Result<CommentFormPage, Error> {
+        let title = state
+            .store
+            .work_header(work)
+            .await?
+            .map(|h| h.work.title)
+            .ok_or(Error::NotFound)?;
+        Ok(CommentFormPage {
+            layout: Layout::new(Some(format!("{heading} - {title}")), heading),
+            heading: heading.to_owned(),
+            work_title: title,
+            work_href: format!("/works/{work}"),
+            parent: None,
+            action,
+            chapter: None,
+            ask_name: false,
+            name: String::new(),
+            body: String::new(),
+            submit,
+            error: None,
+            note: None,
+            max_chars_text: thousands(MAX_COMMENT_CHARS as u64),
+        })
+    }
+
+    /// The form again, with what was typed and why it was refused (400).
+    fn refused(mut self, error: String) -> Response {
+        self.error = Some(error);
+        (StatusCode::BAD_REQUEST, Page(self)).into_response()
+    }
+}
+
+const MODERATED_NOTE: &str =
+    "Comments on this work are moderated: yours will show once a creator approves it.";
+
+#[derive(Deserialize)]
+struct CommentFields {
+    #[serde(default)]
+    chapter: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// What a new comment or reply stores as its author (a guest's name checked), or why not.
+fn author_of<'a>(ctx: &Ctx, guest: &'a str) -> Result<CommentAuthor<'a>, String> {
+    match ctx.viewer.account() {
+        Some(account) => {
+            let pseud = account
+                .pseuds
+                .first()
+                .copied()
+                .ok_or_else(|| "Your account has no pseud to comment under.".to_owned())?;
+            Ok(CommentAuthor::User {
+                user: account.id,
+                pseud,
+            })
+        }
+        None => Ok(CommentAuthor::Guest { name: guest }),
+    }
+}
+
+/// Stores a checked comment (rate-limited) and answers: a notice when it awaits approval,
+/// else a redirect to it.
+async fn store_comment(
+    state: &AppState,
+    ctx: &Ctx,
+    new: NewComment<'_>,
+) -> Result<Response, Error> {
+    state.limits.hit(Action::Comment, &ctx.actor_key())?;
+    let id = state.store.add_comment(&new).await?;
+    if new.pending {
+        return Ok(Page(NoticePage::new(
+            "Comment sent",
+            "Your comment was sent. Comments on this work are moderated: it will show once a \
+             creator approves it.",
+            format!("/works/{}", new.work),
+            "Back to the work",
+        ))
+        .into_response());
+    }
+    let chapter = match new.parent {
+        Some(parent) => state
+            .store
+            .comment(parent)
+            .await?
+            .map_or(new.chapter, |p| p.chapter),
+        None => new.chapter,
+    };
+    Ok(see_other(&format!(
+        "/works/{}/chapters/{chapter}#comment-{id}",
+        new.work
+    )))
+}
+
+async fn add_comment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<CommentFields>, FormRejection>,
+) -> Result<Response, Error> {
+    let work = work_id(id)?;
+    let access = visible_work(&state, &ctx, work).await?;
+    let fields = form(sent)?;
+    let pending = may_comment(&state, &ctx, &access).await?;
+    let chapter: u32 = fields
+        .chapter
+        .trim()
+        .parse()
+        .map_err(|_| Error::BadRequest("Please choose a chapter to comment on.".to_owned()))?;
+    let mut page = CommentFormPage::new(
+        &state,
+        work,
+        "Post a comment",
+        format!("/works/{work}/comments"),
+        "Comment",
+    )
+    .await?;
+    page.chapter = Some(chapter);
+    page.ask_name = ctx.is_guest();
+    page.note = pending.then_some(MODERATED_NOTE);
+    page.name = fields.name.clone();
+    page.body = fields.body.clone();
+    let name = if ctx.is_guest() {
+        match guest_name(&fields.name) {
+            Ok(n) => n,
+            Err(e) => return Ok(page.refused(e)),
+        }
+    } else {
+        String::new()
+    };
+    let body = match comment_body(&fields.body) {
+        Ok(b) => b,
+        Err(e) => return Ok(page.refused(e)),
+    };
+    let author = match author_of(&ctx, &name) {
+        Ok(a) => a,
+        Err(e) => return Ok(page.refused(e)),
+    };
+    let new = NewComment {
+        work,
+        chapter,
+        parent: None,
+        author,
+        body: &body,
+        pending,
+    };
+    store_comment(&state, &ctx, new).await
+}
+
+/// Refuses a reply to a comment whose author blocked the viewer.
+async fn may_reply(state: &AppState, ctx: &Ctx, parent: &Comment) -> Result<(), Error> {
+    if let (Some(user), Some(author)) = (ctx.viewer.user_id(), parent.user) {
+        if author != user && state.store.commenter_blocked(&[author], user).await? {
+            return Err(Error::Forbidden(
+                "This comment's author has blocked you, so you can't reply to it.".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn reply_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CommentId,
+) -> Result<(CommentFormPage, Comment, bool), Error> {
+    let (parent, access) = visible_comment(state, ctx, id).await?;
+    if parent.status != CommentStatus::Visible {
+        return Err(Error::BadRequest(
+            "That comment awaits approval, so it can't be replied to yet.".to_owned(),
+        ));
+    }
+    let pending = may_comment(state, ctx, &access).await?;
+    may_reply(state, ctx, &parent).await?;
+    let mut page = CommentFormPage::new(
+        state,
+        parent.work,
+        "Reply to a comment",
+        format!("/comments/{id}/reply"),
+        "Reply",
+    )
+    .await?;
+    page.parent = Some((signature_text(&parent), parent.body.clone()));
+    page.ask_name = ctx.is_guest();
+    page.note = pending.then_some(MODERATED_NOTE);
+    Ok((page, parent, pending))
+}
+
+async fn reply_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Page<CommentFormPage>, Error> {
+    let id = CommentId(id_number(id)?);
+    let (page, _, _) = reply_page(&state, &ctx, id).await?;
+    Ok(Page(page))
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<CommentFields>, FormRejection>,
+) -> Result<Response, Error> {
+    let id = CommentId(id_number(id)?);
+    let (mut page, parent, pending) = reply_page(&state, &ctx, id).await?;
+    let fields = form(sent)?;
+    page.name = fields.name.clone();
+    page.body = fields.body.clone();
+    let name = if ctx.is_guest() {
+        match guest_name(&fields.name) {
+            Ok(n) => n,
+            Err(e) => return Ok(page.refused(e)),
+        }
+    } else {
+        String::new()
+    };
+    let body = match comment_body(&fields.body) {
+        Ok(b) => b,
+        Err(e) => return Ok(page.refused(e)),
+    };
+    let author = match author_of(&ctx, &name) {
+        Ok(a) => a,
+        Err(e) => return Ok(page.refused(e)),
+    };
+    let new = NewComment {
+        work: parent.work,
+        chapter: parent.chapter,
+        parent: Some(parent.id),
+        author,
+        body: &body,
+        pending,
+    };
+    store_comment(&state, &ctx, new).await
+}
+
+/// A comment the viewer wrote (and may see), for editing.
+async fn own_comment(state: &AppState, ctx: &Ctx, id: CommentId) -> Result<Comment, Error> {
+    ctx.require_user()?;
+    let (comment, _) = visible_comment(state, ctx, id).await?;
+    if !is_author(ctx, &comment) {
+        return Err(Error::Forbidden(
+            "You can only edit your own comments.".to_owned(),
+        ));
+    }
+    Ok(comment)
+}
+
+async fn edit_page(state: &AppState, comment: &Comment) -> Result<CommentFormPage, Error> {
+    CommentFormPage::new(
+        state,
+        comment.work,
+        "Edit your comment",
+        format!("/comments/{}/edit", comment.id),
+        "Save changes",
+    )
+    .await
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Page<CommentFormPage>, Error> {
+    let comment = own_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    let mut page = edit_page(&state, &comment).await?;
+    // The stored HTML is what the author edits: plain text came in as paragraphs.
+    page.body = comment.body.as_str().to_owned();
+    Ok(Page(page))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<CommentFields>, FormRejection>,
+) -> Result<Response, Error> {
+    let comment = own_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    let fields = form(sent)?;
+    let body = match comment_body(&fields.body) {
+        Ok(b) => b,
+        Err(e) => {
+            let mut page = edit_page(&state, &comment).await?;
+            page.body = fields.body;
+            return Ok(page.refused(e));
+        }
+    };
+    if !state.store.edit_comment(comment.id, &body).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(see_other(&comment_href(&comment)))
+}
+
+/// A comment the viewer may delete: their own, or any on a work they moderate.
+async fn deletable_comment(state: &AppState, ctx: &Ctx, id: CommentId) -> Result<Comment, Error> {
+    ctx.require_user()?;
+    let (comment, access) = visible_comment(state, ctx, id).await?;
+    if !(is_author(ctx, &comment) || moderates(ctx, &access)) {
+        return Err(Error::Forbidden(
+            "Only the comment's author and the work's creators can delete it.".to_owned(),
+        ));
+    }
+    Ok(comment)
+}
+
+#[derive(Template)]
+#[template(path = "reader/comment_delete.html")]
+struct DeletePage {
+    layout: Layout,
+    id: CommentId,
+    by: String,
+    body: Html,
+    return_to: String,
+}
+
+async fn delete_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Page<DeletePage>, Error> {
+    let comment = deletable_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    Ok(Page(DeletePage {
+        layout: Layout::new(
+            Some("Delete comment?".to_owned()),
+            "Confirm deleting a comment.",
+        ),
+        id: comment.id,
+        by: signature_text(&comment),
+        body: comment.body.clone(),
+        return_to: comment_href(&comment),
+    }))
+}
+
+#[derive(Deserialize, Default)]
+struct ReturnTo {
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<ReturnTo>, FormRejection>,
+) -> Result<Response, Error> {
+    let comment = deletable_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    let back = form(sent)?.return_to;
+    state.store.delete_comment(comment.id).await?;
+    let to = match back.as_deref() {
+        Some(p) => local_return(Some(p)),
+        None => format!(
+            "/works/{}/chapters/{}#comments",
+            comment.work, comment.chapter
+        ),
+    };
+    Ok(see_other(&to))
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<ReturnTo>, FormRejection>,
+) -> Result<Response, Error> {
+    ctx.require_user()?;
+    let (comment, access) = visible_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    if !moderates(&ctx, &access) {
+        return Err(Error::Forbidden(
+            "Only the work's creators can approve comments on it.".to_owned(),
+        ));
+    }
+    let back = form(sent)?.return_to;
+    state.store.approve_comment(comment.id).await?;
+    let to = match back.as_deref() {
+        Some(p) => local_return(Some(p)),
+        None => comment_href(&comment),
+    };
+    Ok(see_other(&to))
+}
+
+async fn show_comment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let (comment, _) = visible_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    Ok(see_other(&comment_href(&comment)))
+}
+
+// ---------------------------------------------------------------------------------------
+// Moderation
+
+struct PendingView {
+    id: CommentId,
+    by: String,
+    chapter: u32,
+    datetime: String,
+    date: String,
+    body: Html,
+}
+
+#[derive(Template)]
+#[template(path = "reader/comments_pending.html")]
+struct PendingPage {
+    layout: Layout,
+    id: WorkId,
+    work_title: String,
+    comments: Vec<PendingView>,
+}
+
+async fn pending_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Page<PendingPage>, Error> {
+    let work = work_id(id)?;
+    crate::access::own_work(&state, &ctx, work).await?;
+    let title = state
+        .store
+        .work_header(work)
+        .await?
+        .map(|h| h.work.title)
+        .ok_or(Error::NotFound)?;
+    let comments = state
+        .store
+        .pending_comments(work)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (datetime_attr, date) = datetime(c.created_at);
+            PendingView {
+                id: c.id,
+                by: signature_text(&c),
+                chapter: c.chapter,
+                datetime: datetime_attr,
+                date,
+                body: c.body,
+            }
+        })
+        .collect();
+    Ok(Page(PendingPage {
+        layout: Layout::new(
+            Some(format!("Comments awaiting approval - {title}")),
+            "Comments on your work that wait for your approval.",
+        ),
+        id: work,
+        work_title: title,
+        comments,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_becomes_paragraphs_and_html_is_sanitized() {
+        let plain = comment_body("Loved it!\n\nMore please. 1 < 2").unwrap();
+        assert_eq!(
+            plain.as_str(),
+            "<p>Loved it!</p>\n<p>More please. 1 &lt; 2</p>\n"
+        );
+        let html = comment_body("<p onclick=\"x()\">Hi <script>alert(1)</script><b>there</b></p>")
+            .unwrap();
+        assert!(!html.as_str().contains("script") && !html.as_str().contains("onclick"));
+        assert!(html.as_str().contains("<b>there</b>"), "{}", html.as_str());
+    }
+
+    #[test]
+    fn empty_and_overlong_comments_are_refused() {
+        assert!(comment_body("   ").is_err());
+        assert!(comment_body("<script>alert(1)</script>").is_err());
+        let long = "a".repeat(MAX_COMMENT_CHARS + 1);
+        let refused = comment_body(&long).unwrap_err();
+        assert!(refused.contains("10,000"), "{refused}");
+        assert!(comment_body(&"a".repeat(MAX_COMMENT_CHARS)).is_ok());
+    }
+}

@@ -1,0 +1,189 @@
+//! Kudos (`POST /works/{id}/kudos`): once per account or per guest per work, never on one's
+//! own work, and only on works the reader may see. A guest is known by a hash of their
+//! `ajar_visitor` cookie (the one hits count by), else of their CSRF cookie, which every
+//! guest who can send a form has; only the hash is stored.
+//!
+//! Also the work page's kudos section: the button and who left kudos.
+
+use crate::access::visible_work;
+use crate::accounts::see_other;
+use crate::auth::{cookie, Ctx, CSRF_COOKIE};
+use crate::hits::VISITOR_COOKIE;
+use crate::tag_url::user_href;
+use crate::views::{thousands, Layout, Link, Page};
+use crate::{AppState, Error};
+use ajar_core::WorkId;
+use ajar_store::{KudosOutcome, Kudoser, WorkAccess};
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use sha2::{Digest, Sha256};
+
+/// Account names listed under a work; the rest are counted.
+const NAMES_SHOWN: u32 = 50;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/works/{id}/kudos", post(leave_kudos))
+}
+
+/// A work id from a path segment; anything but digits names no work.
+pub(crate) fn work_id(segment: Result<Path<String>, PathRejection>) -> Result<WorkId, Error> {
+    id_number(segment).map(WorkId)
+}
+
+/// A positive number from a path segment (ids); anything else is a 404.
+pub(crate) fn id_number(segment: Result<Path<String>, PathRejection>) -> Result<i64, Error> {
+    let Path(segment) = segment.map_err(|_| Error::NotFound)?;
+    if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::NotFound);
+    }
+    segment.parse().map_err(|_| Error::NotFound)
+}
+
+/// A page that says what happened, with a way back.
+#[derive(Template)]
+#[template(path = "reader/notice.html")]
+pub(crate) struct NoticePage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    back_href: String,
+    back_label: String,
+}
+
+impl NoticePage {
+    pub(crate) fn new(heading: &str, message: &str, back_href: String, back_label: &str) -> Self {
+        NoticePage {
+            layout: Layout::new(Some(heading.to_owned()), message),
+            heading: heading.to_owned(),
+            message: message.to_owned(),
+            back_href,
+            back_label: back_label.to_owned(),
+        }
+    }
+}
+
+/// A guest's kudos key: their visitor cookie if they have one, else their CSRF cookie,
+/// hashed (never stored as is).
+fn guest_key(headers: &HeaderMap, ctx: &Ctx) -> String {
+    let visitor = cookie(headers, VISITOR_COOKIE)
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
+    let (kind, value) = match visitor {
+        Some(v) => ("visitor", v),
+        None => (
+            "csrf",
+            cookie(headers, CSRF_COOKIE).unwrap_or(ctx.csrf_token.as_str()),
+        ),
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(b"ajar-kudos");
+    hasher.update([0]);
+    hasher.update(kind.as_bytes());
+    hasher.update([0]);
+    hasher.update(value.as_bytes());
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn leave_kudos(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let id = work_id(id)?;
+    let access = visible_work(&state, &ctx, id).await?;
+    if access.is_creator(&ctx.viewer) {
+        return Err(Error::Forbidden(
+            "You can't leave kudos on your own work.".to_owned(),
+        ));
+    }
+    let key;
+    let by = match ctx.viewer.user_id() {
+        Some(user) => Kudoser::User(user),
+        None => {
+            key = guest_key(&headers, &ctx);
+            Kudoser::Guest(&key)
+        }
+    };
+    match state.store.leave_kudos(id, by).await? {
+        KudosOutcome::Left => Ok(see_other(&format!("/works/{id}#kudos"))),
+        KudosOutcome::Already => Ok(Page(NoticePage::new(
+            "Kudos",
+            "You have already left kudos here. :)",
+            format!("/works/{id}"),
+            "Back to the work",
+        ))
+        .into_response()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reader/kudos.html")]
+struct KudosSection {
+    id: WorkId,
+    csrf_token: String,
+    can_leave: bool,
+    note: Option<String>,
+    user_count: String,
+    users: Vec<Link>,
+    more: Option<String>,
+    guests: Option<String>,
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", thousands(n))
+    }
+}
+
+/// The work page's kudos section. For guests the page is shared, so it offers the button
+/// to every guest; a logged-in reader who left kudos is told so instead.
+pub(crate) async fn section(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &WorkAccess,
+) -> Result<String, Error> {
+    let summary = state.store.kudos_summary(access.id, NAMES_SHOWN).await?;
+    let mut can_leave = !access.is_creator(&ctx.viewer);
+    let mut note = None;
+    if let Some(user) = ctx.viewer.user_id() {
+        if can_leave
+            && state
+                .store
+                .has_left_kudos(access.id, Kudoser::User(user))
+                .await?
+        {
+            can_leave = false;
+            note = Some("You left kudos on this work.".to_owned());
+        }
+    }
+    let shown = summary.users.len() as u64;
+    let section = KudosSection {
+        id: access.id,
+        csrf_token: ctx.form_token().to_owned(),
+        can_leave,
+        note,
+        user_count: plural(summary.user_count, "user", "users"),
+        users: summary
+            .users
+            .iter()
+            .map(|name| Link {
+                name: name.clone(),
+                href: Some(user_href(name)),
+            })
+            .collect(),
+        more: (summary.user_count > shown)
+            .then(|| plural(summary.user_count - shown, "more user", "more users")),
+        guests: (summary.guest_count > 0).then(|| plural(summary.guest_count, "guest", "guests")),
+    };
+    Ok(section.render()?)
+}

@@ -1,0 +1,169 @@
+//! The public API's description, OpenAPI 3.1 at `/api/v1/openapi.json`, so tools can be
+//! generated from it. Written by hand next to the handlers it describes; a test checks it
+//! against what the API really answers.
+
+use crate::AppState;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::{json, Value};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(document))
+}
+
+async fn document() -> Response {
+    Json(openapi()).into_response()
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn string_list() -> Value {
+    json!({ "type": "array", "items": { "type": "string" } })
+}
+
+pub(crate) fn openapi() -> Value {
+    let tag_list = json!({ "type": "array", "items": { "type": "string" } });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ajar API",
+            "version": "1",
+            "description": "Search the archive's works with every filter of the search page. \
+                Only public works are returned to requests without a session; logged-in \
+                sessions (cookie) also see works restricted to logged-in readers."
+        },
+        "paths": {
+            "/api/v1/works": {
+                "get": {
+                    "summary": "Search works",
+                    "description": "The same search as /works/search: a query in the search \
+                        language plus filters, one page of works with facet counts of the tags \
+                        across every matching work.",
+                    "parameters": [
+                        query("q", "The search box: words, \"phrases\", field:value, ranges (words>5000, kudos:100..500), -negation, OR.", json!({"type": "string"})),
+                        query("text", "A phrase to find in the text of works; results carry a snippet.", json!({"type": "string"})),
+                        query("include_tags", "Tag names (any kind), comma-separated: works with all of them.", json!({"type": "string"})),
+                        query("exclude_tags", "Tag names, comma-separated: works with none of them.", json!({"type": "string"})),
+                        query("include", "A tag id: works with it (repeatable).", json!({"type": "integer"})),
+                        query("exclude", "A tag id: works without it (repeatable).", json!({"type": "integer"})),
+                        query("exclude_creators", "Creator names, comma-separated.", json!({"type": "string"})),
+                        query("creator_id", "A creator (pseud) id: works by any of these (repeatable).", json!({"type": "integer"})),
+                        query("rating", "Any of these ratings (repeatable): general, teen, mature, explicit, notrated.", json!({"type": "string"})),
+                        query("warning", "All of these archive warnings (repeatable).", json!({"type": "string"})),
+                        query("category", "Any of these categories (repeatable): ff, fm, gen, mm, multi, other.", json!({"type": "string"})),
+                        query("complete", "yes: complete works only; no: works in progress only.", json!({"type": "string", "enum": ["yes", "no"]})),
+                        query("crossover", "yes: crossovers only; no: single-fandom works only.", json!({"type": "string", "enum": ["yes", "no"]})),
+                        query("words_from", "At least this many words.", json!({"type": "integer", "minimum": 0})),
+                        query("words_to", "At most this many words.", json!({"type": "integer", "minimum": 0})),
+                        query("language", "A language code or name.", json!({"type": "string"})),
+                        query("updated_from", "Updated on or after (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
+                        query("updated_to", "Updated on or before (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
+                        query("published_from", "Posted on or after (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
+                        query("published_to", "Posted on or before (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
+                        query("sort", "best, updated, posted, kudos, hits, bookmarks, comments, words, title or creator.", json!({"type": "string"})),
+                        query("page", "1-based page.", json!({"type": "integer", "minimum": 1})),
+                        query("per_page", "Works per page, 1 to 100.", json!({"type": "integer", "minimum": 1, "maximum": 100})),
+                        query("facets", "no: leave out the facet counts (faster).", json!({"type": "string", "enum": ["yes", "no"]}))
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "One page of matching works.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/WorkPage" } } }
+                        },
+                        "400": {
+                            "description": "The query or a filter cannot be read; `detail` says what to fix.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "503": {
+                            "description": "This server runs no search index.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        }
+                    }
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "summary": "This document",
+                    "responses": { "200": { "description": "The OpenAPI description of the API.", "content": { "application/json": {} } } }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "WorkPage": {
+                    "type": "object",
+                    "required": ["total", "page", "per_page", "works", "facets"],
+                    "properties": {
+                        "total": { "type": "integer", "description": "Matching works in all." },
+                        "page": { "type": "integer" },
+                        "per_page": { "type": "integer" },
+                        "works": { "type": "array", "items": { "$ref": "#/components/schemas/Work" } },
+                        "facets": {
+                            "type": "object",
+                            "description": "By tag kind (fandom, relationship, character, freeform, rating, warning, category): the most frequent tags among all matching works, with exact counts.",
+                            "additionalProperties": { "type": "array", "items": { "$ref": "#/components/schemas/FacetCount" } }
+                        }
+                    }
+                },
+                "Work": {
+                    "type": "object",
+                    "required": ["id", "url", "title", "creators", "fandoms", "rating", "warnings", "categories", "relationships", "characters", "tags", "summary", "language", "complete", "stats"],
+                    "properties": {
+                        "id": { "type": "integer" },
+                        "url": { "type": "string", "description": "The work's page, relative to the site." },
+                        "title": { "type": "string" },
+                        "creators": string_list(),
+                        "fandoms": tag_list,
+                        "rating": { "type": "string", "description": "General Audiences, Teen And Up Audiences, Mature, Explicit or Not Rated." },
+                        "warnings": string_list(),
+                        "categories": string_list(),
+                        "relationships": string_list(),
+                        "characters": string_list(),
+                        "tags": string_list(),
+                        "summary": { "type": "string", "description": "Sanitized HTML." },
+                        "language": { "type": "string" },
+                        "complete": { "type": "boolean" },
+                        "expected_chapters": { "type": ["integer", "null"] },
+                        "updated": { "type": ["string", "null"], "format": "date" },
+                        "stats": { "$ref": "#/components/schemas/Stats" },
+                        "snippet": { "type": ["string", "null"], "description": "HTML with <b> around the words found in the text, for text searches." }
+                    }
+                },
+                "Stats": {
+                    "type": "object",
+                    "required": ["words", "chapters", "hits", "kudos", "comments", "bookmarks"],
+                    "properties": {
+                        "words": { "type": "integer" },
+                        "chapters": { "type": "integer" },
+                        "hits": { "type": "integer" },
+                        "kudos": { "type": "integer" },
+                        "comments": { "type": "integer" },
+                        "bookmarks": { "type": "integer" }
+                    }
+                },
+                "FacetCount": {
+                    "type": "object",
+                    "required": ["id", "name", "count"],
+                    "properties": {
+                        "id": { "type": "integer", "description": "Use with include= / exclude=." },
+                        "name": { "type": "string" },
+                        "count": { "type": "integer" }
+                    }
+                },
+                "Problem": {
+                    "type": "object",
+                    "description": "RFC 9457 problem details.",
+                    "properties": {
+                        "type": { "type": "string" },
+                        "title": { "type": "string" },
+                        "status": { "type": "integer" },
+                        "detail": { "type": "string" }
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,618 @@
+//! The posting forms' fields: read from a URL-encoded or multipart body (checkbox groups
+//! are repeated fields; a multipart body may carry a story file), turned into a work or a
+//! chapter, and filled back from a stored work or an uploaded file.
+//!
+//! Every text area is written in one of three formats the poster picks: HTML (sanitized with
+//! the archive's allowlist on the way in), Markdown, or plain text.
+
+use crate::Error;
+use ajar_core::{
+    ArchiveWarning, Category, Chapter, CommentPolicy, Html, Language, Rating, SeriesMembership,
+    TagName, Visibility, Work,
+};
+use axum::body::Bytes;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
+use std::convert::Infallible;
+
+/// The largest story file the form takes; the importer takes larger ones.
+pub(crate) const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// A story file sent with the form.
+pub(crate) struct Upload {
+    pub(crate) name: String,
+    pub(crate) bytes: Bytes,
+}
+
+/// A form's fields in the order sent.
+#[derive(Default)]
+pub(crate) struct Fields {
+    pairs: Vec<(String, String)>,
+    pub(crate) file: Option<Upload>,
+}
+
+impl Fields {
+    /// Reads a URL-encoded or multipart form body.
+    pub(crate) async fn read(headers: &HeaderMap, body: Bytes) -> Result<Fields, Error> {
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if content_type.starts_with("multipart/form-data") {
+            return Fields::multipart(content_type, body).await;
+        }
+        let pairs = body
+            .split(|&b| b == b'&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let mut kv = pair.splitn(2, |&b| b == b'=');
+                let key = decode(kv.next().unwrap_or_default());
+                let value = decode(kv.next().unwrap_or_default());
+                (key, value)
+            })
+            .collect();
+        Ok(Fields { pairs, file: None })
+    }
+
+    async fn multipart(content_type: &str, body: Bytes) -> Result<Fields, Error> {
+        let unreadable =
+            || Error::BadRequest("The form could not be read. Go back and try again.".to_owned());
+        let boundary = multer::parse_boundary(content_type).map_err(|_| unreadable())?;
+        let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
+        let mut multipart = multer::Multipart::new(stream, boundary);
+        let mut fields = Fields::default();
+        while let Some(field) = multipart.next_field().await.map_err(|_| unreadable())? {
+            let name = field.name().unwrap_or_default().to_owned();
+            let file_name = field.file_name().map(str::to_owned);
+            match file_name {
+                Some(file_name) => {
+                    let bytes = field.bytes().await.map_err(|_| unreadable())?;
+                    if !file_name.is_empty() || !bytes.is_empty() {
+                        fields.file = Some(Upload {
+                            name: file_name,
+                            bytes,
+                        });
+                    }
+                }
+                None => {
+                    let text = field.text().await.map_err(|_| unreadable())?;
+                    fields.pairs.push((name, text));
+                }
+            }
+        }
+        Ok(fields)
+    }
+
+    /// The first value of a field, or "".
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated field, in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+fn decode(bytes: &[u8]) -> String {
+    let plus: Vec<u8> = bytes
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    percent_encoding::percent_decode(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// How a text area is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Format {
+    #[default]
+    Html,
+    Markdown,
+    Plain,
+}
+
+impl Format {
+    pub(crate) const ALL: [Format; 3] = [Format::Html, Format::Markdown, Format::Plain];
+
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Markdown => "markdown",
+            Format::Plain => "plain",
+        }
+    }
+
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Format::Html => "Rich text (HTML)",
+            Format::Markdown => "Markdown",
+            Format::Plain => "Plain text",
+        }
+    }
+
+    pub(crate) fn from_code(code: &str) -> Format {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.code() == code)
+            .unwrap_or_default()
+    }
+
+    /// Sanitized HTML of text written in this format.
+    pub(crate) fn to_html(self, text: &str) -> Html {
+        if text.trim().is_empty() {
+            return Html::default();
+        }
+        match self {
+            Format::Html => Html::sanitize(text),
+            Format::Markdown => ajar_formats::markdown::markdown_to_html(text),
+            Format::Plain => Html::from_plain_text(text),
+        }
+    }
+}
+
+/// One option of a radio group, checkbox group or select.
+pub(crate) struct Choice {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) checked: bool,
+}
+
+/// What the work form holds, as typed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WorkForm {
+    pub(crate) title: String,
+    /// Chosen pseud ids.
+    pub(crate) pseuds: Vec<i64>,
+    pub(crate) fandoms: String,
+    pub(crate) rating: String,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) categories: Vec<String>,
+    pub(crate) relationships: String,
+    pub(crate) characters: String,
+    pub(crate) freeforms: String,
+    pub(crate) language: String,
+    pub(crate) summary: String,
+    pub(crate) notes: String,
+    pub(crate) end_notes: String,
+    pub(crate) spoilers: String,
+    pub(crate) series_title: String,
+    pub(crate) series_position: String,
+    pub(crate) expected_chapters: String,
+    pub(crate) chapter_title: String,
+    pub(crate) body: String,
+    pub(crate) format: Format,
+    /// Chapters after the first, from an uploaded file: (title, sanitized HTML).
+    pub(crate) more_chapters: Vec<(String, String)>,
+    pub(crate) visibility: String,
+    pub(crate) comments: String,
+    /// User names the work is a gift for, comma-separated.
+    pub(crate) gifts: String,
+    /// Pseud names invited as co-creators, comma-separated.
+    pub(crate) co_creators: String,
+}
+
+impl WorkForm {
+    /// An empty form with the archive's defaults.
+    pub(crate) fn blank(default_pseud: Option<i64>) -> WorkForm {
+        WorkForm {
+            pseuds: default_pseud.into_iter().collect(),
+            rating: Rating::NotRated.code().to_owned(),
+            language: Language::default().name().to_owned(),
+            visibility: Visibility::Public.code().to_owned(),
+            comments: CommentPolicy::Anyone.code().to_owned(),
+            ..WorkForm::default()
+        }
+    }
+
+    pub(crate) fn from_fields(f: &Fields) -> WorkForm {
+        let titles = f.all("more_chapter_title");
+        let bodies = f.all("more_chapter_body");
+        WorkForm {
+            title: f.get("title").to_owned(),
+            pseuds: f
+                .all("pseud")
+                .iter()
+                .filter_map(|p| p.trim().parse().ok())
+                .collect(),
+            fandoms: f.get("fandoms").to_owned(),
+            rating: f.get("rating").to_owned(),
+            warnings: f.all("warning"),
+            categories: f.all("category"),
+            relationships: f.get("relationships").to_owned(),
+            characters: f.get("characters").to_owned(),
+            freeforms: f.get("freeforms").to_owned(),
+            language: f.get("language").to_owned(),
+            summary: f.get("summary").to_owned(),
+            notes: f.get("notes").to_owned(),
+            end_notes: f.get("end_notes").to_owned(),
+            spoilers: f.get("spoilers").to_owned(),
+            series_title: f.get("series_title").to_owned(),
+            series_position: f.get("series_position").to_owned(),
+            expected_chapters: f.get("expected_chapters").to_owned(),
+            chapter_title: f.get("chapter_title").to_owned(),
+            body: f.get("body").to_owned(),
+            format: Format::from_code(f.get("format")),
+            more_chapters: titles.into_iter().zip(bodies).collect(),
+            visibility: f.get("visibility").to_owned(),
+            comments: f.get("comments").to_owned(),
+            gifts: f.get("gifts").to_owned(),
+            co_creators: f.get("co_creators").to_owned(),
+        }
+    }
+
+    /// The form filled from a work (stored or read from a file): text areas as HTML.
+    pub(crate) fn fill_from(&mut self, work: &Work) {
+        let join = |tags: &[TagName]| {
+            tags.iter()
+                .map(TagName::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        self.title = work.title.clone();
+        self.fandoms = join(&work.fandoms);
+        self.rating = work.rating.code().to_owned();
+        self.warnings = work.warnings.iter().map(|w| w.code().to_owned()).collect();
+        self.categories = work
+            .categories
+            .iter()
+            .map(|c| c.code().to_owned())
+            .collect();
+        self.relationships = join(&work.relationships);
+        self.characters = join(&work.characters);
+        self.freeforms = join(&work.tags);
+        self.language = work.language.name().to_owned();
+        self.summary = work.summary.as_str().to_owned();
+        self.notes = work.notes.as_str().to_owned();
+        self.end_notes = work.end_notes.as_str().to_owned();
+        self.spoilers = work.spoilers.clone().unwrap_or_default();
+        if let Some(series) = work.series.first() {
+            self.series_title = series.title.clone();
+            self.series_position = series.position.to_string();
+        }
+        self.expected_chapters = work
+            .expected_chapters
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        self.format = Format::Html;
+        let mut chapters = work.chapters.iter();
+        if let Some(first) = chapters.next() {
+            self.chapter_title = first.title.clone().unwrap_or_default();
+            self.body = first.body.as_str().to_owned();
+        }
+        self.more_chapters = chapters
+            .map(|c| {
+                (
+                    c.title.clone().unwrap_or_default(),
+                    c.body.as_str().to_owned(),
+                )
+            })
+            .collect();
+    }
+
+    /// The work the form describes (without creators), or what to fix. `with_chapters`:
+    /// the form has the first chapter's fields (a new work), not just metadata.
+    pub(crate) fn to_work(&self, with_chapters: bool) -> Result<Work, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut tags = |field: &str, text: &str| -> Vec<TagName> {
+            match TagName::parse_list(text) {
+                Ok(list) => list,
+                Err(e) => {
+                    errors.push(format!("{field}: {e}."));
+                    Vec::new()
+                }
+            }
+        };
+        let fandoms = tags("Fandoms", &self.fandoms);
+        let relationships = tags("Relationships", &self.relationships);
+        let characters = tags("Characters", &self.characters);
+        let freeforms = tags("Additional tags", &self.freeforms);
+        if fandoms.is_empty() && !errors.iter().any(|e| e.starts_with("Fandoms")) {
+            errors.push("Fandoms: name at least one fandom.".to_owned());
+        }
+        let title = self.title.trim();
+        if title.is_empty() {
+            errors.push("Title: the work needs a title.".to_owned());
+        } else if title.chars().count() > Work::MAX_TITLE_CHARS {
+            errors.push(format!(
+                "Title: at most {} characters.",
+                Work::MAX_TITLE_CHARS
+            ));
+        }
+        let rating = Rating::from_code(&self.rating).unwrap_or_default();
+        let warnings = self
+            .warnings
+            .iter()
+            .filter_map(|c| ArchiveWarning::from_code(c))
+            .collect();
+        let categories = self
+            .categories
+            .iter()
+            .filter_map(|c| Category::from_code(c))
+            .collect();
+        let language = Language::parse(&self.language).unwrap_or_default();
+        let expected_chapters = match self.expected_chapters.trim() {
+            "" | "?" => None,
+            n => match n.parse::<u32>() {
+                Ok(n) if n >= 1 => Some(n),
+                _ => {
+                    errors.push(
+                        "Chapters in all: a number of chapters, or leave it empty if you \
+                         don't know yet."
+                            .to_owned(),
+                    );
+                    None
+                }
+            },
+        };
+        let series_position = match self.series_position.trim() {
+            "" => 0,
+            n => match n.parse::<u32>() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    errors.push("Part of the series: a number from 1, or leave it empty.".into());
+                    0
+                }
+            },
+        };
+        let series = (!self.series_title.trim().is_empty())
+            .then(|| SeriesMembership {
+                title: self.series_title.trim().to_owned(),
+                position: series_position,
+            })
+            .into_iter()
+            .collect();
+        let spoilers = Some(self.spoilers.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut chapters = Vec::new();
+        if with_chapters {
+            let first = Chapter {
+                title: Some(self.chapter_title.trim().to_owned()).filter(|t| !t.is_empty()),
+                body: self.format.to_html(&self.body),
+                ..Chapter::default()
+            };
+            if !first.body.has_text() {
+                errors.push("Work text: write (or upload) the first chapter's text.".into());
+            }
+            chapters.push(first);
+            for (title, body) in &self.more_chapters {
+                chapters.push(Chapter {
+                    title: Some(title.trim().to_owned()).filter(|t| !t.is_empty()),
+                    body: Html::sanitize(body),
+                    ..Chapter::default()
+                });
+            }
+            if let Some(expected) = expected_chapters {
+                if (expected as usize) < chapters.len() {
+                    errors.push(format!(
+                        "Chapters in all: the work already has {} chapters.",
+                        chapters.len()
+                    ));
+                }
+            }
+        }
+        let mut work = Work {
+            title: title.to_owned(),
+            summary: self.format.to_html(&self.summary),
+            notes: self.format.to_html(&self.notes),
+            end_notes: self.format.to_html(&self.end_notes),
+            fandoms,
+            rating,
+            warnings,
+            categories,
+            relationships,
+            characters,
+            tags: freeforms,
+            language,
+            spoilers,
+            series,
+            chapters,
+            expected_chapters,
+            ..Work::default()
+        };
+        work.renumber_chapters();
+        if errors.is_empty() && with_chapters {
+            if let Err(e) = work.validate() {
+                errors.push(sentence(&e.to_string()));
+            }
+        }
+        if errors.is_empty() {
+            Ok(work)
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub(crate) fn visibility(&self) -> Visibility {
+        Visibility::from_code(&self.visibility)
+            .filter(|v| *v != Visibility::Draft)
+            .unwrap_or(Visibility::Public)
+    }
+
+    pub(crate) fn comment_policy(&self) -> CommentPolicy {
+        CommentPolicy::from_code(&self.comments).unwrap_or(CommentPolicy::Anyone)
+    }
+
+    pub(crate) fn rating_choices(&self) -> Vec<Choice> {
+        Rating::ALL
+            .into_iter()
+            .map(|r| Choice {
+                value: r.code().to_owned(),
+                label: r.name().to_owned(),
+                checked: self.rating == r.code(),
+            })
+            .collect()
+    }
+
+    pub(crate) fn warning_choices(&self) -> Vec<Choice> {
+        ArchiveWarning::ALL
+            .into_iter()
+            .map(|w| Choice {
+                value: w.code().to_owned(),
+                label: w.name().to_owned(),
+                checked: self.warnings.iter().any(|c| c == w.code()),
+            })
+            .collect()
+    }
+
+    pub(crate) fn category_choices(&self) -> Vec<Choice> {
+        Category::ALL
+            .into_iter()
+            .map(|c| Choice {
+                value: c.code().to_owned(),
+                label: c.name().to_owned(),
+                checked: self.categories.iter().any(|x| x == c.code()),
+            })
+            .collect()
+    }
+
+    pub(crate) fn format_choices(&self) -> Vec<Choice> {
+        format_choices(self.format)
+    }
+
+    /// Public and logged-in only (a draft is saved with its own button).
+    pub(crate) fn visibility_choices(&self) -> Vec<Choice> {
+        [Visibility::Public, Visibility::Restricted]
+            .into_iter()
+            .map(|v| Choice {
+                value: v.code().to_owned(),
+                label: v.label().to_owned(),
+                checked: self.visibility() == v,
+            })
+            .collect()
+    }
+
+    pub(crate) fn comment_choices(&self) -> Vec<Choice> {
+        CommentPolicy::ALL
+            .iter()
+            .map(|p| Choice {
+                value: p.code().to_owned(),
+                label: p.label().to_owned(),
+                checked: self.comment_policy() == *p,
+            })
+            .collect()
+    }
+}
+
+/// A message with its first letter in upper case.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn format_choices(chosen: Format) -> Vec<Choice> {
+    Format::ALL
+        .into_iter()
+        .map(|f| Choice {
+            value: f.code().to_owned(),
+            label: f.label().to_owned(),
+            checked: f == chosen,
+        })
+        .collect()
+}
+
+/// What the chapter form holds, as typed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChapterForm {
+    pub(crate) title: String,
+    pub(crate) summary: String,
+    pub(crate) notes: String,
+    pub(crate) end_notes: String,
+    pub(crate) body: String,
+    pub(crate) format: Format,
+}
+
+impl ChapterForm {
+    pub(crate) fn from_fields(f: &Fields) -> ChapterForm {
+        ChapterForm {
+            title: f.get("title").to_owned(),
+            summary: f.get("summary").to_owned(),
+            notes: f.get("notes").to_owned(),
+            end_notes: f.get("end_notes").to_owned(),
+            body: f.get("body").to_owned(),
+            format: Format::from_code(f.get("format")),
+        }
+    }
+
+    pub(crate) fn from_chapter(c: &Chapter) -> ChapterForm {
+        ChapterForm {
+            title: c.title.clone().unwrap_or_default(),
+            summary: c.summary.as_str().to_owned(),
+            notes: c.notes.as_str().to_owned(),
+            end_notes: c.end_notes.as_str().to_owned(),
+            body: c.body.as_str().to_owned(),
+            format: Format::Html,
+        }
+    }
+
+    pub(crate) fn to_chapter(&self, position: u32) -> Result<Chapter, Vec<String>> {
+        let chapter = Chapter {
+            position,
+            title: Some(self.title.trim().to_owned()).filter(|t| !t.is_empty()),
+            summary: self.format.to_html(&self.summary),
+            notes: self.format.to_html(&self.notes),
+            end_notes: self.format.to_html(&self.end_notes),
+            body: self.format.to_html(&self.body),
+        };
+        if !chapter.body.has_text() {
+            return Err(vec!["Chapter text: the chapter has no text.".to_owned()]);
+        }
+        if chapter.body.as_str().chars().count() > Chapter::MAX_BODY_CHARS {
+            return Err(vec![format!(
+                "Chapter text: at most {} characters.",
+                Chapter::MAX_BODY_CHARS
+            )]);
+        }
+        Ok(chapter)
+    }
+
+    pub(crate) fn format_choices(&self) -> Vec<Choice> {
+        format_choices(self.format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_format_becomes_sanitized_html() {
+        let html = Format::Html.to_html("<p onclick=\"x()\">Hi <script>alert(1)</script></p>");
+        assert!(html.as_str().contains("Hi"), "{html}");
+        assert!(!html.as_str().contains("script") && !html.as_str().contains("onclick"));
+        let md = Format::Markdown.to_html("Some *emphasis*.");
+        assert!(md.as_str().contains("<em>emphasis</em>"), "{md}");
+        let plain = Format::Plain.to_html("One <b>\n\nTwo");
+        assert!(plain.as_str().contains("&lt;b&gt;"), "{plain}");
+        assert!(Format::Plain.to_html("  ").is_empty());
+    }
+
+    #[test]
+    fn a_form_needs_a_title_a_fandom_and_text() {
+        let form = WorkForm::blank(Some(1));
+        let errors = form.to_work(true).unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        let form = WorkForm {
+            title: "T".into(),
+            fandoms: "A, B".into(),
+            body: "Text.".into(),
+            format: Format::Plain,
+            expected_chapters: "2".into(),
+            ..WorkForm::blank(Some(1))
+        };
+        let work = form.to_work(true).unwrap();
+        assert_eq!(work.fandoms.len(), 2);
+        assert_eq!(work.expected_chapters, Some(2));
+        assert_eq!(work.chapters[0].position, 1);
+    }
+}

@@ -1,0 +1,1253 @@
+//! Posting: the forms creators use to make and keep their works.
+//!
+//! `/works/new` (a new work with its first chapter: preview, save as draft, post, or fill the
+//! form from an uploaded story file), `/works/{id}/edit` (metadata and notes),
+//! `/works/{id}/chapters/new`, `/works/{id}/chapters/{n}/edit`, `/works/{id}/chapters/manage`
+//! (reorder, delete), `/works/{id}/delete` (with a confirmation page), `/works/{id}/post`
+//! (post a draft), `/drafts`, and `/api/v1/tags/autocomplete` for the tag fields (filled in
+//! by `/static/posting.js` where scripts run; the forms work without it).
+//!
+//! Every handler that acts on a work asks `access::own_work` first: only its creators (and
+//! admins) get past it. Posting new works and chapters is rate-limited.
+
+mod form;
+
+use crate::access::own_work;
+use crate::accounts::see_other;
+use crate::auth::Ctx;
+use crate::ratelimit::Action;
+use crate::tag_url::user_href;
+use crate::views::{thousands, Layout, Link, MessagePage, Page};
+use crate::work_sections::Part;
+use crate::{AppState, Error};
+use ajar_core::{Chapter, Html, PseudId, SeriesId, TagKind, Visibility, Work, WorkId};
+use ajar_store::{StoreError, WorkAccess};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use axum::Router;
+use form::{ChapterForm, Choice, Fields, WorkForm, MAX_UPLOAD_BYTES};
+use serde::{Deserialize, Serialize};
+
+pub(crate) const SCRIPT_PATH: &str = "/static/posting.js";
+const SCRIPT: &str = include_str!("../../static/posting.js");
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/works/new", get(new_work_form).post(new_work))
+        .route("/works/{id}/edit", get(edit_work_form).post(edit_work))
+        .route("/works/{id}/post", axum::routing::post(post_draft))
+        .route(
+            "/works/{id}/delete",
+            get(delete_work_form).post(delete_work),
+        )
+        .route(
+            "/works/{id}/chapters/new",
+            get(new_chapter_form).post(new_chapter),
+        )
+        .route("/works/{id}/chapters/manage", get(manage_chapters))
+        .route(
+            "/works/{id}/chapters/reorder",
+            axum::routing::post(reorder_chapters),
+        )
+        .route(
+            "/works/{id}/chapters/{position}/edit",
+            get(edit_chapter_form).post(edit_chapter),
+        )
+        .route(
+            "/works/{id}/chapters/{position}/delete",
+            get(delete_chapter_form).post(delete_chapter),
+        )
+        .route("/drafts", get(drafts))
+        .route("/invitations", get(invitations))
+        .route(
+            "/invitations/{id}/accept",
+            axum::routing::post(accept_invitation),
+        )
+        .route(
+            "/invitations/{id}/decline",
+            axum::routing::post(decline_invitation),
+        )
+        .route(
+            "/series/{id}/parts",
+            get(series_parts_form).post(series_parts),
+        )
+        .route("/api/v1/tags/autocomplete", get(autocomplete))
+        .route(SCRIPT_PATH, get(script))
+}
+
+/// Ids and chapter numbers in URLs are plain digits; anything else names no page.
+fn number<T: std::str::FromStr>(segment: &str) -> Result<T, Error> {
+    if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::NotFound);
+    }
+    segment.parse().map_err(|_| Error::NotFound)
+}
+
+fn work_id(segment: &str) -> Result<WorkId, Error> {
+    number::<i64>(segment).map(WorkId)
+}
+
+/// A form page sent back with what to fix.
+fn refused<T: Template>(page: T) -> Response {
+    (StatusCode::BAD_REQUEST, Page(page)).into_response()
+}
+
+/// A store refusal the poster can act on, as a message for the form; anything else is ours.
+fn refusal(error: StoreError) -> Result<String, Error> {
+    match error {
+        StoreError::Conflict(message) => Ok(message),
+        StoreError::Invalid(cause) => Ok(form::sentence(&cause.to_string())),
+        other => Err(other.into()),
+    }
+}
+
+/// The names in a comma-separated field.
+fn names(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What is wrong with a form's gift and co-creator names, checked before anything is saved.
+async fn check_people(
+    state: &AppState,
+    account: &ajar_core::Account,
+    form: &WorkForm,
+) -> Result<Vec<String>, Error> {
+    let mut errors = Vec::new();
+    for name in names(&form.gifts) {
+        if state.store.user_by_name(&name).await?.is_none() {
+            errors.push(format!("Gift to: there is no user named “{name}”."));
+        }
+    }
+    for name in names(&form.co_creators) {
+        match state.store.pseud_by_name(&name).await? {
+            Some(p) if p.user_id == Some(account.id) => errors.push(format!(
+                "Co-creators: “{name}” is one of your own pseuds; choose it as a creator instead."
+            )),
+            Some(p) if p.user_id.is_some() => {}
+            _ => errors.push(format!(
+                "Co-creators: there is no account with the pseud “{name}”."
+            )),
+        }
+    }
+    Ok(errors)
+}
+
+// ---------------------------------------------------------------------------------------
+// Preview
+
+/// A work as it would look, for the preview above a form.
+struct Preview {
+    title: String,
+    creators: String,
+    tag_groups: Vec<(&'static str, Vec<String>)>,
+    language: String,
+    series: Option<String>,
+    summary: Html,
+    notes: Html,
+    end_notes: Html,
+    spoilers: Option<String>,
+    chapters: Vec<PreviewChapter>,
+    words: String,
+}
+
+struct PreviewChapter {
+    heading: String,
+    summary: Html,
+    notes: Html,
+    end_notes: Html,
+    body: Html,
+}
+
+impl Preview {
+    fn new(work: &Work, creators: &[String]) -> Preview {
+        let names = |tags: &[ajar_core::TagName]| -> Vec<String> {
+            tags.iter().map(|t| t.as_str().to_owned()).collect()
+        };
+        let tag_groups = vec![
+            ("Rating", vec![work.rating.name().to_owned()]),
+            (
+                "Archive Warnings",
+                work.warnings.iter().map(|w| w.name().to_owned()).collect(),
+            ),
+            (
+                "Categories",
+                work.categories
+                    .iter()
+                    .map(|c| c.name().to_owned())
+                    .collect(),
+            ),
+            ("Fandoms", names(&work.fandoms)),
+            ("Relationships", names(&work.relationships)),
+            ("Characters", names(&work.characters)),
+            ("Additional Tags", names(&work.tags)),
+        ]
+        .into_iter()
+        .filter(|(_, tags)| !tags.is_empty())
+        .collect();
+        let single = work.chapters.len() == 1;
+        Preview {
+            title: work.title.clone(),
+            creators: creators.join(", "),
+            tag_groups,
+            language: work.language.name().to_owned(),
+            series: work.series.first().map(|s| match s.position {
+                0 => format!("Next part of {}", s.title),
+                n => format!("Part {n} of {}", s.title),
+            }),
+            summary: work.summary.clone(),
+            notes: work.notes.clone(),
+            end_notes: work.end_notes.clone(),
+            spoilers: work.spoilers.clone(),
+            chapters: work
+                .chapters
+                .iter()
+                .map(|c| PreviewChapter::new(c, single))
+                .collect(),
+            words: thousands(work.words()),
+        }
+    }
+}
+
+impl PreviewChapter {
+    fn new(c: &Chapter, single: bool) -> PreviewChapter {
+        let title = c.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let heading = match (single, title) {
+            (true, Some(t)) => t.to_owned(),
+            (true, None) => "Work Text".to_owned(),
+            (false, Some(t)) => format!("Chapter {}: {t}", c.position),
+            (false, None) => format!("Chapter {}", c.position),
+        };
+        PreviewChapter {
+            heading,
+            summary: c.summary.clone(),
+            notes: c.notes.clone(),
+            end_notes: c.end_notes.clone(),
+            body: c.body.clone(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// New work and metadata edits
+
+/// What the work form is for.
+struct Editing {
+    id: WorkId,
+    draft: bool,
+    creators: String,
+    /// The series the work is in: (id, title), for links to order their parts.
+    series: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "posting/work_form.html")]
+struct WorkFormPage {
+    layout: Layout,
+    form: WorkForm,
+    /// `None` for a new work.
+    editing: Option<Editing>,
+    pseuds: Vec<Choice>,
+    errors: Vec<String>,
+    notice: Option<String>,
+    preview: Option<Preview>,
+    max_upload_mib: usize,
+}
+
+impl WorkFormPage {
+    fn new(form: WorkForm, editing: Option<Editing>, pseuds: &[ajar_store::Pseud]) -> Self {
+        let title = match &editing {
+            Some(_) => format!("Edit {}", form.title),
+            None => "Post new work".to_owned(),
+        };
+        let pseuds = pseuds
+            .iter()
+            .map(|p| Choice {
+                value: p.id.0.to_string(),
+                label: p.name.clone(),
+                checked: form.pseuds.contains(&p.id.0),
+            })
+            .collect();
+        WorkFormPage {
+            layout: Layout::new(
+                Some(title),
+                "Post a work: its tags, notes and text, previewed before it goes up.",
+            ),
+            form,
+            editing,
+            pseuds,
+            errors: Vec::new(),
+            notice: None,
+            preview: None,
+            max_upload_mib: MAX_UPLOAD_BYTES / (1024 * 1024),
+        }
+    }
+
+    fn action(&self) -> String {
+        match &self.editing {
+            Some(e) => format!("/works/{}/edit", e.id),
+            None => "/works/new".to_owned(),
+        }
+    }
+
+    fn is_new(&self) -> bool {
+        self.editing.is_none()
+    }
+
+    fn is_draft(&self) -> bool {
+        self.editing.as_ref().is_none_or(|e| e.draft)
+    }
+}
+
+async fn new_work_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
+    let account = ctx.require_user()?;
+    let pseuds = state.store.pseuds_of(account.id).await?;
+    let form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
+    Ok(Page(WorkFormPage::new(form, None, &pseuds)).into_response())
+}
+
+async fn new_work(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let account = ctx.require_user()?.clone();
+    let fields = Fields::read(&headers, body).await?;
+    let form = WorkForm::from_fields(&fields);
+    let pseuds = state.store.pseuds_of(account.id).await?;
+    let action = fields.get("action");
+
+    if action == "upload" {
+        let mut page;
+        match fields.file.as_ref() {
+            None => {
+                page = WorkFormPage::new(form, None, &pseuds);
+                page.errors
+                    .push("Choose a story file to fill the form from.".to_owned());
+                return Ok(refused(page));
+            }
+            Some(file) if file.bytes.len() > MAX_UPLOAD_BYTES => {
+                page = WorkFormPage::new(form, None, &pseuds);
+                page.errors.push(format!(
+                    "The file {} is too large: the form takes files of at most {} MiB.",
+                    file.name,
+                    MAX_UPLOAD_BYTES / (1024 * 1024)
+                ));
+                return Ok(refused(page));
+            }
+            Some(file) => {
+                let name = if file.name.is_empty() {
+                    "the file"
+                } else {
+                    &file.name
+                };
+                match ajar_formats::read_story_file(name, &file.bytes) {
+                    Ok(work) => {
+                        // The upload form is its own form: start from the defaults.
+                        let mut form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
+                        form.fill_from(&work);
+                        page = WorkFormPage::new(form, None, &pseuds);
+                        let more = page.form.more_chapters.len();
+                        page.notice = Some(if more > 0 {
+                            format!(
+                                "The form is filled in from {name}, with its {} chapters (the \
+                                 first is below; the others are posted after it). Check \
+                                 everything, then preview or post.",
+                                more + 1
+                            )
+                        } else {
+                            format!(
+                                "The form is filled in from {name}. Check everything, then \
+                                 preview or post."
+                            )
+                        });
+                        return Ok(Page(page).into_response());
+                    }
+                    Err(e) => {
+                        page = WorkFormPage::new(form, None, &pseuds);
+                        page.errors.push(format!(
+                            "That file could not be read as a story: {}",
+                            form::sentence(&e.to_string())
+                        ));
+                        return Ok(refused(page));
+                    }
+                }
+            }
+        }
+    }
+
+    let chosen: Vec<&ajar_store::Pseud> = pseuds
+        .iter()
+        .filter(|p| form.pseuds.contains(&p.id.0))
+        .collect();
+    let (work, mut errors) = match form.to_work(true) {
+        Ok(work) => (Some(work), Vec::new()),
+        Err(errors) => (None, errors),
+    };
+    if chosen.is_empty() {
+        errors.insert(0, "Creator: choose at least one of your pseuds.".to_owned());
+    }
+    errors.extend(check_people(&state, &account, &form).await?);
+    let work = match work {
+        Some(work) if errors.is_empty() => work,
+        _ => {
+            let mut page = WorkFormPage::new(form, None, &pseuds);
+            page.errors = errors;
+            return Ok(refused(page));
+        }
+    };
+    if action == "preview" {
+        let names: Vec<String> = chosen.iter().map(|p| p.name.clone()).collect();
+        let mut page = WorkFormPage::new(form, None, &pseuds);
+        page.preview = Some(Preview::new(&work, &names));
+        page.notice =
+            Some("This is a preview: nothing is saved until you post or save a draft.".into());
+        return Ok(Page(page).into_response());
+    }
+
+    state.limits.check(Action::Post, &ctx.actor_key())?;
+    let visibility = if action == "draft" {
+        Visibility::Draft
+    } else {
+        form.visibility()
+    };
+    let pseud_ids: Vec<PseudId> = chosen.iter().map(|p| p.id).collect();
+    let posted = state
+        .store
+        .post_work(
+            account.id,
+            &pseud_ids,
+            &work,
+            visibility,
+            form.comment_policy(),
+        )
+        .await;
+    let id = match posted {
+        Ok(id) => id,
+        Err(e) => {
+            let message = refusal(e)?;
+            let mut page = WorkFormPage::new(form, None, &pseuds);
+            page.errors.push(message);
+            return Ok(refused(page));
+        }
+    };
+    state.limits.record(Action::Post, &ctx.actor_key());
+    // The names were checked above; a refusal now (a name changed meanwhile) leaves the work
+    // posted without them, and says so.
+    let gifts = names(&form.gifts);
+    if !gifts.is_empty() {
+        state.store.set_gifts(id, &gifts).await?;
+    }
+    state
+        .store
+        .invite_co_creators(id, &names(&form.co_creators))
+        .await?;
+    Ok(see_other(&format!("/works/{id}")))
+}
+
+/// The edit form of a stored work, filled in, and the work.
+async fn edit_page(
+    state: &AppState,
+    id: WorkId,
+    access: &WorkAccess,
+) -> Result<(WorkFormPage, Work), Error> {
+    let stored = state.store.work(id).await?.ok_or(Error::NotFound)?;
+    let mut form = WorkForm::blank(None);
+    form.fill_from(&stored.work);
+    form.visibility = access.visibility.code().to_owned();
+    form.comments = access.comment_policy.code().to_owned();
+    form.gifts = state.store.gifts_of(id).await?.join(", ");
+    let mut series = Vec::new();
+    for part in state.store.work_series(id).await? {
+        series.push((part.id.0, part.title));
+    }
+    let editing = Editing {
+        id,
+        draft: access.visibility == Visibility::Draft,
+        creators: stored.work.creators.join(", "),
+        series,
+    };
+    Ok((WorkFormPage::new(form, Some(editing), &[]), stored.work))
+}
+
+async fn edit_work_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    let access = own_work(&state, &ctx, id).await?;
+    let (page, _) = edit_page(&state, id, &access).await?;
+    Ok(Page(page).into_response())
+}
+
+async fn edit_work(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    let access = own_work(&state, &ctx, id).await?;
+    let account = ctx.require_user()?.clone();
+    let fields = Fields::read(&headers, body).await?;
+    let action = fields.get("action");
+    let (mut page, stored) = edit_page(&state, id, &access).await?;
+    page.form = WorkForm::from_fields(&fields);
+    page.layout.title = Some(format!("Edit {}", stored.title));
+    let work = match page.form.to_work(false) {
+        Ok(work) => work,
+        Err(errors) => {
+            page.errors = errors;
+            return Ok(refused(page));
+        }
+    };
+    if action == "preview" {
+        let mut shown = work.clone();
+        shown.chapters = stored.chapters.clone();
+        page.preview = Some(Preview::new(&shown, &stored.creators));
+        page.notice = Some("This is a preview: nothing is saved until you save.".into());
+        return Ok(Page(page).into_response());
+    }
+    let people = check_people(&state, &account, &page.form).await?;
+    if !people.is_empty() {
+        page.errors = people;
+        return Ok(refused(page));
+    }
+    if let Err(e) = state
+        .store
+        .invite_co_creators(id, &names(&page.form.co_creators))
+        .await
+    {
+        page.errors.push(refusal(e)?);
+        return Ok(refused(page));
+    }
+    if let Err(e) = state
+        .store
+        .update_work_metadata(id, account.id, &work)
+        .await
+    {
+        page.errors.push(refusal(e)?);
+        return Ok(refused(page));
+    }
+    state.store.set_gifts(id, &names(&page.form.gifts)).await?;
+    let policy = page.form.comment_policy();
+    if policy != access.comment_policy {
+        state.store.set_comment_policy(id, policy).await?;
+    }
+    let visibility = match (access.visibility, action) {
+        (Visibility::Draft, "post") => page.form.visibility(),
+        (Visibility::Draft, _) => Visibility::Draft,
+        _ => page.form.visibility(),
+    };
+    if visibility != access.visibility {
+        state.store.set_visibility(id, visibility).await?;
+    }
+    Ok(see_other(&format!("/works/{id}")))
+}
+
+#[derive(Deserialize)]
+struct PostDraftForm {
+    #[serde(default)]
+    visibility: String,
+}
+
+/// Posts a draft (from the drafts page or the work page).
+async fn post_draft(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    sent: Result<axum::extract::Form<PostDraftForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    let access = own_work(&state, &ctx, id).await?;
+    let sent = crate::accounts::form(sent)?;
+    let visibility = Visibility::from_code(&sent.visibility)
+        .filter(|v| *v != Visibility::Draft)
+        .unwrap_or(Visibility::Public);
+    if access.visibility == Visibility::Draft {
+        state.store.set_visibility(id, visibility).await?;
+    }
+    Ok(see_other(&format!("/works/{id}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// Deleting
+
+#[derive(Template)]
+#[template(path = "posting/confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    heading: String,
+    question: String,
+    action: String,
+    button: String,
+    back: String,
+}
+
+async fn delete_work_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    own_work(&state, &ctx, id).await?;
+    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
+    let title = header.work.title;
+    Ok(Page(ConfirmPage {
+        layout: Layout::new(Some(format!("Delete {title}")), "Delete a work."),
+        heading: format!("Delete “{title}”?"),
+        question: "Are you sure you want to delete this work, with its chapters, comments, \
+                   kudos and bookmarks? This cannot be undone."
+            .to_owned(),
+        action: format!("/works/{id}/delete"),
+        button: "Yes, delete the work".to_owned(),
+        back: format!("/works/{id}"),
+    })
+    .into_response())
+}
+
+async fn delete_work(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    own_work(&state, &ctx, id).await?;
+    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
+    state.store.delete_work(id).await?;
+    Ok(Page(MessagePage::new(
+        "Work deleted",
+        format!("“{}” was deleted.", header.work.title),
+    ))
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Chapters
+
+#[derive(Template)]
+#[template(path = "posting/chapter_form.html")]
+struct ChapterFormPage {
+    layout: Layout,
+    id: WorkId,
+    work_title: String,
+    /// `None` for a new chapter.
+    position: Option<u32>,
+    form: ChapterForm,
+    errors: Vec<String>,
+    notice: Option<String>,
+    preview: Option<PreviewChapter>,
+}
+
+impl ChapterFormPage {
+    fn new(id: WorkId, work_title: String, position: Option<u32>, form: ChapterForm) -> Self {
+        let title = match position {
+            Some(n) => format!("Edit chapter {n} of {work_title}"),
+            None => format!("New chapter of {work_title}"),
+        };
+        ChapterFormPage {
+            layout: Layout::new(Some(title), "Write a chapter of a work."),
+            id,
+            work_title,
+            position,
+            form,
+            errors: Vec::new(),
+            notice: None,
+            preview: None,
+        }
+    }
+
+    fn action(&self) -> String {
+        match self.position {
+            Some(n) => format!("/works/{}/chapters/{n}/edit", self.id),
+            None => format!("/works/{}/chapters/new", self.id),
+        }
+    }
+}
+
+async fn work_title(state: &AppState, id: WorkId) -> Result<(String, u32), Error> {
+    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
+    Ok((header.work.title, header.stats.chapters))
+}
+
+async fn new_chapter_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    own_work(&state, &ctx, id).await?;
+    let (title, _) = work_title(&state, id).await?;
+    Ok(Page(ChapterFormPage::new(
+        id,
+        title,
+        None,
+        ChapterForm::default(),
+    ))
+    .into_response())
+}
+
+async fn new_chapter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    own_work(&state, &ctx, id).await?;
+    let (title, chapters) = work_title(&state, id).await?;
+    let fields = Fields::read(&headers, body).await?;
+    save_chapter(&state, &ctx, id, title, None, chapters + 1, &fields).await
+}
+
+async fn edit_chapter_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, position)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    let position: u32 = number(&position)?;
+    own_work(&state, &ctx, id).await?;
+    let (title, _) = work_title(&state, id).await?;
+    let chapter = state
+        .store
+        .chapter(id, position)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let form = ChapterForm::from_chapter(&chapter);
+    Ok(Page(ChapterFormPage::new(id, title, Some(position), form)).into_response())
+}
+
+async fn edit_chapter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, position)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    let position: u32 = number(&position)?;
+    own_work(&state, &ctx, id).await?;
+    let (title, chapters) = work_title(&state, id).await?;
+    if position == 0 || position > chapters {
+        return Err(Error::NotFound);
+    }
+    let fields = Fields::read(&headers, body).await?;
+    save_chapter(&state, &ctx, id, title, Some(position), position, &fields).await
+}
+
+/// Previews or saves a new or edited chapter.
+async fn save_chapter(
+    state: &AppState,
+    ctx: &Ctx,
+    id: WorkId,
+    title: String,
+    editing: Option<u32>,
+    position: u32,
+    fields: &Fields,
+) -> Result<Response, Error> {
+    let form = ChapterForm::from_fields(fields);
+    let mut page = ChapterFormPage::new(id, title, editing, form);
+    let chapter = match page.form.to_chapter(position) {
+        Ok(chapter) => chapter,
+        Err(errors) => {
+            page.errors = errors;
+            return Ok(refused(page));
+        }
+    };
+    if fields.get("action") == "preview" {
+        page.preview = Some(PreviewChapter::new(&chapter, false));
+        page.notice = Some("This is a preview: nothing is saved until you save.".into());
+        return Ok(Page(page).into_response());
+    }
+    let saved = match editing {
+        Some(n) => state.store.update_chapter(id, n, &chapter).await.map(|_| n),
+        None => {
+            state.limits.check(Action::Post, &ctx.actor_key())?;
+            let added = state.store.add_chapter(id, &chapter).await;
+            if added.is_ok() {
+                state.limits.record(Action::Post, &ctx.actor_key());
+            }
+            added
+        }
+    };
+    match saved {
+        Ok(n) => Ok(see_other(&format!("/works/{id}/chapters/{n}"))),
+        Err(e) => {
+            page.errors.push(refusal(e)?);
+            Ok(refused(page))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "posting/chapters.html")]
+struct ManageChaptersPage {
+    layout: Layout,
+    id: WorkId,
+    work_title: String,
+    chapters: Vec<(u32, String, String)>,
+    error: Option<String>,
+}
+
+async fn manage_page(
+    state: &AppState,
+    id: WorkId,
+    error: Option<String>,
+) -> Result<ManageChaptersPage, Error> {
+    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
+    let chapters = header
+        .work
+        .chapters
+        .iter()
+        .zip(header.chapter_words.iter())
+        .map(|(c, words)| {
+            let label = match c.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(t) => format!("Chapter {}: {t}", c.position),
+                None => format!("Chapter {}", c.position),
+            };
+            (c.position, label, thousands(*words))
+        })
+        .collect();
+    Ok(ManageChaptersPage {
+        layout: Layout::new(
+            Some(format!("Chapters of {}", header.work.title)),
+            "Reorder, edit and delete a work's chapters.",
+        ),
+        id,
+        work_title: header.work.title,
+        chapters,
+        error,
+    })
+}
+
+async fn manage_chapters(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    own_work(&state, &ctx, id).await?;
+    Ok(Page(manage_page(&state, id, None).await?).into_response())
+}
+
+async fn reorder_chapters(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    own_work(&state, &ctx, id).await?;
+    let (_, count) = work_title(&state, id).await?;
+    let fields = Fields::read(&headers, body).await?;
+    // Each chapter's new position as typed; the order is the chapters sorted by it.
+    let mut wanted = Vec::with_capacity(count as usize);
+    let mut bad = false;
+    for old in 1..=count {
+        match fields.get(&format!("position_{old}")).trim().parse::<u32>() {
+            Ok(new) => wanted.push((new, old)),
+            Err(_) => bad = true,
+        }
+    }
+    wanted.sort();
+    let order: Vec<u32> = wanted.iter().map(|(_, old)| *old).collect();
+    let numbered_right = wanted
+        .iter()
+        .enumerate()
+        .all(|(i, (new, _))| *new as usize == i + 1);
+    let outcome = if bad || !numbered_right {
+        Err(StoreError::Conflict(format!(
+            "Give each of the {count} chapters a different position from 1 to {count}."
+        )))
+    } else {
+        state.store.reorder_chapters(id, &order).await
+    };
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/works/{id}/chapters/manage"))),
+        Err(e) => {
+            let message = refusal(e)?;
+            Ok(refused(manage_page(&state, id, Some(message)).await?))
+        }
+    }
+}
+
+async fn delete_chapter_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, position)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    let position: u32 = number(&position)?;
+    own_work(&state, &ctx, id).await?;
+    let (title, count) = work_title(&state, id).await?;
+    if position == 0 || position > count {
+        return Err(Error::NotFound);
+    }
+    Ok(Page(ConfirmPage {
+        layout: Layout::new(
+            Some(format!("Delete chapter {position} of {title}")),
+            "Delete a chapter.",
+        ),
+        heading: format!("Delete chapter {position} of “{title}”?"),
+        question: "Are you sure you want to delete this chapter and its comments? The chapters \
+                   after it move up one. This cannot be undone."
+            .to_owned(),
+        action: format!("/works/{id}/chapters/{position}/delete"),
+        button: "Yes, delete the chapter".to_owned(),
+        back: format!("/works/{id}/chapters/manage"),
+    })
+    .into_response())
+}
+
+async fn delete_chapter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, position)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let id = work_id(&id)?;
+    let position: u32 = number(&position)?;
+    own_work(&state, &ctx, id).await?;
+    match state.store.delete_chapter(id, position).await {
+        Ok(()) => Ok(see_other(&format!("/works/{id}/chapters/manage"))),
+        Err(StoreError::NotFound(_)) => Err(Error::NotFound),
+        Err(e) => {
+            let message = refusal(e)?;
+            Ok(refused(manage_page(&state, id, Some(message)).await?))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Drafts
+
+struct DraftRow {
+    id: WorkId,
+    title: String,
+    updated: String,
+    chapters: u32,
+    words: String,
+}
+
+#[derive(Template)]
+#[template(path = "posting/drafts.html")]
+struct DraftsPage {
+    layout: Layout,
+    drafts: Vec<DraftRow>,
+}
+
+async fn drafts(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
+    let account = ctx.require_user()?;
+    let drafts = state
+        .store
+        .drafts_of(account.id)
+        .await?
+        .into_iter()
+        .map(|b| DraftRow {
+            id: b.id,
+            title: b.title,
+            updated: b.updated.map(|d| d.to_string()).unwrap_or_default(),
+            chapters: b.stats.chapters,
+            words: thousands(b.stats.words),
+        })
+        .collect();
+    Ok(Page(DraftsPage {
+        layout: Layout::new(
+            Some("My drafts".to_owned()),
+            "Works you have saved but not posted yet.",
+        ),
+        drafts,
+    })
+    .into_response())
+}
+
+// ---------------------------------------------------------------------------------------
+// Co-creator invitations
+
+#[derive(Template)]
+#[template(path = "posting/invitations.html")]
+struct InvitationsPage {
+    layout: Layout,
+    invitations: Vec<ajar_store::CoCreatorInvitation>,
+}
+
+async fn invitations(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
+    let account = ctx.require_user()?;
+    let invitations = state.store.co_creator_invitations(account.id).await?;
+    Ok(Page(InvitationsPage {
+        layout: Layout::new(
+            Some("Co-creator invitations".to_owned()),
+            "Works you have been invited to co-create.",
+        ),
+        invitations,
+    })
+    .into_response())
+}
+
+async fn answer_invitation(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    accept: bool,
+) -> Result<Response, Error> {
+    let account = ctx.require_user()?;
+    let id = work_id(id)?;
+    state
+        .store
+        .answer_co_creator_invitation(account.id, id, accept)
+        .await?;
+    let next = if accept {
+        format!("/works/{id}")
+    } else {
+        "/invitations".to_owned()
+    };
+    Ok(see_other(&next))
+}
+
+async fn accept_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    answer_invitation(&state, &ctx, &id, true).await
+}
+
+async fn decline_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    answer_invitation(&state, &ctx, &id, false).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Series parts
+
+#[derive(Template)]
+#[template(path = "posting/series_parts.html")]
+struct SeriesPartsPage {
+    layout: Layout,
+    series: ajar_store::OwnedSeries,
+    error: Option<String>,
+}
+
+/// A series its owner (or an admin) may order.
+async fn own_series(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<ajar_store::OwnedSeries, Error> {
+    let account = ctx.require_user()?;
+    let id = SeriesId(number(id)?);
+    let series = state.store.owned_series(id).await?.ok_or(Error::NotFound)?;
+    if series.owner != Some(account.id) && !ctx.viewer.is_admin() {
+        return Err(Error::Forbidden(
+            "Only the series' owner can order its parts.".to_owned(),
+        ));
+    }
+    Ok(series)
+}
+
+fn series_parts_page(series: ajar_store::OwnedSeries, error: Option<String>) -> SeriesPartsPage {
+    SeriesPartsPage {
+        layout: Layout::new(
+            Some(format!("Order the parts of {}", series.title)),
+            "Set the order of a series' works.",
+        ),
+        series,
+        error,
+    }
+}
+
+async fn series_parts_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let series = own_series(&state, &ctx, &id).await?;
+    Ok(Page(series_parts_page(series, None)).into_response())
+}
+
+async fn series_parts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Error> {
+    let series = own_series(&state, &ctx, &id).await?;
+    let fields = Fields::read(&headers, body).await?;
+    let mut parts = Vec::with_capacity(series.parts.len());
+    let mut bad = false;
+    for (_, work, _) in &series.parts {
+        match fields.get(&format!("part_{work}")).trim().parse::<u32>() {
+            Ok(n) => parts.push((*work, n)),
+            Err(_) => bad = true,
+        }
+    }
+    let outcome = if bad {
+        Err(StoreError::Conflict(
+            "Give each work of the series a different part number from 1.".into(),
+        ))
+    } else {
+        state.store.set_series_parts(series.id, &parts).await
+    };
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/series/{}", series.id.0))),
+        Err(e) => {
+            let message = refusal(e)?;
+            Ok(refused(series_parts_page(series, Some(message))))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tag autocomplete
+
+#[derive(Deserialize)]
+struct AutocompleteQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Serialize)]
+struct Suggestion {
+    name: String,
+    kind: &'static str,
+    uses: u64,
+}
+
+const FREE_KINDS: [TagKind; 4] = [
+    TagKind::Fandom,
+    TagKind::Relationship,
+    TagKind::Character,
+    TagKind::Freeform,
+];
+
+async fn autocomplete(
+    State(state): State<AppState>,
+    query: Result<Query<AutocompleteQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let kind = match query.kind.trim() {
+        "" => None,
+        code => match FREE_KINDS.into_iter().find(|k| k.code() == code) {
+            Some(kind) => Some(kind),
+            None => {
+                let problem = serde_json::json!({
+                    "error": "kind must be one of fandom, relationship, character, freeform"
+                });
+                return Ok((StatusCode::BAD_REQUEST, Json(problem)).into_response());
+            }
+        },
+    };
+    let q: String = query.q.chars().take(100).collect();
+    let found = state.store.tag_suggestions(kind, &q, 10).await?;
+    let body: Vec<Suggestion> = found
+        .into_iter()
+        .map(|s| Suggestion {
+            name: s.name,
+            kind: s.kind.code(),
+            uses: s.uses,
+        })
+        .collect();
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    Ok(response)
+}
+
+async fn script() -> Response {
+    (
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------
+// The work page's owner tools
+
+#[derive(Template)]
+#[template(path = "posting/owner_tools.html")]
+struct OwnerTools {
+    id: WorkId,
+    badge: Option<&'static str>,
+    gifts: Vec<Link>,
+    owner: bool,
+    draft: bool,
+    hidden: bool,
+    chapter: Option<u32>,
+    csrf_token: String,
+}
+
+/// The badge, who the work is a gift for, and, for the work's creators and admins, the tools
+/// above a work page.
+pub(crate) async fn owner_tools(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &WorkAccess,
+    part: Part,
+) -> Result<String, Error> {
+    let owner = access.is_creator(&ctx.viewer) || ctx.viewer.is_admin();
+    let badge = match access.visibility {
+        Visibility::Public => None,
+        Visibility::Restricted => Some("Restricted"),
+        Visibility::Draft => Some("Draft"),
+    };
+    let gifts: Vec<Link> = state
+        .store
+        .gifts_of(access.id)
+        .await?
+        .into_iter()
+        .map(|name| Link {
+            href: Some(user_href(&name)),
+            name,
+        })
+        .collect();
+    if !owner && badge.is_none() && !access.hidden && gifts.is_empty() {
+        return Ok(String::new());
+    }
+    let chapter = match part {
+        Part::Chapter { position, .. } => Some(position),
+        Part::Full { .. } => None,
+    };
+    Ok(OwnerTools {
+        id: access.id,
+        badge,
+        gifts,
+        owner,
+        draft: access.visibility == Visibility::Draft,
+        hidden: access.hidden,
+        chapter,
+        csrf_token: ctx.form_token().to_owned(),
+    }
+    .render()?)
+}

@@ -1,0 +1,55 @@
+//! What other modules add to a work page: each feature (posting's owner tools, kudos,
+//! bookmarks and comments, subscriptions and reports) renders its own part of the page with
+//! its own template, and this module puts them in order. A work page stays one handler in
+//! `works.rs`; features stay in their own modules.
+//!
+//! Sections are rendered for the reader at hand: for guests the page (sections included) is
+//! cached and shared for up to a second, so guest sections must not depend on the guest.
+
+use crate::auth::Ctx;
+use crate::{AppState, Error};
+use ajar_store::WorkAccess;
+
+/// Which part of the work the page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// One chapter (1-based position), of `chapters` in all.
+    Chapter { position: u32, chapters: u32 },
+    /// The whole work.
+    Full { chapters: u32 },
+}
+
+/// The HTML of each place on a work page that features fill.
+#[derive(Default)]
+pub(crate) struct Sections {
+    /// Above the work's metadata: actions on the work (edit, subscribe, mark for later, ...).
+    pub(crate) actions: String,
+    /// After the text: kudos, bookmarks, comments.
+    pub(crate) after: String,
+}
+
+/// Renders every feature's sections for this reader and work.
+pub(crate) async fn render(
+    _state: &AppState,
+    _ctx: &Ctx,
+    _access: &WorkAccess,
+    _part: Part,
+) -> Result<Sections, Error> {
+    let mut sections = Sections::default();
+    sections
+        .actions
+        .push_str(&crate::posting::owner_tools(_state, _ctx, _access, _part).await?);
+    sections
+        .actions
+        .push_str(&crate::follows::work_actions(_state, _ctx, _access, _part).await?);
+    sections
+        .after
+        .push_str(&crate::kudos::section(_state, _ctx, _access).await?);
+    sections
+        .after
+        .push_str(&crate::bookmarks::section(_state, _ctx, _access).await?);
+    sections
+        .after
+        .push_str(&crate::comments::section(_state, _ctx, _access, _part).await?);
+    Ok(sections)
+}

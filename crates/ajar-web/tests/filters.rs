@@ -1,0 +1,96 @@
+//! Muted tags and the saved filter: set on `/account/filters`, applied inside the reader's
+//! searches and tag listings (totals included), and to no one else.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+mod common;
+
+use ajar_core::{Chapter, Html, TagName, Work};
+use common::TestApp;
+use reqwest::StatusCode;
+
+fn work(title: &str, tags: &[&str], complete: bool) -> Work {
+    let mut work = Work {
+        title: title.into(),
+        creators: vec!["someone".into()],
+        fandoms: vec![TagName::parse("Filter Fandom").unwrap()],
+        tags: tags.iter().map(|t| TagName::parse(t).unwrap()).collect(),
+        complete,
+        expected_chapters: complete.then_some(1),
+        chapters: vec![Chapter {
+            body: Html::from_plain_text("Some words."),
+            ..Chapter::default()
+        }],
+        ..Work::default()
+    };
+    work.renumber_chapters();
+    work
+}
+
+fn api_total(body: &str) -> u64 {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    json["total"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
+    let app = TestApp::spawn().await;
+    app.insert(&work("Fluffy One", &["Fluff"], true)).await;
+    app.insert(&work("Sad One", &["Angst"], true)).await;
+    app.insert(&work("Unfinished One", &["Fluff"], false)).await;
+    let reader = app.user("reader").await;
+    let guest = app.guest();
+    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 3);
+
+    let page = reader.get("/account/filters").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let saved = reader
+        .post(
+            "/account/filters",
+            &[("muted_tags", "angst\n"), ("words_from", "")],
+        )
+        .await;
+    assert_eq!(saved.location(), "/account/filters?saved=1");
+    assert!(reader.get("/account/filters").await.body.contains("angst"));
+
+    // Gone from the API, the search page and the tag listing, totals and facets included.
+    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 2);
+    let search = reader.get("/works/search?q=One").await.body;
+    assert!(!search.contains("Sad One") && search.contains("Fluffy One"));
+    assert!(search.contains("Your muted tags"));
+    let listing = reader.get("/tags/Filter%20Fandom/works").await.body;
+    assert!(!listing.contains("Sad One") && listing.contains("Fluffy One"));
+    // Not for anyone else.
+    assert_eq!(api_total(&guest.get("/api/v1/works").await.body), 3);
+    assert!(!guest
+        .get("/works/search?q=One")
+        .await
+        .body
+        .contains("Your muted tags"));
+
+    // A saved filter: complete works only, unless a search says otherwise.
+    reader
+        .post(
+            "/account/filters",
+            &[("muted_tags", "Angst"), ("complete_only", "1")],
+        )
+        .await;
+    let api = reader.get("/api/v1/works").await.body;
+    assert_eq!(api_total(&api), 1, "{api}");
+    assert!(api.contains("Fluffy One"));
+    assert_eq!(
+        api_total(&reader.get("/api/v1/works?complete=no").await.body),
+        1
+    );
+
+    // Bad input: a message, nothing saved.
+    let bad = reader
+        .post(
+            "/account/filters",
+            &[("muted_tags", ""), ("words_from", "lots")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("not a number of words"));
+    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 1);
+}

@@ -1,0 +1,92 @@
+//! The OpenAPI description at `/api/v1/openapi.json` against what the API really answers:
+//! every required field it promises is in a real response, and every parameter it lists is
+//! accepted.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+mod common;
+
+use ajar_core::{Chapter, Html, TagName, Work};
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn required(doc: &Value, schema: &str) -> Vec<String> {
+    doc["components"]["schemas"][schema]["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_description_matches_the_api() {
+    let app = TestApp::spawn().await;
+    let mut work = Work {
+        title: "Described".into(),
+        creators: vec!["someone".into()],
+        fandoms: vec![TagName::parse("API Fandom").unwrap()],
+        chapters: vec![Chapter {
+            body: Html::from_plain_text("there is no sunset here"),
+            ..Chapter::default()
+        }],
+        ..Work::default()
+    };
+    work.renumber_chapters();
+    app.insert(&work).await;
+    let guest = app.guest();
+    let doc = guest.get("/api/v1/openapi.json").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&doc.body).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+
+    let page: Value =
+        serde_json::from_str(&guest.get("/api/v1/works?text=no+sunset").await.body).unwrap();
+    for field in required(&doc, "WorkPage") {
+        assert!(page.get(&field).is_some(), "page lacks {field}");
+    }
+    let first = &page["works"][0];
+    for field in required(&doc, "Work") {
+        assert!(first.get(&field).is_some(), "work lacks {field}: {first}");
+    }
+    for field in required(&doc, "Stats") {
+        assert!(first["stats"].get(&field).is_some(), "stats lack {field}");
+    }
+    assert!(first["snippet"].as_str().unwrap().contains("<b>"));
+    let fandoms = page["facets"]["fandom"].as_array().unwrap();
+    for field in required(&doc, "FacetCount") {
+        assert!(fandoms[0].get(&field).is_some(), "facet lacks {field}");
+    }
+
+    // Every listed parameter is accepted with a value of its documented type.
+    let parameters = doc["paths"]["/api/v1/works"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    for p in parameters {
+        let name = p["name"].as_str().unwrap();
+        let schema = &p["schema"];
+        let value = match (schema["type"].as_str(), schema["format"].as_str()) {
+            (_, Some("date")) => "2020-01-01".to_owned(),
+            (Some("integer"), _) => "1".to_owned(),
+            _ => match schema["enum"].as_array() {
+                Some(values) => values[0].as_str().unwrap().to_owned(),
+                None => match name {
+                    "rating" => "teen".to_owned(),
+                    "warning" => "death".to_owned(),
+                    "category" => "gen".to_owned(),
+                    "sort" => "kudos".to_owned(),
+                    "language" => "en".to_owned(),
+                    _ => "sunset".to_owned(),
+                },
+            },
+        };
+        let answer = guest.get(&format!("/api/v1/works?{name}={value}")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{name}={value}: {}",
+            answer.body
+        );
+    }
+}

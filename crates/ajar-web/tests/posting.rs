@@ -1,0 +1,745 @@
+//! Posting over real HTTP: the new-work form (preview, draft, post, story-file upload),
+//! editing, chapters (add, edit, reorder, delete), deleting works, drafts, who may do what,
+//! sanitizing, and tag autocomplete.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+mod common;
+
+use common::{Client, TestApp};
+use reqwest::StatusCode;
+
+/// The id in a `/works/{id}` redirect.
+fn work_id(location: &str) -> i64 {
+    location
+        .strip_prefix("/works/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("not a work address: {location:?}"))
+}
+
+/// The id of the pseud named `name` on the new-work form of `client`.
+async fn pseud_value(client: &Client, name: &str) -> String {
+    let page = client.get("/works/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let label = format!("> {name}</label>");
+    let at = page.body.find(&label).expect("the pseud on the form");
+    let before = &page.body[..at];
+    let value_at = before.rfind("value=\"").unwrap() + "value=\"".len();
+    before[value_at..value_at + before[value_at..].find('"').unwrap()].to_owned()
+}
+
+async fn post_work(client: &Client, pseud: &str, extra: &[(&str, &str)]) -> common::Fetched {
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("title", "Stars Hollow Nights"),
+        ("pseud", pseud),
+        ("fandoms", "Gilmore Girls"),
+        ("rating", "teen"),
+        ("warning", "none"),
+        ("category", "fm"),
+        ("relationships", "Rory Gilmore/Jess Mariano"),
+        ("characters", "Rory Gilmore, Jess Mariano"),
+        ("freeforms", "Angst, Fluff"),
+        ("language", "English"),
+        ("summary", "Jess comes *back*."),
+        ("notes", "Beginning notes."),
+        ("end_notes", "Thanks for reading."),
+        ("chapter_title", "The Bridge"),
+        (
+            "body",
+            "They met on the **bridge** at night.\n\nIt was cold.",
+        ),
+        ("format", "markdown"),
+        ("expected_chapters", "2"),
+        ("visibility", "public"),
+        ("comments", "anyone"),
+    ];
+    for (k, v) in extra {
+        fields.retain(|(name, _)| name != k);
+        fields.push((k, v));
+    }
+    if !extra.iter().any(|(k, _)| *k == "action") {
+        fields.push(("action", "post"));
+    }
+    client.post("/works/new", &fields).await
+}
+
+#[tokio::test]
+async fn a_two_chapter_work_is_posted_through_the_forms_and_read_back() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("jess").await;
+    let form = writer.get("/works/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("<title>Post new work - ajar</title>"));
+    assert!(form.body.contains("name=\"csrf_token\""));
+    assert!(form.body.contains("data-tag-kind=\"fandom\""));
+    let pseud = pseud_value(&writer, "jess").await;
+
+    let posted = post_work(&writer, &pseud, &[]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+
+    let added = writer
+        .post(
+            &format!("/works/{id}/chapters/new"),
+            &[
+                ("title", "The Diner"),
+                ("body", "Luke poured coffee."),
+                ("format", "plain"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(added.location(), format!("/works/{id}/chapters/2"));
+
+    app.caught_up().await;
+    let reader = app.user("rory").await;
+    let page = reader.get(&format!("/works/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for expected in [
+        "Stars Hollow Nights",
+        ">jess</a>",
+        "Gilmore Girls",
+        "Rory Gilmore/Jess Mariano",
+        "Teen And Up Audiences",
+        "No Archive Warnings Apply",
+        "Jess comes <em>back</em>.",
+        "They met on the <strong>bridge</strong> at night.",
+        "Chapter 1: The Bridge",
+        "Chapter 2: The Diner",
+        "2/2",
+    ] {
+        assert!(page.body.contains(expected), "{expected}: {}", page.body);
+    }
+    assert!(
+        !page.body.contains("/edit\">Edit</a>"),
+        "no owner tools for readers"
+    );
+    let two = reader.get(&format!("/works/{id}/chapters/2")).await;
+    assert!(two.body.contains("Luke poured coffee."));
+
+    // The creator gets the tools.
+    let own = writer.get(&format!("/works/{id}")).await;
+    assert!(own
+        .body
+        .contains(&format!("href=\"/works/{id}/edit\">Edit</a>")));
+    assert!(own.body.contains("Add chapter"));
+
+    // And search finds it.
+    let found = reader.get("/works/search?q=Stars+Hollow").await;
+    assert!(found.body.contains("Stars Hollow Nights"), "{}", found.body);
+}
+
+#[tokio::test]
+async fn drafts_are_for_their_creators_until_posted() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("kirk").await;
+    let pseud = pseud_value(&writer, "kirk").await;
+    let saved = post_work(
+        &writer,
+        &pseud,
+        &[("title", "Odd Jobs"), ("action", "draft")],
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let id = work_id(saved.location());
+    app.caught_up().await;
+
+    let mine = writer.get(&format!("/works/{id}")).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("Draft"));
+    let drafts = writer.get("/drafts").await;
+    assert!(drafts.body.contains("Odd Jobs"), "{}", drafts.body);
+
+    let other = app.user("taylor").await;
+    assert_eq!(
+        other.get(&format!("/works/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.guest().get(&format!("/works/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!other.get("/drafts").await.body.contains("Odd Jobs"));
+    assert!(!other
+        .get("/works/search?q=Odd")
+        .await
+        .body
+        .contains("Odd Jobs"));
+
+    let posted = writer
+        .post(&format!("/works/{id}/post"), &[("visibility", "public")])
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    app.caught_up().await;
+    assert_eq!(
+        other.get(&format!("/works/{id}")).await.status,
+        StatusCode::OK
+    );
+    assert!(!writer.get("/drafts").await.body.contains("Odd Jobs"));
+}
+
+#[tokio::test]
+async fn a_preview_shows_the_work_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("sookie").await;
+    let pseud = pseud_value(&writer, "sookie").await;
+    let before = app.store.work_count().await.unwrap();
+    let preview = post_work(&writer, &pseud, &[("action", "preview")]).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("Preview"));
+    assert!(preview
+        .body
+        .contains("They met on the <strong>bridge</strong> at night."));
+    // The form is kept filled in.
+    assert!(preview.body.contains("value=\"Stars Hollow Nights\""));
+    assert!(preview.body.contains("Jess comes *back*.</textarea>"));
+    assert_eq!(app.store.work_count().await.unwrap(), before);
+
+    // A form with problems says what to fix and stores nothing.
+    let bad = post_work(&writer, &pseud, &[("title", " "), ("fandoms", "")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("the work needs a title"), "{}", bad.body);
+    assert!(bad.body.contains("name at least one fandom"));
+    assert_eq!(app.store.work_count().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn works_and_chapters_are_edited_reordered_and_deleted() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("luke").await;
+    let pseud = pseud_value(&writer, "luke").await;
+    let id = work_id(
+        post_work(&writer, &pseud, &[("expected_chapters", "")])
+            .await
+            .location(),
+    );
+    for (title, body) in [("Two", "Second text."), ("Three", "Third text.")] {
+        let added = writer
+            .post(
+                &format!("/works/{id}/chapters/new"),
+                &[
+                    ("title", title),
+                    ("body", body),
+                    ("format", "plain"),
+                    ("action", "save"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    }
+
+    // Metadata.
+    let edit = writer.get(&format!("/works/{id}/edit")).await;
+    assert_eq!(edit.status, StatusCode::OK);
+    assert!(edit.body.contains("value=\"Stars Hollow Nights\""));
+    let saved = writer
+        .post(
+            &format!("/works/{id}/edit"),
+            &[
+                ("title", "Diner Days"),
+                ("fandoms", "Gilmore Girls"),
+                ("rating", "general"),
+                ("summary", "<p>New summary</p>"),
+                ("format", "html"),
+                ("visibility", "restricted"),
+                ("comments", "users"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = writer.get(&format!("/works/{id}")).await;
+    assert!(page.body.contains("Diner Days"));
+    assert!(page.body.contains("New summary"));
+    assert!(page.body.contains("Restricted"));
+    assert_eq!(
+        app.guest().get(&format!("/works/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Edit chapter 2.
+    let form = writer.get(&format!("/works/{id}/chapters/2/edit")).await;
+    assert!(form.body.contains("Second text."));
+    let edited = writer
+        .post(
+            &format!("/works/{id}/chapters/2/edit"),
+            &[
+                ("title", "Two!"),
+                ("body", "<p>Second, edited.</p>"),
+                ("format", "html"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+
+    // Reorder: 3, 1, 2.
+    let manage = writer.get(&format!("/works/{id}/chapters/manage")).await;
+    assert!(manage.body.contains("Chapter 2: Two!"), "{}", manage.body);
+    let reordered = writer
+        .post(
+            &format!("/works/{id}/chapters/reorder"),
+            &[
+                ("position_1", "2"),
+                ("position_2", "3"),
+                ("position_3", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reordered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        reordered.body
+    );
+    let header = app
+        .store
+        .work_header(ajar_core::WorkId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    let titles: Vec<_> = header
+        .work
+        .chapters
+        .iter()
+        .map(|c| c.title.clone().unwrap())
+        .collect();
+    assert_eq!(titles, vec!["Three", "The Bridge", "Two!"]);
+    let refused = writer
+        .post(
+            &format!("/works/{id}/chapters/reorder"),
+            &[
+                ("position_1", "1"),
+                ("position_2", "1"),
+                ("position_3", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("different position"));
+
+    // Delete chapter 1 (after a confirmation page).
+    let confirm = writer.get(&format!("/works/{id}/chapters/1/delete")).await;
+    assert!(confirm.body.contains("Are you sure"));
+    let deleted = writer
+        .post(&format!("/works/{id}/chapters/1/delete"), &[])
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.body);
+    let header = app
+        .store
+        .work_header(ajar_core::WorkId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(header.stats.chapters, 2);
+    assert_eq!(header.work.chapters[0].title.as_deref(), Some("The Bridge"));
+
+    // Delete the work.
+    let confirm = writer.get(&format!("/works/{id}/delete")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("Are you sure"));
+    let gone = writer.post(&format!("/works/{id}/delete"), &[]).await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+    assert!(gone.body.contains("was deleted"));
+    assert_eq!(
+        writer.get(&format!("/works/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(app
+        .store
+        .work(ajar_core::WorkId(id))
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn only_creators_and_admins_may_change_a_work() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("paris").await;
+    let pseud = pseud_value(&writer, "paris").await;
+    let id = work_id(post_work(&writer, &pseud, &[]).await.location());
+    let public_draft = work_id(
+        post_work(&writer, &pseud, &[("action", "draft")])
+            .await
+            .location(),
+    );
+
+    let other = app.user("doyle").await;
+    for path in [
+        format!("/works/{id}/edit"),
+        format!("/works/{id}/chapters/new"),
+        format!("/works/{id}/chapters/1/edit"),
+        format!("/works/{id}/chapters/manage"),
+        format!("/works/{id}/delete"),
+    ] {
+        assert_eq!(
+            other.get(&path).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let before = app
+        .store
+        .work(ajar_core::WorkId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    for (path, fields) in [
+        (
+            format!("/works/{id}/edit"),
+            vec![("title", "Mine now"), ("fandoms", "X"), ("action", "save")],
+        ),
+        (
+            format!("/works/{id}/chapters/new"),
+            vec![("body", "Spam"), ("action", "save")],
+        ),
+        (
+            format!("/works/{id}/chapters/1/edit"),
+            vec![("body", "Spam"), ("action", "save")],
+        ),
+        (format!("/works/{id}/chapters/1/delete"), vec![]),
+        (format!("/works/{id}/delete"), vec![]),
+    ] {
+        assert_eq!(
+            other.post(&path, &fields).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    // A draft is not there at all, to others.
+    assert_eq!(
+        other
+            .get(&format!("/works/{public_draft}/edit"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .post(
+                &format!("/works/{public_draft}/post"),
+                &[("visibility", "public")]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let guest = app.guest();
+    assert_eq!(guest.get("/works/new").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        guest.get(&format!("/works/{id}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let after = app
+        .store
+        .work(ajar_core::WorkId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.work, before.work, "nothing changed");
+    assert_eq!(after.modified_at, before.modified_at);
+
+    // An admin may.
+    let admin = app.admin("admin").await;
+    assert_eq!(
+        admin.get(&format!("/works/{id}/edit")).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn hostile_html_is_sanitized_on_the_way_in() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("mallory").await;
+    let pseud = pseud_value(&writer, "mallory").await;
+    let hostile = "<p>Hello</p><script>alert(1)</script><img src=x onerror=\"alert(2)\">\
+                   <a href=\"javascript:alert(3)\">link</a><p onclick=\"alert(4)\">Bye</p>";
+    let posted = post_work(
+        &writer,
+        &pseud,
+        &[("body", hostile), ("summary", hostile), ("format", "html")],
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+    let stored = app
+        .store
+        .work(ajar_core::WorkId(id))
+        .await
+        .unwrap()
+        .unwrap();
+    for html in [
+        stored.work.chapters[0].body.as_str(),
+        stored.work.summary.as_str(),
+    ] {
+        assert!(html.contains("Hello") && html.contains("Bye"), "{html}");
+        for bad in ["<script", "onerror", "javascript:", "onclick", "alert(1)"] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+    }
+    let page = app.guest().get(&format!("/works/{id}")).await;
+    assert!(!page.body.contains("onerror") && !page.body.contains("javascript:alert"));
+}
+
+#[tokio::test]
+async fn a_story_file_fills_the_form() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("lane").await;
+    writer.get("/works/new").await;
+    let before = app.store.work_count().await.unwrap();
+    let bytes = std::fs::read("/work/shared/fixtures/stories/all-thats-left.txt").unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("action", "upload")
+        .part(
+            "story_file",
+            reqwest::multipart::Part::bytes(bytes).file_name("all-thats-left.txt"),
+        );
+    let filled = writer.post_multipart("/works/new", form).await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    assert!(
+        filled.body.contains("value=\"All That&#39;s Left\"")
+            || filled.body.contains("value=\"All That&#x27;s Left\""),
+        "{}",
+        filled.body
+    );
+    assert!(
+        filled
+            .body
+            .contains("return to Stars Hollow leaves Rory confused"),
+        "{}",
+        filled.body
+    );
+    assert!(filled.body.contains("filled in from all-thats-left.txt"));
+    assert_eq!(
+        app.store.work_count().await.unwrap(),
+        before,
+        "nothing posted"
+    );
+
+    // Too large.
+    let big = vec![b'a'; 11 * 1024 * 1024];
+    let form = reqwest::multipart::Form::new()
+        .text("action", "upload")
+        .part(
+            "story_file",
+            reqwest::multipart::Part::bytes(big).file_name("huge.txt"),
+        );
+    let refused = writer.post_multipart("/works/new", form).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("too large"), "{}", refused.body);
+
+    // Not a story.
+    let form = reqwest::multipart::Form::new()
+        .text("action", "upload")
+        .part(
+            "story_file",
+            reqwest::multipart::Part::bytes(vec![0u8, 159, 146, 150, 0, 1, 2])
+                .file_name("broken.epub"),
+        );
+    let refused = writer.post_multipart("/works/new", form).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("could not be read as a story"),
+        "{}",
+        refused.body
+    );
+
+    // No file chosen.
+    let form = reqwest::multipart::Form::new().text("action", "upload");
+    let refused = writer.post_multipart("/works/new", form).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("Choose a story file"));
+    assert_eq!(
+        app.store.work_count().await.unwrap(),
+        before,
+        "nothing stored"
+    );
+}
+
+#[tokio::test]
+async fn tag_fields_autocomplete_from_public_works() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("michel").await;
+    let pseud = pseud_value(&writer, "michel").await;
+    post_work(&writer, &pseud, &[]).await;
+    let found = app
+        .guest()
+        .get("/api/v1/tags/autocomplete?kind=character&q=gilm")
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let tags: serde_json::Value = serde_json::from_str(&found.body).unwrap();
+    assert_eq!(tags[0]["name"], "Rory Gilmore");
+    assert_eq!(tags[0]["kind"], "character");
+    let any = app.guest().get("/api/v1/tags/autocomplete?q=angst").await;
+    assert!(any.body.contains("\"Angst\""), "{}", any.body);
+    let bad = app
+        .guest()
+        .get("/api/v1/tags/autocomplete?kind=rating&q=x")
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let script = app.guest().get("/static/posting.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.body.contains("/api/v1/tags/autocomplete"));
+}
+
+#[tokio::test]
+async fn posting_is_rate_limited() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("emily").await;
+    let pseud = pseud_value(&writer, "emily").await;
+    for n in 0..30 {
+        let posted = post_work(&writer, &pseud, &[("action", "draft")]).await;
+        assert_eq!(
+            posted.status,
+            StatusCode::SEE_OTHER,
+            "post {n}: {}",
+            posted.body
+        );
+    }
+    let before = app.store.work_count().await.unwrap();
+    let refused = post_work(&writer, &pseud, &[]).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.body.contains("posting too fast"));
+    assert_eq!(app.store.work_count().await.unwrap(), before);
+}
+
+#[tokio::test]
+async fn co_creators_are_credited_once_they_accept() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("lane").await;
+    let invitee = app.user("zach").await;
+    let pseud = pseud_value(&writer, "lane").await;
+
+    let refused = post_work(&writer, &pseud, &[("co_creators", "nobody-here")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("no account with the pseud"),
+        "{}",
+        refused.body
+    );
+
+    let posted = post_work(&writer, &pseud, &[("co_creators", "zach")]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+    let page = app.guest().get(&format!("/works/{id}")).await;
+    assert!(
+        !page.body.contains(">zach</a>"),
+        "not credited before accepting"
+    );
+    assert_eq!(
+        invitee.get(&format!("/works/{id}/edit")).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let invitations = invitee.get("/invitations").await;
+    assert!(
+        invitations.body.contains("Stars Hollow Nights"),
+        "{}",
+        invitations.body
+    );
+    let stranger = app.user("gil").await;
+    assert_eq!(
+        stranger
+            .post(&format!("/invitations/{id}/accept"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let accepted = invitee
+        .post(&format!("/invitations/{id}/accept"), &[])
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await; // the guest page cache
+    let page = app.guest().get(&format!("/works/{id}")).await;
+    assert!(page.body.contains(">zach</a>"), "{}", page.body);
+    assert_eq!(
+        invitee.get(&format!("/works/{id}/edit")).await.status,
+        StatusCode::OK
+    );
+    assert!(!invitee
+        .get("/invitations")
+        .await
+        .body
+        .contains("Stars Hollow Nights"));
+}
+
+#[tokio::test]
+async fn gifts_and_series_parts() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("liz").await;
+    app.user("tjay").await;
+    let pseud = pseud_value(&writer, "liz").await;
+    let refused = post_work(&writer, &pseud, &[("gifts", "nobody-here")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("no user named"));
+
+    let mut ids = Vec::new();
+    for title in ["One", "Two"] {
+        let posted = post_work(
+            &writer,
+            &pseud,
+            &[
+                ("title", title),
+                ("gifts", "tjay"),
+                ("series_title", "Jewelry"),
+            ],
+        )
+        .await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+        ids.push(work_id(posted.location()));
+    }
+    let page = app.guest().get(&format!("/works/{}", ids[1])).await;
+    assert!(
+        page.body.contains("For <a href=\"/users/tjay\">tjay</a>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Part 2 of Jewelry"), "{}", page.body);
+
+    // Another user cannot add to the series.
+    let other = app.user("rune").await;
+    let other_pseud = pseud_value(&other, "rune").await;
+    let refused = post_work(&other, &other_pseud, &[("series_title", "jewelry")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("belongs to someone else"),
+        "{}",
+        refused.body
+    );
+
+    let series = app
+        .store
+        .work_series(ajar_core::WorkId(ids[0]))
+        .await
+        .unwrap()[0]
+        .id;
+    let path = format!("/series/{series}/parts");
+    assert_eq!(other.get(&path).await.status, StatusCode::FORBIDDEN);
+    let form = writer.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let part_one = format!("part_{}", ids[0]);
+    let part_two = format!("part_{}", ids[1]);
+    let saved = writer
+        .post(&path, &[(part_one.as_str(), "2"), (part_two.as_str(), "1")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        app.store
+            .work_series(ajar_core::WorkId(ids[0]))
+            .await
+            .unwrap()[0]
+            .position,
+        2
+    );
+    let bad = writer
+        .post(&path, &[(part_one.as_str(), "1"), (part_two.as_str(), "1")])
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}

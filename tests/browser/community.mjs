@@ -1,0 +1,155 @@
+// Headless Chromium through the community side of ajar, driven by
+// crates/ajar-web/tests/browser.rs (which starts an empty server), or by hand:
+//
+//   node tests/browser/community.mjs BASE_URL ARTIFACT_DIR
+//
+// One writer signs up and posts a two-chapter work through the forms; a second reader signs
+// up, leaves kudos and a comment; the writer sees both. axe-core checks the new pages.
+// Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
+
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+
+const [base, artifacts] = process.argv.slice(2);
+if (!base || !artifacts) {
+  console.error('usage: node community.mjs BASE_URL ARTIFACT_DIR');
+  process.exit(2);
+}
+await mkdir(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.AJAR_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+let passed = 0;
+let failed = 0;
+let stop = false;
+async function check(name, body) {
+  if (stop) {
+    failed += 1;
+    console.log(`not ok - ${name} (skipped: an earlier step failed)`);
+    return;
+  }
+  try {
+    await body();
+    passed += 1;
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    failed += 1;
+    stop = true;
+    console.log(`not ok - ${name}\n  ${String(error && error.stack || error).split('\n').join('\n  ')}`);
+  }
+}
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function axe(page, name) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert(bad.length === 0, `${name}: ` + bad.map((v) => `${v.impact}: ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`).join('\n'));
+}
+
+async function signUp(page, name) {
+  await page.goto(base + '/');
+  await page.getByRole('link', { name: 'Sign up' }).click();
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Email').fill(`${name}@example.org`);
+  await page.getByLabel('Password', { exact: true }).fill(`password-${name}`);
+  await page.getByLabel('Password again').fill(`password-${name}`);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForLoadState();
+  assert(await page.getByRole('link', { name, exact: true }).first().isVisible(), `${name} is logged in`);
+}
+
+const writer = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: false });
+const reader = await browser.newContext({ viewport: { width: 375, height: 812 } });
+const writerPage = await writer.newPage();
+const readerPage = await reader.newPage();
+let workUrl = '';
+
+await check('a writer signs up', async () => {
+  await signUp(writerPage, 'lanternwriter');
+  await writerPage.screenshot({ path: path.join(artifacts, 'community-signed-up.png') });
+});
+
+await check('the writer posts a work through the form', async () => {
+  await writerPage.getByRole('link', { name: 'Post', exact: true }).click();
+  assert(new URL(writerPage.url()).pathname === '/works/new', `posting at ${writerPage.url()}`);
+  await axe(writerPage, 'new work form');
+  await writerPage.getByLabel('Rating').selectOption({ label: 'Teen And Up Audiences' });
+  await writerPage.getByLabel('No Archive Warnings Apply').check();
+  await writerPage.getByLabel('Fandoms').fill('Original Work');
+  await writerPage.getByLabel('Characters').fill('The Lighthouse Keeper, The Cartographer');
+  await writerPage.getByLabel('Additional tags').fill('Fluff, Found Family');
+  await writerPage.getByLabel('Title', { exact: true }).fill('Two Lamps at Sea');
+  await writerPage.getByLabel('Summary').fill('A keeper, a mapmaker, and a storm that lasts two chapters.');
+  await writerPage.getByLabel('Chapter title').fill('The Storm');
+  await writerPage.getByLabel('Text of the first chapter').fill(
+    'The storm came in from the west at dusk.\n\nShe lit both lamps, because one was never enough.');
+  await writerPage.getByRole('button', { name: 'Post', exact: true }).click();
+  await writerPage.waitForLoadState();
+  assert(/\/works\/\d+/.test(new URL(writerPage.url()).pathname), `posted to ${writerPage.url()}`);
+  workUrl = base + new URL(writerPage.url()).pathname.match(/\/works\/\d+/)[0];
+  assert(await writerPage.getByRole('heading', { name: 'Two Lamps at Sea' }).isVisible(), 'the work page');
+  assert((await writerPage.textContent('body')).includes('She lit both lamps'), 'the text');
+});
+
+await check('the writer adds a second chapter', async () => {
+  await writerPage.getByRole('link', { name: 'Add chapter' }).first().click();
+  await axe(writerPage, 'new chapter form');
+  await writerPage.getByLabel('Chapter title').fill('The Calm');
+  await writerPage.getByLabel('Chapter text').fill('In the morning the sea was flat as a plate.');
+  await writerPage.getByRole('button', { name: 'Save chapter' }).click();
+  await writerPage.waitForLoadState();
+  await writerPage.goto(workUrl + '/chapters/2');
+  assert((await writerPage.textContent('body')).includes('flat as a plate'), 'chapter 2 is there');
+  await writerPage.goto(workUrl);
+  assert((await writerPage.textContent('dd.chapters')).trim().startsWith('2/'), 'the work has 2 chapters');
+});
+
+await check('a second reader signs up and finds the work', async () => {
+  await signUp(readerPage, 'seareader');
+  await readerPage.goto(base + '/works/search?q=lamps');
+  await readerPage.getByRole('link', { name: 'Two Lamps at Sea' }).first().click();
+  await readerPage.waitForLoadState();
+  assert(readerPage.url().startsWith(workUrl), `found ${readerPage.url()}`);
+});
+
+await check('the reader leaves kudos', async () => {
+  await readerPage.getByRole('button', { name: /Kudos/ }).click();
+  await readerPage.waitForLoadState();
+  const kudos = await readerPage.textContent('#kudos');
+  assert(kudos.includes('seareader'), `kudos list: ${kudos}`);
+});
+
+await check('the reader leaves a comment', async () => {
+  await readerPage.goto(workUrl);
+  await readerPage.getByLabel('Comment', { exact: true }).fill('Both lamps! I cried a little.');
+  await readerPage.getByRole('button', { name: 'Comment', exact: true }).click();
+  await readerPage.waitForLoadState();
+  await readerPage.goto(workUrl + '/full');
+  const comments = await readerPage.textContent('#comments');
+  assert(comments.includes('I cried a little'), `comments: ${comments}`);
+  await readerPage.screenshot({ path: path.join(artifacts, 'community-comment-phone.png'), fullPage: true });
+  await axe(readerPage, 'work page with kudos and a comment');
+});
+
+await check('the writer sees the kudos and the comment', async () => {
+  await writerPage.goto(workUrl + '/full');
+  const body = await writerPage.textContent('body');
+  assert(body.includes('seareader'), 'the kudos giver');
+  assert(body.includes('I cried a little'), 'the comment');
+  assert((await writerPage.textContent('dd.kudos')).trim() === '1', 'one kudos in the stats');
+  assert((await writerPage.textContent('dd.comments')).trim() === '1', 'one comment in the stats');
+  await writerPage.screenshot({ path: path.join(artifacts, 'community-writer.png'), fullPage: true });
+});
+
+await browser.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
