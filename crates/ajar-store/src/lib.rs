@@ -55,7 +55,7 @@ pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
 pub use listings::{Creator, MediaFandoms, Series, SeriesPart};
 pub use moderation::{HiddenWork, OtherUser, Report, Reported};
-pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion};
+pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 
 /// Errors from the store.

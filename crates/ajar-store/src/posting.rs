@@ -26,6 +26,18 @@ use std::collections::HashSet;
 /// `(work_id, position)` is unique at every step and positions must stay positive.
 const RENUMBER_OFFSET: i64 = 10_000_000;
 
+/// What the edit form of a work saves (see [`Store::edit_work`]).
+#[derive(Debug, Clone, Copy)]
+pub struct WorkEdit<'a> {
+    pub work: &'a Work,
+    /// Account names the work is a gift for (replacing earlier gifts).
+    pub gifts: &'a [String],
+    /// Pseuds to invite as co-creators (in addition to those already invited).
+    pub co_creators: &'a [String],
+    pub comment_policy: CommentPolicy,
+    pub visibility: Visibility,
+}
+
 /// A tag offered while someone types in a tag field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TagSuggestion {
@@ -70,6 +82,23 @@ impl Store {
         visibility: Visibility,
         comment_policy: CommentPolicy,
     ) -> Result<WorkId> {
+        self.post_work_for(owner, pseuds, work, visibility, comment_policy, &[], &[])
+            .await
+    }
+
+    /// [`Store::post_work`], with the work a gift for the accounts named in `gifts` and the
+    /// pseuds in `co_creators` invited, all in the one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn post_work_for(
+        &self,
+        owner: UserId,
+        pseuds: &[PseudId],
+        work: &Work,
+        visibility: Visibility,
+        comment_policy: CommentPolicy,
+        gifts: &[String],
+        co_creators: &[String],
+    ) -> Result<WorkId> {
         let now = now();
         let mut work = work.clone();
         work.creators.clear();
@@ -112,8 +141,32 @@ impl Store {
                 .bind(id.0),
         )
         .await?;
+        if !gifts.is_empty() {
+            set_gifts_in(tx.db(), id, gifts).await?;
+        }
+        invite_co_creators_in(tx.db(), id, co_creators).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Everything the edit form of a work changes, in one transaction: co-creators invited
+    /// (`co_creators`), metadata and notes (see [`Store::update_work_metadata`]), gifts,
+    /// comment settings and visibility. Refused whole, with nothing changed, when any part
+    /// is.
+    pub async fn edit_work(&self, id: WorkId, by: UserId, edit: &WorkEdit<'_>) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        invite_co_creators_in(tx.db(), id, edit.co_creators).await?;
+        update_work_metadata_in(tx.db(), id, by, edit.work).await?;
+        set_gifts_in(tx.db(), id, edit.gifts).await?;
+        set_comment_policy_in(tx.db(), id, edit.comment_policy).await?;
+        let current: Option<(String,)> = tx
+            .db()
+            .fetch_optional(&Sql::new("SELECT visibility FROM works WHERE id = $1").bind(id.0))
+            .await?;
+        if current.is_some_and(|(v,)| v != edit.visibility.code()) {
+            set_visibility_in(tx.db(), id, edit.visibility).await?;
+        }
+        tx.commit().await
     }
 
     /// Replaces a work's metadata and notes (title, summary, notes, end notes, rating,
@@ -121,75 +174,8 @@ impl Store {
     /// those of `work`; its chapters, creators and dates are left as they are. `by` is the
     /// account making the change: series the work joins must be theirs.
     pub async fn update_work_metadata(&self, id: WorkId, by: UserId, work: &Work) -> Result<()> {
-        check_title(&work.title)?;
-        let now = now();
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        let chapters = chapter_count(&mut db, id).await?;
-        if let Some(expected) = work.expected_chapters {
-            if expected < chapters {
-                return Err(ValidationError::ExpectedBelowActual {
-                    expected,
-                    actual: chapters,
-                }
-                .into());
-            }
-        }
-        let sql = Sql::new(
-            "UPDATE works SET title = $1, summary_html = $2, notes_html = $3, \
-             end_notes_html = $4, rating = $5, language = $6, spoilers = $7, \
-             expected_chapters = $8, complete = $9, modified_at = $10 WHERE id = $11",
-        )
-        .bind(work.title.trim())
-        .bind(work.summary.as_str())
-        .bind(work.notes.as_str())
-        .bind(work.end_notes.as_str())
-        .bind(work.rating.code())
-        .bind(work.language.code())
-        .bind(work.spoilers.as_deref())
-        .bind(work.expected_chapters.map(i64::from))
-        .bind(work.expected_chapters == Some(chapters))
-        .bind(now)
-        .bind(id.0);
-        db.execute(&sql).await?;
-        set_tags(&mut db, id, work, now).await?;
-
-        // Series: the work keeps the series it is in and may join series of `by`'s.
-        let current: Vec<(i64,)> = db
-            .fetch_all(
-                &Sql::new("SELECT series_id FROM series_works WHERE work_id = $1").bind(id.0),
-            )
-            .await?;
-        let current: HashSet<i64> = current.into_iter().map(|(s,)| s).collect();
-        let mut wanted = Vec::new();
-        let mut seen = HashSet::new();
-        for series in &work.series {
-            if series.title.trim().is_empty() {
-                continue;
-            }
-            let (series_id, next) =
-                owned_series(&mut db, by, &series.title, Some(&current), now).await?;
-            if seen.insert(series_id) {
-                wanted.push((series_id, series.position, next));
-            }
-        }
-        db.execute(&Sql::new("DELETE FROM series_works WHERE work_id = $1").bind(id.0))
-            .await?;
-        for (ordinal, (series_id, position, next)) in wanted.into_iter().enumerate() {
-            let position = if position == 0 { next } else { position };
-            db.execute(
-                &Sql::new(
-                    "INSERT INTO series_works (series_id, work_id, position, ordinal) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(series_id)
-                .bind(id.0)
-                .bind(i64::from(position))
-                .bind(ordinal as i64 + 1),
-            )
-            .await?;
-        }
-        changes::append(&mut db, "work", id.0, Op::Update, now).await?;
+        update_work_metadata_in(tx.db(), id, by, work).await?;
         tx.commit().await
     }
 
@@ -395,68 +381,15 @@ impl Store {
     /// Sets who may see a work. A draft that is posted gets today as its published and
     /// updated dates.
     pub async fn set_visibility(&self, id: WorkId, visibility: Visibility) -> Result<()> {
-        let now = now();
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        let row: Option<(String,)> = db
-            .fetch_optional(&Sql::new("SELECT visibility FROM works WHERE id = $1").bind(id.0))
-            .await?;
-        let Some((current,)) = row else {
-            return Err(StoreError::NotFound("work"));
-        };
-        let posting = current == Visibility::Draft.code() && visibility != Visibility::Draft;
-        let sql = if posting {
-            Sql::new(
-                "UPDATE works SET visibility = $1, modified_at = $2, published = $3, \
-                 updated = $3 WHERE id = $4",
-            )
-            .bind(visibility.code())
-            .bind(now)
-            .bind(now.date_naive())
-            .bind(id.0)
-        } else {
-            Sql::new("UPDATE works SET visibility = $1, modified_at = $2 WHERE id = $3")
-                .bind(visibility.code())
-                .bind(now)
-                .bind(id.0)
-        };
-        db.execute(&sql).await?;
-        if posting {
-            // Subscribers' updates pages find new chapters by id (ids only grow): a draft's
-            // chapters were stored before it was posted, so they get new ids now, as if
-            // written today. Nothing refers to a chapter by id.
-            for statement in [
-                "INSERT INTO chapters (work_id, position, title, summary_html, notes_html, \
-                 end_notes_html, body_html, word_count) SELECT work_id, position + 1000000, \
-                 title, summary_html, notes_html, end_notes_html, body_html, word_count \
-                 FROM chapters WHERE work_id = $1 ORDER BY position",
-                "DELETE FROM chapters WHERE work_id = $1 AND position < 1000000",
-                "UPDATE chapters SET position = position - 1000000 WHERE work_id = $1",
-            ] {
-                db.execute(&Sql::new(statement).bind(id.0)).await?;
-            }
-        }
-        changes::append(&mut db, "work", id.0, Op::Update, now).await?;
+        set_visibility_in(tx.db(), id, visibility).await?;
         tx.commit().await
     }
 
     /// Sets who may comment on a work.
     pub async fn set_comment_policy(&self, id: WorkId, policy: CommentPolicy) -> Result<()> {
-        let now = now();
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        let n = db
-            .execute(
-                &Sql::new("UPDATE works SET comment_policy = $1, modified_at = $2 WHERE id = $3")
-                    .bind(policy.code())
-                    .bind(now)
-                    .bind(id.0),
-            )
-            .await?;
-        if n == 0 {
-            return Err(StoreError::NotFound("work"));
-        }
-        changes::append(&mut db, "work", id.0, Op::Update, now).await?;
+        set_comment_policy_in(tx.db(), id, policy).await?;
         tx.commit().await
     }
 
@@ -568,56 +501,8 @@ impl Store {
     /// are not credited until they accept. Refused, with nothing stored, when a name is no
     /// account's pseud or its account is a creator (or invitee) of the work already.
     pub async fn invite_co_creators(&self, id: WorkId, names: &[String]) -> Result<()> {
-        if names.is_empty() {
-            return Ok(());
-        }
-        let now = now();
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        chapter_count(&mut db, id).await?;
-        for name in names {
-            let name = name.trim();
-            let row: Option<(i64, Option<i64>)> = db
-                .fetch_optional(
-                    &Sql::new("SELECT id, user_id FROM pseuds WHERE name_key = $1")
-                        .bind(name_key(name).as_str()),
-                )
-                .await?;
-            let (pseud, user) = match row {
-                Some((pseud, Some(user))) => (pseud, user),
-                _ => {
-                    return Err(StoreError::Conflict(format!(
-                        "There is no account with the pseud \"{name}\" to invite."
-                    )))
-                }
-            };
-            let already: Option<(i64,)> = db
-                .fetch_optional(
-                    &Sql::new(
-                        "SELECT wc.pseud_id FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
-                         WHERE wc.work_id = $1 AND p.user_id = $2",
-                    )
-                    .bind(id.0)
-                    .bind(user),
-                )
-                .await?;
-            if already.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "\"{name}\" is a creator of this work already, or has been invited."
-                )));
-            }
-            db.execute(
-                &Sql::new(
-                    "INSERT INTO work_creators (work_id, pseud_id, position, accepted) \
-                     VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM work_creators \
-                     WHERE work_id = $1), FALSE)",
-                )
-                .bind(id.0)
-                .bind(pseud),
-            )
-            .await?;
-        }
-        touch(&mut db, id, now).await?;
+        invite_co_creators_in(tx.db(), id, names).await?;
         tx.commit().await
     }
 
@@ -693,40 +578,8 @@ impl Store {
     /// Makes a work a gift for the accounts named in `names` (replacing earlier gifts).
     /// Refused, with nothing changed, when a name is no account's.
     pub async fn set_gifts(&self, id: WorkId, names: &[String]) -> Result<()> {
-        let now = now();
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        chapter_count(&mut db, id).await?;
-        let mut users = Vec::new();
-        for name in names {
-            let name = name.trim();
-            let row: Option<(i64,)> = db
-                .fetch_optional(
-                    &Sql::new("SELECT id FROM users WHERE name_key = $1")
-                        .bind(name_key(name).as_str()),
-                )
-                .await?;
-            match row {
-                Some((user,)) if !users.contains(&user) => users.push(user),
-                Some(_) => {}
-                None => {
-                    return Err(StoreError::Conflict(format!(
-                        "There is no user named \"{name}\" to give the work to."
-                    )))
-                }
-            }
-        }
-        db.execute(&Sql::new("DELETE FROM gifts WHERE work_id = $1").bind(id.0))
-            .await?;
-        for user in users {
-            db.execute(
-                &Sql::new("INSERT INTO gifts (work_id, user_id) VALUES ($1, $2)")
-                    .bind(id.0)
-                    .bind(user),
-            )
-            .await?;
-        }
-        touch(&mut db, id, now).await?;
+        set_gifts_in(tx.db(), id, names).await?;
         tx.commit().await
     }
 
@@ -1002,5 +855,232 @@ async fn set_tags(db: &mut Db<'_>, id: WorkId, work: &Work, now: DateTime<Utc>) 
         )
         .await?;
     }
+    Ok(())
+}
+
+/// [`Store::update_work_metadata`] inside the caller's write transaction.
+async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work) -> Result<()> {
+    let mut db = db;
+    check_title(&work.title)?;
+    let now = now();
+    let chapters = chapter_count(&mut db, id).await?;
+    if let Some(expected) = work.expected_chapters {
+        if expected < chapters {
+            return Err(ValidationError::ExpectedBelowActual {
+                expected,
+                actual: chapters,
+            }
+            .into());
+        }
+    }
+    let sql = Sql::new(
+        "UPDATE works SET title = $1, summary_html = $2, notes_html = $3, \
+         end_notes_html = $4, rating = $5, language = $6, spoilers = $7, \
+         expected_chapters = $8, complete = $9, modified_at = $10 WHERE id = $11",
+    )
+    .bind(work.title.trim())
+    .bind(work.summary.as_str())
+    .bind(work.notes.as_str())
+    .bind(work.end_notes.as_str())
+    .bind(work.rating.code())
+    .bind(work.language.code())
+    .bind(work.spoilers.as_deref())
+    .bind(work.expected_chapters.map(i64::from))
+    .bind(work.expected_chapters == Some(chapters))
+    .bind(now)
+    .bind(id.0);
+    db.execute(&sql).await?;
+    set_tags(&mut db, id, work, now).await?;
+
+    // Series: the work keeps the series it is in and may join series of `by`'s.
+    let current: Vec<(i64,)> = db
+        .fetch_all(&Sql::new("SELECT series_id FROM series_works WHERE work_id = $1").bind(id.0))
+        .await?;
+    let current: HashSet<i64> = current.into_iter().map(|(s,)| s).collect();
+    let mut wanted = Vec::new();
+    let mut seen = HashSet::new();
+    for series in &work.series {
+        if series.title.trim().is_empty() {
+            continue;
+        }
+        let (series_id, next) =
+            owned_series(&mut db, by, &series.title, Some(&current), now).await?;
+        if seen.insert(series_id) {
+            wanted.push((series_id, series.position, next));
+        }
+    }
+    db.execute(&Sql::new("DELETE FROM series_works WHERE work_id = $1").bind(id.0))
+        .await?;
+    for (ordinal, (series_id, position, next)) in wanted.into_iter().enumerate() {
+        let position = if position == 0 { next } else { position };
+        db.execute(
+            &Sql::new(
+                "INSERT INTO series_works (series_id, work_id, position, ordinal) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(series_id)
+            .bind(id.0)
+            .bind(i64::from(position))
+            .bind(ordinal as i64 + 1),
+        )
+        .await?;
+    }
+    changes::append(&mut db, "work", id.0, Op::Update, now).await?;
+    Ok(())
+}
+
+/// [`Store::set_visibility`] inside the caller's write transaction.
+async fn set_visibility_in(db: Db<'_>, id: WorkId, visibility: Visibility) -> Result<()> {
+    let mut db = db;
+    let now = now();
+    let row: Option<(String,)> = db
+        .fetch_optional(&Sql::new("SELECT visibility FROM works WHERE id = $1").bind(id.0))
+        .await?;
+    let Some((current,)) = row else {
+        return Err(StoreError::NotFound("work"));
+    };
+    let posting = current == Visibility::Draft.code() && visibility != Visibility::Draft;
+    let sql = if posting {
+        Sql::new(
+            "UPDATE works SET visibility = $1, modified_at = $2, published = $3, \
+             updated = $3 WHERE id = $4",
+        )
+        .bind(visibility.code())
+        .bind(now)
+        .bind(now.date_naive())
+        .bind(id.0)
+    } else {
+        Sql::new("UPDATE works SET visibility = $1, modified_at = $2 WHERE id = $3")
+            .bind(visibility.code())
+            .bind(now)
+            .bind(id.0)
+    };
+    db.execute(&sql).await?;
+    if posting {
+        // Subscribers' updates pages find new chapters by id (ids only grow): a draft's
+        // chapters were stored before it was posted, so they get new ids now, as if
+        // written today. Nothing refers to a chapter by id.
+        for statement in [
+            "INSERT INTO chapters (work_id, position, title, summary_html, notes_html, \
+             end_notes_html, body_html, word_count) SELECT work_id, position + 1000000, \
+             title, summary_html, notes_html, end_notes_html, body_html, word_count \
+             FROM chapters WHERE work_id = $1 ORDER BY position",
+            "DELETE FROM chapters WHERE work_id = $1 AND position < 1000000",
+            "UPDATE chapters SET position = position - 1000000 WHERE work_id = $1",
+        ] {
+            db.execute(&Sql::new(statement).bind(id.0)).await?;
+        }
+    }
+    changes::append(&mut db, "work", id.0, Op::Update, now).await?;
+    Ok(())
+}
+
+/// [`Store::set_comment_policy`] inside the caller's write transaction.
+async fn set_comment_policy_in(db: Db<'_>, id: WorkId, policy: CommentPolicy) -> Result<()> {
+    let mut db = db;
+    let now = now();
+    let n = db
+        .execute(
+            &Sql::new("UPDATE works SET comment_policy = $1, modified_at = $2 WHERE id = $3")
+                .bind(policy.code())
+                .bind(now)
+                .bind(id.0),
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound("work"));
+    }
+    changes::append(&mut db, "work", id.0, Op::Update, now).await?;
+    Ok(())
+}
+
+/// [`Store::invite_co_creators`] inside the caller's write transaction.
+async fn invite_co_creators_in(db: Db<'_>, id: WorkId, names: &[String]) -> Result<()> {
+    let mut db = db;
+    if names.is_empty() {
+        return Ok(());
+    }
+    let now = now();
+    chapter_count(&mut db, id).await?;
+    for name in names {
+        let name = name.trim();
+        let row: Option<(i64, Option<i64>)> = db
+            .fetch_optional(
+                &Sql::new("SELECT id, user_id FROM pseuds WHERE name_key = $1")
+                    .bind(name_key(name).as_str()),
+            )
+            .await?;
+        let (pseud, user) = match row {
+            Some((pseud, Some(user))) => (pseud, user),
+            _ => {
+                return Err(StoreError::Conflict(format!(
+                    "There is no account with the pseud \"{name}\" to invite."
+                )))
+            }
+        };
+        let already: Option<(i64,)> = db
+            .fetch_optional(
+                &Sql::new(
+                    "SELECT wc.pseud_id FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
+                     WHERE wc.work_id = $1 AND p.user_id = $2",
+                )
+                .bind(id.0)
+                .bind(user),
+            )
+            .await?;
+        if already.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "\"{name}\" is a creator of this work already, or has been invited."
+            )));
+        }
+        db.execute(
+            &Sql::new(
+                "INSERT INTO work_creators (work_id, pseud_id, position, accepted) \
+                 VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM work_creators \
+                 WHERE work_id = $1), FALSE)",
+            )
+            .bind(id.0)
+            .bind(pseud),
+        )
+        .await?;
+    }
+    touch(&mut db, id, now).await?;
+    Ok(())
+}
+
+/// [`Store::set_gifts`] inside the caller's write transaction.
+async fn set_gifts_in(db: Db<'_>, id: WorkId, names: &[String]) -> Result<()> {
+    let mut db = db;
+    let now = now();
+    chapter_count(&mut db, id).await?;
+    let mut users = Vec::new();
+    for name in names {
+        let name = name.trim();
+        let row: Option<(i64,)> = db
+            .fetch_optional(
+                &Sql::new("SELECT id FROM users WHERE name_key = $1").bind(name_key(name).as_str()),
+            )
+            .await?;
+        match row {
+            Some((user,)) if !users.contains(&user) => users.push(user),
+            Some(_) => {}
+            None => {
+                return Err(StoreError::Conflict(format!(
+                    "There is no user named \"{name}\" to give the work to."
+                )))
+            }
+        }
+    }
+    db.execute(&Sql::new("DELETE FROM gifts WHERE work_id = $1").bind(id.0))
+        .await?;
+    for user in users {
+        db.execute(
+            &Sql::new("INSERT INTO gifts (work_id, user_id) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(user),
+        )
+        .await?;
+    }
+    touch(&mut db, id, now).await?;
     Ok(())
 }

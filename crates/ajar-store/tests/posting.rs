@@ -8,7 +8,7 @@ use ajar_core::{
     UserId, Visibility, Work, WorkId,
 };
 use ajar_store::testing::table_row_counts;
-use ajar_store::{NewUser, Store, StoreError};
+use ajar_store::{NewUser, Store, StoreError, WorkEdit};
 
 ajar_store::backend_tests!(
     a_posted_work_is_credited_to_the_chosen_pseuds,
@@ -23,6 +23,7 @@ ajar_store::backend_tests!(
     co_creators_are_credited_once_they_accept,
     gifts_name_existing_users,
     series_parts_are_renumbered_by_their_owner,
+    an_edit_is_saved_whole_or_not_at_all,
 );
 
 fn tag(name: &str) -> TagName {
@@ -650,4 +651,68 @@ async fn series_parts_are_renumbered_by_their_owner(store: Store) {
         let refused = store.set_series_parts(series_id, &bad).await;
         assert!(matches!(refused, Err(StoreError::Conflict(_))), "{bad:?}");
     }
+}
+
+async fn an_edit_is_saved_whole_or_not_at_all(store: Store) {
+    let (writer, pseud) = account(&store, "writer").await;
+    account(&store, "friend").await;
+    let id = store
+        .post_work(
+            writer,
+            &[pseud],
+            &work("Before"),
+            Visibility::Public,
+            CommentPolicy::Anyone,
+        )
+        .await
+        .unwrap();
+    let before = table_row_counts(&store).await;
+    // A valid co-creator and a new title, but a gift to no one: refused whole.
+    let mut edited = work("After");
+    edited.tags = vec![tag("New Tag")];
+    let refused = store
+        .edit_work(
+            id,
+            writer,
+            &WorkEdit {
+                work: &edited,
+                gifts: &["nobody-at-all".to_owned()],
+                co_creators: &["friend".to_owned()],
+                comment_policy: CommentPolicy::Off,
+                visibility: Visibility::Restricted,
+            },
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    assert_eq!(table_row_counts(&store).await, before, "nothing written");
+    let access = store.work_access(id).await.unwrap().unwrap();
+    assert_eq!(access.visibility, Visibility::Public);
+    assert_eq!(access.comment_policy, CommentPolicy::Anyone);
+    assert!(access.invited.is_empty());
+    assert_eq!(store.work(id).await.unwrap().unwrap().work.title, "Before");
+
+    // The same edit with a real gift goes through whole.
+    store
+        .edit_work(
+            id,
+            writer,
+            &WorkEdit {
+                work: &edited,
+                gifts: &["friend".to_owned()],
+                co_creators: &["friend".to_owned()],
+                comment_policy: CommentPolicy::Off,
+                visibility: Visibility::Restricted,
+            },
+        )
+        .await
+        .unwrap();
+    let access = store.work_access(id).await.unwrap().unwrap();
+    assert_eq!(access.visibility, Visibility::Restricted);
+    assert_eq!(access.comment_policy, CommentPolicy::Off);
+    assert_eq!(access.invited.len(), 1);
+    assert_eq!(store.work(id).await.unwrap().unwrap().work.title, "After");
+    assert_eq!(store.gifts_of(id).await.unwrap(), vec!["friend".to_owned()]);
 }

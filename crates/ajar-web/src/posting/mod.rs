@@ -21,6 +21,7 @@ use crate::views::{thousands, Layout, Link, MessagePage, Page};
 use crate::work_sections::Part;
 use crate::{AppState, Error};
 use ajar_core::{Chapter, Html, PseudId, SeriesId, TagKind, Visibility, Work, WorkId};
+use ajar_store::WorkEdit;
 use ajar_store::{StoreError, WorkAccess};
 use askama::Template;
 use axum::body::Bytes;
@@ -424,12 +425,14 @@ async fn new_work(
     let pseud_ids: Vec<PseudId> = chosen.iter().map(|p| p.id).collect();
     let posted = state
         .store
-        .post_work(
+        .post_work_for(
             account.id,
             &pseud_ids,
             &work,
             visibility,
             form.comment_policy(),
+            &names(&form.gifts),
+            &names(&form.co_creators),
         )
         .await;
     let id = match posted {
@@ -442,16 +445,6 @@ async fn new_work(
         }
     };
     state.limits.record(Action::Post, &ctx.actor_key());
-    // The names were checked above; a refusal now (a name changed meanwhile) leaves the work
-    // posted without them, and says so.
-    let gifts = names(&form.gifts);
-    if !gifts.is_empty() {
-        state.store.set_gifts(id, &gifts).await?;
-    }
-    state
-        .store
-        .invite_co_creators(id, &names(&form.co_creators))
-        .await?;
     Ok(see_other(&format!("/works/{id}")))
 }
 
@@ -525,34 +518,25 @@ async fn edit_work(
         page.errors = people;
         return Ok(refused(page));
     }
-    if let Err(e) = state
-        .store
-        .invite_co_creators(id, &names(&page.form.co_creators))
-        .await
-    {
-        page.errors.push(refusal(e)?);
-        return Ok(refused(page));
-    }
-    if let Err(e) = state
-        .store
-        .update_work_metadata(id, account.id, &work)
-        .await
-    {
-        page.errors.push(refusal(e)?);
-        return Ok(refused(page));
-    }
-    state.store.set_gifts(id, &names(&page.form.gifts)).await?;
-    let policy = page.form.comment_policy();
-    if policy != access.comment_policy {
-        state.store.set_comment_policy(id, policy).await?;
-    }
     let visibility = match (access.visibility, action) {
         (Visibility::Draft, "post") => page.form.visibility(),
         (Visibility::Draft, _) => Visibility::Draft,
         _ => page.form.visibility(),
     };
-    if visibility != access.visibility {
-        state.store.set_visibility(id, visibility).await?;
+    let gifts = names(&page.form.gifts);
+    let co_creators = names(&page.form.co_creators);
+    let edit = WorkEdit {
+        work: &work,
+        gifts: &gifts,
+        co_creators: &co_creators,
+        comment_policy: page.form.comment_policy(),
+        visibility,
+    };
+    // One transaction: a refused part (a co-creator or gift name that is no one's, a
+    // series that is not theirs) leaves the work as it was.
+    if let Err(e) = state.store.edit_work(id, account.id, &edit).await {
+        page.errors.push(refusal(e)?);
+        return Ok(refused(page));
     }
     Ok(see_other(&format!("/works/{id}")))
 }
