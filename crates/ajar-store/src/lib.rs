@@ -397,7 +397,7 @@ mod tests {
             send(&store.insert_work(work));
             send(&store.work(WorkId(1)));
             send(&store.work_header(WorkId(1)));
-            send(&store.recent_works(Audience::Public, 1, 0));
+            send(&store.recent_works(Audience::Public, None, 1, 0));
             send(&store.changes_since(0, 1));
         }
         let _ = check;

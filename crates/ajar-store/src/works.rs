@@ -14,7 +14,7 @@ use crate::{
 };
 use ajar_core::{
     ArchiveWarning, Category, Chapter, ExtraField, Html, Language, Rating, SeriesMembership,
-    TagKind, TagName, Work, WorkId,
+    TagKind, TagName, UserId, Work, WorkId,
 };
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::de::IntoDeserializer;
@@ -139,17 +139,20 @@ impl Store {
     }
 
     /// Most recently updated works first (then newest id first).
+    /// `muted_by`: leave out works by the accounts this user muted.
     pub async fn recent_works(
         &self,
         audience: Audience,
+        muted_by: Option<UserId>,
         limit: u32,
         offset: u64,
     ) -> Result<Vec<WorkBlurb>> {
         let mut tx = self.pool.begin_read().await?;
         let sql = Sql::new(format!(
-            "SELECT {BLURB_COLUMNS} FROM works w WHERE {} ORDER BY w.updated DESC, w.id DESC \
-             LIMIT $1 OFFSET $2",
-            audience.listed("w")
+            "SELECT {BLURB_COLUMNS} FROM works w WHERE {}{} \
+             ORDER BY w.updated DESC, w.id DESC LIMIT $1 OFFSET $2",
+            audience.listed("w"),
+            not_muted("w", muted_by)
         ))
         .bind(i64::from(limit))
         .bind(to_i64(offset));
@@ -197,12 +200,18 @@ impl Store {
         Ok(out)
     }
 
-    /// How many works `audience` sees in listings.
-    pub async fn listed_work_count(&self, audience: Audience) -> Result<u64> {
+    /// How many works `audience` sees in listings (without those by accounts `muted_by`
+    /// muted).
+    pub async fn listed_work_count(
+        &self,
+        audience: Audience,
+        muted_by: Option<UserId>,
+    ) -> Result<u64> {
         let mut conn = self.pool.conn().await?;
         let sql = Sql::new(format!(
-            "SELECT COUNT(*) FROM works w WHERE {}",
-            audience.listed("w")
+            "SELECT COUNT(*) FROM works w WHERE {}{}",
+            audience.listed("w"),
+            not_muted("w", muted_by)
         ));
         let (n,): (i64,) = conn.db().fetch_one(&sql).await?;
         to_u64(n, "the number of works")
@@ -227,6 +236,20 @@ impl Store {
             .bind(i64::from(limit));
         let ids: Vec<(i64,)> = conn.db().fetch_all(&sql).await?;
         Ok(ids.into_iter().map(|(id,)| WorkId(id)).collect())
+    }
+}
+
+/// ` AND` a condition on the works table aliased `alias`: not by an account `user` muted
+/// (empty for none). The id is a number from the database, so it is written into the SQL.
+pub(crate) fn not_muted(alias: &str, user: Option<UserId>) -> String {
+    match user {
+        None => String::new(),
+        Some(user) => format!(
+            " AND NOT EXISTS (SELECT 1 FROM work_creators mwc JOIN pseuds mp \
+             ON mp.id = mwc.pseud_id JOIN user_mutes mm ON mm.target_id = mp.user_id \
+             WHERE mwc.work_id = {alias}.id AND mm.user_id = {})",
+            user.0
+        ),
     }
 }
 

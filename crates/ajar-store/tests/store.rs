@@ -505,14 +505,17 @@ async fn recent_works_are_newest_first_with_their_blurbs(store: Store) {
     let rich = rich_work();
     let rich_id = store.insert_work(&rich).await.unwrap();
 
-    let all = store.recent_works(Audience::Public, 10, 0).await.unwrap();
+    let all = store
+        .recent_works(Audience::Public, None, 10, 0)
+        .await
+        .unwrap();
     let order: Vec<WorkId> = all.iter().map(|b| b.id).collect();
     // Rich (2024), New (2020), Tie B, Tie A (same day: newer id first), Old (2011).
     assert_eq!(order, [rich_id, new_id, b_id, a_id, old_id]);
     assert_eq!(store.work_count().await.unwrap(), 5);
 
     let page: Vec<WorkId> = store
-        .recent_works(Audience::Public, 2, 1)
+        .recent_works(Audience::Public, None, 2, 1)
         .await
         .unwrap()
         .iter()
@@ -520,7 +523,7 @@ async fn recent_works_are_newest_first_with_their_blurbs(store: Store) {
         .collect();
     assert_eq!(page, [new_id, b_id]);
     assert!(store
-        .recent_works(Audience::Public, 10, 5)
+        .recent_works(Audience::Public, None, 10, 5)
         .await
         .unwrap()
         .is_empty());
@@ -774,7 +777,10 @@ async fn sqlite_a_second_process_writes_while_the_first_reads() {
         let count = server.work_count().await.unwrap();
         assert!(count >= seen, "counts never go backwards");
         seen = count;
-        let listed = server.recent_works(Audience::Public, 5, 0).await.unwrap();
+        let listed = server
+            .recent_works(Audience::Public, None, 5, 0)
+            .await
+            .unwrap();
         assert!(listed.len() as u64 <= count.max(5));
         reads += 1;
         if writer.is_finished() && seen < 30 {

@@ -120,13 +120,17 @@ pub(crate) fn page_number(page: Option<String>) -> Result<u64, Error> {
 
 async fn recent_works(store: &Store, page: u64) -> Result<HomePage, Error> {
     let per_page = u64::from(WORKS_PER_PAGE);
-    let total = store.listed_work_count(crate::access::audience()).await?;
+    // The reader's own view: without the works of people they muted.
+    let muted_by = crate::auth::current().viewer.user_id();
+    let total = store
+        .listed_work_count(crate::access::audience(), muted_by)
+        .await?;
     let offset = (page - 1).saturating_mul(per_page);
     if page > 1 && offset >= total {
         return Err(Error::NotFound);
     }
     let works = store
-        .recent_works(crate::access::audience(), WORKS_PER_PAGE, offset)
+        .recent_works(crate::access::audience(), muted_by, WORKS_PER_PAGE, offset)
         .await?;
     Ok(HomePage::new(
         works.into_iter().map(Blurb::from).collect(),

@@ -94,3 +94,29 @@ async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
     assert!(bad.body.contains("not a number of words"));
     assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 1);
 }
+
+#[tokio::test]
+async fn muted_people_disappear_from_the_muters_listings_and_searches() {
+    let app = TestApp::spawn().await;
+    app.user("ivy").await;
+    let reader = app.user("hank").await;
+    let mut by_ivy = work("Ivy's Garden", &["Fluff"], true);
+    by_ivy.creators = vec!["ivy".into()];
+    app.insert(&by_ivy).await;
+    app.insert(&work("Someone Else's", &["Fluff"], true)).await;
+    assert!(reader.get("/").await.body.contains("Ivy&#39;s Garden"));
+
+    let muted = reader.post("/users/ivy/mute", &[("on", "true")]).await;
+    assert_eq!(muted.status, StatusCode::SEE_OTHER, "{}", muted.body);
+    let home = reader.get("/").await.body;
+    assert!(!home.contains("Ivy&#39;s Garden") && home.contains("Someone Else"));
+    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 1);
+    let listing = reader.get("/tags/Fluff/works").await.body;
+    assert!(!listing.contains("Ivy&#39;s Garden") && listing.contains("Someone Else"));
+    // Only for the muter.
+    assert!(app.guest().get("/").await.body.contains("Ivy&#39;s Garden"));
+    assert_eq!(api_total(&app.guest().get("/api/v1/works").await.body), 2);
+
+    reader.post("/users/ivy/mute", &[("on", "false")]).await;
+    assert!(reader.get("/").await.body.contains("Ivy&#39;s Garden"));
+}
