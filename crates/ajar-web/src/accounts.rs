@@ -390,6 +390,27 @@ async fn refuse_on_account(
     Ok((StatusCode::BAD_REQUEST, page).into_response())
 }
 
+/// Checks the password a form says is the account's own (before a password or email
+/// change); failures count towards the log-in rate limit.
+async fn current_password_ok(
+    state: &AppState,
+    ctx: &Ctx,
+    user: UserId,
+    password: &str,
+) -> Result<bool, Error> {
+    state.limits.check(Action::Login, &ctx.actor_key())?;
+    let hash = state
+        .store
+        .password_hash(user)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let ok = verify_password(password.to_owned(), hash).await;
+    if !ok {
+        state.limits.record(Action::Login, &ctx.actor_key());
+    }
+    Ok(ok)
+}
+
 #[derive(Deserialize)]
 struct PasswordForm {
     current_password: String,
@@ -404,14 +425,7 @@ async fn change_password(
 ) -> Result<Response, Error> {
     let user = ctx.require_user()?.id;
     let f = form(sent)?;
-    state.limits.check(Action::Login, &ctx.actor_key())?;
-    let hash = state
-        .store
-        .password_hash(user)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if !verify_password(f.current_password.clone(), hash).await {
-        state.limits.record(Action::Login, &ctx.actor_key());
+    if !current_password_ok(&state, &ctx, user, &f.current_password).await? {
         return refuse_on_account(&state, user, "Your current password is not right.".into()).await;
     }
     if let Err(e) = validate_password(&f.password) {
@@ -446,14 +460,7 @@ async fn change_email(
 ) -> Result<Response, Error> {
     let user = ctx.require_user()?.id;
     let f = form(sent)?;
-    state.limits.check(Action::Login, &ctx.actor_key())?;
-    let hash = state
-        .store
-        .password_hash(user)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if !verify_password(f.current_password.clone(), hash).await {
-        state.limits.record(Action::Login, &ctx.actor_key());
+    if !current_password_ok(&state, &ctx, user, &f.current_password).await? {
         return refuse_on_account(&state, user, "Your current password is not right.".into()).await;
     }
     let email = match validate_email(&f.email) {

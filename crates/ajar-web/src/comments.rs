@@ -561,6 +561,17 @@ struct CommentFields {
 }
 
 /// What a new comment or reply stores as its author (a guest's name checked), or why not.
+/// A comment form's guest name (empty for a logged-in commenter) and sanitized body, or
+/// what to tell the commenter.
+fn name_and_body(ctx: &Ctx, fields: &CommentFields) -> Result<(String, Html), String> {
+    let name = if ctx.is_guest() {
+        guest_name(&fields.name)?
+    } else {
+        String::new()
+    };
+    Ok((name, comment_body(&fields.body)?))
+}
+
 fn author_of<'a>(ctx: &Ctx, guest: &'a str) -> Result<CommentAuthor<'a>, String> {
     match ctx.viewer.account() {
         Some(account) => {
@@ -639,16 +650,8 @@ async fn add_comment(
     page.note = pending.then_some(MODERATED_NOTE);
     page.name = fields.name.clone();
     page.body = fields.body.clone();
-    let name = if ctx.is_guest() {
-        match guest_name(&fields.name) {
-            Ok(n) => n,
-            Err(e) => return Ok(page.refused(e)),
-        }
-    } else {
-        String::new()
-    };
-    let body = match comment_body(&fields.body) {
-        Ok(b) => b,
+    let (name, body) = match name_and_body(&ctx, &fields) {
+        Ok(parts) => parts,
         Err(e) => return Ok(page.refused(e)),
     };
     let author = match author_of(&ctx, &name) {
@@ -726,16 +729,8 @@ async fn reply(
     let fields = form(sent)?;
     page.name = fields.name.clone();
     page.body = fields.body.clone();
-    let name = if ctx.is_guest() {
-        match guest_name(&fields.name) {
-            Ok(n) => n,
-            Err(e) => return Ok(page.refused(e)),
-        }
-    } else {
-        String::new()
-    };
-    let body = match comment_body(&fields.body) {
-        Ok(b) => b,
+    let (name, body) = match name_and_body(&ctx, &fields) {
+        Ok(parts) => parts,
         Err(e) => return Ok(page.refused(e)),
     };
     let author = match author_of(&ctx, &name) {

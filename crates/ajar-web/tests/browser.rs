@@ -40,6 +40,19 @@ fn missing_tool() -> Option<String> {
     None
 }
 
+/// Whether to skip (printing why) because a tool is missing; panics instead under
+/// `AJAR_REQUIRE_ALL_TESTS=1`.
+fn skip() -> bool {
+    let Some(reason) = missing_tool() else {
+        return false;
+    };
+    if std::env::var("AJAR_REQUIRE_ALL_TESTS").is_ok_and(|v| v.trim() == "1") {
+        panic!("browser: {reason}, and AJAR_REQUIRE_ALL_TESTS=1 requires every test to run");
+    }
+    eprintln!("SKIP browser: {reason}");
+    true
+}
+
 fn tags(names: &[&str]) -> Vec<TagName> {
     names.iter().map(|n| TagName::parse(n).unwrap()).collect()
 }
@@ -88,11 +101,7 @@ fn three_chapters() -> Work {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reading_pages_work_in_a_real_browser() {
-    if let Some(reason) = missing_tool() {
-        if std::env::var("AJAR_REQUIRE_ALL_TESTS").is_ok_and(|v| v.trim() == "1") {
-            panic!("browser: {reason}, and AJAR_REQUIRE_ALL_TESTS=1 requires every test to run");
-        }
-        eprintln!("SKIP browser: {reason}");
+    if skip() {
         return;
     }
 
@@ -162,11 +171,7 @@ async fn reading_pages_work_in_a_real_browser() {
 /// comment, and the writer sees both (`tests/browser/community.mjs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_up_posting_kudos_and_comments_work_in_a_real_browser() {
-    if let Some(reason) = missing_tool() {
-        if std::env::var("AJAR_REQUIRE_ALL_TESTS").is_ok_and(|v| v.trim() == "1") {
-            panic!("browser: {reason}, and AJAR_REQUIRE_ALL_TESTS=1 requires every test to run");
-        }
-        eprintln!("SKIP browser: {reason}");
+    if skip() {
         return;
     }
     let data = tempfile::tempdir().unwrap();
