@@ -15,9 +15,11 @@
 
 pub mod corpus;
 mod facets;
+mod plan;
 pub mod query;
 mod request;
 mod schema;
+mod segment;
 
 pub use query::{Expr, QueryError};
 pub use request::{
@@ -28,23 +30,24 @@ pub use schema::SCHEMA_VERSION;
 
 use ajar_core::{TagId, TagKind, WorkId};
 use ajar_store::{IndexWork, Store, StoreError};
+use plan::Plan;
 use query::{NumField, TextField};
 use schema::{build_schema, key, Fields};
+use segment::Order;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
-use tantivy::collector::TopDocs;
 use tantivy::indexer::{LogMergePolicy, MergePolicy, NoMergePolicy};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
-    RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 
 /// Errors from the search index.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +94,8 @@ pub struct SearchConfig {
     pub writer_memory_bytes: usize,
     /// Threads one search may spread its segments over (1: the calling thread only).
     pub search_threads: usize,
+    /// Memory for the documents of common terms (a rating, a big fandom) kept as bitsets.
+    pub term_cache_bytes: usize,
     /// Results kept for repeated searches (the front page, a fandom's listing), dropped
     /// whenever the index changes; 0 keeps none.
     pub result_cache_entries: usize,
@@ -112,6 +117,7 @@ impl SearchConfig {
             writer_threads: 2,
             writer_memory_bytes: 256 * 1024 * 1024,
             search_threads: 2,
+            term_cache_bytes: 128 * 1024 * 1024,
             result_cache_entries: 256,
         }
     }
@@ -145,8 +151,9 @@ struct Inner {
     tags: RwLock<schema::TagDict>,
     applied: AtomicI64,
     wake: tokio::sync::Notify,
-    /// Per segment: tags per document, tag histograms and sort orders (see `facets`).
-    facet_cache: facets::SegmentCache,
+    /// Per segment: tags per document, tag histograms, orders and common terms' bitsets
+    /// (see `segment`).
+    segments: segment::SegmentCache,
     /// Bumped by every reload: cached results of an older generation are stale.
     generation: AtomicU64,
     results: Mutex<ResultCache>,
@@ -255,6 +262,7 @@ impl Search {
             .into_iter()
             .map(|t| (t.id.0 as u64, (t.kind, t.name)))
             .collect();
+        let term_cache_bytes = config.term_cache_bytes;
         let search = Search {
             inner: Arc::new(Inner {
                 index,
@@ -267,7 +275,7 @@ impl Search {
                 tags: RwLock::new(tags),
                 applied: AtomicI64::new(seq),
                 wake: tokio::sync::Notify::new(),
-                facet_cache: facets::SegmentCache::default(),
+                segments: segment::SegmentCache::new(term_cache_bytes),
                 generation: AtomicU64::new(0),
                 results: Mutex::new(ResultCache::default()),
             }),
@@ -752,7 +760,10 @@ fn commit(writer: &mut IndexWriter, seq: i64, text: bool) -> Result<()> {
 
 /// A request turned into index queries.
 struct Built {
-    query: Box<dyn Query>,
+    /// What best-match order scores by (the words asked for), if anything.
+    scored: Option<Box<dyn Query>>,
+    /// Which works are in.
+    filter: Plan,
     /// The part that looks in the works' text, for snippets.
     text: Option<Box<dyn Query>>,
 }
@@ -764,7 +775,7 @@ impl Inner {
     /// so that no search pays for them.
     fn reload(&self) -> tantivy::Result<()> {
         self.reader.reload()?;
-        self.facet_cache.refresh(&self.reader.searcher())?;
+        self.segments.refresh(&self.reader.searcher())?;
         self.generation.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -773,7 +784,10 @@ impl Inner {
         let f = &self.fields;
         let mut text_parts: Vec<Box<dyn Query>> = Vec::new();
         let mut scored: Vec<Box<dyn Query>> = Vec::new();
-        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut filters: Vec<Plan> = Vec::new();
+        // Best match needs Tantivy's scores for the words asked for; any other order needs
+        // only the set of works, so the words join the filters.
+        let by_score = r.effective_sort() == Sort::BestMatch;
         if let Some(expr) = query::parse(&r.query)? {
             collect_text_parts(&expr, &mut |field, text, phrase| {
                 if field == Some(TextField::Text) {
@@ -782,47 +796,45 @@ impl Inner {
                     }
                 }
             });
-            scored.push(self.expr(&expr)?);
+            if by_score {
+                scored.push(self.expr(&expr)?);
+            } else {
+                filters.push(self.plan(&expr)?);
+            }
         }
         if !r.text.trim().is_empty() {
             let q = self.words(f.text, &r.text, true)?;
             text_parts.push(q.box_clone());
-            scored.push(q);
+            if by_score {
+                scored.push(q);
+            } else {
+                filters.push(Plan::Query(q));
+            }
         }
-        let mut filter = |occur, q: Box<dyn Query>| filters.push((occur, q));
+        let tag = |id: u64| Term::from_field_u64(f.tag_ids, id);
         for id in &r.include_tag_ids {
-            filter(Occur::Must, term_u64(f.tag_ids, id.0 as u64));
+            filters.push(Plan::Term(tag(id.0 as u64)));
         }
         let tags = self.tags.read().map_err(|_| poisoned())?;
         for name in &r.include_tags {
-            filter(Occur::Must, tagged(f.tag_ids, tags.ids_named(&key(name))));
+            filters.push(Plan::any_term(
+                tags.ids_named(&key(name)).iter().map(|id| tag(*id)),
+            ));
         }
         if !r.include_creator_ids.is_empty() {
-            filter(
-                Occur::Must,
-                any_of(
-                    r.include_creator_ids
-                        .iter()
-                        .filter_map(|id| u64::try_from(*id).ok())
-                        .map(|id| term_u64(f.creator_ids, id)),
-                ),
-            );
-        }
-        // Everything left out is one set, read once per segment into a bitset: checking
-        // each candidate against it is a bit test, where several exclusions would each
-        // seek through their postings for every candidate.
-        let mut excluded: Vec<Term> = Vec::new();
-        excluded.extend(
-            r.exclude_tag_ids
-                .iter()
-                .map(|id| Term::from_field_u64(f.tag_ids, id.0 as u64)),
-        );
-        for name in &r.exclude_tags {
-            excluded.extend(
-                tags.ids_named(&key(name))
+            filters.push(Plan::any_term(
+                r.include_creator_ids
                     .iter()
-                    .map(|id| Term::from_field_u64(f.tag_ids, *id)),
-            );
+                    .filter_map(|id| u64::try_from(*id).ok())
+                    .map(|id| Term::from_field_u64(f.creator_ids, id)),
+            ));
+        }
+        // Everything left out (excluded and muted tags, muted creators, saved filters) is
+        // one set.
+        let mut excluded: Vec<Term> = Vec::new();
+        excluded.extend(r.exclude_tag_ids.iter().map(|id| tag(id.0 as u64)));
+        for name in &r.exclude_tags {
+            excluded.extend(tags.ids_named(&key(name)).iter().map(|id| tag(*id)));
         }
         drop(tags);
         excluded.extend(
@@ -836,76 +848,74 @@ impl Inner {
                 .filter_map(|id| u64::try_from(*id).ok())
                 .map(|id| Term::from_field_u64(f.creator_ids, id)),
         );
-        match excluded.len() {
-            0 => {}
-            1 => {
-                for term in excluded {
-                    filter(
-                        Occur::MustNot,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                    );
-                }
-            }
-            _ => filter(Occur::MustNot, Box::new(TermSetQuery::new(excluded))),
+        if !excluded.is_empty() {
+            filters.push(Plan::Not(Box::new(Plan::any_term(excluded))));
         }
-        // Guests do not see restricted works. Most works are public: as a term of its own,
-        // this costs nothing where no work is restricted.
+        // Guests do not see restricted works.
         if !r.include_restricted {
-            filter(Occur::MustNot, term_u64(f.restricted, 1));
+            filters.push(Plan::Not(Box::new(Plan::Term(Term::from_field_u64(
+                f.restricted,
+                1,
+            )))));
         }
         if !r.ratings.is_empty() {
-            filter(
-                Occur::Must,
-                any_of(r.ratings.iter().map(|x| term_text(f.rating, x.code()))),
-            );
+            filters.push(Plan::any_term(
+                r.ratings
+                    .iter()
+                    .map(|x| Term::from_field_text(f.rating, x.code())),
+            ));
         }
         for w in &r.warnings {
-            filter(Occur::Must, term_text(f.warning, w.code()));
+            filters.push(Plan::Term(Term::from_field_text(f.warning, w.code())));
         }
         if !r.categories.is_empty() {
-            filter(
-                Occur::Must,
-                any_of(r.categories.iter().map(|x| term_text(f.category, x.code()))),
-            );
+            filters.push(Plan::any_term(
+                r.categories
+                    .iter()
+                    .map(|x| Term::from_field_text(f.category, x.code())),
+            ));
         }
         if let Some(c) = r.complete {
-            filter(Occur::Must, term_u64(f.complete, u64::from(c)));
+            filters.push(Plan::Term(Term::from_field_u64(f.complete, u64::from(c))));
         }
         if let Some(c) = r.crossover {
-            filter(Occur::Must, crossover(f.fandoms, c));
+            filters.push(crossover_plan(c));
         }
         if r.words_from.is_some() || r.words_to.is_some() {
-            filter(Occur::Must, range(f.words, r.words_from, r.words_to));
+            filters.push(Plan::Range {
+                field: "words",
+                lo: r.words_from,
+                hi: r.words_to,
+            });
         }
         if let Some(lang) = &r.language {
-            filter(Occur::Must, term_text(f.language, &lang.to_lowercase()));
+            filters.push(Plan::Term(Term::from_field_text(
+                f.language,
+                &lang.to_lowercase(),
+            )));
         }
         let days = |d: Option<chrono::NaiveDate>| d.map(query::date_days);
         if r.updated_from.is_some() || r.updated_to.is_some() {
-            filter(
-                Occur::Must,
-                range(f.updated, days(r.updated_from), days(r.updated_to)),
-            );
+            filters.push(Plan::Range {
+                field: "updated",
+                lo: days(r.updated_from),
+                hi: days(r.updated_to),
+            });
         }
         if r.published_from.is_some() || r.published_to.is_some() {
-            filter(
-                Occur::Must,
-                range(f.published, days(r.published_from), days(r.published_to)),
-            );
+            filters.push(Plan::Range {
+                field: "published",
+                lo: days(r.published_from),
+                hi: days(r.published_to),
+            });
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if scored.is_empty() {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        clauses.extend(scored.into_iter().map(|q| (Occur::Must, q)));
-        // Filters decide what matches, not how well: they add nothing to the score.
-        clauses.extend(filters.into_iter().map(|(occur, q)| {
-            let q: Box<dyn Query> = match occur {
-                Occur::MustNot => q,
-                _ => Box::new(ConstScoreQuery::new(q, 0.0)),
-            };
-            (occur, q)
-        }));
+        let scored = match scored.len() {
+            0 => None,
+            1 => scored.pop(),
+            _ => Some(Box::new(BooleanQuery::new(
+                scored.into_iter().map(|q| (Occur::Must, q)).collect(),
+            )) as Box<dyn Query>),
+        };
         let text = match text_parts.len() {
             0 => None,
             1 => text_parts.pop(),
@@ -914,9 +924,59 @@ impl Inner {
             )) as Box<dyn Query>),
         };
         Ok(Built {
-            query: Box::new(BooleanQuery::new(clauses)),
+            scored,
+            filter: match filters.len() {
+                0 => Plan::All,
+                1 => filters.remove(0),
+                _ => Plan::And(filters),
+            },
             text,
         })
+    }
+
+    /// A query-language tree as a set of works, for orders that need no scores.
+    fn plan(&self, e: &Expr) -> Result<Plan> {
+        let f = &self.fields;
+        Ok(match e {
+            Expr::Text { .. } | Expr::Tag { .. } => Plan::Query(self.expr(e)?),
+            Expr::Rating(r) => Plan::Term(Term::from_field_text(f.rating, r.code())),
+            Expr::Warning(w) => Plan::Term(Term::from_field_text(f.warning, w.code())),
+            Expr::Category(c) => Plan::Term(Term::from_field_text(f.category, c.code())),
+            Expr::Language(l) => Plan::Term(Term::from_field_text(f.language, &l.to_lowercase())),
+            Expr::Complete(c) => Plan::Term(Term::from_field_u64(f.complete, u64::from(*c))),
+            Expr::Crossover(c) => crossover_plan(*c),
+            Expr::Range { field, lo, hi } => Plan::Range {
+                field: field.name(),
+                lo: *lo,
+                hi: *hi,
+            },
+            Expr::And(parts) => Plan::And(
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        Expr::Not(inner) => Ok(Plan::Not(Box::new(self.negated_plan(inner)?))),
+                        other => self.plan(other),
+                    })
+                    .collect::<Result<_>>()?,
+            ),
+            Expr::Or(parts) => Plan::Or(parts.iter().map(|p| self.plan(p)).collect::<Result<_>>()?),
+            Expr::Not(inner) => Plan::Not(Box::new(self.negated_plan(inner)?)),
+        })
+    }
+
+    /// What a `-` or NOT leaves out, as [`Inner::negated`] has it.
+    fn negated_plan(&self, e: &Expr) -> Result<Plan> {
+        if let Expr::Tag { name, .. } = e {
+            if name.split_whitespace().count() > 1 {
+                let tags = self.tags.read().map_err(|_| poisoned())?;
+                return Ok(Plan::any_term(
+                    tags.ids_named(&key(name))
+                        .iter()
+                        .map(|id| Term::from_field_u64(self.fields.tag_ids, *id)),
+                ));
+            }
+        }
+        self.plan(e)
     }
 
     /// A query-language tree as an index query.
@@ -1053,60 +1113,45 @@ impl Inner {
         let offset = usize::try_from(r.page.saturating_sub(1))
             .unwrap_or(usize::MAX)
             .saturating_mul(per_page);
-        let q = built.query.as_ref();
-        let field = |name: &str| facets::SORT_FIELDS.iter().position(|f| *f == name);
-        let numeric = match r.effective_sort() {
-            Sort::Updated => field("updated"),
-            Sort::Published => field("published"),
-            Sort::Kudos => field("kudos"),
-            Sort::Hits => field("hits"),
-            Sort::Bookmarks => field("bookmarks"),
-            Sort::Comments => field("comments"),
-            Sort::Words => field("words"),
-            Sort::BestMatch | Sort::Title | Sort::Creator => None,
+        let order = |order: Order| segment::ORDERS.iter().position(|o| *o == order);
+        let by = match r.effective_sort() {
+            Sort::Published => order(Order::Largest("published")),
+            Sort::Kudos => order(Order::Largest("kudos")),
+            Sort::Hits => order(Order::Largest("hits")),
+            Sort::Bookmarks => order(Order::Largest("bookmarks")),
+            Sort::Comments => order(Order::Largest("comments")),
+            Sort::Words => order(Order::Largest("words")),
+            Sort::Title => order(Order::Alphabetical("title_sort")),
+            Sort::Creator => order(Order::Alphabetical("creator_sort")),
+            // Best match without words to score is the newest first, as no order at all.
+            Sort::Updated | Sort::BestMatch => order(Order::Largest("updated")),
         };
-        let matches = |top| facets::Matches {
-            cache: &self.facet_cache,
-            facets: r.facets,
-            top,
-        };
-        // Orders by a counter or date are picked in the same pass as the count and the
-        // tags; relevance and alphabetical orders are Tantivy's own, alongside.
-        let found = match numeric {
-            Some(field) => searcher.search(
-                q,
-                &matches(Some(facets::TopBy {
-                    field,
+        let filter = built.filter.prepare(&searcher)?;
+        let found = match &built.scored {
+            Some(scored) if r.effective_sort() == Sort::BestMatch => searcher.search(
+                scored.as_ref(),
+                &facets::Scored {
+                    cache: &self.segments,
+                    filter: &filter,
+                    facets: r.facets,
+                    page: facets::Page {
+                        order: None,
+                        offset,
+                        limit: per_page,
+                    },
+                },
+            )?,
+            _ => facets::run_plan(
+                &searcher,
+                &self.segments,
+                &filter,
+                r.facets,
+                facets::Page {
+                    order: by,
                     offset,
                     limit: per_page,
-                })),
+                },
             )?,
-            None => {
-                let top = TopDocs::with_limit(per_page).and_offset(offset);
-                let (page, mut found) = match r.effective_sort() {
-                    Sort::Title => searcher.search(
-                        q,
-                        &(
-                            top.order_by_string_fast_field("title_sort", Order::Asc),
-                            matches(None),
-                        ),
-                    )?,
-                    Sort::Creator => searcher.search(
-                        q,
-                        &(
-                            top.order_by_string_fast_field("creator_sort", Order::Asc),
-                            matches(None),
-                        ),
-                    )?,
-                    _ => {
-                        let (page, found) =
-                            searcher.search(q, &(top.order_by_score(), matches(None)))?;
-                        (page.into_iter().map(|(_, a)| (None, a)).collect(), found)
-                    }
-                };
-                found.page = page.into_iter().map(|(_, a)| a).collect();
-                found
-            }
         };
         let (addrs, count, tags) = (found.page, found.count, found.tag_counts);
         let mut ids = Vec::with_capacity(addrs.len());
@@ -1174,14 +1219,6 @@ fn term_text(field: Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
-fn any_of(queries: impl Iterator<Item = Box<dyn Query>>) -> Box<dyn Query> {
-    let clauses: Vec<(Occur, Box<dyn Query>)> = queries.map(|q| (Occur::Should, q)).collect();
-    if clauses.is_empty() {
-        return Box::new(EmptyQuery);
-    }
-    Box::new(BooleanQuery::new(clauses))
-}
-
 fn range(field: Field, lo: Option<u64>, hi: Option<u64>) -> Box<dyn Query> {
     if lo.is_none() && hi.is_none() {
         return Box::new(AllQuery);
@@ -1191,6 +1228,20 @@ fn range(field: Field, lo: Option<u64>, hi: Option<u64>) -> Box<dyn Query> {
         None => Bound::Unbounded,
     };
     Box::new(RangeQuery::new(bound(lo), bound(hi)))
+}
+
+/// Works in two fandoms or more (`yes`), or in one.
+fn crossover_plan(yes: bool) -> Plan {
+    let (lo, hi) = if yes {
+        (Some(2), None)
+    } else {
+        (None, Some(1))
+    };
+    Plan::Range {
+        field: "fandoms",
+        lo,
+        hi,
+    }
 }
 
 fn crossover(fandoms: Field, yes: bool) -> Box<dyn Query> {

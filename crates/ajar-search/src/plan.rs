@@ -1,0 +1,255 @@
+//! The filters of a search as a tree of document sets, worked out per segment as bitsets.
+//!
+//! Tantivy answers a boolean query document by document: for a filter matching most of a
+//! million works, that is a million steps through posting lists and exclusions. Filters
+//! need no scores, so here each leaf becomes a bitset (a common term's is kept between
+//! searches, see `segment`), and AND, OR and NOT become word operations over a few
+//! thousand words per segment. Words and phrases are still Tantivy's to find: such a leaf
+//! runs its query without scores and keeps the documents it finds as a bitset.
+
+use crate::segment::{set, SegmentCache};
+use std::sync::Arc;
+use tantivy::query::{EnableScoring, Query, Weight};
+use tantivy::{DocId, Searcher, SegmentReader, Term};
+
+/// A set of works, as filters describe it.
+#[derive(Debug)]
+pub(crate) enum Plan {
+    All,
+    Nothing,
+    /// Works with this indexed term (a tag id, a rating code, `complete`, a pseud id ...).
+    Term(Term),
+    /// Works whose value of this fast field lies in the range (inclusive).
+    Range {
+        field: &'static str,
+        lo: Option<u64>,
+        hi: Option<u64>,
+    },
+    /// Works a Tantivy query finds (words and phrases).
+    Query(Box<dyn Query>),
+    And(Vec<Plan>),
+    Or(Vec<Plan>),
+    Not(Box<Plan>),
+}
+
+impl Plan {
+    /// Works with any of these terms (none: no work).
+    pub(crate) fn any_term(terms: impl IntoIterator<Item = Term>) -> Plan {
+        let mut parts: Vec<Plan> = terms.into_iter().map(Plan::Term).collect();
+        match parts.len() {
+            0 => Plan::Nothing,
+            1 => parts.remove(0),
+            _ => Plan::Or(parts),
+        }
+    }
+
+    /// Makes the plan ready to run on each segment of `searcher` (queries become weights).
+    pub(crate) fn prepare(&self, searcher: &Searcher) -> tantivy::Result<Prepared> {
+        Ok(match self {
+            Plan::All => Prepared::All,
+            Plan::Nothing => Prepared::Nothing,
+            Plan::Term(t) => Prepared::Term(t.clone()),
+            Plan::Range { field, lo, hi } => match (lo, hi) {
+                (None, None) => Prepared::All,
+                (Some(lo), Some(hi)) if lo > hi => Prepared::Nothing,
+                _ => Prepared::Range {
+                    field,
+                    lo: lo.unwrap_or(0),
+                    hi: hi.unwrap_or(u64::MAX),
+                },
+            },
+            Plan::Query(q) => {
+                Prepared::Weight(q.weight(EnableScoring::disabled_from_searcher(searcher))?)
+            }
+            Plan::And(parts) => Prepared::And(
+                parts
+                    .iter()
+                    .map(|p| p.prepare(searcher))
+                    .collect::<tantivy::Result<_>>()?,
+            ),
+            Plan::Or(parts) => Prepared::Or(
+                parts
+                    .iter()
+                    .map(|p| p.prepare(searcher))
+                    .collect::<tantivy::Result<_>>()?,
+            ),
+            Plan::Not(inner) => Prepared::Not(Box::new(inner.prepare(searcher)?)),
+        })
+    }
+}
+
+/// A [`Plan`] ready to run on the segments of one searcher.
+pub(crate) enum Prepared {
+    All,
+    Nothing,
+    Term(Term),
+    Range {
+        field: &'static str,
+        lo: u64,
+        hi: u64,
+    },
+    Weight(Box<dyn Weight>),
+    And(Vec<Prepared>),
+    Or(Vec<Prepared>),
+    Not(Box<Prepared>),
+}
+
+/// Documents of one segment: every one, none, or those of a bitset (deleted ones may be in
+/// it; the caller intersects with the live documents once, at the end).
+pub(crate) enum Set {
+    All,
+    Empty,
+    Bits(Arc<Vec<u64>>),
+}
+
+impl Prepared {
+    /// Whether the plan leaves every work in (no filter at all).
+    pub(crate) fn is_all(&self) -> bool {
+        matches!(self, Prepared::All)
+    }
+
+    /// The documents of `reader` in the set.
+    pub(crate) fn eval(
+        &self,
+        reader: &SegmentReader,
+        cache: &SegmentCache,
+    ) -> tantivy::Result<Set> {
+        let words = (reader.max_doc() as usize).div_ceil(64);
+        Ok(match self {
+            Prepared::All => Set::All,
+            Prepared::Nothing => Set::Empty,
+            Prepared::Term(term) => match cache.term(reader, term)? {
+                Some(bits) => Set::Bits(bits),
+                None => Set::Empty,
+            },
+            Prepared::Range { field, lo, hi } => {
+                let column = reader.fast_fields().u64(field)?;
+                let mut docs: Vec<DocId> = Vec::new();
+                column.get_docids_for_value_range(*lo..=*hi, 0..reader.max_doc(), &mut docs);
+                if docs.is_empty() {
+                    return Ok(Set::Empty);
+                }
+                let mut bits = vec![0u64; words];
+                for doc in docs {
+                    set(&mut bits, doc);
+                }
+                Set::Bits(Arc::new(bits))
+            }
+            Prepared::Weight(weight) => {
+                let mut bits = vec![0u64; words];
+                let mut any = false;
+                weight.for_each_no_score(reader, &mut |docs: &[DocId]| {
+                    any |= !docs.is_empty();
+                    for &doc in docs {
+                        set(&mut bits, doc);
+                    }
+                })?;
+                if any {
+                    Set::Bits(Arc::new(bits))
+                } else {
+                    Set::Empty
+                }
+            }
+            Prepared::And(parts) => {
+                let mut acc: Option<Arc<Vec<u64>>> = None;
+                // What must be in first (it narrows most), then what must be left out.
+                for part in parts.iter().filter(|p| !matches!(p, Prepared::Not(_))) {
+                    match part.eval(reader, cache)? {
+                        Set::All => {}
+                        Set::Empty => return Ok(Set::Empty),
+                        Set::Bits(bits) => {
+                            acc = Some(match acc {
+                                None => bits,
+                                Some(mut a) => {
+                                    and(Arc::make_mut(&mut a).as_mut_slice(), &bits[..]);
+                                    a
+                                }
+                            })
+                        }
+                    }
+                }
+                for part in parts.iter() {
+                    let Prepared::Not(inner) = part else { continue };
+                    match inner.eval(reader, cache)? {
+                        Set::All => return Ok(Set::Empty),
+                        Set::Empty => {}
+                        Set::Bits(bits) => {
+                            let mut a = acc
+                                .take()
+                                .unwrap_or_else(|| Arc::new(vec![u64::MAX; words]));
+                            and_not(Arc::make_mut(&mut a).as_mut_slice(), &bits[..]);
+                            acc = Some(a);
+                        }
+                    }
+                }
+                match acc {
+                    Some(bits) => Set::Bits(bits),
+                    None => Set::All,
+                }
+            }
+            Prepared::Or(parts) => {
+                let mut acc: Option<Arc<Vec<u64>>> = None;
+                for part in parts {
+                    match part.eval(reader, cache)? {
+                        Set::All => return Ok(Set::All),
+                        Set::Empty => {}
+                        Set::Bits(bits) => {
+                            acc = Some(match acc {
+                                None => bits,
+                                Some(mut a) => {
+                                    or(Arc::make_mut(&mut a).as_mut_slice(), &bits[..]);
+                                    a
+                                }
+                            })
+                        }
+                    }
+                }
+                match acc {
+                    Some(bits) => Set::Bits(bits),
+                    None => Set::Empty,
+                }
+            }
+            Prepared::Not(inner) => match inner.eval(reader, cache)? {
+                Set::All => Set::Empty,
+                Set::Empty => Set::All,
+                Set::Bits(bits) => {
+                    let mut all = vec![u64::MAX; words];
+                    and_not(&mut all, &bits);
+                    Set::Bits(Arc::new(all))
+                }
+            },
+        })
+    }
+}
+
+fn and(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x &= y;
+    }
+}
+
+fn or(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x |= y;
+    }
+}
+
+fn and_not(a: &mut [u64], b: &[u64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x &= !y;
+    }
+}
+
+/// The live documents of a segment in the set, and how many they are.
+pub(crate) fn live_in(set: Set, live: &Arc<Vec<u64>>, num_alive: u32) -> (Arc<Vec<u64>>, u32) {
+    match set {
+        Set::All => (live.clone(), num_alive),
+        Set::Empty => (Arc::new(vec![0; live.len()]), 0),
+        Set::Bits(mut bits) => {
+            let b = Arc::make_mut(&mut bits);
+            and(b, live);
+            let count = b.iter().map(|w| w.count_ones()).sum();
+            (bits, count)
+        }
+    }
+}
