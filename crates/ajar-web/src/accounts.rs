@@ -48,12 +48,26 @@ pub(crate) fn see_other(to: &str) -> Response {
     response
 }
 
-/// A local path to go back to after a form, never another site.
+/// A local path to go back to after a form, never another site; anything else is `/`.
+///
+/// Only a plain path is taken: one leading `/` and no second, no backslash, and no
+/// whitespace or control character anywhere. Browsers drop tabs and line breaks from a
+/// `Location` and read `\` as `/`, so `/<TAB>/evil.example` or `/\evil.example` would
+/// otherwise lead to another site.
 pub(crate) fn local_return(to: Option<&str>) -> String {
     match to {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if is_local_path(p) => p.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+fn is_local_path(p: &str) -> bool {
+    let mut chars = p.chars();
+    chars.next() == Some('/')
+        && chars.next() != Some('/')
+        && !p
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
 }
 
 /// A form's fields, or a 400 saying the form was not filled in as sent.
@@ -276,8 +290,11 @@ async fn login(
 ) -> Result<Response, Error> {
     let f = form(sent)?;
     let return_to = local_return(f.return_to.as_deref());
-    let name_key = format!("name:{}", f.name.trim().to_lowercase());
-    state.limits.check(Action::Login, &ctx.actor_key())?;
+    // Failures count per address, and per account name from that address: a name alone
+    // would let anyone keep its owner locked out by guessing from elsewhere.
+    let address_key = ctx.address_key();
+    let name_key = format!("name:{}|{address_key}", f.name.trim().to_lowercase());
+    state.limits.check(Action::Login, &address_key)?;
     state.limits.check(Action::Login, &name_key)?;
     let found = state.store.user_for_login(&f.name).await?;
     let ok = match &found {
@@ -296,7 +313,7 @@ async fn login(
         }
     };
     let Some((user, _)) = found.filter(|_| ok) else {
-        state.limits.record(Action::Login, &ctx.actor_key());
+        state.limits.record(Action::Login, &address_key);
         state.limits.record(Action::Login, &name_key);
         let page = LoginPage::new(
             f.name.clone(),

@@ -48,7 +48,7 @@ pub(crate) struct Ctx {
     pub(crate) session_hash: Option<String>,
     /// Whether cookies set for this request get the `Secure` flag.
     pub(crate) secure: bool,
-    /// The client's address, for rate limits.
+    /// The client's address (see `proxy`), for rate limits and guest kudos.
     pub(crate) ip: Option<std::net::IpAddr>,
 }
 
@@ -85,10 +85,17 @@ impl Ctx {
 
     /// A rate-limit key for this reader: their account, else their address.
     pub(crate) fn actor_key(&self) -> String {
-        match (self.viewer.user_id(), self.ip) {
-            (Some(user), _) => format!("user:{user}"),
-            (None, Some(ip)) => format!("ip:{ip}"),
-            (None, None) => "ip:unknown".to_owned(),
+        match self.viewer.user_id() {
+            Some(user) => format!("user:{user}"),
+            None => self.address_key(),
+        }
+    }
+
+    /// A rate-limit key for the client's address, whoever is logged in.
+    pub(crate) fn address_key(&self) -> String {
+        match self.ip {
+            Some(ip) => format!("ip:{ip}"),
+            None => "ip:unknown".to_owned(),
         }
     }
 }
@@ -238,7 +245,7 @@ pub(crate) async fn context(
     let ip = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| crate::proxy::client_address(c.0.ip(), &parts.headers, &state.trusted_proxies));
 
     let mut ctx = Ctx {
         viewer: Viewer::Guest,

@@ -22,9 +22,12 @@ pub enum Error {
     /// A form or query that cannot be used as sent; the message says what to fix.
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// A rate limit: the message says how long to wait.
-    #[error("too many requests: {0}")]
-    TooMany(String),
+    /// A rate limit: the message says how long to wait, and `Retry-After` the seconds.
+    #[error("too many requests: {message}")]
+    TooMany {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("rendering a page: {0}")]
@@ -51,14 +54,17 @@ impl IntoResponse for Error {
                 StatusCode::BAD_REQUEST,
                 &MessagePage::new("That did not work", cause.to_string()),
             ),
-            Error::TooMany(message) => {
+            Error::TooMany {
+                message,
+                retry_after_secs,
+            } => {
                 let mut response = render_status(
                     StatusCode::TOO_MANY_REQUESTS,
                     &MessagePage::new("Slow down", message),
                 );
                 response.headers_mut().insert(
                     axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from_static("60"),
+                    axum::http::HeaderValue::from(retry_after_secs),
                 );
                 response
             }

@@ -27,6 +27,7 @@ mod openapi;
 mod people;
 mod posting;
 mod prefs;
+mod proxy;
 mod ratelimit;
 mod search;
 mod settings;
@@ -63,6 +64,16 @@ pub(crate) struct AppState {
     pub(crate) search: Option<ajar_search::Search>,
     /// Rate limits on log-in attempts, sign-ups, comments and posting.
     pub(crate) limits: ratelimit::Limits,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (see `proxy`).
+    pub(crate) trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
+}
+
+/// How the operator set up the server (`ajar serve`'s flags).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Reverse proxies in front of the server: requests from them are taken to come from the
+    /// address they name in `X-Forwarded-For`. Empty: that header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl AppState {
@@ -76,6 +87,7 @@ impl AppState {
             popular: home::PopularFandoms::default(),
             search: None,
             limits: ratelimit::Limits::from_env(),
+            trusted_proxies: std::sync::Arc::from([]),
             store,
         }
     }
@@ -138,8 +150,20 @@ pub async fn serve_with_search(
     search: ajar_search::Search,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_config(listener, store, search, Config::default(), shutdown).await
+}
+
+/// [`serve_with_search`] set up as `config` says.
+pub async fn serve_with_config(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    search: ajar_search::Search,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let mut state = AppState::new(store);
     state.search = Some(search);
+    state.trusted_proxies = config.trusted_proxies.into();
     serve_with(listener, state, shutdown).await
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// What is limited, with its allowance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Action {
-    /// Failed log-ins, per address and per account name.
+    /// Failed log-ins, per client address and per (account name, client address).
     Login,
     Signup,
     Comment,
@@ -89,7 +89,12 @@ impl Limits {
                 let wait = times
                     .front()
                     .map_or(window, |t| window.saturating_sub(now.duration_since(*t)));
-                return Err(crate::Error::TooMany(action.message(wait)));
+                // Whole seconds, rounded up: a client that waits this long is let through.
+                let retry_after_secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+                return Err(crate::Error::TooMany {
+                    message: action.message(wait),
+                    retry_after_secs,
+                });
             }
         }
         Ok(())

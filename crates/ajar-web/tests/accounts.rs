@@ -83,16 +83,7 @@ async fn sign_up_log_out_and_log_in_again() {
 
     // A return address on another site is not followed.
     reader.post("/logout", &[]).await;
-    let ok = reader
-        .post(
-            "/login",
-            &[
-                ("name", "scully"),
-                ("password", "password-scully"),
-                ("return_to", "//evil.example/"),
-            ],
-        )
-        .await;
+    let ok = log_in_returning(&reader, "//evil.example/").await;
     assert_eq!(ok.location(), "/");
 }
 
@@ -415,4 +406,124 @@ async fn failed_log_ins_are_rate_limited() {
         limited.body
     );
     assert!(guesser.cookie("ajar_session").is_none());
+}
+
+/// Values a browser would follow to another site if they reached a `Location` header as is.
+const HOSTILE_RETURNS: &[&str] = &[
+    "/\t/evil.example",
+    "/\r\n/evil.example",
+    "/\n/evil.example",
+    "/\\evil.example",
+    "/a\\..\\\\evil.example",
+    "//evil.example",
+    "https://evil.example",
+    "evil.example",
+    " /x",
+    "/ /evil.example",
+    "/\u{0}x",
+    "",
+];
+
+#[tokio::test]
+async fn return_to_only_takes_a_plain_local_path() {
+    let app = TestApp::spawn().await;
+    app.user("scully").await;
+    app.user("mulder").await;
+    let reader = app.guest();
+    // `/%09/evil.example` in a query string is a tab after decoding.
+    let page = reader.get("/login?return_to=/%09/evil.example").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("evil.example"), "{}", page.body);
+
+    for hostile in HOSTILE_RETURNS {
+        let done = log_in_returning(&reader, hostile).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{hostile:?}");
+        assert_eq!(done.location(), "/", "log-in with return_to {hostile:?}");
+
+        let muted = reader
+            .post(
+                "/users/mulder/mute",
+                &[("on", "true"), ("return_to", hostile)],
+            )
+            .await;
+        assert_eq!(muted.status, StatusCode::SEE_OTHER, "{hostile:?}");
+        assert_eq!(muted.location(), "/", "mute with return_to {hostile:?}");
+    }
+
+    // A plain local path is kept, query and all.
+    let done = log_in_returning(&reader, "/works?page=2").await;
+    assert_eq!(done.location(), "/works?page=2");
+}
+
+/// Logs in as scully, asking to be sent to `return_to` afterwards.
+async fn log_in_returning(client: &common::Client, return_to: &str) -> common::Fetched {
+    client
+        .post(
+            "/login",
+            &[
+                ("name", "scully"),
+                ("password", "password-scully"),
+                ("return_to", return_to),
+            ],
+        )
+        .await
+}
+
+/// A new guest's log-in as a reverse proxy passes it on, with `X-Forwarded-For`.
+async fn log_in_forwarded(
+    app: &TestApp,
+    forwarded_for: &str,
+    name: &str,
+    password: &str,
+) -> common::Fetched {
+    app.guest()
+        .post_forwarded(
+            "/login",
+            &[("name", name), ("password", password)],
+            forwarded_for,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
+    let app = TestApp::spawn().await;
+    app.user("scully").await;
+    // Each guess claims another address; without a trusted proxy they all count as ours.
+    for i in 0..10 {
+        let page = log_in_forwarded(&app, &format!("198.51.100.{i}"), "scully", "guess").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = log_in_forwarded(&app, "198.51.100.99", "scully", "password-scully").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    // The real wait: the first failure leaves the 15-minute window in just under 900 s.
+    let wait: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((850..=900).contains(&wait), "Retry-After: {wait}");
+    assert!(limited.body.contains("wait 15 minutes"), "{}", limited.body);
+}
+
+#[tokio::test]
+async fn forwarded_for_from_a_trusted_proxy_names_the_client() {
+    let app = TestApp::behind_proxy().await;
+    app.user("scully").await;
+    // A stranger behind the proxy; what they wrote into the header themselves (the
+    // leftmost entry) changes nothing.
+    for i in 0..10 {
+        let header = format!("203.0.113.{i}, 198.51.100.7");
+        let page = log_in_forwarded(&app, &header, "scully", "guess").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = log_in_forwarded(&app, "198.51.100.7", "scully", "password-scully").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    // Naming the trusted proxy again to the right does not hide the stranger either.
+    let limited = log_in_forwarded(&app, "198.51.100.7, 127.0.0.1", "scully", "x").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // The owner, from their own address, is not locked out by the stranger's guesses.
+    let owner = log_in_forwarded(&app, "192.0.2.10", "scully", "password-scully").await;
+    assert_eq!(owner.status, StatusCode::SEE_OTHER);
 }

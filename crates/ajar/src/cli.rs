@@ -1,7 +1,7 @@
 //! The command line: flags, with environment fallbacks, for every subcommand.
 
 use clap::{Args, Parser, Subcommand};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// ajar: a self-hosted archive for fan works.
@@ -74,6 +74,16 @@ pub struct ServeArgs {
     /// Does nothing if the archive already has works.
     #[arg(long)]
     pub demo: bool,
+    /// The address of a reverse proxy in front of ajar (repeat for several). Requests from
+    /// it are taken to come from the address it names in `X-Forwarded-For` (for rate limits
+    /// and guest kudos); without this, that header is ignored, since anyone can send it.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "IP",
+        env = "AJAR_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -40,7 +40,10 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    ajar_web::serve_with_search(listener, store, search, shutdown)
+    let config = ajar_web::Config {
+        trusted_proxies: args.trusted_proxies,
+    };
+    ajar_web::serve_with_config(listener, store, search, config, shutdown)
         .await
         .context("the server stopped")?;
     Ok(ExitCode::SUCCESS)

@@ -36,6 +36,27 @@ impl TestApp {
     /// when PostgreSQL is not configured and not required. Call [`TestApp::cleanup`] at the
     /// end to drop a PostgreSQL database.
     pub async fn spawn_on(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_configured(backend, ajar_web::Config::default()).await
+    }
+
+    /// A server over a fresh SQLite store, set up as `config` says.
+    pub async fn spawn_with(config: ajar_web::Config) -> TestApp {
+        TestApp::spawn_configured(Backend::Sqlite, config)
+            .await
+            .expect("SQLite is always there")
+    }
+
+    /// A server over a fresh SQLite store that takes its clients (on 127.0.0.1) for a
+    /// trusted reverse proxy, so tests can send requests from other addresses with
+    /// [`Client::post_forwarded`].
+    pub async fn behind_proxy() -> TestApp {
+        TestApp::spawn_with(ajar_web::Config {
+            trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+        })
+        .await
+    }
+
+    async fn spawn_configured(backend: Backend, config: ajar_web::Config) -> Option<TestApp> {
         let db = TestStore::new(backend).await?;
         let store = db.store().clone();
         let (search, _) = Search::open(store.clone(), SearchConfig::in_memory(), |_, _| {})
@@ -48,10 +69,11 @@ impl TestApp {
             .expect("a free port");
         let addr = listener.local_addr().expect("the bound address");
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(ajar_web::serve_with_search(
+        tokio::spawn(ajar_web::serve_with_config(
             listener,
             store.clone(),
             search.clone(),
+            config,
             async {
                 let _ = stopped.await;
             },
@@ -278,14 +300,38 @@ impl Client {
 
     /// Posts exactly these fields (no token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Fetched {
-        let response = self
+        self.send_form(path, fields, None).await
+    }
+
+    /// Posts a form with the client's CSRF token as a reverse proxy passes it on, with
+    /// `X-Forwarded-For: forwarded_for`.
+    pub async fn post_forwarded(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        forwarded_for: &str,
+    ) -> Fetched {
+        let token = self.csrf_token().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+        all.extend_from_slice(fields);
+        self.send_form(path, &all, Some(forwarded_for)).await
+    }
+
+    async fn send_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        forwarded_for: Option<&str>,
+    ) -> Fetched {
+        let mut request = self
             .http
             .post(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
-            .form(fields)
-            .send()
-            .await
-            .expect("the server answers");
+            .form(fields);
+        if let Some(hops) = forwarded_for {
+            request = request.header("x-forwarded-for", hops);
+        }
+        let response = request.send().await.expect("the server answers");
         let fetched = self.keep(response).await;
         // A log-in or log-out changes the token: the next form gets the new one.
         if fetched.csrf_token().is_none() {
