@@ -1,5 +1,6 @@
 //! Kudos: once per account or per guest per work. A guest is known by a key the web layer
-//! derives from their cookies (a hash, never the cookie itself). The work's `kudos_count`
+//! derives from their cookies, and by one from their address (hashes, never the cookie or
+//! the address itself); either one having left kudos on a work is enough to refuse more. The work's `kudos_count`
 //! follows in the same transaction, with its `modified_at` and a `changes` row, so pages,
 //! downloads and the search index see the new count.
 
@@ -14,15 +15,20 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kudoser<'a> {
     User(UserId),
-    /// A guest, by the key the web layer derived for them.
-    Guest(&'a str),
+    /// A guest, by the keys the web layer derived from their cookies and (when known) their
+    /// address.
+    Guest {
+        cookie: &'a str,
+        address: Option<&'a str>,
+    },
 }
 
 /// What became of a kudos.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KudosOutcome {
     Left,
-    /// This account or guest had left kudos on the work before; nothing changed.
+    /// This account, or a guest with this cookie or address, had left kudos on the work
+    /// before; nothing changed.
     Already,
 }
 
@@ -54,9 +60,9 @@ impl Store {
     /// reader may see the work and is not one of its creators.
     pub async fn leave_kudos(&self, work: WorkId, by: Kudoser<'_>) -> Result<KudosOutcome> {
         let at = now();
-        let (user, guest) = match by {
-            Kudoser::User(u) => (Some(u.0), None),
-            Kudoser::Guest(key) => (None, Some(key)),
+        let (user, guest, address) = match by {
+            Kudoser::User(u) => (Some(u.0), None, None),
+            Kudoser::Guest { cookie, address } => (None, Some(cookie), address),
         };
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
@@ -69,12 +75,13 @@ impl Store {
         let added = db
             .execute(
                 &Sql::new(
-                    "INSERT INTO kudos (work_id, user_id, guest_key, created_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    "INSERT INTO kudos (work_id, user_id, guest_key, guest_address, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                 )
                 .bind(work.0)
                 .bind(user)
                 .bind(guest)
+                .bind(address)
                 .bind(at),
             )
             .await?;
@@ -103,11 +110,13 @@ impl Store {
                     .bind(work.0)
                     .bind(u.0)
             }
-            Kudoser::Guest(key) => {
-                Sql::new("SELECT id FROM kudos WHERE work_id = $1 AND guest_key = $2")
-                    .bind(work.0)
-                    .bind(key)
-            }
+            Kudoser::Guest { cookie, address } => Sql::new(
+                "SELECT id FROM kudos WHERE work_id = $1 \
+                 AND (guest_key = $2 OR guest_address = $3) LIMIT 1",
+            )
+            .bind(work.0)
+            .bind(cookie)
+            .bind(address),
         };
         let row: Option<(i64,)> = conn.db().fetch_optional(&sql).await?;
         Ok(row.is_some())

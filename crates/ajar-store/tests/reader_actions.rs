@@ -74,7 +74,10 @@ async fn kudos_count_once_per_account_and_guest(store: Store) {
         store.leave_kudos(id, by).await.unwrap(),
         KudosOutcome::Already
     );
-    let guest = Kudoser::Guest("0123456789abcdef");
+    let guest = Kudoser::Guest {
+        cookie: "0123456789abcdef",
+        address: Some("address-1"),
+    };
     assert_eq!(
         store.leave_kudos(id, guest).await.unwrap(),
         KudosOutcome::Left
@@ -83,11 +86,31 @@ async fn kudos_count_once_per_account_and_guest(store: Store) {
         store.leave_kudos(id, guest).await.unwrap(),
         KudosOutcome::Already
     );
+    // Another cookie from the same address (cookies cleared) counts as the same guest.
+    let same_address = Kudoser::Guest {
+        cookie: "fresh-cookie",
+        address: Some("address-1"),
+    };
+    assert!(store.has_left_kudos(id, same_address).await.unwrap());
+    assert_eq!(
+        store.leave_kudos(id, same_address).await.unwrap(),
+        KudosOutcome::Already
+    );
+    // So does the same cookie from an address whose hash is not known.
+    let unknown_address = Kudoser::Guest {
+        cookie: "0123456789abcdef",
+        address: None,
+    };
+    assert_eq!(
+        store.leave_kudos(id, unknown_address).await.unwrap(),
+        KudosOutcome::Already
+    );
     assert!(store.has_left_kudos(id, by).await.unwrap());
-    assert!(!store
-        .has_left_kudos(id, Kudoser::Guest("other"))
-        .await
-        .unwrap());
+    let other = Kudoser::Guest {
+        cookie: "other",
+        address: Some("address-2"),
+    };
+    assert!(!store.has_left_kudos(id, other).await.unwrap());
 
     assert_eq!(stats(&store, id).await.kudos, 2);
     let summary = store.kudos_summary(id, 10).await.unwrap();

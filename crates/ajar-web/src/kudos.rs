@@ -1,7 +1,9 @@
 //! Kudos (`POST /works/{id}/kudos`): once per account or per guest per work, never on one's
 //! own work, and only on works the reader may see. A guest is known by a hash of their
 //! `ajar_visitor` cookie (the one hits count by), else of their CSRF cookie, which every
-//! guest who can send a form has; only the hash is stored.
+//! guest who can send a form has; and, as AO3 does, by their address (a hash of it, an
+//! IPv6 address by its /64 network), so that clearing cookies does not give another kudos.
+//! Only hashes are stored.
 //!
 //! Also the work page's kudos section: the button and who left kudos.
 
@@ -22,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use sha2::{Digest, Sha256};
+use std::net::{IpAddr, Ipv6Addr};
 
 /// Account names listed under a work; the rest are counted.
 const NAMES_SHOWN: u32 = 50;
@@ -85,6 +88,30 @@ fn guest_key(headers: &HeaderMap, ctx: &Ctx) -> String {
     hasher.update(kind.as_bytes());
     hasher.update([0]);
     hasher.update(value.as_bytes());
+    hex16(hasher)
+}
+
+/// A guest's address key: a hash of the client address (see `proxy`), an IPv6 address by
+/// its /64 network, which one household or phone usually gets whole.
+fn address_key(ip: IpAddr) -> String {
+    let network = match ip {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !(u128::from(u64::MAX));
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(b"ajar-kudos");
+    hasher.update([0]);
+    hasher.update(b"address");
+    hasher.update([0]);
+    hasher.update(network.to_string().as_bytes());
+    hex16(hasher)
+}
+
+/// The first 128 bits of a hash, as hex.
+fn hex16(hasher: Sha256) -> String {
     hasher.finalize()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -104,19 +131,25 @@ async fn leave_kudos(
             "You can't leave kudos on your own work.".to_owned(),
         ));
     }
-    let key;
+    let (cookie_key, address) = (guest_key(&headers, &ctx), ctx.ip.map(address_key));
     let by = match ctx.viewer.user_id() {
         Some(user) => Kudoser::User(user),
-        None => {
-            key = guest_key(&headers, &ctx);
-            Kudoser::Guest(&key)
-        }
+        None => Kudoser::Guest {
+            cookie: &cookie_key,
+            address: address.as_deref(),
+        },
+    };
+    let message = if ctx.is_guest() {
+        "You have already left kudos here. :) A guest can leave kudos on a work once from \
+         each address."
+    } else {
+        "You have already left kudos here. :)"
     };
     match state.store.leave_kudos(id, by).await? {
         KudosOutcome::Left => Ok(see_other(&format!("/works/{id}#kudos"))),
         KudosOutcome::Already => Ok(Page(NoticePage::new(
             "Kudos",
-            "You have already left kudos here. :)",
+            message,
             format!("/works/{id}"),
             "Back to the work",
         ))

@@ -123,7 +123,8 @@ async fn kudos_once_per_account_and_never_on_ones_own_work() {
 
 #[tokio::test]
 async fn kudos_once_per_guest() {
-    let app = TestApp::spawn().await;
+    // Behind a proxy (this test's client), so that guests can come from several addresses.
+    let app = TestApp::behind_proxy().await;
     app.user("alice").await;
     let id = app.insert(&work_by("alice", "Guests Welcome", 1)).await;
 
@@ -135,13 +136,28 @@ async fn kudos_once_per_guest() {
     let again = first.post(&format!("/works/{id}/kudos"), &[]).await;
     assert!(again.body.contains("You have already left kudos here"));
 
-    // A guest without a visitor cookie is known by their CSRF cookie.
+    // Clearing cookies (a fresh jar) from the same address gives no second kudos.
+    let cleared = app.guest();
+    cleared.get(&format!("/works/{id}")).await;
+    let refused = cleared.post(&format!("/works/{id}/kudos"), &[]).await;
+    assert_eq!(refused.status, StatusCode::OK);
+    assert!(
+        refused
+            .body
+            .contains("A guest can leave kudos on a work once from each address"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(stored_stats(&app, id).await.kudos, 1);
+
+    // A guest without a visitor cookie is known by their CSRF cookie (and their address).
     let second = app.guest();
     second.get("/login").await;
     assert!(second.cookie("ajar_visitor").is_none());
-    let left = second.post(&format!("/works/{id}/kudos"), &[]).await;
+    let kudos = format!("/works/{id}/kudos");
+    let left = second.post_forwarded(&kudos, &[], "198.51.100.2").await;
     assert_eq!(left.status, StatusCode::SEE_OTHER, "{}", left.body);
-    let again = second.post(&format!("/works/{id}/kudos"), &[]).await;
+    let again = second.post_forwarded(&kudos, &[], "198.51.100.3").await;
     assert!(again.body.contains("You have already left kudos here"));
 
     let page = app.guest().get(&format!("/works/{id}")).await;
