@@ -285,6 +285,45 @@ pub async fn table_row_counts(store: &Store) -> Vec<(&'static str, u64)> {
     out
 }
 
+/// SQL that makes every `event` (`INSERT` or `UPDATE`) on `table` fail when `when` (about
+/// `NEW`) is true, per backend: for tests that a write failing half-way leaves nothing
+/// behind. Install it with [`execute_sql`]; [`drop_failing_trigger`] takes it away.
+pub fn failing_trigger(backend: Backend, event: &str, table: &str, when: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "CREATE TRIGGER fail_{table} BEFORE {event} ON {table} WHEN {when} \
+             BEGIN SELECT RAISE(ABORT, 'forced failure'); END;"
+        ),
+        Backend::Postgres => format!(
+            "CREATE OR REPLACE FUNCTION ajar_test_fail() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$; \
+             CREATE TRIGGER fail_{table} BEFORE {event} ON {table} FOR EACH ROW WHEN ({when}) \
+             EXECUTE FUNCTION ajar_test_fail();"
+        ),
+    }
+}
+
+/// SQL that drops what [`failing_trigger`] made on `table`.
+pub fn drop_failing_trigger(backend: Backend, table: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("DROP TRIGGER fail_{table}"),
+        Backend::Postgres => format!("DROP TRIGGER fail_{table} ON {table}"),
+    }
+}
+
+/// The series a work is in, as (title, part), sorted by title.
+pub async fn series_parts(store: &Store, work: ajar_core::WorkId) -> Vec<(String, u32)> {
+    let mut parts: Vec<(String, u32)> = store
+        .work_series(work)
+        .await
+        .unwrap_or_else(|e| panic!("cannot read the series of work {work}: {e}"))
+        .into_iter()
+        .map(|s| (s.title, s.position))
+        .collect();
+    parts.sort();
+    parts
+}
+
 /// Runs raw SQL (several statements allowed) on the store's database, e.g. to install a
 /// trigger that makes a write fail half-way. Test support only: the store's own queries live
 /// in the store.

@@ -8,7 +8,9 @@ use ajar_core::{
     ArchiveWarning, Category, Chapter, ExtraField, Html, Language, Rating, SeriesMembership,
     TagKind, TagName, Work, WorkId,
 };
-use ajar_store::testing::{execute_sql, table_row_counts, TestStore};
+use ajar_store::testing::{
+    drop_failing_trigger, execute_sql, failing_trigger, table_row_counts, TestStore,
+};
 use ajar_store::Audience;
 use ajar_store::{Backend, Store, StoreError, WorkStats};
 use chrono::NaiveDate;
@@ -373,36 +375,13 @@ async fn an_invalid_work_is_refused_and_stores_nothing(store: Store) {
     assert_empty(&store).await;
 }
 
-/// SQL that makes every insert into `table` (with `when` true) fail, per backend.
-fn failing_trigger(backend: Backend, table: &str, when: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!(
-            "CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} WHEN {when} \
-             BEGIN SELECT RAISE(ABORT, 'forced failure'); END;"
-        ),
-        Backend::Postgres => format!(
-            "CREATE OR REPLACE FUNCTION ajar_test_fail() RETURNS trigger LANGUAGE plpgsql AS \
-             $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$; \
-             CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} FOR EACH ROW WHEN ({when}) \
-             EXECUTE FUNCTION ajar_test_fail();"
-        ),
-    }
-}
-
-fn drop_trigger(backend: Backend, table: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("DROP TRIGGER fail_{table}"),
-        Backend::Postgres => format!("DROP TRIGGER fail_{table} ON {table}"),
-    }
-}
-
 async fn a_failure_half_way_leaves_nothing_behind(store: Store) {
     let backend = store.backend();
     // The `changes` row is the last thing written: failing there, everything before it (the
     // pseuds, tags, series, work, chapters...) must be rolled back.
     execute_sql(
         &store,
-        &failing_trigger(backend, "changes", "NEW.entity = 'work'"),
+        &failing_trigger(backend, "INSERT", "changes", "NEW.entity = 'work'"),
     )
     .await
     .unwrap();
@@ -412,12 +391,12 @@ async fn a_failure_half_way_leaves_nothing_behind(store: Store) {
     assert_empty(&store).await;
 
     // Half-way through the chapters.
-    execute_sql(&store, &drop_trigger(backend, "changes"))
+    execute_sql(&store, &drop_failing_trigger(backend, "changes"))
         .await
         .unwrap();
     execute_sql(
         &store,
-        &failing_trigger(backend, "chapters", "NEW.position = 3"),
+        &failing_trigger(backend, "INSERT", "chapters", "NEW.position = 3"),
     )
     .await
     .unwrap();
@@ -425,7 +404,7 @@ async fn a_failure_half_way_leaves_nothing_behind(store: Store) {
     assert_empty(&store).await;
 
     // The store is still usable, and a later insert goes through whole.
-    execute_sql(&store, &drop_trigger(backend, "chapters"))
+    execute_sql(&store, &drop_failing_trigger(backend, "chapters"))
         .await
         .unwrap();
     let id = store.insert_work(&rich_work()).await.unwrap();
@@ -437,7 +416,7 @@ async fn a_batch_stores_the_good_works_and_drops_the_bad(store: Store) {
     let backend = store.backend();
     execute_sql(
         &store,
-        &failing_trigger(backend, "works", "NEW.title = 'Doomed'"),
+        &failing_trigger(backend, "INSERT", "works", "NEW.title = 'Doomed'"),
     )
     .await
     .unwrap();
