@@ -20,7 +20,7 @@ use ajar_core::{
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Chapters are moved out of the way by this much while they are renumbered, because
 /// `(work_id, position)` is unique at every step and positions must stay positive.
@@ -892,11 +892,16 @@ async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work
     db.execute(&sql).await?;
     set_tags(&mut db, id, work, now).await?;
 
-    // Series: the work keeps the series it is in and may join series of `by`'s.
-    let current: Vec<(i64,)> = db
-        .fetch_all(&Sql::new("SELECT series_id FROM series_works WHERE work_id = $1").bind(id.0))
+    // Series: `work.series` is every series the work is to be in. It may stay in series
+    // that are not `by`'s and join series of `by`'s; one it stays in without a part number
+    // keeps its part.
+    let current: Vec<(i64, i64)> = db
+        .fetch_all(
+            &Sql::new("SELECT series_id, position FROM series_works WHERE work_id = $1").bind(id.0),
+        )
         .await?;
-    let current: HashSet<i64> = current.into_iter().map(|(s,)| s).collect();
+    let current: HashMap<i64, i64> = current.into_iter().collect();
+    let member_of: HashSet<i64> = current.keys().copied().collect();
     let mut wanted = Vec::new();
     let mut seen = HashSet::new();
     for series in &work.series {
@@ -904,7 +909,11 @@ async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work
             continue;
         }
         let (series_id, next) =
-            owned_series(&mut db, by, &series.title, Some(&current), now).await?;
+            owned_series(&mut db, by, &series.title, Some(&member_of), now).await?;
+        let next = match current.get(&series_id) {
+            Some(&part) => to_u32(part, "a series part")?,
+            None => next,
+        };
         if seen.insert(series_id) {
             wanted.push((series_id, series.position, next));
         }

@@ -7,7 +7,7 @@ use ajar_core::{
     Chapter, CommentPolicy, Html, PseudId, Rating, Role, SeriesMembership, TagKind, TagName,
     UserId, Visibility, Work, WorkId,
 };
-use ajar_store::testing::table_row_counts;
+use ajar_store::testing::{series_parts, table_row_counts};
 use ajar_store::{NewUser, Store, StoreError, WorkEdit};
 
 ajar_store::backend_tests!(
@@ -18,6 +18,7 @@ ajar_store::backend_tests!(
     a_draft_gets_its_dates_when_posted,
     deleting_a_work_removes_it_and_says_so,
     series_belong_to_their_owners,
+    editing_keeps_every_series_of_a_work,
     tag_suggestions_come_from_public_works,
     drafts_are_listed_for_their_creators,
     co_creators_are_credited_once_they_accept,
@@ -425,6 +426,68 @@ async fn series_belong_to_their_owners(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.work_series(two).await.unwrap()[0].position, 5);
+}
+
+async fn editing_keeps_every_series_of_a_work(store: Store) {
+    let (user, pseud) = account(&store, "lorelai").await;
+    let post = |work: Work| {
+        let store = store.clone();
+        async move {
+            store
+                .post_work(
+                    user,
+                    &[pseud],
+                    &work,
+                    Visibility::Public,
+                    CommentPolicy::Anyone,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let in_series = |titles: &[&str]| -> Vec<SeriesMembership> {
+        titles
+            .iter()
+            .map(|title| SeriesMembership {
+                title: (*title).to_owned(),
+                position: 0,
+            })
+            .collect()
+    };
+    let mut earlier = work("Earlier");
+    earlier.series = in_series(&["Beta"]);
+    let earlier = post(earlier).await;
+    let mut both = work("In Both");
+    both.series = in_series(&["Alpha", "Beta"]);
+    let id = post(both).await;
+    let expected = vec![("Alpha".to_owned(), 1), ("Beta".to_owned(), 2)];
+    assert_eq!(series_parts(&store, id).await, expected);
+
+    // The stored work, edited as the edit form does it: every series is kept.
+    let stored = store.work(id).await.unwrap().unwrap().work;
+    assert_eq!(stored.series.len(), 2, "{:?}", stored.series);
+    let mut edited = work("In Both, revised");
+    edited.chapters.clear();
+    edited.series = stored.series.clone();
+    store.update_work_metadata(id, user, &edited).await.unwrap();
+    assert_eq!(series_parts(&store, id).await, expected);
+
+    // A series named without a part number keeps the work's part in it.
+    edited.series = in_series(&["alpha", "beta"]);
+    store.update_work_metadata(id, user, &edited).await.unwrap();
+    assert_eq!(series_parts(&store, id).await, expected);
+
+    // A series left out is left: only that membership goes.
+    edited.series = in_series(&["Alpha"]);
+    store.update_work_metadata(id, user, &edited).await.unwrap();
+    assert_eq!(
+        series_parts(&store, id).await,
+        vec![("Alpha".to_owned(), 1)]
+    );
+    assert_eq!(
+        series_parts(&store, earlier).await,
+        vec![("Beta".to_owned(), 1)]
+    );
 }
 
 async fn tag_suggestions_come_from_public_works(store: Store) {

@@ -6,6 +6,7 @@
 
 mod common;
 
+use ajar_store::testing::series_parts;
 use common::{Client, TestApp};
 use reqwest::StatusCode;
 
@@ -428,7 +429,9 @@ async fn only_creators_and_admins_may_change_a_work() {
         StatusCode::NOT_FOUND
     );
     let guest = app.guest();
-    assert_eq!(guest.get("/works/new").await.status, StatusCode::FORBIDDEN);
+    let sent_to_log_in = guest.get("/works/new").await;
+    assert_eq!(sent_to_log_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(sent_to_log_in.location(), "/login?return_to=/works/new");
     assert_eq!(
         guest.get(&format!("/works/{id}/edit")).await.status,
         StatusCode::FORBIDDEN
@@ -742,4 +745,71 @@ async fn gifts_and_series_parts() {
         .post(&path, &[(part_one.as_str(), "1"), (part_two.as_str(), "1")])
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// The values of every `<input name="{name}" value="...">` on a page, in order.
+fn input_values(body: &str, name: &str) -> Vec<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.match_indices(&marker)
+        .map(|(at, _)| {
+            let rest = &body[at + marker.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn editing_a_work_keeps_every_series_it_is_in() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("emily").await;
+    let pseud = pseud_value(&writer, "emily").await;
+    let posted = post_work(&writer, &pseud, &[("series_title", "Alpha")]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+    let edit_path = format!("/works/{id}/edit");
+    let save = |rows: Vec<(String, String)>, title: &'static str| {
+        let writer = writer.clone();
+        let edit_path = edit_path.clone();
+        async move {
+            let mut fields: Vec<(&str, &str)> = vec![
+                ("title", title),
+                ("fandoms", "Gilmore Girls"),
+                ("rating", "teen"),
+                ("format", "html"),
+                ("visibility", "public"),
+                ("comments", "anyone"),
+                ("action", "save"),
+            ];
+            for (series, part) in &rows {
+                fields.push(("series_title", series));
+                fields.push(("series_position", part));
+            }
+            writer.post(&edit_path, &fields).await
+        }
+    };
+
+    // The form shows the one series and a row to add the work to another.
+    let form = writer.get(&edit_path).await;
+    assert_eq!(input_values(&form.body, "series_title"), ["Alpha", ""]);
+    assert!(form.body.contains("Add to a series"), "{}", form.body);
+    let rows = vec![
+        ("Alpha".to_owned(), "1".to_owned()),
+        ("Beta".to_owned(), String::new()),
+    ];
+    let saved = save(rows, "Two Series").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let both = vec![("Alpha".to_owned(), 1), ("Beta".to_owned(), 1)];
+    assert_eq!(series_parts(&app.store, ajar_core::WorkId(id)).await, both);
+
+    // Saving the edit form as it is shown keeps the work in both series.
+    let form = writer.get(&edit_path).await;
+    let titles = input_values(&form.body, "series_title");
+    let parts = input_values(&form.body, "series_position");
+    assert_eq!(titles, ["Alpha", "Beta", ""], "{}", form.body);
+    let rows = titles.into_iter().zip(parts).collect();
+    let saved = save(rows, "Two Series, revised").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(series_parts(&app.store, ajar_core::WorkId(id)).await, both);
+    let page = app.guest().get(&format!("/works/{id}")).await;
+    assert!(page.body.contains("Two Series, revised"), "{}", page.body);
 }

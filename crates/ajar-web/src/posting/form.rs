@@ -101,6 +101,17 @@ impl Fields {
     }
 }
 
+/// The form's series rows: repeated `series_title` and `series_position` fields, paired in
+/// order (a missing part number is "").
+fn series_rows(f: &Fields) -> Vec<(String, String)> {
+    let positions = f.all("series_position");
+    f.all("series_title")
+        .into_iter()
+        .enumerate()
+        .map(|(i, title)| (title, positions.get(i).cloned().unwrap_or_default()))
+        .collect()
+}
+
 fn decode(bytes: &[u8]) -> String {
     let plus: Vec<u8> = bytes
         .iter()
@@ -184,8 +195,8 @@ pub(crate) struct WorkForm {
     pub(crate) notes: String,
     pub(crate) end_notes: String,
     pub(crate) spoilers: String,
-    pub(crate) series_title: String,
-    pub(crate) series_position: String,
+    /// Every series the work is in, or is to join: (title, part number or "").
+    pub(crate) series: Vec<(String, String)>,
     pub(crate) expected_chapters: String,
     pub(crate) chapter_title: String,
     pub(crate) body: String,
@@ -235,8 +246,7 @@ impl WorkForm {
             notes: f.get("notes").to_owned(),
             end_notes: f.get("end_notes").to_owned(),
             spoilers: f.get("spoilers").to_owned(),
-            series_title: f.get("series_title").to_owned(),
-            series_position: f.get("series_position").to_owned(),
+            series: series_rows(f),
             expected_chapters: f.get("expected_chapters").to_owned(),
             chapter_title: f.get("chapter_title").to_owned(),
             body: f.get("body").to_owned(),
@@ -274,10 +284,11 @@ impl WorkForm {
         self.notes = work.notes.as_str().to_owned();
         self.end_notes = work.end_notes.as_str().to_owned();
         self.spoilers = work.spoilers.clone().unwrap_or_default();
-        if let Some(series) = work.series.first() {
-            self.series_title = series.title.clone();
-            self.series_position = series.position.to_string();
-        }
+        self.series = work
+            .series
+            .iter()
+            .map(|s| (s.title.clone(), s.position.to_string()))
+            .collect();
         self.expected_chapters = work
             .expected_chapters
             .map(|n| n.to_string())
@@ -353,23 +364,29 @@ impl WorkForm {
                 }
             },
         };
-        let series_position = match self.series_position.trim() {
-            "" => 0,
-            n => match n.parse::<u32>() {
-                Ok(n) if n >= 1 => n,
-                _ => {
-                    errors.push("Part of the series: a number from 1, or leave it empty.".into());
-                    0
-                }
-            },
-        };
-        let series = (!self.series_title.trim().is_empty())
-            .then(|| SeriesMembership {
-                title: self.series_title.trim().to_owned(),
-                position: series_position,
-            })
-            .into_iter()
-            .collect();
+        let mut series = Vec::new();
+        for (title, position) in &self.series {
+            let title = title.trim();
+            let position = match position.trim() {
+                "" => 0,
+                n => match n.parse::<u32>() {
+                    Ok(n) if n >= 1 => n,
+                    _ => {
+                        errors.push(format!(
+                            "Part of the series: a number from 1 for \"{title}\", or leave \
+                             it empty."
+                        ));
+                        0
+                    }
+                },
+            };
+            if !title.is_empty() {
+                series.push(SeriesMembership {
+                    title: title.to_owned(),
+                    position,
+                });
+            }
+        }
         let spoilers = Some(self.spoilers.trim().to_owned()).filter(|s| !s.is_empty());
         let mut chapters = Vec::new();
         if with_chapters {
@@ -428,6 +445,19 @@ impl WorkForm {
         } else {
             Err(errors)
         }
+    }
+
+    /// The series rows the form shows: each series the work is in, then an empty row to
+    /// add it to another. A row left empty leaves its series.
+    pub(crate) fn series_rows(&self) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = self
+            .series
+            .iter()
+            .filter(|(title, _)| !title.trim().is_empty())
+            .cloned()
+            .collect();
+        rows.push((String::new(), String::new()));
+        rows
     }
 
     pub(crate) fn visibility(&self) -> Visibility {

@@ -201,10 +201,17 @@ impl Preview {
             creators: creators.join(", "),
             tag_groups,
             language: work.language.name().to_owned(),
-            series: work.series.first().map(|s| match s.position {
-                0 => format!("Next part of {}", s.title),
-                n => format!("Part {n} of {}", s.title),
-            }),
+            series: Some(
+                work.series
+                    .iter()
+                    .map(|s| match s.position {
+                        0 => format!("Next part of {}", s.title),
+                        n => format!("Part {n} of {}", s.title),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+            .filter(|s| !s.is_empty()),
             summary: work.summary.clone(),
             notes: work.notes.clone(),
             end_notes: work.end_notes.clone(),
