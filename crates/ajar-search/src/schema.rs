@@ -1,7 +1,9 @@
 //! The index's schema and how a stored work becomes a document.
 //!
-//! Text fields (title, creators, summary, notes, tag names by kind, chapter text) are
-//! tokenized with positions so that phrases work. Exact filters use raw fields
+//! Text fields (title, creators, summary, notes, chapter text) are tokenized with positions
+//! so that phrases work. Tag names are not: a name belongs to a tag, not to each of the
+//! hundreds of thousands of works carrying it, so words in tag names are looked up in the
+//! tag dictionary, which turns them into tag ids (see [`TagDict::ids_with_words`]). Exact filters use raw fields
 //! (`rating`/`warning`/`category`/`language` hold their codes, `creator_key` each creator's
 //! lowercased name). `tag_ids` is indexed (filters by id; a tag filter by name is turned
 //! into ids with the tag dictionary) and a multi-valued fast field (exact facet counts); counters and dates (days from the common
@@ -16,11 +18,12 @@ use ajar_store::IndexWork;
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STRING,
 };
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::TantivyDocument;
 
 /// Bumped whenever the schema or what goes into it changes: an index written by another
 /// version is rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
@@ -33,11 +36,6 @@ pub(crate) struct Fields {
     pub creator_ids: Field,
     pub summary: Field,
     pub notes: Field,
-    pub tags_text: Field,
-    pub fandom: Field,
-    pub relationship: Field,
-    pub character: Field,
-    pub freeform: Field,
     pub tag_ids: Field,
     pub rating: Field,
     pub warning: Field,
@@ -80,11 +78,6 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         creator_ids: b.add_u64_field("creator_ids", NumericOptions::default().set_indexed()),
         summary: b.add_text_field("summary", text.clone()),
         notes: b.add_text_field("notes", text.clone()),
-        tags_text: b.add_text_field("tags", text.clone()),
-        fandom: b.add_text_field("fandom", text.clone()),
-        relationship: b.add_text_field("relationship", text.clone()),
-        character: b.add_text_field("character", text.clone()),
-        freeform: b.add_text_field("freeform", text.clone()),
         tag_ids: b.add_u64_field("tag_ids", NumericOptions::default().set_indexed() | FAST),
         rating: b.add_text_field("rating", STRING),
         warning: b.add_text_field("warning", STRING),
@@ -142,11 +135,44 @@ pub(crate) struct DictTag {
 /// broad search, so a hash per lookup shows. It knows every tag any indexed work carries
 /// (works' tags are learned before they are indexed), so a filter by tag name can be
 /// turned into tag ids.
-#[derive(Default)]
 pub(crate) struct TagDict {
     dense: Vec<Option<DictTag>>,
     sparse: std::collections::HashMap<u64, DictTag>,
     by_key: std::collections::HashMap<String, Vec<u64>>,
+    /// Tag ids by each word of their names, as the text fields' tokenizer has the words.
+    by_word: std::collections::HashMap<String, Vec<u64>>,
+    words: TextAnalyzer,
+}
+
+impl Default for TagDict {
+    fn default() -> Self {
+        TagDict {
+            dense: Vec::new(),
+            sparse: std::collections::HashMap::new(),
+            by_key: std::collections::HashMap::new(),
+            by_word: std::collections::HashMap::new(),
+            words: word_analyzer(),
+        }
+    }
+}
+
+/// Tantivy's "default" tokenizer, the one the text fields use: words of letters and digits,
+/// lowercased, none over 40 bytes.
+pub(crate) fn word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build()
+}
+
+/// The words of `text` as the text fields' tokenizer has them.
+pub(crate) fn words_of(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
 }
 
 const DENSE_TAG_IDS: u64 = 1 << 24;
@@ -169,6 +195,38 @@ impl TagDict {
         self.by_key.get(key).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// Ids of the tags (of this kind, or any) whose names hold these words next to each
+    /// other and in this order, as a phrase in a text field would match: `["rory"]` finds
+    /// "Rory Gilmore", `["alternate", "universe"]` finds "Alternate Universe - Coffee Shop".
+    pub(crate) fn ids_with_words(&self, words: &[String], kind: Option<TagKind>) -> Vec<u64> {
+        let Some(rarest) = words
+            .iter()
+            .map(|w| self.by_word.get(w).map(Vec::as_slice).unwrap_or(&[]))
+            .min_by_key(|ids| ids.len())
+        else {
+            return Vec::new();
+        };
+        let mut analyzer = self.words.clone();
+        let mut found: Vec<u64> = rarest
+            .iter()
+            .copied()
+            .filter(|id| {
+                let Some(tag) = self.get(*id) else {
+                    return false;
+                };
+                if kind.is_some_and(|k| k != tag.kind) {
+                    return false;
+                }
+                words.len() == 1
+                    || words_of(&mut analyzer, &tag.name)
+                        .windows(words.len())
+                        .any(|w| w == words)
+            })
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
     pub(crate) fn insert(&mut self, id: u64, (kind, name): (TagKind, String)) {
         let code = match kind {
             TagKind::Warning => ajar_core::ArchiveWarning::parse_lenient(&name).map(|w| w.code()),
@@ -181,12 +239,23 @@ impl TagDict {
             name,
             code,
         };
-        if let Some(old) = self.get(id).map(|t| t.key.clone()) {
-            if let Some(ids) = self.by_key.get_mut(&old) {
+        if let Some((old_key, old_name)) = self.get(id).map(|t| (t.key.clone(), t.name.clone())) {
+            if let Some(ids) = self.by_key.get_mut(&old_key) {
                 ids.retain(|i| *i != id);
+            }
+            for word in words_of(&mut self.words, &old_name) {
+                if let Some(ids) = self.by_word.get_mut(&word) {
+                    ids.retain(|i| *i != id);
+                }
             }
         }
         self.by_key.entry(tag.key.clone()).or_default().push(id);
+        let mut words = words_of(&mut self.words, &tag.name);
+        words.sort_unstable();
+        words.dedup();
+        for word in words {
+            self.by_word.entry(word).or_default().push(id);
+        }
         if id < DENSE_TAG_IDS {
             let i = id as usize;
             if self.dense.len() <= i {
@@ -232,16 +301,9 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
         let Some(tag) = dict.get(id) else {
             continue;
         };
-        let name = tag.name.as_str();
-        doc.add_text(f.tags_text, name);
         match tag.kind {
-            TagKind::Fandom => {
-                fandoms += 1;
-                doc.add_text(f.fandom, name);
-            }
-            TagKind::Relationship => doc.add_text(f.relationship, name),
-            TagKind::Character => doc.add_text(f.character, name),
-            TagKind::Freeform => doc.add_text(f.freeform, name),
+            TagKind::Fandom => fandoms += 1,
+            TagKind::Relationship | TagKind::Character | TagKind::Freeform => {}
             TagKind::Warning => {
                 if let Some(code) = tag.code {
                     doc.add_text(f.warning, code);
@@ -272,4 +334,48 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
         doc.add_text(f.text, text);
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        words_of(&mut word_analyzer(), text)
+    }
+
+    #[test]
+    fn words_in_tag_names_are_found_as_phrases() {
+        let mut dict: TagDict = [
+            (1, (TagKind::Character, "Rory Gilmore".to_owned())),
+            (2, (TagKind::Character, "Lorelai Gilmore".to_owned())),
+            (
+                3,
+                (
+                    TagKind::Freeform,
+                    "Alternate Universe - Coffee Shop".to_owned(),
+                ),
+            ),
+            (4, (TagKind::Freeform, "Universe Alternate".to_owned())),
+            (5, (TagKind::Fandom, "Gilmore Girls".to_owned())),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(dict.ids_with_words(&words("gilmore"), None), vec![1, 2, 5]);
+        assert_eq!(
+            dict.ids_with_words(&words("Gilmore"), Some(TagKind::Character)),
+            vec![1, 2]
+        );
+        assert_eq!(
+            dict.ids_with_words(&words("alternate universe"), None),
+            vec![3]
+        );
+        assert_eq!(dict.ids_with_words(&words("coffee-shop"), None), vec![3]);
+        assert!(dict.ids_with_words(&words("gilmore rory"), None).is_empty());
+        assert!(dict.ids_with_words(&words("nothing"), None).is_empty());
+        // A renamed tag is found by its new words only.
+        dict.insert(1, (TagKind::Character, "Rory Huntzberger".to_owned()));
+        assert_eq!(dict.ids_with_words(&words("gilmore"), None), vec![2, 5]);
+        assert_eq!(dict.ids_with_words(&words("huntzberger"), None), vec![1]);
+    }
 }
