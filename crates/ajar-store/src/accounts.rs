@@ -336,20 +336,9 @@ impl Store {
     /// Suspends (or lifts the suspension of) an account; a suspension ends its sessions.
     pub async fn set_suspended(&self, user: UserId, suspended: bool) -> Result<bool> {
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        let n = db
-            .execute(
-                &Sql::new("UPDATE users SET suspended = $1 WHERE id = $2")
-                    .bind(suspended)
-                    .bind(user.0),
-            )
-            .await?;
-        if suspended {
-            db.execute(&Sql::new("DELETE FROM sessions WHERE user_id = $1").bind(user.0))
-                .await?;
-        }
+        let found = set_suspended_in(&mut tx.db(), user, suspended).await?;
         tx.commit().await?;
-        Ok(n > 0)
+        Ok(found)
     }
 
     /// A user's pseuds, the default first.
@@ -513,27 +502,48 @@ impl Store {
 
     /// Stores an invitation code (made by the caller, random).
     pub async fn create_invitation(&self, code: &str, by: Option<UserId>) -> Result<()> {
+        self.create_invitations(&[code], by).await
+    }
+
+    /// Stores a batch of invitation codes: all of them, or (when one cannot be stored, say
+    /// a code already taken) none.
+    pub async fn create_invitations(&self, codes: &[&str], by: Option<UserId>) -> Result<()> {
+        let now = now();
         let mut tx = self.pool.begin_write().await?;
-        tx.db()
-            .execute(
+        let mut db = tx.db();
+        for code in codes {
+            let taken: Option<(String,)> = db
+                .fetch_optional(
+                    &Sql::new("SELECT code FROM invitations WHERE code = $1").bind(*code),
+                )
+                .await?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "The invitation code \"{code}\" exists already: no codes were made."
+                )));
+            }
+            db.execute(
                 &Sql::new(
                     "INSERT INTO invitations (code, created_by, created_at) VALUES ($1, $2, $3)",
                 )
-                .bind(code)
+                .bind(*code)
                 .bind(by.map(|u| u.0))
-                .bind(now()),
+                .bind(now),
             )
             .await?;
+        }
         tx.commit().await
     }
 
     /// Whether an invitation code exists and is unused.
     pub async fn invitation_open(&self, code: &str) -> Result<bool> {
         let mut conn = self.pool.conn().await?;
-        let row: Option<(i64,)> = conn
+        // `code`, not `SELECT 1`: PostgreSQL types a bare 1 as INT4, which does not decode
+        // as i64.
+        let row: Option<(String,)> = conn
             .db()
             .fetch_optional(
-                &Sql::new("SELECT 1 FROM invitations WHERE code = $1 AND used_by IS NULL")
+                &Sql::new("SELECT code FROM invitations WHERE code = $1 AND used_by IS NULL")
                     .bind(code),
             )
             .await?;
@@ -636,4 +646,25 @@ impl Store {
         let rows: Vec<UserRow> = conn.db().fetch_all(&sql).await?;
         rows.into_iter().map(UserRow::into_user).collect()
     }
+}
+
+/// [`Store::set_suspended`] inside the caller's write transaction: a suspended account is
+/// signed out everywhere. False when there is no such account.
+pub(crate) async fn set_suspended_in(
+    db: &mut Db<'_>,
+    user: UserId,
+    suspended: bool,
+) -> Result<bool> {
+    let n = db
+        .execute(
+            &Sql::new("UPDATE users SET suspended = $1 WHERE id = $2")
+                .bind(suspended)
+                .bind(user.0),
+        )
+        .await?;
+    if suspended {
+        db.execute(&Sql::new("DELETE FROM sessions WHERE user_id = $1").bind(user.0))
+            .await?;
+    }
+    Ok(n > 0)
 }

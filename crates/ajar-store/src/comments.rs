@@ -115,6 +115,32 @@ impl CommentRow {
     }
 }
 
+/// Sets a comment's status inside the caller's write transaction: approves a pending
+/// comment or deletes one; false when the comment is missing or already so.
+pub(crate) async fn set_comment_status_in(
+    db: &mut Db<'_>,
+    id: CommentId,
+    to: CommentStatus,
+) -> Result<bool> {
+    let at = now();
+    let Some(comment) = comment_by_id(db, id).await? else {
+        return Ok(false);
+    };
+    let sql = match (comment.status, to) {
+        (CommentStatus::Pending, CommentStatus::Visible) => {
+            Sql::new("UPDATE comments SET status = 'visible' WHERE id = $1").bind(id.0)
+        }
+        (CommentStatus::Visible | CommentStatus::Pending, CommentStatus::Deleted) => {
+            Sql::new("UPDATE comments SET status = 'deleted', body_html = '' WHERE id = $1")
+                .bind(id.0)
+        }
+        _ => return Ok(false),
+    };
+    db.execute(&sql).await?;
+    comments_changed(db, comment.work, at).await?;
+    Ok(true)
+}
+
 async fn comment_by_id(db: &mut Db<'_>, id: CommentId) -> Result<Option<Comment>> {
     let sql = Sql::new(format!(
         "SELECT {COMMENT_COLUMNS} FROM comments c LEFT JOIN pseuds p ON p.id = c.pseud_id \
@@ -280,26 +306,10 @@ impl Store {
     }
 
     async fn set_comment_status(&self, id: CommentId, to: CommentStatus) -> Result<bool> {
-        let at = now();
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        let Some(comment) = comment_by_id(&mut db, id).await? else {
-            return Ok(false);
-        };
-        let sql = match (comment.status, to) {
-            (CommentStatus::Pending, CommentStatus::Visible) => {
-                Sql::new("UPDATE comments SET status = 'visible' WHERE id = $1").bind(id.0)
-            }
-            (CommentStatus::Visible | CommentStatus::Pending, CommentStatus::Deleted) => {
-                Sql::new("UPDATE comments SET status = 'deleted', body_html = '' WHERE id = $1")
-                    .bind(id.0)
-            }
-            _ => return Ok(false),
-        };
-        db.execute(&sql).await?;
-        comments_changed(&mut db, comment.work, at).await?;
+        let changed = set_comment_status_in(&mut tx.db(), id, to).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(changed)
     }
 
     /// The accounts `user` has muted.

@@ -54,7 +54,7 @@ pub use follows::{Followed, Reading, Subscription, Update};
 pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
 pub use listings::{Creator, MediaFandoms, Series, SeriesPart};
-pub use moderation::{HiddenWork, OtherUser, Report, Reported};
+pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 

@@ -7,7 +7,9 @@
 //! `Store::delete_comment` (comments); this module finds whose account a reported item
 //! belongs to.
 
+use crate::accounts::set_suspended_in;
 use crate::changes::{self, Op};
+use crate::comments::{set_comment_status_in, CommentStatus};
 use crate::db::{Db, Sql};
 use crate::works::now;
 use crate::{Result, Store, StoreError};
@@ -101,6 +103,109 @@ impl List {
             List::Blocks => "user_blocks",
         }
     }
+}
+
+/// What an admin does about a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportAction {
+    /// Hide the reported work.
+    HideWork,
+    /// Remove the reported comment.
+    RemoveComment,
+    /// Suspend an account answerable for the reported item.
+    Suspend(UserId),
+    /// Close the report without doing anything.
+    Dismiss,
+}
+
+impl ReportAction {
+    /// The resolution stored on the report, and said back to the admin.
+    pub fn resolution(self) -> &'static str {
+        match self {
+            ReportAction::HideWork => "hidden",
+            ReportAction::RemoveComment => "removed",
+            ReportAction::Suspend(_) => "suspended",
+            ReportAction::Dismiss => "dismissed",
+        }
+    }
+}
+
+/// The accounts answerable for a reported item: a work's accepted creators, a comment's
+/// author.
+async fn item_owners(db: &mut Db<'_>, item: Reported) -> Result<Vec<UserId>> {
+    match item {
+        Reported::Work(w) => Ok(work_owners(db, w.0)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()),
+        Reported::Comment(c) => {
+            let row: Option<(Option<i64>,)> = db
+                .fetch_optional(&Sql::new("SELECT user_id FROM comments WHERE id = $1").bind(c.0))
+                .await?;
+            Ok(row
+                .and_then(|(user,)| user)
+                .map(UserId)
+                .into_iter()
+                .collect())
+        }
+    }
+}
+
+/// [`Store::set_work_hidden`] inside the caller's write transaction.
+async fn set_work_hidden_in(db: &mut Db<'_>, work: WorkId, hidden: bool) -> Result<bool> {
+    let now = now();
+    let n = db
+        .execute(
+            &Sql::new("UPDATE works SET hidden = $1, modified_at = $2 WHERE id = $3")
+                .bind(hidden)
+                .bind(now)
+                .bind(work.0),
+        )
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    changes::append(db, "work", work.0, Op::Update, now).await?;
+    Ok(true)
+}
+
+/// [`Store::resolve_report`] inside the caller's write transaction.
+async fn resolve_report_in(
+    db: &mut Db<'_>,
+    report: i64,
+    by: UserId,
+    resolution: &str,
+) -> Result<u64> {
+    let Some(item) = open_report_item(db, report).await? else {
+        return Ok(0);
+    };
+    db.execute(
+        &Sql::new(
+            "UPDATE reports SET resolved_at = $1, resolved_by = $2, resolution = $3 \
+             WHERE entity = $4 AND entity_id = $5 AND resolved_at IS NULL",
+        )
+        .bind(now())
+        .bind(by.0)
+        .bind(resolution)
+        .bind(item.entity())
+        .bind(item.id()),
+    )
+    .await
+}
+
+/// What an open report is about; None when it is resolved or missing.
+async fn open_report_item(db: &mut Db<'_>, report: i64) -> Result<Option<Reported>> {
+    let row: Option<(String, i64)> = db
+        .fetch_optional(
+            &Sql::new(
+                "SELECT entity, entity_id FROM reports WHERE id = $1 AND resolved_at IS NULL",
+            )
+            .bind(report),
+        )
+        .await?;
+    row.map(|(entity, id)| Reported::from_row(&entity, id))
+        .transpose()
 }
 
 /// The work's accepted creators' accounts.
@@ -274,55 +379,80 @@ impl Store {
     /// `resolution` ('hidden', 'removed', 'suspended', 'dismissed'); returns how many.
     pub async fn resolve_report(&self, report: i64, by: UserId, resolution: &str) -> Result<u64> {
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        let row: Option<(String, i64)> = db
-            .fetch_optional(
-                &Sql::new(
-                    "SELECT entity, entity_id FROM reports WHERE id = $1 AND resolved_at IS NULL",
-                )
-                .bind(report),
-            )
-            .await?;
-        let Some((entity, entity_id)) = row else {
-            return Ok(0);
-        };
-        let n = db
-            .execute(
-                &Sql::new(
-                    "UPDATE reports SET resolved_at = $1, resolved_by = $2, resolution = $3 \
-                     WHERE entity = $4 AND entity_id = $5 AND resolved_at IS NULL",
-                )
-                .bind(now())
-                .bind(by.0)
-                .bind(resolution)
-                .bind(entity.as_str())
-                .bind(entity_id),
-            )
-            .await?;
+        let n = resolve_report_in(&mut tx.db(), report, by, resolution).await?;
         tx.commit().await?;
         Ok(n)
+    }
+
+    /// Does what admin `by` decided about an open report and resolves every open report
+    /// about the same item, in one transaction: the action and the resolution are saved
+    /// together or not at all. Refused ([`StoreError::Conflict`], nothing changed) when the
+    /// report is resolved already or missing, when the action does not fit the item (hiding
+    /// a comment), or when the account to suspend is not answerable for the item or is
+    /// `by`'s own. Returns the resolution.
+    pub async fn act_on_report(
+        &self,
+        report: i64,
+        by: UserId,
+        action: ReportAction,
+    ) -> Result<&'static str> {
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let Some(item) = open_report_item(&mut db, report).await? else {
+            return Err(StoreError::Conflict(
+                "That report is resolved already, or does not exist.".into(),
+            ));
+        };
+        match (action, item) {
+            (ReportAction::HideWork, Reported::Work(work)) => {
+                if !set_work_hidden_in(&mut db, work, true).await? {
+                    return Err(StoreError::NotFound("work"));
+                }
+            }
+            (ReportAction::RemoveComment, Reported::Comment(comment)) => {
+                set_comment_status_in(&mut db, comment, CommentStatus::Deleted).await?;
+            }
+            (ReportAction::Suspend(user), _) => {
+                if !item_owners(&mut db, item).await?.contains(&user) {
+                    return Err(StoreError::Conflict(
+                        "Choose an account answerable for the reported item to suspend.".into(),
+                    ));
+                }
+                if user == by {
+                    return Err(StoreError::Conflict(
+                        "You cannot suspend your own account.".into(),
+                    ));
+                }
+                set_suspended_in(&mut db, user, true).await?;
+            }
+            (ReportAction::Dismiss, _) => {}
+            (ReportAction::HideWork, Reported::Comment(_)) => {
+                return Err(StoreError::Conflict(
+                    "A comment cannot be hidden: remove it, suspend its author or dismiss the \
+                     report."
+                        .into(),
+                ))
+            }
+            (ReportAction::RemoveComment, Reported::Work(_)) => {
+                return Err(StoreError::Conflict(
+                    "A work cannot be removed here: hide it, suspend a creator or dismiss the \
+                     report."
+                        .into(),
+                ))
+            }
+        }
+        resolve_report_in(&mut db, report, by, action.resolution()).await?;
+        tx.commit().await?;
+        Ok(action.resolution())
     }
 
     /// Hides a work from everyone but admins and its creators (or shows it again), telling
     /// the search index; false when there is no such work.
     pub async fn set_work_hidden(&self, work: WorkId, hidden: bool) -> Result<bool> {
-        let now = now();
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        let n = db
-            .execute(
-                &Sql::new("UPDATE works SET hidden = $1, modified_at = $2 WHERE id = $3")
-                    .bind(hidden)
-                    .bind(now)
-                    .bind(work.0),
-            )
-            .await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        changes::append(&mut db, "work", work.0, Op::Update, now).await?;
+        let found = set_work_hidden_in(&mut tx.db(), work, hidden).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(found)
     }
 
     /// Hidden works, newest first (for the admin page).

@@ -4,13 +4,16 @@
 #![allow(clippy::unwrap_used)]
 
 use ajar_core::{Chapter, Html, Rating, Role, SeriesMembership, TagName, UserId, Work, WorkId};
-use ajar_store::{Audience, Followed, NewUser, Reported, Store};
+use ajar_store::testing::{drop_failing_trigger, execute_sql, failing_trigger, table_row_counts};
+use ajar_store::{Audience, Followed, NewUser, ReportAction, Reported, Store, StoreError};
 
 ajar_store::backend_tests!(
     updates_follow_subscriptions_past_the_mark,
     history_and_later,
     mutes_blocks_and_their_names,
     reports_resolve_and_hidden_works_leave_listings,
+    acting_on_a_report_is_saved_whole_or_not_at_all,
+    invitation_batches_are_stored_whole_or_not_at_all,
 );
 
 fn work(title: &str, creator: &str, tags: &[&str], series: Option<(&str, u32)>) -> Work {
@@ -274,4 +277,111 @@ async fn reports_resolve_and_hidden_works_leave_listings(store: Store) {
 
     store.set_suspended(carol, true).await.unwrap();
     assert_eq!(store.suspended_users(10).await.unwrap()[0].0, carol);
+}
+
+async fn acting_on_a_report_is_saved_whole_or_not_at_all(store: Store) {
+    let admin = user(&store, "root").await;
+    let carol = user(&store, "carol").await;
+    let dave = user(&store, "dave").await;
+    let w = store
+        .insert_work(&work("Reported", "carol", &[], None))
+        .await
+        .unwrap();
+    let report = store
+        .create_report(None, Reported::Work(w), "spam")
+        .await
+        .unwrap();
+    let untouched = |store: Store| async move {
+        assert!(!store.work_access(w).await.unwrap().unwrap().hidden);
+        assert!(store.suspended_users(10).await.unwrap().is_empty());
+        assert_eq!(store.open_reports(10).await.unwrap().len(), 1);
+    };
+
+    // Refused actions change nothing and leave the report open.
+    let before = table_row_counts(&store).await;
+    for (action, says) in [
+        (ReportAction::Suspend(dave), "answerable"),
+        (ReportAction::Suspend(admin), "answerable"),
+        (ReportAction::RemoveComment, "cannot be removed"),
+    ] {
+        let refused = store.act_on_report(report, admin, action).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Conflict(m)) if m.contains(says)),
+            "{action:?}: {refused:?}"
+        );
+        untouched(store.clone()).await;
+    }
+    assert_eq!(table_row_counts(&store).await, before);
+
+    // The action and the resolution land together.
+    let done = store
+        .act_on_report(report, admin, ReportAction::Suspend(carol))
+        .await
+        .unwrap();
+    assert_eq!(done, "suspended");
+    assert_eq!(store.suspended_users(10).await.unwrap()[0].0, carol);
+    assert!(store.open_reports(10).await.unwrap().is_empty());
+
+    // Acting on a resolved report changes nothing.
+    let before = table_row_counts(&store).await;
+    let again = store
+        .act_on_report(report, admin, ReportAction::HideWork)
+        .await;
+    assert!(
+        matches!(&again, Err(StoreError::Conflict(m)) if m.contains("resolved already")),
+        "{again:?}"
+    );
+    assert!(!store.work_access(w).await.unwrap().unwrap().hidden);
+    assert_eq!(table_row_counts(&store).await, before);
+
+    // A failure after the action (here, storing the resolution) undoes the action too.
+    let second = store
+        .create_report(Some(dave), Reported::Work(w), "still spam")
+        .await
+        .unwrap();
+    let backend = store.backend();
+    let fail = failing_trigger(backend, "UPDATE", "reports", "NEW.resolution = 'hidden'");
+    execute_sql(&store, &fail).await.unwrap();
+    let failed = store
+        .act_on_report(second, admin, ReportAction::HideWork)
+        .await;
+    assert!(matches!(failed, Err(StoreError::Database(_))), "{failed:?}");
+    assert!(!store.work_access(w).await.unwrap().unwrap().hidden);
+    assert_eq!(store.open_reports(10).await.unwrap().len(), 1);
+    let drop = drop_failing_trigger(backend, "reports");
+    execute_sql(&store, &drop).await.unwrap();
+
+    // Hiding, with nothing in the way.
+    let done = store
+        .act_on_report(second, admin, ReportAction::HideWork)
+        .await
+        .unwrap();
+    assert_eq!(done, "hidden");
+    assert!(store.work_access(w).await.unwrap().unwrap().hidden);
+    assert!(store.open_reports(10).await.unwrap().is_empty());
+}
+
+async fn invitation_batches_are_stored_whole_or_not_at_all(store: Store) {
+    let admin = user(&store, "root").await;
+    store
+        .create_invitations(&["first-code", "second-code"], Some(admin))
+        .await
+        .unwrap();
+    assert!(store.invitation_open("first-code").await.unwrap());
+    assert!(store.invitation_open("second-code").await.unwrap());
+
+    // One code that cannot be stored (taken, or twice in the batch) stores none of them.
+    for batch in [
+        &["third-code", "first-code"][..],
+        &["fourth-code", "fourth-code"][..],
+    ] {
+        let before = table_row_counts(&store).await;
+        let refused = store.create_invitations(batch, Some(admin)).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("no codes were made")),
+            "{refused:?}"
+        );
+        assert_eq!(table_row_counts(&store).await, before);
+        assert!(!store.invitation_open(batch[0]).await.unwrap());
+    }
 }

@@ -15,7 +15,7 @@ use crate::ratelimit::Action;
 use crate::views::{excerpt, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{html_to_text, CommentId, Role, SignupMode, UserId, WorkId};
-use ajar_store::{CommentStatus, HiddenWork, Report, Reported};
+use ajar_store::{CommentStatus, HiddenWork, Report, ReportAction, Reported};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
@@ -346,7 +346,7 @@ async fn render_admin(
 }
 
 #[derive(Deserialize)]
-struct ReportAction {
+struct ReportDecision {
     action: String,
     user: Option<String>,
 }
@@ -355,50 +355,30 @@ async fn act_on_report(
     State(state): State<AppState>,
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
-    sent: Result<Form<ReportAction>, FormRejection>,
+    sent: Result<Form<ReportDecision>, FormRejection>,
 ) -> Result<Response, Error> {
     let admin = require_admin(&ctx)?;
     let id = id_number(id)?;
     let f = form(sent)?;
-    let report = state.store.open_report(id).await?.ok_or_else(|| {
-        Error::BadRequest("That report is resolved already, or does not exist.".into())
-    })?;
-    let resolution = match (f.action.as_str(), report.item) {
-        ("hide", Reported::Work(work)) => {
-            if !state.store.set_work_hidden(work, true).await? {
-                return Err(Error::NotFound);
-            }
-            "hidden"
+    let action = match f.action.as_str() {
+        "hide" => ReportAction::HideWork,
+        "remove" => ReportAction::RemoveComment,
+        "suspend" => {
+            ReportAction::Suspend(parse_id(f.user.as_deref()).map(UserId).ok_or_else(|| {
+                Error::BadRequest(
+                    "Choose an account answerable for the reported item to suspend.".into(),
+                )
+            })?)
         }
-        ("remove", Reported::Comment(comment)) => {
-            state.store.delete_comment(comment).await?;
-            "removed"
-        }
-        ("suspend", _) => {
-            let user = parse_id(f.user.as_deref())
-                .map(UserId)
-                .filter(|u| report.owners.iter().any(|(o, _)| o == u))
-                .ok_or_else(|| {
-                    Error::BadRequest(
-                        "Choose an account answerable for the reported item to suspend.".into(),
-                    )
-                })?;
-            if user == admin {
-                return Err(Error::BadRequest(
-                    "You cannot suspend your own account.".into(),
-                ));
-            }
-            state.store.set_suspended(user, true).await?;
-            "suspended"
-        }
-        ("dismiss", _) => "dismissed",
+        "dismiss" => ReportAction::Dismiss,
         _ => {
             return Err(Error::BadRequest(
                 "Unknown action: hide a work, remove a comment, suspend or dismiss.".into(),
             ))
         }
     };
-    state.store.resolve_report(id, admin, resolution).await?;
+    // The action and the report's resolution are one transaction.
+    let resolution = state.store.act_on_report(id, admin, action).await?;
     Ok(see_other(&format!("/admin?done={resolution}")))
 }
 
@@ -505,12 +485,11 @@ async fn make_invitations(
                 "Make between 1 and {MAX_INVITATIONS} invitation codes at once."
             ))
         })?;
-    let mut codes = Vec::with_capacity(count as usize);
-    for _ in 0..count {
-        let code: String = crate::auth::random_token().chars().take(16).collect();
-        state.store.create_invitation(&code, Some(admin)).await?;
-        codes.push(code);
-    }
+    let codes: Vec<String> = (0..count)
+        .map(|_| crate::auth::random_token().chars().take(16).collect())
+        .collect();
+    let batch: Vec<&str> = codes.iter().map(String::as_str).collect();
+    state.store.create_invitations(&batch, Some(admin)).await?;
     let notice = Some(format!(
         "Made {count} invitation code{}: give each to one person.",
         if count == 1 { "" } else { "s" }

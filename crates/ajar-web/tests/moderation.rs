@@ -228,6 +228,14 @@ async fn suspending_an_account_ends_its_sessions_and_log_ins() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert!(open_report_ids(&app).await.is_empty());
 
+    // A resolved report cannot be acted on again: hiding the work now is refused whole.
+    let again = admin
+        .post(&format!("/admin/reports/{report}"), &[("action", "hide")])
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("resolved already"), "{}", again.body);
+    assert!(!app.store.work_access(id).await.unwrap().unwrap().hidden);
+
     // Her session is gone, and she cannot log in again.
     let account = carol.get("/account").await;
     assert_eq!(account.status, StatusCode::SEE_OTHER);

@@ -126,12 +126,14 @@ pub async fn run(global: &Global, args: UserArgs) -> anyhow::Result<ExitCode> {
         }
         UserCommand::Invite { count } => {
             let store = crate::open_store(global).await?;
-            for _ in 0..count {
-                let code = invitation_code();
-                store
-                    .create_invitation(&code, None)
-                    .await
-                    .context("cannot store an invitation code")?;
+            let codes: Vec<String> = (0..count).map(|_| invitation_code()).collect();
+            let batch: Vec<&str> = codes.iter().map(String::as_str).collect();
+            // All the codes or none: a failed run prints nothing that does not work.
+            store
+                .create_invitations(&batch, None)
+                .await
+                .context("cannot store the invitation codes")?;
+            for code in codes {
                 println!("{code}");
             }
             Ok(ExitCode::SUCCESS)
