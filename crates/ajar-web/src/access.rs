@@ -3,7 +3,7 @@
 
 use crate::auth::Ctx;
 use crate::{AppState, Error};
-use ajar_core::WorkId;
+use ajar_core::{Viewer, WorkId};
 use ajar_store::WorkAccess;
 
 /// The work's access facts when the viewer may see it; 404 otherwise (a hidden or draft
@@ -13,8 +13,17 @@ pub(crate) async fn visible_work(
     ctx: &Ctx,
     id: WorkId,
 ) -> Result<WorkAccess, Error> {
+    visible_work_to(state, &ctx.viewer, id).await
+}
+
+/// [`visible_work`] for a given viewer: feeds ask as a guest, whoever fetches them.
+pub(crate) async fn visible_work_to(
+    state: &AppState,
+    viewer: &Viewer,
+    id: WorkId,
+) -> Result<WorkAccess, Error> {
     match state.store.work_access(id).await? {
-        Some(access) if access.visible_to(&ctx.viewer) => Ok(access),
+        Some(access) if access.visible_to(viewer) => Ok(access),
         _ => Err(Error::NotFound),
     }
 }

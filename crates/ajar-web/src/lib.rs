@@ -16,6 +16,7 @@ mod cache;
 mod comments;
 mod downloads;
 mod error;
+mod feeds;
 mod filters;
 mod follows;
 mod hits;
@@ -115,6 +116,7 @@ fn router(state: AppState) -> Router {
         .merge(comments::router())
         .merge(bookmarks::router())
         .merge(downloads::router())
+        .merge(feeds::router())
         .merge(listings::router())
         .merge(moderation::router())
         .merge(follows::router())

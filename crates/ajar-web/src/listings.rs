@@ -10,6 +10,7 @@
 //! filter that includes a creator.
 
 use crate::cache::{self, CachedPage, Rendered};
+use crate::feeds;
 use crate::home::{page_number, ListingQuery, WORKS_PER_PAGE};
 use crate::prefs::ReaderPrefs;
 use crate::search::Sidebar;
@@ -184,8 +185,11 @@ async fn tag_works(
                 1 => format!("{name} - Works"),
                 n => format!("{name} - Works, page {n}"),
             };
+            let feed = feeds::tag_feed_href(name.as_str());
             Rendered::page(&ListingPage {
-                layout: Layout::new(Some(title), description).with_prefs(prefs),
+                layout: Layout::new(Some(title), description)
+                    .with_prefs(prefs)
+                    .with_feed(format!("{name} - Works"), feed.clone()),
                 heading,
                 links: vec![
                     ("About this tag".to_owned(), tag_href(name.as_str())),
@@ -193,6 +197,7 @@ async fn tag_works(
                         "Sort and filter".to_owned(),
                         crate::search::filter_href(name.as_str()),
                     ),
+                    ("Subscribe to the feed".to_owned(), feed),
                 ],
                 blurbs: works.into_iter().map(Blurb::from).collect(),
                 pagination: Pagination::new(
@@ -238,7 +243,9 @@ async fn creator_works(
             };
             let description = format!("{} by {who} in the archive.", count_works(total));
             Rendered::page(&ListingPage {
-                layout: Layout::new(Some(title), description).with_prefs(prefs),
+                layout: Layout::new(Some(title), description)
+                    .with_prefs(prefs)
+                    .with_feed(format!("Works by {who}"), feeds::creator_feed_href(who)),
                 heading,
                 links: vec![(format!("{who}'s profile"), user_href(who))],
                 blurbs: works.into_iter().map(Blurb::from).collect(),
@@ -326,7 +333,8 @@ async fn tag(
             );
             Rendered::page(&TagPage {
                 layout: Layout::new(Some(format!("{display} - Tag")), description)
-                    .with_prefs(prefs),
+                    .with_prefs(prefs)
+                    .with_feed(format!("{display} - Works"), feeds::tag_feed_href(&display)),
                 works_href: tag_works_href(&display),
                 name: display,
                 kinds,
@@ -390,7 +398,8 @@ async fn creator(
                     Some(who.clone()),
                     format!("{who}: {} in the archive.", count_works(total)),
                 )
-                .with_prefs(prefs),
+                .with_prefs(prefs)
+                .with_feed(format!("Works by {who}"), feeds::creator_feed_href(&who)),
                 works_href: format!("{}/works", user_href(&who)),
                 count: count_works(total),
                 more: total > works.len() as u64,

@@ -237,6 +237,13 @@ async fn render_work(
         Showing::Full => crate::work_sections::Part::Full { chapters },
     };
     page.sections = crate::work_sections::render(&state, &ctx, &access, part).await?;
+    // Feeds show what guests see: a work with none has no feed to announce.
+    if access.visible_to(&ajar_core::Viewer::Guest) {
+        page.layout.feed = Some((
+            format!("{} - Chapters", page.work.title),
+            crate::feeds::work_feed_href(id),
+        ));
+    }
     let body = Bytes::from(page.render()?);
     Ok(Rendered {
         body,
@@ -275,7 +282,9 @@ fn validators(
 
 /// Ids and chapter numbers in URLs are plain digits; anything else names no page (404, not
 /// 400: to a reader, `/works/abc` is simply not there).
-fn parse_number<T: std::str::FromStr>(segment: Result<String, PathRejection>) -> Result<T, Error> {
+pub(crate) fn parse_number<T: std::str::FromStr>(
+    segment: Result<String, PathRejection>,
+) -> Result<T, Error> {
     let segment = segment.map_err(|_| Error::NotFound)?;
     if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::NotFound);

@@ -25,6 +25,8 @@ pub(crate) struct Layout {
     pub(crate) section: Section,
     /// The reader's settings: `<html>` classes, and what listings hide.
     pub(crate) prefs: ReaderPrefs,
+    /// The page's Atom feed, for `<link rel="alternate">`: (title, URL).
+    pub(crate) feed: Option<(String, String)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -42,7 +44,14 @@ impl Layout {
             description: description.into(),
             section: Section::Other,
             prefs: ReaderPrefs::default(),
+            feed: None,
         }
+    }
+
+    /// Announces the page's Atom feed to browsers and feed readers.
+    pub(crate) fn with_feed(mut self, title: impl Into<String>, href: String) -> Layout {
+        self.feed = Some((title.into(), href));
+        self
     }
 
     pub(crate) fn with_prefs(mut self, prefs: ReaderPrefs) -> Layout {

@@ -1,0 +1,336 @@
+//! Atom feeds: a tag's works (`/tags/{NAME}/feed.atom`), a creator's works
+//! (`/users/{NAME}/works/feed.atom`) and a work's chapters (`/works/{ID}/feed.atom`).
+//!
+//! Feed readers fetch without cookies, and a feed URL is often shared, so a feed always
+//! shows what a guest may see, whoever asks: it reads through the same store functions as
+//! the listing pages with [`Audience::Public`], and the same access check as the work page
+//! with a guest [`Viewer`]. A work that a guest may not open has no feed (404), exactly as
+//! it has no page.
+
+use crate::tag_url::{self, tag_works_href, user_href};
+use crate::views::thousands;
+use crate::{AppState, Error};
+use ajar_core::{escape_html, TagName, Viewer, WorkId};
+use ajar_store::{Audience, WorkBlurb};
+use atom_syndication::{Category, Feed, FixedDateTime, Link, Person, Text};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, NaiveDate};
+
+/// Entries in a tag's or a creator's feed (AO3's tag feeds show 20).
+const FEED_ENTRIES: u32 = 20;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tags/{name}/feed.atom", get(tag_feed))
+        .route("/users/{name}/works/feed.atom", get(creator_feed))
+        .route("/works/{id}/feed.atom", get(work_feed))
+}
+
+/// The feed URL of a tag's works, for `<link rel="alternate">` and "Subscribe to the feed".
+pub(crate) fn tag_feed_href(name: &str) -> String {
+    format!("/tags/{}/feed.atom", tag_url::encode(name))
+}
+
+/// The feed URL of a creator's works.
+pub(crate) fn creator_feed_href(name: &str) -> String {
+    format!("{}/works/feed.atom", user_href(name))
+}
+
+/// The feed URL of a work's chapters.
+pub(crate) fn work_feed_href(id: WorkId) -> String {
+    format!("/works/{id}/feed.atom")
+}
+
+async fn tag_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let Path(segment) = name.map_err(|_| Error::NotFound)?;
+    let name = tag_url::decode(&segment).ok_or(Error::NotFound)?;
+    let tags = state.store.tags_named(Audience::Public, &name).await?;
+    let display = tags.first().ok_or(Error::NotFound)?.name.clone();
+    let (works, _) = state
+        .store
+        .works_tagged(Audience::Public, &name, FEED_ENTRIES, 0)
+        .await?;
+    works_feed(
+        &headers,
+        format!("{display} - Works"),
+        &tag_feed_href(display.as_str()),
+        &tag_works_href(display.as_str()),
+        works,
+    )
+}
+
+async fn creator_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
+    let creator = state
+        .store
+        .creator(Audience::Public, &name)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let (works, _) = state
+        .store
+        .works_by_creator(Audience::Public, &creator.name, FEED_ENTRIES, 0)
+        .await?;
+    works_feed(
+        &headers,
+        format!("Works by {}", creator.name),
+        &creator_feed_href(&creator.name),
+        &format!("{}/works", user_href(&creator.name)),
+        works,
+    )
+}
+
+async fn work_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let id: WorkId = crate::works::parse_number(id.map(|Path(id)| id))?;
+    crate::access::visible_work_to(&state, &Viewer::Guest, id).await?;
+    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
+    let site = Site::of(&headers);
+    let work = &header.work;
+    let updated = work
+        .updated
+        .or(work.published)
+        .map_or_else(|| header.modified_at.fixed_offset(), midnight);
+    let work_url = site.url(&format!("/works/{id}"));
+    let authors = people(&site, &work.creators);
+    let mut entries: Vec<atom_syndication::Entry> = work
+        .chapters
+        .iter()
+        .map(|chapter| {
+            let url = site.url(&format!("/works/{id}/chapters/{}", chapter.position));
+            let title = match &chapter.title {
+                Some(t) if !t.trim().is_empty() => {
+                    format!("Chapter {}: {}", chapter.position, t.trim())
+                }
+                _ => format!("Chapter {}", chapter.position),
+            };
+            atom_syndication::Entry {
+                title: Text::plain(title),
+                id: url.clone(),
+                updated,
+                authors: authors.clone(),
+                links: vec![alternate(url)],
+                summary: (!chapter.summary.is_empty())
+                    .then(|| Text::html(chapter.summary.as_str())),
+                ..Default::default()
+            }
+        })
+        .collect();
+    // Newest chapter first, as feed readers expect.
+    entries.reverse();
+    let feed = Feed {
+        title: Text::plain(work.title.clone()),
+        id: site.url(&work_feed_href(id)),
+        updated,
+        authors,
+        links: vec![alternate(work_url), self_link(&site, &work_feed_href(id))],
+        entries,
+        ..Default::default()
+    };
+    atom_response(&feed)
+}
+
+/// The archive's address as the feed reader asked for it: links and ids in a feed are
+/// absolute. Taken from the request's `Host` (and `X-Forwarded-Proto` behind a proxy);
+/// anything that is not a plain host name and port is ignored.
+struct Site {
+    base: String,
+}
+
+impl Site {
+    fn of(headers: &HeaderMap) -> Site {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.len() <= 255
+                    && h.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        let scheme = match headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+        {
+            Some(p) if p.trim().eq_ignore_ascii_case("https") => "https",
+            _ => "http",
+        };
+        Site {
+            base: format!("{scheme}://{host}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// A feed of works, most recently updated first (the order the store gives).
+fn works_feed(
+    headers: &HeaderMap,
+    title: String,
+    feed_href: &str,
+    page_href: &str,
+    works: Vec<WorkBlurb>,
+) -> Result<Response, Error> {
+    let site = &Site::of(headers);
+    let entries: Vec<atom_syndication::Entry> =
+        works.into_iter().map(|w| work_entry(site, w)).collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(|| DateTime::UNIX_EPOCH.fixed_offset());
+    atom_response(&Feed {
+        title: Text::plain(title),
+        id: site.url(feed_href),
+        updated,
+        links: vec![alternate(site.url(page_href)), self_link(site, feed_href)],
+        entries,
+        ..Default::default()
+    })
+}
+
+/// One work as a feed entry: its title, creators, summary with its tags and length, the
+/// tags as categories, and its URL as the entry's id.
+fn work_entry(site: &Site, work: WorkBlurb) -> atom_syndication::Entry {
+    let url = site.url(&format!("/works/{}", work.id));
+    let mut summary = work.summary.as_str().to_owned();
+    let mut line = |label: &str, names: Vec<&str>| {
+        if !names.is_empty() {
+            let names: Vec<String> = names.into_iter().map(escape_html).collect();
+            summary.push_str(&format!("<p>{label}: {}</p>", names.join(", ")));
+        }
+    };
+    line(
+        "Fandoms",
+        work.fandoms.iter().map(TagName::as_str).collect(),
+    );
+    line("Rating", vec![work.rating.name()]);
+    line("Warnings", work.warnings.iter().map(|w| w.name()).collect());
+    line(
+        "Relationships",
+        work.relationships.iter().map(TagName::as_str).collect(),
+    );
+    line(
+        "Characters",
+        work.characters.iter().map(TagName::as_str).collect(),
+    );
+    line(
+        "Additional Tags",
+        work.tags.iter().map(TagName::as_str).collect(),
+    );
+    let chapters = match work.expected_chapters {
+        Some(n) => format!("{}/{n}", work.stats.chapters),
+        None => format!("{}/?", work.stats.chapters),
+    };
+    summary.push_str(&format!(
+        "<p>Words: {}, Chapters: {chapters}</p>",
+        thousands(work.stats.words)
+    ));
+    let categories = work
+        .fandoms
+        .iter()
+        .chain(&work.relationships)
+        .chain(&work.characters)
+        .chain(&work.tags)
+        .map(|t| Category {
+            term: t.as_str().to_owned(),
+            scheme: Some(site.url(&tag_works_href(t.as_str()))),
+            label: None,
+        })
+        .collect();
+    atom_syndication::Entry {
+        title: Text::plain(work.title),
+        id: url.clone(),
+        updated: work
+            .updated
+            .map_or_else(|| DateTime::UNIX_EPOCH.fixed_offset(), midnight),
+        authors: people(site, &work.creators),
+        categories,
+        links: vec![alternate(url)],
+        summary: Some(Text::html(summary)),
+        ..Default::default()
+    }
+}
+
+/// A work's creators as Atom authors; a work credited to no one is by "Anonymous".
+fn people(site: &Site, creators: &[String]) -> Vec<Person> {
+    if creators.is_empty() {
+        return vec![Person {
+            name: "Anonymous".to_owned(),
+            ..Default::default()
+        }];
+    }
+    creators
+        .iter()
+        .map(|name| Person {
+            name: name.clone(),
+            uri: Some(site.url(&user_href(name))),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn alternate(href: String) -> Link {
+    Link {
+        href,
+        rel: "alternate".to_owned(),
+        mime_type: Some("text/html".to_owned()),
+        ..Default::default()
+    }
+}
+
+fn self_link(site: &Site, feed_href: &str) -> Link {
+    Link {
+        href: site.url(feed_href),
+        rel: "self".to_owned(),
+        mime_type: Some("application/atom+xml".to_owned()),
+        ..Default::default()
+    }
+}
+
+/// A day as the instant it starts, in UTC: the archive keeps dates, feeds want times.
+fn midnight(day: NaiveDate) -> FixedDateTime {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .fixed_offset()
+}
+
+/// A feed as a `200 application/atom+xml` response.
+fn atom_response(feed: &Feed) -> Result<Response, Error> {
+    let body = feed
+        .write_to(Vec::new())
+        .map_err(|e| Error::Render(askama::Error::Custom(Box::new(e))))?;
+    Ok((
+        [
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+            ),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
