@@ -76,6 +76,17 @@ pub struct Update {
     pub new_chapters: u32,
 }
 
+/// What a reader's updates page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UpdatesPage {
+    /// Newest first.
+    pub updates: Vec<Update>,
+    /// Works with new chapters that did not fit on the page: the next visit shows them.
+    pub more: u64,
+    /// The chapter id the reader's mark moves to once the page is shown.
+    pub through: i64,
+}
+
 /// One work in a reader's history or "later" list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reading {
@@ -253,15 +264,17 @@ impl Store {
         Ok(row.map(|(id,)| TagId(id)))
     }
 
-    /// Works `audience` lists that match a subscription of `user` and got chapters since the
-    /// reader's mark, newest first, leaving out works by users they muted. Does not move the
-    /// mark (see [`Store::mark_updates_seen`]).
+    /// The oldest `limit` works `audience` lists that match a subscription of `user` and got
+    /// chapters past the reader's mark (shown newest first), leaving out works by users they
+    /// muted. Does not move the mark: once the page is shown, pass its `through` to
+    /// [`Store::mark_updates_seen`], so that nothing the reader was not shown (a work past
+    /// the page, a chapter posted meanwhile) is marked seen.
     pub async fn updates(
         &self,
         user: UserId,
         audience: Audience,
         limit: u32,
-    ) -> Result<Vec<Update>> {
+    ) -> Result<UpdatesPage> {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
         let mark: Option<(Option<i64>,)> = db
@@ -270,32 +283,62 @@ impl Store {
             )
             .await?;
         let mark = mark.and_then(|(m,)| m).unwrap_or(0);
-        let sql = Sql::new(format!(
-            "SELECT w.id, COUNT(*), MAX(c.id), \
-             (SELECT MIN(c2.id) FROM chapters c2 WHERE c2.work_id = w.id) \
-             FROM works w JOIN chapters c ON c.work_id = w.id \
-             WHERE c.id > $2 AND {} AND {FOLLOWED_WORK} AND NOT {BY_MUTED} \
-             GROUP BY w.id ORDER BY MAX(c.id) DESC LIMIT $3",
+        let pending = format!(
+            "FROM works w JOIN chapters c ON c.work_id = w.id \
+             WHERE c.id > $2 AND {} AND {FOLLOWED_WORK} AND NOT {BY_MUTED}",
             audience.listed("w")
+        );
+        // Oldest first by each work's oldest new chapter, one row past the page to know
+        // where the page ends.
+        let sql = Sql::new(format!(
+            "SELECT w.id, COUNT(*), MIN(c.id), MAX(c.id), \
+             (SELECT MIN(c2.id) FROM chapters c2 WHERE c2.work_id = w.id) \
+             {pending} GROUP BY w.id ORDER BY MIN(c.id) LIMIT $3"
         ))
         .bind(user.0)
         .bind(mark)
-        .bind(i64::from(limit));
-        let rows: Vec<(i64, i64, i64, Option<i64>)> = db.fetch_all(&sql).await?;
+        .bind(i64::from(limit) + 1);
+        let mut rows: Vec<(i64, i64, i64, i64, Option<i64>)> = db.fetch_all(&sql).await?;
+        let (works,): (i64,) = db
+            .fetch_one(
+                &Sql::new(format!("SELECT COUNT(DISTINCT w.id) {pending}"))
+                    .bind(user.0)
+                    .bind(mark),
+            )
+            .await?;
         tx.commit().await?;
-        rows.into_iter()
-            .map(|(work, count, _, first)| {
+        // The mark may pass every chapter shown but no chapter of a work not shown: a work
+        // shown with chapters past that point comes back with them next time.
+        let through = match rows.get(limit as usize) {
+            Some(&(_, _, oldest_not_shown, _, _)) => oldest_not_shown - 1,
+            None => rows.iter().map(|r| r.3).max().unwrap_or(mark),
+        };
+        rows.truncate(limit as usize);
+        rows.sort_by_key(|r| std::cmp::Reverse(r.3));
+        let updates = rows
+            .into_iter()
+            .map(|(work, count, _, _, first)| {
                 Ok(Update {
                     work: WorkId(work),
                     new_work: first.is_some_and(|f| f > mark),
                     new_chapters: to_u32(count, "a count of new chapters")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(UpdatesPage {
+            more: to_u64(works, "a count of updated works")?.saturating_sub(updates.len() as u64),
+            updates,
+            through,
+        })
     }
 
-    /// Moves `user`'s updates mark to now; returns when they last looked before this.
-    pub async fn mark_updates_seen(&self, user: UserId) -> Result<Option<DateTime<Utc>>> {
+    /// Moves `user`'s updates mark to chapter id `through` (from the [`UpdatesPage`] they
+    /// were shown; never backwards); returns when they last looked before this.
+    pub async fn mark_updates_seen(
+        &self,
+        user: UserId,
+        through: i64,
+    ) -> Result<Option<DateTime<Utc>>> {
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
         let before: Option<(Option<DateTime<Utc>>,)> = db
@@ -305,11 +348,13 @@ impl Store {
             .await?;
         db.execute(
             &Sql::new(
-                "UPDATE users SET updates_seen_chapter = \
-                 (SELECT COALESCE(MAX(id), 0) FROM chapters), updates_seen_at = $2 WHERE id = $1",
+                "UPDATE users SET updates_seen_chapter = CASE \
+                 WHEN COALESCE(updates_seen_chapter, 0) < $3 THEN $3 \
+                 ELSE updates_seen_chapter END, updates_seen_at = $2 WHERE id = $1",
             )
             .bind(user.0)
-            .bind(now()),
+            .bind(now())
+            .bind(through),
         )
         .await?;
         tx.commit().await?;

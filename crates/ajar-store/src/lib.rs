@@ -50,7 +50,7 @@ pub use comments::{Comment, CommentAuthor, CommentStatus, NewComment};
 pub use corpus::{CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;
-pub use follows::{Followed, Reading, Subscription, Update};
+pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage};
 pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
 pub use listings::{Creator, MediaFandoms, Series, SeriesPart};

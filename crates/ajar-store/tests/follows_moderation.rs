@@ -13,6 +13,7 @@ ajar_store::backend_tests!(
     mutes_blocks_and_their_names,
     reports_resolve_and_hidden_works_leave_listings,
     acting_on_a_report_is_saved_whole_or_not_at_all,
+    updates_are_marked_seen_only_as_far_as_shown,
     invitation_batches_are_stored_whole_or_not_at_all,
 );
 
@@ -59,6 +60,7 @@ async fn update_ids(store: &Store, user: UserId) -> Vec<WorkId> {
         .updates(user, Audience::Members, 50)
         .await
         .unwrap()
+        .updates
         .into_iter()
         .map(|u| u.work)
         .collect()
@@ -131,7 +133,9 @@ async fn updates_follow_subscriptions_past_the_mark(store: Store) {
         .await
         .unwrap();
 
-    let updates = store.updates(bob, Audience::Members, 50).await.unwrap();
+    let page = store.updates(bob, Audience::Members, 50).await.unwrap();
+    assert_eq!(page.more, 0);
+    let updates = page.updates;
     let ids: Vec<WorkId> = updates.iter().map(|u| u.work).collect();
     assert_eq!(ids, vec![followed, part_two, tagged, by_alice]);
     assert!(!updates[0].new_work);
@@ -145,7 +149,16 @@ async fn updates_follow_subscriptions_past_the_mark(store: Store) {
     assert!(!update_ids(&store, bob).await.contains(&by_alice));
     store.unmute_user(bob, alice).await.unwrap();
 
-    assert!(store.mark_updates_seen(bob).await.unwrap().is_some());
+    let through = store
+        .updates(bob, Audience::Members, 50)
+        .await
+        .unwrap()
+        .through;
+    assert!(store
+        .mark_updates_seen(bob, through)
+        .await
+        .unwrap()
+        .is_some());
     assert!(update_ids(&store, bob).await.is_empty());
     assert!(store.unsubscribe(bob, Followed::Tag(tag)).await.unwrap());
     assert!(!store.unsubscribe(bob, Followed::Tag(tag)).await.unwrap());
@@ -384,4 +397,46 @@ async fn invitation_batches_are_stored_whole_or_not_at_all(store: Store) {
         assert_eq!(table_row_counts(&store).await, before);
         assert!(!store.invitation_open(batch[0]).await.unwrap());
     }
+}
+
+async fn updates_are_marked_seen_only_as_far_as_shown(store: Store) {
+    let bob = user(&store, "bob").await;
+    store
+        .insert_work(&work("Tagged 0", "Someone", &["Slow Burn"], None))
+        .await
+        .unwrap();
+    let tag = store.tag_id_named("slow burn").await.unwrap().unwrap();
+    store.subscribe(bob, Followed::Tag(tag)).await.unwrap();
+    // Tagged 0 was there before the subscription: not an update.
+    let mut works = Vec::new();
+    for n in 1..=5 {
+        let title = format!("Tagged {n}");
+        let id = store
+            .insert_work(&work(&title, "Someone", &["Slow Burn"], None))
+            .await
+            .unwrap();
+        works.push(id);
+    }
+
+    // A page of 3 of the 5: the oldest, newest first, and 2 more.
+    let page = store.updates(bob, Audience::Members, 3).await.unwrap();
+    let shown: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
+    assert_eq!(shown, vec![works[2], works[1], works[0]]);
+    assert_eq!(page.more, 2);
+
+    // A work posted between reading the page and marking it seen is not lost.
+    let meanwhile = store
+        .insert_work(&work("Tagged meanwhile", "Someone", &["Slow Burn"], None))
+        .await
+        .unwrap();
+    store.mark_updates_seen(bob, page.through).await.unwrap();
+    let page = store.updates(bob, Audience::Members, 3).await.unwrap();
+    let shown: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
+    assert_eq!(shown, vec![meanwhile, works[4], works[3]]);
+    assert_eq!(page.more, 0);
+
+    // An older mark never moves the mark back.
+    store.mark_updates_seen(bob, page.through).await.unwrap();
+    store.mark_updates_seen(bob, 0).await.unwrap();
+    assert!(update_ids(&store, bob).await.is_empty());
 }

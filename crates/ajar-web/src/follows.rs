@@ -343,11 +343,14 @@ async fn updates_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         return Ok(login_first("/updates"));
     };
     let audience = Audience::of(&ctx.viewer);
-    let updates = state.store.updates(user, audience, UPDATES_SHOWN).await?;
-    let ids: Vec<WorkId> = updates.iter().map(|u| u.work).collect();
+    let page = state.store.updates(user, audience, UPDATES_SHOWN).await?;
+    let ids: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
     let mut found = blurbs(&state, audience, &ids).await?;
-    let last = state.store.mark_updates_seen(user).await?;
-    let entries = updates
+    // Only what this page shows is marked seen: the rest, and chapters posted since the
+    // page was read, wait for the next visit.
+    let last = state.store.mark_updates_seen(user, page.through).await?;
+    let entries = page
+        .updates
         .into_iter()
         .filter_map(|u| {
             let blurb = found.remove(&u.work)?;
@@ -365,13 +368,21 @@ async fn updates_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
             })
         })
         .collect();
-    let intro = match last {
+    let mut intro = match last {
         Some(at) => format!(
             "New works and chapters from your subscriptions since your last visit on {}.",
             at.format("%-d %B %Y, %H:%M UTC")
         ),
         None => "New works and chapters from your subscriptions.".to_owned(),
     };
+    if page.more > 0 {
+        intro.push_str(&format!(
+            " These are the oldest {UPDATES_SHOWN}; {} more updated {} will be shown on \
+             your next visit.",
+            thousands(page.more),
+            if page.more == 1 { "work" } else { "works" }
+        ));
+    }
     Ok(Page(WorksPage {
         layout: Layout::new(
             Some("Updates".to_owned()),

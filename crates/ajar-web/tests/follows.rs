@@ -336,3 +336,51 @@ async fn history_counts_visits_and_later_keeps_a_list() {
     assert!(history.body.contains("Long Read"));
     assert!(!history.body.contains("Someday Read"));
 }
+
+#[tokio::test]
+async fn a_long_backlog_of_updates_is_shown_over_visits_not_dropped() {
+    let app = TestApp::spawn().await;
+    let bob = app.user("bob").await;
+    app.insert(&work("Old Backlog", "Stranger", &["Backlog Tag"], 1))
+        .await;
+    let tag_id = app
+        .store
+        .tag_id_named("Backlog Tag")
+        .await
+        .unwrap()
+        .unwrap();
+    subscribe(&bob, "tag", &tag_id.to_string(), true).await;
+    assert!(bob.get("/updates").await.body.contains("Nothing new"));
+
+    // 105 new works, oldest first: more than a page.
+    let backlog: Vec<Work> = (1..=105)
+        .map(|n| work(&format!("Backlog {n:03}"), "Stranger", &["Backlog Tag"], 1))
+        .collect();
+    for stored in app.store.insert_works(&backlog).await.unwrap() {
+        stored.unwrap();
+    }
+    app.caught_up().await;
+    let shown = |body: &str| -> Vec<u32> {
+        (1..=105)
+            .filter(|n| body.contains(&format!("Backlog {n:03}<")))
+            .collect()
+    };
+
+    // The first visit shows the oldest 100 and says 5 more are waiting.
+    let first = bob.get("/updates").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(shown(&first.body), (1..=100).collect::<Vec<_>>());
+    assert!(
+        first
+            .body
+            .contains("5 more updated works will be shown on your next visit"),
+        "{}",
+        first.body
+    );
+
+    // The next shows the other 5, and nothing is left after that.
+    let second = bob.get("/updates").await;
+    assert_eq!(shown(&second.body), (101..=105).collect::<Vec<_>>());
+    assert!(!second.body.contains("more updated"), "{}", second.body);
+    assert!(bob.get("/updates").await.body.contains("Nothing new"));
+}
