@@ -127,17 +127,19 @@ impl Viewer {
     /// May this viewer see a work with these settings? `is_creator`: the viewer is one of
     /// its (accepted) creators. The store applies the same rule in SQL
     /// (`ajar_store`'s visibility clause); tests hold the two together.
+    ///
+    /// A draft is its creators' alone, admins included: it is not posted, so there is
+    /// nothing to moderate yet. Admins see restricted and hidden works, to moderate them.
     pub fn can_see(&self, visibility: Visibility, hidden: bool, is_creator: bool) -> bool {
-        if is_creator || self.is_admin() {
+        if is_creator {
             return true;
         }
-        if hidden {
-            return false;
-        }
         match visibility {
+            Visibility::Draft => false,
+            _ if self.is_admin() => true,
+            _ if hidden => false,
             Visibility::Public => true,
             Visibility::Restricted => self.is_logged_in(),
-            Visibility::Draft => false,
         }
     }
 }
@@ -228,7 +230,11 @@ mod tests {
         assert!(reader.can_see(Draft, false, true));
         assert!(!reader.can_see(Public, true, false));
         assert!(reader.can_see(Public, true, true));
-        assert!(admin.can_see(Draft, true, false));
+        assert!(admin.can_see(Public, true, false));
+        assert!(admin.can_see(Restricted, true, false));
+        assert!(!admin.can_see(Draft, false, false));
+        assert!(!admin.can_see(Draft, true, false));
+        assert!(admin.can_see(Draft, false, true));
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Who sees what: every kind of reader (guest, logged in, creator, co-creator, invited but
 //! not yet accepted co-creator, admin) against a work in every state (public, restricted,
 //! draft, hidden), on every surface that could leak it: the work, chapter and full-work
-//! pages, downloads, the home page, tag and creator listings, fandom counts, the search page
-//! and the JSON API. Each cell is checked against one rule; a leak anywhere fails.
+//! pages, every download format, the home page, tag, creator, series and bookmark listings,
+//! the counts on tag, creator and fandom pages, the search page, the JSON API's totals and
+//! facet counts, and the Atom feeds (which show what a guest sees, whoever fetches them).
+//! Each cell is checked against one rule; a leak anywhere fails.
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
 mod common;
 
-use ajar_core::{Chapter, Html, Rating, TagName, Work, WorkId};
+use ajar_core::{Chapter, Html, Rating, SeriesMembership, TagName, Work, WorkId};
 use ajar_store::Backend;
 use common::{Client, TestApp};
 use reqwest::StatusCode;
@@ -31,10 +33,13 @@ enum Who {
     Admin,
 }
 
-/// May `who` open the work (pages, downloads)?
+/// May `who` open the work (pages, downloads)? Drafts are their creators' alone; admins
+/// see restricted and hidden works, to moderate them.
 fn may_open(who: Who, state: State) -> bool {
     match (who, state) {
-        (Who::Creator | Who::CoCreator | Who::Admin, _) => true,
+        (Who::Creator | Who::CoCreator, _) => true,
+        (Who::Admin, State::Draft) => false,
+        (Who::Admin, _) => true,
         (_, State::Public) => true,
         (Who::Guest, State::Restricted) => false,
         (_, State::Restricted) => true,
@@ -54,6 +59,10 @@ fn listed(who: Who, state: State) -> bool {
 
 fn work(title: &str, creators: &[&str]) -> Work {
     let mut work = Work {
+        series: vec![SeriesMembership {
+            title: "Matrix Series".into(),
+            position: 1,
+        }],
         title: title.into(),
         creators: creators.iter().map(|c| (*c).to_owned()).collect(),
         summary: Html::from_plain_text(&format!("Summary of {title}.")),
@@ -128,13 +137,11 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
         State::Hidden,
     ];
     let mut works = Vec::new();
-    for state in states {
+    for (part, state) in (1..).zip(states) {
         let title = format!("Matrix {state:?} Work");
-        let id = app
-            .store
-            .insert_work(&work(&title, &["creator1", "cocreator1", "invited1"]))
-            .await
-            .unwrap();
+        let mut new = work(&title, &["creator1", "cocreator1", "invited1"]);
+        new.series[0].position = part;
+        let id = app.store.insert_work(&new).await.unwrap();
         ajar_store::testing::execute_sql(
             &app.store,
             &format!(
@@ -144,9 +151,28 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
         )
         .await
         .unwrap();
-        set_state(&app, id, state).await;
         works.push((state, id, title));
     }
+    // reader1 bookmarked each work while it was public.
+    let reader_id = app.store.user_by_name("reader1").await.unwrap().unwrap().id;
+    for (_, id, _) in &works {
+        let notes = Html::from_plain_text("");
+        let bookmark = ajar_store::NewBookmark {
+            notes: &notes,
+            tags: "",
+            private: false,
+            rec: false,
+        };
+        app.store
+            .save_bookmark(reader_id, *id, &bookmark)
+            .await
+            .unwrap();
+    }
+    for (state, id, _) in &works {
+        set_state(&app, *id, *state).await;
+    }
+    let series = app.store.work_series(works[0].1).await.unwrap();
+    let series_path = format!("/series/{}", series[0].id);
     app.caught_up().await;
 
     let people: [(Who, &Client); 6] = [
@@ -166,6 +192,10 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
         let search = client.get("/works/search?q=Matrix").await.body;
         let api = client.get("/api/v1/works?q=Matrix").await.body;
         let fandoms = client.get("/fandoms").await.body;
+        let series_page = client.get(&series_path).await.body;
+        let bookmarks = client.get("/users/reader1/bookmarks").await.body;
+        let tag_feed = client.get("/tags/Matrix%20Tag/feed.atom").await.body;
+        let creator_feed = client.get("/users/creator1/works/feed.atom").await.body;
         let expected_count = works.iter().filter(|(s, _, _)| listed(who, *s)).count();
         let api_json: serde_json::Value = serde_json::from_str(&api).unwrap();
         if api_json["total"].as_u64() != Some(expected_count as u64) {
@@ -174,38 +204,76 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
                 api_json["total"]
             ));
         }
+        let facet = api_json["facets"]["fandom"]
+            .as_array()
+            .and_then(|tags| tags.iter().find(|t| t["name"] == "Matrix Fandom"))
+            .map(|t| t["count"].clone());
+        if facet.as_ref().and_then(|c| c.as_u64()) != Some(expected_count as u64) {
+            leaks.push(format!(
+                "{who:?}: API fandom facet {facet:?} != {expected_count}"
+            ));
+        }
         let fandom_count = format!("Matrix Fandom</a> <span class=\"count\">({expected_count}<");
         if !fandoms.contains(&fandom_count) {
             leaks.push(format!("{who:?}: /fandoms lacks {fandom_count:?}"));
         }
+        let works_count = match expected_count {
+            1 => "1 work".to_owned(),
+            n => format!("{n} works"),
+        };
+        for (path, counted) in [
+            ("/tags/Matrix%20Tag", format!("<dd>{works_count}</dd>")),
+            ("/tags/Matrix%20Tag", format!("({works_count})")),
+            ("/users/creator1", format!("{works_count} in the archive")),
+        ] {
+            let page = client.get(path).await.body;
+            if !page.contains(&counted) {
+                leaks.push(format!("{who:?}: {path} lacks {counted:?}"));
+            }
+        }
+        for (path, feed) in [("tag", &tag_feed), ("creator", &creator_feed)] {
+            if let Err(e) = atom_syndication::Feed::read_from(feed.as_bytes()) {
+                leaks.push(format!("{who:?}: the {path} feed does not parse: {e}"));
+            }
+        }
         for (state, id, title) in &works {
             let open = may_open(who, *state);
             let list = listed(who, *state);
-            for path in [
-                format!("/works/{id}"),
-                format!("/works/{id}/chapters/2"),
-                format!("/works/{id}/full"),
-                format!("/works/{id}/download.epub"),
-                format!("/works/{id}/download.txt"),
-            ] {
+            // Feeds are a guest's view, whoever fetches them.
+            let in_feeds = listed(Who::Guest, *state);
+            let paths = [
+                (format!("/works/{id}"), open),
+                (format!("/works/{id}/chapters/2"), open),
+                (format!("/works/{id}/full"), open),
+                (format!("/works/{id}/download.epub"), open),
+                (format!("/works/{id}/download.txt"), open),
+                (format!("/works/{id}/download.html"), open),
+                (format!("/works/{id}/download.md"), open),
+                (format!("/works/{id}/feed.atom"), in_feeds),
+            ];
+            for (path, allowed) in paths {
                 let page = client.get(&path).await;
                 let got = page.status == StatusCode::OK;
-                if got != open {
+                if got != allowed {
                     leaks.push(format!("{who:?} {state:?} {path}: {}", page.status));
                 }
-                if !open && page.body.contains("chapter of") {
+                if !allowed && page.body.contains("chapter of") {
                     leaks.push(format!("{who:?} {state:?} {path}: text in a refusal"));
                 }
             }
-            for (surface, body) in [
-                ("home", &home),
-                ("tag listing", &tag),
-                ("creator listing", &by_creator),
-                ("search page", &search),
-                ("API", &api),
+            for (surface, body, expected) in [
+                ("home", &home, list),
+                ("tag listing", &tag, list),
+                ("creator listing", &by_creator, list),
+                ("series page", &series_page, list),
+                ("bookmarks page", &bookmarks, list),
+                ("search page", &search, list),
+                ("API", &api, list),
+                ("tag feed", &tag_feed, in_feeds),
+                ("creator feed", &creator_feed, in_feeds),
             ] {
-                if shows(body, title) != list {
-                    leaks.push(format!("{who:?} {state:?} {surface}: shown={}", !list));
+                if shows(body, title) != expected {
+                    leaks.push(format!("{who:?} {state:?} {surface}: shown={}", !expected));
                 }
             }
         }
