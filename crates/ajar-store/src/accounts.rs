@@ -135,12 +135,43 @@ async fn user_where(db: &mut Db<'_>, clause: &'static str, value: &str) -> Resul
     row.map(UserRow::into_user).transpose()
 }
 
+/// A unique-key violation from a sign-up as the conflict it is; other errors as they are.
+fn taken_by_a_racing_write(e: sqlx::Error, name: &str) -> StoreError {
+    let Some(db) = e.as_database_error().filter(|d| d.is_unique_violation()) else {
+        return StoreError::Database(e);
+    };
+    let what = format!("{} {}", db.constraint().unwrap_or(""), db.message());
+    if what.contains("email") {
+        email_in_use()
+    } else {
+        name_taken(name)
+    }
+}
+
+fn name_taken(name: &str) -> StoreError {
+    StoreError::Conflict(format!("the name \"{name}\" is taken"))
+}
+
+fn email_in_use() -> StoreError {
+    StoreError::Conflict("an account with that email address exists already".into())
+}
+
 impl Store {
     /// Makes an account and its default pseud (named as the account) in one transaction,
     /// spending `new.invitation` if given. Refused with [`StoreError::Conflict`] when the
     /// name (as a user or any creator's name) or the email is taken, or the invitation is
     /// unknown or spent.
     pub async fn create_user(&self, new: &NewUser<'_>) -> Result<UserId> {
+        match self.insert_user(new).await {
+            // Writes take the write lock, so a second sign-up with one name or email sees
+            // the first; should one still reach the unique keys (a write made without the
+            // lock), it gets the same answer, not a database error.
+            Err(StoreError::Database(e)) => Err(taken_by_a_racing_write(e, new.name)),
+            other => other,
+        }
+    }
+
+    async fn insert_user(&self, new: &NewUser<'_>) -> Result<UserId> {
         let now = now();
         let key = name_key(new.name);
         let email_key = name_key(new.email);
@@ -153,10 +184,7 @@ impl Store {
             .fetch_optional(&Sql::new("SELECT id FROM users WHERE name_key = $1").bind(&key))
             .await?;
         if taken.is_some() || user_taken.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "the name \"{}\" is taken",
-                new.name
-            )));
+            return Err(name_taken(new.name));
         }
         let email_taken: Option<(i64,)> = db
             .fetch_optional(
@@ -164,9 +192,7 @@ impl Store {
             )
             .await?;
         if email_taken.is_some() {
-            return Err(StoreError::Conflict(
-                "an account with that email address exists already".into(),
-            ));
+            return Err(email_in_use());
         }
         let (id,): (i64,) = db
             .fetch_one(

@@ -31,7 +31,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/signup", get(signup_form).post(signup))
         .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
+        .route("/logout", get(logout_form).post(logout))
         .route("/account", get(account_page))
         .route("/account/password", post(change_password))
         .route("/account/email", post(change_email))
@@ -324,6 +324,20 @@ async fn login(
     };
     state.limits.clear(Action::Login, &name_key);
     start_session(&state, &ctx, user.id, &return_to).await
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct LogoutPage {
+    layout: Layout,
+}
+
+/// A log-out link followed (or typed): a button to confirm, since log-out is a form with a
+/// CSRF token, so that another site cannot log a reader out.
+async fn logout_form() -> Page<LogoutPage> {
+    Page(LogoutPage {
+        layout: Layout::new(Some("Log out".to_owned()), "Log out of your account."),
+    })
 }
 
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {

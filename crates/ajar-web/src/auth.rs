@@ -149,16 +149,16 @@ pub async fn hash_password(password: String) -> Result<String, Error> {
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
         getrandom::getrandom(&mut salt)
-            .map_err(|e| Error::BadRequest(format!("no randomness for a salt: {e}")))?;
-        let salt =
-            SaltString::encode_b64(&salt).map_err(|e| Error::BadRequest(format!("salt: {e}")))?;
+            .map_err(|e| Error::Internal(format!("no randomness for a password salt: {e}")))?;
+        let salt = SaltString::encode_b64(&salt)
+            .map_err(|e| Error::Internal(format!("encoding a password salt: {e}")))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| Error::BadRequest(format!("the password could not be hashed: {e}")))
+            .map_err(|e| Error::Internal(format!("hashing a password: {e}")))
     })
     .await
-    .map_err(|e| Error::BadRequest(format!("hashing task: {e}")))?
+    .map_err(|e| Error::Internal(format!("the password hashing task failed: {e}")))?
 }
 
 /// Checks a password against a stored argon2 hash (constant-time), off the async threads.

@@ -32,6 +32,10 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error("rendering a page: {0}")]
     Render(#[from] askama::Error),
+    /// Something of ours failed (hashing a password, a task that panicked): logged, and a
+    /// bare 500 for the reader.
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl IntoResponse for Error {
@@ -76,6 +80,10 @@ impl IntoResponse for Error {
                 tracing::error!(error = %cause, "a page failed to render");
                 internal_error()
             }
+            Error::Internal(ref cause) => {
+                tracing::error!(error = %cause, "an internal failure while serving a page");
+                internal_error()
+            }
         }
     }
 }
@@ -93,5 +101,21 @@ fn render_status(status: StatusCode, page: &impl Template) -> Response {
             let text = status.canonical_reason().unwrap_or("Error");
             (status, text).into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_failures_are_a_bare_500() {
+        let response = Error::Internal("hashing a password: argon2 said no".into()).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(!body.contains("argon2"), "{body}");
     }
 }

@@ -469,6 +469,12 @@ async fn log_in_returning(client: &common::Client, return_to: &str) -> common::F
         .await
 }
 
+/// The seconds a 429's `Retry-After` says to wait.
+fn retry_after(page: &common::Fetched) -> u64 {
+    let value = page.headers["retry-after"].to_str().unwrap();
+    value.parse().unwrap()
+}
+
 /// A new guest's log-in as a reverse proxy passes it on, with `X-Forwarded-For`.
 async fn log_in_forwarded(
     app: &TestApp,
@@ -497,11 +503,7 @@ async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
     let limited = log_in_forwarded(&app, "198.51.100.99", "scully", "password-scully").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     // The real wait: the first failure leaves the 15-minute window in just under 900 s.
-    let wait: u64 = limited.headers["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(&limited);
     assert!((850..=900).contains(&wait), "Retry-After: {wait}");
     assert!(limited.body.contains("wait 15 minutes"), "{}", limited.body);
 }
@@ -526,4 +528,91 @@ async fn forwarded_for_from_a_trusted_proxy_names_the_client() {
     // The owner, from their own address, is not locked out by the stranger's guesses.
     let owner = log_in_forwarded(&app, "192.0.2.10", "scully", "password-scully").await;
     assert_eq!(owner.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_log_out_link_asks_to_confirm_with_a_form() {
+    let app = TestApp::spawn().await;
+    let reader = app.user("scully").await;
+    let page = reader.get("/logout").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("action=\"/logout\"") && page.body.contains("Log out</button>"),
+        "{}",
+        page.body
+    );
+    assert!(page.csrf_token().is_some_and(|t| t.len() > 20));
+    // Following the link alone logs nobody out.
+    assert!(reader.cookie("ajar_session").is_some());
+    assert!(reader
+        .get("/account")
+        .await
+        .body
+        .contains("scully@example.org"));
+    let out = reader.post("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(reader.cookie("ajar_session").is_none());
+
+    let guest = reader.get("/logout").await;
+    assert_eq!(guest.status, StatusCode::OK);
+    assert!(
+        guest.body.contains("You are not logged in"),
+        "{}",
+        guest.body
+    );
+}
+
+#[tokio::test]
+async fn a_guest_posting_a_work_is_sent_to_log_in_and_back() {
+    let app = TestApp::spawn().await;
+    app.user("scully").await;
+    let guest = app.guest();
+    let sent = guest.get("/works/new").await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    assert_eq!(sent.location(), "/login?return_to=/works/new");
+    let form = guest.get(sent.location()).await;
+    assert!(form.body.contains("value=\"/works/new\""), "{}", form.body);
+    let back = log_in_returning(&guest, "/works/new").await;
+    assert_eq!(back.location(), "/works/new");
+    assert_eq!(guest.get("/works/new").await.status, StatusCode::OK);
+}
+
+/// Signs up `name` from `client`, as a reverse proxy passes it on from `address`.
+async fn sign_up_from(client: &common::Client, address: &str, name: &str) -> common::Fetched {
+    let email = format!("{name}@example.org");
+    client
+        .post_forwarded(
+            "/signup",
+            &[
+                ("name", name),
+                ("email", &email),
+                ("password", "a long password"),
+                ("password_confirmation", "a long password"),
+            ],
+            address,
+        )
+        .await
+}
+
+#[tokio::test]
+async fn sign_ups_are_rate_limited_per_address() {
+    let app = TestApp::behind_proxy().await;
+    for i in 0..5 {
+        let done = sign_up_from(&app.guest(), "198.51.100.1", &format!("reader{i}")).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    }
+    let refused = sign_up_from(&app.guest(), "198.51.100.1", "reader5").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body.contains("Too many sign-ups from your address"),
+        "{}",
+        refused.body
+    );
+    assert!(app.store.user_by_name("reader5").await.unwrap().is_none());
+    let retry = retry_after(&refused);
+    assert!((3500..=3600).contains(&retry), "Retry-After: {retry}");
+
+    // Another address is not held up.
+    let other = sign_up_from(&app.guest(), "198.51.100.2", "reader5").await;
+    assert_eq!(other.status, StatusCode::SEE_OTHER, "{}", other.body);
 }

@@ -317,7 +317,10 @@ impl WorkFormPage {
 }
 
 async fn new_work_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
-    let account = ctx.require_user()?;
+    // A guest following "Post new work" is sent to log in, and back here afterwards.
+    let Some(account) = ctx.viewer.account() else {
+        return Ok(see_other("/login?return_to=/works/new"));
+    };
     let pseuds = state.store.pseuds_of(account.id).await?;
     let form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
     Ok(Page(WorkFormPage::new(form, None, &pseuds)).into_response())
