@@ -1,8 +1,8 @@
 //! Kudos: once per account or per guest per work. A guest is known by a key the web layer
 //! derives from their cookies, and by one from their address (hashes, never the cookie or
-//! the address itself); either one having left kudos on a work is enough to refuse more. The work's `kudos_count`
-//! follows in the same transaction, with its `modified_at` and a `changes` row, so pages,
-//! downloads and the search index see the new count.
+//! the address itself); either one having left kudos on a work is enough to refuse more.
+//! The work's `kudos_count` follows in the same transaction, with its `modified_at` and a
+//! `changes` row, so pages, downloads and the search index see the new count.
 
 use crate::changes::{self, Op};
 use crate::db::{Db, Sql};
