@@ -18,7 +18,7 @@ use ajar_core::{
     Chapter, CommentPolicy, PseudId, SeriesId, TagKind, UserId, ValidationError, Visibility, Work,
     WorkId,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -71,7 +71,8 @@ pub struct OwnedSeries {
 impl Store {
     /// Stores a work posted by `owner` under `pseuds` (which must be the owner's), with the
     /// given visibility and comment settings, in one transaction. Its creators are those
-    /// pseuds, whatever `work.creators` says; `published` and `updated` are today. A series
+    /// pseuds, whatever `work.creators` says; `published` is today, or `work.published` if
+    /// given (a backdate; refused in the future), and `updated` the same. A series
     /// named in `work.series` must be the owner's (a new title makes a new series owned by
     /// them); a position of 0 puts the work after the series' last part.
     pub async fn post_work(
@@ -102,7 +103,12 @@ impl Store {
         let now = now();
         let mut work = work.clone();
         work.creators.clear();
-        work.published = None;
+        // A work may be backdated ("Set a different publication date"), not dated ahead.
+        if work.published.is_some_and(|d| d > now.date_naive()) {
+            return Err(StoreError::Conflict(
+                "The publication date cannot be in the future.".into(),
+            ));
+        }
         work.updated = None;
         work.complete = work.expected_chapters == Some(work.chapters.len() as u32);
         work.validate()?;
@@ -942,21 +948,31 @@ async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work
 async fn set_visibility_in(db: Db<'_>, id: WorkId, visibility: Visibility) -> Result<()> {
     let mut db = db;
     let now = now();
-    let row: Option<(String,)> = db
-        .fetch_optional(&Sql::new("SELECT visibility FROM works WHERE id = $1").bind(id.0))
+    let row: Option<(String, NaiveDate, DateTime<Utc>)> = db
+        .fetch_optional(
+            &Sql::new("SELECT visibility, published, created_at FROM works WHERE id = $1")
+                .bind(id.0),
+        )
         .await?;
-    let Some((current,)) = row else {
+    let Some((current, published, created_at)) = row else {
         return Err(StoreError::NotFound("work"));
     };
     let posting = current == Visibility::Draft.code() && visibility != Visibility::Draft;
     let sql = if posting {
+        // A draft is dated the day it is posted, unless it was backdated (its date is
+        // before the day it was saved).
+        let date = if published < created_at.date_naive() {
+            published
+        } else {
+            now.date_naive()
+        };
         Sql::new(
             "UPDATE works SET visibility = $1, modified_at = $2, published = $3, \
              updated = $3 WHERE id = $4",
         )
         .bind(visibility.code())
         .bind(now)
-        .bind(now.date_naive())
+        .bind(date)
         .bind(id.0)
     } else {
         Sql::new("UPDATE works SET visibility = $1, modified_at = $2 WHERE id = $3")

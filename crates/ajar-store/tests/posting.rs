@@ -16,6 +16,7 @@ ajar_store::backend_tests!(
     chapters_are_added_edited_reordered_and_deleted,
     metadata_edits_replace_tags_and_keep_chapters,
     a_draft_gets_its_dates_when_posted,
+    a_work_may_be_backdated_not_dated_ahead,
     deleting_a_work_removes_it_and_says_so,
     series_belong_to_their_owners,
     editing_keeps_every_series_of_a_work,
@@ -313,7 +314,8 @@ async fn a_draft_gets_its_dates_when_posted(store: Store) {
     ajar_store::testing::execute_sql(
         &store,
         &format!(
-            "UPDATE works SET published = '2001-01-01', updated = '2001-01-01' WHERE id = {id}"
+            "UPDATE works SET published = '2001-01-01', updated = '2001-01-01', \
+             created_at = '2001-01-01 00:00:00+00:00' WHERE id = {id}"
         ),
     )
     .await
@@ -338,6 +340,49 @@ async fn a_draft_gets_its_dates_when_posted(store: Store) {
         changes_of(&store, id).await,
         vec!["insert", "update", "update", "update"]
     );
+}
+
+async fn a_work_may_be_backdated_not_dated_ahead(store: Store) {
+    let (user, pseud) = account(&store, "sulu").await;
+    let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let post = |published: chrono::NaiveDate, visibility: Visibility| {
+        let store = store.clone();
+        async move {
+            let mut backdated = work("Fencing");
+            backdated.published = Some(published);
+            store
+                .post_work(
+                    user,
+                    &[pseud],
+                    &backdated,
+                    visibility,
+                    CommentPolicy::Anyone,
+                )
+                .await
+        }
+    };
+    let id = post(day("2015-03-02"), Visibility::Public).await.unwrap();
+    let stored = store.work(id).await.unwrap().unwrap().work;
+    assert_eq!(stored.published, Some(day("2015-03-02")));
+    assert_eq!(stored.updated, Some(day("2015-03-02")));
+
+    // A backdated draft keeps its date when it is posted.
+    let draft = post(day("2016-04-05"), Visibility::Draft).await.unwrap();
+    store
+        .set_visibility(draft, Visibility::Public)
+        .await
+        .unwrap();
+    let stored = store.work(draft).await.unwrap().unwrap().work;
+    assert_eq!(stored.published, Some(day("2016-04-05")));
+
+    let before = table_row_counts(&store).await;
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    let refused = post(tomorrow, Visibility::Public).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict(m)) if m.contains("future")),
+        "{refused:?}"
+    );
+    assert_eq!(table_row_counts(&store).await, before);
 }
 
 async fn deleting_a_work_removes_it_and_says_so(store: Store) {

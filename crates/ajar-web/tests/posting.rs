@@ -6,7 +6,7 @@
 
 mod common;
 
-use ajar_store::testing::series_parts;
+use ajar_store::testing::{series_parts, table_row_counts};
 use common::{Client, TestApp};
 use reqwest::StatusCode;
 
@@ -812,4 +812,64 @@ async fn editing_a_work_keeps_every_series_it_is_in() {
     assert_eq!(series_parts(&app.store, ajar_core::WorkId(id)).await, both);
     let page = app.guest().get(&format!("/works/{id}")).await;
     assert!(page.body.contains("Two Series, revised"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_new_work_may_be_backdated_and_its_first_chapter_has_its_own_notes() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("paris").await;
+    let form = writer.get("/works/new").await;
+    for field in [
+        "name=\"backdate\"",
+        "name=\"chapter_summary\"",
+        "name=\"chapter_notes\"",
+        "name=\"chapter_end_notes\"",
+    ] {
+        assert!(form.body.contains(field), "{field} in {}", form.body);
+    }
+    let pseud = pseud_value(&writer, "paris").await;
+    let works_before = table_row_counts(&app.store).await;
+
+    // Not a date, or a day still to come: refused, and nothing is stored.
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    for (backdate, says) in [
+        ("2015-02-30", "is not a date"),
+        ("last spring", "is not a date"),
+        (tomorrow.as_str(), "cannot be in the future"),
+    ] {
+        let refused = post_work(&writer, &pseud, &[("backdate", backdate)]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{backdate}");
+        assert!(refused.body.contains(says), "{backdate}: {}", refused.body);
+        assert!(refused.body.contains(&format!("value=\"{backdate}\"")));
+    }
+    assert_eq!(table_row_counts(&app.store).await, works_before);
+
+    let posted = post_work(
+        &writer,
+        &pseud,
+        &[
+            ("backdate", "2015-03-02"),
+            ("chapter_summary", "The *first* day."),
+            ("chapter_notes", "Chapter notes, beginning."),
+            ("chapter_end_notes", "Chapter notes, end."),
+        ],
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+    let page = app.guest().get(&format!("/works/{id}")).await;
+    assert!(
+        page.body
+            .contains("<dd class=\"published\">2015-03-02</dd>"),
+        "{}",
+        page.body
+    );
+    for text in [
+        "The <em>first</em> day.",
+        "Chapter notes, beginning.",
+        "Chapter notes, end.",
+        "Thanks for reading.",
+    ] {
+        assert!(page.body.contains(text), "{text} in {}", page.body);
+    }
 }

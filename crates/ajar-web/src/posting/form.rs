@@ -13,6 +13,7 @@ use ajar_core::{
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
+use chrono::{NaiveDate, Utc};
 use std::convert::Infallible;
 
 /// The largest story file the form takes; the importer takes larger ones.
@@ -199,7 +200,13 @@ pub(crate) struct WorkForm {
     pub(crate) series: Vec<(String, String)>,
     pub(crate) expected_chapters: String,
     pub(crate) chapter_title: String,
+    /// The first chapter's own summary and notes (besides the work's).
+    pub(crate) chapter_summary: String,
+    pub(crate) chapter_notes: String,
+    pub(crate) chapter_end_notes: String,
     pub(crate) body: String,
+    /// "Set a different publication date": YYYY-MM-DD, or "" for the day it is posted.
+    pub(crate) backdate: String,
     pub(crate) format: Format,
     /// Chapters after the first, from an uploaded file: (title, sanitized HTML).
     pub(crate) more_chapters: Vec<(String, String)>,
@@ -249,7 +256,11 @@ impl WorkForm {
             series: series_rows(f),
             expected_chapters: f.get("expected_chapters").to_owned(),
             chapter_title: f.get("chapter_title").to_owned(),
+            chapter_summary: f.get("chapter_summary").to_owned(),
+            chapter_notes: f.get("chapter_notes").to_owned(),
+            chapter_end_notes: f.get("chapter_end_notes").to_owned(),
             body: f.get("body").to_owned(),
+            backdate: f.get("backdate").to_owned(),
             format: Format::from_code(f.get("format")),
             more_chapters: titles.into_iter().zip(bodies).collect(),
             visibility: f.get("visibility").to_owned(),
@@ -297,8 +308,12 @@ impl WorkForm {
         let mut chapters = work.chapters.iter();
         if let Some(first) = chapters.next() {
             self.chapter_title = first.title.clone().unwrap_or_default();
+            self.chapter_summary = first.summary.as_str().to_owned();
+            self.chapter_notes = first.notes.as_str().to_owned();
+            self.chapter_end_notes = first.end_notes.as_str().to_owned();
             self.body = first.body.as_str().to_owned();
         }
+        self.backdate = work.published.map(|d| d.to_string()).unwrap_or_default();
         self.more_chapters = chapters
             .map(|c| {
                 (
@@ -389,9 +404,14 @@ impl WorkForm {
         }
         let spoilers = Some(self.spoilers.trim().to_owned()).filter(|s| !s.is_empty());
         let mut chapters = Vec::new();
+        let mut published = None;
         if with_chapters {
+            published = self.published(&mut errors);
             let first = Chapter {
                 title: Some(self.chapter_title.trim().to_owned()).filter(|t| !t.is_empty()),
+                summary: self.format.to_html(&self.chapter_summary),
+                notes: self.format.to_html(&self.chapter_notes),
+                end_notes: self.format.to_html(&self.chapter_end_notes),
                 body: self.format.to_html(&self.body),
                 ..Chapter::default()
             };
@@ -432,6 +452,7 @@ impl WorkForm {
             series,
             chapters,
             expected_chapters,
+            published,
             ..Work::default()
         };
         work.renumber_chapters();
@@ -458,6 +479,27 @@ impl WorkForm {
             .collect();
         rows.push((String::new(), String::new()));
         rows
+    }
+
+    /// The chosen publication date: none for the day it is posted, or a real date that is
+    /// not in the future (UTC).
+    fn published(&self, errors: &mut Vec<String>) -> Option<NaiveDate> {
+        let text = self.backdate.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") else {
+            errors.push(format!(
+                "Publication date: \"{text}\" is not a date; write it as YYYY-MM-DD, \
+                 e.g. 2015-03-02."
+            ));
+            return None;
+        };
+        if date > Utc::now().date_naive() {
+            errors.push("Publication date: the date cannot be in the future.".to_owned());
+            return None;
+        }
+        Some(date)
     }
 
     pub(crate) fn visibility(&self) -> Visibility {
