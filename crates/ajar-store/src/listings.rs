@@ -9,7 +9,7 @@ use crate::changes::{self, Op};
 use crate::db::Sql;
 use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
 use crate::{name_key, to_i64, to_u32, to_u64, Result, Store, StoreError, TagCount, WorkBlurb};
-use ajar_core::{Media, SeriesId, TagId, TagKind, TagName, WorkId};
+use ajar_core::{Media, SeriesId, TagId, TagKind, TagName, UserId, WorkId};
 use serde::Serialize;
 
 /// One media kind of the fandoms index and its fandoms, sorted by name.
@@ -42,6 +42,48 @@ pub struct SeriesPart {
     pub id: SeriesId,
     pub title: String,
     pub position: u32,
+}
+
+/// What a reader asked not to see in listings and counts: works credited to the pseuds of
+/// the people they muted, and works carrying the tags they muted. Empty for guests and for
+/// readers who muted nothing, and then it changes no query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Muted {
+    pub pseud_ids: Vec<i64>,
+    pub tag_ids: Vec<i64>,
+}
+
+impl Muted {
+    pub fn is_empty(&self) -> bool {
+        self.pseud_ids.is_empty() && self.tag_ids.is_empty()
+    }
+
+    /// A condition to append to a `WHERE` on the works table aliased `alias`: "" or
+    /// " AND NOT EXISTS (...)". The ids are integers, written into the SQL as such.
+    pub fn clause(&self, alias: &str) -> String {
+        let list = |ids: &[i64]| {
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut sql = String::new();
+        if !self.pseud_ids.is_empty() {
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM work_creators mwc WHERE mwc.work_id = {alias}.id \
+                 AND mwc.pseud_id IN ({}))",
+                list(&self.pseud_ids)
+            ));
+        }
+        if !self.tag_ids.is_empty() {
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM work_tags mwt WHERE mwt.work_id = {alias}.id \
+                 AND mwt.tag_id IN ({}))",
+                list(&self.tag_ids)
+            ));
+        }
+        sql
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -89,13 +131,24 @@ impl Store {
     /// under it that at least one work carries, each with its number of works. Kinds with no
     /// fandoms are left out.
     pub async fn fandoms_by_media(&self, audience: Audience) -> Result<Vec<MediaFandoms>> {
+        self.fandoms_by_media_for(audience, &Muted::default()).await
+    }
+
+    /// [`Store::fandoms_by_media`] without the works `muted` leaves out (a fandom left with
+    /// none is left out too).
+    pub async fn fandoms_by_media_for(
+        &self,
+        audience: Audience,
+        muted: &Muted,
+    ) -> Result<Vec<MediaFandoms>> {
         let mut conn = self.pool.conn().await?;
         let sql = Sql::new(format!(
             "SELECT t.id, t.name, t.media, COUNT(*) AS works FROM tags t \
              JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
-             WHERE t.kind = $1 AND {} \
+             WHERE t.kind = $1 AND {}{} \
              GROUP BY t.id, t.name, t.name_key, t.media ORDER BY t.name_key, t.id",
-            audience.listed("w")
+            audience.listed("w"),
+            muted.clause("w")
         ))
         .bind(TagKind::Fandom.code());
         let rows: Vec<FandomRow> = conn.db().fetch_all(&sql).await?;
@@ -128,14 +181,26 @@ impl Store {
 
     /// The fandoms with the most works, most first (ties by name), at most `limit`.
     pub async fn popular_fandoms(&self, audience: Audience, limit: u32) -> Result<Vec<TagCount>> {
+        self.popular_fandoms_for(audience, &Muted::default(), limit)
+            .await
+    }
+
+    /// [`Store::popular_fandoms`] without the works `muted` leaves out.
+    pub async fn popular_fandoms_for(
+        &self,
+        audience: Audience,
+        muted: &Muted,
+        limit: u32,
+    ) -> Result<Vec<TagCount>> {
         let mut conn = self.pool.conn().await?;
         let sql = Sql::new(format!(
             "SELECT t.id, t.kind, t.name, COUNT(*) AS works FROM tags t \
              JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
-             WHERE t.kind = $1 AND {} \
+             WHERE t.kind = $1 AND {}{} \
              GROUP BY t.id, t.kind, t.name, t.name_key ORDER BY works DESC, t.name_key, t.id \
              LIMIT $2",
-            audience.listed("w")
+            audience.listed("w"),
+            muted.clause("w")
         ))
         .bind(TagKind::Fandom.code())
         .bind(i64::from(limit));
@@ -146,14 +211,25 @@ impl Store {
     /// Every tag with this name (case-insensitively), whatever its kind, with its number of
     /// works; a name can be, say, both a fandom and a character. Sorted by kind.
     pub async fn tags_named(&self, audience: Audience, name: &TagName) -> Result<Vec<TagCount>> {
+        self.tags_named_for(audience, &Muted::default(), name).await
+    }
+
+    /// [`Store::tags_named`], counting only the works `muted` does not leave out.
+    pub async fn tags_named_for(
+        &self,
+        audience: Audience,
+        muted: &Muted,
+        name: &TagName,
+    ) -> Result<Vec<TagCount>> {
         let key = name_key(name.as_str());
         let mut conn = self.pool.conn().await?;
         let sql = Sql::new(format!(
             "SELECT t.id, t.kind, t.name, \
              (SELECT COUNT(*) FROM work_tags wt JOIN works w ON w.id = wt.work_id \
-              WHERE wt.tag_id = t.id AND {}) AS works \
+              WHERE wt.tag_id = t.id AND {}{}) AS works \
              FROM tags t WHERE t.name_key = $1",
-            audience.listed("w")
+            audience.listed("w"),
+            muted.clause("w")
         ))
         .bind(key.as_str());
         let rows: Vec<NamedTagRow> = conn.db().fetch_all(&sql).await?;
@@ -174,11 +250,54 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<WorkBlurb>, u64)> {
+        self.works_tagged_for(audience, &Muted::default(), name, limit, offset)
+            .await
+    }
+
+    /// [`Store::works_tagged`] without the works `muted` leaves out, in the page and in the
+    /// total.
+    pub async fn works_tagged_for(
+        &self,
+        audience: Audience,
+        muted: &Muted,
+        name: &TagName,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<WorkBlurb>, u64)> {
         let key = name_key(name.as_str());
         let filter = "SELECT wt.work_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
                       WHERE t.name_key = $1";
-        self.works_page(audience, filter, key.as_str(), limit, offset)
+        self.works_page(audience, muted, filter, key.as_str(), limit, offset)
             .await
+    }
+
+    /// What `user` muted, as ids: the pseuds of the accounts they muted and the tags
+    /// (of any kind) named as the tags they muted.
+    pub async fn muted(&self, user: UserId) -> Result<Muted> {
+        let pseud_ids = self.muted_pseud_ids(user).await?;
+        let names: Vec<String> = self
+            .user_filters(user)
+            .await?
+            .muted_tags
+            .iter()
+            .map(|n| name_key(n))
+            .collect();
+        let mut tag_ids = Vec::new();
+        if !names.is_empty() {
+            let mut conn = self.pool.conn().await?;
+            for chunk in names.chunks(crate::db::MAX_ARGS) {
+                let mut sql = Sql::new(format!(
+                    "SELECT id FROM tags WHERE name_key IN ({}) ORDER BY id",
+                    crate::db::placeholder_list(chunk.len(), 1)
+                ));
+                for key in chunk {
+                    sql.push(key.as_str());
+                }
+                let rows: Vec<(i64,)> = conn.db().fetch_all(&sql).await?;
+                tag_ids.extend(rows.into_iter().map(|(id,)| id));
+            }
+        }
+        Ok(Muted { pseud_ids, tag_ids })
     }
 
     /// A creator by name (case-insensitively), with their number of works.
@@ -214,8 +333,15 @@ impl Store {
         let key = name_key(name.trim());
         let filter = "SELECT wc.work_id FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
                       WHERE p.name_key = $1 AND wc.accepted";
-        self.works_page(audience, filter, key.as_str(), limit, offset)
-            .await
+        self.works_page(
+            audience,
+            &Muted::default(),
+            filter,
+            key.as_str(),
+            limit,
+            offset,
+        )
+        .await
     }
 
     /// One page of works whose ids `filter` (a SELECT of work ids taking `$1`) yields, and how
@@ -223,6 +349,7 @@ impl Store {
     async fn works_page(
         &self,
         audience: Audience,
+        muted: &Muted,
         filter: &str,
         key: &str,
         limit: u32,
@@ -230,18 +357,17 @@ impl Store {
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
+        let shown = format!("{}{}", audience.listed("w"), muted.clause("w"));
         let count = Sql::new(format!(
-            "SELECT COUNT(*) FROM works w WHERE w.id IN ({filter}) AND {}",
-            audience.listed("w")
+            "SELECT COUNT(*) FROM works w WHERE w.id IN ({filter}) AND {shown}"
         ))
         .bind(key);
         let (total,): (i64,) = db.fetch_one(&count).await?;
         let total = to_u64(total, "a listing's work count")?;
         let found = if total > offset {
             let sql = Sql::new(format!(
-                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({filter}) AND {} \
-                 ORDER BY w.updated DESC, w.id DESC LIMIT $2 OFFSET $3",
-                audience.listed("w")
+                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({filter}) AND {shown} \
+                 ORDER BY w.updated DESC, w.id DESC LIMIT $2 OFFSET $3"
             ))
             .bind(key)
             .bind(i64::from(limit))

@@ -46,3 +46,12 @@ pub(crate) async fn own_work(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<
 pub(crate) fn audience() -> ajar_store::Audience {
     ajar_store::Audience::of(&crate::auth::current().viewer)
 }
+
+/// What the current request's reader muted (people and tags), for listings and counts read
+/// from the store; nothing for guests. Searches apply the same through their request.
+pub(crate) async fn muted(store: &ajar_store::Store) -> Result<ajar_store::Muted, Error> {
+    match crate::auth::current().viewer.user_id() {
+        Some(user) => Ok(store.muted(user).await?),
+        None => Ok(ajar_store::Muted::default()),
+    }
+}

@@ -85,6 +85,13 @@ impl PopularFandoms {
     async fn get(&self, store: &Store) -> Result<Vec<TagCount>, Error> {
         let version = store.data_version();
         let audience = crate::access::audience();
+        // A reader who muted people or tags gets their own count, never the shared one.
+        let muted = crate::access::muted(store).await?;
+        if !muted.is_empty() {
+            return Ok(store
+                .popular_fandoms_for(audience, &muted, POPULAR_FANDOMS)
+                .await?);
+        }
         let slot = match audience {
             ajar_store::Audience::Public => &self.counted,
             ajar_store::Audience::Members => &self.counted_members,

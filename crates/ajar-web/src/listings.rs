@@ -55,8 +55,15 @@ pub(crate) async fn works_page(
     let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
     let found = match listing {
         WorkListing::Tag(name) => {
+            let muted = crate::access::muted(store).await?;
             store
-                .works_tagged(crate::access::audience(), name, WORKS_PER_PAGE, offset)
+                .works_tagged_for(
+                    crate::access::audience(),
+                    &muted,
+                    name,
+                    WORKS_PER_PAGE,
+                    offset,
+                )
                 .await?
         }
         WorkListing::Creator(name) => {
@@ -312,7 +319,10 @@ async fn tag(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let tags = store.tags_named(crate::access::audience(), &name).await?;
+            let muted = crate::access::muted(&store).await?;
+            let tags = store
+                .tags_named_for(crate::access::audience(), &muted, &name)
+                .await?;
             let Some(first) = tags.first() else {
                 return Err(Error::NotFound);
             };
@@ -549,8 +559,9 @@ async fn fandoms(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
+            let muted = crate::access::muted(&store).await?;
             let groups: Vec<MediaGroup> = store
-                .fandoms_by_media(crate::access::audience())
+                .fandoms_by_media_for(crate::access::audience(), &muted)
                 .await?
                 .into_iter()
                 .map(|g| MediaGroup::new(g.media, g.fandoms))
@@ -587,8 +598,9 @@ async fn media_fandoms(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
+            let muted = crate::access::muted(&store).await?;
             let fandoms = store
-                .fandoms_by_media(crate::access::audience())
+                .fandoms_by_media_for(crate::access::audience(), &muted)
                 .await?
                 .into_iter()
                 .find(|g| g.media == media)
