@@ -148,7 +148,7 @@ fn taken_by_a_racing_write(e: sqlx::Error, name: &str) -> StoreError {
     }
 }
 
-fn name_taken(name: &str) -> StoreError {
+pub(crate) fn name_taken(name: &str) -> StoreError {
     StoreError::Conflict(format!("the name \"{name}\" is taken"))
 }
 

@@ -172,6 +172,20 @@ impl Store {
         let at = now();
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
+        if let CommentAuthor::User { user, pseud } = new.author {
+            let owned: Option<(i64,)> = db
+                .fetch_optional(
+                    &Sql::new("SELECT id FROM pseuds WHERE id = $1 AND user_id = $2")
+                        .bind(pseud.0)
+                        .bind(user.0),
+                )
+                .await?;
+            if owned.is_none() {
+                return Err(StoreError::Conflict(
+                    "You can only comment under one of your own pseuds.".into(),
+                ));
+            }
+        }
         let mut chapter = i64::from(new.chapter);
         if let Some(parent) = new.parent {
             let parent = comment_by_id(&mut db, parent)

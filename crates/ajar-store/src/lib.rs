@@ -36,6 +36,7 @@ mod kudos;
 mod listings;
 mod moderation;
 mod posting;
+mod pseuds;
 mod search_feed;
 mod tags;
 #[cfg(feature = "testing")]

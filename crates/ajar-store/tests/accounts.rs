@@ -1,11 +1,15 @@
-//! Accounts in the store, on both backends: sign-ups that race for one name.
+//! Accounts in the store, on both backends: sign-ups that race for one name; renaming and
+//! deleting pseuds.
 
 #![allow(clippy::unwrap_used)]
 
-use ajar_core::Role;
-use ajar_store::{NewUser, Store, StoreError};
+use ajar_core::{Chapter, Html, PseudId, Role, UserId, Work, WorkId};
+use ajar_store::{CommentAuthor, Followed, NewComment, NewUser, Store, StoreError};
 
-ajar_store::backend_tests!(simultaneous_sign_ups_with_one_name_get_a_conflict,);
+ajar_store::backend_tests!(
+    simultaneous_sign_ups_with_one_name_get_a_conflict,
+    pseuds_are_renamed_and_deleted_into_the_default_one,
+);
 
 fn new_user<'a>(name: &'a str, email: &'a str) -> NewUser<'a> {
     NewUser {
@@ -49,4 +53,139 @@ async fn simultaneous_sign_ups_with_one_name_get_a_conflict(store: Store) {
             other => panic!("one sign-up must win and one be refused: {other:?}"),
         }
     }
+}
+
+async fn sign_up(store: &Store, name: &str) -> UserId {
+    let email = format!("{name}@example.org");
+    store.create_user(&new_user(name, &email)).await.unwrap()
+}
+
+/// A work credited to the pseuds named.
+async fn work_by(store: &Store, creators: &[&str]) -> WorkId {
+    let mut work = Work {
+        title: format!("By {}", creators.join(" and ")),
+        creators: creators.iter().map(|c| (*c).to_owned()).collect(),
+        chapters: vec![Chapter {
+            body: Html::from_plain_text("Text."),
+            ..Chapter::default()
+        }],
+        ..Work::default()
+    };
+    work.renumber_chapters();
+    store.insert_work(&work).await.unwrap()
+}
+
+async fn creators(store: &Store, work: WorkId) -> Vec<String> {
+    store
+        .work_header(work)
+        .await
+        .unwrap()
+        .unwrap()
+        .work
+        .creators
+}
+
+/// A comment on a work's first chapter by `user` under `pseud`.
+fn note(work: WorkId, user: UserId, pseud: PseudId, body: &Html) -> NewComment<'_> {
+    NewComment {
+        work,
+        chapter: 1,
+        parent: None,
+        author: CommentAuthor::User { user, pseud },
+        body,
+        pending: false,
+    }
+}
+
+async fn pseuds_are_renamed_and_deleted_into_the_default_one(store: Store) {
+    let mara = sign_up(&store, "mara").await;
+    let reader = sign_up(&store, "reader").await;
+    let other = sign_up(&store, "other").await;
+    let quill = store.add_pseud(mara, "Quill").await.unwrap();
+    let default = store.pseuds_of(mara).await.unwrap()[0].id;
+    let solo = work_by(&store, &["Quill"]).await;
+    let both = work_by(&store, &["mara", "Quill"]).await;
+    let before = store.work_header(solo).await.unwrap().unwrap().modified_at;
+
+    // Renamed: the works show the new name and changed for pages and the index.
+    store.rename_pseud(mara, quill, "Inkwell").await.unwrap();
+    assert_eq!(creators(&store, solo).await, vec!["Inkwell".to_owned()]);
+    assert!(store.work_header(solo).await.unwrap().unwrap().modified_at > before);
+    // Only to a free name, only one's own pseud, never the default one.
+    let taken = store.rename_pseud(mara, quill, "READER").await.unwrap_err();
+    assert!(
+        matches!(&taken, StoreError::Conflict(m) if m.contains("is taken")),
+        "{taken:?}"
+    );
+    assert!(matches!(
+        store.rename_pseud(other, quill, "Mine now").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.rename_pseud(mara, default, "Renamed").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.rename_pseud(mara, PseudId(9999), "Nobody").await,
+        Err(StoreError::NotFound(_))
+    ));
+    store.rename_pseud(mara, quill, "inkwell").await.unwrap();
+
+    // A comment under the pseud, and readers subscribed to it (one to both pseuds).
+    let body = Html::from_plain_text("Author's note.");
+    let comment = store
+        .add_comment(&note(solo, mara, quill, &body))
+        .await
+        .unwrap();
+    // Only under one's own pseud.
+    let forged = store.add_comment(&note(solo, other, quill, &body)).await;
+    assert!(matches!(forged, Err(StoreError::Conflict(_))), "{forged:?}");
+    store
+        .subscribe(reader, Followed::Creator(quill))
+        .await
+        .unwrap();
+    store
+        .subscribe(other, Followed::Creator(quill))
+        .await
+        .unwrap();
+    store
+        .subscribe(other, Followed::Creator(default))
+        .await
+        .unwrap();
+
+    // Not someone else's, not the default.
+    assert!(matches!(
+        store.delete_pseud(other, quill).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.delete_pseud(mara, default).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.pseuds_of(mara).await.unwrap().len(), 2);
+
+    store.delete_pseud(mara, quill).await.unwrap();
+    let left: Vec<String> = store
+        .pseuds_of(mara)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(left, vec!["mara".to_owned()]);
+    assert_eq!(creators(&store, solo).await, vec!["mara".to_owned()]);
+    assert_eq!(creators(&store, both).await, vec!["mara".to_owned()]);
+    let moved = store.comment(comment).await.unwrap().unwrap();
+    assert_eq!(moved.pseud_name.as_deref(), Some("mara"));
+    for user in [reader, other] {
+        assert!(store
+            .is_subscribed(user, Followed::Creator(default))
+            .await
+            .unwrap());
+        assert!(!store
+            .is_subscribed(user, Followed::Creator(quill))
+            .await
+            .unwrap());
+    }
+    assert!(store.pseud_by_name("inkwell").await.unwrap().is_none());
 }

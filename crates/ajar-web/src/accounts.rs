@@ -9,16 +9,17 @@ use crate::auth::{
     dummy_verify, hash_password, random_token, set_cookie, token_hash, verify_password, Ctx,
     SESSION_COOKIE, SESSION_DAYS,
 };
+use crate::kudos::id_number;
 use crate::ratelimit::Action;
 use crate::views::{Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{
-    validate_email, validate_password, validate_pseud_name, validate_user_name, Role, SignupMode,
-    UserId,
+    validate_email, validate_password, validate_pseud_name, validate_user_name, PseudId, Role,
+    SignupMode, UserId,
 };
 use ajar_store::{NewUser, Pseud, StoreError};
 use askama::Template;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
@@ -36,6 +37,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/account/password", post(change_password))
         .route("/account/email", post(change_email))
         .route("/account/pseuds", post(add_pseud))
+        .route("/account/pseuds/{id}/rename", post(rename_pseud))
+        .route("/account/pseuds/{id}/delete", post(delete_pseud))
         .route("/reset/{token}", get(reset_form).post(reset))
 }
 
@@ -386,6 +389,11 @@ async fn account_page(
             "password" => Some("Your password was changed. Other sessions were logged out.".into()),
             "email" => Some("Your email address was changed.".into()),
             "pseud" => Some("The pseud was added.".into()),
+            "pseud-renamed" => Some("The pseud was renamed.".into()),
+            "pseud-deleted" => Some(
+                "The pseud was deleted; its works and comments are now under your default pseud."
+                    .into(),
+            ),
             _ => None,
         });
     Ok(render_account(&state, account.id, notice, None)
@@ -498,9 +506,21 @@ async fn change_email(
         Ok(e) => e.to_owned(),
         Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
     };
-    match state.store.set_email(user, &email).await {
-        Ok(()) => Ok(see_other("/account?done=email")),
-        Err(StoreError::Conflict(m)) => refuse_on_account(&state, user, m).await,
+    let changed = state.store.set_email(user, &email).await;
+    account_changed(&state, user, changed, "email").await
+}
+
+/// The account page after a change: with `done`'s notice, or again with the reason the
+/// store refused it.
+async fn account_changed<T>(
+    state: &AppState,
+    user: UserId,
+    outcome: Result<T, StoreError>,
+    done: &str,
+) -> Result<Response, Error> {
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/account?done={done}"))),
+        Err(StoreError::Conflict(m)) => refuse_on_account(state, user, m).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -524,11 +544,38 @@ async fn add_pseud(
     if state.store.pseuds_of(user).await?.len() >= 20 {
         return refuse_on_account(&state, user, "An account has at most 20 pseuds.".into()).await;
     }
-    match state.store.add_pseud(user, &name).await {
-        Ok(_) => Ok(see_other("/account?done=pseud")),
-        Err(StoreError::Conflict(m)) => refuse_on_account(&state, user, m).await,
-        Err(e) => Err(e.into()),
-    }
+    let added = state.store.add_pseud(user, &name).await;
+    account_changed(&state, user, added, "pseud").await
+}
+
+/// Renames one of the reader's pseuds (not the default one, which is the account's name).
+async fn rename_pseud(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<PseudForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let user = ctx.require_user()?.id;
+    let pseud = PseudId(id_number(id)?);
+    let f = form(sent)?;
+    let name = match validate_pseud_name(&f.name) {
+        Ok(n) => n.to_owned(),
+        Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
+    };
+    let renamed = state.store.rename_pseud(user, pseud, &name).await;
+    account_changed(&state, user, renamed, "pseud-renamed").await
+}
+
+/// Deletes one of the reader's pseuds; its works and comments go to the default pseud.
+async fn delete_pseud(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let user = ctx.require_user()?.id;
+    let pseud = PseudId(id_number(id)?);
+    let deleted = state.store.delete_pseud(user, pseud).await;
+    account_changed(&state, user, deleted, "pseud-deleted").await
 }
 
 // ---------------------------------------------------------------------------------------

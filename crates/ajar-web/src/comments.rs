@@ -258,6 +258,44 @@ struct CommentsSection {
     groups: Vec<Group>,
     max_chars: usize,
     max_chars_text: String,
+    /// The pseuds a logged-in reader may comment under (none offered when they have one).
+    pseuds: Vec<PseudChoice>,
+}
+
+/// One pseud in a comment form's "Comment as" list.
+struct PseudChoice {
+    id: i64,
+    name: String,
+    selected: bool,
+}
+
+/// The pseuds a comment form offers the viewer, default first, `chosen` selected (else the
+/// default); none for guests and for readers with one pseud.
+async fn pseud_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    chosen: &str,
+) -> Result<Vec<PseudChoice>, Error> {
+    let Some(user) = ctx.viewer.user_id() else {
+        return Ok(Vec::new());
+    };
+    let pseuds = state.store.pseuds_of(user).await?;
+    if pseuds.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let chosen = chosen
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|c| pseuds.iter().any(|p| p.id.0 == *c));
+    Ok(pseuds
+        .into_iter()
+        .map(|p| PseudChoice {
+            selected: chosen.map_or(p.is_default, |c| c == p.id.0),
+            id: p.id.0,
+            name: p.name,
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -471,7 +509,12 @@ pub(crate) async fn section(
         Some(n) => format!("/works/{id}/chapters/{n}"),
         None => format!("/works/{id}/full"),
     };
+    let pseuds = match form {
+        CommentForm::Open { .. } => pseud_choices(state, ctx, "").await?,
+        _ => Vec::new(),
+    };
     let section = CommentsSection {
+        pseuds,
         id,
         csrf_token: ctx.form_token().to_owned(),
         form,
@@ -506,6 +549,8 @@ struct CommentFormPage {
     error: Option<String>,
     note: Option<&'static str>,
     max_chars_text: String,
+    /// The pseuds a new comment or reply may go under (none offered for edits).
+    pseuds: Vec<PseudChoice>,
 }
 
 impl CommentFormPage {
@@ -537,6 +582,7 @@ impl CommentFormPage {
             error: None,
             note: None,
             max_chars_text: thousands(MAX_COMMENT_CHARS as u64),
+            pseuds: Vec::new(),
         })
     }
 
@@ -558,6 +604,9 @@ struct CommentFields {
     body: String,
     #[serde(default)]
     name: String,
+    /// The pseud to comment as (an id); the default pseud when not given.
+    #[serde(default)]
+    pseud: String,
 }
 
 /// What a new comment or reply stores as its author (a guest's name checked), or why not.
@@ -572,14 +621,20 @@ fn name_and_body(ctx: &Ctx, fields: &CommentFields) -> Result<(String, Html), St
     Ok((name, comment_body(&fields.body)?))
 }
 
-fn author_of<'a>(ctx: &Ctx, guest: &'a str) -> Result<CommentAuthor<'a>, String> {
+/// The comment's author: the guest by name, or the account under the pseud chosen (one of
+/// its own; the default, listed first, when none was chosen).
+fn author_of<'a>(ctx: &Ctx, guest: &'a str, chosen: &str) -> Result<CommentAuthor<'a>, String> {
     match ctx.viewer.account() {
         Some(account) => {
-            let pseud = account
-                .pseuds
-                .first()
-                .copied()
-                .ok_or_else(|| "Your account has no pseud to comment under.".to_owned())?;
+            let pseud = match chosen.trim() {
+                "" => account.pseuds.first().copied(),
+                id => account
+                    .pseuds
+                    .iter()
+                    .copied()
+                    .find(|p| id.parse() == Ok(p.0)),
+            }
+            .ok_or_else(|| "Choose one of your own pseuds to comment as.".to_owned())?;
             Ok(CommentAuthor::User {
                 user: account.id,
                 pseud,
@@ -650,11 +705,12 @@ async fn add_comment(
     page.note = pending.then_some(MODERATED_NOTE);
     page.name = fields.name.clone();
     page.body = fields.body.clone();
+    page.pseuds = pseud_choices(&state, &ctx, &fields.pseud).await?;
     let (name, body) = match name_and_body(&ctx, &fields) {
         Ok(parts) => parts,
         Err(e) => return Ok(page.refused(e)),
     };
-    let author = match author_of(&ctx, &name) {
+    let author = match author_of(&ctx, &name, &fields.pseud) {
         Ok(a) => a,
         Err(e) => return Ok(page.refused(e)),
     };
@@ -705,6 +761,7 @@ async fn reply_page(
     page.parent = Some((signature_text(&parent), parent.body.clone()));
     page.ask_name = ctx.is_guest();
     page.note = pending.then_some(MODERATED_NOTE);
+    page.pseuds = pseud_choices(state, ctx, "").await?;
     Ok((page, parent, pending))
 }
 
@@ -729,11 +786,12 @@ async fn reply(
     let fields = form(sent)?;
     page.name = fields.name.clone();
     page.body = fields.body.clone();
+    page.pseuds = pseud_choices(&state, &ctx, &fields.pseud).await?;
     let (name, body) = match name_and_body(&ctx, &fields) {
         Ok(parts) => parts,
         Err(e) => return Ok(page.refused(e)),
     };
-    let author = match author_of(&ctx, &name) {
+    let author = match author_of(&ctx, &name, &fields.pseud) {
         Ok(a) => a,
         Err(e) => return Ok(page.refused(e)),
     };

@@ -616,3 +616,102 @@ async fn sign_ups_are_rate_limited_per_address() {
     let other = sign_up_from(&app.guest(), "198.51.100.2", "reader5").await;
     assert_eq!(other.status, StatusCode::SEE_OTHER, "{}", other.body);
 }
+
+/// A one-chapter public work credited to `creator` (a pseud).
+fn work_by(creator: &str) -> ajar_core::Work {
+    let mut work = ajar_core::Work {
+        title: "Under Another Name".to_owned(),
+        creators: vec![creator.to_owned()],
+        chapters: vec![ajar_core::Chapter {
+            body: ajar_core::Html::from_plain_text("The text."),
+            ..ajar_core::Chapter::default()
+        }],
+        ..ajar_core::Work::default()
+    };
+    work.renumber_chapters();
+    work
+}
+
+#[tokio::test]
+async fn pseuds_are_renamed_deleted_and_chosen_for_comments() {
+    let app = TestApp::spawn().await;
+    let mara = app.user("mara").await;
+    let stranger = app.user("stranger").await;
+    let added = mara.post("/account/pseuds", &[("name", "Quill")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let user = app.store.user_by_name("mara").await.unwrap().unwrap();
+    let pseuds = app.store.pseuds_of(user.id).await.unwrap();
+    let (default, quill) = (pseuds[0].id.0, pseuds[1].id.0);
+    let id = app.insert(&work_by("Quill")).await;
+
+    let account = mara.get("/account").await;
+    assert!(account
+        .body
+        .contains(&format!("action=\"/account/pseuds/{quill}/rename\"")));
+    assert!(!account
+        .body
+        .contains(&format!("action=\"/account/pseuds/{default}/delete\"")));
+
+    // Renamed: the work's byline follows.
+    let rename = format!("/account/pseuds/{quill}/rename");
+    let renamed = mara.post(&rename, &[("name", "Inkwell")]).await;
+    assert_eq!(renamed.location(), "/account?done=pseud-renamed");
+    assert!(mara
+        .get(&format!("/works/{id}"))
+        .await
+        .body
+        .contains("Inkwell"));
+    // Not to a taken name, not by someone else.
+    let taken = mara.post(&rename, &[("name", "Stranger")]).await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST);
+    assert!(taken.body.contains("is taken"), "{}", taken.body);
+    let theirs = stranger.post(&rename, &[("name", "Mine")]).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    let default_rename = format!("/account/pseuds/{default}/rename");
+    let refused = mara.post(&default_rename, &[("name", "Other")]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.store.pseuds_of(user.id).await.unwrap()[1].name,
+        "Inkwell"
+    );
+
+    // The comment form offers mara's pseuds, the default first and chosen.
+    let page = mara.get(&format!("/works/{id}")).await;
+    let select = &page.body[page.body.find("name=\"pseud\"").unwrap()..];
+    let first = select
+        .find(&format!("value=\"{default}\" selected"))
+        .unwrap();
+    assert!(first < select.find(&format!("value=\"{quill}\"")).unwrap());
+    let comments = format!("/works/{id}/comments");
+    let quill_id = quill.to_string();
+    let posted = mara
+        .post(
+            &comments,
+            &[("chapter", "1"), ("body", "A note."), ("pseud", &quill_id)],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let stored = app.store.work_comments(id, None).await.unwrap();
+    assert_eq!(stored[0].pseud_name.as_deref(), Some("Inkwell"));
+    // Someone else's pseud: refused with a message, nothing stored.
+    let forged = stranger
+        .post(
+            &comments,
+            &[("chapter", "1"), ("body", "As her."), ("pseud", &quill_id)],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    assert!(forged.body.contains("your own pseuds"), "{}", forged.body);
+    assert_eq!(app.store.work_comments(id, None).await.unwrap().len(), 1);
+
+    // Deleted: its work and comment move to the default pseud.
+    let deleted = mara
+        .post(&format!("/account/pseuds/{quill}/delete"), &[])
+        .await;
+    assert_eq!(deleted.location(), "/account?done=pseud-deleted");
+    assert_eq!(app.store.pseuds_of(user.id).await.unwrap().len(), 1);
+    let header = app.store.work_header(id).await.unwrap().unwrap();
+    assert_eq!(header.work.creators, vec!["mara".to_owned()]);
+    let stored = app.store.work_comments(id, None).await.unwrap();
+    assert_eq!(stored[0].pseud_name.as_deref(), Some("mara"));
+}
