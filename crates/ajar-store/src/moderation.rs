@@ -3,9 +3,10 @@
 //! mutes (their works are hidden from the muter) and blocks (they may not comment on the
 //! blocker's works or reply to the blocker).
 //!
-//! Suspending an account is `Store::set_suspended` (accounts) and removing a comment
-//! `Store::delete_comment` (comments); this module finds whose account a reported item
-//! belongs to.
+//! `Store::act_on_report` does what an admin decided (hide, remove, suspend, dismiss) and
+//! resolves the report in one transaction, using the in-transaction halves of
+//! `Store::set_suspended` (accounts) and `Store::delete_comment` (comments); this module
+//! finds whose account a reported item belongs to.
 
 use crate::accounts::set_suspended_in;
 use crate::changes::{self, Op};
