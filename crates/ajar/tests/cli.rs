@@ -207,12 +207,18 @@ impl Drop for Server {
 }
 
 fn serve(data: &Path, extra: &[&str]) -> Server {
+    serve_with_env(data, extra, &[])
+}
+
+fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
         .arg("--data-dir")
         .arg(data)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .args(extra)
         .env_remove("AJAR_DATABASE_URL")
+        .env_remove("AJAR_TRUSTED_PROXIES")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -359,4 +365,65 @@ fn an_archivist_files_a_fandom_under_its_media_kind() {
         !page.contains("Uncategorized Fandoms")
             || page.find("Uncategorized Fandoms") > Some(fandom)
     );
+}
+
+/// Failed log-ins as a guest behind a proxy that names `client` in `X-Forwarded-For`;
+/// the status of each answer.
+fn failed_log_ins(base: &str, client: &str, times: usize) -> Vec<u16> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let form = http.get(format!("{base}/login")).send().await.unwrap();
+        let cookie = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let pair = cookie.split(';').next().unwrap().to_owned();
+        let token = pair.trim_start_matches("ajar_csrf=").to_owned();
+        let mut statuses = Vec::new();
+        for _ in 0..times {
+            let answer = http
+                .post(format!("{base}/login"))
+                .header("cookie", &pair)
+                .header("x-forwarded-for", client)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("name", "nobody"),
+                    ("password", "a wrong guess"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            statuses.push(answer.status().as_u16());
+        }
+        statuses
+    })
+}
+
+#[test]
+fn trusted_proxies_are_set_on_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // From the environment, as a comma-separated list.
+    let server = serve_with_env(
+        &data,
+        &[],
+        &[("AJAR_TRUSTED_PROXIES", "10.9.9.9,127.0.0.1")],
+    );
+    let statuses = failed_log_ins(&server.1, "198.51.100.1", 11);
+    assert_eq!(statuses[..10], [401; 10]);
+    assert_eq!(statuses[10], 429, "the guesser's own address is limited");
+    // Another client behind the same proxy is not.
+    assert_eq!(failed_log_ins(&server.1, "198.51.100.2", 1), [401]);
+    drop(server);
+
+    // Without the setting the header is ignored: every "client" is the proxy.
+    let server = serve(&data, &[]);
+    failed_log_ins(&server.1, "198.51.100.1", 10);
+    assert_eq!(failed_log_ins(&server.1, "198.51.100.2", 1), [429]);
+    drop(server);
+
+    let out = ajar(&data, &["serve", "--trusted-proxy", "not-an-address"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("--trusted-proxy"), "{}", stderr(&out));
 }
