@@ -88,7 +88,7 @@ await check('the writer posts a work through the form', async () => {
   await writerPage.getByLabel('Characters').fill('The Lighthouse Keeper, The Cartographer');
   await writerPage.getByLabel('Additional tags').fill('Fluff, Found Family');
   await writerPage.getByLabel('Title', { exact: true }).fill('Two Lamps at Sea');
-  await writerPage.getByLabel('Summary').fill('A keeper, a mapmaker, and a storm that lasts two chapters.');
+  await writerPage.getByLabel('Summary', { exact: true }).fill('A keeper, a mapmaker, and a storm that lasts two chapters.');
   await writerPage.getByLabel('Chapter title').fill('The Storm');
   await writerPage.getByLabel('Text of the first chapter').fill(
     'The storm came in from the west at dusk.\n\nShe lit both lamps, because one was never enough.');
