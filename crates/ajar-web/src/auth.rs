@@ -91,10 +91,11 @@ impl Ctx {
         }
     }
 
-    /// A rate-limit key for the client's address, whoever is logged in.
+    /// A rate-limit key for the client's address (an IPv6 address's /64), whoever is
+    /// logged in.
     pub(crate) fn address_key(&self) -> String {
         match self.ip {
-            Some(ip) => format!("ip:{ip}"),
+            Some(ip) => format!("ip:{}", crate::proxy::client_network(ip)),
             None => "ip:unknown".to_owned(),
         }
     }

@@ -11,6 +11,7 @@ use crate::access::visible_work;
 use crate::accounts::see_other;
 use crate::auth::{cookie, Ctx, CSRF_COOKIE};
 use crate::hits::VISITOR_COOKIE;
+use crate::proxy::client_network;
 use crate::tag_url::user_href;
 use crate::views::{thousands, Layout, Link, Page};
 use crate::{AppState, Error};
@@ -24,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use sha2::{Digest, Sha256};
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 /// Account names listed under a work; the rest are counted.
 const NAMES_SHOWN: u32 = 50;
@@ -91,16 +92,9 @@ fn guest_key(headers: &HeaderMap, ctx: &Ctx) -> String {
     hex16(hasher)
 }
 
-/// A guest's address key: a hash of the client address (see `proxy`), an IPv6 address by
-/// its /64 network, which one household or phone usually gets whole.
+/// A guest's address key: a hash of the client's network (see `proxy::client_network`).
 fn address_key(ip: IpAddr) -> String {
-    let network = match ip {
-        IpAddr::V4(v4) => IpAddr::V4(v4),
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6) & !(u128::from(u64::MAX));
-            IpAddr::V6(Ipv6Addr::from(bits))
-        }
-    };
+    let network = client_network(ip);
     let mut hasher = Sha256::new();
     hasher.update(b"ajar-kudos");
     hasher.update([0]);

@@ -7,7 +7,7 @@
 //! client cannot pick its own address to dodge rate limits or leave kudos again.
 
 use axum::http::HeaderMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 
 /// The client's address for a request from `peer` with these headers.
 pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
@@ -33,6 +33,16 @@ pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAdd
         }
     }
     client
+}
+
+/// The network a client address stands for in rate limits and guest kudos: an IPv4 address
+/// itself, an IPv6 address its /64, which one household or phone usually gets whole (and can
+/// pick any address in).
+pub(crate) fn client_network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+    }
 }
 
 /// An `X-Forwarded-For` entry: an address, perhaps with a port (`1.2.3.4:5`, `[::1]:5`).
@@ -72,6 +82,15 @@ mod tests {
             client_address(ip("10.0.0.1"), &h, &[ip("10.0.0.1")]),
             ip("198.51.100.7")
         );
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_64() {
+        assert_eq!(
+            client_network(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(client_network(ip("198.51.100.7")), ip("198.51.100.7"));
     }
 
     #[test]
