@@ -150,7 +150,7 @@ fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: 
     if count == alive {
         return live.histogram.as_ref().clone();
     }
-    if u64::from(count) * 2 > u64::from(alive) {
+    let mut counts = if u64::from(count) * 2 > u64::from(alive) {
         // Most works match: count the live ones that do not, and take them off the whole.
         let mut counts = live.histogram.as_ref().clone();
         for (i, (&word, &l)) in bits.iter().zip(live.words.iter()).enumerate() {
@@ -159,19 +159,29 @@ fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: 
                 let doc = ((i as u32) << 6) | w.trailing_zeros();
                 w &= w - 1;
                 // Ordinals are below the histogram's length by construction.
-                data.for_each_tag(doc, |ord| counts[ord] = counts[ord].wrapping_sub(1));
+                data.for_each_sparse_tag(doc, |ord| counts[ord] = counts[ord].wrapping_sub(1));
             }
         }
-        return counts;
-    }
-    let mut counts = vec![0u32; data.tag_of.len()];
-    for (i, &word) in bits.iter().enumerate() {
-        let mut w = word;
-        while w != 0 {
-            let doc = ((i as u32) << 6) | w.trailing_zeros();
-            w &= w - 1;
-            data.for_each_tag(doc, |ord| counts[ord] += 1);
+        counts
+    } else {
+        let mut counts = vec![0u32; data.tag_of.len()];
+        for (i, &word) in bits.iter().enumerate() {
+            let mut w = word;
+            while w != 0 {
+                let doc = ((i as u32) << 6) | w.trailing_zeros();
+                w &= w - 1;
+                data.for_each_sparse_tag(doc, |ord| counts[ord] += 1);
+            }
         }
+        counts
+    };
+    // The commonest tags, by population count (`bits` holds live documents only).
+    for (slot, tag) in counts.iter_mut().zip(&data.dense) {
+        *slot = bits
+            .iter()
+            .zip(tag)
+            .map(|(a, b)| (a & b).count_ones())
+            .sum();
     }
     counts
 }

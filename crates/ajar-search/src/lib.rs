@@ -169,6 +169,8 @@ struct ResultCache {
 
 /// Works per batch when rebuilding, and changes per follower step.
 const REBUILD_BATCH: u32 = 2000;
+/// Readers of the store while rebuilding.
+const REBUILD_READERS: usize = 2;
 const FOLLOW_BATCH: u32 = 1000;
 /// Segments with more documents than this are not merged further.
 const MERGE_SEGMENTS_UP_TO: usize = 50_000;
@@ -305,23 +307,38 @@ impl Search {
         let total = store.work_count().await?;
         let with_text = self.inner.config.index_text;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<IndexWork>>(4);
-        let producer_store = store.clone();
-        let producer_search = self.clone();
-        let producer = tokio::spawn(async move {
-            let mut after = WorkId(0);
-            loop {
-                let batch = producer_store
-                    .index_works_after(after, REBUILD_BATCH, with_text)
-                    .await?;
-                let Some(last) = batch.last() else { break };
-                after = last.id;
-                producer_search.learn_tags(&batch).await?;
-                if tx.send(batch).await.is_err() {
-                    break;
+        // Two readers over ranges of ids, so that reading the store (one thread per SQLite
+        // connection) keeps up with two indexing threads.
+        let last = store.last_work_id().await?.0;
+        let next = Arc::new(AtomicI64::new(1));
+        let mut producers = Vec::new();
+        for _ in 0..REBUILD_READERS {
+            let (store, search, tx, next) = (store.clone(), self.clone(), tx.clone(), next.clone());
+            producers.push(tokio::spawn(async move {
+                loop {
+                    let from = next.fetch_add(i64::from(REBUILD_BATCH), Ordering::SeqCst);
+                    if from > last {
+                        return Ok(());
+                    }
+                    let to = WorkId(from.saturating_add(i64::from(REBUILD_BATCH)));
+                    let batch = store.index_works_in(WorkId(from), to, with_text).await?;
+                    if batch.is_empty() {
+                        continue;
+                    }
+                    search.learn_tags(&batch).await?;
+                    if tx.send(batch).await.is_err() {
+                        return Ok::<(), SearchError>(());
+                    }
                 }
+            }));
+        }
+        drop(tx);
+        let producer = async move {
+            for p in producers {
+                p.await??;
             }
             Ok::<(), SearchError>(())
-        });
+        };
         let inner = self.inner.clone();
         let consumer = tokio::task::spawn_blocking(move || -> Result<u64> {
             let writer = inner.writer.lock().map_err(|_| poisoned())?;
@@ -349,7 +366,7 @@ impl Search {
             }
             Ok(done)
         });
-        let produced = producer.await?;
+        let produced = producer.await;
         let consumed = consumer.await?;
         let inner = self.inner.clone();
         let done = tokio::task::spawn_blocking(move || -> Result<u64> {
@@ -643,10 +660,10 @@ impl Search {
             if count == 0 {
                 continue;
             }
-            if let Some(tag) = tags.get(id as u64) {
+            if let Some(kind) = tags.kind(id as u64) {
                 if let Some(list) = order
                     .iter()
-                    .position(|k| *k == tag.kind)
+                    .position(|k| *k == kind)
                     .and_then(|i| by_kind.get_mut(i))
                 {
                     list.push((u64::from(count), id as u64));

@@ -137,6 +137,9 @@ pub(crate) struct DictTag {
 /// turned into tag ids.
 pub(crate) struct TagDict {
     dense: Vec<Option<DictTag>>,
+    /// The kind of each dense id alone: grouping a broad search's counts by kind looks at
+    /// every tag, and a byte each stays in the cache where whole entries do not.
+    kinds: Vec<Option<TagKind>>,
     sparse: std::collections::HashMap<u64, DictTag>,
     by_key: std::collections::HashMap<String, Vec<u64>>,
     /// Tag ids by each word of their names, as the text fields' tokenizer has the words.
@@ -148,6 +151,7 @@ impl Default for TagDict {
     fn default() -> Self {
         TagDict {
             dense: Vec::new(),
+            kinds: Vec::new(),
             sparse: std::collections::HashMap::new(),
             by_key: std::collections::HashMap::new(),
             by_word: std::collections::HashMap::new(),
@@ -186,8 +190,18 @@ impl TagDict {
         }
     }
 
+    /// The kind of a tag.
+    #[inline]
+    pub(crate) fn kind(&self, id: u64) -> Option<TagKind> {
+        if id < DENSE_TAG_IDS {
+            self.kinds.get(id as usize).copied().flatten()
+        } else {
+            self.sparse.get(&id).map(|t| t.kind)
+        }
+    }
+
     pub(crate) fn contains(&self, id: u64) -> bool {
-        self.get(id).is_some()
+        self.kind(id).is_some()
     }
 
     /// Ids of the tags (of any kind) with this name, as [`key`] has it.
@@ -260,7 +274,9 @@ impl TagDict {
             let i = id as usize;
             if self.dense.len() <= i {
                 self.dense.resize(i + 1, None);
+                self.kinds.resize(i + 1, None);
             }
+            self.kinds[i] = Some(tag.kind);
             self.dense[i] = Some(tag);
         } else {
             self.sparse.insert(id, tag);

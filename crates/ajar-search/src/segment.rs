@@ -103,6 +103,11 @@ pub(crate) struct SegmentData {
     ords: Vec<u16>,
     /// Tag id by ordinal; ordinal 0 is the segment's most common tag.
     pub(crate) tag_of: Vec<u32>,
+    /// The documents of the commonest ordinals (`0..dense.len()`: ratings, warnings,
+    /// categories, the biggest fandoms and tags) as bitsets. A search counts these by
+    /// population count over its own bitset, and they are left out of `ords`: together
+    /// they are a third or more of every work's tags.
+    pub(crate) dense: Vec<Vec<u64>>,
     /// Documents carrying each ordinal, deleted ones included.
     histogram: Arc<Vec<u32>>,
     /// Per entry of [`ORDERS`]: every document, best first (ties by doc id).
@@ -143,12 +148,23 @@ impl SegmentData {
         for (ord, id) in tag_of.iter().enumerate() {
             ord_of[*id as usize] = ord as u32;
         }
+        let dense_count = tag_of
+            .iter()
+            .take(MAX_DENSE)
+            .take_while(|id| u64::from(freq[**id as usize]) * DENSE_FROM >= u64::from(max_doc))
+            .count();
+        let words = (max_doc as usize).div_ceil(64);
+        let mut dense = vec![vec![0u64; words]; dense_count];
         let mut ords: Vec<u16> = Vec::with_capacity(ids.len());
         for doc in 0..max_doc as usize {
             let (start, end) = (offsets[doc] as usize, offsets[doc + 1] as usize);
             offsets[doc] = u32::try_from(ords.len()).unwrap_or(u32::MAX);
             for id in &ids[start..end] {
-                push_ord(&mut ords, ord_of[*id as usize]);
+                let ord = ord_of[*id as usize];
+                match dense.get_mut(ord as usize) {
+                    Some(bits) => set(bits, doc as DocId),
+                    None => push_ord(&mut ords, ord),
+                }
             }
         }
         offsets[max_doc as usize] = u32::try_from(ords.len()).unwrap_or(u32::MAX);
@@ -173,6 +189,7 @@ impl SegmentData {
             offsets,
             ords,
             tag_of,
+            dense,
             histogram: Arc::new(histogram),
             orders,
             max_tag,
@@ -180,9 +197,9 @@ impl SegmentData {
         })
     }
 
-    /// Calls `f` with the ordinal of each tag of `doc`.
+    /// Calls `f` with the ordinal of each tag of `doc` that is not one of the dense ones.
     #[inline]
-    pub(crate) fn for_each_tag(&self, doc: DocId, mut f: impl FnMut(usize)) {
+    pub(crate) fn for_each_sparse_tag(&self, doc: DocId, mut f: impl FnMut(usize)) {
         let d = doc as usize;
         let (Some(&start), Some(&end)) = (self.offsets.get(d), self.offsets.get(d + 1)) else {
             return;
@@ -219,11 +236,17 @@ impl SegmentData {
             if let Some(w) = words.get_mut(doc as usize >> 6) {
                 *w &= !(1 << (doc & 63));
             }
-            self.for_each_tag(doc, |ord| {
+            let mut uncount = |ord: usize| {
                 if let Some(c) = counts.get_mut(ord) {
                     *c = c.saturating_sub(1);
                 }
-            });
+            };
+            for (ord, bits) in self.dense.iter().enumerate() {
+                if contains(bits, doc) {
+                    uncount(ord);
+                }
+            }
+            self.for_each_sparse_tag(doc, uncount);
         }
         Live {
             deleted: reader.num_deleted_docs(),
@@ -240,6 +263,11 @@ pub(crate) struct Live {
     pub(crate) histogram: Arc<Vec<u32>>,
     pub(crate) words: Arc<Vec<u64>>,
 }
+
+/// A tag is dense in a segment (kept as a bitset, see [`SegmentData::dense`]) when at least
+/// one document in this many carries it; at most [`MAX_DENSE`] are.
+const DENSE_FROM: u64 = 32;
+const MAX_DENSE: usize = 96;
 
 /// A term's documents in one segment are kept as a bitset when at least one in this many
 /// documents carries it; rarer terms are read from their postings each time, which costs
@@ -470,6 +498,7 @@ mod tests {
             offsets,
             ords,
             tag_of: Vec::new(),
+            dense: Vec::new(),
             histogram: Arc::new(Vec::new()),
             orders: Vec::new(),
             max_tag: 0,
@@ -477,7 +506,7 @@ mod tests {
         };
         for (d, expected) in docs.iter().enumerate() {
             let mut got = Vec::new();
-            data.for_each_tag(d as DocId, |o| got.push(o as u32));
+            data.for_each_sparse_tag(d as DocId, |o| got.push(o as u32));
             assert_eq!(&got, expected);
         }
     }

@@ -119,23 +119,22 @@ fn index_select(db: &Db<'_>, with_text: bool) -> String {
 const INDEXED: &str = "w.visibility <> 'draft' AND NOT w.hidden";
 
 impl Store {
-    /// Up to `limit` indexed works (not drafts, not hidden) with ids above `after`, lowest id
-    /// first, hydrated for indexing; for rebuilding the index a batch at a time (start with
-    /// `WorkId(0)`).
-    pub async fn index_works_after(
+    /// The indexed works (not drafts, not hidden) with ids in `from..to`, lowest id first,
+    /// hydrated for indexing: ranges let several readers rebuild the index side by side.
+    pub async fn index_works_in(
         &self,
-        after: WorkId,
-        limit: u32,
+        from: WorkId,
+        to: WorkId,
         with_text: bool,
     ) -> Result<Vec<IndexWork>> {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
         let sql = Sql::new(format!(
-            "{} WHERE w.id > $1 AND {INDEXED} ORDER BY w.id LIMIT $2",
+            "{} WHERE w.id >= $1 AND w.id < $2 AND {INDEXED} ORDER BY w.id",
             index_select(&db, with_text)
         ))
-        .bind(after.0)
-        .bind(i64::from(limit));
+        .bind(from.0)
+        .bind(to.0);
         let rows: Vec<IndexRow> = db.fetch_all(&sql).await?;
         let works = rows
             .into_iter()
@@ -143,6 +142,16 @@ impl Store {
             .collect::<Result<_>>()?;
         tx.commit().await?;
         Ok(works)
+    }
+
+    /// The highest work id stored (0 when there is none).
+    pub async fn last_work_id(&self) -> Result<WorkId> {
+        let mut conn = self.pool.conn().await?;
+        let (id,): (i64,) = conn
+            .db()
+            .fetch_one(&Sql::new("SELECT COALESCE(MAX(id), 0) FROM works"))
+            .await?;
+        Ok(WorkId(id))
     }
 
     /// These works hydrated for indexing, in id order; ids that are not stored (deleted

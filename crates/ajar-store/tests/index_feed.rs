@@ -50,7 +50,10 @@ async fn works_for_the_index_carry_creators_tags_and_text_in_order(store: Store)
     .unwrap();
 
     for found in [
-        store.index_works_after(WorkId(0), 10, true).await.unwrap(),
+        store
+            .index_works_in(WorkId(1), WorkId(100), true)
+            .await
+            .unwrap(),
         store
             .index_works(&[id, draft, WorkId(9999)], true)
             .await
@@ -74,7 +77,11 @@ async fn works_for_the_index_carry_creators_tags_and_text_in_order(store: Store)
         assert!(first < second && second < third, "{text}");
         assert_eq!(w.summary, "A summary.");
     }
-    let without = store.index_works_after(WorkId(0), 10, false).await.unwrap();
+    let without = store
+        .index_works_in(WorkId(0), WorkId(100), false)
+        .await
+        .unwrap();
+    assert_eq!(store.last_work_id().await.unwrap(), draft);
     assert_eq!(without[0].text, None);
     assert_eq!(without[0].creators.len(), 2);
 }
