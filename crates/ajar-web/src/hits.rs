@@ -22,7 +22,7 @@ use chrono::{NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
@@ -78,12 +78,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 }
 
 impl Visitor {
-    /// The visitor of a request: its cookie, or its IP address and user agent.
-    pub(crate) fn of(
-        headers: &HeaderMap,
-        uri: &Uri,
-        peer: Option<&ConnectInfo<SocketAddr>>,
-    ) -> Visitor {
+    /// The visitor of a request: its cookie, or its client address (as `proxy` works it out:
+    /// a forwarded address only from a trusted proxy, so a reader cannot make up a new
+    /// visitor per request) and user agent.
+    pub(crate) fn of(headers: &HeaderMap, uri: &Uri, client: Option<IpAddr>) -> Visitor {
         let cookie = cookie_value(headers, VISITOR_COOKIE)
             .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
         if let Some(id) = cookie {
@@ -92,18 +90,12 @@ impl Visitor {
                 set_cookie: None,
             };
         }
-        let ip = peer
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_default();
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+        let ip = client.map(|ip| ip.to_string()).unwrap_or_default();
         let agent = headers
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let id = hash(&["id", &ip, forwarded, agent]);
+        let id = hash(&["id", &ip, agent]);
         let secure = if is_https(headers, uri) {
             "; Secure"
         } else {
@@ -231,8 +223,17 @@ mod tests {
         let uri: Uri = "/works/1".parse().expect("a URI");
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, HeaderValue::from_static("reader/1.0"));
-        let peer = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 5000)));
-        let first = Visitor::of(&headers, &uri, Some(&peer));
+        let peer = IpAddr::from([127, 0, 0, 1]);
+        let first = Visitor::of(&headers, &uri, Some(peer));
+        // Without a cookie, a made-up forwarded address does not make a new visitor: the
+        // client address given is all that counts.
+        let mut forged = headers.clone();
+        forged.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9"));
+        assert_eq!(Visitor::of(&forged, &uri, Some(peer)).key, first.key);
+        assert_ne!(
+            Visitor::of(&headers, &uri, Some(IpAddr::from([127, 0, 0, 2]))).key,
+            first.key
+        );
         let cookie = first
             .set_cookie
             .clone()

@@ -132,7 +132,10 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         })
         .await?;
 
-    let visitor = Visitor::of(&headers, &uri, peer.0.as_ref());
+    let client = peer
+        .0
+        .map(|c| crate::proxy::client_address(c.0.ip(), &headers, &state.trusted_proxies));
+    let visitor = Visitor::of(&headers, &uri, client);
     state.hits.record(id, &visitor);
 
     // A logged-in reader's page is theirs (their name, their kudos and comments): it gets no
