@@ -98,7 +98,7 @@ async fn work_feed(
     headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
-    let id: WorkId = crate::works::parse_number(id.map(|Path(id)| id))?;
+    let id = crate::kudos::work_id(id)?;
     crate::access::visible_work_to(&state, &Viewer::Guest, id).await?;
     let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
     let site = Site::of(&headers);
@@ -165,12 +165,10 @@ impl Site {
                         .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
             })
             .unwrap_or("localhost");
-        let scheme = match headers
-            .get("x-forwarded-proto")
-            .and_then(|h| h.to_str().ok())
-        {
-            Some(p) if p.trim().eq_ignore_ascii_case("https") => "https",
-            _ => "http",
+        let scheme = if crate::hits::forwarded_https(headers) {
+            "https"
+        } else {
+            "http"
         };
         Site {
             base: format!("{scheme}://{host}"),
@@ -318,7 +316,7 @@ fn midnight(day: NaiveDate) -> FixedDateTime {
 fn atom_response(feed: &Feed) -> Result<Response, Error> {
     let body = feed
         .write_to(Vec::new())
-        .map_err(|e| Error::Render(askama::Error::Custom(Box::new(e))))?;
+        .map_err(|e| Error::Internal(format!("writing an Atom feed: {e}")))?;
     Ok((
         [
             (

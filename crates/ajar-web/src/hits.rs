@@ -113,11 +113,15 @@ impl Visitor {
 
 /// Whether the reader reached us over HTTPS (directly, or through a proxy that says so).
 pub(crate) fn is_https(headers: &HeaderMap, uri: &Uri) -> bool {
-    uri.scheme_str() == Some("https")
-        || headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    uri.scheme_str() == Some("https") || forwarded_https(headers)
+}
+
+/// Whether a proxy in front says the reader came over HTTPS (`X-Forwarded-Proto`).
+pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// 128 bits of SHA-256 over the parts, as hex.

@@ -285,9 +285,7 @@ fn validators(
 
 /// Ids and chapter numbers in URLs are plain digits; anything else names no page (404, not
 /// 400: to a reader, `/works/abc` is simply not there).
-pub(crate) fn parse_number<T: std::str::FromStr>(
-    segment: Result<String, PathRejection>,
-) -> Result<T, Error> {
+fn parse_number<T: std::str::FromStr>(segment: Result<String, PathRejection>) -> Result<T, Error> {
     let segment = segment.map_err(|_| Error::NotFound)?;
     if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::NotFound);
