@@ -171,16 +171,14 @@ async fn set_work_hidden_in(db: &mut Db<'_>, work: WorkId, hidden: bool) -> Resu
     Ok(true)
 }
 
-/// [`Store::resolve_report`] inside the caller's write transaction.
-async fn resolve_report_in(
+/// Resolves every open report about `item` inside the caller's write transaction;
+/// returns how many.
+async fn resolve_item_reports(
     db: &mut Db<'_>,
-    report: i64,
+    item: Reported,
     by: UserId,
     resolution: &str,
 ) -> Result<u64> {
-    let Some(item) = open_report_item(db, report).await? else {
-        return Ok(0);
-    };
     db.execute(
         &Sql::new(
             "UPDATE reports SET resolved_at = $1, resolved_by = $2, resolution = $3 \
@@ -380,7 +378,11 @@ impl Store {
     /// `resolution` ('hidden', 'removed', 'suspended', 'dismissed'); returns how many.
     pub async fn resolve_report(&self, report: i64, by: UserId, resolution: &str) -> Result<u64> {
         let mut tx = self.pool.begin_write().await?;
-        let n = resolve_report_in(&mut tx.db(), report, by, resolution).await?;
+        let mut db = tx.db();
+        let Some(item) = open_report_item(&mut db, report).await? else {
+            return Ok(0);
+        };
+        let n = resolve_item_reports(&mut db, item, by, resolution).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -442,7 +444,7 @@ impl Store {
                 ))
             }
         }
-        resolve_report_in(&mut db, report, by, action.resolution()).await?;
+        resolve_item_reports(&mut db, item, by, action.resolution()).await?;
         tx.commit().await?;
         Ok(action.resolution())
     }
