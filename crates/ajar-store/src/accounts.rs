@@ -148,6 +148,24 @@ fn taken_by_a_racing_write(e: sqlx::Error, name: &str) -> StoreError {
     }
 }
 
+/// Whether a pseud other than `except` has the name `key` (a [`name_key`]). Every account's
+/// default pseud carries the account's name, so this is the one check for a creator's name.
+pub(crate) async fn pseud_name_in_use(
+    db: &mut Db<'_>,
+    key: &str,
+    except: Option<PseudId>,
+) -> Result<bool> {
+    // Ids start at 1, so 0 excepts none.
+    let row: Option<(i64,)> = db
+        .fetch_optional(
+            &Sql::new("SELECT id FROM pseuds WHERE name_key = $1 AND id <> $2")
+                .bind(key)
+                .bind(except.map_or(0, |p| p.0)),
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
 pub(crate) fn name_taken(name: &str) -> StoreError {
     StoreError::Conflict(format!("the name \"{name}\" is taken"))
 }
@@ -177,13 +195,11 @@ impl Store {
         let email_key = name_key(new.email);
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
-        let taken: Option<(i64,)> = db
-            .fetch_optional(&Sql::new("SELECT id FROM pseuds WHERE name_key = $1").bind(&key))
-            .await?;
+        let taken = pseud_name_in_use(&mut db, &key, None).await?;
         let user_taken: Option<(i64,)> = db
             .fetch_optional(&Sql::new("SELECT id FROM users WHERE name_key = $1").bind(&key))
             .await?;
-        if taken.is_some() || user_taken.is_some() {
+        if taken || user_taken.is_some() {
             return Err(name_taken(new.name));
         }
         let email_taken: Option<(i64,)> = db
@@ -388,13 +404,8 @@ impl Store {
         let key = name_key(name);
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
-        let taken: Option<(i64,)> = db
-            .fetch_optional(&Sql::new("SELECT id FROM pseuds WHERE name_key = $1").bind(&key))
-            .await?;
-        if taken.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "the name \"{name}\" is taken"
-            )));
+        if pseud_name_in_use(&mut db, &key, None).await? {
+            return Err(name_taken(name));
         }
         let (id,): (i64,) = db
             .fetch_one(

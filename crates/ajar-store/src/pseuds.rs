@@ -5,7 +5,7 @@
 //!
 //! The default pseud carries the account's name and is neither renamed nor deleted here.
 
-use crate::accounts::name_taken;
+use crate::accounts::{name_taken, pseud_name_in_use};
 use crate::db::{Db, Sql};
 use crate::kudos::work_changed;
 use crate::works::now;
@@ -55,14 +55,7 @@ impl Store {
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
         own_other_pseud(&mut db, user, pseud).await?;
-        let taken: Option<(i64,)> = db
-            .fetch_optional(
-                &Sql::new("SELECT id FROM pseuds WHERE name_key = $1 AND id <> $2")
-                    .bind(&key)
-                    .bind(pseud.0),
-            )
-            .await?;
-        if taken.is_some() {
+        if pseud_name_in_use(&mut db, &key, Some(pseud)).await? {
             return Err(name_taken(name));
         }
         db.execute(
