@@ -549,25 +549,24 @@ impl Store {
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
         for code in codes {
-            let taken: Option<(String,)> = db
-                .fetch_optional(
-                    &Sql::new("SELECT code FROM invitations WHERE code = $1").bind(*code),
+            // A taken code inserts nothing; returning drops the transaction, undoing the
+            // codes before it.
+            let added = db
+                .execute(
+                    &Sql::new(
+                        "INSERT INTO invitations (code, created_by, created_at) \
+                         VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(*code)
+                    .bind(by.map(|u| u.0))
+                    .bind(now),
                 )
                 .await?;
-            if taken.is_some() {
+            if added == 0 {
                 return Err(StoreError::Conflict(format!(
                     "The invitation code \"{code}\" exists already: no codes were made."
                 )));
             }
-            db.execute(
-                &Sql::new(
-                    "INSERT INTO invitations (code, created_by, created_at) VALUES ($1, $2, $3)",
-                )
-                .bind(*code)
-                .bind(by.map(|u| u.0))
-                .bind(now),
-            )
-            .await?;
         }
         tx.commit().await
     }
