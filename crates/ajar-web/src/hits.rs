@@ -14,15 +14,12 @@
 use crate::prefs::cookie_value;
 use ajar_core::WorkId;
 use ajar_store::{Hit, Store};
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::USER_AGENT;
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use chrono::{NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
-use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
@@ -62,19 +59,6 @@ pub(crate) struct Visitor {
     key: String,
     /// `Set-Cookie` value when the request carried no visitor cookie.
     pub(crate) set_cookie: Option<HeaderValue>,
-}
-
-/// The address a request came from, when the server knows it (not under `oneshot`).
-pub(crate) struct Peer(pub(crate) Option<ConnectInfo<SocketAddr>>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().cloned(),
-        ))
-    }
 }
 
 impl Visitor {

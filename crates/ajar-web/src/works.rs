@@ -7,7 +7,7 @@
 
 use crate::assets::fnv1a;
 use crate::cache::{CachedPage, Rendered, Validators};
-use crate::hits::{Peer, Visitor};
+use crate::hits::Visitor;
 use crate::prefs::ReaderPrefs;
 use crate::tag_url::tag_works_href;
 use crate::views::{creators_or_anonymous, excerpt, lang_attribute, thousands, Layout, Link};
@@ -45,7 +45,8 @@ struct Request {
     prefs: ReaderPrefs,
     headers: HeaderMap,
     uri: Uri,
-    peer: Peer,
+    /// The client's address, as the auth middleware worked it out (see `proxy`).
+    client: Option<std::net::IpAddr>,
 }
 
 impl FromRequestParts<AppState> for Request {
@@ -64,7 +65,10 @@ impl FromRequestParts<AppState> for Request {
             prefs: ReaderPrefs::from_headers(&parts.headers),
             headers: parts.headers.clone(),
             uri,
-            peer: Peer::from_request_parts(parts, state).await?,
+            client: parts
+                .extensions
+                .get::<crate::auth::Ctx>()
+                .and_then(|ctx| ctx.ip),
         })
     }
 }
@@ -118,7 +122,7 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         prefs,
         headers,
         uri,
-        peer,
+        client,
     } = request;
     let variant = match showing {
         Showing::Full => "full".to_owned(),
@@ -132,9 +136,6 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         })
         .await?;
 
-    let client = peer
-        .0
-        .map(|c| crate::proxy::client_address(c.0.ip(), &headers, &state.trusted_proxies));
     let visitor = Visitor::of(&headers, &uri, client);
     state.hits.record(id, &visitor);
 
