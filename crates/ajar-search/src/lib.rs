@@ -884,56 +884,38 @@ impl Inner {
                 1,
             )))));
         }
+        // The sidebar's filters are conditions of the query language, planned the same way.
+        let mut conditions: Vec<Expr> = Vec::new();
         if !r.ratings.is_empty() {
-            filters.push(Plan::any_term(
-                r.ratings
-                    .iter()
-                    .map(|x| Term::from_field_text(f.rating, x.code())),
+            conditions.push(Expr::Or(
+                r.ratings.iter().map(|x| Expr::Rating(*x)).collect(),
             ));
         }
-        for w in &r.warnings {
-            filters.push(Plan::Term(Term::from_field_text(f.warning, w.code())));
-        }
+        conditions.extend(r.warnings.iter().map(|w| Expr::Warning(*w)));
         if !r.categories.is_empty() {
-            filters.push(Plan::any_term(
-                r.categories
-                    .iter()
-                    .map(|x| Term::from_field_text(f.category, x.code())),
+            conditions.push(Expr::Or(
+                r.categories.iter().map(|x| Expr::Category(*x)).collect(),
             ));
         }
-        if let Some(c) = r.complete {
-            filters.push(Plan::Term(Term::from_field_u64(f.complete, u64::from(c))));
-        }
-        if let Some(c) = r.crossover {
-            filters.push(crossover_plan(c));
-        }
-        if r.words_from.is_some() || r.words_to.is_some() {
-            filters.push(Plan::Range {
-                field: "words",
-                lo: r.words_from,
-                hi: r.words_to,
-            });
-        }
-        if let Some(lang) = &r.language {
-            filters.push(Plan::Term(Term::from_field_text(
-                f.language,
-                &lang.to_lowercase(),
-            )));
-        }
+        conditions.extend(r.complete.map(Expr::Complete));
+        conditions.extend(r.crossover.map(Expr::Crossover));
+        conditions.extend(r.language.clone().map(Expr::Language));
         let days = |d: Option<chrono::NaiveDate>| d.map(query::date_days);
-        if r.updated_from.is_some() || r.updated_to.is_some() {
-            filters.push(Plan::Range {
-                field: "updated",
-                lo: days(r.updated_from),
-                hi: days(r.updated_to),
-            });
+        for (field, lo, hi) in [
+            (NumField::Words, r.words_from, r.words_to),
+            (NumField::Updated, days(r.updated_from), days(r.updated_to)),
+            (
+                NumField::Published,
+                days(r.published_from),
+                days(r.published_to),
+            ),
+        ] {
+            if lo.is_some() || hi.is_some() {
+                conditions.push(Expr::Range { field, lo, hi });
+            }
         }
-        if r.published_from.is_some() || r.published_to.is_some() {
-            filters.push(Plan::Range {
-                field: "published",
-                lo: days(r.published_from),
-                hi: days(r.published_to),
-            });
+        for condition in &conditions {
+            filters.push(self.plan(condition)?);
         }
         let scored = match scored.len() {
             0 => None,
@@ -970,12 +952,19 @@ impl Inner {
                     .into_iter()
                     .map(|id| Term::from_field_u64(f.tag_ids, id)),
             ),
-            Expr::Rating(r) => Plan::Term(Term::from_field_text(f.rating, r.code())),
-            Expr::Warning(w) => Plan::Term(Term::from_field_text(f.warning, w.code())),
-            Expr::Category(c) => Plan::Term(Term::from_field_text(f.category, c.code())),
-            Expr::Language(l) => Plan::Term(Term::from_field_text(f.language, &l.to_lowercase())),
-            Expr::Complete(c) => Plan::Term(Term::from_field_u64(f.complete, u64::from(*c))),
-            Expr::Crossover(c) => crossover_plan(*c),
+            Expr::Rating(_)
+            | Expr::Warning(_)
+            | Expr::Category(_)
+            | Expr::Language(_)
+            | Expr::Complete(_) => self.term_of(e).map_or(Plan::Nothing, Plan::Term),
+            Expr::Crossover(c) => {
+                let (lo, hi) = crossover_bounds(*c);
+                Plan::Range {
+                    field: "fandoms",
+                    lo,
+                    hi,
+                }
+            }
             Expr::Range { field, lo, hi } => Plan::Range {
                 field: field.name(),
                 lo: *lo,
@@ -997,17 +986,41 @@ impl Inner {
 
     /// What a `-` or NOT leaves out, as [`Inner::negated`] has it.
     fn negated_plan(&self, e: &Expr) -> Result<Plan> {
-        if let Expr::Tag { name, .. } = e {
-            if name.split_whitespace().count() > 1 {
-                let tags = self.tags.read().map_err(|_| poisoned())?;
-                return Ok(Plan::any_term(
-                    tags.ids_named(&key(name))
-                        .iter()
-                        .map(|id| Term::from_field_u64(self.fields.tag_ids, *id)),
-                ));
-            }
+        match self.exactly_named(e)? {
+            Some(ids) => Ok(Plan::any_term(
+                ids.into_iter()
+                    .map(|id| Term::from_field_u64(self.fields.tag_ids, id)),
+            )),
+            None => self.plan(e),
         }
-        self.plan(e)
+    }
+
+    /// The term of a condition that is one term in the index (a rating, a warning, a
+    /// category, a language, complete or not).
+    fn term_of(&self, e: &Expr) -> Option<Term> {
+        let f = &self.fields;
+        Some(match e {
+            Expr::Rating(r) => Term::from_field_text(f.rating, r.code()),
+            Expr::Warning(w) => Term::from_field_text(f.warning, w.code()),
+            Expr::Category(c) => Term::from_field_text(f.category, c.code()),
+            Expr::Language(l) => Term::from_field_text(f.language, &l.to_lowercase()),
+            Expr::Complete(c) => Term::from_field_u64(f.complete, u64::from(*c)),
+            _ => return None,
+        })
+    }
+
+    /// A tag of several words under a `-` or NOT is matched by its exact name
+    /// (`-tag:"Major Character Death"`, as AO3's exclude filter does) rather than as a
+    /// phrase within names, since exclusion should be precise: the ids with that name, or
+    /// `None` for anything else.
+    fn exactly_named(&self, e: &Expr) -> Result<Option<Vec<u64>>> {
+        match e {
+            Expr::Tag { name, .. } if name.split_whitespace().count() > 1 => {
+                let tags = self.tags.read().map_err(|_| poisoned())?;
+                Ok(Some(tags.ids_named(&key(name)).to_vec()))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// A query-language tree as an index query.
@@ -1046,12 +1059,18 @@ impl Inner {
                 }
             },
             Expr::Tag { kind, name } => tagged(f.tag_ids, &self.tag_words(name, *kind)?),
-            Expr::Rating(r) => term_text(f.rating, r.code()),
-            Expr::Warning(w) => term_text(f.warning, w.code()),
-            Expr::Category(c) => term_text(f.category, c.code()),
-            Expr::Language(l) => term_text(f.language, &l.to_lowercase()),
-            Expr::Complete(c) => term_u64(f.complete, u64::from(*c)),
-            Expr::Crossover(c) => crossover(f.fandoms, *c),
+            Expr::Rating(_)
+            | Expr::Warning(_)
+            | Expr::Category(_)
+            | Expr::Language(_)
+            | Expr::Complete(_) => match self.term_of(e) {
+                Some(term) => Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                None => Box::new(EmptyQuery),
+            },
+            Expr::Crossover(c) => {
+                let (lo, hi) = crossover_bounds(*c);
+                range(f.fandoms, lo, hi)
+            }
             Expr::Range { field, lo, hi } => {
                 let field = match field {
                     NumField::Words => f.words,
@@ -1091,18 +1110,12 @@ impl Inner {
         })
     }
 
-    /// What a `-` or NOT leaves out. A tag of several words is matched by its exact name
-    /// (`-tag:"Major Character Death"`, as AO3's exclude filter does) rather than as a
-    /// phrase within names: exclusion should be precise, and a phrase query under an
-    /// exclusion trips a debug assertion in Tantivy 0.27's phrase scorer.
+    /// What a `-` or NOT leaves out (see [`Inner::exactly_named`]).
     fn negated(&self, e: &Expr) -> Result<Box<dyn Query>> {
-        if let Expr::Tag { name, .. } = e {
-            if name.split_whitespace().count() > 1 {
-                let tags = self.tags.read().map_err(|_| poisoned())?;
-                return Ok(tagged(self.fields.tag_ids, tags.ids_named(&key(name))));
-            }
+        match self.exactly_named(e)? {
+            Some(ids) => Ok(tagged(self.fields.tag_ids, &ids)),
+            None => self.expr(e),
         }
-        self.expr(e)
     }
 
     /// Ids of the tags (of a kind, or any) whose names hold the words of `text` as a phrase.
@@ -1164,7 +1177,8 @@ impl Inner {
         };
         let filter = built.filter.prepare(&searcher)?;
         let found = match &built.scored {
-            Some(scored) if r.effective_sort() == Sort::BestMatch => searcher.search(
+            // Words are scored only in best-match order (see `build`).
+            Some(scored) => searcher.search(
                 scored.as_ref(),
                 &facets::Scored {
                     cache: &self.segments,
@@ -1248,13 +1262,6 @@ fn tagged(tag_ids: Field, ids: &[u64]) -> Box<dyn Query> {
     }
 }
 
-fn term_text(field: Field, value: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(
-        Term::from_field_text(field, value),
-        IndexRecordOption::Basic,
-    ))
-}
-
 fn range(field: Field, lo: Option<u64>, hi: Option<u64>) -> Box<dyn Query> {
     if lo.is_none() && hi.is_none() {
         return Box::new(AllQuery);
@@ -1266,25 +1273,12 @@ fn range(field: Field, lo: Option<u64>, hi: Option<u64>) -> Box<dyn Query> {
     Box::new(RangeQuery::new(bound(lo), bound(hi)))
 }
 
-/// Works in two fandoms or more (`yes`), or in one.
-fn crossover_plan(yes: bool) -> Plan {
-    let (lo, hi) = if yes {
+/// The range of the `fandoms` count for crossovers (`yes`: two or more) or not (one).
+fn crossover_bounds(yes: bool) -> (Option<u64>, Option<u64>) {
+    if yes {
         (Some(2), None)
     } else {
         (None, Some(1))
-    };
-    Plan::Range {
-        field: "fandoms",
-        lo,
-        hi,
-    }
-}
-
-fn crossover(fandoms: Field, yes: bool) -> Box<dyn Query> {
-    if yes {
-        range(fandoms, Some(2), None)
-    } else {
-        range(fandoms, None, Some(1))
     }
 }
 
