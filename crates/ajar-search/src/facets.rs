@@ -78,7 +78,6 @@ pub(crate) fn run_plan(
                 count,
                 facets,
                 page,
-                None,
             ))
         },
         readers.iter().enumerate(),
@@ -97,45 +96,33 @@ fn harvest(
     count: u32,
     facets: bool,
     page: Page,
-    scored: Option<Vec<(u64, DocId)>>,
 ) -> SegmentFound {
     let counts = facets.then(|| tag_counts(&data, live, bits, count, reader.num_docs()));
     let address = |doc: DocId| DocAddress::new(segment_ord, doc);
     let mut best = Vec::new();
-    match (
-        scored,
-        page.order.and_then(|i| ORDERS.get(i).copied().zip(Some(i))),
-    ) {
-        (Some(by_score), _) => {
-            best = by_score
+    let order = page.order.and_then(|i| Some((i, *ORDERS.get(i)?)));
+    if let Some((i, order)) = order.filter(|_| count > 0 && page.wanted() > 0) {
+        if let Ok(key) = OrderKey::open(reader, order) {
+            let picked = pick(
+                &data,
+                i,
+                &key,
+                bits,
+                count,
+                reader.num_docs(),
+                page.wanted(),
+            );
+            best = picked
                 .into_iter()
-                .map(|(key, doc)| (key, address(doc), String::new()))
+                .map(|(k, doc)| {
+                    let text = match order {
+                        Order::Alphabetical(_) => key.text(k),
+                        Order::Largest(_) => String::new(),
+                    };
+                    (k, address(doc), text)
+                })
                 .collect();
         }
-        (None, Some((order, i))) if count > 0 && page.wanted() > 0 => {
-            if let Ok(key) = OrderKey::open(reader, order) {
-                let picked = pick(
-                    &data,
-                    i,
-                    &key,
-                    bits,
-                    count,
-                    reader.num_docs(),
-                    page.wanted(),
-                );
-                best = picked
-                    .into_iter()
-                    .map(|(k, doc)| {
-                        let text = match order {
-                            Order::Alphabetical(_) => key.text(k),
-                            Order::Largest(_) => String::new(),
-                        };
-                        (k, address(doc), text)
-                    })
-                    .collect();
-            }
-        }
-        _ => {}
     }
     SegmentFound {
         count: u64::from(count),
@@ -150,7 +137,7 @@ fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: 
     if count == alive {
         return live.histogram.as_ref().clone();
     }
-    let mut counts = if u64::from(count) * 2 > u64::from(alive) {
+    if u64::from(count) * 2 > u64::from(alive) {
         // Most works match: count the live ones that do not, and take them off the whole.
         let mut counts = live.histogram.as_ref().clone();
         for (i, (&word, &l)) in bits.iter().zip(live.words.iter()).enumerate() {
@@ -162,20 +149,35 @@ fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: 
                 data.for_each_sparse_tag(doc, |ord| counts[ord] = counts[ord].wrapping_sub(1));
             }
         }
-        counts
-    } else {
-        let mut counts = vec![0u32; data.tag_of.len()];
-        for (i, &word) in bits.iter().enumerate() {
-            let mut w = word;
-            while w != 0 {
-                let doc = ((i as u32) << 6) | w.trailing_zeros();
-                w &= w - 1;
-                data.for_each_sparse_tag(doc, |ord| counts[ord] += 1);
+        count_dense(data, bits, &mut counts);
+        return counts;
+    }
+    // Fewer matches than words in the bitset: testing each match's bit of each common tag
+    // costs less than a population count over the whole segment per tag.
+    let few = (count as usize) < bits.len();
+    let mut counts = vec![0u32; data.tag_of.len()];
+    for (i, &word) in bits.iter().enumerate() {
+        let mut w = word;
+        while w != 0 {
+            let doc = ((i as u32) << 6) | w.trailing_zeros();
+            w &= w - 1;
+            data.for_each_sparse_tag(doc, |ord| counts[ord] += 1);
+            if few {
+                for (slot, tag) in counts.iter_mut().zip(&data.dense) {
+                    *slot += u32::from(contains(tag, doc));
+                }
             }
         }
-        counts
-    };
-    // The commonest tags, by population count (`bits` holds live documents only).
+    }
+    if !few {
+        count_dense(data, bits, &mut counts);
+    }
+    counts
+}
+
+/// The counts of the segment's commonest tags, by population count (`bits` holds live
+/// documents only).
+fn count_dense(data: &SegmentData, bits: &[u64], counts: &mut [u32]) {
     for (slot, tag) in counts.iter_mut().zip(&data.dense) {
         *slot = bits
             .iter()
@@ -183,7 +185,6 @@ fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: 
             .map(|(a, b)| (a & b).count_ones())
             .sum();
     }
-    counts
 }
 
 /// The best `k` matches in the order, best first, with their keys.
@@ -336,7 +337,6 @@ pub(crate) struct SegmentScored {
     count: u32,
     top: TopK,
     facets: bool,
-    page: Page,
 }
 
 impl Collector for Scored<'_> {
@@ -366,7 +366,6 @@ impl Collector for Scored<'_> {
             count: 0,
             top: TopK::new(self.page.wanted()),
             facets: self.facets,
-            page: self.page,
         })
     }
 
@@ -412,7 +411,6 @@ impl SegmentCollector for SegmentScored {
             .into_iter()
             .map(|(key, doc)| (key, address(doc), String::new()))
             .collect();
-        let _ = self.page;
         SegmentFound {
             count: u64::from(self.count),
             data: self.data,

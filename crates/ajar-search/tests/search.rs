@@ -743,8 +743,33 @@ async fn every_count_stays_exact_across_segments_and_deletions(store: Store) {
     )
     .await;
     let angst = tag(&store, TagKind::Freeform, "Angst").await;
+    // A tag on a handful of works: fewer matches than a segment has bitset words, which
+    // counts the common tags work by work instead of by population count.
+    let all = store
+        .filter_works_sql(&SqlWorkFilter {
+            facets: true,
+            ..SqlWorkFilter::default()
+        })
+        .await
+        .unwrap();
+    let rare = all
+        .facets
+        .iter()
+        .find(|(_, n)| (2..=5).contains(n))
+        .map(|(id, _)| *id)
+        .expect("a tag on a few works");
     let cases: Vec<(SearchRequest, SqlWorkFilter)> = vec![
         (SearchRequest::default(), SqlWorkFilter::default()),
+        (
+            SearchRequest {
+                include_tag_ids: vec![rare],
+                ..SearchRequest::default()
+            },
+            SqlWorkFilter {
+                include_tags: vec![rare],
+                ..SqlWorkFilter::default()
+            },
+        ),
         (
             SearchRequest {
                 exclude_tag_ids: vec![t(angst)],
