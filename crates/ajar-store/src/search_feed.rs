@@ -127,8 +127,9 @@ impl Store {
         to: WorkId,
         with_text: bool,
     ) -> Result<Vec<IndexWork>> {
-        let mut tx = self.pool.begin_read().await?;
-        let mut db = tx.db();
+        // One statement: it reads one state of the database without a transaction around it.
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
         let sql = Sql::new(format!(
             "{} WHERE w.id >= $1 AND w.id < $2 AND {INDEXED} ORDER BY w.id",
             index_select(&db, with_text)
@@ -136,12 +137,7 @@ impl Store {
         .bind(from.0)
         .bind(to.0);
         let rows: Vec<IndexRow> = db.fetch_all(&sql).await?;
-        let works = rows
-            .into_iter()
-            .map(|r| index_work(r, with_text))
-            .collect::<Result<_>>()?;
-        tx.commit().await?;
-        Ok(works)
+        rows.into_iter().map(|r| index_work(r, with_text)).collect()
     }
 
     /// The highest work id stored (0 when there is none).
