@@ -7,7 +7,6 @@
 
 use crate::accounts::{name_taken, pseud_name_in_use};
 use crate::db::{Db, Sql};
-use crate::kudos::work_changed;
 use crate::works::now;
 use crate::{name_key, Result, Store, StoreError};
 use ajar_core::{PseudId, UserId};
@@ -34,15 +33,30 @@ async fn own_other_pseud(db: &mut Db<'_>, user: UserId, pseud: PseudId) -> Resul
     }
 }
 
-/// Bumps every work `pseud` is a creator of (their creators read differently now).
+/// Bumps every work `pseud` is a creator of (their creators read differently now): what
+/// `kudos::work_changed` does for one work, for all of them in two statements
+/// rather than two per work, inside the write transaction.
 async fn works_of_changed(db: &mut Db<'_>, pseud: PseudId) -> Result<()> {
-    let works: Vec<(i64,)> = db
-        .fetch_all(&Sql::new("SELECT work_id FROM work_creators WHERE pseud_id = $1").bind(pseud.0))
-        .await?;
     let at = now();
-    for (work,) in works {
-        work_changed(db, ajar_core::WorkId(work), at).await?;
-    }
+    db.execute(
+        &Sql::new(
+            "UPDATE works SET modified_at = $1 WHERE id IN \
+             (SELECT work_id FROM work_creators WHERE pseud_id = $2)",
+        )
+        .bind(at)
+        .bind(pseud.0),
+    )
+    .await?;
+    db.execute(
+        &Sql::new(
+            "INSERT INTO changes (entity, entity_id, op, at) \
+             SELECT 'work', work_id, 'update', $1 FROM work_creators WHERE pseud_id = $2 \
+             ORDER BY work_id",
+        )
+        .bind(at)
+        .bind(pseud.0),
+    )
+    .await?;
     Ok(())
 }
 
