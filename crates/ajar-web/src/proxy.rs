@@ -15,13 +15,14 @@ pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAdd
     if trusted.is_empty() {
         return client;
     }
-    let hops: Vec<&str> = headers
+    // Right to left: the last header line first, and each line's last entry first.
+    let hops = headers
         .get_all("x-forwarded-for")
         .iter()
+        .rev()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .collect();
-    for hop in hops.iter().rev() {
+        .flat_map(|v| v.rsplit(','));
+    for hop in hops {
         if !trusted.contains(&client) {
             break;
         }
