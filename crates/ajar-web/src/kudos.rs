@@ -83,29 +83,22 @@ fn guest_key(headers: &HeaderMap, ctx: &Ctx) -> String {
             cookie(headers, CSRF_COOKIE).unwrap_or(ctx.csrf_token.as_str()),
         ),
     };
+    kudos_hash(kind, value)
+}
+
+/// A guest's address key: a hash of the client's network (see `proxy::client_network`).
+fn address_key(ip: IpAddr) -> String {
+    kudos_hash("address", &client_network(ip).to_string())
+}
+
+/// The first 128 bits of SHA-256 over a kind of guest key and its value, as hex.
+fn kudos_hash(kind: &str, value: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(b"ajar-kudos");
     hasher.update([0]);
     hasher.update(kind.as_bytes());
     hasher.update([0]);
     hasher.update(value.as_bytes());
-    hex16(hasher)
-}
-
-/// A guest's address key: a hash of the client's network (see `proxy::client_network`).
-fn address_key(ip: IpAddr) -> String {
-    let network = client_network(ip);
-    let mut hasher = Sha256::new();
-    hasher.update(b"ajar-kudos");
-    hasher.update([0]);
-    hasher.update(b"address");
-    hasher.update([0]);
-    hasher.update(network.to_string().as_bytes());
-    hex16(hasher)
-}
-
-/// The first 128 bits of a hash, as hex.
-fn hex16(hasher: Sha256) -> String {
     hasher.finalize()[..16]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -125,13 +118,18 @@ async fn leave_kudos(
             "You can't leave kudos on your own work.".to_owned(),
         ));
     }
-    let (cookie_key, address) = (guest_key(&headers, &ctx), ctx.ip.map(address_key));
+    let cookie_key;
+    let address;
     let by = match ctx.viewer.user_id() {
         Some(user) => Kudoser::User(user),
-        None => Kudoser::Guest {
-            cookie: &cookie_key,
-            address: address.as_deref(),
-        },
+        None => {
+            cookie_key = guest_key(&headers, &ctx);
+            address = ctx.ip.map(address_key);
+            Kudoser::Guest {
+                cookie: &cookie_key,
+                address: address.as_deref(),
+            }
+        }
     };
     let message = if ctx.is_guest() {
         "You have already left kudos here. :) A guest can leave kudos on a work once from \
