@@ -1,7 +1,7 @@
 //! Who may see what: the visibility rules of `ajar_core::Viewer::can_see`, as SQL for
 //! listings and counts, and a work's access facts for the service layer's checks.
 
-use crate::db::Sql;
+use crate::db::{Db, Sql};
 use crate::{Result, Store, StoreError};
 use ajar_core::{CommentPolicy, UserId, Viewer, Visibility, WorkId};
 use serde::Serialize;
@@ -67,17 +67,7 @@ impl Store {
     /// `user`'s searches and listings.
     pub async fn muted_pseud_ids(&self, user: UserId) -> Result<Vec<i64>> {
         let mut conn = self.pool.conn().await?;
-        let rows: Vec<(i64,)> = conn
-            .db()
-            .fetch_all(
-                &Sql::new(
-                    "SELECT p.id FROM user_mutes m JOIN pseuds p ON p.user_id = m.target_id \
-                     WHERE m.user_id = $1 ORDER BY p.id",
-                )
-                .bind(user.0),
-            )
-            .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
+        muted_pseud_ids(&mut conn.db(), user).await
     }
 
     /// A work's access facts; `None` when there is no such work.
@@ -141,24 +131,7 @@ pub struct UserFilters {
 impl Store {
     pub async fn user_filters(&self, user: UserId) -> Result<UserFilters> {
         let mut conn = self.pool.conn().await?;
-        let row: Option<(String, String)> = conn
-            .db()
-            .fetch_optional(
-                &Sql::new("SELECT muted_tags, saved_query FROM user_filters WHERE user_id = $1")
-                    .bind(user.0),
-            )
-            .await?;
-        Ok(
-            row.map_or_else(UserFilters::default, |(muted, saved_query)| UserFilters {
-                muted_tags: muted
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                saved_query,
-            }),
-        )
+        user_filters(&mut conn.db(), user).await
     }
 
     pub async fn set_user_filters(&self, user: UserId, filters: &UserFilters) -> Result<()> {
@@ -180,4 +153,39 @@ impl Store {
             .await?;
         tx.commit().await
     }
+}
+
+/// [`Store::muted_pseud_ids`] on the caller's connection or transaction.
+pub(crate) async fn muted_pseud_ids(db: &mut Db<'_>, user: UserId) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = db
+        .fetch_all(
+            &Sql::new(
+                "SELECT p.id FROM user_mutes m JOIN pseuds p ON p.user_id = m.target_id \
+                 WHERE m.user_id = $1 ORDER BY p.id",
+            )
+            .bind(user.0),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// [`Store::user_filters`] on the caller's connection or transaction.
+pub(crate) async fn user_filters(db: &mut Db<'_>, user: UserId) -> Result<UserFilters> {
+    let row: Option<(String, String)> = db
+        .fetch_optional(
+            &Sql::new("SELECT muted_tags, saved_query FROM user_filters WHERE user_id = $1")
+                .bind(user.0),
+        )
+        .await?;
+    Ok(
+        row.map_or_else(UserFilters::default, |(muted, saved_query)| UserFilters {
+            muted_tags: muted
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            saved_query,
+        }),
+    )
 }

@@ -4,7 +4,7 @@
 //! Every listing of works is sorted the same stable way as the home page (updated desc, id
 //! desc) and read as blurbs with [`blurbs`], three queries however many works a page shows.
 
-use crate::access::Audience;
+use crate::access::{muted_pseud_ids, user_filters, Audience};
 use crate::changes::{self, Op};
 use crate::db::Sql;
 use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
@@ -274,28 +274,27 @@ impl Store {
     /// What `user` muted, as ids: the pseuds of the accounts they muted and the tags
     /// (of any kind) named as the tags they muted.
     pub async fn muted(&self, user: UserId) -> Result<Muted> {
-        let pseud_ids = self.muted_pseud_ids(user).await?;
-        let names: Vec<String> = self
-            .user_filters(user)
+        // One connection for the three reads: this runs for every listing a reader opens.
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        let pseud_ids = muted_pseud_ids(&mut db, user).await?;
+        let names: Vec<String> = user_filters(&mut db, user)
             .await?
             .muted_tags
             .iter()
             .map(|n| name_key(n))
             .collect();
         let mut tag_ids = Vec::new();
-        if !names.is_empty() {
-            let mut conn = self.pool.conn().await?;
-            for chunk in names.chunks(crate::db::MAX_ARGS) {
-                let mut sql = Sql::new(format!(
-                    "SELECT id FROM tags WHERE name_key IN ({}) ORDER BY id",
-                    crate::db::placeholder_list(chunk.len(), 1)
-                ));
-                for key in chunk {
-                    sql.push(key.as_str());
-                }
-                let rows: Vec<(i64,)> = conn.db().fetch_all(&sql).await?;
-                tag_ids.extend(rows.into_iter().map(|(id,)| id));
+        for chunk in names.chunks(crate::db::MAX_ARGS) {
+            let mut sql = Sql::new(format!(
+                "SELECT id FROM tags WHERE name_key IN ({}) ORDER BY id",
+                crate::db::placeholder_list(chunk.len(), 1)
+            ));
+            for key in chunk {
+                sql.push(key.as_str());
             }
+            let rows: Vec<(i64,)> = db.fetch_all(&sql).await?;
+            tag_ids.extend(rows.into_iter().map(|(id,)| id));
         }
         Ok(Muted { pseud_ids, tag_ids })
     }
