@@ -22,7 +22,7 @@ use crate::tag_url::user_href;
 use crate::views::{thousands, Layout, Link, Page};
 use crate::work_sections::Part;
 use crate::{AppState, Error};
-use ajar_core::{CommentId, CommentPolicy, Html, UserId, WorkId};
+use ajar_core::{Account, CommentId, CommentPolicy, Html, PseudId, UserId, WorkId};
 use ajar_store::{Comment, CommentAuthor, CommentStatus, NewComment, WorkAccess};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection};
@@ -276,22 +276,18 @@ async fn pseud_choices(
     ctx: &Ctx,
     chosen: &str,
 ) -> Result<Vec<PseudChoice>, Error> {
-    let Some(user) = ctx.viewer.user_id() else {
+    // The session's account lists its pseud ids: most readers have one, and need no names.
+    let Some(account) = ctx.viewer.account().filter(|a| a.pseuds.len() >= 2) else {
         return Ok(Vec::new());
     };
-    let pseuds = state.store.pseuds_of(user).await?;
-    if pseuds.len() < 2 {
-        return Ok(Vec::new());
-    }
-    let chosen = chosen
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|c| pseuds.iter().any(|p| p.id.0 == *c));
-    Ok(pseuds
+    let chosen = own_pseud(account, chosen);
+    Ok(state
+        .store
+        .pseuds_of(account.id)
+        .await?
         .into_iter()
         .map(|p| PseudChoice {
-            selected: chosen.map_or(p.is_default, |c| c == p.id.0),
+            selected: chosen.map_or(p.is_default, |c| c == p.id),
             id: p.id.0,
             name: p.name,
         })
@@ -626,21 +622,27 @@ fn name_and_body(ctx: &Ctx, fields: &CommentFields) -> Result<(String, Html), St
 fn author_of<'a>(ctx: &Ctx, guest: &'a str, chosen: &str) -> Result<CommentAuthor<'a>, String> {
     match ctx.viewer.account() {
         Some(account) => {
-            let pseud = match chosen.trim() {
-                "" => account.pseuds.first().copied(),
-                id => account
-                    .pseuds
-                    .iter()
-                    .copied()
-                    .find(|p| id.parse() == Ok(p.0)),
-            }
-            .ok_or_else(|| "Choose one of your own pseuds to comment as.".to_owned())?;
+            let pseud = own_pseud(account, chosen)
+                .ok_or_else(|| "Choose one of your own pseuds to comment as.".to_owned())?;
             Ok(CommentAuthor::User {
                 user: account.id,
                 pseud,
             })
         }
         None => Ok(CommentAuthor::Guest { name: guest }),
+    }
+}
+
+/// The pseud (an id as the form sent it) if it is one of the account's own; the default,
+/// listed first, when none was chosen.
+fn own_pseud(account: &Account, chosen: &str) -> Option<PseudId> {
+    match chosen.trim() {
+        "" => account.pseuds.first().copied(),
+        id => account
+            .pseuds
+            .iter()
+            .copied()
+            .find(|p| id.parse() == Ok(p.0)),
     }
 }
 
