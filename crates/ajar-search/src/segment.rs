@@ -347,12 +347,13 @@ impl SegmentCache {
         };
         let max_doc = reader.max_doc();
         let common = u64::from(info.doc_freq) * CACHE_TERMS_FROM >= u64::from(max_doc);
-        let key = (reader.segment_id(), term.clone());
-        if common {
+        // Only common terms are kept, so only they need a key.
+        let key = common.then(|| (reader.segment_id(), term.clone()));
+        if let Some(key) = &key {
             if let Ok(mut cache) = self.terms.lock() {
                 cache.clock += 1;
                 let now = cache.clock;
-                if let Some((used, bits)) = cache.entries.get_mut(&key) {
+                if let Some((used, bits)) = cache.entries.get_mut(key) {
                     *used = now;
                     return Ok(Some(bits.clone()));
                 }
@@ -371,7 +372,7 @@ impl SegmentCache {
             }
         }
         let bits = Arc::new(bits);
-        if common {
+        if let Some(key) = key {
             self.keep_term(key, bits.clone());
         }
         Ok(Some(bits))
