@@ -283,41 +283,34 @@ impl Store {
             )
             .await?;
         let mark = mark.and_then(|(m,)| m).unwrap_or(0);
-        let pending = format!(
-            "FROM works w JOIN chapters c ON c.work_id = w.id \
-             WHERE c.id > $2 AND {} AND {FOLLOWED_WORK} AND NOT {BY_MUTED}",
-            audience.listed("w")
-        );
         // Oldest first by each work's oldest new chapter, one row past the page to know
-        // where the page ends.
+        // where the page ends; each row also carries how many works have new chapters (a
+        // window over the groups, counted before the LIMIT).
         let sql = Sql::new(format!(
             "SELECT w.id, COUNT(*), MIN(c.id), MAX(c.id), \
-             (SELECT MIN(c2.id) FROM chapters c2 WHERE c2.work_id = w.id) \
-             {pending} GROUP BY w.id ORDER BY MIN(c.id) LIMIT $3"
+             (SELECT MIN(c2.id) FROM chapters c2 WHERE c2.work_id = w.id), COUNT(*) OVER () \
+             FROM works w JOIN chapters c ON c.work_id = w.id \
+             WHERE c.id > $2 AND {} AND {FOLLOWED_WORK} AND NOT {BY_MUTED} \
+             GROUP BY w.id ORDER BY MIN(c.id) LIMIT $3",
+            audience.listed("w")
         ))
         .bind(user.0)
         .bind(mark)
         .bind(i64::from(limit) + 1);
-        let mut rows: Vec<(i64, i64, i64, i64, Option<i64>)> = db.fetch_all(&sql).await?;
-        let (works,): (i64,) = db
-            .fetch_one(
-                &Sql::new(format!("SELECT COUNT(DISTINCT w.id) {pending}"))
-                    .bind(user.0)
-                    .bind(mark),
-            )
-            .await?;
+        let mut rows: Vec<(i64, i64, i64, i64, Option<i64>, i64)> = db.fetch_all(&sql).await?;
+        let works = rows.first().map_or(0, |r| r.5);
         tx.commit().await?;
         // The mark may pass every chapter shown but no chapter of a work not shown: a work
         // shown with chapters past that point comes back with them next time.
         let through = match rows.get(limit as usize) {
-            Some(&(_, _, oldest_not_shown, _, _)) => oldest_not_shown - 1,
+            Some(&(_, _, oldest_not_shown, ..)) => oldest_not_shown - 1,
             None => rows.iter().map(|r| r.3).max().unwrap_or(mark),
         };
         rows.truncate(limit as usize);
         rows.sort_by_key(|r| std::cmp::Reverse(r.3));
         let updates = rows
             .into_iter()
-            .map(|(work, count, _, _, first)| {
+            .map(|(work, count, _, _, first, _)| {
                 Ok(Update {
                     work: WorkId(work),
                     new_work: first.is_some_and(|f| f > mark),
