@@ -7,7 +7,7 @@
 //! with a guest [`Viewer`]. A work that a guest may not open has no feed (404), exactly as
 //! it has no page.
 
-use crate::tag_url::{self, tag_works_href, user_href};
+use crate::tag_url::{self, tag_works_href, user_href, user_works_href};
 use crate::views::thousands;
 use crate::{AppState, Error};
 use ajar_core::{escape_html, TagName, Viewer, WorkId};
@@ -32,14 +32,24 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/works/{id}/feed.atom", get(work_feed))
 }
 
-/// The feed URL of a tag's works, for `<link rel="alternate">` and "Subscribe to the feed".
-pub(crate) fn tag_feed_href(name: &str) -> String {
-    format!("/tags/{}/feed.atom", tag_url::encode(name))
+/// A feed's title and URL: the feed's own, and what pages announce in
+/// `<link rel="alternate">` (see `Layout::with_feed`).
+pub(crate) type FeedLink = (String, String);
+
+/// A tag's works feed.
+pub(crate) fn tag_feed_link(name: &str) -> FeedLink {
+    (
+        format!("{name} - Works"),
+        format!("/tags/{}/feed.atom", tag_url::encode(name)),
+    )
 }
 
-/// The feed URL of a creator's works.
-pub(crate) fn creator_feed_href(name: &str) -> String {
-    format!("{}/works/feed.atom", user_href(name))
+/// A creator's works feed.
+pub(crate) fn creator_feed_link(name: &str) -> FeedLink {
+    (
+        format!("Works by {name}"),
+        format!("{}/works/feed.atom", user_href(name)),
+    )
 }
 
 /// The feed URL of a work's chapters.
@@ -62,8 +72,7 @@ async fn tag_feed(
         .await?;
     works_feed(
         &headers,
-        format!("{display} - Works"),
-        &tag_feed_href(display.as_str()),
+        tag_feed_link(display.as_str()),
         &tag_works_href(display.as_str()),
         works,
     )
@@ -86,9 +95,8 @@ async fn creator_feed(
         .await?;
     works_feed(
         &headers,
-        format!("Works by {}", creator.name),
-        &creator_feed_href(&creator.name),
-        &format!("{}/works", user_href(&creator.name)),
+        creator_feed_link(&creator.name),
+        &user_works_href(&creator.name),
         works,
     )
 }
@@ -183,8 +191,7 @@ impl Site {
 /// A feed of works, most recently updated first (the order the store gives).
 fn works_feed(
     headers: &HeaderMap,
-    title: String,
-    feed_href: &str,
+    (title, feed_href): FeedLink,
     page_href: &str,
     works: Vec<WorkBlurb>,
 ) -> Result<Response, Error> {
@@ -198,9 +205,9 @@ fn works_feed(
         .unwrap_or_else(|| DateTime::UNIX_EPOCH.fixed_offset());
     atom_response(&Feed {
         title: Text::plain(title),
-        id: site.url(feed_href),
+        id: site.url(&feed_href),
         updated,
-        links: vec![alternate(site.url(page_href)), self_link(site, feed_href)],
+        links: vec![alternate(site.url(page_href)), self_link(site, &feed_href)],
         entries,
         ..Default::default()
     })

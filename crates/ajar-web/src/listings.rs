@@ -14,7 +14,7 @@ use crate::feeds;
 use crate::home::{page_number, ListingQuery, WORKS_PER_PAGE};
 use crate::prefs::ReaderPrefs;
 use crate::search::Sidebar;
-use crate::tag_url::{self, tag_href, tag_works_href, user_href};
+use crate::tag_url::{self, tag_href, tag_works_href, user_href, user_works_href};
 use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
 use ajar_core::{Media, SeriesId, TagKind, TagName};
@@ -192,11 +192,12 @@ async fn tag_works(
                 1 => format!("{name} - Works"),
                 n => format!("{name} - Works, page {n}"),
             };
-            let feed = feeds::tag_feed_href(name.as_str());
+            let feed = feeds::tag_feed_link(name.as_str());
+            let feed_href = feed.1.clone();
             Rendered::page(&ListingPage {
                 layout: Layout::new(Some(title), description)
                     .with_prefs(prefs)
-                    .with_feed(format!("{name} - Works"), feed.clone()),
+                    .with_feed(feed),
                 heading,
                 links: vec![
                     ("About this tag".to_owned(), tag_href(name.as_str())),
@@ -204,7 +205,7 @@ async fn tag_works(
                         "Sort and filter".to_owned(),
                         crate::search::filter_href(name.as_str()),
                     ),
-                    ("Subscribe to the feed".to_owned(), feed),
+                    ("Subscribe to the feed".to_owned(), feed_href),
                 ],
                 blurbs: works.into_iter().map(Blurb::from).collect(),
                 pagination: Pagination::new(
@@ -252,12 +253,12 @@ async fn creator_works(
             Rendered::page(&ListingPage {
                 layout: Layout::new(Some(title), description)
                     .with_prefs(prefs)
-                    .with_feed(format!("Works by {who}"), feeds::creator_feed_href(who)),
+                    .with_feed(feeds::creator_feed_link(who)),
                 heading,
                 links: vec![(format!("{who}'s profile"), user_href(who))],
                 blurbs: works.into_iter().map(Blurb::from).collect(),
                 pagination: Pagination::new(
-                    &format!("{}/works", user_href(who)),
+                    &user_works_href(who),
                     page,
                     total,
                     u64::from(WORKS_PER_PAGE),
@@ -344,7 +345,7 @@ async fn tag(
             Rendered::page(&TagPage {
                 layout: Layout::new(Some(format!("{display} - Tag")), description)
                     .with_prefs(prefs)
-                    .with_feed(format!("{display} - Works"), feeds::tag_feed_href(&display)),
+                    .with_feed(feeds::tag_feed_link(&display)),
                 works_href: tag_works_href(&display),
                 name: display,
                 kinds,
@@ -409,8 +410,8 @@ async fn creator(
                     format!("{who}: {} in the archive.", count_works(total)),
                 )
                 .with_prefs(prefs)
-                .with_feed(format!("Works by {who}"), feeds::creator_feed_href(&who)),
-                works_href: format!("{}/works", user_href(&who)),
+                .with_feed(feeds::creator_feed_link(&who)),
+                works_href: user_works_href(&who),
                 count: count_works(total),
                 more: total > works.len() as u64,
                 blurbs: works.into_iter().map(Blurb::from).collect(),

@@ -62,6 +62,11 @@ pub(crate) fn user_href(name: &str) -> String {
     format!("/users/{}", utf8_percent_encode(name, SEGMENT))
 }
 
+/// `/users/NAME/works`: a creator's works.
+pub(crate) fn user_works_href(name: &str) -> String {
+    format!("{}/works", user_href(name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

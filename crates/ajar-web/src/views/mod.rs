@@ -49,8 +49,8 @@ impl Layout {
     }
 
     /// Announces the page's Atom feed to browsers and feed readers.
-    pub(crate) fn with_feed(mut self, title: impl Into<String>, href: String) -> Layout {
-        self.feed = Some((title.into(), href));
+    pub(crate) fn with_feed(mut self, feed: crate::feeds::FeedLink) -> Layout {
+        self.feed = Some(feed);
         self
     }
 
