@@ -133,9 +133,9 @@ impl Store {
             }
         }
         for series in &mut work.series {
-            let (_, next) = owned_series(&mut db, owner, &series.title, None, now).await?;
+            let id = owned_series(&mut db, owner, &series.title, |_| false, now).await?;
             if series.position == 0 {
-                series.position = next;
+                series.position = next_part(&mut db, id).await?;
             }
         }
         let new = NewWork::prepare(&work, now.date_naive())?;
@@ -764,16 +764,15 @@ async fn refresh_counts(db: &mut Db<'_>, id: WorkId, now: DateTime<Utc>) -> Resu
     Ok(())
 }
 
-/// The id of the series titled `title` if `owner` may add works to it (theirs, or one in
-/// `allowed`), creating it (owned by them) when no series has that title; and the part
-/// number after its last.
+/// The id of the series titled `title` if `owner` may add works to it (theirs, or one
+/// `allowed`), creating it (owned by them) when no series has that title.
 async fn owned_series(
     db: &mut Db<'_>,
     owner: UserId,
     title: &str,
-    allowed: Option<&HashSet<i64>>,
+    allowed: impl Fn(i64) -> bool,
     now: DateTime<Utc>,
-) -> Result<(i64, u32)> {
+) -> Result<i64> {
     let title = title.trim();
     let key = name_key(title);
     let row: Option<(i64, Option<i64>)> = db
@@ -783,7 +782,7 @@ async fn owned_series(
         .await?;
     let id = match row {
         Some((id, Some(o))) if o == owner.0 => id,
-        Some((id, _)) if allowed.is_some_and(|a| a.contains(&id)) => id,
+        Some((id, _)) if allowed(id) => id,
         Some(_) => {
             return Err(StoreError::Conflict(format!(
                 "The series \"{title}\" belongs to someone else: choose another title."
@@ -805,12 +804,17 @@ async fn owned_series(
             id
         }
     };
+    Ok(id)
+}
+
+/// The part number after a series' last; asked only when a work needs one.
+async fn next_part(db: &mut Db<'_>, series: i64) -> Result<u32> {
     let (last,): (Option<i64>,) = db
         .fetch_one(
-            &Sql::new("SELECT MAX(position) FROM series_works WHERE series_id = $1").bind(id),
+            &Sql::new("SELECT MAX(position) FROM series_works WHERE series_id = $1").bind(series),
         )
         .await?;
-    Ok((id, to_u32(last.unwrap_or(0) + 1, "a series part")?))
+    to_u32(last.unwrap_or(0) + 1, "a series part")
 }
 
 /// Replaces a work's tag rows with the tags of `work`, in display order.
@@ -907,27 +911,32 @@ async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work
         )
         .await?;
     let current: HashMap<i64, i64> = current.into_iter().collect();
-    let member_of: HashSet<i64> = current.keys().copied().collect();
     let mut wanted = Vec::new();
     let mut seen = HashSet::new();
     for series in &work.series {
         if series.title.trim().is_empty() {
             continue;
         }
-        let (series_id, next) =
-            owned_series(&mut db, by, &series.title, Some(&member_of), now).await?;
-        let next = match current.get(&series_id) {
-            Some(&part) => to_u32(part, "a series part")?,
-            None => next,
+        let series_id = owned_series(
+            &mut db,
+            by,
+            &series.title,
+            |s| current.contains_key(&s),
+            now,
+        )
+        .await?;
+        let position = match (series.position, current.get(&series_id)) {
+            (0, Some(&part)) => to_u32(part, "a series part")?,
+            (0, None) => next_part(&mut db, series_id).await?,
+            (position, _) => position,
         };
         if seen.insert(series_id) {
-            wanted.push((series_id, series.position, next));
+            wanted.push((series_id, position));
         }
     }
     db.execute(&Sql::new("DELETE FROM series_works WHERE work_id = $1").bind(id.0))
         .await?;
-    for (ordinal, (series_id, position, next)) in wanted.into_iter().enumerate() {
-        let position = if position == 0 { next } else { position };
+    for (ordinal, (series_id, position)) in wanted.into_iter().enumerate() {
         db.execute(
             &Sql::new(
                 "INSERT INTO series_works (series_id, work_id, position, ordinal) \
