@@ -166,6 +166,19 @@ pub(crate) async fn pseud_name_in_use(
     Ok(row.is_some())
 }
 
+/// Whether an account other than `except` has the email address `key` (a [`name_key`]).
+async fn email_in_use_by(db: &mut Db<'_>, key: &str, except: Option<UserId>) -> Result<bool> {
+    // Ids start at 1, so 0 excepts none.
+    let row: Option<(i64,)> = db
+        .fetch_optional(
+            &Sql::new("SELECT id FROM users WHERE email_key = $1 AND id <> $2")
+                .bind(key)
+                .bind(except.map_or(0, |u| u.0)),
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
 pub(crate) fn name_taken(name: &str) -> StoreError {
     StoreError::Conflict(format!("the name \"{name}\" is taken"))
 }
@@ -202,12 +215,7 @@ impl Store {
         if taken || user_taken.is_some() {
             return Err(name_taken(new.name));
         }
-        let email_taken: Option<(i64,)> = db
-            .fetch_optional(
-                &Sql::new("SELECT id FROM users WHERE email_key = $1").bind(email_key.as_str()),
-            )
-            .await?;
-        if email_taken.is_some() {
+        if email_in_use_by(&mut db, &email_key, None).await? {
             return Err(email_in_use());
         }
         let (id,): (i64,) = db
@@ -338,17 +346,8 @@ impl Store {
         let key = name_key(email);
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
-        let other: Option<(i64,)> = db
-            .fetch_optional(
-                &Sql::new("SELECT id FROM users WHERE email_key = $1 AND id <> $2")
-                    .bind(&key)
-                    .bind(user.0),
-            )
-            .await?;
-        if other.is_some() {
-            return Err(StoreError::Conflict(
-                "an account with that email address exists already".into(),
-            ));
+        if email_in_use_by(&mut db, &key, Some(user)).await? {
+            return Err(email_in_use());
         }
         db.execute(
             &Sql::new("UPDATE users SET email = $1, email_key = $2 WHERE id = $3")
