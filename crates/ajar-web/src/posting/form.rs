@@ -104,13 +104,25 @@ impl Fields {
 
 /// The form's series rows: repeated `series_title` and `series_position` fields, paired in
 /// order (a missing part number is "").
-fn series_rows(f: &Fields) -> Vec<(String, String)> {
+fn sent_series(f: &Fields) -> Vec<(String, String)> {
     let positions = f.all("series_position");
     f.all("series_title")
         .into_iter()
         .enumerate()
         .map(|(i, title)| (title, positions.get(i).cloned().unwrap_or_default()))
         .collect()
+}
+
+/// A field that may be left empty or holds a number from 1 (a count, a part number):
+/// `Ok(None)` when empty, `Err(())` when it is neither.
+fn optional_number(text: &str) -> Result<Option<u32>, ()> {
+    match text.trim() {
+        "" => Ok(None),
+        n => match n.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(()),
+        },
+    }
 }
 
 fn decode(bytes: &[u8]) -> String {
@@ -253,7 +265,7 @@ impl WorkForm {
             notes: f.get("notes").to_owned(),
             end_notes: f.get("end_notes").to_owned(),
             spoilers: f.get("spoilers").to_owned(),
-            series: series_rows(f),
+            series: sent_series(f),
             expected_chapters: f.get("expected_chapters").to_owned(),
             chapter_title: f.get("chapter_title").to_owned(),
             chapter_summary: f.get("chapter_summary").to_owned(),
@@ -366,35 +378,27 @@ impl WorkForm {
             .collect();
         let language = Language::parse(&self.language).unwrap_or_default();
         let expected_chapters = match self.expected_chapters.trim() {
-            "" | "?" => None,
-            n => match n.parse::<u32>() {
-                Ok(n) if n >= 1 => Some(n),
-                _ => {
-                    errors.push(
-                        "Chapters in all: a number of chapters, or leave it empty if you \
-                         don't know yet."
-                            .to_owned(),
-                    );
-                    None
-                }
-            },
+            "?" => None,
+            n => optional_number(n).unwrap_or_else(|()| {
+                errors.push(
+                    "Chapters in all: a number of chapters, or leave it empty if you \
+                     don't know yet."
+                        .to_owned(),
+                );
+                None
+            }),
         };
         let mut series = Vec::new();
         for (title, position) in &self.series {
             let title = title.trim();
-            let position = match position.trim() {
-                "" => 0,
-                n => match n.parse::<u32>() {
-                    Ok(n) if n >= 1 => n,
-                    _ => {
-                        errors.push(format!(
-                            "Part of the series: a number from 1 for \"{title}\", or leave \
-                             it empty."
-                        ));
-                        0
-                    }
-                },
-            };
+            let position = optional_number(position).unwrap_or_else(|()| {
+                errors.push(format!(
+                    "Part of the series: a number from 1 for \"{title}\", or leave it empty."
+                ));
+                None
+            });
+            // No part number (0): after the last part.
+            let position = position.unwrap_or(0);
             if !title.is_empty() {
                 series.push(SeriesMembership {
                     title: title.to_owned(),
