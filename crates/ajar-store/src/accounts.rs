@@ -179,6 +179,22 @@ async fn email_in_use_by(db: &mut Db<'_>, key: &str, except: Option<UserId>) -> 
     Ok(row.is_some())
 }
 
+/// The name of `pseud` if it is one of `user`'s; None for anyone else's or none.
+pub(crate) async fn own_pseud_name(
+    db: &mut Db<'_>,
+    user: UserId,
+    pseud: PseudId,
+) -> Result<Option<String>> {
+    let row: Option<(String,)> = db
+        .fetch_optional(
+            &Sql::new("SELECT name FROM pseuds WHERE id = $1 AND user_id = $2")
+                .bind(pseud.0)
+                .bind(user.0),
+        )
+        .await?;
+    Ok(row.map(|(name,)| name))
+}
+
 pub(crate) fn name_taken(name: &str) -> StoreError {
     StoreError::Conflict(format!("the name \"{name}\" is taken"))
 }

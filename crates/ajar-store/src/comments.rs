@@ -8,6 +8,7 @@
 //! reads, and refuses what could never be right (a reply to a deleted comment, a chapter the
 //! work does not have).
 
+use crate::accounts::own_pseud_name;
 use crate::db::{Db, Sql};
 use crate::kudos::work_changed;
 use crate::works::now;
@@ -173,14 +174,7 @@ impl Store {
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
         if let CommentAuthor::User { user, pseud } = new.author {
-            let owned: Option<(i64,)> = db
-                .fetch_optional(
-                    &Sql::new("SELECT id FROM pseuds WHERE id = $1 AND user_id = $2")
-                        .bind(pseud.0)
-                        .bind(user.0),
-                )
-                .await?;
-            if owned.is_none() {
+            if own_pseud_name(&mut db, user, pseud).await?.is_none() {
                 return Err(StoreError::Conflict(
                     "You can only comment under one of your own pseuds.".into(),
                 ));

@@ -10,6 +10,7 @@
 //! numbered 1..n.
 
 use crate::access::Audience;
+use crate::accounts::own_pseud_name;
 use crate::changes::{self, Op};
 use crate::db::{Db, Sql};
 use crate::works::{blurbs, insert, now, BlurbRow, NewWork, BLURB_COLUMNS};
@@ -120,11 +121,8 @@ impl Store {
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
         for pseud in pseuds {
-            let sql = Sql::new("SELECT name FROM pseuds WHERE id = $1 AND user_id = $2")
-                .bind(pseud.0)
-                .bind(owner.0);
-            match db.fetch_optional::<(String,)>(&sql).await? {
-                Some((name,)) => work.creators.push(name),
+            match own_pseud_name(&mut db, owner, *pseud).await? {
+                Some(name) => work.creators.push(name),
                 None => {
                     return Err(StoreError::Conflict(
                         "You can only post under your own pseuds.".into(),
