@@ -19,15 +19,10 @@ async fn own_other_pseud(db: &mut Db<'_>, user: UserId, pseud: PseudId) -> Resul
         )
         .await?;
     match row {
-        Some((Some(owner), is_default)) if owner == user.0 => {
-            if is_default {
-                return Err(StoreError::Conflict(
-                    "Your default pseud is your account's name: it cannot be renamed or deleted."
-                        .into(),
-                ));
-            }
-            Ok(())
-        }
+        Some((Some(owner), false)) if owner == user.0 => Ok(()),
+        Some((Some(owner), true)) if owner == user.0 => Err(StoreError::Conflict(
+            "Your default pseud is your account's name: it cannot be renamed or deleted.".into(),
+        )),
         // Someone else's pseud is as good as none, so ids cannot be probed.
         _ => Err(StoreError::NotFound("pseud")),
     }
