@@ -1,4 +1,4 @@
-//! The two story files in `shared/fixtures/stories`, read field by field.
+//! The two story files in `tests/fixtures/stories` (copied from the project's shared fixtures), read field by field.
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
@@ -7,7 +7,7 @@ use ajar_formats::read_story_file;
 
 fn fixture(name: &str) -> Work {
     let path = format!(
-        "{}/../../../shared/fixtures/stories/{name}",
+        "{}/../../tests/fixtures/stories/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

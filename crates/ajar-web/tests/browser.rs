@@ -107,14 +107,13 @@ async fn reading_pages_work_in_a_real_browser() {
 
     let data = tempfile::tempdir().unwrap();
     let store = Store::open(None, data.path()).await.unwrap();
-    let fixtures = workspace_root().join("../shared/fixtures/stories");
-    if let Ok(entries) = std::fs::read_dir(&fixtures) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let bytes = std::fs::read(entry.path()).unwrap();
-            let work = ajar_formats::read_story_file(&name, &bytes).unwrap();
-            store.insert_work(&work).await.unwrap();
-        }
+    let fixtures = workspace_root().join("tests/fixtures/stories");
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let bytes = std::fs::read(entry.path()).unwrap();
+        let work = ajar_formats::read_story_file(&name, &bytes).unwrap();
+        store.insert_work(&work).await.unwrap();
     }
     for n in 1..=4 {
         let mut work = three_chapters();

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 
 const SEED: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/stories/all-thats-left.txt"
+    "/../../tests/fixtures/stories/all-thats-left.txt"
 ));
 
 #[tokio::test]

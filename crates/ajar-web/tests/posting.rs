@@ -493,7 +493,11 @@ async fn a_story_file_fills_the_form() {
     let writer = app.user("lane").await;
     writer.get("/works/new").await;
     let before = app.store.work_count().await.unwrap();
-    let bytes = std::fs::read("/work/shared/fixtures/stories/all-thats-left.txt").unwrap();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/stories/all-thats-left.txt"
+    ))
+    .unwrap();
     let form = reqwest::multipart::Form::new()
         .text("action", "upload")
         .part(

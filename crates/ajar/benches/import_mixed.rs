@@ -15,7 +15,7 @@ use std::time::Instant;
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let count = if quick { 1_000 } else { 10_000 };
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/stories");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/stories");
     let mut sources = Vec::new();
     for name in ["all-thats-left.txt", "the-long-way-round.txt"] {
         let bytes = std::fs::read(fixtures.join(name)).unwrap();

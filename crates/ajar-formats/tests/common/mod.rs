@@ -14,14 +14,14 @@ pub const FIXTURES: &[(&str, &[u8])] = &[
         "all-thats-left.txt",
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/stories/all-thats-left.txt"
+            "/../../tests/fixtures/stories/all-thats-left.txt"
         )),
     ),
     (
         "the-long-way-round.txt",
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/stories/the-long-way-round.txt"
+            "/../../tests/fixtures/stories/the-long-way-round.txt"
         )),
     ),
 ];

@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A story file from `shared/fixtures/stories`.
+/// A story file from `tests/fixtures/stories` (copied from the project's shared fixtures).
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/stories")
+        .join("../../tests/fixtures/stories")
         .join(name)
 }
 
