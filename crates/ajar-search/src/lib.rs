@@ -589,7 +589,7 @@ impl Search {
                 .chain(&request.exclude_tag_ids)
                 .map(|t| t.0 as u64)
                 .collect();
-            self.group_facets(counts, request.facet_limit, &pinned)
+            self.group_facets(counts, request.facet_limit, request.facet_kind, &pinned)
                 .await?
         } else {
             Vec::new()
@@ -626,6 +626,7 @@ impl Search {
         &self,
         counts: Vec<u32>,
         limit: usize,
+        only: Option<TagKind>,
         pinned: &[u64],
     ) -> Result<Vec<FacetGroup>> {
         let missing: Vec<TagId> = {
@@ -660,7 +661,10 @@ impl Search {
             if count == 0 {
                 continue;
             }
-            if let Some(kind) = tags.kind(id as u64) {
+            if let Some(kind) = tags
+                .kind(id as u64)
+                .filter(|k| only.is_none_or(|o| o == *k))
+            {
                 if let Some(list) = order
                     .iter()
                     .position(|k| *k == kind)

@@ -135,6 +135,9 @@ pub struct SearchRequest {
     pub facets: bool,
     /// Tags per kind in the facet counts.
     pub facet_limit: usize,
+    /// Count only tags of this kind (`None`: every kind), for pages that show one kind's
+    /// counts in full (the fandoms index) without naming every other tag.
+    pub facet_kind: Option<TagKind>,
 }
 
 impl Default for SearchRequest {
@@ -167,6 +170,7 @@ impl Default for SearchRequest {
             per_page: DEFAULT_PER_PAGE,
             facets: true,
             facet_limit: 10,
+            facet_kind: None,
         }
     }
 }

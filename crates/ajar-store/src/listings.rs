@@ -179,6 +179,20 @@ impl Store {
         Ok(groups)
     }
 
+    /// The media kind of every fandom filed under one (the rest are uncategorized): one row
+    /// per such fandom, read through the `tags` table's kind index, whatever the number of
+    /// works. Pages that take fandom counts from the search index group them with this.
+    pub async fn fandom_media(&self) -> Result<Vec<(TagId, Media)>> {
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new("SELECT id, media FROM tags WHERE kind = $1 AND media IS NOT NULL")
+            .bind(TagKind::Fandom.code());
+        let rows: Vec<(i64, String)> = conn.db().fetch_all(&sql).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, media)| Some((TagId(id), Media::from_name(&media)?)))
+            .collect())
+    }
+
     /// The fandoms with the most works, most first (ties by name), at most `limit`.
     pub async fn popular_fandoms(&self, audience: Audience, limit: u32) -> Result<Vec<TagCount>> {
         self.popular_fandoms_for(audience, &Muted::default(), limit)

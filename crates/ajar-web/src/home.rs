@@ -47,7 +47,7 @@ async fn home(
             if page == 1 {
                 home.fandoms = state
                     .popular
-                    .get(&store)
+                    .get(&state)
                     .await?
                     .into_iter()
                     .map(FandomLink::from)
@@ -82,15 +82,13 @@ struct Counted {
 }
 
 impl PopularFandoms {
-    async fn get(&self, store: &Store) -> Result<Vec<TagCount>, Error> {
-        let version = store.data_version();
+    async fn get(&self, state: &AppState) -> Result<Vec<TagCount>, Error> {
+        let version = state.store.data_version();
         let audience = crate::access::audience();
         // A reader who muted people or tags gets their own count, never the shared one.
-        let muted = crate::access::muted(store).await?;
+        let muted = crate::access::muted(&state.store).await?;
         if !muted.is_empty() {
-            return Ok(store
-                .popular_fandoms_for(audience, &muted, POPULAR_FANDOMS)
-                .await?);
+            return crate::counts::popular_fandoms(state, audience, &muted, POPULAR_FANDOMS).await;
         }
         let slot = match audience {
             ajar_store::Audience::Public => &self.counted,
@@ -104,7 +102,8 @@ impl PopularFandoms {
                 }
             }
         }
-        let fandoms = store.popular_fandoms(audience, POPULAR_FANDOMS).await?;
+        let fandoms =
+            crate::counts::popular_fandoms(state, audience, &muted, POPULAR_FANDOMS).await?;
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Counted {
             at: Instant::now(),
             version,

@@ -14,6 +14,7 @@ mod auth;
 mod bookmarks;
 mod cache;
 mod comments;
+mod counts;
 mod downloads;
 mod error;
 mod feeds;

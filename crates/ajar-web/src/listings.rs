@@ -556,13 +556,10 @@ async fn fandoms(
     uri: OriginalUri,
 ) -> Result<CachedPage, Error> {
     let key = cache::key(path_and_query(&uri), &prefs);
-    let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(key, || async move {
-            let muted = crate::access::muted(&store).await?;
-            let groups: Vec<MediaGroup> = store
-                .fandoms_by_media_for(crate::access::audience(), &muted)
+            let groups: Vec<MediaGroup> = crate::counts::fandoms_by_media(&state)
                 .await?
                 .into_iter()
                 .map(|g| MediaGroup::new(g.media, g.fandoms))
@@ -595,13 +592,10 @@ async fn media_fandoms(
         .and_then(|name| Media::from_name(name.as_str()))
         .ok_or(Error::NotFound)?;
     let key = cache::key(path_and_query(&uri), &prefs);
-    let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(key, || async move {
-            let muted = crate::access::muted(&store).await?;
-            let fandoms = store
-                .fandoms_by_media_for(crate::access::audience(), &muted)
+            let fandoms = crate::counts::fandoms_by_media(&state)
                 .await?
                 .into_iter()
                 .find(|g| g.media == media)
