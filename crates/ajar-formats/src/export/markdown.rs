@@ -106,8 +106,10 @@ pub(crate) fn write(work: &Work) -> String {
     let headings = work.chapters.len() > 1 || work.chapters.iter().any(|c| c.title.is_some());
     for chapter in &work.chapters {
         if headings {
-            let heading = super::page::chapter_heading(chapter);
-            let _ = write!(out, "## {}\n\n", escape_line(&heading));
+            // A chapter title is text like any other: `<script>` in it must not become markup.
+            let mut heading = String::new();
+            escape_into(&mut heading, &super::page::chapter_heading(chapter));
+            let _ = write!(out, "## {heading}\n\n");
         }
         labelled_quote(&mut out, "Chapter Summary", &chapter.summary);
         labelled_quote(&mut out, "Chapter Notes", &chapter.notes);
