@@ -174,7 +174,12 @@ pub fn validate_user_name(name: &str) -> Result<&str, AccountError> {
 pub fn validate_pseud_name(name: &str) -> Result<&str, AccountError> {
     let name = name.trim();
     let count = name.chars().count();
-    if !(1..=40).contains(&count) || name.chars().any(char::is_control) || name.contains('/') {
+    if !(1..=40).contains(&count)
+        || name
+            .chars()
+            .any(|c| c.is_control() || !crate::is_xml_char(c))
+        || name.contains('/')
+    {
         return Err(AccountError::BadName);
     }
     Ok(name)

@@ -6,6 +6,7 @@
 //! holding one is proof that it is safe to render.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
@@ -16,14 +17,15 @@ use std::sync::OnceLock;
 pub struct Html(String);
 
 impl Html {
-    /// Sanitizes untrusted HTML.
+    /// Sanitizes untrusted HTML (characters XML cannot hold are dropped first: see
+    /// [`sanitize_html`]).
     pub fn sanitize(untrusted: &str) -> Html {
         Html(sanitize_html(untrusted))
     }
 
     /// Turns plain text into paragraphs (see [`plain_text_to_html`]).
     pub fn from_plain_text(text: &str) -> Html {
-        Html(plain_text_to_html(text))
+        Html(plain_text_to_html(&xml_text(text)))
     }
 
     /// Wraps HTML read back from the archive's own store, which sanitized it on the way in.
@@ -178,8 +180,6 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
                     ("ol", ["start", "type"].into_iter().collect()),
                     ("td", ["colspan", "rowspan"].into_iter().collect()),
                     ("th", ["colspan", "rowspan", "scope"].into_iter().collect()),
-                    ("q", ["cite"].into_iter().collect()),
-                    ("blockquote", ["cite"].into_iter().collect()),
                 ]
                 .into_iter()
                 .collect(),
@@ -191,8 +191,37 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 }
 
 /// Cleans untrusted HTML against the archive's allowlist.
+///
+/// Characters that XML cannot hold are dropped before the allowlist sees the text and again
+/// after it: a character reference such as `&#1;` only becomes a character inside the
+/// parser, and an `href="java&#1;script:..."` looks relative (so harmless) to the allowlist
+/// until something downstream (an XML writer, a feed) drops the character and makes it a
+/// live `javascript:` link. Cleaning the cleaned text once more judges the URL as it will be
+/// stored. The second pass cannot find new references (the serializer writes none but
+/// `&amp;`, `&lt;`, `&gt;`, `&quot;` and `&nbsp;`), so two passes reach a fixed point.
 pub fn sanitize_html(untrusted: &str) -> String {
-    sanitizer().clean(untrusted).to_string()
+    let clean = sanitizer().clean(&xml_text(untrusted)).to_string();
+    match xml_text(&clean) {
+        Cow::Borrowed(_) => clean,
+        Cow::Owned(stripped) => sanitizer().clean(&stripped).to_string(),
+    }
+}
+
+/// Whether XML 1.0 can hold `c`: tab, line feed, carriage return, and everything from the
+/// space up except the noncharacters U+FFFE and U+FFFF (Rust strings hold no surrogates).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+}
+
+/// `text` without the characters XML cannot hold (C0 controls other than tab and line
+/// breaks, U+FFFE, U+FFFF). Every text the archive takes in passes here before it is stored,
+/// so downloads, feeds and pages never meet one; borrowed when there is nothing to drop.
+pub fn xml_text(text: &str) -> Cow<'_, str> {
+    if text.chars().all(is_xml_char) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|&c| is_xml_char(c)).collect())
+    }
 }
 
 /// Escapes text for use inside HTML element content or a quoted attribute.
@@ -416,6 +445,29 @@ mod tests {
         assert!(!clean.contains("javascript"), "{clean}");
         assert!(!clean.contains("<style"), "{clean}");
         assert!(clean.contains("<em>ok</em>"), "{clean}");
+    }
+
+    #[test]
+    fn characters_xml_cannot_hold_never_make_a_live_link() {
+        for dirty in [
+            r#"<a href="java&#1;script:alert(1)">x</a>"#,
+            r#"<a href="java&#x1f;script:alert(1)">x</a>"#,
+            r#"<a href="java&#xFFFE;script:alert(1)">x</a>"#,
+            "<a href=\"java\u{1}script:alert(1)\">x</a>",
+            "<a href=\"java\u{ffff}script:alert(1)\">x</a>",
+            r#"<a href="vb&#8;script:msgbox(1)">x</a>"#,
+            r#"<a href="da&#2;ta:text/html,<script>alert(1)</script>">x</a>"#,
+            r#"<blockquote cite="javascript:alert(1)">q</blockquote><q cite="https://e.org">q</q>"#,
+        ] {
+            let clean = sanitize_html(dirty);
+            assert!(!clean.contains("script:"), "{dirty} -> {clean}");
+            assert!(!clean.contains("data:"), "{dirty} -> {clean}");
+            assert!(!clean.contains("cite="), "{dirty} -> {clean}");
+            assert!(clean.chars().all(is_xml_char), "{dirty} -> {clean:?}");
+        }
+        let html = Html::from_plain_text("a\u{1}b\u{fffe}c\u{b}");
+        assert_eq!(html.as_str(), "<p>abc</p>\n");
+        assert_eq!(xml_text("tab\tand\nlines"), "tab\tand\nlines");
     }
 
     #[test]

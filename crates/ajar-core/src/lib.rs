@@ -19,7 +19,9 @@ pub use account::{
     validate_email, validate_password, validate_pseud_name, validate_user_name, Account,
     AccountError, CommentPolicy, Role, SignupMode, Viewer, Visibility,
 };
-pub use html::{escape_html, html_to_text, plain_text_to_html, sanitize_html, Html};
+pub use html::{
+    escape_html, html_to_text, is_xml_char, plain_text_to_html, sanitize_html, xml_text, Html,
+};
 pub use ids::{ChapterId, CommentId, PseudId, SeriesId, TagId, UserId, WorkId};
 pub use language::Language;
 pub use media::Media;

@@ -87,7 +87,7 @@ impl TagName {
 
     pub fn parse(input: &str) -> Result<TagName, TagNameError> {
         let collapsed = input
-            .split(|c: char| c.is_whitespace() || c.is_control())
+            .split(|c: char| c.is_whitespace() || c.is_control() || !crate::is_xml_char(c))
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(" ");

@@ -86,6 +86,8 @@ pub enum ValidationError {
     BadCreator(String),
     #[error("the work says it has {expected} chapters in all but already has {actual}")]
     ExpectedBelowActual { expected: u32, actual: u32 },
+    #[error("the {0} holds a control character that cannot be stored")]
+    ControlCharacter(&'static str),
 }
 
 impl Work {
@@ -123,6 +125,9 @@ impl Work {
                 return Err(ValidationError::ChapterTooLong(chapter.position));
             }
         }
+        if let Some(field) = self.field_with_xml_invalid_chars() {
+            return Err(ValidationError::ControlCharacter(field));
+        }
         if let Some(expected) = self.expected_chapters {
             let actual = self.chapters.len() as u32;
             if expected < actual {
@@ -130,6 +135,56 @@ impl Work {
             }
         }
         Ok(())
+    }
+
+    /// Drops the characters XML cannot hold from every plain-text field (the HTML fields
+    /// were cleaned by [`Html::sanitize`]). Readers of story files call this: a character
+    /// reference such as `&#1;` in an HTML or EPUB title only becomes a character in the
+    /// parser, after the bytes were cleaned.
+    pub fn drop_xml_invalid_chars(&mut self) {
+        fn clean(text: &mut String) {
+            if let std::borrow::Cow::Owned(cleaned) = crate::xml_text(text) {
+                *text = cleaned;
+            }
+        }
+        clean(&mut self.title);
+        self.creators.iter_mut().for_each(clean);
+        self.spoilers.iter_mut().for_each(clean);
+        for series in &mut self.series {
+            clean(&mut series.title);
+        }
+        for chapter in &mut self.chapters {
+            chapter.title.iter_mut().for_each(clean);
+        }
+        for extra in &mut self.extra {
+            clean(&mut extra.key);
+            clean(&mut extra.value);
+        }
+    }
+
+    /// The first plain-text field holding a character XML cannot hold (see
+    /// [`Work::drop_xml_invalid_chars`]); such a work is never stored.
+    fn field_with_xml_invalid_chars(&self) -> Option<&'static str> {
+        let bad = |text: &str| !text.chars().all(crate::is_xml_char);
+        if bad(&self.title) {
+            Some("title")
+        } else if self.creators.iter().any(|c| bad(c)) {
+            Some("creator name")
+        } else if self.spoilers.as_deref().is_some_and(bad) {
+            Some("spoiler note")
+        } else if self.series.iter().any(|s| bad(&s.title)) {
+            Some("series title")
+        } else if self
+            .chapters
+            .iter()
+            .any(|c| c.title.as_deref().is_some_and(bad))
+        {
+            Some("chapter title")
+        } else if self.extra.iter().any(|e| bad(&e.key) || bad(&e.value)) {
+            Some("header field")
+        } else {
+            None
+        }
     }
 
     /// Sets each chapter's position to its place in `chapters`.

@@ -227,6 +227,7 @@ pub(crate) fn finish(
         work.end_notes = end_notes;
     }
     work.renumber_chapters();
+    work.drop_xml_invalid_chars();
     work.validate().map_err(FormatErrorKind::Invalid)?;
     Ok(work)
 }

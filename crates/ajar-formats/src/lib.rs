@@ -44,13 +44,15 @@ pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
 /// to recognise formats by extension.
 pub fn read_story_file(name: &str, bytes: &[u8]) -> Result<Work, FormatError> {
     check_size(name, bytes)?;
-    match Format::detect(name, bytes) {
+    let mut work = match Format::detect(name, bytes) {
         Format::PlainText => plain::parse(name, bytes),
         Format::Markdown => markdown::parse(name, bytes),
         Format::Html => html::parse(name, bytes),
         Format::Epub => epub::parse(name, bytes),
         Format::Zip => Err(FormatError::new(name, None, FormatErrorKind::ZipOfWorks)),
-    }
+    }?;
+    work.drop_xml_invalid_chars();
+    Ok(work)
 }
 
 /// The kinds of story file the archive knows.

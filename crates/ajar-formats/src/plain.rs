@@ -168,6 +168,7 @@ impl<'a> Document<'a> {
         let title_line = meta.title_line();
         let mut work = meta.finish(chapters)?;
         work.renumber_chapters();
+        work.drop_xml_invalid_chars();
         work.validate().map_err(|e| {
             let line = match &e {
                 ValidationError::EmptyChapter(n) | ValidationError::ChapterTooLong(n) => {

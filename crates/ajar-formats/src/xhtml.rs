@@ -8,6 +8,8 @@
 //! it: a 500,000-word work converts in a few milliseconds, where a parse and re-serialize
 //! would cost ten times as much.
 
+use ajar_core::is_xml_char;
+
 const VOID: &[&str] = &[
     "br", "hr", "img", "col", "wbr", "area", "input", "meta", "link", "source", "track", "embed",
     "param",
@@ -57,10 +59,6 @@ pub(crate) fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
 }
 
 fn push_chars(out: &mut String, s: &str) {
@@ -129,20 +127,61 @@ fn push_tag(out: &mut String, inner: &str) {
             && key
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'));
-        if obsolete || !valid_name || (class.is_some() && key == "class") {
+        if obsolete || !valid_name || (class.is_some() && key == "class") || key == "cite" {
+            continue;
+        }
+        // The value is still HTML-escaped; decode entities and escape for XML.
+        let value = ajar_core::html_to_text(value);
+        if URL_ATTRIBUTES.contains(&key.as_str()) && !is_safe_url(&value) {
             continue;
         }
         out.push(' ');
         out.push_str(&key);
         out.push_str("=\"");
-        // The value is still HTML-escaped; decode entities and escape for XML.
-        out.push_str(&escape(&ajar_core::html_to_text(value)));
+        out.push_str(&escape(&value));
         out.push('"');
     }
     if VOID.contains(&name) {
         out.push('/');
     }
     out.push('>');
+}
+
+/// Attributes whose value a browser follows or loads as a URL.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "xlink:href",
+    "action",
+    "formaction",
+    "poster",
+    "background",
+    "srcset",
+];
+
+/// Whether a link may go into a download, judged as a browser reads it. Text was sanitized
+/// on the way in, but a download is opened from disk, outside the site's Content Security
+/// Policy, years after it was stored by whatever version of the sanitizer ran then: so
+/// each URL is checked again against the same schemes. A browser ignores tabs and line
+/// breaks anywhere in a URL and controls and spaces around it, so those are dropped before
+/// the scheme is read; a character XML cannot hold makes the link unsafe outright (writing
+/// the document would have to drop it, joining what it separated).
+fn is_safe_url(url: &str) -> bool {
+    if !url.chars().all(is_xml_char) {
+        return false;
+    }
+    let squeezed: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    let scheme_end = squeezed.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(end) if squeezed[end..].starts_with(':') => {
+            let scheme = squeezed[..end].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+        _ => true, // relative: no scheme of its own
+    }
 }
 
 /// `key="value"` pairs of a tag (values as written, entities not decoded).
@@ -233,5 +272,38 @@ mod tests {
         );
         assert_eq!(to_xhtml("a & b < c \u{1}"), "a &amp; b &lt; c ");
         assert_eq!(to_xhtml("<p align=\"left\">x</p>"), "<p>x</p>");
+    }
+
+    #[test]
+    fn links_a_browser_would_run_never_reach_a_download() {
+        // As stored by an older sanitizer, or written to the store by hand.
+        for stored in [
+            "<a href=\"java\u{1}script:alert(1)\">x</a>",
+            "<a href=\"java&#1;script:alert(1)\">x</a>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\" JaVa\tScRiPt:alert(1)\">x</a>",
+            "<a href=\"&#106;avascript:alert(1)\">x</a>",
+            "<a href=\"vbscript:msgbox(1)\">x</a>",
+            "<a href=\"data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;\">x</a>",
+            "<a href=\"java\u{ffff}script:alert(1)\">x</a>",
+            "<blockquote cite=\"javascript:alert(1)\">q</blockquote>",
+        ] {
+            let xhtml = to_xhtml(stored);
+            let lower = xhtml.to_ascii_lowercase();
+            for bad in ["script:", "data:", "cite="] {
+                assert!(!lower.contains(bad), "{stored:?} -> {xhtml}");
+            }
+            assert!(xhtml.chars().all(is_xml_char), "{stored:?} -> {xhtml:?}");
+        }
+        for kept in [
+            "https://example.org/a?b=1",
+            "mailto:a@example.org",
+            "/works/1",
+            "#note",
+            "chapter2.xhtml",
+        ] {
+            let xhtml = to_xhtml(&format!("<a href=\"{kept}\">x</a>"));
+            assert_eq!(xhtml, format!("<a href=\"{kept}\">x</a>"));
+        }
     }
 }

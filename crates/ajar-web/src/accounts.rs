@@ -9,6 +9,7 @@ use crate::auth::{
     dummy_verify, hash_password, random_token, set_cookie, token_hash, verify_password, Ctx,
     SESSION_COOKIE, SESSION_DAYS,
 };
+use crate::forms::Form;
 use crate::kudos::id_number;
 use crate::ratelimit::Action;
 use crate::views::{Layout, Page};
@@ -20,7 +21,7 @@ use ajar_core::{
 use ajar_store::{NewUser, Pseud, StoreError};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -16,6 +16,7 @@
 use crate::access::visible_work;
 use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
+use crate::forms::Form;
 use crate::kudos::{id_number, work_id, NoticePage};
 use crate::ratelimit::Action;
 use crate::tag_url::user_href;
@@ -26,7 +27,7 @@ use ajar_core::{Account, CommentId, CommentPolicy, Html, PseudId, UserId, WorkId
 use ajar_store::{Comment, CommentAuthor, CommentStatus, NewComment, WorkAccess};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection};
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

@@ -324,6 +324,12 @@ fn atom_response(feed: &Feed) -> Result<Response, Error> {
     let body = feed
         .write_to(Vec::new())
         .map_err(|e| Error::Internal(format!("writing an Atom feed: {e}")))?;
+    // Text stored before the archive dropped XML-invalid characters on the way in would make
+    // the whole feed unreadable for every subscriber; the writer escapes markup, not those.
+    let body = match String::from_utf8(body) {
+        Ok(text) => ajar_core::xml_text(&text).into_owned(),
+        Err(e) => return Err(Error::Internal(format!("an Atom feed is not UTF-8: {e}"))),
+    };
     Ok((
         [
             (

@@ -5,6 +5,7 @@
 
 use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
+use crate::forms::Form;
 use crate::views::{Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{Language, Rating};
@@ -12,7 +13,7 @@ use ajar_search::SearchRequest;
 use ajar_store::UserFilters;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;

@@ -9,6 +9,7 @@
 use crate::access::visible_work;
 use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
+use crate::forms::Form;
 use crate::kudos::work_id;
 use crate::tag_url::{tag_href, user_href};
 use crate::views::{thousands, Blurb, Layout, Page, Pagination};
@@ -18,7 +19,7 @@ use ajar_core::{SeriesId, TagName, WorkId};
 use ajar_store::{Audience, Followed, WorkAccess, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;

@@ -19,6 +19,7 @@ mod error;
 mod feeds;
 mod filters;
 mod follows;
+mod forms;
 mod hits;
 mod home;
 mod kudos;

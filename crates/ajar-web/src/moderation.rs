@@ -10,6 +10,7 @@
 use crate::access::visible_work;
 use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
+use crate::forms::Form;
 use crate::kudos::{id_number, NoticePage};
 use crate::ratelimit::Action;
 use crate::views::{excerpt, Layout, Page};
@@ -18,7 +19,7 @@ use ajar_core::{html_to_text, CommentId, Role, SignupMode, UserId, WorkId};
 use ajar_store::{CommentStatus, HiddenWork, Report, ReportAction, Reported};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};

@@ -9,6 +9,7 @@
 use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
 use crate::follows::query_value;
+use crate::forms::Form;
 use crate::tag_url::user_href;
 use crate::views::{Layout, Page};
 use crate::{AppState, Error};
@@ -16,7 +17,7 @@ use ajar_core::UserId;
 use ajar_store::{Followed, OtherUser, Pseud};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection};
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;

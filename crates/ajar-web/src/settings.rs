@@ -7,13 +7,14 @@
 //! Browsers send `Origin` with every cross-site POST, so a request with neither header comes
 //! from no other site's page.
 
+use crate::forms::Form;
 use crate::hits::is_https;
 use crate::prefs::{ReaderPrefs, Theme, Width, FONT_SIZES, PREFS_COOKIE};
 use crate::views::{Layout, Page, Section};
 use crate::{AppState, Error};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, OriginalUri, Query};
+use axum::extract::{OriginalUri, Query};
 use axum::http::header::{HOST, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -877,3 +877,52 @@ async fn a_new_work_may_be_backdated_and_its_first_chapter_has_its_own_notes() {
         assert!(page.body.contains(text), "{text} in {}", page.body);
     }
 }
+
+/// Characters XML cannot hold never reach the store, so a link that is inert on the site
+/// (`java&#1;script:` looks relative) cannot turn live in a download once an XML writer drops
+/// the character, and a control character in a title cannot break the tag's feed.
+#[tokio::test]
+async fn control_characters_never_reach_downloads_or_feeds() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("ctrl").await;
+    let pseud = pseud_value(&writer, "ctrl").await;
+    let body = "<p><a href=\"java&#1;script:alert(document.domain)\">one</a> \
+        <a href=\"java\u{1}script:alert(2)\">two</a> <a href=\"vb&#x1f;script:x\">three</a> \
+        <a href=\"da&#xfffe;ta:text/html,x\">four</a> \
+        <blockquote cite=\"javascript:alert(5)\">five</blockquote></p>";
+    let posted = post_work(
+        &writer,
+        &pseud,
+        &[
+            ("title", "Bell\u{7} and \u{1b}[31mred\u{ffff}"),
+            ("freeforms", "Control\u{1}Tag"),
+            ("chapter_title", "Ch\u{8}apter"),
+            ("format", "html"),
+            ("body", body),
+        ],
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+    app.caught_up().await;
+
+    let guest = app.guest();
+    let page = guest.get(&format!("/works/{id}")).await;
+    assert!(page.body.contains("Bell and [31mred"), "{}", page.body);
+    for ext in ["html", "txt", "md"] {
+        let download = guest.get(&format!("/works/{id}/download.{ext}")).await;
+        assert_eq!(download.status, StatusCode::OK);
+        let text = download.body.to_ascii_lowercase();
+        for bad in ["script:", "data:", "cite=", "\u{1}", "\u{7}", "\u{fffe}"] {
+            assert!(!text.contains(bad), "{ext} download holds {bad:?}: {text}");
+        }
+    }
+    let feed = guest.get("/tags/ControlTag/feed.atom").await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.body);
+    assert!(feed.body.contains("Bell and [31mred"), "{}", feed.body);
+    assert!(
+        feed.body.chars().all(ajar_core::is_xml_char),
+        "{:?}",
+        feed.body
+    );
+}

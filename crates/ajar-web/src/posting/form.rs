@@ -77,7 +77,9 @@ impl Fields {
                 }
                 None => {
                     let text = field.text().await.map_err(|_| unreadable())?;
-                    fields.pairs.push((name, text));
+                    fields
+                        .pairs
+                        .push((name, ajar_core::xml_text(&text).into_owned()));
                 }
             }
         }
@@ -130,9 +132,9 @@ fn decode(bytes: &[u8]) -> String {
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })
         .collect();
-    percent_encoding::percent_decode(&plus)
-        .decode_utf8_lossy()
-        .into_owned()
+    // Characters XML cannot hold never reach the store (see `crate::forms`).
+    let text = percent_encoding::percent_decode(&plus).decode_utf8_lossy();
+    ajar_core::xml_text(&text).into_owned()
 }
 
 /// How a text area is written.

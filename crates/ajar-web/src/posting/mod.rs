@@ -562,7 +562,7 @@ async fn post_draft(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    sent: Result<axum::extract::Form<PostDraftForm>, axum::extract::rejection::FormRejection>,
+    sent: Result<crate::forms::Form<PostDraftForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
     let access = own_work(&state, &ctx, id).await?;
