@@ -89,17 +89,17 @@ fn xml_escape(text: &str) -> String {
 }
 
 /// The payload as a title where it can be one (a file must have a title).
-fn title_of(p: &Payload) -> String {
-    if fits_title(&p.text) && !p.text.contains(['\n', '\r']) {
-        p.text.clone()
+fn title_of(text: &str, id: usize) -> String {
+    if fits_title(text) && !text.contains(['\n', '\r']) {
+        text.to_owned()
     } else {
-        format!("Payload {}", p.id)
+        format!("Payload {id}")
     }
 }
 
 /// The payload in every field of a story file of each kind: (file name, bytes).
 fn story_files(p: &Payload) -> Vec<(String, Vec<u8>)> {
-    let t = title_of(p);
+    let t = title_of(&p.text, p.id);
     let x = &p.text;
     let txt = format!(
         "Title: {t}\n\nAuthor: {x}\n\nFandom: {x}\n\nRelationship: {x}\n\nCharacters: {x}\n\n\
@@ -265,10 +265,12 @@ fn short(text: &str) -> String {
     }
 }
 
-/// A work as the posting form makes it from the payload in `format` ("html", "markdown",
-/// "plain"): every text field holds it.
+/// A work as the posting form makes it from the payload, every text field holding it: HTML
+/// fields in each format ("html", "markdown", "plain"), after the form's reader drops the
+/// characters XML cannot hold (`ajar_core::xml_text`).
 fn posted_work(p: &Payload) -> Work {
-    let x = &p.text;
+    let typed = ajar_core::xml_text(&p.text).into_owned();
+    let x = &typed;
     let as_html = |format: &str, text: &str| match format {
         "html" => Html::sanitize(text),
         "markdown" => ajar_formats::markdown::markdown_to_html(text),
@@ -289,7 +291,7 @@ fn posted_work(p: &Payload) -> Work {
         ..Chapter::default()
     };
     let mut work = Work {
-        title: title_of(p),
+        title: title_of(x, p.id),
         creators: vec![if fits_pseud(x) {
             x.trim().to_owned()
         } else {
@@ -304,7 +306,7 @@ fn posted_work(p: &Payload) -> Work {
         tags: tags("Tag"),
         spoilers: Some(x.clone()),
         series: vec![SeriesMembership {
-            title: title_of(p),
+            title: title_of(x, p.id),
             position: 1,
         }],
         chapters: vec![chapter("html"), chapter("markdown"), chapter("plain")],
