@@ -1,4 +1,4 @@
-//! The XSS corpus in CI (issue 10): more than 700 hostile strings (the Big List of Naughty
+//! The XSS corpus in CI (issue 10): more than 750 hostile strings (the Big List of Naughty
 //! Strings and our own OWASP filter-evasion, mutation-XSS, control-character and Unicode
 //! payloads, in `tests/xss/`) go into every text field a stranger can fill, and nothing they
 //! make may run script, carry an event handler or an executable URL, or break an XML
