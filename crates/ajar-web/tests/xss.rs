@@ -1141,3 +1141,34 @@ async fn download(base: &str, path: &str) -> Vec<u8> {
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     response.bytes().await.unwrap().to_vec()
 }
+
+#[test]
+fn the_sample_puts_every_payload_in_a_field_that_takes_it() {
+    let corpus = checks::corpus();
+    let works = plan(&corpus, false);
+    let placed: BTreeSet<usize> = works
+        .iter()
+        .flat_map(|w| w.fields.values().copied())
+        .collect();
+    let missing: Vec<usize> = corpus
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| !placed.contains(id))
+        .collect();
+    assert!(missing.is_empty(), "payloads in no field: {missing:?}");
+    for w in &works {
+        for (field, id) in &w.fields {
+            let text = &corpus[id - 1].text;
+            assert!(field.accepts(text), "{field:?} given #{id}");
+        }
+    }
+    // Every field and every format gets payloads.
+    for field in Field::ALL {
+        assert!(
+            works.iter().any(|w| w.fields.contains_key(&field)),
+            "{field:?}"
+        );
+    }
+    let formats: BTreeSet<&str> = works.iter().map(|w| w.format).collect();
+    assert_eq!(formats.len(), 3);
+}
