@@ -815,14 +815,19 @@ impl Inner {
         // only the set of works, so the words join the filters.
         let by_score = r.effective_sort() == Sort::BestMatch;
         if let Some(expr) = query::parse(&r.query)? {
+            let mut has_words = false;
             collect_text_parts(&expr, &mut |field, text, phrase| {
+                has_words = true;
                 if field == Some(TextField::Text) {
                     if let Ok(q) = self.words(f.text, text, phrase) {
                         text_parts.push(q);
                     }
                 }
             });
-            if by_score {
+            // A search box holding only conditions (`words>5000`, `rating:teen`) has nothing
+            // to score: every match would tie and come in index order. It filters, and best
+            // match is the newest first, as for an empty box.
+            if by_score && has_words {
                 scored.push(self.expr(&expr)?);
             } else {
                 filters.push(self.plan(&expr)?);

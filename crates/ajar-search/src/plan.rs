@@ -124,8 +124,16 @@ impl Prepared {
             },
             Prepared::Range { field, lo, hi } => {
                 let column = reader.fast_fields().u64(field)?;
+                // Tantivy's bitpacked columns shift the range by the segment's smallest value
+                // with a saturating subtraction, so a range ending below that value becomes
+                // "equal to the smallest value" and returns works outside it (tantivy 0.27).
+                // Only the part of the range the segment's values span is asked for.
+                let (lo, hi) = ((*lo).max(column.min_value()), (*hi).min(column.max_value()));
+                if lo > hi {
+                    return Ok(Set::Empty);
+                }
                 let mut docs: Vec<DocId> = Vec::new();
-                column.get_docids_for_value_range(*lo..=*hi, 0..reader.max_doc(), &mut docs);
+                column.get_docids_for_value_range(lo..=hi, 0..reader.max_doc(), &mut docs);
                 if docs.is_empty() {
                     return Ok(Set::Empty);
                 }
