@@ -148,7 +148,7 @@ fn push_tag(out: &mut String, inner: &str) {
 }
 
 /// Attributes whose value a browser follows or loads as a URL.
-const URL_ATTRIBUTES: &[&str] = &[
+pub(crate) const URL_ATTRIBUTES: &[&str] = &[
     "href",
     "src",
     "xlink:href",
@@ -166,7 +166,7 @@ const URL_ATTRIBUTES: &[&str] = &[
 /// breaks anywhere in a URL and controls and spaces around it, so those are dropped before
 /// the scheme is read; a character XML cannot hold makes the link unsafe outright (writing
 /// the document would have to drop it, joining what it separated).
-fn is_safe_url(url: &str) -> bool {
+pub(crate) fn is_safe_url(url: &str) -> bool {
     if !url.chars().all(is_xml_char) {
         return false;
     }

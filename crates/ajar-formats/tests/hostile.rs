@@ -92,3 +92,49 @@ fn an_epub_with_a_traversing_container_path_is_refused() {
     let err = read_story_file("t.epub", &bytes).unwrap_err();
     assert!(matches!(err.kind, FormatErrorKind::UnsafePath(_)), "{err}");
 }
+
+#[test]
+fn chapter_titles_stay_text_in_the_markdown_download() {
+    // A Markdown viewer that shows raw HTML would run a heading's `<script>` (issue 10).
+    let mut work = common::rich_work();
+    let title = "<script>alert(1)</script> & <img src=x onerror=alert(2)>";
+    work.chapters[0].title = Some(title.into());
+    let md = String::from_utf8(common::export(&work, ajar_formats::ExportFormat::Md)).unwrap();
+    let raw_html: Vec<String> = pulldown_cmark::Parser::new(&md)
+        .filter_map(|event| match event {
+            pulldown_cmark::Event::Html(h) | pulldown_cmark::Event::InlineHtml(h) => {
+                Some(h.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(raw_html.is_empty(), "raw HTML {raw_html:?} in:\n{md}");
+    // And it reads back as the title it was.
+    let back = read_story_file("back.md", md.as_bytes()).unwrap();
+    assert_eq!(back.chapters[0].title.as_deref(), Some(title));
+}
+
+#[test]
+fn the_markdown_download_rechecks_links_like_the_other_downloads() {
+    // The sanitizer keeps `java\u{7f}script:` (it looks relative); the EPUB and HTML writers
+    // drop it, as they drop any link whose scheme, read without control characters, is not
+    // http, https or mailto. Raw HTML in the Markdown download must not keep it either.
+    let mut work = common::rich_work();
+    work.chapters[0].body = ajar_core::Html::sanitize(
+        "<p><a href=\"java\u{7f}script:alert(1)\">DEL</a> <a href=\"java\u{85}script:alert(2)\" \
+         title=\"t\">NEL</a> <q cite=\"javascript:alert(3)\">q</q></p>",
+    );
+    let md = String::from_utf8(common::export(&work, ajar_formats::ExportFormat::Md)).unwrap();
+    let raw_html: String = pulldown_cmark::Parser::new(&md)
+        .filter_map(|event| match event {
+            pulldown_cmark::Event::Html(h) | pulldown_cmark::Event::InlineHtml(h) => {
+                Some(h.to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    for bad in ["script:", "cite="] {
+        assert!(!raw_html.contains(bad), "{bad} in {raw_html:?}");
+    }
+    assert!(md.contains("DEL") && md.contains("NEL"), "{md}");
+}

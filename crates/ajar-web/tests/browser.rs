@@ -9,49 +9,12 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
+mod common;
+
 use ajar_core::{ArchiveWarning, Category, Chapter, Html, Rating, TagName, Work};
 use ajar_store::Store;
 use chrono::NaiveDate;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Why the browser test cannot run here, if it cannot.
-fn missing_tool() -> Option<String> {
-    let chromium = std::env::var("AJAR_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !Path::new(&chromium).exists() {
-        return Some(format!(
-            "{chromium} is not installed (apt-get install chromium)"
-        ));
-    }
-    if Command::new("node").arg("--version").output().is_err() {
-        return Some("node is not installed".into());
-    }
-    let modules = workspace_root().join("tests/browser/node_modules/playwright-core");
-    if !modules.exists() {
-        return Some(
-            "tests/browser/node_modules is missing (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser)"
-                .into(),
-        );
-    }
-    None
-}
-
-/// Whether to skip (printing why) because a tool is missing; panics instead under
-/// `AJAR_REQUIRE_ALL_TESTS=1`.
-fn skip() -> bool {
-    let Some(reason) = missing_tool() else {
-        return false;
-    };
-    if std::env::var("AJAR_REQUIRE_ALL_TESTS").is_ok_and(|v| v.trim() == "1") {
-        panic!("browser: {reason}, and AJAR_REQUIRE_ALL_TESTS=1 requires every test to run");
-    }
-    eprintln!("SKIP browser: {reason}");
-    true
-}
 
 fn tags(names: &[&str]) -> Vec<TagName> {
     names.iter().map(|n| TagName::parse(n).unwrap()).collect()
@@ -101,13 +64,13 @@ fn three_chapters() -> Work {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reading_pages_work_in_a_real_browser() {
-    if skip() {
+    if common::skip_without_browser("browser") {
         return;
     }
 
     let data = tempfile::tempdir().unwrap();
     let store = Store::open(None, data.path()).await.unwrap();
-    let fixtures = workspace_root().join("tests/fixtures/stories");
+    let fixtures = common::workspace_root().join("tests/fixtures/stories");
     for entry in std::fs::read_dir(&fixtures).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -135,8 +98,8 @@ async fn reading_pages_work_in_a_real_browser() {
         let _ = stopped.await;
     }));
 
-    let artifacts = workspace_root().join("target/browser-artifacts");
-    let script = workspace_root().join("tests/browser/run.mjs");
+    let artifacts = common::workspace_root().join("target/browser-artifacts");
+    let script = common::workspace_root().join("tests/browser/run.mjs");
     let mut node = Command::new("node");
     node.arg(&script)
         .arg(&base)
@@ -170,7 +133,7 @@ async fn reading_pages_work_in_a_real_browser() {
 /// comment, and the writer sees both (`tests/browser/community.mjs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_up_posting_kudos_and_comments_work_in_a_real_browser() {
-    if skip() {
+    if common::skip_without_browser("browser") {
         return;
     }
     let data = tempfile::tempdir().unwrap();
@@ -195,8 +158,8 @@ async fn signing_up_posting_kudos_and_comments_work_in_a_real_browser() {
         },
     ));
 
-    let artifacts = workspace_root().join("target/browser-artifacts");
-    let script = workspace_root().join("tests/browser/community.mjs");
+    let artifacts = common::workspace_root().join("target/browser-artifacts");
+    let script = common::workspace_root().join("tests/browser/community.mjs");
     let mut node = Command::new("node");
     node.arg(&script).arg(&base).arg(&artifacts);
     let output = tokio::task::spawn_blocking(move || node.output())

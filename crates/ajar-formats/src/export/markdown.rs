@@ -106,8 +106,10 @@ pub(crate) fn write(work: &Work) -> String {
     let headings = work.chapters.len() > 1 || work.chapters.iter().any(|c| c.title.is_some());
     for chapter in &work.chapters {
         if headings {
-            let heading = super::page::chapter_heading(chapter);
-            let _ = write!(out, "## {}\n\n", escape_line(&heading));
+            // A chapter title is text like any other: `<script>` in it must not become markup.
+            let mut heading = String::new();
+            escape_into(&mut heading, &super::page::chapter_heading(chapter));
+            let _ = write!(out, "## {heading}\n\n");
         }
         labelled_quote(&mut out, "Chapter Summary", &chapter.summary);
         labelled_quote(&mut out, "Chapter Notes", &chapter.notes);
@@ -186,9 +188,27 @@ pub(crate) fn to_markdown(html: &Html) -> String {
     let Some(body) = dom::by_name(&document, "body") else {
         return String::new();
     };
+    drop_unsafe_urls(&body);
     let mut out = String::with_capacity(html.as_str().len());
     blocks(&mut out, &body);
     out
+}
+
+/// Drops the URLs no download may hold (the rule of the EPUB and HTML writers,
+/// [`crate::xhtml::is_safe_url`]) and `cite`: what has no Markdown form passes into the
+/// file as raw HTML, for viewers that show it.
+fn drop_unsafe_urls(node: &Handle) {
+    if let NodeData::Element { attrs, .. } = &node.data {
+        attrs.borrow_mut().retain(|a| {
+            let key: &str = &a.name.local;
+            let unsafe_url =
+                crate::xhtml::URL_ATTRIBUTES.contains(&key) && !crate::xhtml::is_safe_url(&a.value);
+            key != "cite" && !unsafe_url
+        });
+    }
+    for child in node.children.borrow().iter() {
+        drop_unsafe_urls(child);
+    }
 }
 
 fn is_block(name: &str) -> bool {

@@ -12,6 +12,8 @@ use ajar_store::{Backend, Store};
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -353,4 +355,43 @@ impl Client {
             .expect("the server answers");
         self.keep(response).await
     }
+}
+
+/// The workspace's root folder (where `tests/browser/` is).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Why the browser tests cannot run here, if they cannot.
+fn missing_browser_tool() -> Option<String> {
+    let chromium = std::env::var("AJAR_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return Some(format!(
+            "{chromium} is not installed (apt-get install chromium)"
+        ));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("node is not installed".into());
+    }
+    let modules = workspace_root().join("tests/browser/node_modules/playwright-core");
+    if !modules.exists() {
+        return Some(
+            "tests/browser/node_modules is missing (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser)"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Whether to skip a browser test (printing `SKIP name: reason`) because Chromium, node or
+/// Playwright is missing; panics instead under `AJAR_REQUIRE_ALL_TESTS=1`.
+pub fn skip_without_browser(name: &str) -> bool {
+    let Some(reason) = missing_browser_tool() else {
+        return false;
+    };
+    if std::env::var("AJAR_REQUIRE_ALL_TESTS").is_ok_and(|v| v.trim() == "1") {
+        panic!("{name}: {reason}, and AJAR_REQUIRE_ALL_TESTS=1 requires every test to run");
+    }
+    eprintln!("SKIP {name}: {reason}");
+    true
 }
