@@ -185,6 +185,12 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
                 .collect(),
             )
             .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            // ammonia judges a URL as the `url` crate parses it, which takes `java\u{7f}script:`
+            // for a relative link; a browser or an XML writer may not. Links pass the same rule
+            // as the downloads' writers apply.
+            .attribute_filter(|_, attribute, value| {
+                (attribute != "href" || is_safe_url(value)).then_some(value.into())
+            })
             .link_rel(Some("nofollow ugc noopener noreferrer"));
         builder
     })
@@ -204,6 +210,28 @@ pub fn sanitize_html(untrusted: &str) -> String {
     match xml_text(&clean) {
         Cow::Borrowed(_) => clean,
         Cow::Owned(stripped) => sanitizer().clean(&stripped).to_string(),
+    }
+}
+
+/// Whether a link is safe to keep, judged as a browser reads it: a browser ignores tabs and
+/// line breaks anywhere in a URL and controls and spaces around it, so every whitespace and
+/// control character (C0, DEL, C1) is dropped before the scheme is read, and only `http`,
+/// `https`, `mailto` and relative links pass. A character XML cannot hold makes the link
+/// unsafe outright: an XML writer would have to drop it, joining what it separated.
+pub fn is_safe_url(url: &str) -> bool {
+    if !url.chars().all(is_xml_char) {
+        return false;
+    }
+    let squeezed: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    match squeezed.find([':', '/', '?', '#']) {
+        Some(end) if squeezed[end..].starts_with(':') => {
+            let scheme = squeezed[..end].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto")
+        }
+        _ => true, // relative: no scheme of its own
     }
 }
 
@@ -458,6 +486,10 @@ mod tests {
             r#"<a href="vb&#8;script:msgbox(1)">x</a>"#,
             r#"<a href="da&#2;ta:text/html,<script>alert(1)</script>">x</a>"#,
             r#"<blockquote cite="javascript:alert(1)">q</blockquote><q cite="https://e.org">q</q>"#,
+            "<a href=\"java\u{7f}script:alert(1)\">x</a>",
+            "<a href=\"java\u{85}script:alert(1)\">x</a>",
+            r#"<a href="java&#x9f;script:alert(1)">x</a>"#,
+            r#"<a href="java&#x7F;script:alert(1)">x</a>"#,
         ] {
             let clean = sanitize_html(dirty);
             assert!(!clean.contains("script:"), "{dirty} -> {clean}");

@@ -20,7 +20,8 @@ pub use account::{
     AccountError, CommentPolicy, Role, SignupMode, Viewer, Visibility,
 };
 pub use html::{
-    escape_html, html_to_text, is_xml_char, plain_text_to_html, sanitize_html, xml_text, Html,
+    escape_html, html_to_text, is_safe_url, is_xml_char, plain_text_to_html, sanitize_html,
+    xml_text, Html,
 };
 pub use ids::{ChapterId, CommentId, PseudId, SeriesId, TagId, UserId, WorkId};
 pub use language::Language;

@@ -159,30 +159,11 @@ pub(crate) const URL_ATTRIBUTES: &[&str] = &[
     "srcset",
 ];
 
-/// Whether a link may go into a download, judged as a browser reads it. Text was sanitized
+/// Whether a link may go into a download: see [`ajar_core::is_safe_url`]. Text was sanitized
 /// on the way in, but a download is opened from disk, outside the site's Content Security
-/// Policy, years after it was stored by whatever version of the sanitizer ran then: so
-/// each URL is checked again against the same schemes. A browser ignores tabs and line
-/// breaks anywhere in a URL and controls and spaces around it, so those are dropped before
-/// the scheme is read; a character XML cannot hold makes the link unsafe outright (writing
-/// the document would have to drop it, joining what it separated).
-pub(crate) fn is_safe_url(url: &str) -> bool {
-    if !url.chars().all(is_xml_char) {
-        return false;
-    }
-    let squeezed: String = url
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .collect();
-    let scheme_end = squeezed.find([':', '/', '?', '#']);
-    match scheme_end {
-        Some(end) if squeezed[end..].starts_with(':') => {
-            let scheme = squeezed[..end].to_ascii_lowercase();
-            matches!(scheme.as_str(), "http" | "https" | "mailto")
-        }
-        _ => true, // relative: no scheme of its own
-    }
-}
+/// Policy, years after it was stored by whatever version of the sanitizer ran then: so each
+/// URL is checked again against the same rule.
+pub(crate) use ajar_core::is_safe_url;
 
 /// `key="value"` pairs of a tag (values as written, entities not decoded).
 fn attributes(mut s: &str) -> Vec<(&str, &str)> {
