@@ -609,7 +609,22 @@ fn expired_link() -> Error {
     )
 }
 
-async fn reset_form(
+/// The token in a reset page's address and form is as good as a password until it is
+/// spent: no cache, shared or the browser's own, may keep any answer of `/reset/TOKEN`.
+fn no_store(response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+async fn reset_form(state: State<AppState>, token: Path<String>) -> Response {
+    no_store(reset_form_page(state, token).await)
+}
+
+async fn reset_form_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Page<ResetPage>, Error> {
@@ -631,6 +646,15 @@ struct ResetForm {
 }
 
 async fn reset(
+    state: State<AppState>,
+    ctx: Ctx,
+    token: Path<String>,
+    sent: Result<Form<ResetForm>, FormRejection>,
+) -> Response {
+    no_store(set_password_from_link(state, ctx, token, sent).await)
+}
+
+async fn set_password_from_link(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
