@@ -15,6 +15,7 @@ ajar_store::backend_tests!(
     acting_on_a_report_is_saved_whole_or_not_at_all,
     updates_are_marked_seen_only_as_far_as_shown,
     invitation_batches_are_stored_whole_or_not_at_all,
+    a_tag_only_unlisted_works_carry_is_not_listed,
 );
 
 fn work(title: &str, creator: &str, tags: &[&str], series: Option<(&str, u32)>) -> Work {
@@ -439,4 +440,50 @@ async fn updates_are_marked_seen_only_as_far_as_shown(store: Store) {
     store.mark_updates_seen(bob, page.through).await.unwrap();
     store.mark_updates_seen(bob, 0).await.unwrap();
     assert!(update_ids(&store, bob).await.is_empty());
+}
+
+/// A tag is there for an audience when a work it may list carries it, or when it is a
+/// rating, warning or category: drafts, hidden and (for guests) restricted works do not
+/// make a tag known.
+async fn a_tag_only_unlisted_works_carry_is_not_listed(store: Store) {
+    let draft = store
+        .insert_work(&work("Draft", "someone", &["Draft Tag"], None))
+        .await
+        .unwrap();
+    store
+        .set_visibility(draft, ajar_core::Visibility::Draft)
+        .await
+        .unwrap();
+    let restricted = store
+        .insert_work(&work("Members", "someone", &["Members Tag"], None))
+        .await
+        .unwrap();
+    store
+        .set_visibility(restricted, ajar_core::Visibility::Restricted)
+        .await
+        .unwrap();
+    let listed = |name: &'static str, audience: Audience| {
+        let store = store.clone();
+        async move {
+            store
+                .listed_tag_name(audience, &TagName::parse(name).unwrap())
+                .await
+                .unwrap()
+                .map(|n| n.as_str().to_owned())
+        }
+    };
+    assert_eq!(listed("draft tag", Audience::Members).await, None);
+    assert_eq!(listed("Never Used", Audience::Members).await, None);
+    assert_eq!(listed("Members Tag", Audience::Public).await, None);
+    assert_eq!(
+        listed("members tag", Audience::Members).await.as_deref(),
+        Some("Members Tag")
+    );
+    // The draft's rating is a fixed tag: known whatever carries it.
+    assert_eq!(
+        listed("General Audiences", Audience::Public)
+            .await
+            .as_deref(),
+        Some("General Audiences")
+    );
 }
