@@ -870,6 +870,7 @@ async fn set_tags(db: &mut Db<'_>, id: WorkId, work: &Work, now: DateTime<Utc>) 
 async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work) -> Result<()> {
     let mut db = db;
     check_title(&work.title)?;
+    work.check_tag_count()?;
     let now = now();
     let chapters = chapter_count(&mut db, id).await?;
     if let Some(expected) = work.expected_chapters {

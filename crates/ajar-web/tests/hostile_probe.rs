@@ -116,3 +116,117 @@ async fn tags_only_unlisted_works_carry_are_not_there() {
     let page = guest.get("/tags/Explicit").await;
     assert!(page.body.contains("0 works"), "{}", page.body);
 }
+
+/// The value of the pseud checkbox for `name` on the posting form.
+async fn pseud_value(client: &Client, name: &str) -> String {
+    let page = client.get("/works/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let label = format!("> {name}</label>");
+    let at = page.body.find(&label).expect("the pseud on the form");
+    let before = &page.body[..at];
+    let value_at = before.rfind("value=\"").unwrap() + "value=\"".len();
+    before[value_at..value_at + before[value_at..].find('"').unwrap()].to_owned()
+}
+
+/// Posts a work through the form, with `extra` fields replacing the defaults.
+async fn post_work(client: &Client, pseud: &str, extra: &[(&str, &str)]) -> common::Fetched {
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("title", "A Posted Work"),
+        ("pseud", pseud),
+        ("fandoms", "Probe Fandom"),
+        ("rating", "teen"),
+        ("language", "English"),
+        ("body", "Some words of text."),
+        ("format", "plain"),
+        ("visibility", "public"),
+        ("comments", "anyone"),
+        ("action", "post"),
+    ];
+    for (k, v) in extra {
+        fields.retain(|(name, _)| name != k);
+        fields.push((k, v));
+    }
+    client.post("/works/new", &fields).await
+}
+
+fn work_id_of(location: &str) -> WorkId {
+    WorkId(
+        location
+            .trim_start_matches("/works/")
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    )
+}
+
+/// A work has at most 75 fandoms, relationships, characters and additional tags in all, as
+/// on AO3: the form says so, and refuses more with the limit and the count.
+#[tokio::test]
+async fn the_posting_form_refuses_more_than_75_tags() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("writer").await;
+    let form = writer.get("/works/new").await;
+    assert!(
+        form.body.contains("at most 75"),
+        "the form does not say the limit"
+    );
+    let pseud = pseud_value(&writer, "writer").await;
+    let list = |prefix: &str, n: usize| {
+        (0..n)
+            .map(|i| format!("{prefix} {i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // 40 characters, 34 additional tags and the fandom: 75.
+    let (characters, freeforms) = (list("Character", 40), list("Tag", 34));
+    let fine = post_work(
+        &writer,
+        &pseud,
+        &[("characters", &characters), ("freeforms", &freeforms)],
+    )
+    .await;
+    assert_eq!(fine.status, StatusCode::SEE_OTHER, "75 tags: {}", fine.body);
+    let id = work_id_of(fine.location());
+    let freeforms = list("Tag", 35);
+    let one_more = post_work(
+        &writer,
+        &pseud,
+        &[("characters", &characters), ("freeforms", &freeforms)],
+    )
+    .await;
+    assert_eq!(one_more.status, StatusCode::BAD_REQUEST, "76 tags");
+    assert!(one_more.body.contains("76"), "{}", one_more.body);
+
+    let many = list("Tag", 10_000);
+    let refused = post_work(&writer, &pseud, &[("freeforms", &many)]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("10,001") || refused.body.contains("10001"),
+        "the count is not named"
+    );
+    assert!(
+        refused.body.contains("at most 75"),
+        "the limit is not named"
+    );
+    // Editing a work cannot go over it either.
+    let edit = writer
+        .post(
+            &format!("/works/{id}/edit"),
+            &[
+                ("title", "A Posted Work"),
+                ("pseud", &pseud),
+                ("fandoms", "Probe Fandom"),
+                ("rating", "teen"),
+                ("language", "English"),
+                ("freeforms", &many),
+                ("visibility", "public"),
+                ("comments", "anyone"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::BAD_REQUEST, "{}", edit.location());
+    assert!(edit.body.contains("at most 75"));
+}

@@ -460,7 +460,11 @@ impl WorkForm {
             ..Work::default()
         };
         work.renumber_chapters();
-        if errors.is_empty() && with_chapters {
+        // Checked for edits too (the store checks it again); a new work's full check below
+        // includes it.
+        if let Err(e) = work.check_tag_count() {
+            errors.push(format!("Tags: {}", sentence(&e.to_string())));
+        } else if errors.is_empty() && with_chapters {
             if let Err(e) = work.validate() {
                 errors.push(sentence(&e.to_string()));
             }
