@@ -11,7 +11,7 @@ use crate::auth::{
 };
 use crate::kudos::id_number;
 use crate::ratelimit::Action;
-use crate::views::{Layout, Page};
+use crate::views::{echo, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{
     validate_email, validate_password, validate_pseud_name, validate_user_name, PseudId, Role,
@@ -27,6 +27,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+
+/// The longest name, email address or invitation code a refused form shows again (an
+/// email address is at most 254 characters; names and codes are shorter).
+const MAX_NAME_ECHO: usize = 254;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -170,9 +174,9 @@ async fn signup(
     let refuse = |message: String| -> Result<Response, Error> {
         let page = SignupPage::new(
             mode,
-            f.name.clone(),
-            f.email.clone(),
-            f.invitation.clone(),
+            echo(f.name.clone(), MAX_NAME_ECHO),
+            echo(f.email.clone(), MAX_NAME_ECHO),
+            echo(f.invitation.clone(), MAX_NAME_ECHO),
             Some(message),
         );
         Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
@@ -319,7 +323,7 @@ async fn login(
         state.limits.record(Action::Login, &address_key);
         state.limits.record(Action::Login, &name_key);
         let page = LoginPage::new(
-            f.name.clone(),
+            echo(f.name.clone(), MAX_NAME_ECHO),
             return_to,
             Some("That name or email and password do not match an account.".to_owned()),
         );

@@ -161,6 +161,100 @@ fn work_id_of(location: &str) -> WorkId {
     )
 }
 
+/// A refused form shows again what was typed within the field's limit, and nothing of a
+/// field over it: a 2 MB comment, work text, report reason or name never comes back.
+#[tokio::test]
+async fn a_refused_form_never_echoes_an_oversized_field() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("writer").await;
+    let work = app.insert(&work("Commented Work", "other", &[])).await;
+    let huge = "x".repeat(2_000_000);
+    let small_enough = |page: &common::Fetched, what: &str| {
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{what}");
+        assert!(
+            page.body.len() < 200_000,
+            "{what}: a {} byte page",
+            page.body.len()
+        );
+        assert!(!page.body.contains(&huge[..20_000]), "{what} echoed");
+    };
+
+    // Comments: an oversized one is refused, said why, and not shown again.
+    let too_long = writer
+        .post(
+            &format!("/works/{work}/comments"),
+            &[("chapter", "1"), ("body", &huge)],
+        )
+        .await;
+    small_enough(&too_long, "a comment");
+    assert!(
+        too_long.body.contains("at most 10,000 characters"),
+        "{}",
+        too_long.body
+    );
+    // ... as a guest, with an oversized name too.
+    let guest = app.guest();
+    let refused = guest
+        .post(
+            &format!("/works/{work}/comments"),
+            &[("chapter", "1"), ("body", &huge), ("name", &huge)],
+        )
+        .await;
+    small_enough(&refused, "a guest's comment");
+    // A comment refused for another reason (a guest gave no name) keeps its text.
+    let kept = guest
+        .post(
+            &format!("/works/{work}/comments"),
+            &[("chapter", "1"), ("body", "Loved the ending.")],
+        )
+        .await;
+    assert_eq!(kept.status, StatusCode::BAD_REQUEST);
+    assert!(kept.body.contains("Loved the ending."), "{}", kept.body);
+
+    // Posting: an oversized work text, title and tag list.
+    let pseud = pseud_value(&writer, "writer").await;
+    let body = "y".repeat(1_000_001);
+    let posted = post_work(&writer, &pseud, &[("body", &body), ("title", &huge)]).await;
+    assert_eq!(posted.status, StatusCode::BAD_REQUEST);
+    assert!(
+        posted.body.len() < 200_000,
+        "a {} byte page",
+        posted.body.len()
+    );
+    assert!(!posted.body.contains(&body[..20_000]));
+    assert!(
+        posted.body.contains("Title: at most 255 characters"),
+        "{}",
+        posted.body
+    );
+
+    // Reports, sign-up and log-in.
+    let id = work.to_string();
+    let report = writer
+        .post("/reports/new", &[("work", &id), ("reason", &huge)])
+        .await;
+    small_enough(&report, "a report");
+    let signup = app
+        .guest()
+        .post(
+            "/signup",
+            &[
+                ("name", &huge),
+                ("email", &huge),
+                ("password", "a good password"),
+                ("password_confirmation", "a good password"),
+            ],
+        )
+        .await;
+    small_enough(&signup, "a sign-up");
+    let login = app
+        .guest()
+        .post("/login", &[("name", &huge), ("password", "whatever it is")])
+        .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED);
+    assert!(!login.body.contains(&huge[..20_000]), "a log-in echoed");
+}
+
 /// A work has at most 75 fandoms, relationships, characters and additional tags in all, as
 /// on AO3: the form says so, and refuses more with the limit and the count.
 #[tokio::test]
