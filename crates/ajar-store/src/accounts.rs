@@ -391,7 +391,9 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Suspends (or lifts the suspension of) an account; a suspension ends its sessions.
+    /// Suspends (or lifts the suspension of) an account; a suspension ends its sessions and
+    /// hides its works (unless a co-creator is in good standing), comments and bookmarks
+    /// from everyone else, and lifting it brings them back.
     pub async fn set_suspended(&self, user: UserId, suspended: bool) -> Result<bool> {
         let mut tx = self.pool.begin_write().await?;
         let found = set_suspended_in(&mut tx.db(), user, suspended).await?;
@@ -722,9 +724,13 @@ pub(crate) async fn set_suspended_in(
                 .bind(user.0),
         )
         .await?;
+    if n == 0 {
+        return Ok(false);
+    }
     if suspended {
         db.execute(&Sql::new("DELETE FROM sessions WHERE user_id = $1").bind(user.0))
             .await?;
     }
-    Ok(n > 0)
+    crate::suspension::account_standing_changed(db, user, now()).await?;
+    Ok(true)
 }

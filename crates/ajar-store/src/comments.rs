@@ -11,6 +11,7 @@
 use crate::accounts::own_pseud_name;
 use crate::db::{Db, Sql};
 use crate::kudos::work_changed;
+use crate::suspension::author_not_suspended;
 use crate::works::now;
 use crate::{to_u32, Result, Store, StoreError};
 use ajar_core::{CommentId, Html, PseudId, UserId, WorkId};
@@ -78,6 +79,9 @@ pub struct Comment {
     pub status: CommentStatus,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// The author's account is suspended: the comment is hidden from everyone else (and
+    /// left out of the work's comment count) until the suspension is lifted.
+    pub author_suspended: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -93,10 +97,13 @@ struct CommentRow {
     status: String,
     created_at: DateTime<Utc>,
     edited_at: Option<DateTime<Utc>>,
+    author_suspended: bool,
 }
 
 const COMMENT_COLUMNS: &str = "c.id, c.work_id, c.chapter, c.parent_id, c.user_id, \
-     p.name AS pseud_name, c.guest_name, c.body_html, c.status, c.created_at, c.edited_at";
+     p.name AS pseud_name, c.guest_name, c.body_html, c.status, c.created_at, c.edited_at, \
+     EXISTS (SELECT 1 FROM users su WHERE su.id = c.user_id AND su.suspended) \
+     AS author_suspended";
 
 impl CommentRow {
     fn into_comment(self) -> Result<Comment> {
@@ -112,6 +119,7 @@ impl CommentRow {
             status: CommentStatus::from_code(&self.status)?,
             created_at: self.created_at,
             edited_at: self.edited_at,
+            author_suspended: self.author_suspended,
         })
     }
 }
@@ -152,13 +160,15 @@ async fn comment_by_id(db: &mut Db<'_>, id: CommentId) -> Result<Option<Comment>
     row.map(CommentRow::into_comment).transpose()
 }
 
-/// Recounts a work's visible comments after a change, bumping the work for pages and index.
+/// Recounts a work's visible comments (suspended accounts' left out) after a change, bumping
+/// the work for pages and index.
 async fn comments_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()> {
     db.execute(
-        &Sql::new(
-            "UPDATE works SET comment_count = (SELECT COUNT(*) FROM comments \
-             WHERE work_id = $1 AND status = 'visible') WHERE id = $1",
-        )
+        &Sql::new(format!(
+            "UPDATE works SET comment_count = (SELECT COUNT(*) FROM comments c \
+                 WHERE c.work_id = $1 AND c.status = 'visible' AND {}) WHERE id = $1",
+            author_not_suspended("c")
+        ))
         .bind(work.0),
     )
     .await?;

@@ -575,6 +575,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("invitation"));
         }
+        crate::suspension::creators_changed(&mut db, id).await?;
         touch(&mut db, id, now).await?;
         tx.commit().await
     }

@@ -215,6 +215,11 @@ async fn user_bookmarks(
         .user_by_name(&name)
         .await?
         .ok_or(Error::NotFound)?;
+    // A suspended account's bookmarks are hidden from everyone but admins until the
+    // suspension is lifted.
+    if user.suspended && !ctx.viewer.is_admin() {
+        return Err(Error::NotFound);
+    }
     let own = ctx.viewer.user_id() == Some(user.id);
     let per_page = u64::from(BOOKMARKS_PER_PAGE);
     let offset = (page - 1).saturating_mul(per_page);

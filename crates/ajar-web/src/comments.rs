@@ -115,7 +115,7 @@ async fn visible_comment(
     let comment = state.store.comment(id).await?.ok_or(Error::NotFound)?;
     let access = visible_work(state, ctx, comment.work).await?;
     let seen = match comment.status {
-        CommentStatus::Visible => true,
+        CommentStatus::Visible => !comment.author_suspended || ctx.viewer.is_admin(),
         CommentStatus::Pending => moderates(ctx, &access) || is_author(ctx, &comment),
         CommentStatus::Deleted => false,
     };
@@ -337,6 +337,8 @@ impl Viewing<'_> {
             Some("(Previous comment deleted.)")
         } else if c.user.is_some_and(|u| self.muted.contains(&u)) {
             Some("(A comment by a user you muted.)")
+        } else if c.author_suspended && !self.ctx.viewer.is_admin() {
+            Some("(A comment by a suspended account.)")
         } else {
             None
         }

@@ -324,3 +324,148 @@ async fn the_posting_form_refuses_more_than_75_tags() {
     assert_eq!(edit.status, StatusCode::BAD_REQUEST, "{}", edit.location());
     assert!(edit.body.contains("at most 75"));
 }
+
+/// The comment count a page shows for the first blurb or work on it.
+fn comments_shown(body: &str) -> &str {
+    let at = body.find("class=\"comments\">").expect("a comment count") + 17;
+    &body[at..at + body[at..].find('<').unwrap()]
+}
+
+/// What a page says about a work: whether `title` is on it.
+/// (An EPUB is a zip: there the answer's status says it.)
+async fn shows(client: &Client, path: &str, title: &str) -> bool {
+    let page = client.get(path).await;
+    page.status == StatusCode::OK && (path.ends_with(".epub") || page.body.contains(title))
+}
+
+/// A suspended account's works, comments and bookmarks are hidden from everyone else (its
+/// works answer 404, and leave every listing, search, feed, download and the API) until the
+/// suspension is lifted; admins still see the works, with a notice. A work with a
+/// co-creator in good standing stays up.
+#[tokio::test]
+async fn a_suspended_accounts_works_comments_and_bookmarks_are_hidden_until_reinstated() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin("admin").await;
+    let writer = app.user("writer").await;
+    let reader = app.user("reader").await;
+    let guest = app.guest();
+    let pseud = pseud_value(&writer, "writer").await;
+    let posted = post_work(
+        &writer,
+        &pseud,
+        &[
+            ("title", "Suspended Tale"),
+            ("freeforms", "Suspense Tag"),
+            ("summary", "Zanzibar summary."),
+        ],
+    )
+    .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id_of(posted.location());
+    let other = app
+        .insert(&work("Bystander Tale", "someone", &["Suspense Tag"]))
+        .await;
+    // The writer comments on and bookmarks another work.
+    let sent = writer
+        .post(
+            &format!("/works/{other}/comments"),
+            &[("chapter", "1"), ("body", "A comment by the writer.")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let marked = writer
+        .post(
+            &format!("/works/{other}/bookmark"),
+            &[("notes", "A bookmark by the writer.")],
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
+    app.caught_up().await;
+
+    let surfaces = [
+        format!("/works/{id}"),
+        format!("/works/{id}/chapters/1"),
+        format!("/works/{id}/download.epub"),
+        format!("/works/{id}/download.html"),
+        format!("/works/{id}/feed.atom"),
+        "/".to_owned(),
+        "/tags/Suspense%20Tag/works".to_owned(),
+        "/tags/Suspense%20Tag/feed.atom".to_owned(),
+        "/users/writer/works".to_owned(),
+        "/users/writer/works/feed.atom".to_owned(),
+        "/works/search?q=Zanzibar".to_owned(),
+        "/api/v1/works?q=Zanzibar".to_owned(),
+    ];
+    let check = |expected: bool| {
+        let surfaces = surfaces.clone();
+        let (reader, guest) = (reader.clone(), guest.clone());
+        async move {
+            let mut wrong = Vec::new();
+            for path in &surfaces {
+                for (who, client) in [("guest", &guest), ("reader", &reader)] {
+                    if shows(client, path, "Suspended Tale").await != expected {
+                        wrong.push(format!("{who} {path}"));
+                    }
+                }
+            }
+            for path in [
+                format!("/works/{other}"),
+                "/users/writer/bookmarks".to_owned(),
+            ] {
+                for (who, client) in [("guest", &guest), ("reader", &reader)] {
+                    let body = client.get(&path).await.body;
+                    if body.contains("A comment by the writer.") != expected
+                        && path.starts_with("/works")
+                    {
+                        wrong.push(format!("{who} {path}: the comment"));
+                    }
+                    if body.contains("A bookmark by the writer.") != expected
+                        && path.ends_with("bookmarks")
+                    {
+                        wrong.push(format!("{who} {path}: the bookmark"));
+                    }
+                }
+            }
+            wrong
+        }
+    };
+    assert_eq!(
+        check(true).await,
+        Vec::<String>::new(),
+        "before the suspension"
+    );
+    let bystander = guest.get(&format!("/works/{other}")).await;
+    assert_eq!(comments_shown(&bystander.body), "1");
+
+    let writer_id = app.store.user_by_name("writer").await.unwrap().unwrap().id;
+    let path = format!("/admin/users/{}/suspended", writer_id.0);
+    let done = admin.post(&path, &[("suspended", "true")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    app.caught_up().await;
+    assert_eq!(check(false).await, Vec::<String>::new(), "while suspended");
+    assert_eq!(
+        guest.get(&format!("/works/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The bystander's counts leave the comment and the bookmark out.
+    let bystander = guest.get(&format!("/works/{other}")).await;
+    assert_eq!(comments_shown(&bystander.body), "0");
+    // Admins still open the work, told why others cannot.
+    let seen = admin.get(&format!("/works/{id}")).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(
+        seen.body.contains("accounts are suspended"),
+        "no notice for the admin"
+    );
+
+    let done = admin.post(&path, &[("suspended", "false")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    app.caught_up().await;
+    assert_eq!(
+        check(true).await,
+        Vec::<String>::new(),
+        "after the suspension"
+    );
+    let bystander = guest.get(&format!("/works/{other}")).await;
+    assert_eq!(comments_shown(&bystander.body), "1");
+}

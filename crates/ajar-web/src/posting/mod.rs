@@ -1205,6 +1205,8 @@ struct OwnerTools {
     owner: bool,
     draft: bool,
     hidden: bool,
+    /// Hidden while every creator's account is suspended (only admins see it then).
+    suspended: bool,
     chapter: Option<u32>,
     csrf_token: String,
 }
@@ -1233,7 +1235,8 @@ pub(crate) async fn owner_tools(
             name,
         })
         .collect();
-    if !owner && badge.is_none() && !access.hidden && gifts.is_empty() {
+    if !owner && badge.is_none() && !access.hidden && !access.creators_suspended && gifts.is_empty()
+    {
         return Ok(String::new());
     }
     let chapter = match part {
@@ -1247,6 +1250,7 @@ pub(crate) async fn owner_tools(
         owner,
         draft: access.visibility == Visibility::Draft,
         hidden: access.hidden,
+        suspended: access.creators_suspended,
         chapter,
         csrf_token: ctx.form_token().to_owned(),
     }
