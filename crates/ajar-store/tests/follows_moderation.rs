@@ -20,6 +20,7 @@ ajar_store::backend_tests!(
     invitation_batches_are_stored_whole_or_not_at_all,
     a_suspended_accounts_works_comments_and_bookmarks_leave_everyone_elses_view,
     a_tag_only_unlisted_works_carry_is_not_listed,
+    a_muters_comment_counts_leave_out_the_muted,
 );
 
 fn work(title: &str, creator: &str, tags: &[&str], series: Option<(&str, u32)>) -> Work {
@@ -604,4 +605,55 @@ async fn a_tag_only_unlisted_works_carry_is_not_listed(store: Store) {
             .as_deref(),
         Some("General Audiences")
     );
+}
+
+/// What a reader's comment counts leave out: the visible comments of the accounts they
+/// muted, per work.
+async fn a_muters_comment_counts_leave_out_the_muted(store: Store) {
+    let muter = user(&store, "muter").await;
+    let loud = user(&store, "loud").await;
+    let quiet = user(&store, "quiet").await;
+    let first = store
+        .insert_work(&work("First", "someone", &[], None))
+        .await
+        .unwrap();
+    let second = store
+        .insert_work(&work("Second", "someone", &[], None))
+        .await
+        .unwrap();
+    let body = Html::from_plain_text("Words.");
+    for (who, name, on) in [
+        (loud, "loud", first),
+        (loud, "loud", first),
+        (quiet, "quiet", first),
+        (quiet, "quiet", second),
+    ] {
+        let pseud = store.pseud_by_name(name).await.unwrap().unwrap().id;
+        store
+            .add_comment(&NewComment {
+                work: on,
+                chapter: 1,
+                parent: None,
+                author: CommentAuthor::User { user: who, pseud },
+                body: &body,
+                pending: false,
+            })
+            .await
+            .unwrap();
+    }
+    let ids = [first, second];
+    assert!(store
+        .muted_comment_counts(muter, &ids)
+        .await
+        .unwrap()
+        .is_empty());
+    store.mute_user(muter, loud).await.unwrap();
+    let counts = store.muted_comment_counts(muter, &ids).await.unwrap();
+    assert_eq!(counts.get(&first), Some(&2));
+    assert_eq!(counts.get(&second), None);
+    assert!(store
+        .muted_comment_counts(quiet, &ids)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -15,7 +15,7 @@ use crate::tag_url::user_href;
 use crate::views::{thousands, Blurb, Layout, Page, Pagination};
 use crate::{AppState, Error};
 use ajar_core::{Html, WorkId};
-use ajar_store::{Audience, NewBookmark, WorkAccess};
+use ajar_store::{Audience, Bookmark, NewBookmark, WorkAccess, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Form, Path, Query, State};
@@ -236,6 +236,9 @@ async fn user_bookmarks(
     if page > 1 && offset >= total {
         return Err(Error::NotFound);
     }
+    let (marks, mut blurbs): (Vec<Bookmark>, Vec<WorkBlurb>) = found.into_iter().unzip();
+    crate::access::own_counts(&state.store, &mut blurbs).await?;
+    let found = marks.into_iter().zip(blurbs);
     let who = user.name.clone();
     let count = match total {
         1 => "1 bookmark".to_owned(),

@@ -53,7 +53,7 @@ pub(crate) async fn works_page(
     page: u64,
 ) -> Result<(Vec<WorkBlurb>, u64), Error> {
     let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
-    let found = match listing {
+    let mut found = match listing {
         WorkListing::Tag(name) => {
             let muted = crate::access::muted(store).await?;
             store
@@ -72,6 +72,7 @@ pub(crate) async fn works_page(
                 .await?
         }
     };
+    crate::access::own_counts(store, &mut found.0).await?;
     Ok(found)
 }
 
@@ -468,10 +469,14 @@ async fn series(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let series = store
+            let mut series = store
                 .series(crate::access::audience(), id)
                 .await?
                 .ok_or(Error::NotFound)?;
+            let (parts, mut works): (Vec<u32>, Vec<WorkBlurb>) =
+                std::mem::take(&mut series.works).into_iter().unzip();
+            crate::access::own_counts(&store, &mut works).await?;
+            series.works = parts.into_iter().zip(works).collect();
             let mut creators: Vec<String> = Vec::new();
             for (_, work) in &series.works {
                 for name in &work.creators {

@@ -331,6 +331,62 @@ fn comments_shown(body: &str) -> &str {
     &body[at..at + body[at..].find('<').unwrap()]
 }
 
+/// A reader who muted someone does not count that person's comments, on work pages,
+/// listings and search, as their pages leave the comments out; others count them all.
+#[tokio::test]
+async fn a_muted_users_comments_leave_the_muters_counts() {
+    let app = TestApp::spawn().await;
+    let muter = app.user("muter").await;
+    let loud = app.user("loud").await;
+    let quiet = app.user("quiet").await;
+    let id = app
+        .insert(&work("Talked About", "someone", &["Count Tag"]))
+        .await;
+    for (client, text) in [(&loud, "Loud words."), (&quiet, "Quiet words.")] {
+        let sent = client
+            .post(
+                &format!("/works/{id}/comments"),
+                &[("chapter", "1"), ("body", text)],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    }
+    let loud_id = app.store.user_by_name("loud").await.unwrap().unwrap().id;
+    let muted = muter.post("/users/loud/mute", &[("on", "true")]).await;
+    assert!(
+        app.store
+            .has_muted(
+                app.store.user_by_name("muter").await.unwrap().unwrap().id,
+                loud_id
+            )
+            .await
+            .unwrap(),
+        "the mute was not saved: {} {}",
+        muted.status,
+        muted.body
+    );
+    app.caught_up().await;
+    let pages = [
+        format!("/works/{id}"),
+        "/".to_owned(),
+        "/tags/Count%20Tag/works".to_owned(),
+        "/works/search?q=Talked".to_owned(),
+        "/users/someone/works".to_owned(),
+    ];
+    for path in &pages {
+        let page = muter.get(path).await;
+        assert_eq!(comments_shown(&page.body), "1", "the muter's {path}");
+        let page = quiet.get(path).await;
+        assert_eq!(comments_shown(&page.body), "2", "another reader's {path}");
+        let page = app.guest().get(path).await;
+        assert_eq!(comments_shown(&page.body), "2", "a guest's {path}");
+    }
+    // The work page leaves the muted comment out, as its count does.
+    let page = muter.get(&format!("/works/{id}")).await;
+    assert!(!page.body.contains("Loud words."));
+    assert!(page.body.contains("Quiet words."));
+}
+
 /// What a page says about a work: whether `title` is on it.
 /// (An EPUB is a zip: there the answer's status says it.)
 async fn shows(client: &Client, path: &str, title: &str) -> bool {
