@@ -88,11 +88,20 @@ pub enum ValidationError {
     ExpectedBelowActual { expected: u32, actual: u32 },
     #[error("the {0} holds a control character that cannot be stored")]
     ControlCharacter(&'static str),
+    #[error(
+        "the work has {0} fandoms, relationships, characters and additional tags in all; \
+         at most {max} are allowed",
+        max = Work::MAX_TAGS
+    )]
+    TooManyTags(usize),
 }
 
 impl Work {
     pub const MAX_TITLE_CHARS: usize = 255;
     pub const MAX_CHAPTERS: usize = 5_000;
+    /// Fandoms, relationships, characters and additional tags in all, as AO3 counts them
+    /// (ratings, warnings and categories are not counted).
+    pub const MAX_TAGS: usize = 75;
 
     /// Checks what every stored work must satisfy, and returns the first problem found.
     pub fn validate(&self) -> Result<(), ValidationError> {
@@ -109,6 +118,7 @@ impl Work {
                 return Err(ValidationError::BadCreator(creator.clone()));
             }
         }
+        self.check_tag_count()?;
         if self.chapters.is_empty() {
             return Err(ValidationError::NoChapters);
         }
@@ -187,6 +197,16 @@ impl Work {
         }
     }
 
+    /// The part of [`Work::validate`] an edit of a work's tags must pass too: at most
+    /// [`Work::MAX_TAGS`] fandoms, relationships, characters and additional tags in all.
+    pub fn check_tag_count(&self) -> Result<(), ValidationError> {
+        let count = self.tags_by_kind().count();
+        if count > Self::MAX_TAGS {
+            return Err(ValidationError::TooManyTags(count));
+        }
+        Ok(())
+    }
+
     /// Sets each chapter's position to its place in `chapters`.
     pub fn renumber_chapters(&mut self) {
         for (i, chapter) in self.chapters.iter_mut().enumerate() {
@@ -259,6 +279,34 @@ mod tests {
         assert_eq!(work.words(), 5);
         assert_eq!(work.chapter_label(), "1/1");
         assert_eq!(work.chapters[0].position, 1);
+    }
+
+    #[test]
+    fn a_work_has_at_most_75_tags_of_the_kinds_people_type() {
+        let names = |prefix: &str, n: usize| {
+            (0..n)
+                .map(|i| TagName::parse(&format!("{prefix} {i}")).unwrap())
+                .collect::<Vec<_>>()
+        };
+        let mut work = one_chapter_work();
+        work.fandoms = names("Fandom", 5);
+        work.relationships = names("Ship", 20);
+        work.characters = names("Character", 20);
+        work.tags = names("Tag", 30);
+        work.warnings = ArchiveWarning::ALL.to_vec();
+        assert_eq!(work.validate(), Ok(()), "75 tags, warnings not counted");
+        work.tags.push(TagName::parse("One Too Many").unwrap());
+        assert_eq!(work.validate(), Err(ValidationError::TooManyTags(76)));
+        let message = ValidationError::TooManyTags(76).to_string();
+        assert!(
+            message.contains("76") && message.contains("at most 75"),
+            "{message}"
+        );
+        work.tags = names("Tag", 10_000);
+        assert_eq!(
+            work.check_tag_count(),
+            Err(ValidationError::TooManyTags(10_045))
+        );
     }
 
     #[test]

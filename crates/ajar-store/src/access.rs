@@ -7,7 +7,8 @@ use ajar_core::{CommentPolicy, UserId, Viewer, Visibility, WorkId};
 use serde::Serialize;
 
 /// Whom a listing or a count is for. Listings and counts show posted works only (drafts
-/// live on their creators' drafts page), and hidden works to no one.
+/// live on their creators' drafts page), and hidden works (by an admin, or because every
+/// creator's account is suspended) to no one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Audience {
     /// Guests: public works.
@@ -29,10 +30,14 @@ impl Audience {
     /// audience sees in listings and counts.
     pub fn listed(self, alias: &str) -> String {
         match self {
-            Audience::Public => format!("({alias}.visibility = 'public' AND NOT {alias}.hidden)"),
-            Audience::Members => {
-                format!("({alias}.visibility IN ('public', 'restricted') AND NOT {alias}.hidden)")
-            }
+            Audience::Public => format!(
+                "({alias}.visibility = 'public' AND NOT {alias}.hidden \
+                 AND NOT {alias}.creators_suspended)"
+            ),
+            Audience::Members => format!(
+                "({alias}.visibility IN ('public', 'restricted') AND NOT {alias}.hidden \
+                 AND NOT {alias}.creators_suspended)"
+            ),
         }
     }
 }
@@ -42,7 +47,11 @@ impl Audience {
 pub struct WorkAccess {
     pub id: WorkId,
     pub visibility: Visibility,
+    /// Hidden by an admin.
     pub hidden: bool,
+    /// Every creator's account is suspended: hidden as if by an admin, until the
+    /// suspension is lifted.
+    pub creators_suspended: bool,
     pub comment_policy: CommentPolicy,
     /// Accounts of the work's accepted creators.
     pub creators: Vec<UserId>,
@@ -58,7 +67,11 @@ impl WorkAccess {
 
     /// Whether `viewer` may see the work at all (page, chapters, downloads).
     pub fn visible_to(&self, viewer: &Viewer) -> bool {
-        viewer.can_see(self.visibility, self.hidden, self.is_creator(viewer))
+        viewer.can_see(
+            self.visibility,
+            self.hidden || self.creators_suspended,
+            self.is_creator(viewer),
+        )
     }
 }
 
@@ -74,13 +87,16 @@ impl Store {
     pub async fn work_access(&self, id: WorkId) -> Result<Option<WorkAccess>> {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
-        let row: Option<(String, bool, String)> = db
+        let row: Option<(String, bool, bool, String)> = db
             .fetch_optional(
-                &Sql::new("SELECT visibility, hidden, comment_policy FROM works WHERE id = $1")
-                    .bind(id.0),
+                &Sql::new(
+                    "SELECT visibility, hidden, creators_suspended, comment_policy \
+                     FROM works WHERE id = $1",
+                )
+                .bind(id.0),
             )
             .await?;
-        let Some((visibility, hidden, comment_policy)) = row else {
+        let Some((visibility, hidden, creators_suspended, comment_policy)) = row else {
             return Ok(None);
         };
         let people: Vec<(i64, bool)> = db
@@ -111,6 +127,7 @@ impl Store {
                 StoreError::Corrupt(format!("work {id} has visibility {visibility:?}"))
             })?,
             hidden,
+            creators_suspended,
             comment_policy: CommentPolicy::from_code(&comment_policy).ok_or_else(|| {
                 StoreError::Corrupt(format!("work {id} has comment policy {comment_policy:?}"))
             })?,

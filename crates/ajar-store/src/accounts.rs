@@ -354,6 +354,7 @@ impl Store {
                 .bind(keep_session.unwrap_or("")),
         )
         .await?;
+        end_password_resets(&mut db, user).await?;
         tx.commit().await
     }
 
@@ -390,7 +391,9 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Suspends (or lifts the suspension of) an account; a suspension ends its sessions.
+    /// Suspends (or lifts the suspension of) an account; a suspension ends its sessions and
+    /// hides its works (unless a co-creator is in good standing), comments and bookmarks
+    /// from everyone else, and lifting it brings them back.
     pub async fn set_suspended(&self, user: UserId, suspended: bool) -> Result<bool> {
         let mut tx = self.pool.begin_write().await?;
         let found = set_suspended_in(&mut tx.db(), user, suspended).await?;
@@ -601,7 +604,8 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Stores a password reset token's hash for a user, valid until `expires_at`.
+    /// Stores a password reset token's hash for a user, valid until `expires_at`. An account
+    /// has one live link at a time: making a new one ends the ones made before.
     pub async fn create_password_reset(
         &self,
         token_hash: &str,
@@ -609,18 +613,19 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin_write().await?;
-        tx.db()
-            .execute(
-                &Sql::new(
-                    "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(token_hash)
-                .bind(user.0)
-                .bind(now())
-                .bind(expires_at),
+        let mut db = tx.db();
+        end_password_resets(&mut db, user).await?;
+        db.execute(
+            &Sql::new(
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
             )
-            .await?;
+            .bind(token_hash)
+            .bind(user.0)
+            .bind(now())
+            .bind(expires_at),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -668,12 +673,8 @@ impl Store {
         if expires <= now {
             return Ok(None);
         }
-        db.execute(
-            &Sql::new("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
-                .bind(now)
-                .bind(token_hash),
-        )
-        .await?;
+        // Spent with every other link of the account: a new password ends them all.
+        end_password_resets(&mut db, UserId(user)).await?;
         db.execute(
             &Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
@@ -699,8 +700,18 @@ impl Store {
     }
 }
 
+/// Ends every password reset link of `user` (a new link, or a new password, makes the old
+/// ones worthless).
+async fn end_password_resets(db: &mut Db<'_>, user: UserId) -> Result<()> {
+    db.execute(&Sql::new("DELETE FROM password_resets WHERE user_id = $1").bind(user.0))
+        .await?;
+    Ok(())
+}
+
 /// [`Store::set_suspended`] inside the caller's write transaction: a suspended account is
-/// signed out everywhere. False when there is no such account.
+/// signed out everywhere, and its works, comments and bookmarks are hidden from everyone
+/// else until the suspension is lifted (see `suspension`). False when there is no such
+/// account.
 pub(crate) async fn set_suspended_in(
     db: &mut Db<'_>,
     user: UserId,
@@ -713,9 +724,13 @@ pub(crate) async fn set_suspended_in(
                 .bind(user.0),
         )
         .await?;
+    if n == 0 {
+        return Ok(false);
+    }
     if suspended {
         db.execute(&Sql::new("DELETE FROM sessions WHERE user_id = $1").bind(user.0))
             .await?;
     }
-    Ok(n > 0)
+    crate::suspension::account_standing_changed(db, user, now()).await?;
+    Ok(true)
 }

@@ -4,6 +4,7 @@
 
 use crate::db::{placeholder_list, Db, Sql};
 use crate::kudos::work_changed;
+use crate::suspension::author_not_suspended;
 use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
 use crate::{to_i64, to_u64, Audience, Result, Store, StoreError, WorkBlurb};
 use ajar_core::{Html, UserId, WorkId};
@@ -71,16 +72,19 @@ impl From<BookmarkRow> for Bookmark {
 const BOOKMARK_COLUMNS: &str =
     "b.work_id, b.notes_html, b.tags, b.private, b.rec, b.created_at, b.updated_at";
 
-/// Recounts a work's public bookmarks; when the count changed, bumps the work for pages and
-/// the index.
+/// Recounts a work's public bookmarks (suspended accounts' left out); when the count
+/// changed, bumps the work for pages and the index.
 async fn recount(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()> {
     let (before,): (i64,) = db
         .fetch_one(&Sql::new("SELECT bookmark_count FROM works WHERE id = $1").bind(work.0))
         .await?;
     let (after,): (i64,) = db
         .fetch_one(
-            &Sql::new("SELECT COUNT(*) FROM bookmarks WHERE work_id = $1 AND NOT private")
-                .bind(work.0),
+            &Sql::new(format!(
+                "SELECT COUNT(*) FROM bookmarks b WHERE b.work_id = $1 AND NOT b.private AND {}",
+                author_not_suspended("b")
+            ))
+            .bind(work.0),
         )
         .await?;
     if before != after {

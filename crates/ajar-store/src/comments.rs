@@ -9,12 +9,14 @@
 //! work does not have).
 
 use crate::accounts::own_pseud_name;
-use crate::db::{Db, Sql};
+use crate::db::{placeholder_list, Db, Sql, MAX_ARGS};
 use crate::kudos::work_changed;
+use crate::suspension::author_not_suspended;
 use crate::works::now;
-use crate::{to_u32, Result, Store, StoreError};
+use crate::{to_u32, to_u64, Result, Store, StoreError};
 use ajar_core::{CommentId, Html, PseudId, UserId, WorkId};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 
 /// Who writes a comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +80,9 @@ pub struct Comment {
     pub status: CommentStatus,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
+    /// The author's account is suspended: the comment is hidden from everyone else (and
+    /// left out of the work's comment count) until the suspension is lifted.
+    pub author_suspended: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -93,10 +98,13 @@ struct CommentRow {
     status: String,
     created_at: DateTime<Utc>,
     edited_at: Option<DateTime<Utc>>,
+    author_suspended: bool,
 }
 
 const COMMENT_COLUMNS: &str = "c.id, c.work_id, c.chapter, c.parent_id, c.user_id, \
-     p.name AS pseud_name, c.guest_name, c.body_html, c.status, c.created_at, c.edited_at";
+     p.name AS pseud_name, c.guest_name, c.body_html, c.status, c.created_at, c.edited_at, \
+     EXISTS (SELECT 1 FROM users su WHERE su.id = c.user_id AND su.suspended) \
+     AS author_suspended";
 
 impl CommentRow {
     fn into_comment(self) -> Result<Comment> {
@@ -112,6 +120,7 @@ impl CommentRow {
             status: CommentStatus::from_code(&self.status)?,
             created_at: self.created_at,
             edited_at: self.edited_at,
+            author_suspended: self.author_suspended,
         })
     }
 }
@@ -152,13 +161,15 @@ async fn comment_by_id(db: &mut Db<'_>, id: CommentId) -> Result<Option<Comment>
     row.map(CommentRow::into_comment).transpose()
 }
 
-/// Recounts a work's visible comments after a change, bumping the work for pages and index.
+/// Recounts a work's visible comments (suspended accounts' left out) after a change, bumping
+/// the work for pages and index.
 async fn comments_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()> {
     db.execute(
-        &Sql::new(
-            "UPDATE works SET comment_count = (SELECT COUNT(*) FROM comments \
-             WHERE work_id = $1 AND status = 'visible') WHERE id = $1",
-        )
+        &Sql::new(format!(
+            "UPDATE works SET comment_count = (SELECT COUNT(*) FROM comments c \
+                 WHERE c.work_id = $1 AND c.status = 'visible' AND {}) WHERE id = $1",
+            author_not_suspended("c")
+        ))
         .bind(work.0),
     )
     .await?;
@@ -318,6 +329,42 @@ impl Store {
         let changed = set_comment_status_in(&mut tx.db(), id, to).await?;
         tx.commit().await?;
         Ok(changed)
+    }
+
+    /// How many of the comments each of `works` counts (`works.comment_count`) are by
+    /// accounts `user` muted: what `user`'s own counts leave out, as their pages leave out
+    /// the comments. Works with none are not in the map. One query on the
+    /// `comments (user_id, work_id)` index per page of blurbs, whatever the works' sizes.
+    pub async fn muted_comment_counts(
+        &self,
+        user: UserId,
+        works: &[WorkId],
+    ) -> Result<HashMap<WorkId, u64>> {
+        let mut out = HashMap::new();
+        if works.is_empty() {
+            return Ok(out);
+        }
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        for chunk in works.chunks(MAX_ARGS) {
+            // CROSS JOIN keeps SQLite on the mutes first, then `comments_user`: a seek per
+            // muted account and work, never a scan of a long thread's comments.
+            let mut sql = Sql::new(format!(
+                "SELECT c.work_id, COUNT(*) FROM user_mutes m CROSS JOIN comments c \
+                 WHERE m.user_id = $1 AND c.user_id = m.target_id AND c.status = 'visible' \
+                 AND c.work_id IN ({}) AND {} GROUP BY c.work_id",
+                placeholder_list(chunk.len(), 2),
+                author_not_suspended("c")
+            ))
+            .bind(user.0);
+            for work in chunk {
+                sql.push(work.0);
+            }
+            for (work, n) in db.fetch_all::<(i64, i64)>(&sql).await? {
+                out.insert(WorkId(work), to_u64(n, "a muted comment count")?);
+            }
+        }
+        Ok(out)
     }
 
     /// The accounts `user` has muted.

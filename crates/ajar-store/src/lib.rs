@@ -38,6 +38,7 @@ mod moderation;
 mod posting;
 mod pseuds;
 mod search_feed;
+mod suspension;
 mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -255,6 +255,45 @@ impl Store {
         Ok(tags)
     }
 
+    /// The name a tag page shows for `name` when `audience` may know the tag: a rating,
+    /// warning or category (the archive's fixed tags), or a tag on at least one work it is
+    /// listed to. `None` otherwise, so a tag used only on drafts, hidden or restricted works
+    /// answers as an unknown one does. One query that stops at the first listed work (no
+    /// count), so it stays cheap on a tag with a million works.
+    pub async fn listed_tag_name(
+        &self,
+        audience: Audience,
+        name: &TagName,
+    ) -> Result<Option<TagName>> {
+        let key = name_key(name.as_str());
+        let mut conn = self.pool.conn().await?;
+        // Every kind named, so that the lookup seeks the (kind, name_key) index.
+        let kinds = TagKind::ALL
+            .iter()
+            .map(|k| format!("'{}'", k.code()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = Sql::new(format!(
+            "SELECT t.kind, t.name FROM tags t WHERE t.kind IN ({kinds}) AND t.name_key = $1 \
+             AND (t.kind IN ('rating', 'warning', 'category') OR EXISTS (SELECT 1 \
+             FROM work_tags wt JOIN works w ON w.id = wt.work_id \
+             WHERE wt.tag_id = t.id AND {}))",
+            audience.listed("w")
+        ))
+        .bind(key.as_str());
+        let rows: Vec<(String, String)> = conn.db().fetch_all(&sql).await?;
+        let mut found = rows
+            .into_iter()
+            .map(|(kind, name)| {
+                let kind = TagKind::from_code(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown tag kind {kind:?}")))?;
+                Ok((kind, tag_name(&name)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        found.sort_by_key(|(kind, _)| *kind);
+        Ok(found.into_iter().next().map(|(_, name)| name))
+    }
+
     /// Works carrying a tag of this name (any kind, case-insensitively), most recently
     /// updated first, with the number of such works (for paging).
     pub async fn works_tagged(

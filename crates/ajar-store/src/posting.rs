@@ -575,6 +575,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("invitation"));
         }
+        crate::suspension::creators_changed(&mut db, id).await?;
         touch(&mut db, id, now).await?;
         tx.commit().await
     }
@@ -870,6 +871,7 @@ async fn set_tags(db: &mut Db<'_>, id: WorkId, work: &Work, now: DateTime<Utc>) 
 async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work) -> Result<()> {
     let mut db = db;
     check_title(&work.title)?;
+    work.check_tag_count()?;
     let now = now();
     let chapters = chapter_count(&mut db, id).await?;
     if let Some(expected) = work.expected_chapters {

@@ -115,8 +115,9 @@ fn index_select(db: &Db<'_>, with_text: bool) -> String {
     )
 }
 
-/// The works the index holds: posted (not drafts) and not hidden by an admin.
-const INDEXED: &str = "w.visibility <> 'draft' AND NOT w.hidden";
+/// The works the index holds: posted (not drafts), not hidden by an admin, and not by
+/// suspended accounts alone.
+const INDEXED: &str = "w.visibility <> 'draft' AND NOT w.hidden AND NOT w.creators_suspended";
 
 impl Store {
     /// The indexed works (not drafts, not hidden) with ids in `from..to`, lowest id first,

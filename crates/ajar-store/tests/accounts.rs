@@ -1,5 +1,5 @@
 //! Accounts in the store, on both backends: sign-ups that race for one name; renaming and
-//! deleting pseuds.
+//! deleting pseuds; password reset links.
 
 #![allow(clippy::unwrap_used)]
 
@@ -9,6 +9,7 @@ use ajar_store::{CommentAuthor, Followed, NewComment, NewUser, Store, StoreError
 ajar_store::backend_tests!(
     simultaneous_sign_ups_with_one_name_get_a_conflict,
     pseuds_are_renamed_and_deleted_into_the_default_one,
+    an_account_has_one_live_reset_link_and_a_new_password_ends_it,
 );
 
 fn new_user<'a>(name: &'a str, email: &'a str) -> NewUser<'a> {
@@ -188,4 +189,79 @@ async fn pseuds_are_renamed_and_deleted_into_the_default_one(store: Store) {
             .unwrap());
     }
     assert!(store.pseud_by_name("inkwell").await.unwrap().is_none());
+}
+
+async fn an_account_has_one_live_reset_link_and_a_new_password_ends_it(store: Store) {
+    let user = sign_up(&store, "mulder").await;
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let live = |hash: &'static str| {
+        let store = store.clone();
+        async move { store.password_reset_user(hash).await.unwrap().is_some() }
+    };
+
+    // A new link ends the one made before.
+    store
+        .create_password_reset("first", user, later)
+        .await
+        .unwrap();
+    store
+        .create_password_reset("second", user, later)
+        .await
+        .unwrap();
+    assert!(!live("first").await, "an older link still works");
+    assert!(live("second").await);
+
+    // Using the live link spends it; the one it replaced stays dead.
+    store
+        .create_password_reset("third", user, later)
+        .await
+        .unwrap();
+    assert!(store
+        .reset_password("second", "hash-1")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.reset_password("third", "hash-2").await.unwrap(),
+        Some(user)
+    );
+    assert!(!live("third").await);
+    assert!(store
+        .reset_password("third", "hash-3")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.password_hash(user).await.unwrap().as_deref(),
+        Some("hash-2")
+    );
+
+    // A password changed on the account page ends a link made before.
+    store
+        .create_password_reset("fourth", user, later)
+        .await
+        .unwrap();
+    store.set_password(user, "hash-4", None).await.unwrap();
+    assert!(!live("fourth").await, "a link outlived a password change");
+    assert!(store
+        .reset_password("fourth", "hash-5")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.password_hash(user).await.unwrap().as_deref(),
+        Some("hash-4")
+    );
+
+    // Another account's link is not touched.
+    let other = sign_up(&store, "scully").await;
+    store
+        .create_password_reset("scully's", other, later)
+        .await
+        .unwrap();
+    store
+        .create_password_reset("fifth", user, later)
+        .await
+        .unwrap();
+    assert!(live("scully's").await);
 }

@@ -5,7 +5,10 @@
 
 use ajar_core::{Chapter, Html, Rating, Role, SeriesMembership, TagName, UserId, Work, WorkId};
 use ajar_store::testing::{drop_failing_trigger, execute_sql, failing_trigger, table_row_counts};
-use ajar_store::{Audience, Followed, NewUser, ReportAction, Reported, Store, StoreError};
+use ajar_store::{
+    Audience, CommentAuthor, Followed, NewBookmark, NewComment, NewUser, ReportAction, Reported,
+    Store, StoreError,
+};
 
 ajar_store::backend_tests!(
     updates_follow_subscriptions_past_the_mark,
@@ -15,6 +18,9 @@ ajar_store::backend_tests!(
     acting_on_a_report_is_saved_whole_or_not_at_all,
     updates_are_marked_seen_only_as_far_as_shown,
     invitation_batches_are_stored_whole_or_not_at_all,
+    a_suspended_accounts_works_comments_and_bookmarks_leave_everyone_elses_view,
+    a_tag_only_unlisted_works_carry_is_not_listed,
+    a_muters_comment_counts_leave_out_the_muted,
 );
 
 fn work(title: &str, creator: &str, tags: &[&str], series: Option<(&str, u32)>) -> Work {
@@ -439,4 +445,215 @@ async fn updates_are_marked_seen_only_as_far_as_shown(store: Store) {
     store.mark_updates_seen(bob, page.through).await.unwrap();
     store.mark_updates_seen(bob, 0).await.unwrap();
     assert!(update_ids(&store, bob).await.is_empty());
+}
+
+/// Suspending an account hides its works (unless a co-creator is in good standing) from
+/// listings, access checks and the index, and its comments and bookmarks from the counts,
+/// telling the index about each work; lifting the suspension brings everything back.
+async fn a_suspended_accounts_works_comments_and_bookmarks_leave_everyone_elses_view(store: Store) {
+    let alice = user(&store, "alice").await;
+    user(&store, "bob").await;
+    let solo = store
+        .insert_work(&work("Alice Alone", "alice", &["Shared Tag"], None))
+        .await
+        .unwrap();
+    let mut together = work("Alice And Bob", "alice", &["Shared Tag"], None);
+    together.creators.push("bob".into());
+    let together = store.insert_work(&together).await.unwrap();
+    let imported = store
+        .insert_work(&work("Someone's", "someone", &["Shared Tag"], None))
+        .await
+        .unwrap();
+    let pseud = store.pseud_by_name("alice").await.unwrap().unwrap().id;
+    let body = Html::from_plain_text("Alice's comment.");
+    store
+        .add_comment(&NewComment {
+            work: imported,
+            chapter: 1,
+            parent: None,
+            author: CommentAuthor::User { user: alice, pseud },
+            body: &body,
+            pending: false,
+        })
+        .await
+        .unwrap();
+    let notes = Html::default();
+    let mark = NewBookmark {
+        notes: &notes,
+        tags: "",
+        private: false,
+        rec: false,
+    };
+    store.save_bookmark(alice, imported, &mark).await.unwrap();
+    let tag = TagName::parse("Shared Tag").unwrap();
+    let listed = |store: Store| {
+        let tag = tag.clone();
+        async move {
+            let (works, total) = store
+                .works_tagged(Audience::Public, &tag, 50, 0)
+                .await
+                .unwrap();
+            let mut titles: Vec<String> = works.into_iter().map(|w| w.title).collect();
+            titles.sort();
+            (titles, total)
+        }
+    };
+    let counts = |store: Store| async move {
+        let stats = store.work_header(imported).await.unwrap().unwrap().stats;
+        (stats.comments, stats.bookmarks)
+    };
+    assert_eq!(listed(store.clone()).await.1, 3);
+    assert_eq!(counts(store.clone()).await, (1, 1));
+
+    let seen = store.last_change_seq().await.unwrap();
+    assert!(store.set_suspended(alice, true).await.unwrap());
+    assert_eq!(
+        listed(store.clone()).await,
+        (vec!["Alice And Bob".to_owned(), "Someone's".to_owned()], 2),
+        "a work by the suspended account alone is left out; a co-created one stays"
+    );
+    let access = store.work_access(solo).await.unwrap().unwrap();
+    assert!(access.creators_suspended);
+    assert!(!access.visible_to(&ajar_core::Viewer::Guest));
+    assert!(
+        !store
+            .work_access(together)
+            .await
+            .unwrap()
+            .unwrap()
+            .creators_suspended
+    );
+    assert!(store.index_works(&[solo], false).await.unwrap().is_empty());
+    assert_eq!(
+        store.index_works(&[together], false).await.unwrap().len(),
+        1
+    );
+    assert_eq!(counts(store.clone()).await, (0, 0));
+    let told: Vec<i64> = store
+        .changes_since(seen, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.entity_id)
+        .collect();
+    for work in [solo, together, imported] {
+        assert!(
+            told.contains(&work.0),
+            "the index is not told of {work}: {told:?}"
+        );
+    }
+    // The comment is still there, marked, for admins.
+    let comments = store.work_comments(imported, None).await.unwrap();
+    assert!(comments[0].author_suspended);
+
+    assert!(store.set_suspended(alice, false).await.unwrap());
+    assert_eq!(listed(store.clone()).await.1, 3);
+    assert!(
+        !store
+            .work_access(solo)
+            .await
+            .unwrap()
+            .unwrap()
+            .creators_suspended
+    );
+    assert_eq!(store.index_works(&[solo], false).await.unwrap().len(), 1);
+    assert_eq!(counts(store.clone()).await, (1, 1));
+    assert!(!store.work_comments(imported, None).await.unwrap()[0].author_suspended);
+}
+
+/// A tag is there for an audience when a work it may list carries it, or when it is a
+/// rating, warning or category: drafts, hidden and (for guests) restricted works do not
+/// make a tag known.
+async fn a_tag_only_unlisted_works_carry_is_not_listed(store: Store) {
+    let draft = store
+        .insert_work(&work("Draft", "someone", &["Draft Tag"], None))
+        .await
+        .unwrap();
+    store
+        .set_visibility(draft, ajar_core::Visibility::Draft)
+        .await
+        .unwrap();
+    let restricted = store
+        .insert_work(&work("Members", "someone", &["Members Tag"], None))
+        .await
+        .unwrap();
+    store
+        .set_visibility(restricted, ajar_core::Visibility::Restricted)
+        .await
+        .unwrap();
+    let listed = |name: &'static str, audience: Audience| {
+        let store = store.clone();
+        async move {
+            store
+                .listed_tag_name(audience, &TagName::parse(name).unwrap())
+                .await
+                .unwrap()
+                .map(|n| n.as_str().to_owned())
+        }
+    };
+    assert_eq!(listed("draft tag", Audience::Members).await, None);
+    assert_eq!(listed("Never Used", Audience::Members).await, None);
+    assert_eq!(listed("Members Tag", Audience::Public).await, None);
+    assert_eq!(
+        listed("members tag", Audience::Members).await.as_deref(),
+        Some("Members Tag")
+    );
+    // The draft's rating is a fixed tag: known whatever carries it.
+    assert_eq!(
+        listed("General Audiences", Audience::Public)
+            .await
+            .as_deref(),
+        Some("General Audiences")
+    );
+}
+
+/// What a reader's comment counts leave out: the visible comments of the accounts they
+/// muted, per work.
+async fn a_muters_comment_counts_leave_out_the_muted(store: Store) {
+    let muter = user(&store, "muter").await;
+    let loud = user(&store, "loud").await;
+    let quiet = user(&store, "quiet").await;
+    let first = store
+        .insert_work(&work("First", "someone", &[], None))
+        .await
+        .unwrap();
+    let second = store
+        .insert_work(&work("Second", "someone", &[], None))
+        .await
+        .unwrap();
+    let body = Html::from_plain_text("Words.");
+    for (who, name, on) in [
+        (loud, "loud", first),
+        (loud, "loud", first),
+        (quiet, "quiet", first),
+        (quiet, "quiet", second),
+    ] {
+        let pseud = store.pseud_by_name(name).await.unwrap().unwrap().id;
+        store
+            .add_comment(&NewComment {
+                work: on,
+                chapter: 1,
+                parent: None,
+                author: CommentAuthor::User { user: who, pseud },
+                body: &body,
+                pending: false,
+            })
+            .await
+            .unwrap();
+    }
+    let ids = [first, second];
+    assert!(store
+        .muted_comment_counts(muter, &ids)
+        .await
+        .unwrap()
+        .is_empty());
+    store.mute_user(muter, loud).await.unwrap();
+    let counts = store.muted_comment_counts(muter, &ids).await.unwrap();
+    assert_eq!(counts.get(&first), Some(&2));
+    assert_eq!(counts.get(&second), None);
+    assert!(store
+        .muted_comment_counts(quiet, &ids)
+        .await
+        .unwrap()
+        .is_empty());
 }

@@ -47,6 +47,41 @@ pub(crate) fn audience() -> ajar_store::Audience {
     ajar_store::Audience::of(&crate::auth::current().viewer)
 }
 
+/// The counts on these blurbs as the current reader sees them: without the comments of the
+/// people they muted, as their pages leave those comments out. One indexed query for the
+/// page, and none for guests.
+pub(crate) async fn own_counts(
+    store: &ajar_store::Store,
+    works: &mut [ajar_store::WorkBlurb],
+) -> Result<(), ajar_store::StoreError> {
+    let Some(user) = crate::auth::current().viewer.user_id() else {
+        return Ok(());
+    };
+    let ids: Vec<WorkId> = works.iter().map(|w| w.id).collect();
+    let muted = store.muted_comment_counts(user, &ids).await?;
+    for work in works {
+        if let Some(n) = muted.get(&work.id) {
+            work.stats.comments = work.stats.comments.saturating_sub(*n);
+        }
+    }
+    Ok(())
+}
+
+/// [`own_counts`] for one work's stats (its page).
+pub(crate) async fn own_stats(
+    store: &ajar_store::Store,
+    work: WorkId,
+    stats: &mut ajar_store::WorkStats,
+) -> Result<(), ajar_store::StoreError> {
+    let Some(user) = crate::auth::current().viewer.user_id() else {
+        return Ok(());
+    };
+    if let Some(n) = store.muted_comment_counts(user, &[work]).await?.get(&work) {
+        stats.comments = stats.comments.saturating_sub(*n);
+    }
+    Ok(())
+}
+
 /// What the current request's reader muted (people and tags), for listings and counts read
 /// from the store; nothing for guests. Searches apply the same through their request.
 pub(crate) async fn muted(store: &ajar_store::Store) -> Result<ajar_store::Muted, Error> {

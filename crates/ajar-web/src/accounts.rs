@@ -12,7 +12,7 @@ use crate::auth::{
 use crate::forms::Form;
 use crate::kudos::id_number;
 use crate::ratelimit::Action;
-use crate::views::{Layout, Page};
+use crate::views::{echo, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{
     validate_email, validate_password, validate_pseud_name, validate_user_name, PseudId, Role,
@@ -28,6 +28,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+
+/// The longest name, email address or invitation code a refused form shows again (an
+/// email address is at most 254 characters; names and codes are shorter).
+const MAX_NAME_ECHO: usize = 254;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -171,9 +175,9 @@ async fn signup(
     let refuse = |message: String| -> Result<Response, Error> {
         let page = SignupPage::new(
             mode,
-            f.name.clone(),
-            f.email.clone(),
-            f.invitation.clone(),
+            echo(f.name.clone(), MAX_NAME_ECHO),
+            echo(f.email.clone(), MAX_NAME_ECHO),
+            echo(f.invitation.clone(), MAX_NAME_ECHO),
             Some(message),
         );
         Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
@@ -320,7 +324,7 @@ async fn login(
         state.limits.record(Action::Login, &address_key);
         state.limits.record(Action::Login, &name_key);
         let page = LoginPage::new(
-            f.name.clone(),
+            echo(f.name.clone(), MAX_NAME_ECHO),
             return_to,
             Some("That name or email and password do not match an account.".to_owned()),
         );
@@ -610,7 +614,22 @@ fn expired_link() -> Error {
     )
 }
 
-async fn reset_form(
+/// The token in a reset page's address and form is as good as a password until it is
+/// spent: no cache, shared or the browser's own, may keep any answer of `/reset/TOKEN`.
+fn no_store(response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+async fn reset_form(state: State<AppState>, token: Path<String>) -> Response {
+    no_store(reset_form_page(state, token).await)
+}
+
+async fn reset_form_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Page<ResetPage>, Error> {
@@ -632,6 +651,15 @@ struct ResetForm {
 }
 
 async fn reset(
+    state: State<AppState>,
+    ctx: Ctx,
+    token: Path<String>,
+    sent: Result<Form<ResetForm>, FormRejection>,
+) -> Response {
+    no_store(set_password_from_link(state, ctx, token, sent).await)
+}
+
+async fn set_password_from_link(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,

@@ -16,7 +16,7 @@ use crate::tag_url::user_href;
 use crate::views::{thousands, Blurb, Layout, Page, Pagination};
 use crate::{AppState, Error};
 use ajar_core::{Html, WorkId};
-use ajar_store::{Audience, NewBookmark, WorkAccess};
+use ajar_store::{Audience, Bookmark, NewBookmark, WorkAccess, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -216,6 +216,11 @@ async fn user_bookmarks(
         .user_by_name(&name)
         .await?
         .ok_or(Error::NotFound)?;
+    // A suspended account's bookmarks are hidden from everyone but admins until the
+    // suspension is lifted.
+    if user.suspended && !ctx.viewer.is_admin() {
+        return Err(Error::NotFound);
+    }
     let own = ctx.viewer.user_id() == Some(user.id);
     let per_page = u64::from(BOOKMARKS_PER_PAGE);
     let offset = (page - 1).saturating_mul(per_page);
@@ -232,6 +237,9 @@ async fn user_bookmarks(
     if page > 1 && offset >= total {
         return Err(Error::NotFound);
     }
+    let (marks, mut blurbs): (Vec<Bookmark>, Vec<WorkBlurb>) = found.into_iter().unzip();
+    crate::access::own_counts(&state.store, &mut blurbs).await?;
+    let found = marks.into_iter().zip(blurbs);
     let who = user.name.clone();
     let count = match total {
         1 => "1 bookmark".to_owned(),

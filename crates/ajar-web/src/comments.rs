@@ -20,7 +20,7 @@ use crate::forms::Form;
 use crate::kudos::{id_number, work_id, NoticePage};
 use crate::ratelimit::Action;
 use crate::tag_url::user_href;
-use crate::views::{thousands, Layout, Link, Page};
+use crate::views::{echo, thousands, Layout, Link, Page};
 use crate::work_sections::Part;
 use crate::{AppState, Error};
 use ajar_core::{Account, CommentId, CommentPolicy, Html, PseudId, UserId, WorkId};
@@ -116,7 +116,7 @@ async fn visible_comment(
     let comment = state.store.comment(id).await?.ok_or(Error::NotFound)?;
     let access = visible_work(state, ctx, comment.work).await?;
     let seen = match comment.status {
-        CommentStatus::Visible => true,
+        CommentStatus::Visible => !comment.author_suspended || ctx.viewer.is_admin(),
         CommentStatus::Pending => moderates(ctx, &access) || is_author(ctx, &comment),
         CommentStatus::Deleted => false,
     };
@@ -338,6 +338,8 @@ impl Viewing<'_> {
             Some("(Previous comment deleted.)")
         } else if c.user.is_some_and(|u| self.muted.contains(&u)) {
             Some("(A comment by a user you muted.)")
+        } else if c.author_suspended && !self.ctx.viewer.is_admin() {
+            Some("(A comment by a suspended account.)")
         } else {
             None
         }
@@ -706,8 +708,8 @@ async fn add_comment(
     page.chapter = Some(chapter);
     page.ask_name = ctx.is_guest();
     page.note = pending.then_some(MODERATED_NOTE);
-    page.name = fields.name.clone();
-    page.body = fields.body.clone();
+    page.name = echo(fields.name.clone(), MAX_NAME_CHARS);
+    page.body = echo(fields.body.clone(), MAX_COMMENT_CHARS);
     page.pseuds = pseud_choices(&state, &ctx, &fields.pseud).await?;
     let (name, body) = match name_and_body(&ctx, &fields) {
         Ok(parts) => parts,
@@ -787,8 +789,8 @@ async fn reply(
     let id = CommentId(id_number(id)?);
     let (mut page, parent, pending) = reply_page(&state, &ctx, id).await?;
     let fields = form(sent)?;
-    page.name = fields.name.clone();
-    page.body = fields.body.clone();
+    page.name = echo(fields.name.clone(), MAX_NAME_CHARS);
+    page.body = echo(fields.body.clone(), MAX_COMMENT_CHARS);
     page.pseuds = pseud_choices(&state, &ctx, &fields.pseud).await?;
     let (name, body) = match name_and_body(&ctx, &fields) {
         Ok(parts) => parts,
@@ -856,7 +858,7 @@ async fn edit(
         Ok(b) => b,
         Err(e) => {
             let mut page = edit_page(&state, &comment).await?;
-            page.body = fields.body;
+            page.body = echo(fields.body, MAX_COMMENT_CHARS);
             return Ok(page.refused(e));
         }
     };

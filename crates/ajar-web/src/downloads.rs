@@ -58,7 +58,9 @@ async fn download(
     let id = WorkId(id.parse().map_err(|_| Error::NotFound)?);
     let access = crate::access::visible_work(&state, &ctx, id).await?;
     // Only a public, shown work may sit in shared caches.
-    let public = access.visibility == ajar_core::Visibility::Public && !access.hidden;
+    let public = access.visibility == ajar_core::Visibility::Public
+        && !access.hidden
+        && !access.creators_suspended;
     // The header is cheap and names the version; bodies are loaded only on a cache miss.
     let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
     let key = Key {

@@ -64,8 +64,11 @@ async fn tag_feed(
 ) -> Result<Response, Error> {
     let Path(segment) = name.map_err(|_| Error::NotFound)?;
     let name = tag_url::decode(&segment).ok_or(Error::NotFound)?;
-    let tags = state.store.tags_named(Audience::Public, &name).await?;
-    let display = tags.first().ok_or(Error::NotFound)?.name.clone();
+    let display = state
+        .store
+        .listed_tag_name(Audience::Public, &name)
+        .await?
+        .ok_or(Error::NotFound)?;
     let (works, _) = state
         .store
         .works_tagged(Audience::Public, &name, FEED_ENTRIES, 0)

@@ -6,7 +6,7 @@
 use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
-use crate::views::{Layout, Page};
+use crate::views::{excerpt, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{Language, Rating};
 use ajar_search::SearchRequest;
@@ -148,8 +148,14 @@ async fn save(
     };
     let muted_tags = names(&field("muted_tags"));
     let refuse = |message: String| -> Result<Response, Error> {
+        // Shown again as typed, unless the list itself is what was refused.
+        let shown = if muted_tags.len() > MAX_MUTED_TAGS {
+            Vec::new()
+        } else {
+            muted_tags.clone()
+        };
         let filters = UserFilters {
-            muted_tags: muted_tags.clone(),
+            muted_tags: shown,
             saved_query: String::new(),
         };
         Ok((
@@ -169,7 +175,7 @@ async fn save(
         if k == "rating" {
             match Rating::from_code(v) {
                 Some(r) => saved.push(("rating", r.code().to_owned())),
-                None => return refuse(format!("\"{v}\" is not a rating.")),
+                None => return refuse(format!("\"{}\" is not a rating.", excerpt(v, 60))),
             }
         }
     }
@@ -186,14 +192,24 @@ async fn save(
         }
         match value.parse::<u64>() {
             Ok(n) => saved.push((key, n.to_string())),
-            Err(_) => return refuse(format!("\"{value}\" is not a number of words.")),
+            Err(_) => {
+                return refuse(format!(
+                    "\"{}\" is not a number of words.",
+                    excerpt(&value, 60)
+                ))
+            }
         }
     }
     let language = field("language");
     if !language.is_empty() {
         match Language::parse(&language) {
             Some(l) => saved.push(("language", l.code().to_owned())),
-            None => return refuse(format!("\"{language}\" is not a language we know.")),
+            None => {
+                return refuse(format!(
+                    "\"{}\" is not a language we know.",
+                    excerpt(&language, 60)
+                ))
+            }
         }
     }
     let saved_query = saved

@@ -330,13 +330,9 @@ async fn blurbs(
     audience: Audience,
     ids: &[WorkId],
 ) -> Result<HashMap<WorkId, WorkBlurb>, Error> {
-    Ok(state
-        .store
-        .works_by_ids(audience, ids)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b))
-        .collect())
+    let mut found = state.store.works_by_ids(audience, ids).await?;
+    crate::access::own_counts(&state.store, &mut found).await?;
+    Ok(found.into_iter().map(|b| (b.id, b)).collect())
 }
 
 async fn updates_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {

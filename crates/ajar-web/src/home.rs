@@ -135,9 +135,10 @@ async fn recent_works(store: &Store, page: u64) -> Result<HomePage, Error> {
     if page > 1 && offset >= total {
         return Err(Error::NotFound);
     }
-    let works = store
+    let mut works = store
         .recent_works(crate::access::audience(), muted_by, WORKS_PER_PAGE, offset)
         .await?;
+    crate::access::own_counts(store, &mut works).await?;
     Ok(HomePage::new(
         works.into_iter().map(Blurb::from).collect(),
         page,

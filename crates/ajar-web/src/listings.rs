@@ -53,7 +53,7 @@ pub(crate) async fn works_page(
     page: u64,
 ) -> Result<(Vec<WorkBlurb>, u64), Error> {
     let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
-    let found = match listing {
+    let mut found = match listing {
         WorkListing::Tag(name) => {
             let muted = crate::access::muted(store).await?;
             store
@@ -72,6 +72,7 @@ pub(crate) async fn works_page(
                 .await?
         }
     };
+    crate::access::own_counts(store, &mut found.0).await?;
     Ok(found)
 }
 
@@ -176,9 +177,9 @@ async fn tag_works(
             };
             if total == 0
                 && store
-                    .tags_named(crate::access::audience(), &name)
+                    .listed_tag_name(crate::access::audience(), &name)
                     .await?
-                    .is_empty()
+                    .is_none()
             {
                 return Err(Error::NotFound);
             }
@@ -320,14 +321,30 @@ async fn tag(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let muted = crate::access::muted(&store).await?;
-            let tags = store
-                .tags_named_for(crate::access::audience(), &muted, &name)
-                .await?;
-            let Some(first) = tags.first() else {
+            // A tag no work this reader may list carries is not there for them, whatever
+            // drafts or hidden works use it: the same 404 as a name never used.
+            let Some(display) = store
+                .listed_tag_name(crate::access::audience(), &name)
+                .await?
+            else {
                 return Err(Error::NotFound);
             };
-            let display = first.name.as_str().to_owned();
+            let display = display.as_str().to_owned();
+            let muted = crate::access::muted(&store).await?;
+            let mut tags = store
+                .tags_named_for(crate::access::audience(), &muted, &name)
+                .await?;
+            // Nor does the page name a kind only such works carry (unless the reader's own
+            // mutes emptied every kind).
+            if tags.iter().any(|t| t.works > 0) {
+                tags.retain(|t| {
+                    t.works > 0
+                        || matches!(
+                            t.kind,
+                            TagKind::Rating | TagKind::Warning | TagKind::Category
+                        )
+                });
+            }
             let (_, total) = works_page(&store, &WorkListing::Tag(name.clone()), 1).await?;
             let kinds = tags
                 .iter()
@@ -452,10 +469,14 @@ async fn series(
     let rendered = state
         .pages
         .get_or_render(key, || async move {
-            let series = store
+            let mut series = store
                 .series(crate::access::audience(), id)
                 .await?
                 .ok_or(Error::NotFound)?;
+            let (parts, mut works): (Vec<u32>, Vec<WorkBlurb>) =
+                std::mem::take(&mut series.works).into_iter().unzip();
+            crate::access::own_counts(&store, &mut works).await?;
+            series.works = parts.into_iter().zip(works).collect();
             let mut creators: Vec<String> = Vec::new();
             for (_, work) in &series.works {
                 for name in &work.creators {

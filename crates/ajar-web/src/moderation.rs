@@ -13,7 +13,7 @@ use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::kudos::{id_number, NoticePage};
 use crate::ratelimit::Action;
-use crate::views::{excerpt, Layout, Page};
+use crate::views::{echo, excerpt, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{html_to_text, CommentId, Role, SignupMode, UserId, WorkId};
 use ajar_store::{CommentStatus, HiddenWork, Report, ReportAction, Reported};
@@ -208,7 +208,11 @@ async fn file_report(
         None
     };
     if let Some(problem) = problem {
-        let page = ReportFormPage::new(&target, f.reason.clone(), Some(problem));
+        let page = ReportFormPage::new(
+            &target,
+            echo(f.reason.clone(), MAX_REASON_CHARS),
+            Some(problem),
+        );
         return Ok((StatusCode::BAD_REQUEST, Page(page)).into_response());
     }
     state.limits.hit(Action::Report, &ctx.actor_key())?;

@@ -77,7 +77,8 @@ pub(crate) async fn hydrate(
     let request = &request;
     let results = search.search(request).await?;
     let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
-    let blurbs = store.works_by_ids(crate::access::audience(), &ids).await?;
+    let mut blurbs = store.works_by_ids(crate::access::audience(), &ids).await?;
+    crate::access::own_counts(store, &mut blurbs).await?;
     Ok((results, blurbs))
 }
 

@@ -208,10 +208,12 @@ async fn render_work(
                 return Err(Error::NotFound);
             };
             let modified_at = header.modified_at;
+            let mut stats = header.stats;
+            crate::access::own_stats(&store, id, &mut stats).await?;
             let page = WorkPage::new(
                 header.id,
                 header.work,
-                header.stats,
+                stats,
                 series,
                 Some(vec![chapter]),
                 showing,
@@ -223,15 +225,9 @@ async fn render_work(
             let (stored, series) = tokio::try_join!(store.work(id), store.work_series(id))?;
             let stored = stored.ok_or(Error::NotFound)?;
             let modified_at = stored.modified_at;
-            let page = WorkPage::new(
-                stored.id,
-                stored.work,
-                stored.stats,
-                series,
-                None,
-                showing,
-                prefs,
-            );
+            let mut stats = stored.stats;
+            crate::access::own_stats(&store, id, &mut stats).await?;
+            let page = WorkPage::new(stored.id, stored.work, stats, series, None, showing, prefs);
             (page, modified_at)
         }
     };

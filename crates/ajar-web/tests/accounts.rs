@@ -382,6 +382,95 @@ async fn reset_links_work_once() {
     assert!(again.body.contains("unknown, used or expired"));
 }
 
+/// A reset link is a password: no cache keeps the page, a newer link replaces it, and a
+/// password changed on the account page ends it.
+#[tokio::test]
+async fn reset_links_die_with_a_newer_link_or_a_password_change() {
+    let app = TestApp::spawn().await;
+    let reader = app.user("scully").await;
+    let user = app.store.user_by_name("scully").await.unwrap().unwrap();
+    let link = |token: &'static str| {
+        let store = app.store.clone();
+        async move {
+            store
+                .create_password_reset(
+                    &sha256(token),
+                    user.id,
+                    chrono::Utc::now() + chrono::Duration::hours(1),
+                )
+                .await
+                .unwrap();
+            format!("/reset/{token}")
+        }
+    };
+    let no_store = |page: &common::Fetched| {
+        page.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-store"))
+    };
+
+    let old = link("reset-token-older-0123456789abcdef").await;
+    let form = app.guest().get(&old).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(no_store(&form), "{:?}", form.headers);
+    let new = link("reset-token-newer-0123456789abcdef").await;
+    let dead = app.guest().get(&old).await;
+    assert_eq!(
+        dead.status,
+        StatusCode::BAD_REQUEST,
+        "the older link still works"
+    );
+    assert!(no_store(&dead));
+    let guest = app.guest();
+    guest.get(&new).await;
+    let refused = guest
+        .post(
+            &new,
+            &[("password", "short"), ("password_confirmation", "short")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(no_store(&refused));
+
+    let changed = reader
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "password-scully"),
+                ("password", "a changed password"),
+                ("password_confirmation", "a changed password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+    let after = app.guest().get(&new).await;
+    assert_eq!(
+        after.status,
+        StatusCode::BAD_REQUEST,
+        "a link outlived a new password"
+    );
+    let taken_over = app
+        .guest()
+        .post(
+            &new,
+            &[
+                ("password", "the attacker's password"),
+                ("password_confirmation", "the attacker's password"),
+            ],
+        )
+        .await;
+    assert_eq!(taken_over.status, StatusCode::BAD_REQUEST);
+    let login = app
+        .guest()
+        .post(
+            "/login",
+            &[("name", "scully"), ("password", "a changed password")],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+}
+
 #[tokio::test]
 async fn failed_log_ins_are_rate_limited() {
     let app = TestApp::spawn().await;

@@ -111,6 +111,36 @@ fn a_refused_file_exits_non_zero_with_the_reason_on_stderr() {
     assert!(stderr(&out).contains("empty.txt"), "{}", stderr(&out));
 }
 
+/// A story file with more tags than a work may have (75, as on AO3) is refused whole, with
+/// the file, the count and the limit named; the rest of the batch is stored.
+#[test]
+fn a_file_with_more_than_75_tags_is_refused_with_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let stories = dir.path().join("stories");
+    std::fs::create_dir_all(&stories).unwrap();
+    let story = |tags: usize| {
+        let list = (0..tags)
+            .map(|i| format!("Tag {i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("Title: Tagged {tags}\n\nFandom: Some Fandom\n\nTags: {list}\n\nThe text.\n")
+    };
+    std::fs::write(stories.join("fine.txt"), story(74)).unwrap();
+    std::fs::write(stories.join("tagged.txt"), story(10_000)).unwrap();
+    let out = ajar(
+        &dir.path().join("data"),
+        &["import", stories.to_str().unwrap()],
+    );
+    let text = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("Imported 1 work"), "{text}");
+    assert!(text.contains("tagged.txt"), "{text}");
+    assert!(
+        text.contains("10001") && text.contains("at most 75"),
+        "{text}"
+    );
+}
+
 #[test]
 fn import_a_folder_stores_good_files_and_lists_refused_ones() {
     let dir = tempfile::tempdir().unwrap();

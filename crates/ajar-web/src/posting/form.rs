@@ -5,6 +5,7 @@
 //! Every text area is written in one of three formats the poster picks: HTML (sanitized with
 //! the archive's allowlist on the way in), Markdown, or plain text.
 
+use crate::views::echo;
 use crate::Error;
 use ajar_core::{
     ArchiveWarning, Category, Chapter, CommentPolicy, Html, Language, Rating, SeriesMembership,
@@ -15,6 +16,12 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
 use chrono::{NaiveDate, Utc};
 use std::convert::Infallible;
+
+/// The longest a one-line field (a rating code, a date, a number) is shown again.
+const SHORT_FIELD_CHARS: usize = 100;
+/// The longest a comma-separated list of tags (or names) is shown again: the most tags a
+/// work may have, each as long as a tag may be, with their commas.
+const TAG_FIELD_CHARS: usize = Work::MAX_TAGS * (TagName::MAX_CHARS + 2);
 
 /// The largest story file the form takes; the importer takes larger ones.
 pub(crate) const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -462,7 +469,11 @@ impl WorkForm {
             ..Work::default()
         };
         work.renumber_chapters();
-        if errors.is_empty() && with_chapters {
+        // Checked for edits too (the store checks it again); a new work's full check below
+        // includes it.
+        if let Err(e) = work.check_tag_count() {
+            errors.push(format!("Tags: {}", sentence(&e.to_string())));
+        } else if errors.is_empty() && with_chapters {
             if let Err(e) = work.validate() {
                 errors.push(sentence(&e.to_string()));
             }
@@ -471,6 +482,63 @@ impl WorkForm {
             Ok(work)
         } else {
             Err(errors)
+        }
+    }
+
+    /// The form as a refusal may show it again: every field within its limit as typed, and
+    /// any field over it emptied, so that a 50 MB field is never sent back (to the sender,
+    /// or through any proxy or log between).
+    pub(crate) fn within_limits(self) -> WorkForm {
+        let short = |text: String| echo(text, SHORT_FIELD_CHARS);
+        let text = |text: String| echo(text, Chapter::MAX_BODY_CHARS);
+        let tags = |text: String| echo(text, TAG_FIELD_CHARS);
+        let codes = |list: Vec<String>| -> Vec<String> {
+            if list.len() > SHORT_FIELD_CHARS {
+                return Vec::new();
+            }
+            list.into_iter().map(short).collect()
+        };
+        let rows = |rows: Vec<(String, String)>, limit: usize, second: usize| {
+            if rows.len() > limit {
+                return Vec::new();
+            }
+            rows.into_iter()
+                .map(|(a, b)| (echo(a, Work::MAX_TITLE_CHARS), echo(b, second)))
+                .collect()
+        };
+        WorkForm {
+            title: echo(self.title, Work::MAX_TITLE_CHARS),
+            pseuds: self.pseuds,
+            fandoms: tags(self.fandoms),
+            rating: short(self.rating),
+            warnings: codes(self.warnings),
+            categories: codes(self.categories),
+            relationships: tags(self.relationships),
+            characters: tags(self.characters),
+            freeforms: tags(self.freeforms),
+            language: short(self.language),
+            summary: text(self.summary),
+            notes: text(self.notes),
+            end_notes: text(self.end_notes),
+            spoilers: text(self.spoilers),
+            series: rows(self.series, Work::MAX_TAGS, SHORT_FIELD_CHARS),
+            expected_chapters: short(self.expected_chapters),
+            chapter_title: echo(self.chapter_title, Work::MAX_TITLE_CHARS),
+            chapter_summary: text(self.chapter_summary),
+            chapter_notes: text(self.chapter_notes),
+            chapter_end_notes: text(self.chapter_end_notes),
+            body: text(self.body),
+            backdate: short(self.backdate),
+            format: self.format,
+            more_chapters: rows(
+                self.more_chapters,
+                Work::MAX_CHAPTERS,
+                Chapter::MAX_BODY_CHARS,
+            ),
+            visibility: short(self.visibility),
+            comments: short(self.comments),
+            gifts: tags(self.gifts),
+            co_creators: tags(self.co_creators),
         }
     }
 
@@ -656,6 +724,19 @@ impl ChapterForm {
 
     pub(crate) fn format_choices(&self) -> Vec<Choice> {
         format_choices(self.format)
+    }
+
+    /// The form as a refusal may show it again (see [`WorkForm::within_limits`]).
+    pub(crate) fn within_limits(self) -> ChapterForm {
+        let text = |text: String| echo(text, Chapter::MAX_BODY_CHARS);
+        ChapterForm {
+            title: echo(self.title, Work::MAX_TITLE_CHARS),
+            summary: text(self.summary),
+            notes: text(self.notes),
+            end_notes: text(self.end_notes),
+            body: text(self.body),
+            format: self.format,
+        }
     }
 }
 

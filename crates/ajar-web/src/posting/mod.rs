@@ -124,13 +124,18 @@ async fn check_people(
     form: &WorkForm,
 ) -> Result<Vec<String>, Error> {
     let mut errors = Vec::new();
+    // A name is quoted back at most this long: a refusal never echoes a huge field.
+    let quoted = |name: &str| crate::views::excerpt(name, 60);
     for name in names(&form.gifts) {
         if state.store.user_by_name(&name).await?.is_none() {
+            let name = quoted(&name);
             errors.push(format!("Gift to: there is no user named “{name}”."));
         }
     }
     for name in names(&form.co_creators) {
-        match state.store.pseud_by_name(&name).await? {
+        let found = state.store.pseud_by_name(&name).await?;
+        let name = quoted(&name);
+        match found {
             Some(p) if p.user_id == Some(account.id) => errors.push(format!(
                 "Co-creators: “{name}” is one of your own pseuds; choose it as a creator instead."
             )),
@@ -273,6 +278,7 @@ struct WorkFormPage {
 
 impl WorkFormPage {
     fn new(form: WorkForm, editing: Option<Editing>, pseuds: &[ajar_store::Pseud]) -> Self {
+        let form = form.within_limits();
         let title = match &editing {
             Some(_) => format!("Edit {}", form.title),
             None => "Post new work".to_owned(),
@@ -647,6 +653,7 @@ struct ChapterFormPage {
 
 impl ChapterFormPage {
     fn new(id: WorkId, work_title: String, position: Option<u32>, form: ChapterForm) -> Self {
+        let form = form.within_limits();
         let title = match position {
             Some(n) => format!("Edit chapter {n} of {work_title}"),
             None => format!("New chapter of {work_title}"),
@@ -1198,6 +1205,8 @@ struct OwnerTools {
     owner: bool,
     draft: bool,
     hidden: bool,
+    /// Hidden while every creator's account is suspended (only admins see it then).
+    suspended: bool,
     chapter: Option<u32>,
     csrf_token: String,
 }
@@ -1226,7 +1235,8 @@ pub(crate) async fn owner_tools(
             name,
         })
         .collect();
-    if !owner && badge.is_none() && !access.hidden && gifts.is_empty() {
+    if !owner && badge.is_none() && !access.hidden && !access.creators_suspended && gifts.is_empty()
+    {
         return Ok(String::new());
     }
     let chapter = match part {
@@ -1240,6 +1250,7 @@ pub(crate) async fn owner_tools(
         owner,
         draft: access.visibility == Visibility::Draft,
         hidden: access.hidden,
+        suspended: access.creators_suspended,
         chapter,
         csrf_token: ctx.form_token().to_owned(),
     }

@@ -188,6 +188,19 @@ impl InternalErrorPage {
     }
 }
 
+/// What a refused form shows again of a field: the text as sent when it is within the
+/// field's limit (`max_chars` characters), else nothing. A refusal never echoes an
+/// oversized field back: a 50 MB comment would come back whole in the 400 page.
+pub(crate) fn echo(text: String, max_chars: usize) -> String {
+    let within = text.len() <= max_chars
+        || (text.len() <= max_chars.saturating_mul(4) && text.chars().count() <= max_chars);
+    if within {
+        text
+    } else {
+        String::new()
+    }
+}
+
 /// Counts as AO3 shows them: `12,345`.
 pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
