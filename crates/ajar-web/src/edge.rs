@@ -31,7 +31,7 @@ use std::net::SocketAddr;
 
 /// Pages use no inline script or style, so the policy can forbid both outright; work text
 /// is sanitized on the way in, and this is the second line of defence.
-pub(crate) const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub(crate) const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// Device and tracking features no page of the archive uses.
 pub(crate) const PERMISSIONS_POLICY_VALUE: &str = "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), xr-spatial-tracking=()";
