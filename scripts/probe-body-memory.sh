@@ -38,8 +38,7 @@ attack() {
         curl -s -o /dev/null -w '%{http_code}\n' -X POST \
             -H 'Content-Type: application/x-www-form-urlencoded' "$@" \
             --data-binary @"$file" "$BASE$path" &
-    done | sort | uniq -c | tr '\n' ' '
-    wait
+    done | sort | uniq -c | tr '\n' ' ' # the pipe ends when the last curl does
     echo
 }
 
