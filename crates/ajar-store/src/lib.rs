@@ -16,8 +16,9 @@ use ajar_core::{
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -92,6 +93,40 @@ pub enum StoreError {
     UnsupportedUrl(String),
 }
 
+impl StoreError {
+    /// Whether the database is too busy right now rather than broken: no connection came
+    /// free in time, a query ran past its time limit (see [`StoreOptions`]), or SQLite stayed
+    /// locked by another writer. Asking again later may well work.
+    pub fn is_overload(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => true,
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                let code = e.code();
+                match backend_of(e.as_ref()) {
+                    // query_canceled (statement_timeout), lock_not_available
+                    Backend::Postgres => matches!(code.as_deref(), Some("57014" | "55P03")),
+                    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_INTERRUPT (and their extended codes)
+                    Backend::Sqlite => code
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .is_some_and(|c| matches!(c & 0xff, 5 | 6 | 9)),
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Which backend a database error came from.
+fn backend_of(e: &dyn sqlx::error::DatabaseError) -> Backend {
+    if e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Which database a store runs on.
@@ -101,11 +136,45 @@ pub enum Backend {
     Postgres,
 }
 
-/// A handle on the database; cheap to clone (it holds a connection pool).
+/// A handle on the database; cheap to clone (it holds connection pools).
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// A small pool of its own for background work (see [`Store::background`]).
+    background: Pool,
 }
+
+/// How a store shares out its connections and how long it lets a query run. The defaults
+/// suit one-shot commands (imports, reindexing): no time limit. `ajar serve` asks for
+/// [`StoreOptions::serving`], so that one slow page cannot hold the database for the rest.
+#[derive(Debug, Clone, Default)]
+pub struct StoreOptions {
+    /// Connections for pages and writes (default: 8 on SQLite, 10 on PostgreSQL).
+    pub max_connections: Option<u32>,
+    /// How long a caller waits for a free connection before the store gives up with an
+    /// error that [`StoreError::is_overload`] (default: 10 s).
+    pub acquire_timeout: Option<Duration>,
+    /// The longest a query may run before it is cancelled with an error that
+    /// [`StoreError::is_overload`]. PostgreSQL applies it to each statement
+    /// (`statement_timeout`); SQLite has no such setting, so there a statement still running
+    /// this long after its connection was taken from the pool is interrupted (a progress
+    /// handler). Migrations and the background pool run without it.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl StoreOptions {
+    /// What a web server wants: a short wait for a connection, and no query longer than 10 s.
+    pub fn serving() -> StoreOptions {
+        StoreOptions {
+            max_connections: None,
+            acquire_timeout: Some(Duration::from_secs(3)),
+            statement_timeout: Some(Duration::from_secs(10)),
+        }
+    }
+}
+
+/// Connections in the background pool: the search follower and hit counting need few.
+const BACKGROUND_CONNECTIONS: u32 = 2;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -199,6 +268,9 @@ pub struct TagCount {
 /// `ajar import` beside `ajar serve`) before giving up with "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a caller waits for a free connection unless [`StoreOptions`] say otherwise.
+const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Prepared statements kept per connection. Batched inserts make one statement per batch
 /// size, so the cache is larger than sqlx's default of 100.
 const STATEMENT_CACHE: usize = 400;
@@ -208,8 +280,17 @@ impl Store {
     /// (`postgres://...`), else SQLite at `data_dir/ajar.db`, creating the folder and file.
     /// Brings the schema up to date either way.
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Store> {
+        Store::open_with(database_url, data_dir, &StoreOptions::default()).await
+    }
+
+    /// [`Store::open`] with its connections set up as `options` say.
+    pub async fn open_with(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        options: &StoreOptions,
+    ) -> Result<Store> {
         if let Some(url) = database_url {
-            return Store::connect(url).await;
+            return Store::connect_with(url, options).await;
         }
         tokio::fs::create_dir_all(data_dir)
             .await
@@ -218,106 +299,171 @@ impl Store {
                 source,
             })?;
         let path = data_dir.join("ajar.db");
-        let options = SqliteConnectOptions::new()
+        let connect = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true);
-        Store::open_sqlite(options, &path.display().to_string(), false).await
+        Store::open_sqlite(connect, &path.display().to_string(), false, options).await
     }
 
     /// Opens a database by URL (`sqlite://path?mode=rwc` or `postgres://...`) and migrates it.
     /// A SQLite file is created if missing (unless the URL says `mode=ro`); `sqlite::memory:`
     /// gives a private in-memory database that lives as long as the store.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, &StoreOptions::default()).await
+    }
+
+    /// [`Store::connect`] with its connections set up as `options` say.
+    pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
+            let connect = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
                 url: redact(url),
                 source,
             })?;
-            return Store::open_postgres(options.statement_cache_capacity(STATEMENT_CACHE), url)
-                .await;
+            return Store::open_postgres(
+                connect.statement_cache_capacity(STATEMENT_CACHE),
+                url,
+                options,
+            )
+            .await;
         }
         if url.starts_with("sqlite:") {
-            let options =
+            let connect =
                 SqliteConnectOptions::from_str(url).map_err(|source| StoreError::Open {
                     url: redact(url),
                     source,
                 })?;
-            let options = if url.contains("mode=ro") {
-                options
+            let connect = if url.contains("mode=ro") {
+                connect
             } else {
-                options.create_if_missing(true)
+                connect.create_if_missing(true)
             };
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            return Store::open_sqlite(options, url, in_memory).await;
+            return Store::open_sqlite(connect, url, in_memory, options).await;
         }
         Err(StoreError::UnsupportedUrl(redact(url)))
     }
 
     async fn open_sqlite(
-        options: SqliteConnectOptions,
+        connect: SqliteConnectOptions,
         label: &str,
         in_memory: bool,
+        options: &StoreOptions,
     ) -> Result<Store> {
-        let options = options
+        let open_error = |source| StoreError::Open {
+            url: redact(label),
+            source,
+        };
+        let connect = connect
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(SQLITE_BUSY_TIMEOUT)
             .statement_cache_capacity(STATEMENT_CACHE);
-        let pool_options = if in_memory {
+        let acquire_timeout = options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT);
+        if in_memory {
             // An in-memory database lives as long as one of its connections: keep exactly one,
-            // for ever.
-            SqlitePoolOptions::new()
+            // for ever (and migrate on it: another connection would be another database).
+            let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(8)
-        };
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                url: redact(label),
-                source,
-            })?;
-        // Two processes starting on a fresh file at once both try to create the schema; the
-        // loser sees "table exists" or a busy database, and on retry finds it up to date.
-        let mut attempt = 0;
-        loop {
-            match sqlx::migrate!("./migrations/sqlite").run(&pool).await {
-                Ok(()) => break,
-                Err(e) if attempt < 3 => {
-                    attempt += 1;
-                    tracing::warn!(error = %e, attempt, "migrating the SQLite database failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(250 * attempt)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
+                .acquire_timeout(acquire_timeout)
+                .connect_with(connect)
+                .await
+                .map_err(open_error)?;
+            migrate_sqlite(&pool).await?;
+            return Ok(Store {
+                pool: Pool::Sqlite(pool.clone()),
+                background: Pool::Sqlite(pool),
+            });
         }
+        // Migrations run before the time limit applies: a schema change on a large archive
+        // may take a while, once.
+        {
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(connect.clone())
+                .await
+                .map_err(open_error)?;
+            let migrated = migrate_sqlite(&pool).await;
+            pool.close().await;
+            migrated?;
+        }
+        let mut pool_options = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.unwrap_or(8))
+            .acquire_timeout(acquire_timeout);
+        if let Some(limit) = options.statement_timeout {
+            pool_options = pool_options
+                .after_connect(move |conn, _| Box::pin(sqlite_deadline(conn, limit)))
+                .before_acquire(move |conn, _| {
+                    Box::pin(async move { sqlite_deadline(conn, limit).await.map(|()| true) })
+                });
+        }
+        let pool = pool_options
+            .connect_with(connect.clone())
+            .await
+            .map_err(open_error)?;
+        let background = SqlitePoolOptions::new()
+            .max_connections(BACKGROUND_CONNECTIONS)
+            .connect_lazy_with(connect);
         tracing::debug!(database = %redact(label), "opened SQLite store");
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            background: Pool::Sqlite(background),
         })
     }
 
-    async fn open_postgres(options: PgConnectOptions, url: &str) -> Result<Store> {
+    async fn open_postgres(
+        connect: PgConnectOptions,
+        url: &str,
+        options: &StoreOptions,
+    ) -> Result<Store> {
+        let open_error = |source| StoreError::Open {
+            url: redact(url),
+            source,
+        };
+        // sqlx serializes migrations across nodes with an advisory lock. They run on a
+        // connection of their own, without the statement timeout.
+        {
+            let mut conn = PgConnection::connect_with(&connect)
+                .await
+                .map_err(open_error)?;
+            let migrated = sqlx::migrate!("./migrations/postgres").run(&mut conn).await;
+            let _ = conn.close().await;
+            migrated?;
+        }
+        let background = PgPoolOptions::new()
+            .max_connections(BACKGROUND_CONNECTIONS)
+            .connect_lazy_with(connect.clone());
+        let connect = match options.statement_timeout {
+            Some(limit) => connect.options([(
+                "statement_timeout",
+                format!("{}ms", limit.as_millis().max(1)),
+            )]),
+            None => connect,
+        };
         let pool = PgPoolOptions::new()
-            .max_connections(10)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .max_connections(options.max_connections.unwrap_or(10))
+            .acquire_timeout(options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT))
+            .connect_with(connect)
             .await
-            .map_err(|source| StoreError::Open {
-                url: redact(url),
-                source,
-            })?;
-        // sqlx serializes migrations across nodes with an advisory lock.
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            .map_err(open_error)?;
         tracing::debug!(database = %redact(url), "opened PostgreSQL store");
         Ok(Store {
             pool: Pool::Postgres(pool),
+            background: Pool::Postgres(background),
         })
+    }
+
+    /// The same database through a small pool of its own, for background work (the search
+    /// follower, counting hits): however busy pages keep the main pool, these still get a
+    /// connection. Its queries have no time limit.
+    pub fn background(&self) -> Store {
+        Store {
+            pool: self.background.clone(),
+            background: self.background.clone(),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -327,9 +473,44 @@ impl Store {
     /// Closes every connection, waiting for those in use to be returned. Later calls on any
     /// clone of this store fail.
     pub async fn close(&self) {
-        self.pool.close().await
+        self.pool.close().await;
+        self.background.close().await;
     }
 }
+
+/// Brings a SQLite database's schema up to date.
+async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> Result<()> {
+    // Two processes starting on a fresh file at once both try to create the schema; the
+    // loser sees "table exists" or a busy database, and on retry finds it up to date.
+    let mut attempt = 0;
+    loop {
+        match sqlx::migrate!("./migrations/sqlite").run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 3 => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "migrating the SQLite database failed; retrying");
+                tokio::time::sleep(Duration::from_millis(250 * attempt)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Makes SQLite interrupt any statement on `conn` still running `limit` from now (the
+/// connection was just opened or taken from the pool).
+async fn sqlite_deadline(conn: &mut sqlx::SqliteConnection, limit: Duration) -> sqlx::Result<()> {
+    let deadline = std::time::Instant::now() + limit;
+    // Called every few thousand virtual machine steps; `false` interrupts the statement.
+    conn.lock_handle()
+        .await?
+        .set_progress_handler(SQLITE_PROGRESS_STEPS, move || {
+            std::time::Instant::now() < deadline
+        });
+    Ok(())
+}
+
+/// How many SQLite virtual machine steps run between two looks at the clock.
+const SQLITE_PROGRESS_STEPS: i32 = 10_000;
 
 /// The URL with its password replaced, fit for error messages and logs.
 fn redact(url: &str) -> String {

@@ -28,7 +28,7 @@
 //!
 //! This is test support: failures to set up panic with a message saying what to do.
 
-use crate::{Backend, Store};
+use crate::{Backend, Store, StoreOptions};
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
@@ -59,24 +59,35 @@ impl TestStore {
     /// A fresh store on `backend`; `None` (after printing why) when PostgreSQL is not
     /// configured and not required.
     pub async fn new(backend: Backend) -> Option<TestStore> {
+        TestStore::new_with(backend, &StoreOptions::default()).await
+    }
+
+    /// [`TestStore::new`] with the store's connections set up as `options` say.
+    pub async fn new_with(backend: Backend, options: &StoreOptions) -> Option<TestStore> {
         match backend {
-            Backend::Sqlite => Some(TestStore::sqlite().await),
-            Backend::Postgres => TestStore::postgres().await,
+            Backend::Sqlite => Some(TestStore::sqlite_with(options).await),
+            Backend::Postgres => TestStore::postgres_with(options).await,
         }
     }
 
     /// A store on a new SQLite file in a temporary folder.
     pub async fn sqlite() -> TestStore {
+        TestStore::sqlite_with(&StoreOptions::default()).await
+    }
+
+    async fn sqlite_with(options: &StoreOptions) -> TestStore {
         let dir = tempfile::Builder::new()
             .prefix("ajar-test-")
             .tempdir()
             .unwrap_or_else(|e| panic!("cannot create a temporary folder: {e}"));
-        let store = Store::open(None, dir.path()).await.unwrap_or_else(|e| {
-            panic!(
-                "cannot open a SQLite store in {}: {e}",
-                dir.path().display()
-            )
-        });
+        let store = Store::open_with(None, dir.path(), options)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot open a SQLite store in {}: {e}",
+                    dir.path().display()
+                )
+            });
         TestStore {
             store,
             place: Place::Sqlite(dir),
@@ -85,6 +96,10 @@ impl TestStore {
 
     /// A store on a new PostgreSQL database; `None` when [`postgres_admin_url`] is.
     pub async fn postgres() -> Option<TestStore> {
+        TestStore::postgres_with(&StoreOptions::default()).await
+    }
+
+    async fn postgres_with(options: &StoreOptions) -> Option<TestStore> {
         let admin_url = postgres_admin_url()?;
         let database = format!("ajar_test_{:016x}", random());
         // UTF-8 whatever the cluster's default, so text round-trips the same everywhere.
@@ -94,7 +109,7 @@ impl TestStore {
         );
         admin_execute(&admin_url, &create).await;
         let url = with_database(&admin_url, &database);
-        let store = Store::connect(&url)
+        let store = Store::connect_with(&url, options)
             .await
             .unwrap_or_else(|e| panic!("cannot open the test database {database}: {e}"));
         Some(TestStore {
@@ -152,6 +167,39 @@ impl TestStore {
             }
         }
     }
+}
+
+/// A connection taken from a store's main pool and kept until dropped: with a pool of one,
+/// everything else that needs a connection has to wait.
+pub struct OccupiedConnection {
+    _conn: crate::db::Conn,
+}
+
+/// Takes one connection of `store`'s main pool out of use until the result is dropped.
+pub async fn occupy_connection(store: &Store) -> OccupiedConnection {
+    let conn = store
+        .pool
+        .conn()
+        .await
+        .unwrap_or_else(|e| panic!("cannot take a connection from the pool: {e}"));
+    OccupiedConnection { _conn: conn }
+}
+
+/// Runs a query on `store`'s main pool that takes far longer than any time limit a test
+/// sets (minutes), and returns how it ended.
+pub async fn run_slow_query(store: &Store) -> crate::Result<()> {
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 10000000000) \
+             SELECT count(*) FROM n"
+        }
+        Backend::Postgres => "SELECT count(*) FROM (SELECT pg_sleep(300)) AS s",
+    };
+    let mut conn = store.pool.conn().await?;
+    conn.db()
+        .fetch_one::<(i64,)>(&crate::db::Sql::new(sql))
+        .await
+        .map(|_| ())
 }
 
 /// The PostgreSQL admin URL from `AJAR_TEST_DATABASE_URL`. When it is not set: panics if

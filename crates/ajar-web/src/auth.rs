@@ -36,14 +36,15 @@ pub(crate) const CSRF_COOKIE: &str = "ajar_csrf";
 pub(crate) const CSRF_PLACEHOLDER: &str = "ajar-guest-csrf-token-placeholder";
 /// How long a session lasts after log-in.
 pub(crate) const SESSION_DAYS: i64 = 30;
-/// The largest request body read (story file uploads are the largest).
-pub(crate) const MAX_BODY_BYTES: usize = 60 * 1024 * 1024;
 
 /// The reader a request is for, and the CSRF token their forms carry.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     pub(crate) viewer: Viewer,
     pub(crate) csrf_token: String,
+    /// A guest's token made for this request (they had no cookie, so they cannot have sent
+    /// it).
+    pub(crate) fresh_guest_token: bool,
     /// The session's token hash (to end it at log-out, or keep it at a password change).
     pub(crate) session_hash: Option<String>,
     /// Whether cookies set for this request get the `Secure` flag.
@@ -57,6 +58,7 @@ impl Ctx {
         Ctx {
             viewer: Viewer::Guest,
             csrf_token: CSRF_PLACEHOLDER.to_owned(),
+            fresh_guest_token: false,
             session_hash: None,
             secure: false,
             ip: None,
@@ -235,28 +237,31 @@ fn wants_secure_cookies(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
     !loopback
 }
 
-/// The middleware: session lookup, CSRF check, guest token in pages and cookie.
+/// The middleware around every request: session lookup, and on the way out the guest's
+/// token in pages, their cookie, and the mark that the response is for this viewer alone.
+/// It reads no request body ([`guard_writes`] does, for routes that take one).
 pub(crate) async fn context(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let secure = wants_secure_cookies(&parts.headers, &parts.uri);
-    let ip = parts
-        .extensions
+    let headers = request.headers();
+    let secure = wants_secure_cookies(headers, request.uri());
+    let ip = request
+        .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| crate::proxy::client_address(c.0.ip(), &parts.headers, &state.trusted_proxies));
+        .map(|c| crate::proxy::client_address(c.0.ip(), headers, &state.trusted_proxies));
 
     let mut ctx = Ctx {
         viewer: Viewer::Guest,
         csrf_token: String::new(),
+        fresh_guest_token: false,
         session_hash: None,
         secure,
         ip,
     };
     let mut clear_session = false;
-    if let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+    if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
         let hash = token_hash(token);
         match state.store.session(&hash).await {
             Ok(Some(record)) if !record.suspended => {
@@ -268,82 +273,155 @@ pub(crate) async fn context(
             Err(e) => return Error::Store(e).into_response(),
         }
     }
-    let mut new_guest_token = None;
     if ctx.is_guest() {
-        match cookie(&parts.headers, CSRF_COOKIE).filter(|t| valid_token_shape(t)) {
+        match cookie(headers, CSRF_COOKIE).filter(|t| valid_token_shape(t)) {
             Some(token) => ctx.csrf_token = token.to_owned(),
             None => {
-                let token = random_token();
-                ctx.csrf_token = token.clone();
-                new_guest_token = Some(token);
+                ctx.csrf_token = random_token();
+                ctx.fresh_guest_token = true;
             }
         }
     }
 
-    let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let body = if unsafe_method {
-        if !same_origin(&parts.headers) {
-            return Error::Forbidden(
-                "This form was sent from another site, so it was not accepted.".to_owned(),
-            )
-            .into_response();
-        }
-        let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(_) => {
-                return Error::BadRequest(format!(
-                    "That request is too large (at most {} MiB).",
-                    MAX_BODY_BYTES / (1024 * 1024)
-                ))
-                .into_response()
-            }
-        };
-        let sent = match parts
-            .headers
-            .get("x-csrf-token")
-            .and_then(|h| h.to_str().ok())
-        {
-            Some(t) => Some(t.to_owned()),
-            None => form_token(&parts.headers, &bytes).await,
-        };
-        // A guest who had no cookie yet has no token to send: refused like a wrong one.
-        let valid = new_guest_token.is_none()
-            && sent.is_some_and(|t| constant_time_eq(t.as_bytes(), ctx.csrf_token.as_bytes()));
-        if !valid {
-            return Error::Forbidden(
-                "This form has expired or did not come from this site (its security token is \
-                 missing or wrong). Go back, reload the page and try again."
-                    .to_owned(),
-            )
-            .into_response();
-        }
-        Body::from(bytes)
-    } else {
-        body
-    };
-
-    parts.extensions.insert(ctx.clone());
-    let request = Request::from_parts(parts, body);
-    let guest_token = ctx.is_guest().then(|| ctx.csrf_token.clone());
+    request.extensions_mut().insert(ctx.clone());
+    let guest = ctx.is_guest();
+    let token = ctx.csrf_token.clone();
+    let fresh_guest_token = ctx.fresh_guest_token;
     let mut response = CURRENT.scope(ctx, next.run(request)).await;
 
     let mut filled = false;
-    if let Some(token) = guest_token {
+    if guest {
         (response, filled) = fill_guest_token(response, &token).await;
     }
     // The cookie is only set with a page that has a form to use it on.
-    if let Some(token) = new_guest_token.filter(|_| filled) {
+    if fresh_guest_token && filled {
         response.headers_mut().append(
             SET_COOKIE,
             set_cookie(CSRF_COOKIE, &token, 60 * 60 * 24 * 365, secure),
         );
     }
-    if clear_session {
+    // A stale session cookie is cleared, unless this very response (a log-in) sets a new one.
+    if clear_session && !sets_session(&response) {
         response
             .headers_mut()
             .append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, secure));
     }
+    if !guest || filled {
+        response.extensions_mut().insert(crate::edge::ForThisViewer);
+    }
     response
+}
+
+/// Whether a response sets a (non-empty) session cookie.
+fn sets_session(response: &Response) -> bool {
+    let prefix = format!("{SESSION_COOKIE}=");
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.strip_prefix(&prefix))
+        .any(|rest| !rest.starts_with(';') && !rest.is_empty())
+}
+
+/// How much of a body is searched for the CSRF token before all of it is read: forms put
+/// the token first, so a wrong one ends a large upload after its first few kilobytes.
+const TOKEN_PEEK_BYTES: usize = 64 * 1024;
+
+/// The middleware around every route that matched (so never for an unknown address or a
+/// method the route does not take, which are answered without reading a body): a POST,
+/// PUT, PATCH or DELETE must come from this site and carry the right CSRF token, and its
+/// body must fit the route's limit and the shared budget (see `body`). Everything that can
+/// be checked before the body is read is checked first.
+pub(crate) async fn guard_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let ctx = parts
+        .extensions
+        .get::<Ctx>()
+        .cloned()
+        .unwrap_or_else(Ctx::guest);
+    let https = crate::hits::is_https(&parts.headers, &parts.uri);
+    if !same_origin(&parts.headers, https) {
+        return Error::Forbidden(
+            "This form was sent from another site, so it was not accepted.".to_owned(),
+        )
+        .into_response();
+    }
+    let limit = crate::body::limit_for(
+        parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map(axum::extract::MatchedPath::as_str),
+    );
+    let mut reader = match crate::body::Reader::start(body, &parts.headers, limit, &state.bodies) {
+        Ok(reader) => reader,
+        Err(e) => return e.into_response(),
+    };
+    // A guest who had no cookie yet has no token to send: refused like a wrong one.
+    if ctx.fresh_guest_token {
+        return token_refused();
+    }
+    let right = |sent: &str| constant_time_eq(sent.as_bytes(), ctx.csrf_token.as_bytes());
+    let mut accepted = match parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|h| h.to_str().ok())
+    {
+        Some(sent) if right(sent) => true,
+        Some(_) => return token_refused(),
+        None => false,
+    };
+    loop {
+        let before = reader.bytes.len();
+        match reader.more(&state.bodies).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return e.into_response(),
+        }
+        // Looked for in the beginning only, each time it grew.
+        let peeked = reader.bytes.len().min(TOKEN_PEEK_BYTES);
+        if !accepted && before < TOKEN_PEEK_BYTES {
+            let prefix = Bytes::copy_from_slice(&reader.bytes[..peeked]);
+            match form_token(&parts.headers, prefix, false).await {
+                Some(sent) if right(&sent) => accepted = true,
+                Some(_) => return token_refused(),
+                None => {}
+            }
+        }
+    }
+    let (bytes, held) = reader.finish();
+    let bytes = Bytes::from(bytes);
+    if !accepted
+        && !form_token(&parts.headers, bytes.clone(), true)
+            .await
+            .is_some_and(|sent| right(&sent))
+    {
+        return token_refused();
+    }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    drop(held);
+    response
+}
+
+fn token_refused() -> Response {
+    Error::Forbidden(
+        "This form has expired or did not come from this site (its security token is \
+         missing or wrong). Go back, reload the page and try again."
+            .to_owned(),
+    )
+    .into_response()
 }
 
 fn valid_token_shape(token: &str) -> bool {
@@ -358,9 +436,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// A state-changing request must not come from another site's page: its `Origin` (or, when a
-/// browser sends none, its `Referer`) must name this host. Requests with neither come from no
-/// other site's page (browsers send `Origin` with every cross-site POST).
-pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
+/// browser sends none, its `Referer`) must name this host, over HTTPS when the request came
+/// over HTTPS (`https` as `hits::is_https` sees it: a page served over plain HTTP, or by a
+/// man in the middle, must not post to the secure site). Requests with neither header come
+/// from no other site's page (browsers send `Origin` with every cross-site POST).
+pub(crate) fn same_origin(headers: &HeaderMap, https: bool) -> bool {
     let Some(host) = headers.get(HOST).and_then(|h| h.to_str().ok()) else {
         return true;
     };
@@ -371,23 +451,39 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     match source {
         None => true,
         Some("null") => false,
-        Some(url) => url
-            .split_once("://")
-            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""))
-            .is_some_and(|authority| authority.eq_ignore_ascii_case(host)),
+        Some(url) => url.split_once("://").is_some_and(|(scheme, rest)| {
+            let scheme_fits = if https {
+                scheme.eq_ignore_ascii_case("https")
+            } else {
+                // Seen as plain HTTP, the site may still sit behind a TLS proxy that does
+                // not say so: its own HTTPS pages are not another site.
+                scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            scheme_fits && authority.eq_ignore_ascii_case(host)
+        }),
     }
 }
 
-/// The `csrf_token` field of a URL-encoded or multipart form body.
-async fn form_token(headers: &HeaderMap, body: &Bytes) -> Option<String> {
+/// The `csrf_token` field of a URL-encoded or multipart form body, of which `body` is all
+/// (`complete`) or the beginning (then only fields wholly inside it count).
+async fn form_token(headers: &HeaderMap, body: Bytes, complete: bool) -> Option<String> {
     let content_type = headers.get(CONTENT_TYPE).and_then(|h| h.to_str().ok())?;
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        return form_urlencoded_field(body, "csrf_token");
+        let whole = if complete {
+            &body[..]
+        } else {
+            // The last pair may be cut short.
+            let end = memchr::memrchr(b'&', &body)?;
+            &body[..end]
+        };
+        return form_urlencoded_field(whole, "csrf_token");
     }
     if content_type.starts_with("multipart/form-data") {
         let boundary = multer::parse_boundary(content_type).ok()?;
-        let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body.clone()) });
+        let stream = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
         let mut multipart = multer::Multipart::new(stream, boundary);
+        // A field cut short by the end of a prefix is an error, never a value.
         while let Ok(Some(field)) = multipart.next_field().await {
             if field.name() == Some("csrf_token") {
                 return field.text().await.ok();
@@ -416,8 +512,18 @@ fn decode_component(bytes: &[u8]) -> String {
         .into_owned()
 }
 
-/// Puts a guest's token where guest pages carry [`CSRF_PLACEHOLDER`]; says whether the page
-/// had any.
+/// The form field guest pages carry, as templates write it. Only this exact tag is filled
+/// in: text from readers and writers is escaped or sanitized (no `<input>` survives), so it
+/// can hold the placeholder but never this.
+fn placeholder_field() -> &'static str {
+    static FIELD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FIELD.get_or_init(|| {
+        format!(r#"<input type="hidden" name="csrf_token" value="{CSRF_PLACEHOLDER}">"#)
+    })
+}
+
+/// Puts a guest's token in the form fields of guest pages (see [`placeholder_field`]);
+/// says whether the page had any.
 async fn fill_guest_token(response: Response, token: &str) -> (Response, bool) {
     let is_html = response
         .headers()
@@ -431,16 +537,18 @@ async fn fill_guest_token(response: Response, token: &str) -> (Response, bool) {
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return (Response::from_parts(parts, Body::empty()), false);
     };
-    let finder = memchr::memmem::Finder::new(CSRF_PLACEHOLDER.as_bytes());
+    let field = placeholder_field();
+    let finder = memchr::memmem::Finder::new(field.as_bytes());
     if finder.find(&bytes).is_none() {
         return (Response::from_parts(parts, Body::from(bytes)), false);
     }
+    let filled = field.replace(CSRF_PLACEHOLDER, token);
     let mut out = Vec::with_capacity(bytes.len());
     let mut rest: &[u8] = &bytes;
     while let Some(at) = finder.find(rest) {
         out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(token.as_bytes());
-        rest = &rest[at + CSRF_PLACEHOLDER.len()..];
+        out.extend_from_slice(filled.as_bytes());
+        rest = &rest[at + field.len()..];
     }
     out.extend_from_slice(rest);
     let mut response = Response::from_parts(parts, Body::from(out));
@@ -467,16 +575,58 @@ mod tests {
     fn origins() {
         let mut h = HeaderMap::new();
         h.insert(HOST, HeaderValue::from_static("archive.example:8080"));
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, false));
         h.insert(
             ORIGIN,
             HeaderValue::from_static("http://archive.example:8080"),
         );
-        assert!(same_origin(&h));
+        assert!(same_origin(&h, false));
+        // A plain-HTTP page may not post to the site served over HTTPS.
+        assert!(!same_origin(&h, true));
+        h.insert(
+            ORIGIN,
+            HeaderValue::from_static("https://archive.example:8080"),
+        );
+        assert!(same_origin(&h, true));
         h.insert(ORIGIN, HeaderValue::from_static("https://evil.example"));
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, false));
         h.insert(ORIGIN, HeaderValue::from_static("null"));
-        assert!(!same_origin(&h));
+        assert!(!same_origin(&h, false));
+    }
+
+    #[tokio::test]
+    async fn tokens_are_found_in_whole_fields_of_a_prefix() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let body = Bytes::from_static(b"csrf_token=abc&body=xyz");
+        assert_eq!(
+            form_token(&h, body.clone(), true).await.as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            form_token(&h, body.slice(..16), false).await.as_deref(),
+            Some("abc")
+        );
+        assert_eq!(form_token(&h, body.slice(..12), false).await, None);
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data; boundary=XX"),
+        );
+        let body = Bytes::from_static(
+            b"--XX\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabcdef\r\n--XX\r\nContent-Disposition: form-data; name=\"story_file\"; filename=\"a.txt\"\r\n\r\nlong text\r\n--XX--\r\n",
+        );
+        assert_eq!(
+            form_token(&h, body.clone(), true).await.as_deref(),
+            Some("abcdef")
+        );
+        assert_eq!(
+            form_token(&h, body.slice(..90), false).await.as_deref(),
+            Some("abcdef")
+        );
+        assert_eq!(form_token(&h, body.slice(..60), false).await, None);
     }
 
     #[test]

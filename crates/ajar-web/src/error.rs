@@ -28,6 +28,13 @@ pub enum Error {
         message: String,
         retry_after_secs: u64,
     },
+    /// A request body larger than its form takes (the limit, in bytes).
+    #[error("request body over {0} bytes")]
+    TooLarge(usize),
+    /// The server is too busy right now (no database connection free in time, a query past
+    /// its time limit, too many requests or request bodies at once): 503 with `Retry-After`.
+    #[error("busy: {0}")]
+    Busy(&'static str),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("rendering a page: {0}")]
@@ -72,6 +79,24 @@ impl IntoResponse for Error {
                 );
                 response
             }
+            Error::TooLarge(limit) => render_status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &MessagePage::new(
+                    "That is too large",
+                    format!(
+                        "This form takes at most {} sent at once. Nothing was saved.",
+                        size_text(limit)
+                    ),
+                ),
+            ),
+            Error::Busy(what) => {
+                tracing::warn!(cause = what, "shedding load: answered 503");
+                busy()
+            }
+            Error::Store(ref cause) if cause.is_overload() => {
+                tracing::warn!(error = %cause, "the database is overloaded: answered 503");
+                busy()
+            }
             Error::Store(ref cause) => {
                 tracing::error!(error = %cause, "store error while serving a page");
                 internal_error()
@@ -85,6 +110,35 @@ impl IntoResponse for Error {
                 internal_error()
             }
         }
+    }
+}
+
+/// How long a reader is asked to wait when the server is busy.
+const RETRY_AFTER_SECS: u64 = 5;
+
+/// A short page saying to try again, with `Retry-After`: an overload is not a fault.
+fn busy() -> Response {
+    let mut response = render_status(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &MessagePage::new(
+            "The archive is busy",
+            format!("Too many readers at once. Please try again in {RETRY_AFTER_SECS} seconds."),
+        ),
+    );
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(RETRY_AFTER_SECS),
+    );
+    response
+}
+
+/// A byte count for readers: "24 MiB", "512 KiB".
+fn size_text(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
     }
 }
 

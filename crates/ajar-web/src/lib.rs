@@ -4,18 +4,24 @@
 //! that is merged here into one [`axum::Router`] sharing one [`AppState`]. Handlers are
 //! short: they translate HTTP into a call on the store (the read side's service) and render
 //! an askama template; templates escape everything by default, and only work text that
-//! `ajar-core` has already sanitized ([`ajar_core::Html`]) is written out as is. Every
-//! response, error pages included, carries the security headers set in [`security_headers`].
+//! `ajar-core` has already sanitized ([`ajar_core::Html`]) is written out as is.
+//!
+//! A request passes three layers: `edge` (load shedding; security and cache headers on
+//! every response, error pages included), `auth::context` (who is asking) and, once a
+//! route has matched, `auth::guard_writes` (Origin, CSRF token and body limits for writes;
+//! see `body`).
 
 mod access;
 mod accounts;
 mod assets;
 mod auth;
+mod body;
 mod bookmarks;
 mod cache;
 mod comments;
 mod counts;
 mod downloads;
+mod edge;
 mod error;
 mod feeds;
 mod filters;
@@ -43,9 +49,6 @@ pub use auth::{hash_password, random_token, token_hash, verify_password};
 pub use error::Error;
 
 use ajar_store::Store;
-use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
-use axum::http::HeaderValue;
-use axum::response::Response;
 use axum::Router;
 use std::future::Future;
 
@@ -69,6 +72,10 @@ pub(crate) struct AppState {
     pub(crate) limits: ratelimit::Limits,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `proxy`).
     pub(crate) trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
+    /// Request bodies held in memory, all requests together (see `body`).
+    pub(crate) bodies: body::BodyBudget,
+    /// Requests being served; past [`edge::MAX_IN_FLIGHT`] the next is turned away.
+    pub(crate) in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// How the operator set up the server (`ajar serve`'s flags).
@@ -82,7 +89,8 @@ pub struct Config {
 impl AppState {
     fn new(store: Store) -> AppState {
         AppState {
-            hits: hits::HitCounter::new(store.clone()),
+            // Counting hits has a pool of its own, so that busy pages cannot starve it.
+            hits: hits::HitCounter::new(store.background()),
             pages: cache::PageCache::new(cache::ttl_from_env(), {
                 let store = store.clone();
                 std::sync::Arc::new(move || store.data_version())
@@ -91,6 +99,8 @@ impl AppState {
             search: None,
             limits: ratelimit::Limits::from_env(),
             trusted_proxies: std::sync::Arc::from([]),
+            bodies: body::BodyBudget::new(body::BODY_BUDGET_BYTES),
+            in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(edge::MAX_IN_FLIGHT)),
             store,
         }
     }
@@ -128,14 +138,23 @@ fn router(state: AppState) -> Router {
         .merge(search::router())
         .merge(openapi::router())
         .merge(assets::router())
+        // Only for routes that matched, with a method they take: anything else is answered
+        // without a byte of its body read. (`route_layer` wraps each route's own 405 answer
+        // too; setting that answer afterwards puts it outside the layer.)
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::guard_writes,
+        ))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::context,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
-        .with_state(state)
-        .layer(axum::middleware::map_response(security_headers))
+        // `guard_writes` has read the body within the route's limit already.
+        .layer(axum::extract::DefaultBodyLimit::max(body::LARGE_BODY_BYTES))
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, edge::edge))
 }
 
 /// Serves until `shutdown` resolves (the binary passes ctrl-c).
@@ -191,19 +210,9 @@ async fn serve_with(
     served
 }
 
-/// Pages use no inline script or style, so the policy can forbid both outright; work text
-/// is sanitized on the way in, and this is the second line of defence.
-const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
-    );
-    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    response
+/// A method the route does not take (axum adds the `Allow` header).
+async fn method_not_allowed() -> axum::http::StatusCode {
+    axum::http::StatusCode::METHOD_NOT_ALLOWED
 }
 
 /// Any URL no route claims.

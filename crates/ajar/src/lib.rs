@@ -53,7 +53,15 @@ fn init_logging(command: &Command) {
 
 /// Opens the archive's store as the global flags say.
 pub async fn open_store(global: &cli::Global) -> anyhow::Result<ajar_store::Store> {
-    ajar_store::Store::open(global.database_url.as_deref(), &global.data_dir)
+    open_store_with(global, &ajar_store::StoreOptions::default()).await
+}
+
+/// [`open_store`] with its connections set up as `options` say.
+pub async fn open_store_with(
+    global: &cli::Global,
+    options: &ajar_store::StoreOptions,
+) -> anyhow::Result<ajar_store::Store> {
+    ajar_store::Store::open_with(global.database_url.as_deref(), &global.data_dir, options)
         .await
         .with_context(|| match &global.database_url {
             Some(_) => "cannot open the PostgreSQL database given by --database-url".to_owned(),

@@ -5,7 +5,9 @@ use anyhow::Context;
 use std::process::ExitCode;
 
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = crate::open_store(global).await?;
+    // A short wait for a connection and a time limit per query, so one slow page cannot
+    // hold the database for the rest (they are told 503, try again, instead).
+    let store = crate::open_store_with(global, &ajar_store::StoreOptions::serving()).await?;
     let mut demo_login = None;
     if args.demo {
         let added = crate::demo::seed(&store).await?;
@@ -16,7 +18,8 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     // Opened (and rebuilt if missing or damaged) before listening, so search works from the
     // first request; the follower then keeps it within a second of the store.
-    let search = crate::search::open_search(global, store.clone(), true).await?;
+    // The index follows the store through the background pool, which pages cannot take.
+    let search = crate::search::open_search(global, store.background(), true).await?;
     let _follower = search.spawn_follower();
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

@@ -58,10 +58,28 @@ impl TestApp {
         .await
     }
 
+    /// A server over a fresh store on `backend` whose connections are set up as `options`
+    /// say (a tiny pool, a short time limit...).
+    pub async fn spawn_with_store(
+        backend: Backend,
+        options: &ajar_store::StoreOptions,
+    ) -> Option<TestApp> {
+        TestApp::spawn_full(backend, options, ajar_web::Config::default()).await
+    }
+
     async fn spawn_configured(backend: Backend, config: ajar_web::Config) -> Option<TestApp> {
-        let db = TestStore::new(backend).await?;
+        TestApp::spawn_full(backend, &ajar_store::StoreOptions::default(), config).await
+    }
+
+    async fn spawn_full(
+        backend: Backend,
+        options: &ajar_store::StoreOptions,
+        config: ajar_web::Config,
+    ) -> Option<TestApp> {
+        let db = TestStore::new_with(backend, options).await?;
         let store = db.store().clone();
-        let (search, _) = Search::open(store.clone(), SearchConfig::in_memory(), |_, _| {})
+        // As `ajar serve` does: the index follows through the background pool.
+        let (search, _) = Search::open(store.background(), SearchConfig::in_memory(), |_, _| {})
             .await
             .expect("an index");
         // As `ajar serve` does: the index follows the store's changes.
@@ -221,7 +239,7 @@ impl Client {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         let jar = self.cookies.lock().unwrap();
         jar.iter()
             .map(|(k, v)| format!("{k}={v}"))
