@@ -26,7 +26,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = request.into_parts();
-        // The body was read and size-checked by the auth middleware already; a failure here
+        // The body was read and size-checked by `auth::guard_writes` already; a failure here
         // leaves it to axum's extractor to answer as it would.
         let request = match axum::body::to_bytes(body, usize::MAX).await {
             Ok(bytes) => Request::from_parts(parts, Body::from(clean_fields(bytes))),
