@@ -17,7 +17,12 @@ fuzz_target!(|data: &[u8]| {
         None => (String::from_utf8_lossy(data), &[][..]),
     };
     let decoded = ajar_web::fuzzing::decode_form(&content_type, body);
-    if content_type.starts_with("application/x-www-form-urlencoded") {
+    // A Content-Type that is not visible ASCII cannot be read: the CSRF check then finds no
+    // token and refuses the request, whatever the form would have read.
+    let readable = content_type
+        .bytes()
+        .all(|b| (b' '..0x7f).contains(&b) || b == b'\t');
+    if readable && content_type.starts_with("application/x-www-form-urlencoded") {
         let field = ajar_web::fuzzing::form_urlencoded_field(body, "csrf_token");
         assert_eq!(decoded.csrf_token, field);
         // The posting form reads the same field, less what XML cannot hold.
