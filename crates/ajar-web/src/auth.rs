@@ -467,7 +467,7 @@ pub(crate) fn same_origin(headers: &HeaderMap, https: bool) -> bool {
 
 /// The `csrf_token` field of a URL-encoded or multipart form body, of which `body` is all
 /// (`complete`) or the beginning (then only fields wholly inside it count).
-async fn form_token(headers: &HeaderMap, body: Bytes, complete: bool) -> Option<String> {
+pub(crate) async fn form_token(headers: &HeaderMap, body: Bytes, complete: bool) -> Option<String> {
     let content_type = headers.get(CONTENT_TYPE).and_then(|h| h.to_str().ok())?;
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let whole = if complete {
@@ -493,7 +493,9 @@ async fn form_token(headers: &HeaderMap, body: Bytes, complete: bool) -> Option<
     None
 }
 
-/// One field of a URL-encoded body, decoded (`+` is a space).
+/// One field of a URL-encoded body, decoded (`+` is a space) as every form reads its fields:
+/// without the characters XML cannot hold, so the check and the form agree on which field is
+/// the token.
 pub(crate) fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
     body.split(|&b| b == b'&').find_map(|pair| {
         let mut kv = pair.splitn(2, |&b| b == b'=');
@@ -507,9 +509,8 @@ fn decode_component(bytes: &[u8]) -> String {
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })
         .collect();
-    percent_encoding::percent_decode(&plus)
-        .decode_utf8_lossy()
-        .into_owned()
+    let text = percent_encoding::percent_decode(&plus).decode_utf8_lossy();
+    ajar_core::xml_text(&text).into_owned()
 }
 
 /// The form field guest pages carry, as templates write it. Only this exact tag is filled
@@ -561,6 +562,7 @@ async fn fill_guest_token(response: Response, token: &str) -> (Response, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::FutureExt;
 
     #[test]
     fn form_fields_are_decoded() {
@@ -569,6 +571,27 @@ mod tests {
             Some("ab+c d")
         );
         assert_eq!(form_urlencoded_field(b"a=1", "csrf_token"), None);
+    }
+
+    #[test]
+    fn the_check_reads_the_token_field_the_form_reads() {
+        // Found by the `form` fuzz target: the posting form drops characters XML cannot hold
+        // from names too, so `csrf_tok\0en` was its token field, while the check read the next.
+        for body in [
+            &b"csrf_tok\0en=abc&csrf_token=def"[..],
+            b"csrf_tok%01en=abc&csrf_token=d",
+        ] {
+            let form = crate::posting::form::Fields::read(&HeaderMap::new(), Bytes::from(body))
+                .now_or_never()
+                .and_then(Result::ok)
+                .unwrap();
+            assert_eq!(
+                form_urlencoded_field(body, "csrf_token").as_deref(),
+                Some(form.get("csrf_token")),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 
     #[test]

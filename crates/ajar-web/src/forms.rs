@@ -40,7 +40,7 @@ where
 
 /// The body with every field's XML-invalid characters dropped; the same bytes when no field
 /// has one (nearly always).
-fn clean_fields(bytes: Bytes) -> Bytes {
+pub(crate) fn clean_fields(bytes: Bytes) -> Bytes {
     let dirty = form_urlencoded::parse(&bytes).any(|(k, v)| {
         matches!(ajar_core::xml_text(&k), Cow::Owned(_))
             || matches!(ajar_core::xml_text(&v), Cow::Owned(_))

@@ -27,6 +27,9 @@ mod feeds;
 mod filters;
 mod follows;
 mod forms;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod hits;
 mod home;
 mod kudos;

@@ -101,6 +101,12 @@ impl Fields {
             .map_or("", |(_, v)| v.as_str())
     }
 
+    /// Every field in the order sent.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
     /// Every value of a repeated field, in order.
     pub(crate) fn all(&self, name: &str) -> Vec<String> {
         self.pairs

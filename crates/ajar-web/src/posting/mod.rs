@@ -10,7 +10,7 @@
 //! Every handler that acts on a work asks `access::own_work` first: only its creators (and
 //! admins) get past it. Posting new works and chapters is rate-limited.
 
-mod form;
+pub(crate) mod form;
 
 use crate::access::own_work;
 use crate::accounts::see_other;
