@@ -38,16 +38,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn init_logging(command: &Command) {
-    // Serving logs requests at info; one-shot commands only say what went wrong.
+    // Serving logs requests at info; one-shot commands only say what went wrong, and not
+    // sqlx's "slow statement" notes, which tell an operator of a server something but an
+    // archivist importing a folder nothing.
     let default = match command {
         Command::Serve(_) => "info,sqlx=warn",
-        _ => "warn",
+        _ => "warn,sqlx=error",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("AJAR_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colours for a person at a terminal; a log file or journal gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .try_init();
 }
 

@@ -457,3 +457,44 @@ fn trusted_proxies_are_set_on_serve() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("--trusted-proxy"), "{}", stderr(&out));
 }
+
+/// `ajar serve` run under systemd or with `2> serve.log` writes a log a person can read:
+/// no terminal colour codes where there is no terminal.
+#[test]
+fn the_server_log_has_no_colour_codes_off_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log_path = dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("AJAR_DATABASE_URL")
+        .env_remove("AJAR_LOG")
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("start ajar serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("ajar serve printed its address")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("ajar is serving the archive at ") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let (status, _) = get(&format!("{url}/no/such/page"));
+    assert_eq!(status, 404);
+    let _ = child.kill();
+    let _ = child.wait();
+    let written = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!written.is_empty(), "the server logged nothing");
+    assert!(
+        !written.contains('\u{1b}'),
+        "colour codes in a log file: {written:?}"
+    );
+}
