@@ -25,14 +25,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may stop on what it did not expect
 
+mod common;
+
 use ajar_search::{Search, SearchConfig, SearchRequest, MAX_PER_PAGE, MAX_RESULT_WINDOW};
 use ajar_store::Store;
+use common::{cli, csrf_token, free_port, Rng};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -62,18 +65,6 @@ fn args() -> Args {
         }
     }
     args
-}
-
-/// A small deterministic generator (xorshift), so a failing run can be repeated by its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
 }
 
 /// What the archive said was done.
@@ -211,27 +202,6 @@ fn password(user: &str) -> String {
     format!("crash-loop-password-{user}")
 }
 
-fn cli(ajar: &Path, data: &Path, database_url: Option<&str>) -> Command {
-    let mut command = Command::new(ajar);
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .env("AJAR_RATE_LIMITS", "off")
-        .env_remove("AJAR_DATABASE_URL");
-    if let Some(url) = database_url {
-        command.args(["--database-url", url]);
-    }
-    command
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn wait_ready(base: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
@@ -345,11 +315,6 @@ impl Client {
         response.bytes().await?;
         Ok(location)
     }
-}
-
-fn csrf_token(page: &str) -> Option<String> {
-    let at = page.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
-    Some(page[at..at + page[at..].find('"')?].to_owned())
 }
 
 /// The value of the first pseud choice on the new-work form.

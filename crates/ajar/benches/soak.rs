@@ -19,11 +19,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark may stop on what it did not expect
 
+mod common;
+
+use common::{cli, csrf_token, free_port, Rng};
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -134,17 +137,6 @@ struct Tally {
     client_errors: u64,
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args = args();
@@ -186,11 +178,7 @@ async fn main() {
     }
     let sample = sample(&data, db).await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let log = std::fs::File::create(data.join("serve.log")).unwrap();
     let mut server = cli(&ajar, &data, db)
@@ -365,19 +353,6 @@ fn password(user: &str) -> String {
     format!("soak-password-{user}")
 }
 
-fn cli(ajar: &Path, data: &Path, database_url: Option<&str>) -> Command {
-    let mut command = Command::new(ajar);
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .env("AJAR_RATE_LIMITS", "off")
-        .env_remove("AJAR_DATABASE_URL");
-    if let Some(url) = database_url {
-        command.args(["--database-url", url]);
-    }
-    command
-}
-
 async fn wait_ready(http: &reqwest::Client, base: &str) {
     // A first start builds the search index (minutes at a million works).
     let deadline = Instant::now() + Duration::from_secs(1800);
@@ -455,11 +430,6 @@ async fn sample(data: &Path, database_url: Option<&str>) -> Sample {
         creators,
         words,
     }
-}
-
-fn csrf_token(page: &str) -> Option<String> {
-    let at = page.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
-    Some(page[at..at + page[at..].find('"')?].to_owned())
 }
 
 fn cookies(response: &reqwest::Response, jar: &mut BTreeMap<String, String>) {

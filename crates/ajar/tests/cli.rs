@@ -241,6 +241,11 @@ fn serve(data: &Path, extra: &[&str]) -> Server {
 }
 
 fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    serve_logging_to(data, extra, env, Stdio::null())
+}
+
+/// `ajar serve` with its log (standard error) going to `log`.
+fn serve_logging_to(data: &Path, extra: &[&str], env: &[(&str, &str)], log: Stdio) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
         .arg("--data-dir")
         .arg(data)
@@ -250,7 +255,7 @@ fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         .env_remove("AJAR_TRUSTED_PROXIES")
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("start ajar serve");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -466,31 +471,10 @@ fn the_server_log_has_no_colour_codes_off_a_terminal() {
     let data = dir.path().join("data");
     let log_path = dir.path().join("serve.log");
     let log = std::fs::File::create(&log_path).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
-        .arg("--data-dir")
-        .arg(&data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("AJAR_DATABASE_URL")
-        .env_remove("AJAR_LOG")
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start ajar serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("ajar serve printed its address")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("ajar is serving the archive at ") {
-            break rest.trim_end_matches('/').to_owned();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    let (status, _) = get(&format!("{url}/no/such/page"));
+    let server = serve_logging_to(&data, &[], &[("AJAR_LOG", "info")], Stdio::from(log));
+    let (status, _) = get(&format!("{}/no/such/page", server.1));
     assert_eq!(status, 404);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server); // stops it
     let written = std::fs::read_to_string(&log_path).unwrap();
     assert!(!written.is_empty(), "the server logged nothing");
     assert!(
