@@ -19,6 +19,32 @@ pub struct MediaFandoms {
     pub fandoms: Vec<TagCount>,
 }
 
+impl MediaFandoms {
+    /// Fandoms grouped by their media kind, in [`Media::ALL`] order, each kind's fandoms by
+    /// name (case-insensitively, then id); kinds without fandoms are left out.
+    pub fn group(fandoms: impl IntoIterator<Item = (Media, TagCount)>) -> Vec<MediaFandoms> {
+        let mut groups: Vec<MediaFandoms> = Media::ALL
+            .into_iter()
+            .map(|media| MediaFandoms {
+                media,
+                fandoms: Vec::new(),
+            })
+            .collect();
+        for (media, fandom) in fandoms {
+            if let Some(group) = groups.iter_mut().find(|g| g.media == media) {
+                group.fandoms.push(fandom);
+            }
+        }
+        groups.retain(|g| !g.fandoms.is_empty());
+        for group in &mut groups {
+            group
+                .fandoms
+                .sort_by_cached_key(|f| (name_key(f.name.as_str()), f.id));
+        }
+        groups
+    }
+}
+
 /// A creator's name as the archive shows it (a pseud; accounts come later).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Creator {
@@ -152,31 +178,24 @@ impl Store {
         ))
         .bind(TagKind::Fandom.code());
         let rows: Vec<FandomRow> = conn.db().fetch_all(&sql).await?;
-        let mut groups: Vec<MediaFandoms> = Media::ALL
+        let fandoms = rows
             .into_iter()
-            .map(|media| MediaFandoms {
-                media,
-                fandoms: Vec::new(),
+            .map(|row| {
+                let media = row
+                    .media
+                    .as_deref()
+                    .and_then(Media::from_name)
+                    .unwrap_or(Media::Uncategorized);
+                let count = TagCount {
+                    id: TagId(row.id),
+                    kind: TagKind::Fandom,
+                    name: tag_name(&row.name)?,
+                    works: to_u64(row.works, "a fandom's work count")?,
+                };
+                Ok((media, count))
             })
-            .collect();
-        for row in rows {
-            let media = row
-                .media
-                .as_deref()
-                .and_then(Media::from_name)
-                .unwrap_or(Media::Uncategorized);
-            let count = TagCount {
-                id: TagId(row.id),
-                kind: TagKind::Fandom,
-                name: tag_name(&row.name)?,
-                works: to_u64(row.works, "a fandom's work count")?,
-            };
-            if let Some(group) = groups.iter_mut().find(|g| g.media == media) {
-                group.fandoms.push(count);
-            }
-        }
-        groups.retain(|g| !g.fandoms.is_empty());
-        Ok(groups)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(MediaFandoms::group(fandoms))
     }
 
     /// The media kind of every fandom filed under one (the rest are uncategorized): one row

@@ -24,29 +24,13 @@ pub(crate) async fn fandoms_by_media(state: &AppState) -> Result<Vec<MediaFandom
         return Ok(state.store.fandoms_by_media_for(audience, &muted).await?);
     };
     let media: HashMap<TagId, Media> = state.store.fandom_media().await?.into_iter().collect();
-    let mut groups: Vec<MediaFandoms> = Media::ALL
-        .into_iter()
-        .map(|media| MediaFandoms {
-            media,
-            fandoms: Vec::new(),
-        })
-        .collect();
-    for fandom in counts {
+    Ok(MediaFandoms::group(counts.into_iter().map(|fandom| {
         let kind = media
             .get(&fandom.id)
             .copied()
             .unwrap_or(Media::Uncategorized);
-        if let Some(group) = groups.iter_mut().find(|g| g.media == kind) {
-            group.fandoms.push(fandom);
-        }
-    }
-    groups.retain(|g| !g.fandoms.is_empty());
-    for group in &mut groups {
-        group
-            .fandoms
-            .sort_by_cached_key(|f| (f.name.as_str().to_lowercase(), f.id));
-    }
-    Ok(groups)
+        (kind, fandom)
+    })))
 }
 
 /// The `limit` fandoms with the most of the reader's works, most first (ties by name).

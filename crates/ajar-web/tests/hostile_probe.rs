@@ -9,7 +9,7 @@
 mod common;
 
 use ajar_core::{Chapter, Html, Rating, TagName, Visibility, Work, WorkId};
-use common::{Client, TestApp};
+use common::{pseud_value, Client, TestApp};
 use reqwest::StatusCode;
 
 fn work(title: &str, creator: &str, tags: &[&str]) -> Work {
@@ -115,17 +115,6 @@ async fn tags_only_unlisted_works_carry_are_not_there() {
     // And the tag's page does not name the draft's work either.
     let page = guest.get("/tags/Explicit").await;
     assert!(page.body.contains("0 works"), "{}", page.body);
-}
-
-/// The value of the pseud checkbox for `name` on the posting form.
-async fn pseud_value(client: &Client, name: &str) -> String {
-    let page = client.get("/works/new").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let label = format!("> {name}</label>");
-    let at = page.body.find(&label).expect("the pseud on the form");
-    let before = &page.body[..at];
-    let value_at = before.rfind("value=\"").unwrap() + "value=\"".len();
-    before[value_at..value_at + before[value_at..].find('"').unwrap()].to_owned()
 }
 
 /// Posts a work through the form, with `extra` fields replacing the defaults.

@@ -7,7 +7,7 @@
 mod common;
 
 use ajar_store::testing::{series_parts, table_row_counts};
-use common::{Client, TestApp};
+use common::{pseud_value, Client, TestApp};
 use reqwest::StatusCode;
 
 /// The id in a `/works/{id}` redirect.
@@ -17,17 +17,6 @@ fn work_id(location: &str) -> i64 {
         .and_then(|rest| rest.split('/').next())
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("not a work address: {location:?}"))
-}
-
-/// The id of the pseud named `name` on the new-work form of `client`.
-async fn pseud_value(client: &Client, name: &str) -> String {
-    let page = client.get("/works/new").await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let label = format!("> {name}</label>");
-    let at = page.body.find(&label).expect("the pseud on the form");
-    let before = &page.body[..at];
-    let value_at = before.rfind("value=\"").unwrap() + "value=\"".len();
-    before[value_at..value_at + before[value_at..].find('"').unwrap()].to_owned()
 }
 
 async fn post_work(client: &Client, pseud: &str, extra: &[(&str, &str)]) -> common::Fetched {

@@ -413,3 +413,14 @@ pub fn skip_without_browser(name: &str) -> bool {
     eprintln!("SKIP {name}: {reason}");
     true
 }
+
+/// The value of the pseud checkbox for `name` on `client`'s new-work form.
+pub async fn pseud_value(client: &Client, name: &str) -> String {
+    let page = client.get("/works/new").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let label = format!("> {name}</label>");
+    let at = page.body.find(&label).expect("the pseud on the form");
+    let before = &page.body[..at];
+    let value_at = before.rfind("value=\"").unwrap() + "value=\"".len();
+    before[value_at..value_at + before[value_at..].find('"').unwrap()].to_owned()
+}
