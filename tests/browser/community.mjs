@@ -49,6 +49,12 @@ function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
 
+// Clicks a link or button that loads a new page and waits for that page's load event:
+// `waitForLoadState` right after a click would see the old page, already loaded.
+async function navigate(page, locator) {
+  await Promise.all([page.waitForEvent('load'), locator.click()]);
+}
+
 async function axe(page, name) {
   const results = await new AxeBuilder({ page }).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -57,13 +63,12 @@ async function axe(page, name) {
 
 async function signUp(page, name) {
   await page.goto(base + '/');
-  await page.getByRole('link', { name: 'Sign up' }).click();
+  await navigate(page, page.getByRole('link', { name: 'Sign up' }));
   await page.getByLabel('User name').fill(name);
   await page.getByLabel('Email').fill(`${name}@example.org`);
   await page.getByLabel('Password', { exact: true }).fill(`password-${name}`);
   await page.getByLabel('Password again').fill(`password-${name}`);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.waitForLoadState();
+  await navigate(page, page.getByRole('button', { name: 'Sign up' }));
   assert(await page.getByRole('link', { name, exact: true }).first().isVisible(), `${name} is logged in`);
 }
 
@@ -79,7 +84,7 @@ await check('a writer signs up', async () => {
 });
 
 await check('the writer posts a work through the form', async () => {
-  await writerPage.getByRole('link', { name: 'Post', exact: true }).click();
+  await navigate(writerPage, writerPage.getByRole('link', { name: 'Post', exact: true }));
   assert(new URL(writerPage.url()).pathname === '/works/new', `posting at ${writerPage.url()}`);
   await axe(writerPage, 'new work form');
   await writerPage.getByLabel('Rating').selectOption({ label: 'Teen And Up Audiences' });
@@ -92,8 +97,7 @@ await check('the writer posts a work through the form', async () => {
   await writerPage.getByLabel('Chapter title').fill('The Storm');
   await writerPage.getByLabel('Text of the first chapter').fill(
     'The storm came in from the west at dusk.\n\nShe lit both lamps, because one was never enough.');
-  await writerPage.getByRole('button', { name: 'Post', exact: true }).click();
-  await writerPage.waitForLoadState();
+  await navigate(writerPage, writerPage.getByRole('button', { name: 'Post', exact: true }));
   assert(/\/works\/\d+/.test(new URL(writerPage.url()).pathname), `posted to ${writerPage.url()}`);
   workUrl = base + new URL(writerPage.url()).pathname.match(/\/works\/\d+/)[0];
   assert(await writerPage.getByRole('heading', { name: 'Two Lamps at Sea' }).isVisible(), 'the work page');
@@ -101,12 +105,11 @@ await check('the writer posts a work through the form', async () => {
 });
 
 await check('the writer adds a second chapter', async () => {
-  await writerPage.getByRole('link', { name: 'Add chapter' }).first().click();
+  await navigate(writerPage, writerPage.getByRole('link', { name: 'Add chapter' }).first());
   await axe(writerPage, 'new chapter form');
   await writerPage.getByLabel('Chapter title').fill('The Calm');
   await writerPage.getByLabel('Chapter text').fill('In the morning the sea was flat as a plate.');
-  await writerPage.getByRole('button', { name: 'Save chapter' }).click();
-  await writerPage.waitForLoadState();
+  await navigate(writerPage, writerPage.getByRole('button', { name: 'Save chapter' }));
   await writerPage.goto(workUrl + '/chapters/2');
   assert((await writerPage.textContent('body')).includes('flat as a plate'), 'chapter 2 is there');
   await writerPage.goto(workUrl);
@@ -116,14 +119,12 @@ await check('the writer adds a second chapter', async () => {
 await check('a second reader signs up and finds the work', async () => {
   await signUp(readerPage, 'seareader');
   await readerPage.goto(base + '/works/search?q=lamps');
-  await readerPage.getByRole('link', { name: 'Two Lamps at Sea' }).first().click();
-  await readerPage.waitForLoadState();
+  await navigate(readerPage, readerPage.getByRole('link', { name: 'Two Lamps at Sea' }).first());
   assert(readerPage.url().startsWith(workUrl), `found ${readerPage.url()}`);
 });
 
 await check('the reader leaves kudos', async () => {
-  await readerPage.getByRole('button', { name: /Kudos/ }).click();
-  await readerPage.waitForLoadState();
+  await navigate(readerPage, readerPage.getByRole('button', { name: /Kudos/ }));
   const kudos = await readerPage.textContent('#kudos');
   assert(kudos.includes('seareader'), `kudos list: ${kudos}`);
 });
@@ -131,8 +132,7 @@ await check('the reader leaves kudos', async () => {
 await check('the reader leaves a comment', async () => {
   await readerPage.goto(workUrl);
   await readerPage.getByLabel('Comment', { exact: true }).fill('Both lamps! I cried a little.');
-  await readerPage.getByRole('button', { name: 'Comment', exact: true }).click();
-  await readerPage.waitForLoadState();
+  await navigate(readerPage, readerPage.getByRole('button', { name: 'Comment', exact: true }));
   await readerPage.goto(workUrl + '/full');
   const comments = await readerPage.textContent('#comments');
   assert(comments.includes('I cried a little'), `comments: ${comments}`);

@@ -41,6 +41,15 @@ async function check(name, body) {
 function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
+// Clicks a link or button that navigates, and waits until the page it leads to has loaded
+// and its path and query end with `suffix`: `page.url()` changes when a navigation commits, before
+// the new document is there to query.
+async function follow(page, locator, suffix) {
+  await Promise.all([
+    page.waitForURL((url) => (url.pathname + url.search).endsWith(suffix), { waitUntil: 'load' }),
+    locator.click(),
+  ]);
+}
 
 const pages = [
   ['home', '/'],
@@ -75,16 +84,16 @@ for (const [width, w, h] of widths) {
   const page = await context.newPage();
   await check('chapter navigation moves between chapters and to the entire work', async () => {
     await page.goto(base + workPath);
-    await page.getByRole('link', { name: 'Next Chapter →' }).first().click();
+    await follow(page, page.getByRole('link', { name: 'Next Chapter →' }).first(), '/chapters/2');
     assert(page.url().endsWith('/chapters/2'), `next went to ${page.url()}`);
     assert(await page.locator('#chapter-2-title').isVisible(), 'chapter 2 heading');
-    await page.getByRole('link', { name: '← Previous Chapter' }).first().click();
+    await follow(page, page.getByRole('link', { name: '← Previous Chapter' }).first(), '/chapters/1');
     assert(page.url().endsWith('/chapters/1'), `previous went to ${page.url()}`);
     await page.locator('details.chapter-index summary').click();
-    await page.locator('details.chapter-index a').nth(2).click();
+    await follow(page, page.locator('details.chapter-index a').nth(2), '/chapters/3');
     assert(page.url().endsWith('/chapters/3'), `the index went to ${page.url()}`);
     assert(await page.locator('a[rel="next"]').count() === 0, 'no next link on the last chapter');
-    await page.getByRole('link', { name: 'Entire Work' }).first().click();
+    await follow(page, page.getByRole('link', { name: 'Entire Work' }).first(), '/full');
     assert(page.url().endsWith('/full'), `entire work went to ${page.url()}`);
     for (const n of [1, 2, 3]) {
       assert(await page.locator(`#chapter-${n}`).count() === 1, `chapter ${n} on the full page`);
@@ -100,14 +109,14 @@ for (const [width, w, h] of widths) {
   const page = await context.newPage();
   await check('reader settings are saved, applied and kept', async () => {
     await page.goto(base + workPath);
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await follow(page, page.getByRole('link', { name: 'Settings' }), '/settings');
     assert(new URL(page.url()).pathname === '/settings', `settings at ${page.url()}`);
     await page.getByLabel('Dark', { exact: true }).check();
     await page.getByLabel('130%').check();
     await page.getByLabel('Narrow (about 55 characters)').check();
     await page.getByLabel('Hide additional tags').check();
     await page.getByLabel(/Hide archive warnings/).check();
-    await page.getByRole('button', { name: 'Save settings' }).click();
+    await follow(page, page.getByRole('button', { name: 'Save settings' }), new URL(base + workPath).pathname);
     assert(new URL(page.url()).pathname === new URL(base + workPath).pathname, `returned to ${page.url()}`);
     const classes = await page.locator('html').getAttribute('class');
     assert(classes.includes('theme-dark') && classes.includes('font-130') && classes.includes('width-narrow'), `html class "${classes}"`);
@@ -128,12 +137,12 @@ for (const [width, w, h] of widths) {
 
     await page.goto(base + '/settings');
     await page.getByLabel('High contrast').check();
-    await page.getByRole('button', { name: 'Save settings' }).click();
+    await follow(page, page.getByRole('button', { name: 'Save settings' }), '/settings?saved=1');
     await page.goto(base + '/');
     assert((await page.locator('html').getAttribute('class')).includes('theme-contrast'), 'high contrast');
     await page.screenshot({ path: path.join(artifacts, 'home-contrast-desktop.png') });
     await page.goto(base + '/settings');
-    await page.getByRole('button', { name: 'Reset to defaults' }).click();
+    await follow(page, page.getByRole('button', { name: 'Reset to defaults' }), '/settings?saved=1');
     await page.goto(base + '/');
     assert((await page.locator('html').getAttribute('class')).includes('theme-system'), 'reset');
   });
