@@ -298,12 +298,11 @@ async fn login(
 ) -> Result<Response, Error> {
     let f = form(sent)?;
     let return_to = local_return(f.return_to.as_deref());
-    // Failures count per address, and per account name from that address: a name alone
-    // would let anyone keep its owner locked out by guessing from elsewhere.
+    // Failures count per account name from this address, and per address (see
+    // `Limits::check_login`).
     let address_key = ctx.address_key();
     let name_key = format!("name:{}|{address_key}", f.name.trim().to_lowercase());
-    state.limits.check(Action::Login, &address_key)?;
-    state.limits.check(Action::Login, &name_key)?;
+    state.limits.check_login(&address_key, &name_key)?;
     let found = state.store.user_for_login(&f.name).await?;
     let ok = match &found {
         Some((user, hash)) if !user.suspended => {
@@ -321,8 +320,7 @@ async fn login(
         }
     };
     let Some((user, _)) = found.filter(|_| ok) else {
-        state.limits.record(Action::Login, &address_key);
-        state.limits.record(Action::Login, &name_key);
+        state.limits.record_login_failure(&address_key, &name_key);
         let page = LoginPage::new(
             echo(f.name.clone(), MAX_NAME_ECHO),
             return_to,
