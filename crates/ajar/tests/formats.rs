@@ -144,3 +144,27 @@ fn a_zip_of_mixed_files_imports_each_once_and_reports_the_rest() {
         .status
         .success());
 }
+
+/// `ajar export --format txt` (the same writer as the TXT download) is plain text: no tag
+/// is left in it, emphasis is written `_x_` and strong `*x*`, entities are characters.
+#[test]
+fn the_txt_export_is_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let story = dir.path().join("story.txt");
+    std::fs::write(
+        &story,
+        "Title: Marked\n\nFandom: Gilmore Girls\n\nShe <em>ran</em>, <strong>fast</strong> & far.\n\nLine one<br>line two\n",
+    )
+    .unwrap();
+    let out = ajar(&data, &["import", story.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ajar(&data, &["export", "1", "--format", "txt", "-o", "-"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let txt = stdout(&out);
+    assert!(txt.contains("She _ran_, *fast* & far."), "{txt}");
+    assert!(txt.contains("Line one\nline two"), "{txt}");
+    for markup in ["<em>", "<strong>", "<br", "&amp;", "<p>"] {
+        assert!(!txt.contains(markup), "{markup} in {txt}");
+    }
+}

@@ -211,7 +211,7 @@ fn drop_unsafe_urls(node: &Handle) {
     }
 }
 
-fn is_block(name: &str) -> bool {
+pub(super) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "p" | "blockquote"
