@@ -121,6 +121,61 @@ async fn a_two_chapter_work_is_posted_through_the_forms_and_read_back() {
     assert!(found.body.contains("Stars Hollow Nights"), "{}", found.body);
 }
 
+/// As on AO3: a work posted with "Chapters in all" left empty is whole as posted (a
+/// one-shot is 1/1 and complete), unless its writer says more chapters are to come.
+#[tokio::test]
+async fn a_one_shot_posted_without_a_chapter_count_is_complete() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("lane").await;
+    let pseud = pseud_value(&writer, "lane").await;
+    let form = writer.get("/works/new").await;
+    assert!(
+        form.body.contains("This work will have more chapters"),
+        "{}",
+        form.body
+    );
+
+    let one_shot = post_work(&writer, &pseud, &[("expected_chapters", "")]).await;
+    assert_eq!(one_shot.status, StatusCode::SEE_OTHER, "{}", one_shot.body);
+    let one_shot = work_id(one_shot.location());
+    let continued = post_work(
+        &writer,
+        &pseud,
+        &[
+            ("title", "To Be Continued"),
+            ("expected_chapters", ""),
+            ("more_to_come", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        continued.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        continued.body
+    );
+    let continued = work_id(continued.location());
+    app.caught_up().await;
+
+    let page = writer.get(&format!("/works/{one_shot}")).await;
+    assert!(
+        page.body.contains("<dd class=\"chapters\">1/1</dd>"),
+        "{}",
+        page.body
+    );
+    let page = writer.get(&format!("/works/{continued}")).await;
+    assert!(
+        page.body.contains("<dd class=\"chapters\">1/?</dd>"),
+        "{}",
+        page.body
+    );
+    // Search agrees: only the one-shot is complete.
+    let complete = writer.get("/api/v1/works?complete=yes").await;
+    let json: serde_json::Value = serde_json::from_str(&complete.body).unwrap();
+    assert_eq!(json["total"], 1, "{json}");
+    assert_eq!(json["works"][0]["id"], one_shot);
+}
+
 #[tokio::test]
 async fn drafts_are_for_their_creators_until_posted() {
     let app = TestApp::spawn().await;

@@ -226,6 +226,9 @@ pub(crate) struct WorkForm {
     /// Every series the work is in, or is to join: (title, part number or "").
     pub(crate) series: Vec<(String, String)>,
     pub(crate) expected_chapters: String,
+    /// "This work will have more chapters": a new work posted with "Chapters in all" empty
+    /// is complete as posted (1/1, as on AO3) unless this is ticked.
+    pub(crate) more_to_come: bool,
     pub(crate) chapter_title: String,
     /// The first chapter's own summary and notes (besides the work's).
     pub(crate) chapter_summary: String,
@@ -282,6 +285,7 @@ impl WorkForm {
             spoilers: f.get("spoilers").to_owned(),
             series: sent_series(f),
             expected_chapters: f.get("expected_chapters").to_owned(),
+            more_to_come: !f.get("more_to_come").trim().is_empty(),
             chapter_title: f.get("chapter_title").to_owned(),
             chapter_summary: f.get("chapter_summary").to_owned(),
             chapter_notes: f.get("chapter_notes").to_owned(),
@@ -392,7 +396,7 @@ impl WorkForm {
             .filter_map(|c| Category::from_code(c))
             .collect();
         let language = Language::parse(&self.language).unwrap_or_default();
-        let expected_chapters = match self.expected_chapters.trim() {
+        let mut expected_chapters = match self.expected_chapters.trim() {
             "?" => None,
             n => optional_number(n).unwrap_or_else(|()| {
                 errors.push(
@@ -444,6 +448,11 @@ impl WorkForm {
                     body: Html::sanitize(body),
                     ..Chapter::default()
                 });
+            }
+            // A new work with "Chapters in all" left empty is whole as posted unless its
+            // writer says more is to come ("?" says so too).
+            if self.expected_chapters.trim().is_empty() && !self.more_to_come {
+                expected_chapters = u32::try_from(chapters.len()).ok();
             }
             if let Some(expected) = expected_chapters {
                 if (expected as usize) < chapters.len() {
@@ -529,6 +538,7 @@ impl WorkForm {
             spoilers: text(self.spoilers),
             series: rows(self.series, Work::MAX_TAGS, SHORT_FIELD_CHARS),
             expected_chapters: short(self.expected_chapters),
+            more_to_come: self.more_to_come,
             chapter_title: echo(self.chapter_title, Work::MAX_TITLE_CHARS),
             chapter_summary: text(self.chapter_summary),
             chapter_notes: text(self.chapter_notes),
