@@ -50,7 +50,7 @@ pub use access::{Audience, UserFilters, WorkAccess};
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use bookmarks::{Bookmark, NewBookmark};
 pub use comments::{Comment, CommentAuthor, CommentStatus, NewComment};
-pub use corpus::{CorpusWork, CorpusWriter};
+pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;
 pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage};
