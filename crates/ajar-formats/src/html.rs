@@ -59,6 +59,12 @@ pub(crate) struct Fallback {
     pub subjects: Vec<String>,
     pub series: Vec<(String, Option<String>)>,
     pub published: Option<String>,
+    /// Made by FanFicFare, whose package and title page have their own conventions.
+    pub fanficfare: bool,
+    /// Where the story was downloaded from (`dc:source`, or a URL `dc:identifier`).
+    pub source: Option<String>,
+    /// `dc:publisher`: for FanFicFare, the site's name.
+    pub publisher: Option<String>,
 }
 
 impl Fallback {
@@ -427,6 +433,7 @@ fn read_plain(document: &Handle, fallback: Option<&Fallback>) -> Result<Work, Fo
         .filter(|t| !t.is_empty());
     let h1 = dom::by_name(&body, "h1");
     let title = head_title.or_else(|| h1.as_ref().map(dom::text));
+    let byline = byline(h1.as_ref(), &body);
     if let Some(h1) = &h1 {
         if Some(dom::text(h1)) == title {
             dom::detach(h1);
@@ -444,11 +451,17 @@ fn read_plain(document: &Handle, fallback: Option<&Fallback>) -> Result<Work, Fo
     for author in &authors {
         meta.apply("author", Field::Creators, author, 0);
     }
+    let mut has_creators = !authors.is_empty();
+    if let (Some((line, names)), false) = (&byline, has_creators) {
+        meta.apply("by", Field::Creators, names, 0);
+        dom::detach(line);
+        has_creators = true;
+    }
     if let Some(lang) = dom::by_name(document, "html").and_then(|h| dom::attr(&h, "lang")) {
         meta.apply("language", Field::Language, &lang, 0);
     }
     if let Some(fallback) = fallback {
-        fallback.apply(&mut meta, title.is_some(), !authors.is_empty(), true);
+        fallback.apply(&mut meta, title.is_some(), has_creators, true);
     }
     let chapters = split_chapters(&body);
     if chapters.is_empty() {
@@ -461,6 +474,48 @@ fn read_plain(document: &Handle, fallback: Option<&Fallback>) -> Result<Work, Fo
         Html::default(),
         Html::default(),
     )
+}
+
+/// The "by NAME" line a hand-written page puts right under its title (or first, if the
+/// title is only in `<title>`): the line and the names.
+fn byline(h1: Option<&Handle>, body: &Handle) -> Option<(Handle, String)> {
+    let (parent, after) = match h1 {
+        Some(h1) => {
+            let parent = dom::parent(h1)?;
+            let after = dom::children(&parent)
+                .iter()
+                .position(|c| std::rc::Rc::ptr_eq(c, h1))?
+                + 1;
+            (parent, after)
+        }
+        None => (body.clone(), 0),
+    };
+    let line = dom::children(&parent)
+        .into_iter()
+        .skip(after)
+        .find(|n| match &n.data {
+            markup5ever_rcdom::NodeData::Text { contents } => !contents.borrow().trim().is_empty(),
+            markup5ever_rcdom::NodeData::Element { .. } => true,
+            _ => false,
+        })?;
+    if !matches!(
+        dom::name(&line),
+        "" | "p" | "div" | "h2" | "h3" | "h4" | "address" | "em" | "i" | "b" | "strong" | "span"
+    ) {
+        return None;
+    }
+    let text = dom::text(&line);
+    let lower = text.to_lowercase();
+    let names = ["by ", "written by "]
+        .iter()
+        .find(|p| lower.starts_with(**p))
+        .and_then(|p| text.get(p.len()..))?
+        .trim();
+    let plausible = !names.is_empty()
+        && names.chars().count() <= 100
+        && names.split_whitespace().count() <= 8
+        && !names.ends_with(['.', '!', '?', '…']);
+    plausible.then(|| (line, names.to_owned()))
 }
 
 /// Splits a body at `h2` chapter headings; a chapter's labelled block quotes

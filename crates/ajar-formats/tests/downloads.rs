@@ -258,3 +258,202 @@ fn an_ao3_epub_of_a_work_in_progress_in_two_series() {
     assert_no_boilerplate(&work);
     assert_round_trips("the-long-winter", &work);
 }
+
+/// What FanFicFare records about its own download, never the work's tags.
+fn assert_no_bookkeeping_tags(work: &Work) {
+    let all = [
+        &work.fandoms,
+        &work.relationships,
+        &work.characters,
+        &work.tags,
+    ];
+    for tag in all.iter().flat_map(|list| list.iter()) {
+        let lower = tag.as_str().to_lowercase();
+        assert!(
+            !lower.starts_with("last update")
+                && ![
+                    "completed",
+                    "in-progress",
+                    "test1.com",
+                    "fanfiction",
+                    "crossover"
+                ]
+                .contains(&lower.as_str()),
+            "{tag}"
+        );
+    }
+}
+
+fn extra<'a>(work: &'a Work, key: &str) -> Option<&'a str> {
+    work.extra
+        .iter()
+        .find(|e| e.key == key)
+        .map(|e| e.value.as_str())
+}
+
+fn chapter_titles(work: &Work) -> Vec<Option<&str>> {
+    work.chapters.iter().map(|c| c.title.as_deref()).collect()
+}
+
+#[test]
+fn a_fanficfare_epub_of_a_fanfiction_net_shaped_story() {
+    let work = read("fanficfare", "long-way-round.epub");
+    assert_eq!(work.title, "The Long Way Round");
+    assert_eq!(work.creators, ["paperlanterns"]);
+    assert_eq!(names(&work.fandoms), ["Gilmore Girls"]);
+    assert_eq!(names(&work.relationships), ["Rory G./Jess M."]);
+    assert_eq!(names(&work.characters), ["Jess M.", "Rory G."]);
+    assert_eq!(names(&work.tags), ["Humor", "Romance"]);
+    assert!(work.categories.is_empty() && work.warnings.is_empty());
+    assert_eq!(work.rating, Rating::TeenAndUp);
+    assert_eq!(work.language.code(), "en");
+    assert!(work.complete);
+    assert_eq!(work.chapter_label(), "3/3");
+    assert_eq!(work.published.unwrap().to_string(), "2010-05-01");
+    assert_eq!(work.updated.unwrap().to_string(), "2010-06-01");
+    assert_eq!(extra(&work, "Source"), Some("http://test1.com?sid=1001"));
+    assert_eq!(
+        work.summary.to_text(),
+        "Two people, one borrowed car, and four hundred miles of things they never said."
+    );
+    assert_eq!(
+        chapter_titles(&work),
+        [
+            Some("Departure"),
+            Some("Somewhere Past Hartford"),
+            Some("Arrival")
+        ]
+    );
+    // The site's text, with its emphasis; FanFicFare's chapter heading is the title.
+    let body = work.chapters[1].body.as_str();
+    assert!(
+        body.contains("<i>italics</i>, <b>bold</b>, ") && body.contains("<s>Strike through</s>"),
+        "{body}"
+    );
+    assert!(!body.contains("fff_chapter_title"), "{body}");
+    assert_no_bookkeeping_tags(&work);
+    assert_round_trips("long-way-round", &work);
+}
+
+#[test]
+fn a_fanficfare_epub_of_a_crossover_in_progress() {
+    let work = read("fanficfare", "blue-box.epub");
+    assert_eq!(work.title, "Blue Box, Small Town");
+    assert_eq!(work.creators, ["Séverine", "lorelai_g"]);
+    assert_eq!(names(&work.fandoms), ["Doctor Who (2005)", "Gilmore Girls"]);
+    assert!(work.relationships.is_empty());
+    assert_eq!(
+        names(&work.characters),
+        ["Lorelai Gilmore", "The Doctor (Doctor Who)"]
+    );
+    assert_eq!(names(&work.tags), ["Adventure", "Hurt/Comfort"]);
+    assert_eq!(work.rating, Rating::Mature);
+    assert_eq!(work.warnings, [ArchiveWarning::GraphicViolence]);
+    assert!(!work.complete);
+    assert_eq!(work.chapter_label(), "3/?");
+    assert_eq!(series(&work), [("Crossroads", 3)]);
+    assert_eq!(work.published.unwrap().to_string(), "2019-12-24");
+    assert_eq!(work.updated.unwrap().to_string(), "2020-01-15");
+    assert_eq!(extra(&work, "Source"), Some("http://test1.com?sid=1002"));
+    assert_eq!(
+        work.summary.to_text(),
+        "A blue box lands outside Luke's. Lorelai wants coffee first."
+    );
+    assert_eq!(
+        chapter_titles(&work),
+        [Some("Snow"), Some("Tea"), Some("Time")]
+    );
+    assert_no_bookkeeping_tags(&work);
+    assert_round_trips("blue-box", &work);
+}
+
+#[test]
+fn a_fanficfare_epub_3_of_an_ao3_shaped_story_with_a_title_page_table() {
+    let work = read("fanficfare", "nag-hammadi-nights.epub");
+    assert_eq!(work.title, "Nag Hammadi Nights");
+    assert_eq!(names(&work.fandoms), ["Gilmore Girls"]);
+    // FanFicFare lists AO3's categories among the genres.
+    assert_eq!(work.categories, [Category::FM, Category::Gen]);
+    assert_eq!(names(&work.tags), ["Fluff", "Post-Canon"]);
+    assert_eq!(
+        names(&work.relationships),
+        ["Luke Danes & Jess Mariano", "Rory Gilmore/Jess Mariano"]
+    );
+    assert_eq!(
+        names(&work.characters),
+        ["Jess Mariano", "Luke Danes", "Rory Gilmore"]
+    );
+    assert_eq!(work.rating, Rating::TeenAndUp);
+    assert_eq!(work.warnings, [ArchiveWarning::NoneApply]);
+    assert_eq!(series(&work), [("Stars Hollow Nights", 2)]);
+    assert!(work.complete);
+    assert_eq!(work.chapter_label(), "2/2");
+    assert_eq!(work.published.unwrap().to_string(), "2004-02-10");
+    assert_eq!(work.updated.unwrap().to_string(), "2004-03-01");
+    assert_eq!(extra(&work, "Source"), Some("http://test1.com?sid=1003"));
+    assert_eq!(
+        chapter_titles(&work),
+        [Some("The Library"), Some("Closing Time")]
+    );
+    assert_no_bookkeeping_tags(&work);
+    assert_round_trips("nag-hammadi-nights-fff", &work);
+}
+
+#[test]
+fn what_a_fanficfare_epub_does_not_say_stays_unknown() {
+    let work = read("fanficfare", "untitled-drabble.epub");
+    assert_eq!(names(&work.fandoms), ["Gilmore Girls"]);
+    assert_eq!(work.rating, Rating::NotRated);
+    // FanFicFare writes `en` into the package when the site names no language.
+    assert_eq!(work.language, ajar_core::Language::not_stated());
+    // "Chapters: 2" is what FanFicFare fetched, not a planned total.
+    assert_eq!(work.expected_chapters, None);
+    assert!(!work.complete);
+    assert!(work.summary.is_empty());
+    assert_no_bookkeeping_tags(&work);
+    assert_round_trips("untitled-drabble", &work);
+}
+
+#[test]
+fn without_a_title_page_fanficfare_subjects_are_tags_but_its_bookkeeping_is_not() {
+    let path = format!(
+        "{}/../../tests/fixtures/fanficfare/long-way-round.epub",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let name = file.name().to_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut data).unwrap();
+        if name == "content.opf" {
+            data = String::from_utf8(data)
+                .unwrap()
+                .replace("<itemref idref=\"title_page\" linear=\"yes\"/>", "")
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut out, &data).unwrap();
+    }
+    let bytes = out.finish().unwrap().into_inner();
+    let work = read_story_file("no-title-page.epub", &bytes).unwrap();
+    assert_eq!(work.title, "The Long Way Round");
+    assert_eq!(
+        names(&work.tags),
+        [
+            "Humor",
+            "Romance",
+            "Gilmore Girls",
+            "Jess M.",
+            "Rory G.",
+            "Rory G./Jess M."
+        ]
+    );
+    assert!(work.complete, "the subject \"Completed\" says so");
+    assert_eq!(work.language.code(), "en");
+    assert_eq!(extra(&work, "Source"), Some("http://test1.com?sid=1001"));
+    assert_no_bookkeeping_tags(&work);
+}
