@@ -88,7 +88,8 @@ impl Field {
                 Field::Spoilers
             }
             "fandom" | "fandoms" | "crossover" | "canon" => Field::Fandoms,
-            "series" => Field::Series,
+            // FanFicFare names a work's second and later series "Additional Series".
+            "series" | "additional series" => Field::Series,
             "rating" | "rated" | "ratings" | "fiction rated" => Field::Rating,
             "warning" | "warnings" | "archive warning" | "archive warnings" | "content warning"
             | "content warnings" | "trigger warning" | "trigger warnings" | "cw" | "tw" => {
@@ -109,7 +110,8 @@ impl Field {
             | "chapter count"
             | "number of chapters"
             | "no. of chapters"
-            | "chapters/total chapters" => Field::Chapters,
+            | "chapters/total chapters"
+            | "total chapters" => Field::Chapters,
             "published" | "posted" | "date" | "date posted" | "first posted" | "written"
             | "date written" | "published on" | "posted on" => Field::Published,
             "updated" | "last updated" | "date updated" | "updated on" => Field::Updated,
@@ -807,6 +809,10 @@ mod tests {
             ("Archive Warning(s)", Field::Warnings),
             ("Ship", Field::Relationships),
             ("Additional Tags", Field::Tags),
+            ("Freeform Tags", Field::Tags),
+            ("AO3 Categories", Field::Categories),
+            ("Additional Series", Field::Series),
+            ("Chapters/Total Chapters", Field::Chapters),
             ("Word Count", Field::WordCount),
             ("Disclaimer", Field::Extra),
         ] {
