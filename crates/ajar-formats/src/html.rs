@@ -163,7 +163,9 @@ fn read_ao3(
     let mut open = false; // the last chapter has a heading but no text yet
     let mut parts = Vec::new();
     chapter_parts(document, false, &mut parts);
+    let mut after_text = false;
     for part in parts {
+        let is_text = matches!(part, ChapterPart::Text(_));
         match part {
             ChapterPart::Heading(group) => {
                 let heading = dom::find(&group, &|n| dom::has_class(n, "heading"))
@@ -188,6 +190,12 @@ fn read_ao3(
                 let body = sanitized_inner(&part);
                 match chapters.last_mut() {
                     Some(chapter) if open => chapter.body = body,
+                    // calibre splits a long chapter's text over files: text after text,
+                    // with no heading between, goes on.
+                    Some(chapter) if after_text => {
+                        let joined = format!("{}\n{}", chapter.body.as_str(), body.as_str());
+                        chapter.body = Html::sanitize(&joined);
+                    }
                     _ => chapters.push(Chapter {
                         body,
                         ..Chapter::default()
@@ -196,6 +204,7 @@ fn read_ao3(
                 open = false;
             }
         }
+        after_text = is_text;
     }
     chapters.retain(|c| !c.body.is_empty() || !c.notes.is_empty() || c.title.is_some());
     if chapters.is_empty() {

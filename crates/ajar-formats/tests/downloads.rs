@@ -65,7 +65,12 @@ fn assert_round_trips(name: &str, work: &Work) {
     }
 }
 
-const AO3: &[&str] = &["nag-hammadi-nights", "neige", "the-long-winter"];
+const AO3: &[&str] = &[
+    "nag-hammadi-nights",
+    "neige",
+    "the-long-winter",
+    "neige-sans-fin",
+];
 
 #[test]
 fn ao3_epubs_are_calibre_conversions_of_the_html_downloads() {
@@ -213,6 +218,22 @@ fn an_ao3_epub_of_a_one_chapter_crossover_in_french() {
     );
     assert_no_boilerplate(&work);
     assert_round_trips("neige", &work);
+}
+
+#[test]
+fn a_long_one_shot_that_calibre_split_in_two_is_still_one_chapter() {
+    let work = read("ao3", "neige-sans-fin.epub");
+    assert_eq!(work.chapters.len(), 1);
+    let body = &work.chapters[0].body;
+    assert_eq!(body.paragraph_count(), 1500);
+    let text = body.to_text();
+    assert!(
+        text.starts_with("Paragraph 1: the snow kept falling"),
+        "{text:.100}"
+    );
+    assert!(text.contains("Paragraph 750: "));
+    assert!(text.ends_with("he counted the flakes."), "{text:.100}");
+    assert!(work.complete);
 }
 
 #[test]
