@@ -101,6 +101,11 @@ pub async fn gen_corpus(global: &Global, args: GenCorpusArgs) -> anyhow::Result<
     let store = crate::open_store(global).await?;
     let started = Instant::now();
     let written = write_corpus(&store, args.works, args.seed, args.batch, true).await?;
+    // The planner's statistics of an empty archive would choose plans that walk every work.
+    store
+        .analyze()
+        .await
+        .context("cannot gather the query planner's statistics")?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "Wrote {written} works in {secs:.1} s ({:.0} works/s). `ajar serve` indexes them on \
