@@ -57,7 +57,7 @@ pub use exports::work_fingerprint;
 pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage};
 pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
-pub use listings::{Creator, MediaFandoms, Muted, Series, SeriesPart};
+pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
