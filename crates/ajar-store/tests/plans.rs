@@ -27,7 +27,7 @@ fn corpus_work(n: usize) -> CorpusWork {
         _ => 1 + (n * 7919) % (FANDOMS - 1),
     };
     let mut tags = vec![tag(&format!("Freeform {}", n % 50))];
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         tags.push(tag("Fluff"));
     }
     let day = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap() + chrono::Days::new((n % 3000) as u64);
