@@ -39,6 +39,7 @@ mod moderation;
 mod posting;
 mod pseuds;
 mod search_feed;
+mod statistics;
 mod suspension;
 mod tags;
 #[cfg(feature = "testing")]
@@ -56,7 +57,7 @@ pub use exports::work_fingerprint;
 pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage};
 pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
-pub use listings::{Creator, MediaFandoms, Muted, Series, SeriesPart};
+pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
@@ -142,6 +143,8 @@ pub struct Store {
     pool: Pool,
     /// A small pool of its own for background work (see [`Store::background`]).
     background: Pool,
+    /// What `data_version` has seen (see `version`).
+    versions: std::sync::Arc<version::Versions>,
 }
 
 /// How a store shares out its connections and how long it lets a query run. The defaults
@@ -239,6 +242,10 @@ pub struct WorkBlurb {
     pub complete: bool,
     pub expected_chapters: Option<u32>,
     pub updated: Option<chrono::NaiveDate>,
+    pub published: Option<chrono::NaiveDate>,
+    /// When the row was created / last changed (feeds give entries a time of day from them).
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
     pub stats: WorkStats,
 }
 
@@ -376,6 +383,7 @@ impl Store {
             return Ok(Store {
                 pool: Pool::Sqlite(pool.clone()),
                 background: Pool::Sqlite(pool),
+                versions: Default::default(),
             });
         }
         // Migrations run before the time limit applies: a schema change on a large archive
@@ -411,6 +419,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             background: Pool::Sqlite(background),
+            versions: Default::default(),
         })
     }
 
@@ -453,6 +462,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Postgres(pool),
             background: Pool::Postgres(background),
+            versions: Default::default(),
         })
     }
 
@@ -463,6 +473,7 @@ impl Store {
         Store {
             pool: self.background.clone(),
             background: self.background.clone(),
+            versions: std::sync::Arc::clone(&self.versions),
         }
     }
 

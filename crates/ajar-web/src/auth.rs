@@ -553,6 +553,10 @@ async fn fill_guest_token(response: Response, token: &str) -> (Response, bool) {
     }
     out.extend_from_slice(rest);
     let mut response = Response::from_parts(parts, Body::from(out));
+    // This guest's copy, no longer the kept page (nor its kept compressed forms).
+    response
+        .extensions_mut()
+        .remove::<crate::compression::CachedBody>();
     response
         .headers_mut()
         .remove(axum::http::header::CONTENT_LENGTH);

@@ -109,6 +109,11 @@ pub async fn gen_corpus(global: &Global, args: GenCorpusArgs) -> anyhow::Result<
     let store = crate::open_store(global).await?;
     let started = Instant::now();
     let written = write_corpus(&store, args.works, args.seed, args.batch, true).await?;
+    // The planner's statistics of an empty archive would choose plans that walk every work.
+    store
+        .analyze()
+        .await
+        .context("cannot gather the query planner's statistics")?;
     let secs = started.elapsed().as_secs_f64();
     if written > 0 {
         println!(
