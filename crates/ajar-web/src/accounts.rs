@@ -260,6 +260,8 @@ struct LoginPage {
     name: String,
     return_to: String,
     error: Option<String>,
+    /// Why the reader was sent here (a restricted work, a page of their own).
+    why: Option<&'static str>,
 }
 
 impl LoginPage {
@@ -269,6 +271,7 @@ impl LoginPage {
             name,
             return_to,
             error,
+            why: None,
         }
     }
 }
@@ -276,11 +279,19 @@ impl LoginPage {
 #[derive(Deserialize, Default)]
 struct LoginQuery {
     return_to: Option<String>,
+    why: Option<String>,
 }
 
 async fn login_form(query: Result<Query<LoginQuery>, QueryRejection>) -> Page<LoginPage> {
-    let return_to = local_return(query.ok().and_then(|Query(q)| q.return_to).as_deref());
-    Page(LoginPage::new(String::new(), return_to, None))
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let return_to = local_return(query.return_to.as_deref());
+    let mut page = LoginPage::new(String::new(), return_to, None);
+    page.why = query
+        .why
+        .as_deref()
+        .and_then(crate::error::LoginReason::from_code)
+        .map(crate::error::LoginReason::message);
+    Page(page)
 }
 
 #[derive(Deserialize)]

@@ -244,9 +244,10 @@ async fn works_and_chapters_are_edited_reordered_and_deleted() {
     assert!(page.body.contains("Diner Days"));
     assert!(page.body.contains("New summary"));
     assert!(page.body.contains("Restricted"));
+    // Guests are asked to log in for it.
     assert_eq!(
         app.guest().get(&format!("/works/{id}")).await.status,
-        StatusCode::NOT_FOUND
+        StatusCode::SEE_OTHER
     );
 
     // Edit chapter 2.
@@ -422,8 +423,8 @@ async fn only_creators_and_admins_may_change_a_work() {
     assert_eq!(sent_to_log_in.status, StatusCode::SEE_OTHER);
     assert_eq!(sent_to_log_in.location(), "/login?return_to=/works/new");
     assert_eq!(
-        guest.get(&format!("/works/{id}/edit")).await.status,
-        StatusCode::FORBIDDEN
+        guest.get(&format!("/works/{id}/edit")).await.location(),
+        format!("/login?return_to=%2Fworks%2F{id}%2Fedit&why=page")
     );
     let after = app
         .store

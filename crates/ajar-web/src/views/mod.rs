@@ -158,6 +158,8 @@ pub(crate) struct MessagePage {
     pub(crate) layout: Layout,
     pub(crate) heading: String,
     pub(crate) message: String,
+    /// A link to what to do next, (href, label), shown before the way home.
+    pub(crate) link: Option<(String, String)>,
 }
 
 impl MessagePage {
@@ -167,6 +169,7 @@ impl MessagePage {
             layout: Layout::new(Some(heading.to_owned()), excerpt(&message, 150)),
             heading: heading.to_owned(),
             message,
+            link: None,
         }
     }
 }
