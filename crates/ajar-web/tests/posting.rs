@@ -477,6 +477,22 @@ async fn hostile_html_is_sanitized_on_the_way_in() {
     assert!(!page.body.contains("onerror") && !page.body.contains("javascript:alert"));
 }
 
+/// Sends a file of `tests/fixtures/uploads` with the new-work form's "fill from a file".
+async fn upload(writer: &common::Client, name: &'static str) -> common::Fetched {
+    let path = format!(
+        "{}/../../tests/fixtures/uploads/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("action", "upload")
+        .part(
+            "story_file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+    writer.post_multipart("/works/new", form).await
+}
+
 #[tokio::test]
 async fn a_story_file_fills_the_form() {
     let app = TestApp::spawn().await;
@@ -540,6 +556,61 @@ async fn a_story_file_fills_the_form() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(
         refused.body.contains("could not be read as a story"),
+        "{}",
+        refused.body
+    );
+
+    // A text file without a title fills the form and asks for the title.
+    let filled = upload(&writer, "untitled.txt").await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    assert!(
+        filled.body.contains("The bridge was quiet for once."),
+        "{}",
+        filled.body
+    );
+    assert!(filled.body.contains("Star Trek: The Original Series"));
+    assert!(
+        filled
+            .body
+            .contains("Title: untitled.txt does not say the work&#39;s title; give it one below.")
+            || filled.body.contains(
+                "Title: untitled.txt does not say the work&#x27;s title; give it one below."
+            ),
+        "{}",
+        filled.body
+    );
+    // A Word document fills the form, its chapters and emphasis kept.
+    let filled = upload(&writer, "lighthouse.docx").await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    assert!(
+        filled.body.contains("value=\"The Lighthouse Keeper\""),
+        "{}",
+        filled.body
+    );
+    assert!(
+        filled.body.contains("with its 2 chapters"),
+        "{}",
+        filled.body
+    );
+    assert!(
+        filled.body.contains("&#60;em&#62;nobody&#60;/em&#62;"),
+        "{}",
+        filled.body
+    );
+    // Markdown chapter headings split chapters.
+    let filled = upload(&writer, "chapters.md").await;
+    assert!(
+        filled.body.contains("with its 2 chapters"),
+        "{}",
+        filled.body
+    );
+    // A PDF is named, with what to do.
+    let refused = upload(&writer, "notes.pdf").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .body
+            .contains("this is a PDF document (.pdf), which the archive cannot read; save it as"),
         "{}",
         refused.body
     );

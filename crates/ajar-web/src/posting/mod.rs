@@ -368,12 +368,18 @@ async fn new_work(
                 } else {
                     &file.name
                 };
-                match ajar_formats::read_story_file(name, &file.bytes) {
+                // A file without a title fills the form all the same: the form asks for it.
+                match ajar_formats::read_story_draft(name, &file.bytes) {
                     Ok(work) => {
                         // The upload form is its own form: start from the defaults.
                         let mut form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
                         form.fill_from(&work);
                         page = WorkFormPage::new(form, None, &pseuds);
+                        if work.title.trim().is_empty() {
+                            page.errors.push(format!(
+                                "Title: {name} does not say the work's title; give it one below."
+                            ));
+                        }
                         let more = page.form.more_chapters.len();
                         page.notice = Some(if more > 0 {
                             format!(
