@@ -39,6 +39,7 @@ mod moderation;
 mod posting;
 mod pseuds;
 mod search_feed;
+mod sources;
 mod suspension;
 mod tags;
 #[cfg(feature = "testing")]
@@ -60,6 +61,7 @@ pub use listings::{Creator, MediaFandoms, Muted, Series, SeriesPart};
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
+pub use sources::TextSource;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]

@@ -223,7 +223,8 @@ async fn signup(
         Err(e) => return Err(e.into()),
     };
     state.limits.record(Action::Signup, &ctx.actor_key());
-    start_session(&state, &ctx, user, "/").await
+    let welcome = start_session(&state, &ctx, user, "/").await?;
+    Ok(crate::flash::Notice::Welcome.on(welcome, ctx.secure))
 }
 
 /// Makes a new session for `user`, ends the browser's old one, and sends them to `to`.

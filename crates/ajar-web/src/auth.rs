@@ -56,6 +56,8 @@ pub(crate) struct Ctx {
     pub(crate) page: Option<String>,
     /// The path of this site's page a form was sent from (its `Referer`), if it says.
     pub(crate) referer_path: Option<String>,
+    /// A notice for the page this request lands on (see `flash`).
+    pub(crate) notice: Option<crate::flash::Notice>,
 }
 
 impl Ctx {
@@ -69,6 +71,7 @@ impl Ctx {
             ip: None,
             page: None,
             referer_path: None,
+            notice: None,
         }
     }
 
@@ -276,6 +279,7 @@ pub(crate) async fn context(
         ip,
         page,
         referer_path: referer_path(headers),
+        notice: cookie(headers, crate::flash::COOKIE).and_then(crate::flash::Notice::from_code),
     };
     let mut clear_session = false;
     if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
@@ -301,11 +305,15 @@ pub(crate) async fn context(
     }
 
     request.extensions_mut().insert(ctx.clone());
+    let had_notice = ctx.notice.is_some();
     let guest = ctx.is_guest();
     let token = ctx.csrf_token.clone();
     let fresh_guest_token = ctx.fresh_guest_token;
     let mut response = CURRENT.scope(ctx, next.run(request)).await;
 
+    if had_notice {
+        crate::flash::clear_when_shown(&mut response, secure);
+    }
     let mut filled = false;
     if guest {
         (response, filled) = fill_guest_token(response, &token).await;

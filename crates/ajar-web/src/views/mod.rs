@@ -117,6 +117,14 @@ impl Layout {
         crate::auth::current().form_token().to_owned()
     }
 
+    /// The one-time notice for this page (see `flash`): logged-in readers only, whose
+    /// pages are never cached.
+    pub(crate) fn notice(&self) -> Option<String> {
+        let ctx = crate::auth::current();
+        let name = &ctx.viewer.account()?.name;
+        ctx.notice.map(|n| n.text(name))
+    }
+
     pub(crate) fn is_home(&self) -> bool {
         self.section == Section::Home
     }
