@@ -220,6 +220,23 @@ enum StatedChapters {
     Unknown,
 }
 
+/// The title a work read without one carries while it is checked.
+const UNTITLED: &str = "Untitled";
+
+/// Whether a work was read without a title (see [`Metadata::allow_untitled`]).
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub(crate) struct Untitled(bool);
+
+impl Untitled {
+    /// Empties the title the work was checked with, so that the form asks for one.
+    pub(crate) fn clear(self, work: &mut Work) {
+        if self.0 {
+            work.title.clear();
+        }
+    }
+}
+
 /// A work's metadata while a file's header (and notes in its text) are read; turned into
 /// the [`Work`] by [`Metadata::finish`].
 #[derive(Debug, Default)]
@@ -251,6 +268,21 @@ impl Metadata {
     /// The line of the first `Title:` field, if any.
     pub(crate) fn title_line(&self) -> Option<usize> {
         self.title_line
+    }
+
+    /// Whether a title was found (a `Title:` field or a first line that serves as one).
+    pub(crate) fn has_title(&self) -> bool {
+        self.title.is_some() || self.fallback_title.is_some()
+    }
+
+    /// Lets a file without a title be read, for a form that asks for it: the work gets
+    /// [`UNTITLED`] while it is checked, which [`Untitled::clear`] takes off again.
+    pub(crate) fn allow_untitled(&mut self) -> Untitled {
+        if self.has_title() {
+            return Untitled(false);
+        }
+        self.fallback_title = Some(UNTITLED.to_owned());
+        Untitled(true)
     }
 
     /// Whether any header field has been read (or a title found).

@@ -39,6 +39,7 @@ mod moderation;
 mod posting;
 mod pseuds;
 mod search_feed;
+mod sources;
 mod statistics;
 mod suspension;
 mod tags;
@@ -61,6 +62,7 @@ pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
+pub use sources::TextSource;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
