@@ -56,7 +56,15 @@ const KNOWN: &[(&str, &str, &[&str])] = &[
     ("tl", "Filipino", &["tagalog", "filipino"]),
     ("ca", "Català", &["catalan", "català"]),
     ("la", "Lingua latina", &["latin"]),
+    // ISO 639's "undetermined": the file did not say, and the archive does not guess.
+    (
+        NOT_STATED,
+        "Not stated",
+        &["not stated", "undetermined", "unknown"],
+    ),
 ];
+
+const NOT_STATED: &str = "und";
 
 /// A language code; unknown names are kept as written (lowercased, trimmed), so nothing is lost.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -87,6 +95,15 @@ impl Language {
             }
         }
         Some(Language(lower))
+    }
+
+    /// The language of a work whose file does not say (`und`, shown as "Not stated").
+    pub fn not_stated() -> Language {
+        Language(NOT_STATED.to_owned())
+    }
+
+    pub fn is_stated(&self) -> bool {
+        self.0 != NOT_STATED
     }
 
     pub fn code(&self) -> &str {
@@ -122,5 +139,9 @@ mod tests {
         assert_eq!(Language::parse("Klingon").unwrap().code(), "klingon");
         assert_eq!(Language::parse("  "), None);
         assert_eq!(Language::default().name(), "English");
+        assert_eq!(Language::not_stated().name(), "Not stated");
+        assert_eq!(Language::parse("Not stated"), Some(Language::not_stated()));
+        assert_eq!(Language::parse("und"), Some(Language::not_stated()));
+        assert!(!Language::not_stated().is_stated());
     }
 }

@@ -137,6 +137,13 @@ pub(crate) fn outer_html(node: &Handle) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+pub(crate) fn parent(node: &Handle) -> Option<Handle> {
+    let weak = node.parent.take();
+    let parent = weak.as_ref().and_then(std::rc::Weak::upgrade);
+    node.parent.set(weak);
+    parent
+}
+
 /// Takes a node out of its parent.
 pub(crate) fn detach(node: &Handle) {
     let parent = node.parent.take().and_then(|weak| weak.upgrade());

@@ -9,9 +9,16 @@
 //!   documents are read together as one AO3 download (see `html.rs`): the preface's
 //!   metadata wins over the OPF's, and each chapter's heading, notes and text come back.
 //! - Otherwise (FanFicFare and other tools) the title page (`title_page.xhtml`, or a file
-//!   named like it) is read for `Label: value` lines in the plain-text header's keys, the
-//!   OPF fills what it does not say, and every other document is one chapter, titled by
-//!   its first heading. FanFicFare's table of contents and log pages are left out.
+//!   named like it) is read for `Label: value` lines (or table rows) in the plain-text
+//!   header's keys, the OPF fills what it does not say, and every other document is one
+//!   chapter, titled by its first heading. FanFicFare's table of contents and log pages are
+//!   left out.
+//! - FanFicFare's EPUBs (signed in `dc:contributor` or the identifier's `id`) follow its
+//!   conventions: `Category:` is the fandoms and `Genre:` the additional tags, either with
+//!   AO3's categories among them; `Chapters:` counts what it fetched, not what is planned;
+//!   `dc:language` is `en` when the site does not say; `dc:source` is where the story came
+//!   from (kept as the extra field `Source`); and its bookkeeping subjects (the site's name,
+//!   "Last Update: ...", "Completed") are never tags.
 //!
 //! The zip is read through `archive.rs`: entries whose path leaves the EPUB (`../`) or a
 //! spine item missing from the zip make the whole file an error.
@@ -114,10 +121,12 @@ fn read_generic(
         }
         if !title_page_read && (file.starts_with("title") || file.contains("titlepage")) {
             title_page_read = true;
-            summary = read_title_page(&body, &mut meta);
+            summary = read_title_page(&body, &mut meta, fallback.fanficfare);
             continue;
         }
-        let heading = dom::find(&body, &|n| matches!(dom::name(n), "h1" | "h2" | "h3"));
+        // FanFicFare's own heading first: the site's text may have headings of its own.
+        let heading = dom::find(&body, &|n| dom::has_class(n, "fff_chapter_title"))
+            .or_else(|| dom::find(&body, &|n| matches!(dom::name(n), "h1" | "h2" | "h3")));
         let title = heading.map(|h| {
             let title = dom::text(&h);
             dom::detach(&h);
@@ -133,26 +142,51 @@ fn read_generic(
             ..Chapter::default()
         });
     }
+    // The package fills what the title page did not say.
+    let said = meta.work();
     let mut fallback_used = Fallback {
-        title: fallback.title.clone(),
+        title: fallback.title.clone().filter(|_| !meta_has_title(&meta)),
         creators: fallback.creators.clone(),
-        language: fallback.language.clone(),
-        series: fallback.series.clone(),
-        published: fallback.published.clone(),
+        series: if said.series.is_empty() {
+            fallback.series.clone()
+        } else {
+            Vec::new()
+        },
+        published: fallback
+            .published
+            .clone()
+            .filter(|_| said.published.is_none()),
+        // FanFicFare writes `en` when a site does not say; its title page does say.
+        language: fallback
+            .language
+            .clone()
+            .filter(|_| !(meta.language_given() || fallback.fanficfare && title_page_read)),
+        fanficfare: fallback.fanficfare,
+        publisher: fallback.publisher.clone(),
         ..Fallback::default()
     };
     if !title_page_read {
         fallback_used.subjects = fallback.subjects.clone();
     }
-    if meta_has_title(&meta) {
-        fallback_used.title = None;
-    }
-    for (key, field, value) in fallback_fields(&fallback_used) {
+    let fields = fallback_fields(&fallback_used);
+    for (key, field, value) in fields {
         meta.apply(key, field, &value, 0);
     }
-    if summary.is_empty() {
-        if let Some(description) = &fallback.summary {
-            summary = Html::sanitize(description);
+    if let Some(source) = &fallback.source {
+        if !meta.work().extra.iter().any(|e| e.key == SOURCE) {
+            meta.keep_extra(SOURCE, source);
+        }
+    }
+    // The package's description is the whole summary, markup and all, where the title
+    // page's line may end at the summary's first paragraph: the one that says more wins.
+    if let Some(description) = &fallback.summary {
+        let description = if description.contains('<') {
+            Html::sanitize(description)
+        } else {
+            Html::from_plain_text(description)
+        };
+        if description.to_text().len() > summary.to_text().len() {
+            summary = description;
         }
     }
     if chapters.is_empty() {
@@ -160,6 +194,9 @@ fn read_generic(
     }
     html::finish(meta, chapters, summary, Html::default(), Html::default())
 }
+
+/// The extra field that keeps where a downloaded story came from.
+const SOURCE: &str = "Source";
 
 fn meta_has_title(meta: &Metadata) -> bool {
     meta.title_line().is_some()
@@ -177,7 +214,11 @@ fn fallback_fields(f: &Fallback) -> Vec<(&'static str, Field, String)> {
         out.push(("language", Field::Language, l.clone()));
     }
     for s in &f.subjects {
-        out.push(("tags", Field::Tags, s.clone()));
+        match bookkeeping(s, f) {
+            Some(Some(status)) => out.push(("Status", Field::Status, status.to_owned())),
+            Some(None) => {}
+            None => out.push(("tags", Field::Tags, s.clone())),
+        }
     }
     for (s, i) in &f.series {
         let value = match i {
@@ -192,18 +233,41 @@ fn fallback_fields(f: &Fallback) -> Vec<(&'static str, Field, String)> {
     out
 }
 
+/// FanFicFare's subjects that are not the work's tags: the site's name, its default extra
+/// tag, "Last Update: ..." and the status words, which say whether the work is complete
+/// (`Some(Some(status))`). `None` for a real tag.
+fn bookkeeping<'a>(subject: &'a str, f: &Fallback) -> Option<Option<&'a str>> {
+    if !f.fanficfare {
+        return None;
+    }
+    let lower = subject.to_lowercase();
+    if matches!(
+        lower.as_str(),
+        "completed" | "complete" | "in-progress" | "in progress"
+    ) {
+        return Some(Some(subject));
+    }
+    let site = f
+        .publisher
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case(subject));
+    (site || lower == "fanfiction" || lower.starts_with("last update")).then_some(None)
+}
+
 /// FanFicFare's title page: `<b>Label:</b> value<br/>` lines, the title in a heading,
 /// the summary after `Summary:`. Returns the summary.
-fn read_title_page(body: &dom::Handle, meta: &mut Metadata) -> Html {
+fn read_title_page(body: &dom::Handle, meta: &mut Metadata, fanficfare: bool) -> Html {
     let mut summary = Html::default();
     if let Some(h) = dom::find(body, &|n| matches!(dom::name(n), "h1" | "h2" | "h3")) {
         // FanFicFare writes "Title by Author".
         let text = dom::text(&h);
         let anchors = dom::find_all(&h, &|n| dom::name(n) == "a");
-        match anchors.as_slice() {
-            [title, author, ..] => {
+        match anchors.split_first() {
+            Some((title, authors)) if !authors.is_empty() => {
                 meta.apply("title", Field::Title, &dom::text(title), 0);
-                meta.apply("author", Field::Creators, &dom::text(author), 0);
+                for author in authors {
+                    meta.apply("author", Field::Creators, &dom::text(author), 0);
+                }
             }
             _ => meta.apply("title", Field::Title, &text, 0),
         }
@@ -213,13 +277,8 @@ fn read_title_page(body: &dom::Handle, meta: &mut Metadata) -> Html {
     let mut flush = |label: &mut Option<String>, value: &mut String, meta: &mut Metadata| {
         if let Some(key) = label.take() {
             let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
-            match Field::for_key(&key) {
-                Some(Field::Summary) => summary = Html::from_plain_text(&v),
-                Some(Field::Title) if meta.title_line().is_some() => {}
-                Some(Field::WordCount) => {}
-                Some(field) if !v.is_empty() => meta.apply(&key, field, &v, 0),
-                None if !v.is_empty() => meta.keep_extra(&key, &v),
-                _ => {}
+            if let Some(text) = title_page_field(meta, &key, &v, fanficfare) {
+                summary = text;
             }
         }
         value.clear();
@@ -238,6 +297,37 @@ fn read_title_page(body: &dom::Handle, meta: &mut Metadata) -> Html {
     }
     flush(&mut label, &mut value, meta);
     summary
+}
+
+/// One `Label: value` line of a title page; returns the summary if it is the summary.
+fn title_page_field(meta: &mut Metadata, key: &str, v: &str, fanficfare: bool) -> Option<Html> {
+    if v.is_empty() {
+        return None;
+    }
+    if fanficfare {
+        match key.to_lowercase().as_str() {
+            "category" | "genre" => {
+                meta.add_fanficfare_list(key, key.eq_ignore_ascii_case("category"), v);
+                return None;
+            }
+            // The chapters FanFicFare fetched, not the number planned: `Status:` says
+            // whether more are coming.
+            "chapters" => return None,
+            "story url" => {
+                meta.keep_extra(SOURCE, v);
+                return None;
+            }
+            _ => {}
+        }
+    }
+    match Field::for_key(key) {
+        Some(Field::Summary) => return Some(Html::from_plain_text(v)),
+        Some(Field::Title) if meta.title_line().is_some() => {}
+        Some(Field::WordCount) => {}
+        Some(field) => meta.apply(key, field, v, 0),
+        None => meta.keep_extra(key, v),
+    }
+    None
 }
 
 enum Inline {
@@ -324,6 +414,13 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// FanFicFare (and fanficdownloader, its old name) signs its packages in `dc:contributor`
+/// and in the `id` of `dc:identifier`.
+fn is_fanficfare(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("fanficfare") || lower.contains("fanficdownloader")
 }
 
 /// The `full-path` of the first `rootfile` in `container.xml`.
@@ -434,6 +531,23 @@ fn package(opf: &[u8]) -> Result<Package, FormatErrorKind> {
                     let f = &mut package.fallback;
                     match name.as_str() {
                         "title" if f.title.is_none() && !value.is_empty() => f.title = Some(value),
+                        "contributor" | "identifier"
+                            if is_fanficfare(&value)
+                                || attrs.get("id").is_some_and(|id| is_fanficfare(id)) =>
+                        {
+                            f.fanficfare = true
+                        }
+                        "source" if value.contains("://") => f.source = Some(value),
+                        "identifier" if f.source.is_none() => {
+                            let url = value.strip_prefix("URL:").unwrap_or(&value);
+                            let scheme = attrs.get("scheme").map(String::as_str);
+                            if (scheme == Some("URL") || value.starts_with("URL:"))
+                                && url.contains("://")
+                            {
+                                f.source = Some(url.to_owned());
+                            }
+                        }
+                        "publisher" if !value.is_empty() => f.publisher = Some(value),
                         "creator" if !value.is_empty() => f.creators.push(value),
                         "language" if f.language.is_none() => f.language = Some(value),
                         "subject" if !value.is_empty() => f.subjects.push(value),

@@ -88,27 +88,30 @@ impl Field {
                 Field::Spoilers
             }
             "fandom" | "fandoms" | "crossover" | "canon" => Field::Fandoms,
-            "series" => Field::Series,
+            // FanFicFare names a work's second and later series "Additional Series".
+            "series" | "additional series" => Field::Series,
             "rating" | "rated" | "ratings" | "fiction rated" => Field::Rating,
             "warning" | "warnings" | "archive warning" | "archive warnings" | "content warning"
             | "content warnings" | "trigger warning" | "trigger warnings" | "cw" | "tw" => {
                 Field::Warnings
             }
-            "category" | "categories" => Field::Categories,
+            "category" | "categories" | "ao3 categories" => Field::Categories,
             "genre" | "genres" => Field::Genres,
             "pairing" | "pairings" | "relationship" | "relationships" | "ship" | "ships" => {
                 Field::Relationships
             }
             "character" | "characters" | "main character" | "main characters" => Field::Characters,
-            "tags" | "tag" | "additional tags" | "freeform" | "freeforms" | "keywords" => {
-                Field::Tags
-            }
+            "tags" | "tag" | "additional tags" | "freeform" | "freeforms" | "freeform tags"
+            | "keywords" => Field::Tags,
             "language" | "lang" => Field::Language,
             "status" | "story status" | "completion status" => Field::Status,
             "word count" | "wordcount" | "words" | "word-count" => Field::WordCount,
-            "chapters" | "chapter count" | "number of chapters" | "no. of chapters" => {
-                Field::Chapters
-            }
+            "chapters"
+            | "chapter count"
+            | "number of chapters"
+            | "no. of chapters"
+            | "chapters/total chapters"
+            | "total chapters" => Field::Chapters,
             "published" | "posted" | "date" | "date posted" | "first posted" | "written"
             | "date written" | "published on" | "posted on" => Field::Published,
             "updated" | "last updated" | "date updated" | "updated on" => Field::Updated,
@@ -217,6 +220,23 @@ enum StatedChapters {
     Unknown,
 }
 
+/// The title a work read without one carries while it is checked.
+const UNTITLED: &str = "Untitled";
+
+/// Whether a work was read without a title (see [`Metadata::allow_untitled`]).
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub(crate) struct Untitled(bool);
+
+impl Untitled {
+    /// Empties the title the work was checked with, so that the form asks for one.
+    pub(crate) fn clear(self, work: &mut Work) {
+        if self.0 {
+            work.title.clear();
+        }
+    }
+}
+
 /// A work's metadata while a file's header (and notes in its text) are read; turned into
 /// the [`Work`] by [`Metadata::finish`].
 #[derive(Debug, Default)]
@@ -232,6 +252,7 @@ pub(crate) struct Metadata {
     end_notes: String,
     spoilers: String,
     rating_given: bool,
+    language_given: bool,
     /// `Status:` says complete (`Some(true)`) or in progress (`Some(false)`).
     status: Option<bool>,
     stated_chapters: Option<(StatedChapters, String, String)>,
@@ -247,6 +268,21 @@ impl Metadata {
     /// The line of the first `Title:` field, if any.
     pub(crate) fn title_line(&self) -> Option<usize> {
         self.title_line
+    }
+
+    /// Whether a title was found (a `Title:` field or a first line that serves as one).
+    pub(crate) fn has_title(&self) -> bool {
+        self.title.is_some() || self.fallback_title.is_some()
+    }
+
+    /// Lets a file without a title be read, for a form that asks for it: the work gets
+    /// [`UNTITLED`] while it is checked, which [`Untitled::clear`] takes off again.
+    pub(crate) fn allow_untitled(&mut self) -> Untitled {
+        if self.has_title() {
+            return Untitled(false);
+        }
+        self.fallback_title = Some(UNTITLED.to_owned());
+        Untitled(true)
     }
 
     /// Whether any header field has been read (or a title found).
@@ -314,6 +350,7 @@ impl Metadata {
             Field::Language => {
                 if let Some(language) = Language::parse(value) {
                     self.work.language = language;
+                    self.language_given = true;
                 }
             }
             Field::Status => match parse_status(value) {
@@ -339,6 +376,34 @@ impl Metadata {
                 _ => self.keep(key, value),
             },
             Field::Extra => self.keep(key, value),
+        }
+    }
+
+    /// The work as read so far (to see what a file has already said).
+    pub(crate) fn work(&self) -> &Work {
+        &self.work
+    }
+
+    pub(crate) fn language_given(&self) -> bool {
+        self.language_given
+    }
+
+    /// FanFicFare's `Category:` (its name for the fandoms, with `fandoms`) and `Genre:`
+    /// lists. Both carry AO3's categories when the story came from AO3 (`F/M`, `Gen`):
+    /// those are categories; the rest are fandoms or additional tags. The items are
+    /// FanFicFare's own list, so a slash inside one (`Hurt/Comfort`) is part of a name.
+    pub(crate) fn add_fanficfare_list(&mut self, key: &str, fandoms: bool, value: &str) {
+        self.fields += 1;
+        for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            match Category::parse_lenient(item) {
+                Some(c) if !self.work.categories.contains(&c) => self.work.categories.push(c),
+                Some(_) => {}
+                // FanFicFare's test site and some archives list "Crossover" as a category.
+                None if fandoms && !item.eq_ignore_ascii_case("crossover") => {
+                    self.add_tags(TagList::Fandoms, key, item)
+                }
+                None => self.add_tags(TagList::Tags, key, item),
+            }
         }
     }
 
@@ -395,6 +460,9 @@ impl Metadata {
             }
         }
         let mut work = self.work;
+        if !self.language_given {
+            work.language = Language::not_stated();
+        }
         work.title = title;
         work.summary = crate::markup::text_to_html(&self.summary);
         work.notes = crate::markup::text_to_html(&self.notes);
@@ -773,6 +841,10 @@ mod tests {
             ("Archive Warning(s)", Field::Warnings),
             ("Ship", Field::Relationships),
             ("Additional Tags", Field::Tags),
+            ("Freeform Tags", Field::Tags),
+            ("AO3 Categories", Field::Categories),
+            ("Additional Series", Field::Series),
+            ("Chapters/Total Chapters", Field::Chapters),
             ("Word Count", Field::WordCount),
             ("Disclaimer", Field::Extra),
         ] {

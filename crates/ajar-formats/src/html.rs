@@ -9,7 +9,9 @@
 //! them. In `div#chapters`, a chapter is a `div.meta.group` (its `h2.heading`
 //! `Chapter 2: Title` and its own summary and notes), the `div.userstuff` with its text, and
 //! a `div.meta#endnotesN`; a work of one chapter has only the `div.userstuff`. The work's end
-//! notes are in `div#afterword`.
+//! notes are in `div#afterword`. AO3's EPUBs are this file split by calibre into several
+//! documents, read here as one: the preface, chapters and afterword may each come in
+//! several parts with the same `id`, and their classes renamed.
 //!
 //! **Plain HTML** is one work: the title is the `<title>` (or the first `<h1>`), creators
 //! come from `<meta name="author">`, and `<h2>` headings that read as chapter headings
@@ -57,6 +59,12 @@ pub(crate) struct Fallback {
     pub subjects: Vec<String>,
     pub series: Vec<(String, Option<String>)>,
     pub published: Option<String>,
+    /// Made by FanFicFare, whose package and title page have their own conventions.
+    pub fanficfare: bool,
+    /// Where the story was downloaded from (`dc:source`, or a URL `dc:identifier`).
+    pub source: Option<String>,
+    /// `dc:publisher`: for FanFicFare, the site's name.
+    pub publisher: Option<String>,
 }
 
 impl Fallback {
@@ -105,8 +113,13 @@ fn read_ao3(
     preface: &Handle,
     fallback: Option<&Fallback>,
 ) -> Result<Work, FormatErrorKind> {
+    // calibre (AO3's EPUBs) splits the preface, the chapters and the afterword over several
+    // files, each part keeping its `id`: every `#preface` is part of the one preface.
+    let prefaces = with_id(document, "preface");
+    let in_preface =
+        |pred: &dyn Fn(&Handle) -> bool| prefaces.iter().find_map(|p| dom::find(p, pred));
     let mut meta = Metadata::default();
-    let title = dom::by_name(preface, "h1")
+    let title = in_preface(&|n| dom::name(n) == "h1")
         .map(|h| dom::text(&h))
         .filter(|t| !t.is_empty())
         .or_else(|| {
@@ -118,7 +131,7 @@ fn read_ao3(
         meta.apply("Title", Field::Title, title, 0);
     }
     let mut has_creators = false;
-    if let Some(byline) = dom::find(preface, &|n| dom::has_class(n, "byline")) {
+    if let Some(byline) = in_preface(&|n| dom::has_class(n, "byline")) {
         let authors = dom::find_all(&byline, &|n| {
             (dom::name(n) == "a" && dom::attr(n, "rel").as_deref() == Some("author"))
                 || dom::has_class(n, "author")
@@ -136,76 +149,122 @@ fn read_ao3(
             has_creators = true;
         }
     }
-    if let Some(tags) = dom::find(preface, &|n| dom::name(n) == "dl") {
+    if let Some(tags) = in_preface(&|n| dom::name(n) == "dl") {
         read_tags(&tags, &mut meta);
     }
     if let Some(fallback) = fallback {
         fallback.apply(&mut meta, title.is_some(), has_creators, false);
     }
-    let labelled = labelled_blockquotes(preface);
+    let labelled: Vec<_> = prefaces.iter().flat_map(labelled_blockquotes).collect();
     let summary = find_label(&labelled, &["summary"]);
     let notes = find_label(&labelled, &["notes"]);
 
-    let scope = dom::by_id(document, "chapters").unwrap_or_else(|| document.clone());
     let mut chapters: Vec<Chapter> = Vec::new();
     let mut open = false; // the last chapter has a heading but no text yet
-    let parts = scope
-        .children
-        .borrow()
-        .iter()
-        .flat_map(|child| {
-            dom::find_all(child, &|n| {
-                let id = dom::attr(n, "id").unwrap_or_default();
-                id == "preface"
-                    || id == "afterword"
-                    || (dom::has_class(n, "meta") && dom::has_class(n, "group"))
-                    || (dom::has_class(n, "meta") && id.starts_with("endnotes"))
-                    || (dom::name(n) == "div" && dom::has_class(n, "userstuff"))
-            })
-        })
-        .collect::<Vec<_>>();
+    let mut parts = Vec::new();
+    chapter_parts(document, false, &mut parts);
+    let mut after_text = false;
     for part in parts {
-        let id = dom::attr(&part, "id").unwrap_or_default();
-        if id == "preface" || id == "afterword" {
-            continue;
-        }
-        if dom::has_class(&part, "group") {
-            let heading = dom::find(&part, &|n| dom::has_class(n, "heading"))
-                .or_else(|| dom::find(&part, &|n| matches!(dom::name(n), "h2" | "h3")));
-            let labelled = labelled_blockquotes(&part);
-            chapters.push(Chapter {
-                title: heading.and_then(|h| chapter_title(&dom::text(&h))),
-                summary: find_label(&labelled, &["chapter summary", "summary"]),
-                notes: find_label(&labelled, &["chapter notes", "notes"]),
-                ..Chapter::default()
-            });
-            open = true;
-        } else if id.starts_with("endnotes") {
-            let labelled = labelled_blockquotes(&part);
-            if let Some(chapter) = chapters.last_mut() {
-                chapter.end_notes =
-                    find_label(&labelled, &["chapter end notes", "end notes", "notes"]);
-            }
-        } else {
-            let body = sanitized_inner(&part);
-            match chapters.last_mut() {
-                Some(chapter) if open => chapter.body = body,
-                _ => chapters.push(Chapter {
-                    body,
+        let is_text = matches!(part, ChapterPart::Text(_));
+        match part {
+            ChapterPart::Heading(group) => {
+                let heading = dom::find(&group, &|n| dom::has_class(n, "heading"))
+                    .or_else(|| dom::find(&group, &|n| matches!(dom::name(n), "h2" | "h3")));
+                let labelled = labelled_blockquotes(&group);
+                chapters.push(Chapter {
+                    title: heading.and_then(|h| chapter_title(&dom::text(&h))),
+                    summary: find_label(&labelled, &["chapter summary", "summary"]),
+                    notes: find_label(&labelled, &["chapter notes", "notes"]),
                     ..Chapter::default()
-                }),
+                });
+                open = true;
             }
-            open = false;
+            ChapterPart::EndNotes(part) => {
+                let labelled = labelled_blockquotes(&part);
+                if let Some(chapter) = chapters.last_mut() {
+                    chapter.end_notes =
+                        find_label(&labelled, &["chapter end notes", "end notes", "notes"]);
+                }
+            }
+            ChapterPart::Text(part) => {
+                let body = sanitized_inner(&part);
+                match chapters.last_mut() {
+                    Some(chapter) if open => chapter.body = body,
+                    // calibre splits a long chapter's text over files: text after text,
+                    // with no heading between, goes on.
+                    Some(chapter) if after_text => {
+                        let joined = format!("{}\n{}", chapter.body.as_str(), body.as_str());
+                        chapter.body = Html::sanitize(&joined);
+                    }
+                    _ => chapters.push(Chapter {
+                        body,
+                        ..Chapter::default()
+                    }),
+                }
+                open = false;
+            }
         }
+        after_text = is_text;
     }
     chapters.retain(|c| !c.body.is_empty() || !c.notes.is_empty() || c.title.is_some());
     if chapters.is_empty() {
         return Err(FormatErrorKind::NoText);
     }
-    let end_notes = dom::by_id(document, "afterword")
-        .map(|a| find_label(&labelled_blockquotes(&a), &["end notes"]))
-        .unwrap_or_default();
+    let afterword: Vec<_> = with_id(document, "afterword")
+        .iter()
+        .flat_map(labelled_blockquotes)
+        .collect();
+    let end_notes = find_label(&afterword, &["end notes"]);
     finish(meta, chapters, summary, notes, end_notes)
+}
+
+/// Every element with this `id`, in document order: a split download repeats them.
+fn with_id(document: &Handle, id: &str) -> Vec<Handle> {
+    dom::find_all(document, &|n| dom::attr(n, "id").as_deref() == Some(id))
+}
+
+/// A piece of AO3's `div#chapters`.
+enum ChapterPart {
+    /// The `div.meta.group` with a chapter's heading, summary and notes.
+    Heading(Handle),
+    /// The `div.meta#endnotesN` after a chapter's text.
+    EndNotes(Handle),
+    /// The `div.userstuff` with a chapter's text.
+    Text(Handle),
+}
+
+/// The parts of the chapters in document order. Inside `div#chapters` they are told apart
+/// by what they hold, not by their classes, which calibre renames (`meta group` becomes
+/// `calibre1`, `userstuff` `userstuff1`): a heading group starts with its `h2`, end notes
+/// keep their `id`, and every other block with text is a chapter's text. The empty blocks
+/// calibre leaves where it split a file are skipped. Outside it (ajar's EPUBs have a file
+/// per chapter and no `div#chapters`), text is a `div.userstuff`.
+fn chapter_parts(node: &Handle, in_chapters: bool, out: &mut Vec<ChapterPart>) {
+    for child in dom::child_elements(node) {
+        let id = dom::attr(&child, "id").unwrap_or_default();
+        let is_div = dom::name(&child) == "div";
+        if id == "preface" || id == "afterword" {
+            continue;
+        }
+        if id == "chapters" {
+            chapter_parts(&child, true, out);
+        } else if id.starts_with("endnotes") {
+            out.push(ChapterPart::EndNotes(child));
+        } else if is_div
+            && ((dom::has_class(&child, "meta") && dom::has_class(&child, "group"))
+                || dom::child_elements(&child)
+                    .iter()
+                    .any(|c| matches!(dom::name(c), "h2" | "h3")))
+        {
+            out.push(ChapterPart::Heading(child));
+        } else if is_div && (in_chapters || dom::has_class(&child, "userstuff")) {
+            if !dom::text(&child).is_empty() || dom::by_name(&child, "img").is_some() {
+                out.push(ChapterPart::Text(child));
+            }
+        } else {
+            chapter_parts(&child, in_chapters, out);
+        }
+    }
 }
 
 /// Builds and checks the work, with summary and notes kept as markup.
@@ -383,6 +442,7 @@ fn read_plain(document: &Handle, fallback: Option<&Fallback>) -> Result<Work, Fo
         .filter(|t| !t.is_empty());
     let h1 = dom::by_name(&body, "h1");
     let title = head_title.or_else(|| h1.as_ref().map(dom::text));
+    let byline = byline(h1.as_ref(), &body);
     if let Some(h1) = &h1 {
         if Some(dom::text(h1)) == title {
             dom::detach(h1);
@@ -400,11 +460,17 @@ fn read_plain(document: &Handle, fallback: Option<&Fallback>) -> Result<Work, Fo
     for author in &authors {
         meta.apply("author", Field::Creators, author, 0);
     }
+    let mut has_creators = !authors.is_empty();
+    if let (Some((line, names)), false) = (&byline, has_creators) {
+        meta.apply("by", Field::Creators, names, 0);
+        dom::detach(line);
+        has_creators = true;
+    }
     if let Some(lang) = dom::by_name(document, "html").and_then(|h| dom::attr(&h, "lang")) {
         meta.apply("language", Field::Language, &lang, 0);
     }
     if let Some(fallback) = fallback {
-        fallback.apply(&mut meta, title.is_some(), !authors.is_empty(), true);
+        fallback.apply(&mut meta, title.is_some(), has_creators, true);
     }
     let chapters = split_chapters(&body);
     if chapters.is_empty() {
@@ -417,6 +483,48 @@ fn read_plain(document: &Handle, fallback: Option<&Fallback>) -> Result<Work, Fo
         Html::default(),
         Html::default(),
     )
+}
+
+/// The "by NAME" line a hand-written page puts right under its title (or first, if the
+/// title is only in `<title>`): the line and the names.
+fn byline(h1: Option<&Handle>, body: &Handle) -> Option<(Handle, String)> {
+    let (parent, after) = match h1 {
+        Some(h1) => {
+            let parent = dom::parent(h1)?;
+            let after = dom::children(&parent)
+                .iter()
+                .position(|c| std::rc::Rc::ptr_eq(c, h1))?
+                + 1;
+            (parent, after)
+        }
+        None => (body.clone(), 0),
+    };
+    let line = dom::children(&parent)
+        .into_iter()
+        .skip(after)
+        .find(|n| match &n.data {
+            markup5ever_rcdom::NodeData::Text { contents } => !contents.borrow().trim().is_empty(),
+            markup5ever_rcdom::NodeData::Element { .. } => true,
+            _ => false,
+        })?;
+    if !matches!(
+        dom::name(&line),
+        "" | "p" | "div" | "h2" | "h3" | "h4" | "address" | "em" | "i" | "b" | "strong" | "span"
+    ) {
+        return None;
+    }
+    let text = dom::text(&line);
+    let lower = text.to_lowercase();
+    let names = ["by ", "written by "]
+        .iter()
+        .find(|p| lower.starts_with(**p))
+        .and_then(|p| text.get(p.len()..))?
+        .trim();
+    let plausible = !names.is_empty()
+        && names.chars().count() <= 100
+        && names.split_whitespace().count() <= 8
+        && !names.ends_with(['.', '!', '?', '…']);
+    plausible.then(|| (line, names.to_owned()))
 }
 
 /// Splits a body at `h2` chapter headings; a chapter's labelled block quotes

@@ -465,3 +465,23 @@ fn a_zip_of_mixed_formats_is_read_entry_by_entry() {
         FormatErrorKind::Empty
     );
 }
+
+#[test]
+fn a_by_line_under_the_title_of_a_plain_page_names_the_creator() {
+    let page = "<!DOCTYPE html><html><head><title>Snow Day</title></head><body>\n<h1>Snow Day</h1>\n<p>by <a href=\"https://example.org/~lane\">Lane Kim</a> &amp; Zach</p>\n<p>It snowed.</p></body></html>";
+    let work = read_story_file("snow.html", page.as_bytes()).unwrap();
+    assert_eq!(work.creators, vec!["Lane Kim", "Zach"]);
+    assert_eq!(work.chapters[0].body.as_str(), "<p>It snowed.</p>");
+
+    // Without a heading the line comes first; a sentence starting with "By" is text.
+    let page = "<html><head><title>Snow Day</title></head><body><p>By Lane Kim</p><p>By noon it had snowed a foot.</p></body></html>";
+    let work = read_story_file("snow.html", page.as_bytes()).unwrap();
+    assert_eq!(work.creators, vec!["Lane Kim"]);
+    let page = "<html><head><title>Snow Day</title></head><body><p>By noon it had snowed a foot.</p></body></html>";
+    let work = read_story_file("snow.html", page.as_bytes()).unwrap();
+    assert!(work.creators.is_empty(), "{:?}", work.creators);
+    assert_eq!(
+        work.chapters[0].body.as_str(),
+        "<p>By noon it had snowed a foot.</p>"
+    );
+}

@@ -524,3 +524,93 @@ fn many_tags_and_chapters_read_in_linear_time() {
     assert_eq!(work.chapters[2_999].position, 3_000);
     assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
 }
+
+// ---------------------------------------------------------------------------------------
+// What a writer uploads to the posting form
+
+macro_rules! upload {
+    ($name:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/uploads/",
+            $name
+        ))
+    };
+}
+
+#[test]
+fn a_file_without_a_title_is_read_for_a_form_that_asks_for_one() {
+    let bytes = upload!("untitled.txt");
+    // The importer needs a title...
+    assert_eq!(refuse("untitled.txt", bytes).kind, FormatErrorKind::NoTitle);
+    // ...the posting form asks for it, with the rest filled in.
+    let work = ajar_formats::read_story_draft("untitled.txt", bytes).unwrap();
+    assert_eq!(work.title, "");
+    assert_eq!(names(&work.fandoms), ["Star Trek: The Original Series"]);
+    assert_eq!(work.rating, Rating::GeneralAudiences);
+    assert!(bodies(&work)[0].starts_with("The bridge was quiet for once."));
+    // A file with a title reads the same either way.
+    let titled = b"Title: Named\n\nSome text here.\n";
+    assert_eq!(
+        ajar_formats::read_story_draft("t.txt", titled)
+            .unwrap()
+            .title,
+        "Named"
+    );
+}
+
+#[test]
+fn markdown_chapter_headings_split_chapters_at_any_level() {
+    let work = read_story_file("chapters.md", upload!("chapters.md")).unwrap();
+    assert_eq!(work.title, "Two Harbours");
+    let titles: Vec<_> = work.chapters.iter().map(|c| c.title.as_deref()).collect();
+    assert_eq!(titles, [Some("Leaving"), Some("Arriving")]);
+    assert!(work.chapters[0].body.as_str().contains("<em>early</em>"));
+    assert!(work.chapters[1]
+        .body
+        .as_str()
+        .contains("<strong>late</strong>"));
+    // Without front matter, `# Title` is the title without its marks.
+    let work =
+        read("# Harbour Lights\n\n# Chapter 1: Out\n\nText one.\n\n## Chapter 2\n\nText two.\n");
+    assert_eq!(work.title, "Harbour Lights");
+    assert_eq!(work.chapters.len(), 2);
+}
+
+#[test]
+fn word_documents_are_read_with_their_chapters_and_emphasis() {
+    let work = read_story_file("lighthouse.docx", upload!("lighthouse.docx")).unwrap();
+    assert_eq!(work.title, "The Lighthouse Keeper");
+    let titles: Vec<_> = work.chapters.iter().map(|c| c.title.as_deref()).collect();
+    assert_eq!(titles, [Some("Arrival"), Some("The Storm")]);
+    let first = work.chapters[0].body.as_str();
+    assert!(first.contains("and <em>nobody</em> was waiting"), "{first}");
+    assert!(
+        first.contains("<strong>one hundred and twelve</strong>"),
+        "{first}"
+    );
+    assert!(first.contains("&amp; counted"), "{first}");
+}
+
+#[test]
+fn other_documents_are_named_with_what_to_do() {
+    let e = refuse("notes.pdf", upload!("notes.pdf"));
+    assert_eq!(
+        e.to_string(),
+        "notes.pdf: this is a PDF document (.pdf), which the archive cannot read; save it as \
+         .docx, .txt, .html or .md and use that file instead"
+    );
+    for (name, bytes, what) in [
+        (
+            "old.doc",
+            &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0"[..],
+            ".doc",
+        ),
+        ("x.rtf", b"{\\rtf1\\ansi Hello}", ".rtf"),
+        ("x.odt", b"PK\x03\x04\0\0", ".odt"),
+    ] {
+        let e = refuse(name, bytes);
+        assert!(e.to_string().contains(what), "{e}");
+        assert!(e.to_string().contains("save it as"), "{e}");
+    }
+}

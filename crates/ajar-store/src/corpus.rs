@@ -289,3 +289,302 @@ async fn tag_id(
     writer.tags.insert(key, id);
     Ok(id)
 }
+
+/// A generated reader: an account with a default pseud, and what it did on the archive.
+/// Works are named by id; the store turns "the creator of" and "the fandom of" a work into
+/// subscriptions to that pseud and that tag. The works' own counters (kudos, comments,
+/// bookmarks) stay the nominal ones the corpus gave them.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusReader {
+    pub name: String,
+    pub kudos: Vec<WorkId>,
+    /// Work and the bookmark's tags (comma-separated).
+    pub bookmarks: Vec<(WorkId, String)>,
+    /// Work and the comment's body (already clean HTML).
+    pub comments: Vec<(WorkId, String)>,
+    pub subscribed_works: Vec<WorkId>,
+    pub subscribed_creators_of: Vec<WorkId>,
+    pub subscribed_fandoms_of: Vec<WorkId>,
+    /// Reading history, oldest first.
+    pub history: Vec<WorkId>,
+}
+
+impl Store {
+    /// How many accounts there are (generated readers are numbered after them).
+    pub async fn user_count(&self) -> Result<u64> {
+        let mut conn = self.pool.conn().await?;
+        let (n,): (i64,) = conn
+            .db()
+            .fetch_one(&Sql::new("SELECT COUNT(*) FROM users"))
+            .await?;
+        crate::to_u64(n, "the number of accounts")
+    }
+
+    /// Stores a batch of generated readers in one transaction. Their accounts cannot log in
+    /// (no password); benchmarks make their own accounts for that.
+    pub async fn write_corpus_readers(&self, readers: &[CorpusReader]) -> Result<()> {
+        if readers.is_empty() {
+            return Ok(());
+        }
+        let now = now();
+        let postgres = self.backend() == crate::Backend::Postgres;
+        let overriding = if postgres {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        };
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let (max_user, max_pseud): (i64, i64) = db
+            .fetch_one(&Sql::new(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM users), \
+                 (SELECT COALESCE(MAX(id), 0) FROM pseuds)",
+            ))
+            .await?;
+        let keys: Vec<(String, String)> = readers
+            .iter()
+            .map(|r| {
+                let key = name_key(&r.name);
+                let email = format!("{key}@corpus.invalid");
+                (key, email)
+            })
+            .collect();
+        let per = MAX_ARGS / 7;
+        for (chunk_no, chunk) in readers.chunks(per).enumerate() {
+            let first = chunk_no * per;
+            let mut users = Sql::new(format!(
+                "INSERT INTO users (id, name, name_key, email, email_key, password_hash, \
+                 created_at){overriding} VALUES {}",
+                value_rows(chunk.len(), 7, 1)
+            ));
+            let mut pseuds = Sql::new(format!(
+                "INSERT INTO pseuds (id, name, name_key, user_id, is_default, created_at)\
+                 {overriding} VALUES {}",
+                value_rows(chunk.len(), 6, 1)
+            ));
+            for (i, reader) in chunk.iter().enumerate() {
+                let n = first + i;
+                let (user, pseud) = (max_user + n as i64 + 1, max_pseud + n as i64 + 1);
+                let (key, email) = &keys[n];
+                users.push(user);
+                users.push(reader.name.as_str());
+                users.push(key.as_str());
+                users.push(email.as_str());
+                users.push(email.as_str());
+                // Not a PHC string: no password verifies against it.
+                users.push("!");
+                users.push(now);
+                pseuds.push(pseud);
+                pseuds.push(reader.name.as_str());
+                pseuds.push(key.as_str());
+                pseuds.push(user);
+                pseuds.push(true);
+                pseuds.push(now);
+            }
+            db.execute(&users).await?;
+            db.execute(&pseuds).await?;
+        }
+        let ids = |i: usize| (max_user + i as i64 + 1, max_pseud + i as i64 + 1);
+        let mut kudos = Vec::new();
+        let mut subscriptions = Vec::new();
+        let mut history = Vec::new();
+        for (i, reader) in readers.iter().enumerate() {
+            let (user, _) = ids(i);
+            kudos.extend(
+                reader
+                    .kudos
+                    .iter()
+                    .map(|w| format!("({}, {user}, $1)", w.0)),
+            );
+            subscriptions.extend(
+                reader
+                    .subscribed_works
+                    .iter()
+                    .map(|w| format!("SELECT {user}, 'work', {}, $1", w.0)),
+            );
+            subscriptions.extend(reader.subscribed_creators_of.iter().map(|w| {
+                format!(
+                    "SELECT {user}, 'creator', pseud_id, $1 FROM work_creators \
+                     WHERE work_id = {} AND position = 1",
+                    w.0
+                )
+            }));
+            subscriptions.extend(reader.subscribed_fandoms_of.iter().map(|w| {
+                format!(
+                    "SELECT {user}, 'tag', MIN(wt.tag_id), $1 FROM work_tags wt \
+                     JOIN tags t ON t.id = wt.tag_id WHERE wt.work_id = {} AND t.kind = 'fandom' \
+                     HAVING MIN(wt.tag_id) IS NOT NULL",
+                    w.0
+                )
+            }));
+            history.extend(
+                reader
+                    .history
+                    .iter()
+                    .map(|w| format!("({user}, {}, 1, 1, $1)", w.0)),
+            );
+        }
+        let conflict = " ON CONFLICT DO NOTHING";
+        for chunk in kudos.chunks(2000) {
+            let sql = format!(
+                "INSERT INTO kudos (work_id, user_id, created_at) VALUES {}{conflict}",
+                chunk.join(", ")
+            );
+            db.execute(&Sql::new(sql).bind(now)).await?;
+        }
+        for chunk in subscriptions.chunks(200) {
+            let sql = format!(
+                "INSERT INTO subscriptions (user_id, kind, target_id, created_at) \
+                 SELECT * FROM ({}) s WHERE TRUE{conflict}",
+                chunk.join(" UNION ALL ")
+            );
+            db.execute(&Sql::new(sql).bind(now)).await?;
+        }
+        for chunk in history.chunks(2000) {
+            let sql = format!(
+                "INSERT INTO readings (user_id, work_id, last_chapter, visits, visited_at) \
+                 VALUES {}{conflict}",
+                chunk.join(", ")
+            );
+            db.execute(&Sql::new(sql).bind(now)).await?;
+        }
+        // Bookmarks and comments carry text: bound, 4 and 5 arguments a row.
+        let bookmarks: Vec<(i64, &WorkId, &str)> = readers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                r.bookmarks
+                    .iter()
+                    .map(move |(w, t)| (ids(i).0, w, t.as_str()))
+            })
+            .collect();
+        for chunk in bookmarks.chunks(MAX_ARGS / 5) {
+            let mut sql = Sql::new(format!(
+                "INSERT INTO bookmarks (user_id, work_id, tags, created_at, updated_at) VALUES {}\
+                 {conflict}",
+                value_rows(chunk.len(), 5, 1)
+            ));
+            for (user, work, tags) in chunk {
+                sql.push(*user);
+                sql.push(work.0);
+                sql.push(*tags);
+                sql.push(now);
+                sql.push(now);
+            }
+            db.execute(&sql).await?;
+        }
+        let comments: Vec<((i64, i64), &WorkId, &str)> = readers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.comments.iter().map(move |(w, b)| (ids(i), w, b.as_str())))
+            .collect();
+        for chunk in comments.chunks(MAX_ARGS / 6) {
+            let mut sql = Sql::new(format!(
+                "INSERT INTO comments (work_id, chapter, user_id, pseud_id, body_html, created_at) \
+                 VALUES {}",
+                value_rows(chunk.len(), 6, 1)
+            ));
+            for ((user, pseud), work, body) in chunk {
+                sql.push(work.0);
+                sql.push(1i64);
+                sql.push(*user);
+                sql.push(*pseud);
+                sql.push(*body);
+                sql.push(now);
+            }
+            db.execute(&sql).await?;
+        }
+        if postgres {
+            let (last_user, last_pseud) = ids(readers.len() - 1);
+            db.execute(
+                &Sql::new(
+                    "SELECT setval(pg_get_serial_sequence('users', 'id'), $1), \
+                     setval(pg_get_serial_sequence('pseuds', 'id'), $2)",
+                )
+                .bind(last_user)
+                .bind(last_pseud),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Groups works into series as writers do: every creator with at least `min_works`
+    /// works as first creator gets one series of up to `max_works` of them, in posting
+    /// order. Returns how many series were made. The works get `changes` rows, so a
+    /// running index picks the series up.
+    pub async fn write_corpus_series(&self, min_works: usize, max_works: usize) -> Result<u64> {
+        let now = now();
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let rows: Vec<(i64, String, i64)> = db
+            .fetch_all(&Sql::new(
+                "SELECT wc.pseud_id, p.name, wc.work_id FROM work_creators wc \
+                 JOIN pseuds p ON p.id = wc.pseud_id \
+                 WHERE wc.position = 1 AND NOT EXISTS \
+                 (SELECT 1 FROM series_works sw WHERE sw.work_id = wc.work_id) \
+                 ORDER BY wc.pseud_id, wc.work_id",
+            ))
+            .await?;
+        let mut groups: Vec<(String, Vec<i64>)> = Vec::new();
+        let mut current: Option<(i64, String, Vec<i64>)> = None;
+        for (pseud, name, work) in rows {
+            match &mut current {
+                Some((p, _, works)) if *p == pseud => {
+                    if works.len() < max_works {
+                        works.push(work);
+                    }
+                }
+                _ => {
+                    if let Some((_, name, works)) = current.take() {
+                        groups.push((name, works));
+                    }
+                    current = Some((pseud, name, vec![work]));
+                }
+            }
+        }
+        groups.extend(current.map(|(_, name, works)| (name, works)));
+        groups.retain(|(_, works)| works.len() >= min_works.max(1));
+        let mut made = 0u64;
+        for (name, works) in &groups {
+            let title = format!("The {name} Cycle");
+            let key = name_key(&title);
+            let id: Option<(i64,)> = db
+                .fetch_optional(
+                    &Sql::new(
+                        "INSERT INTO series (title, title_key, created_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (title_key) DO NOTHING RETURNING id",
+                    )
+                    .bind(title.as_str())
+                    .bind(key.as_str())
+                    .bind(now),
+                )
+                .await?;
+            let Some((series,)) = id else { continue };
+            let rows: Vec<String> = works
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("({series}, {w}, {}, 1)", i + 1))
+                .collect();
+            db.execute(&Sql::new(format!(
+                "INSERT INTO series_works (series_id, work_id, position, ordinal) VALUES {}",
+                rows.join(", ")
+            )))
+            .await?;
+            db.execute(
+                &Sql::new(
+                    "INSERT INTO changes (entity, entity_id, op, at) \
+                     SELECT 'work', work_id, 'update', $1 FROM series_works \
+                     WHERE series_id = $2 ORDER BY work_id",
+                )
+                .bind(now)
+                .bind(series),
+            )
+            .await?;
+            made += 1;
+        }
+        tx.commit().await?;
+        Ok(made)
+    }
+}

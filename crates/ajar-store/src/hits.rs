@@ -37,6 +37,8 @@ impl Store {
         }
         let work_ids: BTreeSet<i64> = unique.iter().map(|h| h.work.0).collect();
         let mut tx = self.pool.begin_write().await?;
+        // Counting hits is a quiet write: cached pages stay (see `version`).
+        let before = self.quiet_write_begins();
         let mut db = tx.db();
 
         let mut existing = BTreeSet::new();
@@ -83,6 +85,7 @@ impl Store {
             total += to_u64(n, "a number of hits")?;
         }
         tx.commit().await?;
+        self.quiet_write_done(before);
         Ok(total)
     }
 
@@ -90,11 +93,13 @@ impl Store {
     /// on the same day. Returns how many rows were removed.
     pub async fn prune_hits_before(&self, day: NaiveDate) -> Result<u64> {
         let mut tx = self.pool.begin_write().await?;
+        let before = self.quiet_write_begins();
         let removed = tx
             .db()
             .execute(&Sql::new("DELETE FROM work_hits WHERE day < $1").bind(day))
             .await?;
         tx.commit().await?;
+        self.quiet_write_done(before);
         Ok(removed)
     }
 }

@@ -39,6 +39,8 @@ mod moderation;
 mod posting;
 mod pseuds;
 mod search_feed;
+mod sources;
+mod statistics;
 mod suspension;
 mod tags;
 #[cfg(feature = "testing")]
@@ -50,16 +52,17 @@ pub use access::{Audience, UserFilters, WorkAccess};
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use bookmarks::{Bookmark, NewBookmark};
 pub use comments::{Comment, CommentAuthor, CommentStatus, NewComment};
-pub use corpus::{CorpusWork, CorpusWriter};
+pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;
 pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage};
 pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
-pub use listings::{Creator, MediaFandoms, Muted, Series, SeriesPart};
+pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
+pub use sources::TextSource;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +145,8 @@ pub struct Store {
     pool: Pool,
     /// A small pool of its own for background work (see [`Store::background`]).
     background: Pool,
+    /// What `data_version` has seen (see `version`).
+    versions: std::sync::Arc<version::Versions>,
 }
 
 /// How a store shares out its connections and how long it lets a query run. The defaults
@@ -239,6 +244,10 @@ pub struct WorkBlurb {
     pub complete: bool,
     pub expected_chapters: Option<u32>,
     pub updated: Option<chrono::NaiveDate>,
+    pub published: Option<chrono::NaiveDate>,
+    /// When the row was created / last changed (feeds give entries a time of day from them).
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
     pub stats: WorkStats,
 }
 
@@ -376,6 +385,7 @@ impl Store {
             return Ok(Store {
                 pool: Pool::Sqlite(pool.clone()),
                 background: Pool::Sqlite(pool),
+                versions: Default::default(),
             });
         }
         // Migrations run before the time limit applies: a schema change on a large archive
@@ -411,6 +421,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             background: Pool::Sqlite(background),
+            versions: Default::default(),
         })
     }
 
@@ -453,6 +464,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Postgres(pool),
             background: Pool::Postgres(background),
+            versions: Default::default(),
         })
     }
 
@@ -463,6 +475,7 @@ impl Store {
         Store {
             pool: self.background.clone(),
             background: self.background.clone(),
+            versions: std::sync::Arc::clone(&self.versions),
         }
     }
 

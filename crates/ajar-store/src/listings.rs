@@ -256,15 +256,7 @@ impl Store {
     ) -> Result<Vec<TagCount>> {
         let key = name_key(name.as_str());
         let mut conn = self.pool.conn().await?;
-        let sql = Sql::new(format!(
-            "SELECT t.id, t.kind, t.name, \
-             (SELECT COUNT(*) FROM work_tags wt JOIN works w ON w.id = wt.work_id \
-              WHERE wt.tag_id = t.id AND {}{}) AS works \
-             FROM tags t WHERE t.name_key = $1",
-            audience.listed("w"),
-            muted.clause("w")
-        ))
-        .bind(key.as_str());
+        let sql = Sql::new(tags_named_sql(audience, muted)).bind(key.as_str());
         let rows: Vec<NamedTagRow> = conn.db().fetch_all(&sql).await?;
         let mut tags = rows
             .into_iter()
@@ -337,9 +329,7 @@ impl Store {
         offset: u64,
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let key = name_key(name.as_str());
-        let filter = "SELECT wt.work_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
-                      WHERE t.name_key = $1";
-        self.works_page(audience, muted, filter, key.as_str(), limit, offset)
+        self.works_page(audience, muted, TAGGED, key.as_str(), limit, offset)
             .await
     }
 
@@ -375,13 +365,7 @@ impl Store {
     pub async fn creator(&self, audience: Audience, name: &str) -> Result<Option<Creator>> {
         let key = name_key(name.trim());
         let mut conn = self.pool.conn().await?;
-        let sql = Sql::new(format!(
-            "SELECT p.name, (SELECT COUNT(*) FROM work_creators wc JOIN works w \
-             ON w.id = wc.work_id WHERE wc.pseud_id = p.id AND wc.accepted AND {}) \
-             FROM pseuds p WHERE p.name_key = $1",
-            audience.listed("w")
-        ))
-        .bind(key.as_str());
+        let sql = Sql::new(creator_sql(audience)).bind(key.as_str());
         let row: Option<(String, i64)> = conn.db().fetch_optional(&sql).await?;
         row.map(|(name, works)| {
             Ok(Creator {
@@ -402,12 +386,10 @@ impl Store {
         offset: u64,
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let key = name_key(name.trim());
-        let filter = "SELECT wc.work_id FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
-                      WHERE p.name_key = $1 AND wc.accepted";
         self.works_page(
             audience,
             &Muted::default(),
-            filter,
+            BY_CREATOR,
             key.as_str(),
             limit,
             offset,
@@ -428,21 +410,15 @@ impl Store {
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
-        let shown = format!("{}{}", audience.listed("w"), muted.clause("w"));
-        let count = Sql::new(format!(
-            "SELECT COUNT(*) FROM works w WHERE w.id IN ({filter}) AND {shown}"
-        ))
-        .bind(key);
+        let (count, page) = works_page_sql(audience, muted, filter);
+        let count = Sql::new(count).bind(key);
         let (total,): (i64,) = db.fetch_one(&count).await?;
         let total = to_u64(total, "a listing's work count")?;
         let found = if total > offset {
-            let sql = Sql::new(format!(
-                "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id IN ({filter}) AND {shown} \
-                 ORDER BY w.updated DESC, w.id DESC LIMIT $2 OFFSET $3"
-            ))
-            .bind(key)
-            .bind(i64::from(limit))
-            .bind(to_i64(offset));
+            let sql = Sql::new(page)
+                .bind(key)
+                .bind(i64::from(limit))
+                .bind(to_i64(offset));
             let rows: Vec<BlurbRow> = db.fetch_all(&sql).await?;
             blurbs(&mut db, rows).await?
         } else {
@@ -501,6 +477,131 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// The works carrying a tag named `$1` (a name key), of any kind (once each: a name can be
+/// both a fandom and a character on one work).
+const TAGGED: &str = "SELECT DISTINCT wt.work_id FROM tags t \
+    JOIN work_tags wt ON wt.tag_id = t.id WHERE t.name_key = $1";
+
+/// The works credited to the pseud named `$1` (a name key).
+const BY_CREATOR: &str = "SELECT wc.work_id FROM pseuds p \
+    JOIN work_creators wc ON wc.pseud_id = p.id WHERE p.name_key = $1 AND wc.accepted";
+
+/// The count and the page (`$2` works from `$3`) of a listing of the works `filter` yields.
+/// The filter's ids drive (`CROSS JOIN`, see [`tags_named_sql`]): given `w.id IN (...)`,
+/// SQLite walked every public work through the visibility index and probed the list.
+fn works_page_sql(audience: Audience, muted: &Muted, filter: &str) -> (String, String) {
+    let shown = format!("{}{}", audience.listed("w"), muted.clause("w"));
+    let from = format!("({filter}) f CROSS JOIN works w WHERE w.id = f.work_id AND {shown}");
+    (
+        format!("SELECT COUNT(*) FROM {from}"),
+        format!(
+            "SELECT {BLURB_COLUMNS} FROM {from} ORDER BY w.updated DESC, w.id DESC \
+             LIMIT $2 OFFSET $3"
+        ),
+    )
+}
+
+/// Every tag named `$1` (a name key) with its number of works.
+///
+/// The counts below read the tag's (or pseud's) rows of `work_tags` (`work_creators`) and
+/// look each work up: `CROSS JOIN` keeps SQLite to that order (PostgreSQL reads it as a plain
+/// join). Left free, SQLite may walk every public work through the visibility index and
+/// probe for the tag, a hundred thousand steps for a tag of ten works.
+fn tags_named_sql(audience: Audience, muted: &Muted) -> String {
+    format!(
+        "SELECT t.id, t.kind, t.name, \
+         (SELECT COUNT(*) FROM work_tags wt CROSS JOIN works w \
+          WHERE w.id = wt.work_id AND wt.tag_id = t.id AND {}{}) AS works \
+         FROM tags t WHERE t.name_key = $1",
+        audience.listed("w"),
+        muted.clause("w")
+    )
+}
+
+/// The pseud named `$1` (a name key) with its number of works (see [`tags_named_sql`]).
+fn creator_sql(audience: Audience) -> String {
+    format!(
+        "SELECT p.name, (SELECT COUNT(*) FROM work_creators wc CROSS JOIN works w \
+         WHERE w.id = wc.work_id AND wc.pseud_id = p.id AND wc.accepted AND {}) \
+         FROM pseuds p WHERE p.name_key = $1",
+        audience.listed("w")
+    )
+}
+
+/// How the database runs one of the queries of tag and creator pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryPlan {
+    /// What the query is for ("tag page count", ...).
+    pub query: &'static str,
+    /// The backend's own description: `EXPLAIN QUERY PLAN` rows on SQLite, `EXPLAIN` lines on
+    /// PostgreSQL, one a line.
+    pub plan: String,
+}
+
+impl Store {
+    /// The plans of the store queries behind a tag's pages and a creator's pages, for this
+    /// tag name and creator name as `audience` (and `muted`) would ask: what a test or an
+    /// operator checks to see that they read the `work_tags (tag_id)` and `work_creators
+    /// (pseud_id)` indexes rather than every work.
+    pub async fn listing_plans(
+        &self,
+        audience: Audience,
+        muted: &Muted,
+        tag: &TagName,
+        creator: &str,
+    ) -> Result<Vec<QueryPlan>> {
+        let tag_key = name_key(tag.as_str());
+        let creator_key = name_key(creator.trim());
+        let (tag_count, tag_page) = works_page_sql(audience, muted, TAGGED);
+        let (creator_count, creator_page) = works_page_sql(audience, muted, BY_CREATOR);
+        let queries: [(&'static str, String, &str, bool); 6] = [
+            (
+                "tag kinds and counts",
+                tags_named_sql(audience, muted),
+                &tag_key,
+                false,
+            ),
+            ("tag listing count", tag_count, &tag_key, false),
+            ("tag listing page", tag_page, &tag_key, true),
+            ("creator count", creator_sql(audience), &creator_key, false),
+            ("creator listing count", creator_count, &creator_key, false),
+            ("creator listing page", creator_page, &creator_key, true),
+        ];
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        let mut plans = Vec::with_capacity(queries.len());
+        for (query, sql, key, paged) in queries {
+            let explain = match self.backend() {
+                crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+                crate::Backend::Postgres => format!("EXPLAIN {sql}"),
+            };
+            let mut explain = Sql::new(explain).bind(key);
+            if paged {
+                explain = explain.bind(20_i64).bind(0_i64);
+            }
+            let lines = match self.backend() {
+                crate::Backend::Sqlite => db
+                    .fetch_all::<(i64, i64, i64, String)>(&explain)
+                    .await?
+                    .into_iter()
+                    .map(|(_, _, _, detail)| detail)
+                    .collect::<Vec<_>>(),
+                crate::Backend::Postgres => db
+                    .fetch_all::<(String,)>(&explain)
+                    .await?
+                    .into_iter()
+                    .map(|(line,)| line)
+                    .collect(),
+            };
+            plans.push(QueryPlan {
+                query,
+                plan: lines.join("\n"),
+            });
+        }
+        Ok(plans)
     }
 }
 

@@ -328,6 +328,16 @@ pub struct SqlWorkFilter {
     pub include_creators: Vec<i64>,
     /// Works by none of these pseuds.
     pub exclude_creators: Vec<i64>,
+    /// Works carrying a tag of each of these names (any kind, names compared as the archive
+    /// compares them), and none of those.
+    pub include_tag_names: Vec<String>,
+    pub exclude_tag_names: Vec<String>,
+    /// Works by no pseud of these names (muted creators).
+    pub exclude_creator_names: Vec<String>,
+    /// Every one of these archive warnings, by name.
+    pub warnings: Vec<String>,
+    /// Any of these categories, by name (empty: any).
+    pub categories: Vec<String>,
     /// Restricted works count too (a logged-in reader); drafts and hidden works never do.
     pub include_restricted: bool,
     /// Any of these rating codes (empty: any rating).
@@ -340,6 +350,8 @@ pub struct SqlWorkFilter {
     pub language: Option<String>,
     pub updated_from: Option<NaiveDate>,
     pub updated_to: Option<NaiveDate>,
+    pub published_from: Option<NaiveDate>,
+    pub published_to: Option<NaiveDate>,
     pub sort: SqlSort,
     pub limit: u32,
     pub offset: u64,
@@ -429,6 +441,42 @@ impl SqlWorkFilter {
                 "NOT EXISTS (SELECT 1 FROM work_tags x WHERE x.work_id = w.id AND x.tag_id = {p})"
             ));
         }
+        let named = |kind: &str, p: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM work_tags x JOIN tags t ON t.id = x.tag_id \
+                 WHERE x.work_id = w.id AND {kind}t.name_key = {p})"
+            )
+        };
+        for name in &self.include_tag_names {
+            let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
+            parts.push(named("", &p));
+        }
+        for name in &self.exclude_tag_names {
+            let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
+            parts.push(format!("NOT {}", named("", &p)));
+        }
+        for name in &self.warnings {
+            let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
+            parts.push(named("t.kind = 'warning' AND ", &p));
+        }
+        if !self.categories.is_empty() {
+            let any: Vec<String> = self
+                .categories
+                .iter()
+                .map(|name| {
+                    let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
+                    named("t.kind = 'category' AND ", &p)
+                })
+                .collect();
+            parts.push(format!("({})", any.join(" OR ")));
+        }
+        for name in &self.exclude_creator_names {
+            let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
+            parts.push(format!(
+                "NOT EXISTS (SELECT 1 FROM work_creators x JOIN pseuds p ON p.id = x.pseud_id \
+                 WHERE x.work_id = w.id AND x.accepted AND p.name_key = {p})"
+            ));
+        }
         for pseud in &self.exclude_creators {
             let p = arg(&mut args, SqlArg::Int(*pseud));
             parts.push(format!(
@@ -477,6 +525,14 @@ impl SqlWorkFilter {
         if let Some(to) = self.updated_to {
             let p = arg(&mut args, SqlArg::Date(to));
             parts.push(format!("w.updated <= {p}"));
+        }
+        if let Some(from) = self.published_from {
+            let p = arg(&mut args, SqlArg::Date(from));
+            parts.push(format!("w.published >= {p}"));
+        }
+        if let Some(to) = self.published_to {
+            let p = arg(&mut args, SqlArg::Date(to));
+            parts.push(format!("w.published <= {p}"));
         }
         (parts.join(" AND "), args)
     }

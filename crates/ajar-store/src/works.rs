@@ -712,7 +712,7 @@ const WORK_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_n
 /// The SELECT list of [`BlurbRow`], for listing queries here and in other modules.
 pub(crate) const BLURB_COLUMNS: &str = "w.id, w.title, w.summary_html, w.rating, w.language, \
     w.expected_chapters, w.complete, w.updated, w.word_count, w.chapter_count, w.hits, \
-    w.kudos_count, w.comment_count, w.bookmark_count";
+    w.kudos_count, w.comment_count, w.bookmark_count, w.published, w.created_at, w.modified_at";
 
 const CHAPTER_COLUMNS: &str =
     "position, title, summary_html, notes_html, end_notes_html, body_html, word_count";
@@ -761,6 +761,9 @@ pub(crate) struct BlurbRow {
     kudos_count: i64,
     comment_count: i64,
     bookmark_count: i64,
+    published: NaiveDate,
+    created_at: DateTime<Utc>,
+    modified_at: DateTime<Utc>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -1054,6 +1057,9 @@ pub(crate) async fn blurbs(db: &mut Db<'_>, rows: Vec<BlurbRow>) -> Result<Vec<W
                     .map(|n| to_u32(n, "expected chapters"))
                     .transpose()?,
                 updated: Some(row.updated),
+                published: Some(row.published),
+                created_at: row.created_at,
+                modified_at: row.modified_at,
                 stats: stats(
                     row.word_count,
                     row.chapter_count,

@@ -15,15 +15,18 @@
 //! and the others are served the expired copy for the few milliseconds that takes (for at
 //! most [`GRACE`]), so that a busy page never has every request render it at once.
 
+use crate::compression::{CachedBody, Encoding};
 use crate::prefs::ReaderPrefs;
 use crate::Error;
 use axum::body::Bytes;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
-use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH, VARY};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a rendered page is served from memory.
@@ -53,6 +56,13 @@ pub(crate) struct Rendered {
     pub(crate) body: Bytes,
     /// For work and chapter pages: the strong ETag and the HTTP date of the last change.
     pub(crate) validators: Option<Validators>,
+    /// The body compressed, each coding made on the first request that asks for it and kept
+    /// as long as the page is (see `compression`); `None` inside if compressing failed.
+    gzip: OnceLock<Option<Bytes>>,
+    brotli: OnceLock<Option<Bytes>>,
+    /// Whether a response has carried this rendering already: every later one is a cache hit
+    /// (`X-Cache: hit`, which operators and the tests read).
+    served: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -164,6 +174,16 @@ impl PageCache {
         if !crate::auth::current_is_guest() {
             return Ok(Arc::new(render().await?));
         }
+        self.get_or_render_shared(key, render()).await
+    }
+
+    /// [`PageCache::get_or_render`] for what is the same whoever asks (feeds), so kept for
+    /// logged-in readers too. `render` is not run when the page is kept.
+    pub(crate) async fn get_or_render_shared(
+        &self,
+        key: String,
+        render: impl Future<Output = Result<Rendered, Error>>,
+    ) -> Result<Arc<Rendered>, Error> {
         let version = (self.version)();
         let refreshing = match self.lookup(&key, version) {
             Lookup::Serve(page) => return Ok(page),
@@ -173,7 +193,7 @@ impl PageCache {
             cache: self,
             key: &key,
         });
-        let page = Arc::new(render().await?);
+        let page = Arc::new(render.await?);
         self.put(key.clone(), version, Arc::clone(&page));
         Ok(page)
     }
@@ -216,33 +236,88 @@ pub(crate) fn key(path_and_query: &str, prefs: &ReaderPrefs) -> String {
 }
 
 impl Rendered {
+    pub(crate) fn new(body: Bytes, validators: Option<Validators>) -> Rendered {
+        Rendered {
+            body,
+            validators,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+            served: AtomicBool::new(false),
+        }
+    }
+
     /// A rendered template without validators.
     pub(crate) fn page(template: &impl askama::Template) -> Result<Rendered, Error> {
-        Ok(Rendered {
-            body: Bytes::from(template.render()?),
-            validators: None,
+        Ok(Rendered::new(Bytes::from(template.render()?), None))
+    }
+
+    /// The body in `encoding`, compressed now if no request asked for it before.
+    pub(crate) fn encoded(&self, encoding: Encoding) -> Option<Bytes> {
+        let cell = match encoding {
+            Encoding::Gzip => &self.gzip,
+            Encoding::Brotli => &self.brotli,
+        };
+        cell.get_or_init(|| match encoding.encode(&self.body) {
+            Ok(bytes) => Some(Bytes::from(bytes)),
+            Err(error) => {
+                tracing::warn!(%error, ?encoding, "could not compress a page; sending it plain");
+                None
+            }
         })
+        .clone()
     }
 }
 
+/// Says whether a page came from the page cache.
+const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
+
 /// A cached page as a `200 text/html` response. Pages depend on the settings cookie, so
-/// caches must keep them apart (`Vary: Cookie`) and check back each time (`no-cache`).
+/// caches must keep them apart (`Vary: Cookie`) and check back each time (`no-cache`). The
+/// page rides along in the response so that `compression::precompressed` can send its
+/// compressed form.
 pub(crate) struct CachedPage(pub(crate) Arc<Rendered>);
 
 impl IntoResponse for CachedPage {
     fn into_response(self) -> Response {
-        (
-            [
-                (
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
-                (VARY, HeaderValue::from_static("Cookie")),
-                (CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
-            ],
-            self.0.body.clone(),
-        )
-            .into_response()
+        let mut response = cached_response(self.0, "text/html; charset=utf-8");
+        let headers = response.headers_mut();
+        headers.insert(VARY, HeaderValue::from_static("Cookie"));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+        response
+    }
+}
+
+/// A `200` response carrying a kept page of `content_type`, saying whether it was served
+/// before (`X-Cache`), with the page attached for `compression::precompressed`.
+pub(crate) fn cached_response(page: Arc<Rendered>, content_type: &'static str) -> Response {
+    let hit = page.served.swap(true, Ordering::Relaxed);
+    (
+        Extension(CachedBody(Arc::clone(&page))),
+        [
+            (
+                X_CACHE,
+                HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+            ),
+            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+        ],
+        page.body.clone(),
+    )
+        .into_response()
+}
+
+impl Validators {
+    /// Whether the reader's copy is current: `If-None-Match` decides when present (RFC 9110),
+    /// else `If-Modified-Since`.
+    pub(crate) fn fresh(&self, headers: &HeaderMap) -> bool {
+        if let Some(list) = headers.get(IF_NONE_MATCH).and_then(|h| h.to_str().ok()) {
+            return crate::assets::etag_matches(list, &self.etag);
+        }
+        headers
+            .get(IF_MODIFIED_SINCE)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|date| httpdate::parse_http_date(date).ok())
+            .and_then(|since| since.duration_since(std::time::UNIX_EPOCH).ok())
+            .is_some_and(|since| self.modified_secs <= since.as_secs() as i64)
     }
 }
 
@@ -267,10 +342,7 @@ mod tests {
     }
 
     fn page(body: &str) -> Arc<Rendered> {
-        Arc::new(Rendered {
-            body: Bytes::from(body.to_owned()),
-            validators: None,
-        })
+        Arc::new(Rendered::new(Bytes::from(body.to_owned()), None))
     }
 
     #[test]

@@ -6,21 +6,32 @@
 //! the listing pages with [`Audience::Public`], and the same access check as the work page
 //! with a guest [`Viewer`]. A work that a guest may not open has no feed (404), exactly as
 //! it has no page.
+//!
+//! Feed readers poll. So a feed is rendered at most once per page-cache lifetime whoever asks
+//! (it is the same for everyone), kept with its compressed forms like a page, and answered
+//! with an ETag (a hash of its bytes) and a Last-Modified (its newest entry), so a poll that
+//! finds nothing new gets a bodiless `304`. A tag's works come from the search index when the
+//! server runs one: the newest twenty of a tag with 200,000 works, without counting them.
 
+use crate::cache::{cached_response, Rendered, Validators};
 use crate::tag_url::{self, tag_works_href, user_href, user_works_href};
 use crate::views::thousands;
 use crate::{AppState, Error};
 use ajar_core::{escape_html, TagName, Viewer, WorkId};
+use ajar_search::{SearchRequest, Sort};
 use ajar_store::{Audience, WorkBlurb};
-use atom_syndication::{Category, Feed, FixedDateTime, Link, Person, Text};
+use atom_syndication::{Category, Content, Feed, FixedDateTime, Link, Person, Text};
+use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::header::{CACHE_CONTROL, ETAG, LAST_MODIFIED};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use std::future::Future;
 
 /// Entries in a tag's or a creator's feed (AO3's tag feeds show 20).
 const FEED_ENTRIES: u32 = 20;
@@ -60,64 +71,150 @@ pub(crate) fn work_feed_href(id: WorkId) -> String {
 async fn tag_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let Path(segment) = name.map_err(|_| Error::NotFound)?;
     let name = tag_url::decode(&segment).ok_or(Error::NotFound)?;
-    let display = state
-        .store
-        .listed_tag_name(Audience::Public, &name)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let (works, _) = state
-        .store
-        .works_tagged(Audience::Public, &name, FEED_ENTRIES, 0)
-        .await?;
-    works_feed(
-        &headers,
-        tag_feed_link(display.as_str()),
-        &tag_works_href(display.as_str()),
-        works,
-    )
+    cached_feed(&state, &headers, &uri, async {
+        let display = state
+            .store
+            .listed_tag_name(Audience::Public, &name)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let works = match newest_tagged(&state, &display).await {
+            Some(works) => works,
+            None => {
+                state
+                    .store
+                    .works_tagged(Audience::Public, &name, FEED_ENTRIES, 0)
+                    .await?
+                    .0
+            }
+        };
+        works_feed(
+            &headers,
+            tag_feed_link(display.as_str()),
+            &tag_works_href(display.as_str()),
+            works,
+        )
+    })
+    .await
+}
+
+/// The newest works carrying a tag, from the search index as a guest sees them; `None` when
+/// the server runs no index or the search failed (logged): the caller reads the store.
+async fn newest_tagged(state: &AppState, name: &TagName) -> Option<Vec<WorkBlurb>> {
+    let search = state.search.as_ref()?;
+    let request = SearchRequest {
+        include_tags: vec![name.as_str().to_owned()],
+        sort: Some(Sort::Updated),
+        per_page: FEED_ENTRIES,
+        facets: false,
+        ..SearchRequest::default()
+    };
+    let found = match search.search(&request).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, tag = %name.as_str(), "a tag feed fell back to the store");
+            return None;
+        }
+    };
+    let ids: Vec<WorkId> = found.hits.iter().map(|h| h.id).collect();
+    match state.store.works_by_ids(Audience::Public, &ids).await {
+        Ok(works) => Some(works),
+        Err(e) => {
+            tracing::warn!(error = %e, "a tag feed fell back to the store");
+            None
+        }
+    }
 }
 
 async fn creator_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let Path(name) = name.map_err(|_| Error::NotFound)?;
-    let creator = state
-        .store
-        .creator(Audience::Public, &name)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let (works, _) = state
-        .store
-        .works_by_creator(Audience::Public, &creator.name, FEED_ENTRIES, 0)
-        .await?;
-    works_feed(
-        &headers,
-        creator_feed_link(&creator.name),
-        &user_works_href(&creator.name),
-        works,
-    )
+    cached_feed(&state, &headers, &uri, async {
+        let creator = state
+            .store
+            .creator(Audience::Public, &name)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let (works, _) = state
+            .store
+            .works_by_creator(Audience::Public, &creator.name, FEED_ENTRIES, 0)
+            .await?;
+        works_feed(
+            &headers,
+            creator_feed_link(&creator.name),
+            &user_works_href(&creator.name),
+            works,
+        )
+    })
+    .await
 }
 
 async fn work_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: OriginalUri,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let id = crate::kudos::work_id(id)?;
-    crate::access::visible_work_to(&state, &Viewer::Guest, id).await?;
+    cached_feed(&state, &headers, &uri, chapters_feed(&state, &headers, id)).await
+}
+
+/// A feed from the page cache (rendered by `render` when not kept), or `304` when the
+/// reader's copy is current. Keyed by URL and by the address the reader used, which the
+/// feed's links are made of.
+async fn cached_feed(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &OriginalUri,
+    render: impl Future<Output = Result<Feed, Error>>,
+) -> Result<Response, Error> {
+    let path = uri.0.path_and_query().map_or("/", |p| p.as_str());
+    let key = format!("feed:{path}|{}", Site::of(headers).base);
+    let page = state
+        .pages
+        .get_or_render_shared(key, async { rendered(&render.await?) })
+        .await?;
+    let Some(validators) = page.validators.clone() else {
+        return Err(Error::Internal("a feed without validators".to_owned()));
+    };
+    let mut response = if validators.fresh(headers) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        cached_response(page, "application/atom+xml; charset=utf-8")
+    };
+    let out = response.headers_mut();
+    out.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    if let Ok(etag) = HeaderValue::from_str(&validators.etag) {
+        out.insert(ETAG, etag);
+    }
+    if let Ok(date) = HeaderValue::from_str(&validators.last_modified) {
+        out.insert(LAST_MODIFIED, date);
+    }
+    Ok(response)
+}
+
+/// A work's chapters as a feed.
+async fn chapters_feed(state: &AppState, headers: &HeaderMap, id: WorkId) -> Result<Feed, Error> {
+    crate::access::visible_work_to(state, &Viewer::Guest, id).await?;
     let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
-    let site = Site::of(&headers);
+    let site = Site::of(headers);
     let work = &header.work;
-    let updated = work
-        .updated
-        .or(work.published)
-        .map_or_else(|| header.modified_at.fixed_offset(), midnight);
+    let updated = work.updated.or(work.published).map_or_else(
+        || header.modified_at.fixed_offset(),
+        |day| at_time(day, header.modified_at),
+    );
+    let published = work.published.map(|day| at_time(day, header.created_at));
     let work_url = site.url(&format!("/works/{id}"));
     let authors = people(&site, &work.creators);
     let mut entries: Vec<atom_syndication::Entry> = work
@@ -137,6 +234,7 @@ async fn work_feed(
                 updated,
                 authors: authors.clone(),
                 links: vec![alternate(url)],
+                published,
                 summary: (!chapter.summary.is_empty())
                     .then(|| Text::html(chapter.summary.as_str())),
                 ..Default::default()
@@ -145,7 +243,7 @@ async fn work_feed(
         .collect();
     // Newest chapter first, as feed readers expect.
     entries.reverse();
-    let feed = Feed {
+    Ok(Feed {
         title: Text::plain(work.title.clone()),
         id: site.url(&work_feed_href(id)),
         updated,
@@ -153,8 +251,7 @@ async fn work_feed(
         links: vec![alternate(work_url), self_link(&site, &work_feed_href(id))],
         entries,
         ..Default::default()
-    };
-    atom_response(&feed)
+    })
 }
 
 /// The archive's address as the feed reader asked for it: links and ids in a feed are
@@ -197,7 +294,7 @@ fn works_feed(
     (title, feed_href): FeedLink,
     page_href: &str,
     works: Vec<WorkBlurb>,
-) -> Result<Response, Error> {
+) -> Result<Feed, Error> {
     let site = &Site::of(headers);
     let entries: Vec<atom_syndication::Entry> =
         works.into_iter().map(|w| work_entry(site, w)).collect();
@@ -206,7 +303,7 @@ fn works_feed(
         .map(|e| e.updated)
         .max()
         .unwrap_or_else(|| DateTime::UNIX_EPOCH.fixed_offset());
-    atom_response(&Feed {
+    Ok(Feed {
         title: Text::plain(title),
         id: site.url(&feed_href),
         updated,
@@ -216,10 +313,16 @@ fn works_feed(
     })
 }
 
-/// One work as a feed entry: its title, creators, summary with its tags and length, the
-/// tags as categories, and its URL as the entry's id.
+/// One work as a feed entry: its title, creators, summary with its tags and length (as the
+/// summary and as the content, which most readers show), the tags as categories, its URL as
+/// the entry's id, and when it was published and updated.
 fn work_entry(site: &Site, work: WorkBlurb) -> atom_syndication::Entry {
     let url = site.url(&format!("/works/{}", work.id));
+    let updated = work.updated.map_or_else(
+        || work.modified_at.fixed_offset(),
+        |day| at_time(day, work.modified_at),
+    );
+    let published = work.published.map(|day| at_time(day, work.created_at));
     let mut summary = work.summary.as_str().to_owned();
     let mut line = |label: &str, names: Vec<&str>| {
         if !names.is_empty() {
@@ -268,13 +371,17 @@ fn work_entry(site: &Site, work: WorkBlurb) -> atom_syndication::Entry {
     atom_syndication::Entry {
         title: Text::plain(work.title),
         id: url.clone(),
-        updated: work
-            .updated
-            .map_or_else(|| DateTime::UNIX_EPOCH.fixed_offset(), midnight),
+        updated,
+        published,
         authors: people(site, &work.creators),
         categories,
         links: vec![alternate(url)],
-        summary: Some(Text::html(summary)),
+        summary: Some(Text::html(summary.clone())),
+        content: Some(Content {
+            value: Some(summary),
+            content_type: Some("html".to_owned()),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -315,15 +422,22 @@ fn self_link(site: &Site, feed_href: &str) -> Link {
     }
 }
 
-/// A day as the instant it starts, in UTC: the archive keeps dates, feeds want times.
-fn midnight(day: NaiveDate) -> FixedDateTime {
-    day.and_time(chrono::NaiveTime::MIN)
-        .and_utc()
-        .fixed_offset()
+/// A day readers see (published, updated) as an instant: the time of the write that set it
+/// when that was on the same day (posting, a new chapter), else the day's start in UTC (an
+/// imported work's dates are days, and nothing more is known).
+fn at_time(day: NaiveDate, written: DateTime<Utc>) -> FixedDateTime {
+    if written.date_naive() == day {
+        written.fixed_offset()
+    } else {
+        day.and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .fixed_offset()
+    }
 }
 
-/// A feed as a `200 application/atom+xml` response.
-fn atom_response(feed: &Feed) -> Result<Response, Error> {
+/// A feed's bytes, with an ETag that is a hash of them and its newest entry's time as
+/// Last-Modified.
+fn rendered(feed: &Feed) -> Result<Rendered, Error> {
     let body = feed
         .write_to(Vec::new())
         .map_err(|e| Error::Internal(format!("writing an Atom feed: {e}")))?;
@@ -333,18 +447,15 @@ fn atom_response(feed: &Feed) -> Result<Response, Error> {
         Ok(text) => ajar_core::xml_text(&text).into_owned(),
         Err(e) => return Err(Error::Internal(format!("an Atom feed is not UTF-8: {e}"))),
     };
-    Ok((
-        [
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
-            ),
-            (
-                CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let digest = Sha256::digest(body.as_bytes());
+    let etag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let modified_secs = feed.updated.timestamp();
+    let validators = Validators {
+        etag: format!("\"f{etag}\""),
+        last_modified: httpdate::fmt_http_date(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(modified_secs.max(0) as u64),
+        ),
+        modified_secs,
+    };
+    Ok(Rendered::new(Bytes::from(body), Some(validators)))
 }

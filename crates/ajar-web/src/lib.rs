@@ -6,10 +6,11 @@
 //! an askama template; templates escape everything by default, and only work text that
 //! `ajar-core` has already sanitized ([`ajar_core::Html`]) is written out as is.
 //!
-//! A request passes three layers: `edge` (load shedding; security and cache headers on
-//! every response, error pages included), `auth::context` (who is asking) and, once a
-//! route has matched, `auth::guard_writes` (Origin, CSRF token and body limits for writes;
-//! see `body`).
+//! A request passes these layers: `compression::precompressed` (kept pages' compressed
+//! copies), `compression` (brotli or gzip for everything else, when the client asks),
+//! `edge` (load shedding; security and cache headers on every response, error pages
+//! included), `auth::context` (who is asking) and, once a route has matched,
+//! `auth::guard_writes` (Origin, CSRF token and body limits for writes; see `body`).
 
 mod access;
 mod accounts;
@@ -19,12 +20,14 @@ mod body;
 mod bookmarks;
 mod cache;
 mod comments;
+mod compression;
 mod counts;
 mod downloads;
 mod edge;
 mod error;
 mod feeds;
 mod filters;
+mod flash;
 mod follows;
 mod forms;
 #[cfg(feature = "fuzzing")]
@@ -158,6 +161,8 @@ fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(body::LARGE_BODY_BYTES))
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state, edge::edge))
+        .layer(compression::layer())
+        .layer(axum::middleware::from_fn(compression::precompressed))
 }
 
 /// Serves until `shutdown` resolves (the binary passes ctrl-c).
@@ -202,15 +207,33 @@ async fn serve_with(
         tracing::info!(%addr, "serving the archive");
     }
     let hits = state.hits.clone();
+    let statistics = tokio::spawn(keep_statistics(state.store.clone()));
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    statistics.abort();
     // Views gathered in the last second are counted before the server is gone.
     hits.flush().await;
     served
+}
+
+/// How often the SQLite planner's statistics are looked at while serving.
+const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// Refreshes the planner's statistics now and every [`STATISTICS_EVERY`] (see
+/// `Store::optimize`): an archive grows while it is served, and a plan chosen for a small
+/// archive can walk every work of a large one.
+async fn keep_statistics(store: Store) {
+    let mut every = tokio::time::interval(STATISTICS_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(error) = store.optimize().await {
+            tracing::warn!(%error, "could not refresh the query planner's statistics");
+        }
+    }
 }
 
 /// A method the route does not take (axum adds the `Allow` header).

@@ -18,7 +18,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, OriginalUri, Path, Query};
-use axum::http::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, SET_COOKIE};
+use axum::http::header::{ETAG, LAST_MODIFIED, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -146,7 +146,7 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         .as_ref()
         .filter(|_| crate::auth::current_is_guest());
     let mut response = match validators {
-        Some(v) if not_modified(&headers, v) => StatusCode::NOT_MODIFIED.into_response(),
+        Some(v) if v.fresh(&headers) => StatusCode::NOT_MODIFIED.into_response(),
         _ => CachedPage(rendered.clone()).into_response(),
     };
     let out = response.headers_mut();
@@ -170,20 +170,6 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         response.headers_mut().append(SET_COOKIE, cookie);
     }
     Ok(response)
-}
-
-/// Whether the reader's copy is current: `If-None-Match` decides when present (RFC 9110),
-/// else `If-Modified-Since`.
-fn not_modified(headers: &HeaderMap, v: &Validators) -> bool {
-    if let Some(list) = headers.get(IF_NONE_MATCH).and_then(|h| h.to_str().ok()) {
-        return crate::assets::etag_matches(list, &v.etag);
-    }
-    headers
-        .get(IF_MODIFIED_SINCE)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|date| httpdate::parse_http_date(date).ok())
-        .and_then(|since| since.duration_since(std::time::UNIX_EPOCH).ok())
-        .is_some_and(|since| v.modified_secs <= since.as_secs() as i64)
 }
 
 /// Renders a work page and its validators.
@@ -245,10 +231,10 @@ async fn render_work(
         ));
     }
     let body = Bytes::from(page.render()?);
-    Ok(Rendered {
+    Ok(Rendered::new(
         body,
-        validators: Some(validators(id, modified_at, &variant, prefs)),
-    })
+        Some(validators(id, modified_at, &variant, prefs)),
+    ))
 }
 
 /// The validators of one rendering of a work page.

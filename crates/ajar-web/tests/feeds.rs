@@ -170,6 +170,8 @@ async fn a_tag_feed_holds_the_twenty_latest_works() {
     for result in app.store.insert_works(&works).await.unwrap() {
         result.unwrap();
     }
+    // A tag's feed, like its listing, comes from the search index (within a second).
+    app.caught_up().await;
     let tag = feed(&app.guest(), "/tags/Many%20Tag/feed.atom").await;
     assert_eq!(tag.entries.len(), 20);
     assert_eq!(tag.entries[0].title.as_str(), "Many Work 21");

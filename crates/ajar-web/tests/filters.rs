@@ -120,3 +120,68 @@ async fn muted_people_disappear_from_the_muters_listings_and_searches() {
     reader.post("/users/ivy/mute", &[("on", "false")]).await;
     assert!(reader.get("/").await.body.contains("Ivy&#39;s Garden"));
 }
+
+/// The chip (a link) of the filter labelled `label` on a results page: its address.
+fn chip_href(body: &str, label: &str) -> Option<String> {
+    let nav = &body[body.find("class=\"active-filters\"")?..];
+    let at = nav.find(&format!("\">{label} <span"))?;
+    let href_at = nav[..at].rfind("href=\"")? + "href=\"".len();
+    let href = &nav[href_at..at];
+    let href = &href[..href.find('"')?];
+    Some(href.replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+/// A results page says which filters are in force, each with a link that drops just it.
+#[tokio::test]
+async fn results_pages_show_their_filters_each_removable() {
+    let app = TestApp::spawn().await;
+    app.insert(&work("Fluffy One", &["Fluff"], true)).await;
+    app.insert(&work("Sad One", &["Angst"], true)).await;
+    app.insert(&work("Unfinished One", &["Fluff"], false)).await;
+    let guest = app.guest();
+
+    let page = guest
+        .get("/works/search?q=One&complete=yes&exclude_tags=Angst&words_from=1&sort=title")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Fluffy One") && !page.body.contains("Sad One"));
+    for label in [
+        "Search: One",
+        "Complete works only",
+        "Excluding: Angst",
+        "At least 1 words",
+    ] {
+        assert!(
+            chip_href(&page.body, label).is_some(),
+            "{label} in {}",
+            page.body
+        );
+    }
+    assert!(page
+        .body
+        .contains("<a href=\"/works/search\">Clear all</a>"));
+    // Dropping one filter keeps the others (and the sort).
+    let href = chip_href(&page.body, "Complete works only").unwrap();
+    assert!(
+        href.contains("sort=title") && href.contains("exclude_tags=Angst"),
+        "{href}"
+    );
+    let wider = guest.get(&href).await;
+    assert!(wider.body.contains("Unfinished One"), "{}", wider.body);
+    assert!(!wider.body.contains("Sad One"), "{href}: {}", wider.body);
+    assert!(chip_href(&wider.body, "Complete works only").is_none());
+    assert!(chip_href(&wider.body, "Excluding: Angst").is_some());
+    // Tags excluded by id are named, though no result carries them.
+    let angst = app.store.tag_id_named("Angst").await.unwrap().unwrap();
+    let page = guest
+        .get(&format!("/works/search?exclude={}", angst.0))
+        .await;
+    assert!(
+        chip_href(&page.body, "Excluding: Angst").is_some(),
+        "{}",
+        page.body
+    );
+    // No filters, no list.
+    let plain = guest.get("/works/search").await;
+    assert!(!plain.body.contains("active-filters"));
+}

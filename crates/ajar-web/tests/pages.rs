@@ -645,6 +645,8 @@ async fn the_founding_story_file_reads_as_written() {
     assert!(body.contains("So… this is it?"), "{body}");
     assert!(body.contains("Nag Hammadi"), "{body}");
     assert!(body.matches("<p>").count() > 20, "{body}");
+    // The file names no language: the page does not guess one.
+    assert!(body.contains(">Not stated</dd>"), "{body}");
     app.stop().await;
 }
 

@@ -21,12 +21,12 @@
 
 mod common;
 
-use common::{cli, csrf_token, free_port, Rng};
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use common::{
+    cli, create_account, free_port, log_in, percent, rss_kib, tag_segment, wait_ready, Reader, Rng,
+};
+use reqwest::header::COOKIE;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -124,11 +124,6 @@ struct Sample {
     words: Vec<&'static str>,
 }
 
-struct Reader {
-    cookie: String,
-    token: String,
-}
-
 #[derive(Default)]
 struct Tally {
     micros: Vec<u32>,
@@ -161,20 +156,7 @@ async fn main() {
         std::fs::write(&marker, b"").unwrap();
     }
     for i in 0..READERS {
-        let name = format!("soaker{i}");
-        let mut child = cli(&ajar, &data, db)
-            .args(["user", "create", &name, "--email"])
-            .arg(format!("{name}@example.org"))
-            .arg("--password-stdin")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(password(&name).as_bytes()).unwrap();
-        drop(stdin);
-        let _ = child.wait(); // already there from an earlier run: fine
+        create_account(&ajar, &data, db, &format!("soaker{i}"), "user");
     }
     let sample = sample(&data, db).await;
 
@@ -349,23 +331,6 @@ async fn main() {
     }
 }
 
-fn password(user: &str) -> String {
-    format!("soak-password-{user}")
-}
-
-async fn wait_ready(http: &reqwest::Client, base: &str) {
-    // A first start builds the search index (minutes at a million works).
-    let deadline = Instant::now() + Duration::from_secs(1800);
-    while Instant::now() < deadline {
-        let answer = http.get(format!("{base}/login")).send().await;
-        if answer.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("ajar serve did not answer at {base}");
-}
-
 /// Reads what the load picks from: the highest work id, a spread of tags and creators.
 async fn sample(data: &Path, database_url: Option<&str>) -> Sample {
     let words = vec![
@@ -429,57 +394,6 @@ async fn sample(data: &Path, database_url: Option<&str>) -> Sample {
         tags,
         creators,
         words,
-    }
-}
-
-fn cookies(response: &reqwest::Response, jar: &mut BTreeMap<String, String>) {
-    for header in response.headers().get_all(SET_COOKIE) {
-        let header = header.to_str().unwrap_or("");
-        if let Some((k, v)) = header.split(';').next().unwrap_or("").split_once('=') {
-            jar.insert(k.trim().to_owned(), v.trim().to_owned());
-        }
-    }
-}
-
-fn cookie_header(jar: &BTreeMap<String, String>) -> String {
-    let pairs: Vec<String> = jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    pairs.join("; ")
-}
-
-async fn log_in(http: &reqwest::Client, base: &str, name: &str) -> Reader {
-    let mut jar = BTreeMap::new();
-    let page = http.get(format!("{base}/login")).send().await.unwrap();
-    cookies(&page, &mut jar);
-    let token = csrf_token(&page.text().await.unwrap()).expect("a log-in form");
-    let password = password(name);
-    let done = http
-        .post(format!("{base}/login"))
-        .header(COOKIE, cookie_header(&jar))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("name", name),
-            ("password", &password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        done.headers().get(LOCATION).is_some(),
-        "log-in as {name} failed: {}",
-        done.status()
-    );
-    cookies(&done, &mut jar);
-    jar.remove("ajar_csrf");
-    let account = http
-        .get(format!("{base}/account"))
-        .header(COOKIE, cookie_header(&jar))
-        .send()
-        .await
-        .unwrap();
-    let token = csrf_token(&account.text().await.unwrap()).expect("the account page's form");
-    Reader {
-        cookie: cookie_header(&jar),
-        token,
     }
 }
 
@@ -553,40 +467,6 @@ async fn request(
     let status = response.status().as_u16();
     response.bytes().await.ok()?;
     Some(status)
-}
-
-/// A tag name as its URL segment, with AO3's escapes (see `ajar_web`'s `tag_url`).
-fn tag_segment(name: &str) -> String {
-    let escaped = name
-        .replace('/', "*s*")
-        .replace('&', "*a*")
-        .replace('.', "*d*")
-        .replace('?', "*q*")
-        .replace('#', "*h*");
-    percent(&escaped)
-}
-
-fn percent(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' | b'*' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn open_files(pid: u32) -> usize {

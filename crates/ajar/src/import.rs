@@ -456,6 +456,12 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
     let started = std::time::Instant::now();
     let mut report = import_files(&store, files, defaults, &progress).await;
     progress.finish_and_clear();
+    if !report.imported.is_empty() {
+        // A bulk import changes the archive's shape: the planner gets to see it.
+        if let Err(error) = store.analyze().await {
+            tracing::warn!(%error, "could not gather the query planner's statistics");
+        }
+    }
     report.refused.append(&mut refused);
 
     let secs = started.elapsed().as_secs_f64();

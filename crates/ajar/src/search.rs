@@ -1,9 +1,10 @@
 //! `ajar reindex` and `ajar gen-corpus`, and opening the search index for `ajar serve`.
 
 use crate::cli::Global;
-use ajar_search::corpus::CorpusGenerator;
+use ajar_core::WorkId;
+use ajar_search::corpus::{CorpusGenerator, Rng, Zipf};
 use ajar_search::{Opened, Search, SearchConfig};
-use ajar_store::{CorpusWork, Store};
+use ajar_store::{CorpusReader, CorpusWork, Store};
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -29,6 +30,13 @@ pub struct GenCorpusArgs {
     /// Works per database transaction.
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub batch: usize,
+    /// Reader accounts to add, with their kudos, bookmarks, comments, subscriptions and
+    /// reading history over the archive's works (popular works get most); also groups
+    /// prolific creators' works into series. Default: one reader per 20 works. With
+    /// `--works 0` this adds readers to an archive generated earlier. The accounts cannot
+    /// log in (`ajar user create` makes one that can).
+    #[arg(long, value_name = "N")]
+    pub readers: Option<u64>,
 }
 
 fn bar(total: u64, what: &str) -> ProgressBar {
@@ -101,13 +109,104 @@ pub async fn gen_corpus(global: &Global, args: GenCorpusArgs) -> anyhow::Result<
     let store = crate::open_store(global).await?;
     let started = Instant::now();
     let written = write_corpus(&store, args.works, args.seed, args.batch, true).await?;
+    // The planner's statistics of an empty archive would choose plans that walk every work.
+    store
+        .analyze()
+        .await
+        .context("cannot gather the query planner's statistics")?;
     let secs = started.elapsed().as_secs_f64();
-    println!(
-        "Wrote {written} works in {secs:.1} s ({:.0} works/s). `ajar serve` indexes them on \
-         start (or run `ajar reindex`).",
-        written as f64 / secs.max(0.001)
-    );
+    if written > 0 {
+        println!(
+            "Wrote {written} works in {secs:.1} s ({:.0} works/s).",
+            written as f64 / secs.max(0.001)
+        );
+    }
+    let readers = args.readers.unwrap_or(args.works / 20);
+    if readers > 0 {
+        let started = Instant::now();
+        let works = store.work_count().await?;
+        anyhow::ensure!(works > 0, "there are no works for readers to read");
+        let series = store
+            .write_corpus_series(3, 12)
+            .await
+            .context("cannot group works into series")?;
+        write_readers(&store, readers, works, args.seed).await?;
+        println!(
+            "Added {readers} readers and {series} series in {:.1} s.",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!("`ajar serve` indexes the works on start (or run `ajar reindex`).");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Readers whose activity follows popularity: a few works get most kudos, bookmarks and
+/// comments, as on a real archive. Works are 1..=`works` (a generated archive).
+async fn write_readers(store: &Store, readers: u64, works: u64, seed: u64) -> anyhow::Result<()> {
+    let progress = bar(readers, "adding readers");
+    let first = store.user_count().await? + 1;
+    let popular = Zipf::new(works.min(2_000_000) as usize, 0.9);
+    // Popularity rank to work id: a fixed shuffle, so popular works are spread over the
+    // archive rather than being its oldest.
+    let stride = coprime_stride(works);
+    let pick = move |rng: &mut Rng| {
+        let rank = popular.sample(rng) as u64;
+        WorkId((rank * stride % works + 1) as i64)
+    };
+    let mut rng = Rng::new(seed ^ 0x005E_ED0F_4EAD);
+    let mut done = 0u64;
+    while done < readers {
+        let batch: Vec<CorpusReader> = (done..(done + 500).min(readers))
+            .map(|n| {
+                let many = |mean: f64, rng: &mut Rng| {
+                    let count = (mean * (-rng.unit().max(1e-9).ln())).round() as usize;
+                    (0..count.min(400)).map(|_| pick(rng)).collect::<Vec<_>>()
+                };
+                let kudos = many(20.0, &mut rng);
+                let bookmarks = many(4.0, &mut rng)
+                    .into_iter()
+                    .map(|w| (w, "to reread, favourite".to_owned()))
+                    .collect();
+                let comments = many(1.5, &mut rng)
+                    .into_iter()
+                    .map(|w| (w, format!("<p>Comment {n}: this chapter made my week.</p>")))
+                    .collect();
+                CorpusReader {
+                    name: format!("reader_{}", first + n),
+                    kudos,
+                    bookmarks,
+                    comments,
+                    subscribed_works: many(2.0, &mut rng),
+                    subscribed_creators_of: many(2.0, &mut rng),
+                    subscribed_fandoms_of: many(1.0, &mut rng),
+                    history: many(15.0, &mut rng),
+                }
+            })
+            .collect();
+        store
+            .write_corpus_readers(&batch)
+            .await
+            .context("cannot write generated readers")?;
+        done += batch.len() as u64;
+        progress.set_position(done);
+    }
+    progress.finish_and_clear();
+    Ok(())
+}
+
+/// A step near `n`'s golden-ratio point that shares no factor with `n`.
+fn coprime_stride(n: u64) -> u64 {
+    let gcd = |mut a: u64, mut b: u64| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let mut stride = ((n as f64 * 0.618_033_988_7) as u64).max(1);
+    while gcd(stride, n) != 1 {
+        stride += 1;
+    }
+    stride
 }
 
 /// Generates `works` works on a blocking thread while the store writes earlier batches.

@@ -168,3 +168,46 @@ fn the_txt_export_is_plain_text() {
         assert!(!txt.contains(markup), "{markup} in {txt}");
     }
 }
+
+#[test]
+fn dry_run_json_of_real_ao3_and_fanficfare_epubs() {
+    let dir = tempfile::tempdir().unwrap();
+    let downloads = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+    let dry_run = |file: &str| {
+        let path = downloads.join(file);
+        let out = ajar(
+            &dir.path().join("data"),
+            &["import", "--dry-run", "--json", path.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let ao3 = dry_run("ao3/nag-hammadi-nights.epub");
+    assert_eq!(
+        ao3["creators"],
+        serde_json::json!(["paperlanterns", "lorelai_g"])
+    );
+    assert_eq!(ao3["fandoms"], serde_json::json!(["Gilmore Girls"]));
+    assert_eq!(ao3["categories"], serde_json::json!(["F/M", "Gen"]));
+    assert_eq!(
+        ao3["series"],
+        serde_json::json!([{"title": "Stars Hollow Nights", "position": 2}])
+    );
+    assert_eq!(ao3["chapters"][0]["title"], "The Library");
+    assert_eq!(ao3["chapters"].as_array().unwrap().len(), 3);
+    assert_eq!(ao3["complete"], true);
+
+    let fff = dry_run("fanficfare/blue-box.epub");
+    assert_eq!(
+        fff["fandoms"],
+        serde_json::json!(["Doctor Who (2005)", "Gilmore Girls"])
+    );
+    assert_eq!(
+        fff["tags"],
+        serde_json::json!(["Adventure", "Hurt/Comfort"])
+    );
+    assert_eq!(fff["complete"], false);
+    let unstated = dry_run("fanficfare/untitled-drabble.epub");
+    assert_eq!(unstated["language"], "und");
+    assert_eq!(unstated["rating"], "Not Rated");
+}

@@ -13,6 +13,11 @@ fn a_generated_corpus_is_indexed_by_reindex() {
     let out = ajar(&data, &["gen-corpus", "--works", "300", "--seed", "3"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Wrote 300 works"), "{}", text(&out));
+    // One reader per 20 works by default; more can be added to the same archive later.
+    assert!(text(&out).contains("Added 15 readers"), "{}", text(&out));
+    let out = ajar(&data, &["gen-corpus", "--works", "0", "--readers", "5"]);
+    assert!(text(&out).contains("Added 5 readers"), "{}", text(&out));
+    assert!(!text(&out).contains("Wrote"), "{}", text(&out));
 
     let out = ajar(&data, &["reindex"]);
     assert!(out.status.success(), "{}", text(&out));

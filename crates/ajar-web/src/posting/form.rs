@@ -11,6 +11,7 @@ use ajar_core::{
     ArchiveWarning, Category, Chapter, CommentPolicy, Html, Language, Rating, SeriesMembership,
     TagName, Visibility, Work,
 };
+use ajar_store::TextSource;
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
@@ -198,6 +199,38 @@ impl Format {
     }
 }
 
+/// Text areas as written, to keep beside their HTML when they were not written in HTML.
+fn source(format: Format, texts: [&str; 4]) -> Option<TextSource> {
+    let [summary, notes, end_notes, body] = texts.map(str::to_owned);
+    (format != Format::Html).then(|| TextSource {
+        format: format.code().to_owned(),
+        summary,
+        notes,
+        end_notes,
+        body,
+    })
+}
+
+/// The format of a kept source when each of its texts still renders to the stored HTML
+/// (`[summary, notes, end notes, body]`): a text changed since (an import, an HTML edit)
+/// is shown as stored.
+fn current_format(source: &TextSource, stored: [&Html; 4]) -> Option<Format> {
+    let format = Format::ALL
+        .into_iter()
+        .find(|f| *f != Format::Html && f.code() == source.format)?;
+    let texts = [
+        &source.summary,
+        &source.notes,
+        &source.end_notes,
+        &source.body,
+    ];
+    texts
+        .iter()
+        .zip(stored)
+        .all(|(text, html)| format.to_html(text).as_str() == html.as_str())
+        .then_some(format)
+}
+
 /// One option of a radio group, checkbox group or select.
 pub(crate) struct Choice {
     pub(crate) value: String,
@@ -353,6 +386,38 @@ impl WorkForm {
                 )
             })
             .collect();
+    }
+
+    /// The work's summary and notes as written (see [`TextSource`]).
+    pub(crate) fn source(&self) -> Option<TextSource> {
+        source(
+            self.format,
+            [&self.summary, &self.notes, &self.end_notes, ""],
+        )
+    }
+
+    /// The first chapter's texts as written.
+    pub(crate) fn first_chapter_source(&self) -> Option<TextSource> {
+        let texts = [
+            self.chapter_summary.as_str(),
+            &self.chapter_notes,
+            &self.chapter_end_notes,
+            &self.body,
+        ];
+        source(self.format, texts)
+    }
+
+    /// Shows the work's summary and notes as they were written, if `source` is still what
+    /// the stored `work` shows (see [`current_format`]).
+    pub(crate) fn use_source(&mut self, source: &TextSource, work: &Work) {
+        let empty = Html::default();
+        let stored = [&work.summary, &work.notes, &work.end_notes, &empty];
+        if let Some(format) = current_format(source, stored) {
+            self.format = format;
+            self.summary = source.summary.clone();
+            self.notes = source.notes.clone();
+            self.end_notes = source.end_notes.clone();
+        }
     }
 
     /// The work the form describes (without creators), or what to fix. `with_chapters`:
@@ -715,6 +780,40 @@ impl ChapterForm {
             body: c.body.as_str().to_owned(),
             format: Format::Html,
         }
+    }
+
+    /// The chapter's texts as written (see [`TextSource`]).
+    pub(crate) fn source(&self) -> Option<TextSource> {
+        let texts = [
+            self.summary.as_str(),
+            &self.notes,
+            &self.end_notes,
+            &self.body,
+        ];
+        source(self.format, texts)
+    }
+
+    /// Shows the chapter's texts as they were written, if `source` is still what the
+    /// stored `chapter` shows.
+    pub(crate) fn use_source(&mut self, source: &TextSource, chapter: &Chapter) {
+        let stored = [
+            &chapter.summary,
+            &chapter.notes,
+            &chapter.end_notes,
+            &chapter.body,
+        ];
+        if let Some(format) = current_format(source, stored) {
+            self.format = format;
+            self.summary = source.summary.clone();
+            self.notes = source.notes.clone();
+            self.end_notes = source.end_notes.clone();
+            self.body = source.body.clone();
+        }
+    }
+
+    /// The format a work's texts are written in, for its new chapters.
+    pub(crate) fn format_of(source: Option<&TextSource>) -> Format {
+        source.map_or(Format::Html, |s| Format::from_code(&s.format))
     }
 
     pub(crate) fn to_chapter(&self, position: u32) -> Result<Chapter, Vec<String>> {
