@@ -125,7 +125,7 @@ pub(crate) fn openapi() -> Value {
                         "tags": string_list(),
                         "summary": { "type": "string", "description": "Sanitized HTML." },
                         "language": { "type": "string" },
-                        "complete": { "type": "boolean" },
+                        "complete": { "type": ["boolean", "null"], "description": "null when the work's story file did not say whether it is finished (shown as \"Not stated\"); such a work matches neither complete=yes nor complete=no." },
                         "expected_chapters": { "type": ["integer", "null"] },
                         "updated": { "type": ["string", "null"], "format": "date" },
                         "stats": { "$ref": "#/components/schemas/Stats" },

@@ -10,7 +10,7 @@
 //! `<strong>`, `<i>`, ...) the reader turns back into formatting. What plain text cannot say
 //! (lists, block quotes, links) is written as its text.
 
-use ajar_core::{Html, Work};
+use ajar_core::{completion_name, Html, Work};
 use std::fmt::Write;
 
 pub(crate) fn write(work: &Work) -> String {
@@ -66,15 +66,7 @@ pub(crate) fn write(work: &Work) -> String {
     if let Some(updated) = work.updated {
         field(&mut out, "Updated", &updated.to_string());
     }
-    field(
-        &mut out,
-        "Status",
-        if work.complete {
-            "Complete"
-        } else {
-            "In Progress"
-        },
-    );
+    field(&mut out, "Status", completion_name(work.complete));
     field(&mut out, "Chapters", &work.chapter_label());
     for extra in &work.extra {
         field(&mut out, &extra.key, &extra.value);
