@@ -54,7 +54,7 @@ pub(crate) fn openapi() -> Value {
                         query("rating", "Any of these ratings (repeatable): general, teen, mature, explicit, notrated.", json!({"type": "string"})),
                         query("warning", "All of these archive warnings (repeatable).", json!({"type": "string"})),
                         query("category", "Any of these categories (repeatable): ff, fm, gen, mm, multi, other.", json!({"type": "string"})),
-                        query("complete", "yes: complete works only; no: works in progress only.", json!({"type": "string", "enum": ["yes", "no"]})),
+                        query("complete", "yes: complete works only; no: works in progress only. A work whose completion is not stated matches neither.", json!({"type": "string", "enum": ["yes", "no"]})),
                         query("crossover", "yes: crossovers only; no: single-fandom works only.", json!({"type": "string", "enum": ["yes", "no"]})),
                         query("words_from", "At least this many words.", json!({"type": "integer", "minimum": 0})),
                         query("words_to", "At most this many words.", json!({"type": "integer", "minimum": 0})),
