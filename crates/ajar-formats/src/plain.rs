@@ -41,10 +41,12 @@
 //!    heading are that chapter's notes (summary); `A/N:` / `End Note:` paragraphs at the end
 //!    of a chapter are its end notes, and at the end of the last chapter the work's end
 //!    notes. A chapter that would be left with no text keeps its notes as text.
-//! 6. **Completion.** `Status: Complete`, `Chapters: 3/3` (planned = actual) or, for a work
-//!    of one chapter, "one-shot", "oneshot", "One-Parter" or "drabble" in the summary,
-//!    notes, tags or genres make the work complete; `Status: WIP` overrides. A complete
-//!    work expects exactly the chapters it has. Prose is never read for this.
+//! 6. **Completion.** `Status: Complete` (or `Complete: yes`), `Chapters: 3/3` (planned =
+//!    actual) or, for a work of one chapter, "one-shot", "oneshot", "One-Parter" or
+//!    "drabble" in the summary, notes, tags or genres make the work complete; `Status: WIP`
+//!    overrides, and `Chapters: 2/5` or `2/?` make it a work in progress. A complete work
+//!    expects exactly the chapters it has. A file that says none of this leaves completion
+//!    not stated (`Status: Not stated` says so outright). Prose is never read for this.
 //!
 //! Text becomes HTML through `markup.rs`: escaped, except a few bare inline tags (`<i>`,
 //! `<b>`, ...) that old archive exports left in text files.

@@ -261,48 +261,70 @@ fn notes_at_chapter_edges_belong_to_the_chapter() {
 #[test]
 fn completion_comes_from_what_the_file_states() {
     let cases = [
-        ("Status: Complete", "Text.", true, Some(1)),
-        ("Status: WIP\n\nSummary: a one-shot", "Text.", false, None),
-        ("Summary: A oneshot.", "Text.", true, Some(1)),
-        ("Summary: A drabble.", "Text.", true, Some(1)),
-        ("Tags: One Shot", "Text.", true, Some(1)),
+        ("Status: Complete", "Text.", Some(true), Some(1)),
+        (
+            "Status: WIP\n\nSummary: a one-shot",
+            "Text.",
+            Some(false),
+            None,
+        ),
+        ("Summary: A oneshot.", "Text.", Some(true), Some(1)),
+        ("Summary: A drabble.", "Text.", Some(true), Some(1)),
+        ("Tags: One Shot", "Text.", Some(true), Some(1)),
         (
             "Chapters: 2/2",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            true,
+            Some(true),
             Some(2),
         ),
         (
             "Chapters: 2/5",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            false,
+            Some(false),
             Some(5),
         ),
         (
             "Chapters: 2/?",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            false,
+            Some(false),
             None,
         ),
         (
             "Status: Completed",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            true,
+            Some(true),
             Some(2),
         ),
         (
             "Status: Complete\n\nChapters: 2/5",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            true,
+            Some(true),
             Some(2),
         ),
         (
             "Summary: a one-shot collection",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            false,
+            None,
             None,
         ),
-        ("Summary: one shot at love", "Text.", false, None),
+        ("Summary: one shot at love", "Text.", None, None),
+        // Saying nothing leaves it unknown, not "in progress".
+        ("Summary: A story.", "Text.", None, None),
+        (
+            "Summary: A story.",
+            "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
+            None,
+            None,
+        ),
+        ("Complete: yes", "Text.", Some(true), Some(1)),
+        ("Complete: no", "Text.", Some(false), None),
+        // ajar's exports write "Not stated" beside the count, so "2/?" reads back as unknown.
+        (
+            "Status: Not stated\n\nChapters: 2/?",
+            "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
+            None,
+            None,
+        ),
     ];
     for (header, body, complete, expected) in cases {
         let work = read(&format!("Title: T\n\n{header}\n\n{body}"));
@@ -314,7 +336,7 @@ fn completion_comes_from_what_the_file_states() {
     }
     // A stale count is kept as written rather than making the work invalid.
     let work = read("Title: T\n\nChapters: 1/1\n\nChapter 1\n\nA.\n\nChapter 2\n\nB.");
-    assert_eq!((work.complete, work.expected_chapters), (false, None));
+    assert_eq!((work.complete, work.expected_chapters), (None, None));
     assert_eq!(extra(&work), [("Chapters", "1/1")]);
 }
 

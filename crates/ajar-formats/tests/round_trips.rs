@@ -84,6 +84,27 @@ fn the_rich_work_round_trips_in_every_format() {
 }
 
 #[test]
+fn unstated_completion_stays_unstated_in_every_format() {
+    // An imported file that never said whether it is finished: its two chapters out of "?"
+    // must not read back as a work in progress, nor one chapter as a complete one-shot.
+    for chapters in [3, 1] {
+        let mut work = rich_work();
+        work.chapters.truncate(chapters);
+        // Plain text cannot tell a last chapter's end notes from the work's (see `richer_work`).
+        if let Some(last) = work.chapters.last_mut() {
+            last.end_notes = ajar_core::Html::default();
+        }
+        work.complete = None;
+        work.expected_chapters = None;
+        for format in ExportFormat::ALL {
+            round_trip("unstated", &work, format);
+            let text = String::from_utf8_lossy(&export(&work, format)).into_owned();
+            assert!(!text.contains("Completed"), "{format:?} claims completion");
+        }
+    }
+}
+
+#[test]
 fn block_quotes_lists_and_links_round_trip_in_html_epub_and_markdown() {
     for format in [ExportFormat::Html, ExportFormat::Epub, ExportFormat::Md] {
         round_trip("richer", &richer_work(), format);

@@ -32,7 +32,7 @@ use ajar_core::{TagId, TagKind, WorkId};
 use ajar_store::{IndexWork, Store, StoreError};
 use plan::Plan;
 use query::{NumField, TextField};
-use schema::{build_schema, key, Fields};
+use schema::{build_schema, complete_value, key, Fields};
 use segment::Order;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
@@ -1141,7 +1141,7 @@ impl Inner {
             Expr::Warning(w) => Term::from_field_text(f.warning, w.code()),
             Expr::Category(c) => Term::from_field_text(f.category, c.code()),
             Expr::Language(l) => Term::from_field_text(f.language, &l.to_lowercase()),
-            Expr::Complete(c) => Term::from_field_u64(f.complete, u64::from(*c)),
+            Expr::Complete(c) => Term::from_field_u64(f.complete, complete_value(Some(*c))),
             _ => return None,
         })
     }

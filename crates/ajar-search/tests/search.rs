@@ -329,10 +329,11 @@ async fn the_query_language_finds_what_it_says(store: Store) {
     a.tags
         .push(TagName::parse("Major Character Death").unwrap());
     a.characters = vec![TagName::parse("Rory Gilmore").unwrap()];
+    a.complete = Some(false);
     let a = store.insert_work(&a).await.unwrap();
     let mut b = work("Coffee at Luke's", "Luke poured coffee.");
     b.creators = vec!["Sookie".into()];
-    b.complete = true;
+    b.complete = Some(true);
     b.fandoms.push(TagName::parse("Veronica Mars").unwrap());
     let b = store.insert_work(&b).await.unwrap();
     let mut c = work("Snow", "It snowed in Stars Hollow.");
@@ -351,7 +352,9 @@ async fn the_query_language_finds_what_it_says(store: Store) {
         ("rating:explicit", vec![c]),
         ("rating:teen -snow", vec![a, b]),
         ("crossover:yes", vec![b]),
+        // `c` does not say whether it is finished: it is in neither list.
         ("complete:yes", vec![b]),
+        ("complete:no", vec![a]),
         ("fandom:\"veronica mars\"", vec![b]),
         ("(snow OR coffee) -crossover:yes", vec![a, c]),
         ("text:poured", vec![b]),

@@ -241,7 +241,8 @@ pub struct WorkBlurb {
     pub tags: Vec<TagName>,
     pub summary: Html,
     pub language: Language,
-    pub complete: bool,
+    /// `None`: not stated (see [`ajar_core::Work::complete`]).
+    pub complete: Option<bool>,
     pub expected_chapters: Option<u32>,
     pub updated: Option<chrono::NaiveDate>,
     pub published: Option<chrono::NaiveDate>,

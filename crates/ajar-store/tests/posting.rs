@@ -185,7 +185,7 @@ async fn chapters_are_added_edited_reordered_and_deleted(store: Store) {
     assert!(header.modified_at > before);
     assert_eq!(header.stats.chapters, 3);
     assert_eq!(header.stats.words, 3 + 2 + 3);
-    assert!(header.work.complete, "3 of 3 chapters");
+    assert_eq!(header.work.complete, Some(true), "3 of 3 chapters");
     assert_eq!(header.chapter_words, vec![3, 2, 3]);
 
     // A fourth chapter grows the expected count with it.
@@ -236,7 +236,7 @@ async fn chapters_are_added_edited_reordered_and_deleted(store: Store) {
     assert_eq!(positions, vec![1, 2, 3]);
     assert_eq!(header.stats.chapters, 3);
     assert_eq!(header.stats.words, 1 + 3 + 4);
-    assert!(!header.work.complete, "3 of 4");
+    assert_eq!(header.work.complete, Some(false), "3 of 4");
 
     store.delete_chapter(id, 3).await.unwrap();
     store.delete_chapter(id, 1).await.unwrap();

@@ -58,7 +58,7 @@ fn three_chapters() -> Work {
             chapter("Arrival", "They arrived before dawn, tired and happy. "),
         ],
         expected_chapters: Some(3),
-        complete: true,
+        complete: Some(true),
         published: NaiveDate::from_ymd_opt(2026, 11, 1),
         ..Work::default()
     };
@@ -87,7 +87,7 @@ async fn reading_pages_work_in_a_real_browser() {
         work.title = format!("Another Road, Part {n}");
         work.chapters.truncate(1);
         work.expected_chapters = None;
-        work.complete = false;
+        work.complete = Some(false);
         work.rating = Rating::GeneralAudiences;
         work.warnings = vec![ArchiveWarning::NoneApply];
         work.renumber_chapters();

@@ -15,7 +15,7 @@ fn work(title: &str, tags: &[&str], complete: bool) -> Work {
         creators: vec!["someone".into()],
         fandoms: vec![TagName::parse("Filter Fandom").unwrap()],
         tags: tags.iter().map(|t| TagName::parse(t).unwrap()).collect(),
-        complete,
+        complete: Some(complete),
         expected_chapters: complete.then_some(1),
         chapters: vec![Chapter {
             body: Html::from_plain_text("Some words."),
@@ -38,9 +38,22 @@ async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
     app.insert(&work("Fluffy One", &["Fluff"], true)).await;
     app.insert(&work("Sad One", &["Angst"], true)).await;
     app.insert(&work("Unfinished One", &["Fluff"], false)).await;
+    // Imported from a file that never said whether it is finished.
+    let mut unsaid = work("Unsaid One", &["Fluff"], false);
+    unsaid.complete = None;
+    app.insert(&unsaid).await;
     let reader = app.user("reader").await;
     let guest = app.guest();
-    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 3);
+    let all = reader.get("/api/v1/works").await.body;
+    assert_eq!(api_total(&all), 4);
+    let json: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let unsaid = json["works"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["title"] == "Unsaid One")
+        .unwrap();
+    assert_eq!(unsaid["complete"], serde_json::Value::Null);
 
     let page = reader.get("/account/filters").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -54,21 +67,22 @@ async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
     assert!(reader.get("/account/filters").await.body.contains("angst"));
 
     // Gone from the API, the search page and the tag listing, totals and facets included.
-    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 2);
+    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 3);
     let search = reader.get("/works/search?q=One").await.body;
     assert!(!search.contains("Sad One") && search.contains("Fluffy One"));
     assert!(search.contains("Your muted tags"));
     let listing = reader.get("/tags/Filter%20Fandom/works").await.body;
     assert!(!listing.contains("Sad One") && listing.contains("Fluffy One"));
     // Not for anyone else.
-    assert_eq!(api_total(&guest.get("/api/v1/works").await.body), 3);
+    assert_eq!(api_total(&guest.get("/api/v1/works").await.body), 4);
     assert!(!guest
         .get("/works/search?q=One")
         .await
         .body
         .contains("Your muted tags"));
 
-    // A saved filter: complete works only, unless a search says otherwise.
+    // A saved filter: complete works only, unless a search says otherwise. A work that does
+    // not say is neither complete nor in progress.
     reader
         .post(
             "/account/filters",

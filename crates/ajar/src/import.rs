@@ -608,10 +608,10 @@ async fn dry_run(
                 work.words(),
                 work.chapter_label(),
                 if work.chapters.len() == 1 { "" } else { "s" },
-                if work.complete {
-                    "complete"
-                } else {
-                    "in progress"
+                match work.complete {
+                    Some(true) => "complete",
+                    Some(false) => "in progress",
+                    None => "completion not stated",
                 },
             );
         }

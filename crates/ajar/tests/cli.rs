@@ -95,6 +95,62 @@ fn dry_run_json_of_a_full_header() {
         .collect();
     assert_eq!(titles, ["Departure", "The Middle", "Arrival"]);
     assert_eq!(json["end_notes"], "Comments make my day.");
+    // The header says nothing of completion: not "in progress", but not stated.
+    assert_eq!(json["complete"], serde_json::Value::Null);
+    assert_eq!(json["expected_chapters"], serde_json::Value::Null);
+}
+
+#[test]
+fn completion_is_what_the_file_states_or_not_stated() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let stated = dir.path().join("stated.txt");
+    std::fs::write(
+        &stated,
+        "Title: Said So\n\nStatus: Complete\n\nChapter 1\n\nOne.\n\nChapter 2\n\nTwo.\n",
+    )
+    .unwrap();
+    let unstated = fixture("the-long-way-round.txt");
+    let json = |path: &Path| {
+        let out = ajar(
+            &data,
+            &["import", "--dry-run", "--json", path.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(json(&stated)["complete"], true);
+    assert_eq!(json(&stated)["expected_chapters"], 2);
+    assert_eq!(json(&unstated)["complete"], serde_json::Value::Null);
+    let out = ajar(&data, &["import", "--dry-run", unstated.to_str().unwrap()]);
+    assert!(stdout(&out).contains("3/?"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("completion not stated"),
+        "{}",
+        stdout(&out)
+    );
+
+    for path in [&unstated, &stated] {
+        let out = ajar(&data, &["import", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let server = serve(&data, &[]);
+    let (status, page) = get(&format!("{}/works/1", server.1));
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<dt>Completion:</dt><dd class=\"completion\">Not stated</dd>"),
+        "{page}"
+    );
+    let (_, page) = get(&format!("{}/works/2", server.1));
+    assert!(
+        !page.contains("class=\"completion\"") && page.contains("2/2"),
+        "{page}"
+    );
+    let (_, listing) = get(&format!("{}/works/search?complete=yes", server.1));
+    assert!(
+        listing.contains("Said So") && !listing.contains("The Long Way Round"),
+        "{listing}"
+    );
 }
 
 #[test]

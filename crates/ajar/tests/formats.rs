@@ -50,6 +50,17 @@ fn exported_files_import_back_as_duplicates_of_their_work() {
     assert!(epub.starts_with(b"PK\x03\x04"));
     assert_eq!(&epub[30..58], b"mimetypeapplication/epub+zip");
 
+    // The work never said whether it is finished, and no export claims it is or is not.
+    for ext in ["epub", "html", "txt", "md"] {
+        let file = exports.join(format!("long.{ext}"));
+        let out = ajar(
+            &data,
+            &["import", "--dry-run", "--json", file.to_str().unwrap()],
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["complete"], serde_json::Value::Null, "long.{ext}");
+    }
+
     // Importing the exports again: each one is the same work.
     let out = ajar(&data, &["import", exports.to_str().unwrap()]);
     let summary = text(&out);

@@ -14,7 +14,7 @@
 //! are, so a second export is the first one exactly.
 
 use crate::dom;
-use ajar_core::{Html, Work};
+use ajar_core::{completion_name, Html, Work};
 use markup5ever_rcdom::{Handle, NodeData};
 use std::fmt::Write;
 
@@ -71,15 +71,7 @@ pub(crate) fn write(work: &Work) -> String {
     if let Some(updated) = work.updated {
         field(&mut out, "Updated", &updated.to_string());
     }
-    field(
-        &mut out,
-        "Status",
-        if work.complete {
-            "Complete"
-        } else {
-            "In Progress"
-        },
-    );
+    field(&mut out, "Status", completion_name(work.complete));
     field(&mut out, "Chapters", &work.chapter_label());
     for extra in &work.extra {
         field(&mut out, &extra.key, &extra.value);
