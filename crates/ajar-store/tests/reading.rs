@@ -136,6 +136,16 @@ async fn listings_by_tag_name_creator_and_series(store: Store) {
         .unwrap();
     assert_eq!(kinds.len(), 1);
     assert_eq!((kinds[0].kind, kinds[0].works), (TagKind::Fandom, 1));
+    // The same tags by id, uncounted (a tag page counts them in the search index).
+    assert_eq!(
+        store.tags_with_name(&tag("EMMA")).await.unwrap(),
+        vec![(kinds[0].id, TagKind::Fandom)]
+    );
+    assert!(store
+        .tags_with_name(&tag("Nobody"))
+        .await
+        .unwrap()
+        .is_empty());
     assert!(store
         .tags_named(Audience::Public, &tag("Nobody"))
         .await
