@@ -310,7 +310,6 @@ impl Client {
             .expect("a page with a form")
     }
 
-    /// Posts a URL-encoded form with the client's CSRF token added.
     /// Mutes the account `name` and saves `tags` (one a line) as muted tags, as a reader
     /// does from that account's page and their filters page.
     pub async fn mute(&self, name: &str, tags: &str) {
@@ -322,6 +321,7 @@ impl Client {
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     }
 
+    /// Posts a URL-encoded form with the client's CSRF token added.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Fetched {
         let token = self.csrf_token().await;
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", &token)];
