@@ -75,6 +75,25 @@ for (const [width, w, h] of widths) {
       await page.screenshot({ path: path.join(artifacts, `${name}-${width}.png`), fullPage: true });
     });
   }
+  // The filter sidebar is part of the page (no box of its own to scroll, hiding tags), and
+  // wraps long tag names rather than cutting them.
+  await check(`the filter sidebar shows every tag whole at ${width} width (${w}px)`, async () => {
+    await page.goto(base + listingPath);
+    const sidebar = page.locator('form.filters');
+    assert(await sidebar.count() === 1, 'a filter sidebar');
+    const box = await sidebar.evaluate((el) => ({
+      overflow: getComputedStyle(el).overflowY,
+      hidden: el.scrollHeight - el.clientHeight,
+    }));
+    assert(box.overflow === 'visible', `the sidebar scrolls on its own (overflow-y: ${box.overflow})`);
+    assert(box.hidden <= 1, `the sidebar hides ${box.hidden}px of its tags`);
+    const cut = await page.locator('form.filters .facet td:last-child').evaluateAll((cells) => cells
+      .filter((c) => c.scrollWidth > c.clientWidth + 1 || c.getBoundingClientRect().right > c.closest('form').getBoundingClientRect().right + 1)
+      .map((c) => c.textContent.trim()));
+    assert(cut.length === 0, `cut tag names: ${cut.join('; ')}`);
+    const long = page.locator('form.filters', { hasText: 'Lorelai Gilmore/Luke Danes/Christopher Hayden' });
+    assert(await long.count() === 1, 'the long relationship is listed');
+  });
   await context.close();
 }
 

@@ -29,4 +29,4 @@ pub use media::Media;
 pub use ratings::{ArchiveWarning, Category, Rating};
 pub use tags::{TagKind, TagName, TagNameError};
 pub use text::{reading_minutes, word_count};
-pub use work::{Chapter, ExtraField, SeriesMembership, ValidationError, Work};
+pub use work::{completion_name, Chapter, ExtraField, SeriesMembership, ValidationError, Work};

@@ -34,7 +34,9 @@ pub struct Work {
     pub chapters: Vec<Chapter>,
     /// How many chapters the creator plans; `None` for "?".
     pub expected_chapters: Option<u32>,
-    pub complete: bool,
+    /// `Some(true)` complete, `Some(false)` a work in progress, `None` not stated: a story
+    /// file that says nothing about it stays unknown rather than counting as unfinished.
+    pub complete: Option<bool>,
     pub published: Option<NaiveDate>,
     pub updated: Option<NaiveDate>,
     pub extra: Vec<ExtraField>,
@@ -244,6 +246,16 @@ impl Work {
     }
 }
 
+/// A work's completion in words, as headers, exports and pages write it: "Complete",
+/// "In Progress" or "Not stated" (the story-file readers read all three back).
+pub fn completion_name(complete: Option<bool>) -> &'static str {
+    match complete {
+        Some(true) => "Complete",
+        Some(false) => "In Progress",
+        None => "Not stated",
+    }
+}
+
 impl Chapter {
     /// AO3 allows 500,000 characters a chapter; imported archives had longer ones.
     pub const MAX_BODY_CHARS: usize = 1_000_000;
@@ -265,7 +277,7 @@ mod tests {
                 ..Chapter::default()
             }],
             expected_chapters: Some(1),
-            complete: true,
+            complete: Some(true),
             ..Work::default()
         };
         work.renumber_chapters();
@@ -322,6 +334,19 @@ mod tests {
         let mut work = one_chapter_work();
         work.chapters.clear();
         assert_eq!(work.validate(), Err(ValidationError::NoChapters));
+    }
+
+    #[test]
+    fn unstated_completion_is_neither_complete_nor_in_progress() {
+        assert_eq!(completion_name(Some(true)), "Complete");
+        assert_eq!(completion_name(Some(false)), "In Progress");
+        assert_eq!(completion_name(None), "Not stated");
+        let mut work = one_chapter_work();
+        work.complete = None;
+        let json = serde_json::to_value(&work).unwrap();
+        assert_eq!(json["complete"], serde_json::Value::Null);
+        let back: Work = serde_json::from_value(json).unwrap();
+        assert_eq!(back.complete, None);
     }
 
     #[test]

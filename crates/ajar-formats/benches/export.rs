@@ -47,7 +47,7 @@ fn big_work() -> Work {
             })
             .collect(),
         expected_chapters: Some(100),
-        complete: true,
+        complete: Some(true),
         ..Work::default()
     };
     work.renumber_chapters();

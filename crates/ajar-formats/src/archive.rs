@@ -17,7 +17,7 @@ pub const MAX_UNPACKED_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// File name endings of story files, in folders and zips.
 pub const STORY_EXTENSIONS: &[&str] = &[
-    "txt", "text", "md", "markdown", "html", "htm", "xhtml", "epub",
+    "txt", "text", "md", "markdown", "html", "htm", "xhtml", "epub", "docx",
 ];
 
 /// Whether a file name ends in a story-file extension.

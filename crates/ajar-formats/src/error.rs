@@ -50,6 +50,10 @@ pub enum FormatErrorKind {
     ArchiveTooLarge,
     #[error("a .zip file holds many works; import it as a folder (ajar import FILE.zip)")]
     ZipOfWorks,
+    /// A document of a word processor or a PDF, named ("a PDF document (.pdf)"): the
+    /// message says what to save it as.
+    #[error("this is {0}, which the archive cannot read; save it as .docx, .txt, .html or .md and use that file instead")]
+    OtherFormat(&'static str),
     /// A format the archive recognises but cannot read yet (named, e.g. "EPUB").
     #[error("{0} files cannot be read yet; save the work as plain text (.txt) to import it")]
     Unsupported(&'static str),

@@ -104,7 +104,10 @@ impl Field {
             "tags" | "tag" | "additional tags" | "freeform" | "freeforms" | "freeform tags"
             | "keywords" => Field::Tags,
             "language" | "lang" => Field::Language,
-            "status" | "story status" | "completion status" => Field::Status,
+            // `complete: true` is how front matter tends to say it.
+            "status" | "story status" | "completion status" | "complete" | "is complete" => {
+                Field::Status
+            }
             "word count" | "wordcount" | "words" | "word-count" => Field::WordCount,
             "chapters"
             | "chapter count"
@@ -220,6 +223,23 @@ enum StatedChapters {
     Unknown,
 }
 
+/// The title a work read without one carries while it is checked.
+const UNTITLED: &str = "Untitled";
+
+/// Whether a work was read without a title (see [`Metadata::allow_untitled`]).
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub(crate) struct Untitled(bool);
+
+impl Untitled {
+    /// Empties the title the work was checked with, so that the form asks for one.
+    pub(crate) fn clear(self, work: &mut Work) {
+        if self.0 {
+            work.title.clear();
+        }
+    }
+}
+
 /// A work's metadata while a file's header (and notes in its text) are read; turned into
 /// the [`Work`] by [`Metadata::finish`].
 #[derive(Debug, Default)]
@@ -236,8 +256,9 @@ pub(crate) struct Metadata {
     spoilers: String,
     rating_given: bool,
     language_given: bool,
-    /// `Status:` says complete (`Some(true)`) or in progress (`Some(false)`).
-    status: Option<bool>,
+    /// What `Status:` says: complete (`Some(Some(true))`), in progress (`Some(Some(false))`)
+    /// or, as ajar's own exports write for an unknown one, "Not stated" (`Some(None)`).
+    status: Option<Option<bool>>,
     stated_chapters: Option<(StatedChapters, String, String)>,
     /// The summary, notes, tags or status call the work a one-shot or a drabble.
     one_shot: bool,
@@ -251,6 +272,21 @@ impl Metadata {
     /// The line of the first `Title:` field, if any.
     pub(crate) fn title_line(&self) -> Option<usize> {
         self.title_line
+    }
+
+    /// Whether a title was found (a `Title:` field or a first line that serves as one).
+    pub(crate) fn has_title(&self) -> bool {
+        self.title.is_some() || self.fallback_title.is_some()
+    }
+
+    /// Lets a file without a title be read, for a form that asks for it: the work gets
+    /// [`UNTITLED`] while it is checked, which [`Untitled::clear`] takes off again.
+    pub(crate) fn allow_untitled(&mut self) -> Untitled {
+        if self.has_title() {
+            return Untitled(false);
+        }
+        self.fallback_title = Some(UNTITLED.to_owned());
+        Untitled(true)
     }
 
     /// Whether any header field has been read (or a title found).
@@ -322,8 +358,8 @@ impl Metadata {
                 }
             }
             Field::Status => match parse_status(value) {
-                Some(complete) => {
-                    self.status = Some(complete);
+                Some(status) => {
+                    self.status = Some(status);
                     self.one_shot |= mentions_one_shot(value);
                 }
                 None => self.keep(key, value),
@@ -413,11 +449,16 @@ impl Metadata {
             _ => None,
         };
         let one_shot = self.one_shot && actual == 1;
-        let complete = match self.status {
-            Some(complete) => complete,
-            None => expected == Some(actual) || one_shot,
+        // A file that says nothing about completion leaves it unknown, not "in progress".
+        let complete = match (self.status, &stated) {
+            (Some(status), _) => status,
+            _ if one_shot => Some(true),
+            (None, Some((StatedChapters::Expected(n), _, _))) if *n >= actual => Some(*n == actual),
+            // AO3's "2/?": more to come.
+            (None, Some((StatedChapters::Unknown, _, _))) => Some(false),
+            _ => None,
         };
-        if complete {
+        if complete == Some(true) {
             expected = Some(actual);
         }
         // A count the work cannot have ("Chapters: 2/2" over three chapters, or "2/5" with
@@ -626,9 +667,16 @@ fn is_one_shot_tag(tag: &str) -> bool {
     )
 }
 
-/// `Complete`/`Finished` or `WIP`/`In progress`; `None` for anything else.
-fn parse_status(value: &str) -> Option<bool> {
+/// `Complete`/`Finished`/`yes` (`Some(Some(true))`), `WIP`/`In progress`/`no`
+/// (`Some(Some(false))`) or `Not stated` (`Some(None)`); `None` for anything else.
+fn parse_status(value: &str) -> Option<Option<bool>> {
     let lower = value.to_lowercase();
+    match lower.trim().trim_end_matches('.') {
+        "not stated" => return Some(None),
+        "yes" | "true" => return Some(Some(true)),
+        "no" | "false" => return Some(Some(false)),
+        _ => {}
+    }
     const IN_PROGRESS: &[&str] = &[
         "incomplete",
         "in progress",
@@ -645,9 +693,9 @@ fn parse_status(value: &str) -> Option<bool> {
     ];
     const COMPLETE: &[&str] = &["complete", "finished", "done", "completed"];
     if IN_PROGRESS.iter().any(|w| lower.contains(w)) {
-        Some(false)
+        Some(Some(false))
     } else if COMPLETE.iter().any(|w| lower.contains(w)) {
-        Some(true)
+        Some(Some(true))
     } else {
         None
     }
@@ -895,12 +943,15 @@ mod tests {
 
     #[test]
     fn statuses_and_chapter_counts() {
-        assert_eq!(parse_status("Complete"), Some(true));
-        assert_eq!(parse_status("Completed!"), Some(true));
-        assert_eq!(parse_status("Finished"), Some(true));
-        assert_eq!(parse_status("WIP"), Some(false));
-        assert_eq!(parse_status("In Progress"), Some(false));
-        assert_eq!(parse_status("Incomplete"), Some(false));
+        assert_eq!(parse_status("Complete"), Some(Some(true)));
+        assert_eq!(parse_status("Completed!"), Some(Some(true)));
+        assert_eq!(parse_status("Finished"), Some(Some(true)));
+        assert_eq!(parse_status("WIP"), Some(Some(false)));
+        assert_eq!(parse_status("In Progress"), Some(Some(false)));
+        assert_eq!(parse_status("Incomplete"), Some(Some(false)));
+        assert_eq!(parse_status("Not stated"), Some(None));
+        assert_eq!(parse_status("true"), Some(Some(true)));
+        assert_eq!(parse_status("No"), Some(Some(false)));
         assert_eq!(parse_status("whenever"), None);
         assert_eq!(
             parse_stated_chapters("3/3"),

@@ -3,7 +3,9 @@
 //! [`read_story_file`] is the one entry point the importer and the web upload use. It looks
 //! at a file's name and first bytes to pick a reader: plain text ([`plain`], the archive's
 //! seed format and its reference), Markdown with a YAML or TOML front matter
-//! ([`markdown`]), HTML (AO3's downloads and plain pages, [`html`]) and EPUB ([`epub`]).
+//! ([`markdown`]), HTML (AO3's downloads and plain pages, [`html`]), EPUB ([`epub`]) and
+//! Word documents (`docx`); other word processors' files and PDFs are refused with a
+//! message that names the format and says what to save it as.
 //! They share `decode` (bytes to text), `fields` (what each header key means), `headings`
 //! (chapter headings), `markup` (text to HTML) and `dom` (parsed HTML). [`read_zip`] reads
 //! every story file in a `.zip`.
@@ -16,6 +18,7 @@
 
 mod archive;
 mod decode;
+mod docx;
 mod dom;
 pub mod epub;
 mod error;
@@ -43,13 +46,29 @@ pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
 /// Reads one story file. `name` is used only in error messages (a path or file name) and
 /// to recognise formats by extension.
 pub fn read_story_file(name: &str, bytes: &[u8]) -> Result<Work, FormatError> {
+    read_with(name, bytes, false)
+}
+
+/// [`read_story_file`] for a form that asks for what a file lacks: a plain-text, Markdown
+/// or Word file with no title is read with an empty title instead of being refused.
+pub fn read_story_draft(name: &str, bytes: &[u8]) -> Result<Work, FormatError> {
+    read_with(name, bytes, true)
+}
+
+fn read_with(name: &str, bytes: &[u8], untitled: bool) -> Result<Work, FormatError> {
     check_size(name, bytes)?;
     let mut work = match Format::detect(name, bytes) {
-        Format::PlainText => plain::parse(name, bytes),
-        Format::Markdown => markdown::parse(name, bytes),
+        Format::PlainText => plain::parse_with(name, bytes, untitled),
+        Format::Markdown => markdown::parse_with(name, bytes, untitled),
+        Format::Docx => docx::parse_with(name, bytes, untitled),
         Format::Html => html::parse(name, bytes),
         Format::Epub => epub::parse(name, bytes),
         Format::Zip => Err(FormatError::new(name, None, FormatErrorKind::ZipOfWorks)),
+        Format::Other(what) => Err(FormatError::new(
+            name,
+            None,
+            FormatErrorKind::OtherFormat(what),
+        )),
     }?;
     work.drop_xml_invalid_chars();
     Ok(work)
@@ -62,7 +81,10 @@ enum Format {
     Markdown,
     Html,
     Epub,
+    Docx,
     Zip,
+    /// A document the archive cannot read, named for the message.
+    Other(&'static str),
 }
 
 impl Format {
@@ -72,7 +94,8 @@ impl Format {
             .map(|(_, ext)| ext.to_ascii_lowercase())
             .unwrap_or_default();
         if bytes.starts_with(b"PK\x03\x04") {
-            // An EPUB's first entry is its uncompressed `mimetype`.
+            // An EPUB's first entry is its uncompressed `mimetype`; so is an ODF document's.
+            let mimetype = bytes.get(30..38) == Some(b"mimetype");
             let epub_mimetype = bytes.get(30..58) == Some(b"mimetypeapplication/epub+zip");
             if extension == "epub" || epub_mimetype {
                 return Format::Epub;
@@ -80,8 +103,24 @@ impl Format {
             if extension == "zip" {
                 return Format::Zip;
             }
+            let head = &bytes[..bytes.len().min(64 * 1024)];
+            if extension == "docx" || contains(head, b"word/document.xml") {
+                return Format::Docx;
+            }
+            if extension == "odt" || (mimetype && contains(head, b"opendocument.text")) {
+                return Format::Other("an OpenDocument text (.odt)");
+            }
             // Any other zip is refused by the text reader as not text.
             return Format::PlainText;
+        }
+        if bytes.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") || extension == "doc" {
+            return Format::Other("a Word 97-2003 document (.doc)");
+        }
+        if bytes.starts_with(b"%PDF-") || extension == "pdf" {
+            return Format::Other("a PDF document (.pdf)");
+        }
+        if bytes.starts_with(b"{\\rtf") || extension == "rtf" {
+            return Format::Other("a Rich Text document (.rtf)");
         }
         if matches!(extension.as_str(), "html" | "htm" | "xhtml") || looks_like_html(bytes) {
             return Format::Html;
@@ -91,6 +130,10 @@ impl Format {
         }
         Format::PlainText
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// An HTML document starts (after a BOM and blank space) with a doctype or `<html`.

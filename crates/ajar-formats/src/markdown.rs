@@ -6,8 +6,8 @@
 //! are kept as extra fields, as are the entries of an `extra:` list of `key`/`value` maps.
 //! The summary and notes are Markdown.
 //!
-//! The text is CommonMark. `## Chapter 2: Title` headings (any `h2` that reads as a chapter
-//! heading) split it into chapters; block quotes that open with `**Chapter Summary**` or
+//! The text is CommonMark. Chapter headings (`# Chapter 1: Title`, `## Chapter 2`: a
+//! heading of any level that reads as a chapter heading) split it into chapters; block quotes that open with `**Chapter Summary**` or
 //! `**Chapter Notes**` right after a heading, or `**Chapter End Notes**` at a chapter's
 //! end, are that chapter's notes. Raw HTML is allowed, as Markdown allows it, and goes
 //! through the archive's sanitizer with the rest. A Markdown file without front matter is
@@ -21,20 +21,26 @@ use ajar_core::{Html, Work};
 
 /// Reads a Markdown story file. `name` is used only in error messages.
 pub fn parse(name: &str, bytes: &[u8]) -> Result<Work, FormatError> {
+    parse_with(name, bytes, false)
+}
+
+/// [`parse`]; `untitled`: a file with no title is read with an empty one (see
+/// `plain::parse_with`).
+pub(crate) fn parse_with(name: &str, bytes: &[u8], untitled: bool) -> Result<Work, FormatError> {
     crate::check_size(name, bytes)?;
     let text = decode(bytes).map_err(|kind| FormatError::new(name, None, kind))?;
     if text.trim().is_empty() {
         return Err(FormatError::new(name, None, FormatErrorKind::Empty));
     }
     let Some((kind, front, body, body_line)) = split_front_matter(&text) else {
-        return crate::plain::parse(name, bytes);
+        return crate::plain::parse_with(name, bytes, untitled);
     };
     let fields = match kind {
         FrontMatter::Yaml => yaml_fields(front),
         FrontMatter::Toml => toml_fields(front),
     }
     .map_err(|message| FormatError::new(name, Some(2), FormatErrorKind::FrontMatter(message)))?;
-    read(fields, body).map_err(|kind| {
+    read(fields, body, untitled).map_err(|kind| {
         let line = matches!(kind, FormatErrorKind::NoText).then_some(body_line);
         FormatError::new(name, line, kind)
     })
@@ -178,7 +184,7 @@ pub fn markdown_to_html(markdown: &str) -> Html {
     Html::sanitize(&html)
 }
 
-fn read(fields: Vec<(String, Value)>, body: &str) -> Result<Work, FormatErrorKind> {
+fn read(fields: Vec<(String, Value)>, body: &str, untitled: bool) -> Result<Work, FormatErrorKind> {
     let mut meta = Metadata::default();
     let mut summary = Html::default();
     let mut notes = Html::default();
@@ -214,12 +220,58 @@ fn read(fields: Vec<(String, Value)>, body: &str) -> Result<Work, FormatErrorKin
             (None, Value::List(items)) => meta.keep_extra(&key, &items.join(", ")),
         }
     }
-    let html = markdown_to_html(body);
+    let html = story_text_to_html(body);
     let document = dom::parse(html.as_str());
     let body = dom::by_name(&document, "body").unwrap_or_else(|| document.clone());
     let chapters = crate::html::split_chapters(&body);
     if chapters.iter().all(|c| c.body.is_empty()) {
         return Err(FormatErrorKind::NoText);
     }
-    crate::html::finish(meta, chapters, summary, notes, end_notes)
+    let untitled = untitled.then(|| meta.allow_untitled());
+    let mut work = crate::html::finish(meta, chapters, summary, notes, end_notes)?;
+    if let Some(untitled) = untitled {
+        untitled.clear(&mut work);
+    }
+    Ok(work)
+}
+
+/// A story's Markdown text as sanitized HTML, its chapter headings at one level: writers
+/// mark chapters with `# Chapter 1: Title` as often as with `## Chapter 2`, and a chapter
+/// heading is one whatever its level (the HTML reader splits at `h2`).
+fn story_text_to_html(markdown: &str) -> Html {
+    use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
+    let options = pulldown_cmark::Options::ENABLE_STRIKETHROUGH;
+    let mut events: Vec<Event> = pulldown_cmark::Parser::new_ext(markdown, options).collect();
+    let mut i = 0;
+    while i < events.len() {
+        let Event::Start(Tag::Heading { level, .. }) = &events[i] else {
+            i += 1;
+            continue;
+        };
+        let level = *level;
+        let Some(len) = events[i..]
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Heading(l)) if *l == level))
+        else {
+            break;
+        };
+        let end = i + len;
+        let text: String = events[i + 1..end]
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if level != HeadingLevel::H2 && crate::headings::parse_heading(&text).is_some() {
+            if let Event::Start(Tag::Heading { level, .. }) = &mut events[i] {
+                *level = HeadingLevel::H2;
+            }
+            events[end] = Event::End(TagEnd::Heading(HeadingLevel::H2));
+        }
+        i = end + 1;
+    }
+    let mut html = String::with_capacity(markdown.len() + markdown.len() / 4);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Html::sanitize(&html)
 }

@@ -41,10 +41,12 @@
 //!    heading are that chapter's notes (summary); `A/N:` / `End Note:` paragraphs at the end
 //!    of a chapter are its end notes, and at the end of the last chapter the work's end
 //!    notes. A chapter that would be left with no text keeps its notes as text.
-//! 6. **Completion.** `Status: Complete`, `Chapters: 3/3` (planned = actual) or, for a work
-//!    of one chapter, "one-shot", "oneshot", "One-Parter" or "drabble" in the summary,
-//!    notes, tags or genres make the work complete; `Status: WIP` overrides. A complete
-//!    work expects exactly the chapters it has. Prose is never read for this.
+//! 6. **Completion.** `Status: Complete` (or `Complete: yes`), `Chapters: 3/3` (planned =
+//!    actual) or, for a work of one chapter, "one-shot", "oneshot", "One-Parter" or
+//!    "drabble" in the summary, notes, tags or genres make the work complete; `Status: WIP`
+//!    overrides, and `Chapters: 2/5` or `2/?` make it a work in progress. A complete work
+//!    expects exactly the chapters it has. A file that says none of this leaves completion
+//!    not stated (`Status: Not stated` says so outright). Prose is never read for this.
 //!
 //! Text becomes HTML through `markup.rs`: escaped, except a few bare inline tags (`<i>`,
 //! `<b>`, ...) that old archive exports left in text files.
@@ -58,13 +60,24 @@ use ajar_core::{Chapter, ValidationError, Work};
 
 /// Reads a plain-text story file. `name` is used only in error messages.
 pub fn parse(name: &str, bytes: &[u8]) -> Result<Work, FormatError> {
+    parse_with(name, bytes, false)
+}
+
+/// [`parse`]; `untitled`: a file with no title is read with an empty one (for a form that
+/// asks for it) instead of being refused.
+pub(crate) fn parse_with(name: &str, bytes: &[u8], untitled: bool) -> Result<Work, FormatError> {
     crate::check_size(name, bytes)?;
     let text = decode(bytes).map_err(|kind| FormatError::new(name, None, kind))?;
+    parse_text(name, &text, untitled)
+}
+
+/// [`parse_with`] on decoded text (a Word document's paragraphs, see `docx`).
+pub(crate) fn parse_text(name: &str, text: &str, untitled: bool) -> Result<Work, FormatError> {
     if text.trim().is_empty() {
         return Err(FormatError::new(name, None, FormatErrorKind::Empty));
     }
-    Document::new(&text)
-        .read()
+    Document::new(text)
+        .read(untitled)
         .map_err(|(kind, line)| FormatError::new(name, line, kind))
 }
 
@@ -151,7 +164,7 @@ impl<'a> Document<'a> {
             .find(|l| !is_separator_line(l))
     }
 
-    fn read(&self) -> Result<Work, ReadError> {
+    fn read(&self, untitled: bool) -> Result<Work, ReadError> {
         let mut meta = Metadata::default();
         let body_start = self.read_header(&mut meta);
         let drafts = self.read_drafts(body_start, &mut meta);
@@ -166,6 +179,7 @@ impl<'a> Document<'a> {
             chapters.push(self.chapter(draft, i == last, &mut meta));
         }
         let title_line = meta.title_line();
+        let untitled = untitled.then(|| meta.allow_untitled());
         let mut work = meta.finish(chapters)?;
         work.renumber_chapters();
         work.drop_xml_invalid_chars();
@@ -179,6 +193,9 @@ impl<'a> Document<'a> {
             };
             (FormatErrorKind::Invalid(e), line)
         })?;
+        if let Some(untitled) = untitled {
+            untitled.clear(&mut work);
+        }
         Ok(work)
     }
 
@@ -247,6 +264,8 @@ impl<'a> Document<'a> {
         let Some((_, title)) = lines.next() else {
             return false;
         };
+        // A Markdown title (`# My Story`) is the title without its marks.
+        let title = markdown_heading_text(title).unwrap_or(title);
         let rest: Vec<(usize, &str)> = lines.collect();
         let fits = |l: &str| by_line(l).is_some() || split_key(l).is_some_and(|k| k.is_known());
         if !is_title_line(title, true) || !rest.iter().all(|(_, l)| fits(l)) {
@@ -603,6 +622,16 @@ fn is_title_line(line: &str, strict: bool) -> bool {
         && !is_separator_line(line)
         && split_key(line).is_none_or(|k| !k.is_known())
         && parse_heading(line).is_none()
+}
+
+/// The text of a Markdown ATX heading line (`# Title`, `## Title ##`).
+fn markdown_heading_text(line: &str) -> Option<&str> {
+    let marks = line.len() - line.trim_start_matches('#').len();
+    let text = line[marks..].strip_prefix([' ', '\t'])?;
+    (1..=6)
+        .contains(&marks)
+        .then(|| text.trim().trim_end_matches('#').trim_end())
+        .filter(|t| !t.is_empty())
 }
 
 /// `by Name` under a title without a key: the name.

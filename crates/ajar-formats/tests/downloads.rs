@@ -131,7 +131,7 @@ fn an_ao3_epub_of_a_finished_work_in_a_series_has_every_field() {
     assert_eq!(series(&work), [("Stars Hollow Nights", 2)]);
     assert_eq!(work.published.unwrap().to_string(), "2004-02-10");
     assert_eq!(work.updated.unwrap().to_string(), "2004-03-01");
-    assert!(work.complete);
+    assert_eq!(work.complete, Some(true));
     assert_eq!(work.expected_chapters, Some(3));
     assert_eq!(
         work.summary.as_str(),
@@ -208,7 +208,7 @@ fn an_ao3_epub_of_a_one_chapter_crossover_in_french() {
     assert!(work.series.is_empty());
     assert_eq!(work.published.unwrap().to_string(), "2019-12-24");
     assert_eq!(work.updated, None);
-    assert!(work.complete);
+    assert_eq!(work.complete, Some(true));
     assert_eq!(work.chapters.len(), 1);
     assert_eq!(work.chapters[0].title, None);
     assert!(work.notes.is_empty() && work.end_notes.is_empty());
@@ -233,7 +233,7 @@ fn a_long_one_shot_that_calibre_split_in_two_is_still_one_chapter() {
     );
     assert!(text.contains("Paragraph 750: "));
     assert!(text.ends_with("he counted the flakes."), "{text:.100}");
-    assert!(work.complete);
+    assert_eq!(work.complete, Some(true));
 }
 
 #[test]
@@ -255,7 +255,7 @@ fn an_ao3_epub_of_a_work_in_progress_in_two_series() {
     );
     assert_eq!(names(&work.tags), ["Angst", "Hurt/Comfort", "Slow Burn"]);
     assert_eq!(series(&work), [("Winter Stories", 1), ("Diner Days", 3)]);
-    assert!(!work.complete);
+    assert_eq!(work.complete, Some(false));
     assert_eq!(work.expected_chapters, Some(5));
     assert_eq!(work.chapter_label(), "2/5");
     assert_eq!(work.published.unwrap().to_string(), "2021-01-05");
@@ -328,7 +328,7 @@ fn a_fanficfare_epub_of_a_fanfiction_net_shaped_story() {
     assert!(work.categories.is_empty() && work.warnings.is_empty());
     assert_eq!(work.rating, Rating::TeenAndUp);
     assert_eq!(work.language.code(), "en");
-    assert!(work.complete);
+    assert_eq!(work.complete, Some(true));
     assert_eq!(work.chapter_label(), "3/3");
     assert_eq!(work.published.unwrap().to_string(), "2010-05-01");
     assert_eq!(work.updated.unwrap().to_string(), "2010-06-01");
@@ -370,7 +370,7 @@ fn a_fanficfare_epub_of_a_crossover_in_progress() {
     assert_eq!(names(&work.tags), ["Adventure", "Hurt/Comfort"]);
     assert_eq!(work.rating, Rating::Mature);
     assert_eq!(work.warnings, [ArchiveWarning::GraphicViolence]);
-    assert!(!work.complete);
+    assert_eq!(work.complete, Some(false));
     assert_eq!(work.chapter_label(), "3/?");
     assert_eq!(series(&work), [("Crossroads", 3)]);
     assert_eq!(work.published.unwrap().to_string(), "2019-12-24");
@@ -407,7 +407,7 @@ fn a_fanficfare_epub_3_of_an_ao3_shaped_story_with_a_title_page_table() {
     assert_eq!(work.rating, Rating::TeenAndUp);
     assert_eq!(work.warnings, [ArchiveWarning::NoneApply]);
     assert_eq!(series(&work), [("Stars Hollow Nights", 2)]);
-    assert!(work.complete);
+    assert_eq!(work.complete, Some(true));
     assert_eq!(work.chapter_label(), "2/2");
     assert_eq!(work.published.unwrap().to_string(), "2004-02-10");
     assert_eq!(work.updated.unwrap().to_string(), "2004-03-01");
@@ -429,7 +429,8 @@ fn what_a_fanficfare_epub_does_not_say_stays_unknown() {
     assert_eq!(work.language, ajar_core::Language::not_stated());
     // "Chapters: 2" is what FanFicFare fetched, not a planned total.
     assert_eq!(work.expected_chapters, None);
-    assert!(!work.complete);
+    // Nor does it say whether the story is finished: completion is not stated.
+    assert_eq!(work.complete, None);
     assert!(work.summary.is_empty());
     assert_no_bookkeeping_tags(&work);
     assert_round_trips("untitled-drabble", &work);
@@ -473,7 +474,11 @@ fn without_a_title_page_fanficfare_subjects_are_tags_but_its_bookkeeping_is_not(
             "Rory G./Jess M."
         ]
     );
-    assert!(work.complete, "the subject \"Completed\" says so");
+    assert_eq!(
+        work.complete,
+        Some(true),
+        "the subject \"Completed\" says so"
+    );
     assert_eq!(work.language.code(), "en");
     assert_eq!(extra(&work, "Source"), Some("http://test1.com?sid=1001"));
     assert_no_bookkeeping_tags(&work);

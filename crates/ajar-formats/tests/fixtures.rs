@@ -69,7 +69,7 @@ fn all_thats_left_reads_as_the_founding_example() {
     assert_eq!(words, 2452);
     assert!((2400..=2500).contains(&words));
 
-    assert!(work.complete);
+    assert_eq!(work.complete, Some(true));
     assert_eq!(work.expected_chapters, Some(1));
     assert_eq!(work.chapter_label(), "1/1");
     assert!(work.fandoms.is_empty());
@@ -134,7 +134,8 @@ fn the_long_way_round_reads_three_chapters_and_its_header() {
         assert!(chapter.notes.is_empty() && chapter.end_notes.is_empty());
     }
 
-    assert!(!work.complete);
+    // No `Status:` or `Chapters:` field (the note's prose is not read): not stated.
+    assert_eq!(work.complete, None);
     assert_eq!(work.expected_chapters, None);
     assert_eq!(work.chapter_label(), "3/?");
     assert!(work.extra.is_empty(), "{:?}", work.extra);

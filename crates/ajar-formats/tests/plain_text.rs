@@ -261,48 +261,70 @@ fn notes_at_chapter_edges_belong_to_the_chapter() {
 #[test]
 fn completion_comes_from_what_the_file_states() {
     let cases = [
-        ("Status: Complete", "Text.", true, Some(1)),
-        ("Status: WIP\n\nSummary: a one-shot", "Text.", false, None),
-        ("Summary: A oneshot.", "Text.", true, Some(1)),
-        ("Summary: A drabble.", "Text.", true, Some(1)),
-        ("Tags: One Shot", "Text.", true, Some(1)),
+        ("Status: Complete", "Text.", Some(true), Some(1)),
+        (
+            "Status: WIP\n\nSummary: a one-shot",
+            "Text.",
+            Some(false),
+            None,
+        ),
+        ("Summary: A oneshot.", "Text.", Some(true), Some(1)),
+        ("Summary: A drabble.", "Text.", Some(true), Some(1)),
+        ("Tags: One Shot", "Text.", Some(true), Some(1)),
         (
             "Chapters: 2/2",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            true,
+            Some(true),
             Some(2),
         ),
         (
             "Chapters: 2/5",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            false,
+            Some(false),
             Some(5),
         ),
         (
             "Chapters: 2/?",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            false,
+            Some(false),
             None,
         ),
         (
             "Status: Completed",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            true,
+            Some(true),
             Some(2),
         ),
         (
             "Status: Complete\n\nChapters: 2/5",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            true,
+            Some(true),
             Some(2),
         ),
         (
             "Summary: a one-shot collection",
             "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
-            false,
+            None,
             None,
         ),
-        ("Summary: one shot at love", "Text.", false, None),
+        ("Summary: one shot at love", "Text.", None, None),
+        // Saying nothing leaves it unknown, not "in progress".
+        ("Summary: A story.", "Text.", None, None),
+        (
+            "Summary: A story.",
+            "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
+            None,
+            None,
+        ),
+        ("Complete: yes", "Text.", Some(true), Some(1)),
+        ("Complete: no", "Text.", Some(false), None),
+        // ajar's exports write "Not stated" beside the count, so "2/?" reads back as unknown.
+        (
+            "Status: Not stated\n\nChapters: 2/?",
+            "Chapter 1\n\nA.\n\nChapter 2\n\nB.",
+            None,
+            None,
+        ),
     ];
     for (header, body, complete, expected) in cases {
         let work = read(&format!("Title: T\n\n{header}\n\n{body}"));
@@ -314,7 +336,7 @@ fn completion_comes_from_what_the_file_states() {
     }
     // A stale count is kept as written rather than making the work invalid.
     let work = read("Title: T\n\nChapters: 1/1\n\nChapter 1\n\nA.\n\nChapter 2\n\nB.");
-    assert_eq!((work.complete, work.expected_chapters), (false, None));
+    assert_eq!((work.complete, work.expected_chapters), (None, None));
     assert_eq!(extra(&work), [("Chapters", "1/1")]);
 }
 
@@ -523,4 +545,94 @@ fn many_tags_and_chapters_read_in_linear_time() {
     assert_eq!(work.chapters.len(), 3_000);
     assert_eq!(work.chapters[2_999].position, 3_000);
     assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
+
+// ---------------------------------------------------------------------------------------
+// What a writer uploads to the posting form
+
+macro_rules! upload {
+    ($name:literal) => {
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/uploads/",
+            $name
+        ))
+    };
+}
+
+#[test]
+fn a_file_without_a_title_is_read_for_a_form_that_asks_for_one() {
+    let bytes = upload!("untitled.txt");
+    // The importer needs a title...
+    assert_eq!(refuse("untitled.txt", bytes).kind, FormatErrorKind::NoTitle);
+    // ...the posting form asks for it, with the rest filled in.
+    let work = ajar_formats::read_story_draft("untitled.txt", bytes).unwrap();
+    assert_eq!(work.title, "");
+    assert_eq!(names(&work.fandoms), ["Star Trek: The Original Series"]);
+    assert_eq!(work.rating, Rating::GeneralAudiences);
+    assert!(bodies(&work)[0].starts_with("The bridge was quiet for once."));
+    // A file with a title reads the same either way.
+    let titled = b"Title: Named\n\nSome text here.\n";
+    assert_eq!(
+        ajar_formats::read_story_draft("t.txt", titled)
+            .unwrap()
+            .title,
+        "Named"
+    );
+}
+
+#[test]
+fn markdown_chapter_headings_split_chapters_at_any_level() {
+    let work = read_story_file("chapters.md", upload!("chapters.md")).unwrap();
+    assert_eq!(work.title, "Two Harbours");
+    let titles: Vec<_> = work.chapters.iter().map(|c| c.title.as_deref()).collect();
+    assert_eq!(titles, [Some("Leaving"), Some("Arriving")]);
+    assert!(work.chapters[0].body.as_str().contains("<em>early</em>"));
+    assert!(work.chapters[1]
+        .body
+        .as_str()
+        .contains("<strong>late</strong>"));
+    // Without front matter, `# Title` is the title without its marks.
+    let work =
+        read("# Harbour Lights\n\n# Chapter 1: Out\n\nText one.\n\n## Chapter 2\n\nText two.\n");
+    assert_eq!(work.title, "Harbour Lights");
+    assert_eq!(work.chapters.len(), 2);
+}
+
+#[test]
+fn word_documents_are_read_with_their_chapters_and_emphasis() {
+    let work = read_story_file("lighthouse.docx", upload!("lighthouse.docx")).unwrap();
+    assert_eq!(work.title, "The Lighthouse Keeper");
+    let titles: Vec<_> = work.chapters.iter().map(|c| c.title.as_deref()).collect();
+    assert_eq!(titles, [Some("Arrival"), Some("The Storm")]);
+    let first = work.chapters[0].body.as_str();
+    assert!(first.contains("and <em>nobody</em> was waiting"), "{first}");
+    assert!(
+        first.contains("<strong>one hundred and twelve</strong>"),
+        "{first}"
+    );
+    assert!(first.contains("&amp; counted"), "{first}");
+}
+
+#[test]
+fn other_documents_are_named_with_what_to_do() {
+    let e = refuse("notes.pdf", upload!("notes.pdf"));
+    assert_eq!(
+        e.to_string(),
+        "notes.pdf: this is a PDF document (.pdf), which the archive cannot read; save it as \
+         .docx, .txt, .html or .md and use that file instead"
+    );
+    for (name, bytes, what) in [
+        (
+            "old.doc",
+            &b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0"[..],
+            ".doc",
+        ),
+        ("x.rtf", b"{\\rtf1\\ansi Hello}", ".rtf"),
+        ("x.odt", b"PK\x03\x04\0\0", ".odt"),
+    ] {
+        let e = refuse(name, bytes);
+        assert!(e.to_string().contains(what), "{e}");
+        assert!(e.to_string().contains("save it as"), "{e}");
+    }
 }

@@ -1,5 +1,5 @@
 //! The search benchmark: a synthetic AO3-shaped archive (`ajar gen-corpus`'s generator),
-//! its index built from scratch, and 20 realistic searches, each timed in the index and, in
+//! its index built from scratch, and 22 realistic searches, each timed in the index and, in
 //! the same run, done with SQL on the store as the baseline.
 //!
 //! ```text
@@ -539,6 +539,19 @@ async fn cases(store: &Store, g: &CorpusGenerator) -> Vec<Case> {
         Case {
             name: "words: `sunset road`, best match, facets",
             request: req(&|r| r.query = "sunset road".into()),
+            sql: None,
+        },
+        Case {
+            name: "words: `there is no sunset`, best match, facets",
+            request: req(&|r| r.query = "there is no sunset".into()),
+            sql: None,
+        },
+        Case {
+            name: "words: `sunset road`, by kudos, facets",
+            request: req(&|r| {
+                r.query = "sunset road".into();
+                r.sort = Some(Sort::Kudos);
+            }),
             sql: None,
         },
         Case {

@@ -451,7 +451,7 @@ impl CorpusGenerator {
                 .filter_map(|n| TagName::parse(&n).ok())
                 .collect()
         };
-        let work = Work {
+        let mut work = Work {
             title,
             creators,
             summary: Html::from_stored(format!("<p>{summary}</p>")),
@@ -468,11 +468,17 @@ impl CorpusGenerator {
             language: Language::parse(language).unwrap_or_default(),
             chapters: chapter_list,
             expected_chapters: complete.then_some(chapters as u32),
-            complete,
+            complete: Some(complete),
             published: Some(published),
             updated: Some(updated),
             ..Work::default()
         };
+        // Some works came from story files that never said whether they are finished.
+        // Drawn last, so the rest of the corpus is what it was before there were such works.
+        if rng.chance(0.03) {
+            work.complete = None;
+            work.expected_chapters = None;
+        }
         CorpusWork {
             stats: WorkStats {
                 words,

@@ -32,7 +32,7 @@ use ajar_core::{TagId, TagKind, WorkId};
 use ajar_store::{IndexWork, Store, StoreError};
 use plan::Plan;
 use query::{NumField, TextField};
-use schema::{build_schema, key, Fields};
+use schema::{build_schema, complete_value, key, Fields};
 use segment::Order;
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
@@ -796,6 +796,24 @@ struct Built {
     filter: Plan,
     /// The part that looks in the works' text, for snippets.
     text: Option<Box<dyn Query>>,
+    /// Best match for bare words, which look in the text of works too (see [`Tiers`]).
+    tiers: Option<Tiers>,
+}
+
+/// Best match for words that may be found in the text of works, in three tiers: works that
+/// name the words (title, creators, tags, summary, notes), scored by Tantivy as before the
+/// text was searched (`Built::scored`, with `Built::filter` holding every match); then works
+/// whose text has the words in the order typed (a remembered line); then works that hold
+/// them scattered; the text tiers most kudos first. Scoring every work whose text holds
+/// common words would cost a step through Tantivy's scorers per work (a hundred milliseconds
+/// for a common pair at a million works); the tiers cost a few bitset passes, and the text
+/// tiers are only looked at when a page reaches past the works that name the words.
+struct Tiers {
+    /// Every match, with the filters: the total and the facet counts.
+    all: Plan,
+    /// Matches found through the text only with the line as typed, then the rest.
+    line: Plan,
+    rest: Plan,
 }
 
 type Ran = (u64, Vec<WorkId>, Vec<u32>, Option<SnippetGenerator>);
@@ -815,14 +833,19 @@ impl Inner {
         let mut text_parts: Vec<Box<dyn Query>> = Vec::new();
         let mut scored: Vec<Box<dyn Query>> = Vec::new();
         let mut filters: Vec<Plan> = Vec::new();
+        let mut tiers = None;
         // Best match needs Tantivy's scores for the words asked for; any other order needs
         // only the set of works, so the words join the filters.
         let by_score = r.effective_sort() == Sort::BestMatch;
-        if let Some(expr) = query::parse(&r.query)? {
+        let expr = query::parse(&r.query)?;
+        if let Some(expr) = &expr {
             let mut has_words = false;
-            collect_text_parts(&expr, &mut |field, text, phrase| {
+            let mut bare_words = false;
+            collect_text_parts(expr, &mut |field, text, phrase| {
                 has_words = true;
-                if field == Some(TextField::Text) {
+                // Bare words look in the text too, so they get snippets.
+                bare_words |= field.is_none();
+                if matches!(field, None | Some(TextField::Text)) {
                     if let Ok(q) = self.words(f.text, text, phrase) {
                         text_parts.push(q);
                     }
@@ -831,20 +854,86 @@ impl Inner {
             // A search box holding only conditions (`words>5000`, `rating:teen`) has nothing
             // to score: every match would tie and come in index order. It filters, and best
             // match is the newest first, as for an empty box.
-            if by_score && has_words {
-                scored.push(self.expr(&expr)?);
+            if by_score && has_words && bare_words && self.config.index_text {
+                scored.push(self.expr(expr, Words::Named)?);
+                let with = |extra: Vec<Plan>| -> Result<Plan> {
+                    let mut parts = self.filters(r, true)?;
+                    parts.push(self.plan(expr)?);
+                    parts.extend(extra);
+                    Ok(Plan::And(parts))
+                };
+                let named = || -> Result<Plan> {
+                    Ok(Plan::Not(Box::new(self.plan_of(expr, Words::Named)?)))
+                };
+                let line = || -> Plan {
+                    let lines: Vec<Plan> = match expr {
+                        Expr::And(parts) => lines_of_words(parts),
+                        _ => Vec::new(),
+                    }
+                    .iter()
+                    .filter_map(|line| self.words(f.text, line, true).ok())
+                    .map(Plan::Query)
+                    .collect();
+                    match lines.len() {
+                        0 => Plan::Nothing,
+                        _ => Plan::Or(lines),
+                    }
+                };
+                tiers = Some(Tiers {
+                    all: with(Vec::new())?,
+                    line: with(vec![named()?, line()])?,
+                    rest: with(vec![named()?, Plan::Not(Box::new(line()))])?,
+                });
+                filters.push(self.plan(expr)?);
+            } else if by_score && has_words {
+                scored.push(self.expr(expr, Words::Anywhere)?);
             } else {
-                filters.push(self.plan(&expr)?);
+                filters.push(self.plan(expr)?);
             }
         }
+        // The text phrase is scored with the words, unless the tiers order the works.
+        let score_text = by_score && tiers.is_none() && !r.text.trim().is_empty();
         if !r.text.trim().is_empty() {
             let q = self.words(f.text, &r.text, true)?;
             text_parts.push(q.box_clone());
-            if by_score {
+            if score_text {
                 scored.push(q);
-            } else {
-                filters.push(Plan::Query(q));
             }
+        }
+        filters.extend(self.filters(r, !score_text)?);
+        let scored = match scored.len() {
+            0 => None,
+            1 => scored.pop(),
+            _ => Some(Box::new(BooleanQuery::new(
+                scored.into_iter().map(|q| (Occur::Must, q)).collect(),
+            )) as Box<dyn Query>),
+        };
+        let text = match text_parts.len() {
+            0 => None,
+            1 => text_parts.pop(),
+            _ => Some(Box::new(BooleanQuery::new(
+                text_parts.into_iter().map(|q| (Occur::Should, q)).collect(),
+            )) as Box<dyn Query>),
+        };
+        Ok(Built {
+            scored,
+            filter: match filters.len() {
+                0 => Plan::All,
+                1 => filters.remove(0),
+                _ => Plan::And(filters),
+            },
+            text,
+            tiers,
+        })
+    }
+
+    /// Every filter of a request but its search box: the text phrase (`with_text`, when it
+    /// is not scored), tags, creators, visibility, the sidebar's conditions.
+    fn filters(&self, r: &SearchRequest, with_text: bool) -> Result<Vec<Plan>> {
+        let f = &self.fields;
+        let mut filters: Vec<Plan> = Vec::new();
+        if with_text && !r.text.trim().is_empty() {
+            filters.push(Plan::Query(self.words(f.text, &r.text, true)?));
         }
         let tag = |id: u64| Term::from_field_u64(f.tag_ids, id);
         for id in &r.include_tag_ids {
@@ -926,36 +1015,41 @@ impl Inner {
         for condition in &conditions {
             filters.push(self.plan(condition)?);
         }
-        let scored = match scored.len() {
-            0 => None,
-            1 => scored.pop(),
-            _ => Some(Box::new(BooleanQuery::new(
-                scored.into_iter().map(|q| (Occur::Must, q)).collect(),
-            )) as Box<dyn Query>),
-        };
-        let text = match text_parts.len() {
-            0 => None,
-            1 => text_parts.pop(),
-            _ => Some(Box::new(BooleanQuery::new(
-                text_parts.into_iter().map(|q| (Occur::Should, q)).collect(),
-            )) as Box<dyn Query>),
-        };
-        Ok(Built {
-            scored,
-            filter: match filters.len() {
-                0 => Plan::All,
-                1 => filters.remove(0),
-                _ => Plan::And(filters),
-            },
-            text,
-        })
+        Ok(filters)
     }
 
     /// A query-language tree as a set of works, for orders that need no scores.
     fn plan(&self, e: &Expr) -> Result<Plan> {
+        self.plan_of(e, Words::Anywhere)
+    }
+
+    /// [`Inner::plan`], bare words looking where `words` says.
+    fn plan_of(&self, e: &Expr, words: Words) -> Result<Plan> {
         let f = &self.fields;
         Ok(match e {
-            Expr::Text { .. } => Plan::Query(self.expr(e)?),
+            Expr::Text {
+                field: Some(field),
+                text,
+                phrase,
+            } => Plan::Query(self.words(self.text_field(*field), text, *phrase)?),
+            // Each field a set of its own: a bitset pass per posting list, where Tantivy's
+            // union of scorers would take a step per work.
+            Expr::Text {
+                field: None,
+                text,
+                phrase,
+            } => {
+                let mut any = Vec::new();
+                for (field, _) in self.bare_word_fields(words) {
+                    any.push(Plan::Query(self.words(field, text, *phrase)?));
+                }
+                any.push(Plan::any_term(
+                    self.tag_words(text, None)?
+                        .into_iter()
+                        .map(|id| Term::from_field_u64(f.tag_ids, id)),
+                ));
+                Plan::Or(any)
+            }
             Expr::Tag { kind, name } => Plan::any_term(
                 self.tag_words(name, *kind)?
                     .into_iter()
@@ -983,24 +1077,58 @@ impl Inner {
                 parts
                     .iter()
                     .map(|p| match p {
-                        Expr::Not(inner) => Ok(Plan::Not(Box::new(self.negated_plan(inner)?))),
-                        other => self.plan(other),
+                        Expr::Not(inner) => {
+                            Ok(Plan::Not(Box::new(self.negated_plan(inner, words)?)))
+                        }
+                        other => self.plan_of(other, words),
                     })
                     .collect::<Result<_>>()?,
             ),
-            Expr::Or(parts) => Plan::Or(parts.iter().map(|p| self.plan(p)).collect::<Result<_>>()?),
-            Expr::Not(inner) => Plan::Not(Box::new(self.negated_plan(inner)?)),
+            Expr::Or(parts) => Plan::Or(
+                parts
+                    .iter()
+                    .map(|p| self.plan_of(p, words))
+                    .collect::<Result<_>>()?,
+            ),
+            Expr::Not(inner) => Plan::Not(Box::new(self.negated_plan(inner, words)?)),
         })
     }
 
     /// What a `-` or NOT leaves out, as [`Inner::negated`] has it.
-    fn negated_plan(&self, e: &Expr) -> Result<Plan> {
+    fn negated_plan(&self, e: &Expr, words: Words) -> Result<Plan> {
         match self.exactly_named(e)? {
             Some(ids) => Ok(Plan::any_term(
                 ids.into_iter()
                     .map(|id| Term::from_field_u64(self.fields.tag_ids, id)),
             )),
-            None => self.plan(e),
+            None => self.plan_of(e, words),
+        }
+    }
+
+    /// The fields bare words look in, with what a match in each counts for best match:
+    /// works that name the words before works whose text merely holds them.
+    fn bare_word_fields(&self, words: Words) -> Vec<(Field, f32)> {
+        let f = &self.fields;
+        let mut fields = vec![
+            (f.title, 3.0),
+            (f.creator, 2.0),
+            (f.summary, 1.0),
+            (f.notes, 0.5),
+        ];
+        if words == Words::Anywhere {
+            fields.push((f.text, 0.2));
+        }
+        fields
+    }
+
+    fn text_field(&self, field: TextField) -> Field {
+        let f = &self.fields;
+        match field {
+            TextField::Title => f.title,
+            TextField::Creator => f.creator,
+            TextField::Summary => f.summary,
+            TextField::Notes => f.notes,
+            TextField::Text => f.text,
         }
     }
 
@@ -1013,7 +1141,7 @@ impl Inner {
             Expr::Warning(w) => Term::from_field_text(f.warning, w.code()),
             Expr::Category(c) => Term::from_field_text(f.category, c.code()),
             Expr::Language(l) => Term::from_field_text(f.language, &l.to_lowercase()),
-            Expr::Complete(c) => Term::from_field_u64(f.complete, u64::from(*c)),
+            Expr::Complete(c) => Term::from_field_u64(f.complete, complete_value(Some(*c))),
             _ => return None,
         })
     }
@@ -1033,7 +1161,7 @@ impl Inner {
     }
 
     /// A query-language tree as an index query.
-    fn expr(&self, e: &Expr) -> Result<Box<dyn Query>> {
+    fn expr(&self, e: &Expr, words: Words) -> Result<Box<dyn Query>> {
         let f = &self.fields;
         Ok(match e {
             Expr::Text {
@@ -1041,24 +1169,10 @@ impl Inner {
                 text,
                 phrase,
             } => match field {
-                Some(field) => {
-                    let field = match field {
-                        TextField::Title => f.title,
-                        TextField::Creator => f.creator,
-                        TextField::Summary => f.summary,
-                        TextField::Notes => f.notes,
-                        TextField::Text => f.text,
-                    };
-                    self.words(field, text, *phrase)?
-                }
+                Some(field) => self.words(self.text_field(*field), text, *phrase)?,
                 None => {
                     let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-                    for (field, boost) in [
-                        (f.title, 3.0),
-                        (f.creator, 2.0),
-                        (f.summary, 1.0),
-                        (f.notes, 0.5),
-                    ] {
+                    for (field, boost) in self.bare_word_fields(words) {
                         let q = self.words(field, text, *phrase)?;
                         any.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                     }
@@ -1097,8 +1211,10 @@ impl Inner {
                 let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for p in parts {
                     match p {
-                        Expr::Not(inner) => clauses.push((Occur::MustNot, self.negated(inner)?)),
-                        other => clauses.push((Occur::Must, self.expr(other)?)),
+                        Expr::Not(inner) => {
+                            clauses.push((Occur::MustNot, self.negated(inner, words)?))
+                        }
+                        other => clauses.push((Occur::Must, self.expr(other, words)?)),
                     }
                 }
                 if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
@@ -1109,21 +1225,21 @@ impl Inner {
             Expr::Or(parts) => Box::new(BooleanQuery::new(
                 parts
                     .iter()
-                    .map(|p| Ok((Occur::Should, self.expr(p)?)))
+                    .map(|p| Ok((Occur::Should, self.expr(p, words)?)))
                     .collect::<Result<Vec<_>>>()?,
             )),
             Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                (Occur::MustNot, self.negated(inner)?),
+                (Occur::MustNot, self.negated(inner, words)?),
             ])),
         })
     }
 
     /// What a `-` or NOT leaves out (see [`Inner::exactly_named`]).
-    fn negated(&self, e: &Expr) -> Result<Box<dyn Query>> {
+    fn negated(&self, e: &Expr, words: Words) -> Result<Box<dyn Query>> {
         match self.exactly_named(e)? {
             Some(ids) => Ok(tagged(self.fields.tag_ids, &ids)),
-            None => self.expr(e),
+            None => self.expr(e, words),
         }
     }
 
@@ -1186,6 +1302,18 @@ impl Inner {
         };
         let filter = built.filter.prepare(&searcher)?;
         let found = match &built.scored {
+            Some(scored) if built.tiers.is_some() => {
+                let tiers = built.tiers.as_ref().ok_or_else(poisoned)?;
+                self.run_tiers(
+                    &searcher,
+                    scored.as_ref(),
+                    &filter,
+                    tiers,
+                    r.facets,
+                    offset,
+                    per_page,
+                )?
+            }
             // Words are scored only in best-match order (see `build`).
             Some(scored) => searcher.search(
                 scored.as_ref(),
@@ -1233,6 +1361,106 @@ impl Inner {
             None => None,
         };
         Ok((count, ids, tags, snippets))
+    }
+}
+
+/// Where bare words look: everywhere, or only where a work names things (title, creators,
+/// tags, summary, notes), as best match's first tier scores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Words {
+    Anywhere,
+    Named,
+}
+
+/// Runs of two or more bare words typed one after another (`there is no sunset` in
+/// `there is no sunset -tag:angst`), each joined into one line.
+fn lines_of_words(parts: &[Expr]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    for part in parts.iter().map(Some).chain([None]) {
+        match part {
+            Some(Expr::Text {
+                field: None,
+                text,
+                phrase: false,
+            }) => run.push(text),
+            _ => {
+                if run.len() > 1 {
+                    lines.push(run.join(" "));
+                }
+                run.clear();
+            }
+        }
+    }
+    lines
+}
+
+impl Inner {
+    /// Best match in [`Tiers`]: the total and facet counts of every match, then the page
+    /// from the works that name the words (scored), the works with the line as typed, the
+    /// rest, in that order.
+    #[allow(clippy::too_many_arguments)]
+    fn run_tiers(
+        &self,
+        searcher: &tantivy::Searcher,
+        scored: &dyn Query,
+        filter: &plan::Prepared,
+        tiers: &Tiers,
+        with_facets: bool,
+        offset: usize,
+        per_page: usize,
+    ) -> Result<facets::Found> {
+        let all = tiers.all.prepare(searcher)?;
+        let mut found = facets::run_plan(
+            searcher,
+            &self.segments,
+            &all,
+            with_facets,
+            facets::Page {
+                order: None,
+                offset: 0,
+                limit: 0,
+            },
+        )?;
+        let named = searcher.search(
+            scored,
+            &facets::Scored {
+                cache: &self.segments,
+                filter,
+                facets: false,
+                page: facets::Page {
+                    order: None,
+                    offset,
+                    limit: per_page,
+                },
+            },
+        )?;
+        let mut page = named.page;
+        // How many works of the text tiers come before the page.
+        let mut skip = usize::try_from(named.count).map_or(0, |named| offset.saturating_sub(named));
+        let by_kudos = segment::ORDERS
+            .iter()
+            .position(|o| *o == Order::Largest("kudos"));
+        for tier in [&tiers.line, &tiers.rest] {
+            if page.len() >= per_page {
+                break;
+            }
+            let more = facets::run_plan(
+                searcher,
+                &self.segments,
+                &tier.prepare(searcher)?,
+                false,
+                facets::Page {
+                    order: by_kudos,
+                    offset: skip,
+                    limit: per_page - page.len(),
+                },
+            )?;
+            skip = usize::try_from(more.count).map_or(0, |n| skip.saturating_sub(n));
+            page.extend(more.page);
+        }
+        found.page = page;
+        Ok(found)
     }
 }
 

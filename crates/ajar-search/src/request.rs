@@ -270,7 +270,11 @@ impl SearchRequest {
                     r.published_to =
                         Some(date(&value).ok_or_else(|| bad("a date like 2024-05-01"))?)
                 }
-                "facets" => r.facets = yes_no(&value).flatten().unwrap_or(true),
+                "facets" => {
+                    r.facets = yes_no(&value)
+                        .ok_or_else(|| bad("yes or no"))?
+                        .unwrap_or(true)
+                }
                 _ => {}
             }
         }

@@ -23,7 +23,7 @@ use tantivy::TantivyDocument;
 
 /// Bumped whenever the schema or what goes into it changes: an index written by another
 /// version is rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
@@ -335,7 +335,7 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
     }
     doc.add_text(f.rating, &w.rating);
     doc.add_text(f.language, w.language.to_lowercase());
-    doc.add_u64(f.complete, u64::from(w.complete));
+    doc.add_u64(f.complete, complete_value(w.complete));
     doc.add_u64(f.fandoms, fandoms);
     doc.add_u64(f.words, w.words);
     doc.add_u64(f.chapters, w.chapters);
@@ -350,6 +350,15 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
         doc.add_text(f.text, text);
     }
     doc
+}
+
+/// The `complete` field's value: 1 complete, 0 in progress, 2 not stated, which the
+/// `complete:yes` and `complete:no` filters (terms 1 and 0) both leave out.
+pub(crate) fn complete_value(complete: Option<bool>) -> u64 {
+    match complete {
+        Some(c) => u64::from(c),
+        None => 2,
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ ajar_store::backend_tests!(
     sorts_order_by_their_field,
     the_query_language_finds_what_it_says,
     text_search_finds_a_phrase_with_a_snippet,
+    the_search_box_finds_a_remembered_line,
     muted_creators_and_tags_are_left_out_of_counts,
     drafts_hidden_and_restricted_works_follow_the_visibility_rules,
     creator_filters_by_pseud_id_agree_with_sql,
@@ -328,10 +329,11 @@ async fn the_query_language_finds_what_it_says(store: Store) {
     a.tags
         .push(TagName::parse("Major Character Death").unwrap());
     a.characters = vec![TagName::parse("Rory Gilmore").unwrap()];
+    a.complete = Some(false);
     let a = store.insert_work(&a).await.unwrap();
     let mut b = work("Coffee at Luke's", "Luke poured coffee.");
     b.creators = vec!["Sookie".into()];
-    b.complete = true;
+    b.complete = Some(true);
     b.fandoms.push(TagName::parse("Veronica Mars").unwrap());
     let b = store.insert_work(&b).await.unwrap();
     let mut c = work("Snow", "It snowed in Stars Hollow.");
@@ -350,7 +352,9 @@ async fn the_query_language_finds_what_it_says(store: Store) {
         ("rating:explicit", vec![c]),
         ("rating:teen -snow", vec![a, b]),
         ("crossover:yes", vec![b]),
+        // `c` does not say whether it is finished: it is in neither list.
         ("complete:yes", vec![b]),
+        ("complete:no", vec![a]),
         ("fandom:\"veronica mars\"", vec![b]),
         ("(snow OR coffee) -crossover:yes", vec![a, c]),
         ("text:poured", vec![b]),
@@ -409,6 +413,80 @@ async fn text_search_finds_a_phrase_with_a_snippet(store: Store) {
     assert_eq!(found.total, 1);
     let snippet = found.hits[0].snippet.clone().unwrap();
     assert!(snippet.contains("<b>sunset</b>"), "{snippet}");
+}
+
+/// Readers remember lines, not titles: bare words in the search box look in the text of
+/// works too, below works that name them, the line as typed before the same words scattered.
+async fn the_search_box_finds_a_remembered_line(store: Store) {
+    let line = store
+        .insert_work(&work(
+            "Gnostic",
+            "It was late. \"There is no sunset here,\" she said, and went inside.",
+        ))
+        .await
+        .unwrap();
+    let scattered = store
+        .insert_work(&work(
+            "Other",
+            "There is a sunset. No, there is none. There is no other sunset.",
+        ))
+        .await
+        .unwrap();
+    let titled = store
+        .insert_work(&work("Sunset Road", "They drove all night."))
+        .await
+        .unwrap();
+    let on_the_road = store
+        .insert_work(&work(
+            "Elsewhere",
+            "The sunset road ran on. The sunset road ran on and on, sunset road, road.",
+        ))
+        .await
+        .unwrap();
+    let search = open(&store).await;
+    let find = |query: &str, sort: Option<Sort>| {
+        let search = search.clone();
+        let request = SearchRequest {
+            query: query.into(),
+            sort,
+            ..SearchRequest::default()
+        };
+        async move { search.search(&request).await.unwrap() }
+    };
+
+    let found = find("there is no sunset", None).await;
+    assert_eq!(ids(&found), vec![line, scattered]);
+    let snippet = found.hits[0].snippet.clone().unwrap();
+    assert!(
+        snippet.contains("<b>no</b> <b>sunset</b> here"),
+        "{snippet}"
+    );
+    // In any other order the words are the same set of works.
+    let mut by_kudos = ids(&find("there is no sunset", Some(Sort::Kudos)).await);
+    by_kudos.sort();
+    assert_eq!(by_kudos, vec![line, scattered]);
+    // A quoted line is the line only.
+    assert_eq!(ids(&find("\"there is no sunset\"", None).await), vec![line]);
+
+    // The title that names the words ranks above the text that holds them, however often.
+    let found = find("sunset road", None).await;
+    assert_eq!(ids(&found), vec![titled, on_the_road]);
+    assert_eq!(
+        found.hits[0].snippet, None,
+        "the title matched, not the text"
+    );
+    assert!(found.hits[1]
+        .snippet
+        .as_deref()
+        .is_some_and(|s| s.contains("<b>sunset</b> <b>road</b>")));
+
+    // `text:` still looks in the text alone.
+    assert_eq!(
+        ids(&find("text:\"sunset road\"", None).await),
+        vec![on_the_road]
+    );
+    // And a word the text lacks leaves the work out.
+    assert!(ids(&find("there is no sunset -inside", None).await) == vec![scattered]);
 }
 
 async fn muted_creators_and_tags_are_left_out_of_counts(store: Store) {

@@ -73,6 +73,12 @@ impl WorkAccess {
             self.is_creator(viewer),
         )
     }
+
+    /// Whether any logged-in reader may see the work (it is posted for registered users
+    /// only, and not hidden): a guest is asked to log in for it, not told it is not there.
+    pub fn open_to_members(&self) -> bool {
+        self.visibility == Visibility::Restricted && !self.hidden && !self.creators_suspended
+    }
 }
 
 impl Store {

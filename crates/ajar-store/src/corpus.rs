@@ -103,20 +103,20 @@ async fn write_batch(
         .await?;
     let ids: Vec<i64> = (1..=works.len() as i64).map(|i| max + i).collect();
 
-    // Works: 20 columns a row.
+    // Works: 21 columns a row.
     let overriding = if postgres {
         " OVERRIDING SYSTEM VALUE"
     } else {
         ""
     };
-    let per = MAX_ARGS / 20;
+    let per = MAX_ARGS / 21;
     for (chunk_no, chunk) in works.chunks(per).enumerate() {
         let mut sql = Sql::new(format!(
             "INSERT INTO works (id, title, summary_html, notes_html, end_notes_html, rating, \
-             language, spoilers, expected_chapters, complete, published, updated, word_count, \
-             chapter_count, hits, kudos_count, comment_count, bookmark_count, created_at, \
-             modified_at){overriding} VALUES {}",
-            value_rows(chunk.len(), 20, 1)
+             language, spoilers, expected_chapters, complete, completion_stated, published, \
+             updated, word_count, chapter_count, hits, kudos_count, comment_count, \
+             bookmark_count, created_at, modified_at){overriding} VALUES {}",
+            value_rows(chunk.len(), 21, 1)
         ));
         for (i, cw) in chunk.iter().enumerate() {
             let w = &cw.work;
@@ -132,7 +132,8 @@ async fn write_batch(
             sql.push(w.language.code());
             sql.push(w.spoilers.as_deref());
             sql.push(w.expected_chapters.map(i64::from));
-            sql.push(w.complete);
+            sql.push(w.complete == Some(true));
+            sql.push(w.complete.is_some());
             sql.push(published);
             sql.push(w.updated.unwrap_or(published));
             sql.push(to_i64(cw.stats.words));

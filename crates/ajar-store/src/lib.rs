@@ -39,6 +39,7 @@ mod moderation;
 mod posting;
 mod pseuds;
 mod search_feed;
+mod sources;
 mod statistics;
 mod suspension;
 mod tags;
@@ -61,6 +62,7 @@ pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
+pub use sources::TextSource;
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -239,7 +241,8 @@ pub struct WorkBlurb {
     pub tags: Vec<TagName>,
     pub summary: Html,
     pub language: Language,
-    pub complete: bool,
+    /// `None`: not stated (see [`ajar_core::Work::complete`]).
+    pub complete: Option<bool>,
     pub expected_chapters: Option<u32>,
     pub updated: Option<chrono::NaiveDate>,
     pub published: Option<chrono::NaiveDate>,

@@ -111,7 +111,7 @@ impl Store {
             ));
         }
         work.updated = None;
-        work.complete = work.expected_chapters == Some(work.chapters.len() as u32);
+        work.complete = Some(work.expected_chapters == Some(work.chapters.len() as u32));
         work.validate()?;
         if pseuds.is_empty() {
             return Err(StoreError::Conflict(
@@ -886,7 +886,8 @@ async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work
     let sql = Sql::new(
         "UPDATE works SET title = $1, summary_html = $2, notes_html = $3, \
          end_notes_html = $4, rating = $5, language = $6, spoilers = $7, \
-         expected_chapters = $8, complete = $9, modified_at = $10 WHERE id = $11",
+         expected_chapters = $8, complete = $9, completion_stated = TRUE, modified_at = $10 \
+         WHERE id = $11",
     )
     .bind(work.title.trim())
     .bind(work.summary.as_str())

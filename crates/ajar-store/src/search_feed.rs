@@ -27,7 +27,8 @@ pub struct IndexWork {
     /// `ajar_core::Rating::code()`.
     pub rating: String,
     pub language: String,
-    pub complete: bool,
+    /// `None`: not stated; such a work is neither complete nor in progress to filters.
+    pub complete: Option<bool>,
     /// Only logged-in readers may find it (`visibility = 'restricted'`).
     pub restricted: bool,
     pub published: NaiveDate,
@@ -62,7 +63,7 @@ struct IndexRow {
     end_notes_html: String,
     rating: String,
     language: String,
-    complete: bool,
+    complete: Option<bool>,
     visibility: String,
     published: NaiveDate,
     updated: NaiveDate,
@@ -81,8 +82,9 @@ struct IndexRow {
 }
 
 const INDEX_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_notes_html, \
-    w.rating, w.language, w.complete, w.visibility, w.published, w.updated, w.word_count, \
-    w.chapter_count, w.hits, w.kudos_count, w.comment_count, w.bookmark_count";
+    w.rating, w.language, CASE WHEN w.completion_stated THEN w.complete END AS complete, \
+    w.visibility, w.published, w.updated, w.word_count, w.chapter_count, w.hits, \
+    w.kudos_count, w.comment_count, w.bookmark_count";
 
 /// The works' columns with their creators, tags and (when `with_text`) chapters folded in,
 /// one row per work. A row per creator, tag and chapter would be a dozen rows per work, and
@@ -493,10 +495,11 @@ impl SqlWorkFilter {
             parts.push(format!("w.rating IN ({})", list.join(", ")));
         }
         if let Some(complete) = self.complete {
+            // A work whose completion is not stated is in neither list.
             parts.push(if complete {
-                "w.complete".to_owned()
+                "w.complete AND w.completion_stated".to_owned()
             } else {
-                "NOT w.complete".to_owned()
+                "NOT w.complete AND w.completion_stated".to_owned()
             });
         }
         if let Some(crossover) = self.crossover {

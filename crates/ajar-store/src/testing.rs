@@ -280,9 +280,11 @@ macro_rules! backend_tests {
 }
 
 /// Every table the store keeps, for checking that a failed write left nothing behind.
-pub const TABLES: [&str; 26] = [
+pub const TABLES: [&str; 28] = [
     "works",
     "chapters",
+    "work_sources",
+    "chapter_sources",
     "pseuds",
     "work_creators",
     "tags",

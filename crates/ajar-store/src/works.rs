@@ -373,9 +373,10 @@ pub(crate) async fn insert(
 
     let sql = Sql::new(
         "INSERT INTO works (title, summary_html, notes_html, end_notes_html, rating, language, \
-         spoilers, expected_chapters, complete, published, updated, word_count, chapter_count, \
-         created_at, modified_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+         spoilers, expected_chapters, complete, completion_stated, published, updated, \
+         word_count, chapter_count, created_at, modified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         RETURNING id",
     )
     .bind(work.title.as_str())
     .bind(work.summary.as_str())
@@ -385,7 +386,8 @@ pub(crate) async fn insert(
     .bind(work.language.code())
     .bind(work.spoilers.as_deref())
     .bind(work.expected_chapters.map(i64::from))
-    .bind(work.complete)
+    .bind(work.complete == Some(true))
+    .bind(work.complete.is_some())
     .bind(new.published)
     .bind(new.updated)
     .bind(new.words)
@@ -704,15 +706,19 @@ async fn ensure_series(db: &mut Db<'_>, series: &Keyed<'_>, now: DateTime<Utc>) 
 // ---------------------------------------------------------------------------------------
 // Reading
 
+// `complete` means nothing unless `completion_stated`: these lists read the two as one
+// `Option<bool>` named `complete` (`None`: not stated).
 const WORK_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_notes_html, \
-    w.rating, w.language, w.spoilers, w.expected_chapters, w.complete, w.published, w.updated, \
+    w.rating, w.language, w.spoilers, w.expected_chapters, \
+    CASE WHEN w.completion_stated THEN w.complete END AS complete, w.published, w.updated, \
     w.word_count, w.chapter_count, w.hits, w.kudos_count, w.comment_count, w.bookmark_count, \
     w.created_at, w.modified_at";
 
 /// The SELECT list of [`BlurbRow`], for listing queries here and in other modules.
 pub(crate) const BLURB_COLUMNS: &str = "w.id, w.title, w.summary_html, w.rating, w.language, \
-    w.expected_chapters, w.complete, w.updated, w.word_count, w.chapter_count, w.hits, \
-    w.kudos_count, w.comment_count, w.bookmark_count, w.published, w.created_at, w.modified_at";
+    w.expected_chapters, CASE WHEN w.completion_stated THEN w.complete END AS complete, \
+    w.updated, w.word_count, w.chapter_count, w.hits, w.kudos_count, w.comment_count, \
+    w.bookmark_count, w.published, w.created_at, w.modified_at";
 
 const CHAPTER_COLUMNS: &str =
     "position, title, summary_html, notes_html, end_notes_html, body_html, word_count";
@@ -732,7 +738,7 @@ struct WorkRow {
     language: String,
     spoilers: Option<String>,
     expected_chapters: Option<i64>,
-    complete: bool,
+    complete: Option<bool>,
     published: NaiveDate,
     updated: NaiveDate,
     word_count: i64,
@@ -753,7 +759,7 @@ pub(crate) struct BlurbRow {
     rating: String,
     language: String,
     expected_chapters: Option<i64>,
-    complete: bool,
+    complete: Option<bool>,
     updated: NaiveDate,
     word_count: i64,
     chapter_count: i64,

@@ -8,7 +8,7 @@ use ajar_core::{
     UserId, Visibility, Work, WorkId,
 };
 use ajar_store::testing::{series_parts, table_row_counts};
-use ajar_store::{NewUser, Store, StoreError, WorkEdit};
+use ajar_store::{NewUser, Store, StoreError, TextSource, WorkEdit};
 
 ajar_store::backend_tests!(
     a_posted_work_is_credited_to_the_chosen_pseuds,
@@ -26,6 +26,7 @@ ajar_store::backend_tests!(
     gifts_name_existing_users,
     series_parts_are_renumbered_by_their_owner,
     an_edit_is_saved_whole_or_not_at_all,
+    texts_are_kept_as_written,
 );
 
 fn tag(name: &str) -> TagName {
@@ -184,7 +185,7 @@ async fn chapters_are_added_edited_reordered_and_deleted(store: Store) {
     assert!(header.modified_at > before);
     assert_eq!(header.stats.chapters, 3);
     assert_eq!(header.stats.words, 3 + 2 + 3);
-    assert!(header.work.complete, "3 of 3 chapters");
+    assert_eq!(header.work.complete, Some(true), "3 of 3 chapters");
     assert_eq!(header.chapter_words, vec![3, 2, 3]);
 
     // A fourth chapter grows the expected count with it.
@@ -235,7 +236,7 @@ async fn chapters_are_added_edited_reordered_and_deleted(store: Store) {
     assert_eq!(positions, vec![1, 2, 3]);
     assert_eq!(header.stats.chapters, 3);
     assert_eq!(header.stats.words, 1 + 3 + 4);
-    assert!(!header.work.complete, "3 of 4");
+    assert_eq!(header.work.complete, Some(false), "3 of 4");
 
     store.delete_chapter(id, 3).await.unwrap();
     store.delete_chapter(id, 1).await.unwrap();
@@ -823,4 +824,57 @@ async fn an_edit_is_saved_whole_or_not_at_all(store: Store) {
     assert_eq!(access.invited.len(), 1);
     assert_eq!(store.work(id).await.unwrap().unwrap().work.title, "After");
     assert_eq!(store.gifts_of(id).await.unwrap(), vec!["friend".to_owned()]);
+}
+
+async fn texts_are_kept_as_written(store: Store) {
+    let (user, pseud) = account(&store, "paris").await;
+    let id = store
+        .post_work(
+            user,
+            &[pseud],
+            &work("Chilton Days"),
+            Visibility::Public,
+            CommentPolicy::Anyone,
+        )
+        .await
+        .unwrap();
+    let work_source = TextSource {
+        format: "markdown".into(),
+        summary: "A *summary*.".into(),
+        ..TextSource::default()
+    };
+    store.set_work_source(id, Some(&work_source)).await.unwrap();
+    assert_eq!(store.work_source(id).await.unwrap(), Some(work_source));
+    let chapter_source = TextSource {
+        format: "plain".into(),
+        body: "Plain <text>.".into(),
+        ..TextSource::default()
+    };
+    store
+        .set_chapter_source(id, 1, Some(&chapter_source))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.chapter_source(id, 1).await.unwrap(),
+        Some(chapter_source.clone())
+    );
+    // Replaced, and forgotten when a text is saved as HTML.
+    store
+        .set_chapter_source(id, 1, Some(&chapter_source))
+        .await
+        .unwrap();
+    store.set_chapter_source(id, 1, None).await.unwrap();
+    assert_eq!(store.chapter_source(id, 1).await.unwrap(), None);
+    // No chapter there: nothing kept.
+    store
+        .set_chapter_source(id, 9, Some(&chapter_source))
+        .await
+        .unwrap();
+    assert_eq!(store.chapter_source(id, 9).await.unwrap(), None);
+    // They go with the work.
+    store.delete_work(id).await.unwrap();
+    let counts = table_row_counts(&store).await;
+    for table in ["work_sources", "chapter_sources"] {
+        assert!(counts.contains(&(table, 0)), "{table}: {counts:?}");
+    }
 }

@@ -12,7 +12,7 @@ use ajar_store::testing::{
     drop_failing_trigger, execute_sql, failing_trigger, table_row_counts, TestStore,
 };
 use ajar_store::Audience;
-use ajar_store::{Backend, Store, StoreError, WorkStats};
+use ajar_store::{Backend, SqlWorkFilter, Store, StoreError, WorkStats};
 use chrono::NaiveDate;
 
 ajar_store::backend_tests!(
@@ -26,6 +26,7 @@ ajar_store::backend_tests!(
     a_batch_stores_the_good_works_and_drops_the_bad,
     recent_works_are_newest_first_with_their_blurbs,
     works_by_ids_keeps_the_given_order,
+    completion_is_stored_as_stated_or_not_stated,
     a_header_has_no_bodies_but_knows_chapter_words,
     chapters_by_position_and_missing_ids,
     concurrent_writers_share_new_tags,
@@ -106,7 +107,7 @@ fn rich_work() -> Work {
             },
         ],
         expected_chapters: Some(5),
-        complete: false,
+        complete: Some(false),
         published: Some(date(2004, 2, 3)),
         updated: Some(date(2024, 12, 31)),
         extra: vec![
@@ -519,7 +520,7 @@ async fn recent_works_are_newest_first_with_their_blurbs(store: Store) {
     assert_eq!(blurb.tags, rich.tags);
     assert_eq!(blurb.summary, rich.summary);
     assert_eq!(blurb.language, rich.language);
-    assert!(!blurb.complete);
+    assert_eq!(blurb.complete, Some(false));
     assert_eq!(blurb.expected_chapters, Some(5));
     assert_eq!(blurb.updated, Some(date(2024, 12, 31)));
     assert_eq!(
@@ -569,6 +570,42 @@ async fn works_by_ids_keeps_the_given_order(store: Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn completion_is_stored_as_stated_or_not_stated(store: Store) {
+    let mut ids = Vec::new();
+    for complete in [Some(true), Some(false), None] {
+        let mut work = simple_work(&format!("{complete:?}"));
+        work.complete = complete;
+        work.expected_chapters = (complete == Some(true)).then_some(1);
+        let id = store.insert_work(&work).await.unwrap();
+        assert_eq!(
+            store.work(id).await.unwrap().unwrap().work.complete,
+            complete
+        );
+        ids.push(id);
+    }
+    let blurbs = store.works_by_ids(Audience::Public, &ids).await.unwrap();
+    let read: Vec<_> = blurbs.iter().map(|b| b.complete).collect();
+    assert_eq!(read, [Some(true), Some(false), None]);
+    // A work that does not say is neither complete nor in progress to a filter.
+    for (complete, want) in [
+        (Some(true), vec![ids[0]]),
+        (Some(false), vec![ids[1]]),
+        (None, ids.clone()),
+    ] {
+        let found = store
+            .filter_works_sql(&SqlWorkFilter {
+                complete,
+                limit: 10,
+                ..SqlWorkFilter::default()
+            })
+            .await
+            .unwrap();
+        let mut got = found.ids;
+        got.sort();
+        assert_eq!(got, want, "complete = {complete:?}");
+    }
 }
 
 async fn a_header_has_no_bodies_but_knows_chapter_words(store: Store) {

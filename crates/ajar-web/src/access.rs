@@ -2,21 +2,30 @@
 //! first, so pages, downloads, listings and the API agree on who sees what.
 
 use crate::auth::Ctx;
+use crate::error::LoginReason;
 use crate::{AppState, Error};
 use ajar_core::{Viewer, WorkId};
 use ajar_store::WorkAccess;
 
-/// The work's access facts when the viewer may see it; 404 otherwise (a hidden or draft
-/// work is not there, to those who may not see it).
+/// The work's access facts when the viewer may see it. A guest asking for a work posted for
+/// registered users is asked to log in (without a word of the work, as on AO3); to anyone
+/// else a work they may not see is not there (404: hidden works and others' drafts).
 pub(crate) async fn visible_work(
     state: &AppState,
     ctx: &Ctx,
     id: WorkId,
 ) -> Result<WorkAccess, Error> {
-    visible_work_to(state, &ctx.viewer, id).await
+    match state.store.work_access(id).await? {
+        Some(access) if access.visible_to(&ctx.viewer) => Ok(access),
+        Some(access) if ctx.is_guest() && access.open_to_members() => {
+            Err(Error::LoginRequired(LoginReason::RestrictedWork))
+        }
+        _ => Err(Error::NotFound),
+    }
 }
 
-/// [`visible_work`] for a given viewer: feeds ask as a guest, whoever fetches them.
+/// Whether `viewer` may see the work, as a 404 otherwise: feeds ask as a guest, whoever
+/// fetches them, and a feed reader has no one to ask to log in.
 pub(crate) async fn visible_work_to(
     state: &AppState,
     viewer: &Viewer,

@@ -223,7 +223,8 @@ async fn signup(
         Err(e) => return Err(e.into()),
     };
     state.limits.record(Action::Signup, &ctx.actor_key());
-    start_session(&state, &ctx, user, "/").await
+    let welcome = start_session(&state, &ctx, user, "/").await?;
+    Ok(crate::flash::Notice::Welcome.on(welcome, ctx.secure))
 }
 
 /// Makes a new session for `user`, ends the browser's old one, and sends them to `to`.
@@ -260,6 +261,8 @@ struct LoginPage {
     name: String,
     return_to: String,
     error: Option<String>,
+    /// Why the reader was sent here (a restricted work, a page of their own).
+    why: Option<&'static str>,
 }
 
 impl LoginPage {
@@ -269,6 +272,7 @@ impl LoginPage {
             name,
             return_to,
             error,
+            why: None,
         }
     }
 }
@@ -276,11 +280,19 @@ impl LoginPage {
 #[derive(Deserialize, Default)]
 struct LoginQuery {
     return_to: Option<String>,
+    why: Option<String>,
 }
 
 async fn login_form(query: Result<Query<LoginQuery>, QueryRejection>) -> Page<LoginPage> {
-    let return_to = local_return(query.ok().and_then(|Query(q)| q.return_to).as_deref());
-    Page(LoginPage::new(String::new(), return_to, None))
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let return_to = local_return(query.return_to.as_deref());
+    let mut page = LoginPage::new(String::new(), return_to, None);
+    page.why = query
+        .why
+        .as_deref()
+        .and_then(crate::error::LoginReason::from_code)
+        .map(crate::error::LoginReason::message);
+    Page(page)
 }
 
 #[derive(Deserialize)]
@@ -298,12 +310,11 @@ async fn login(
 ) -> Result<Response, Error> {
     let f = form(sent)?;
     let return_to = local_return(f.return_to.as_deref());
-    // Failures count per address, and per account name from that address: a name alone
-    // would let anyone keep its owner locked out by guessing from elsewhere.
+    // Failures count per account name from this address, and per address (see
+    // `Limits::check_login`).
     let address_key = ctx.address_key();
     let name_key = format!("name:{}|{address_key}", f.name.trim().to_lowercase());
-    state.limits.check(Action::Login, &address_key)?;
-    state.limits.check(Action::Login, &name_key)?;
+    state.limits.check_login(&address_key, &name_key)?;
     let found = state.store.user_for_login(&f.name).await?;
     let ok = match &found {
         Some((user, hash)) if !user.suspended => {
@@ -321,8 +332,7 @@ async fn login(
         }
     };
     let Some((user, _)) = found.filter(|_| ok) else {
-        state.limits.record(Action::Login, &address_key);
-        state.limits.record(Action::Login, &name_key);
+        state.limits.record_login_failure(&address_key, &name_key);
         let page = LoginPage::new(
             echo(f.name.clone(), MAX_NAME_ECHO),
             return_to,

@@ -51,6 +51,13 @@ pub(crate) struct Ctx {
     pub(crate) secure: bool,
     /// The client's address (see `proxy`), for rate limits and guest kudos.
     pub(crate) ip: Option<std::net::IpAddr>,
+    /// The page asked for (path and query) when the request is a GET or HEAD: where a
+    /// log-in sends a guest back to.
+    pub(crate) page: Option<String>,
+    /// The path of this site's page a form was sent from (its `Referer`), if it says.
+    pub(crate) referer_path: Option<String>,
+    /// A notice for the page this request lands on (see `flash`).
+    pub(crate) notice: Option<crate::flash::Notice>,
 }
 
 impl Ctx {
@@ -62,6 +69,9 @@ impl Ctx {
             session_hash: None,
             secure: false,
             ip: None,
+            page: None,
+            referer_path: None,
+            notice: None,
         }
     }
 
@@ -69,11 +79,11 @@ impl Ctx {
         !self.viewer.is_logged_in()
     }
 
-    /// The logged-in account, or a 403 saying to log in.
+    /// The logged-in account; a guest is asked to log in (see `Error::LoginRequired`).
     pub(crate) fn require_user(&self) -> Result<&ajar_core::Account, Error> {
         self.viewer
             .account()
-            .ok_or_else(|| Error::Forbidden("Please log in first.".to_owned()))
+            .ok_or(Error::LoginRequired(crate::error::LoginReason::Page))
     }
 
     /// The token as templates write it: guests get the placeholder (see the module docs).
@@ -252,6 +262,14 @@ pub(crate) async fn context(
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| crate::proxy::client_address(c.0.ip(), headers, &state.trusted_proxies));
 
+    let page = matches!(*request.method(), Method::GET | Method::HEAD)
+        .then(|| {
+            request
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+        })
+        .flatten();
     let mut ctx = Ctx {
         viewer: Viewer::Guest,
         csrf_token: String::new(),
@@ -259,6 +277,9 @@ pub(crate) async fn context(
         session_hash: None,
         secure,
         ip,
+        page,
+        referer_path: referer_path(headers),
+        notice: cookie(headers, crate::flash::COOKIE).and_then(crate::flash::Notice::from_code),
     };
     let mut clear_session = false;
     if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
@@ -284,11 +305,15 @@ pub(crate) async fn context(
     }
 
     request.extensions_mut().insert(ctx.clone());
+    let had_notice = ctx.notice.is_some();
     let guest = ctx.is_guest();
     let token = ctx.csrf_token.clone();
     let fresh_guest_token = ctx.fresh_guest_token;
     let mut response = CURRENT.scope(ctx, next.run(request)).await;
 
+    if had_notice {
+        crate::flash::clear_when_shown(&mut response, secure);
+    }
     let mut filled = false;
     if guest {
         (response, filled) = fill_guest_token(response, &token).await;
@@ -310,6 +335,16 @@ pub(crate) async fn context(
         response.extensions_mut().insert(crate::edge::ForThisViewer);
     }
     response
+}
+
+/// The path of the `Referer` when it is a page of this host.
+fn referer_path(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let referer = headers.get(REFERER)?.to_str().ok()?;
+    let (_, rest) = referer.split_once("://")?;
+    let at = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(at);
+    (authority.eq_ignore_ascii_case(host) && !path.is_empty()).then(|| path.to_owned())
 }
 
 /// Whether a response sets a (non-empty) session cookie.

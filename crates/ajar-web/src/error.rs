@@ -10,6 +10,43 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+/// Why a guest is asked to log in: the log-in page says so in words of its own (a closed
+/// set, so that no link can make the archive say anything else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReason {
+    /// A work posted for registered users only.
+    RestrictedWork,
+    /// A page of one's own account (drafts, inbox, an edit form) or for admins.
+    Page,
+}
+
+impl LoginReason {
+    /// The `why` of `/login?why=...`.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            LoginReason::RestrictedWork => "restricted",
+            LoginReason::Page => "page",
+        }
+    }
+
+    pub(crate) fn from_code(code: &str) -> Option<LoginReason> {
+        [LoginReason::RestrictedWork, LoginReason::Page]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    /// What the log-in page says.
+    pub(crate) fn message(self) -> &'static str {
+        match self {
+            LoginReason::RestrictedWork => {
+                "This work is only available to registered users of the archive. Log in to \
+                 read it, or sign up for an account."
+            }
+            LoginReason::Page => "Please log in to see that page.",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No such page, work or chapter (also: ids that are not numbers).
@@ -19,6 +56,9 @@ pub enum Error {
     /// missing or wrong CSRF token); the message says why.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A guest asked for what a log-in would show them: a page to log in to, and back.
+    #[error("log in first: {0:?}")]
+    LoginRequired(LoginReason),
     /// A form or query that cannot be used as sent; the message says what to fix.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -55,6 +95,7 @@ impl IntoResponse for Error {
                 StatusCode::FORBIDDEN,
                 &MessagePage::new("Not allowed", message),
             ),
+            Error::LoginRequired(why) => login_first(why),
             Error::BadRequest(message) | Error::Store(StoreError::Conflict(message)) => {
                 render_status(
                     StatusCode::BAD_REQUEST,
@@ -111,6 +152,28 @@ impl IntoResponse for Error {
             }
         }
     }
+}
+
+/// A guest who asked for a page a log-in would show is sent to log in, and back to that
+/// page afterwards (as AO3 does). A form sent (say, kudos on a restricted work after the
+/// session ended) cannot be sent again by a redirect: a 403 page links to the log-in, and
+/// back to the page the form was on.
+fn login_first(why: LoginReason) -> Response {
+    let ctx = crate::auth::current();
+    let href = |back: &str| {
+        format!(
+            "/login?return_to={}&why={}",
+            crate::follows::query_value(&crate::accounts::local_return(Some(back))),
+            why.code()
+        )
+    };
+    if let Some(page) = &ctx.page {
+        return crate::accounts::see_other(&href(page));
+    }
+    let back = ctx.referer_path.as_deref().unwrap_or("/");
+    let mut page = MessagePage::new("Please log in", why.message());
+    page.link = Some((href(back), "Log in".to_owned()));
+    render_status(StatusCode::FORBIDDEN, &page)
 }
 
 /// How long a reader is asked to wait when the server is busy.

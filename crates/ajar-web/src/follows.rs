@@ -46,7 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// Where a logged-in page sends a guest: the log-in form, then back.
 fn login_first(path: &str) -> Response {
-    see_other(&format!("/login?return_to={}", query_value(path)))
+    see_other(&format!("/login?return_to={}&why=page", query_value(path)))
 }
 
 /// A value for a URL's query string.

@@ -27,6 +27,7 @@ mod edge;
 mod error;
 mod feeds;
 mod filters;
+mod flash;
 mod follows;
 mod forms;
 #[cfg(feature = "fuzzing")]

@@ -553,7 +553,8 @@ async fn series(
                 }
             }
             let words: u64 = series.works.iter().map(|(_, w)| w.stats.words).sum();
-            let complete = !series.works.is_empty() && series.works.iter().all(|(_, w)| w.complete);
+            let complete = !series.works.is_empty()
+                && series.works.iter().all(|(_, w)| w.complete == Some(true));
             let total = series.works.len() as u64;
             let blurbs = series
                 .works

@@ -1,8 +1,12 @@
 //! The public API's description, OpenAPI 3.1 at `/api/v1/openapi.json`, so tools can be
-//! generated from it. Written by hand next to the handlers it describes; a test checks it
-//! against what the API really answers.
+//! generated from it. Written by hand next to the handlers it describes, except the values
+//! a parameter takes: those come from the types that read them (`Sort::ALL`, `Rating::ALL`,
+//! ...), so the document cannot offer a value the API refuses. A test requests every
+//! documented value, and one undocumented, of every enumerated parameter.
 
 use crate::AppState;
+use ajar_core::{ArchiveWarning, Category, Rating};
+use ajar_search::Sort;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use axum::Router;
@@ -18,6 +22,11 @@ async fn document() -> Response {
 
 fn query(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+/// A string parameter that takes one of `codes`.
+fn one_of<'a>(codes: impl IntoIterator<Item = &'a str>) -> Value {
+    json!({ "type": "string", "enum": codes.into_iter().collect::<Vec<_>>() })
 }
 
 fn string_list() -> Value {
@@ -51,11 +60,11 @@ pub(crate) fn openapi() -> Value {
                         query("exclude", "A tag id: works without it (repeatable).", json!({"type": "integer"})),
                         query("exclude_creators", "Creator names, comma-separated.", json!({"type": "string"})),
                         query("creator_id", "A creator (pseud) id: works by any of these (repeatable).", json!({"type": "integer"})),
-                        query("rating", "Any of these ratings (repeatable): general, teen, mature, explicit, notrated.", json!({"type": "string"})),
-                        query("warning", "All of these archive warnings (repeatable).", json!({"type": "string"})),
-                        query("category", "Any of these categories (repeatable): ff, fm, gen, mm, multi, other.", json!({"type": "string"})),
-                        query("complete", "yes: complete works only; no: works in progress only.", json!({"type": "string", "enum": ["yes", "no"]})),
-                        query("crossover", "yes: crossovers only; no: single-fandom works only.", json!({"type": "string", "enum": ["yes", "no"]})),
+                        query("rating", "Any of these ratings (repeatable).", one_of(Rating::ALL.map(Rating::code))),
+                        query("warning", "All of these archive warnings (repeatable).", one_of(ArchiveWarning::ALL.map(ArchiveWarning::code))),
+                        query("category", "Any of these categories (repeatable).", one_of(Category::ALL.map(Category::code))),
+                        query("complete", "yes: complete works only; no: works in progress only. A work whose completion is not stated matches neither.", one_of(["yes", "no"])),
+                        query("crossover", "yes: crossovers only; no: single-fandom works only.", one_of(["yes", "no"])),
                         query("words_from", "At least this many words.", json!({"type": "integer", "minimum": 0})),
                         query("words_to", "At most this many words.", json!({"type": "integer", "minimum": 0})),
                         query("language", "A language code or name.", json!({"type": "string"})),
@@ -63,10 +72,10 @@ pub(crate) fn openapi() -> Value {
                         query("updated_to", "Updated on or before (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
                         query("published_from", "Posted on or after (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
                         query("published_to", "Posted on or before (YYYY-MM-DD).", json!({"type": "string", "format": "date"})),
-                        query("sort", "best, updated, posted, kudos, hits, bookmarks, comments, words, title or creator.", json!({"type": "string"})),
+                        query("sort", "The order; best_match (the default with a query) or updated (without one) when not given.", one_of(Sort::ALL.map(Sort::code))),
                         query("page", "1-based page.", json!({"type": "integer", "minimum": 1})),
                         query("per_page", "Works per page, 1 to 100.", json!({"type": "integer", "minimum": 1, "maximum": 100})),
-                        query("facets", "no: leave out the facet counts (faster).", json!({"type": "string", "enum": ["yes", "no"]}))
+                        query("facets", "no: leave out the facet counts (faster).", one_of(["yes", "no"]))
                     ],
                     "responses": {
                         "200": {
@@ -125,7 +134,7 @@ pub(crate) fn openapi() -> Value {
                         "tags": string_list(),
                         "summary": { "type": "string", "description": "Sanitized HTML." },
                         "language": { "type": "string" },
-                        "complete": { "type": "boolean" },
+                        "complete": { "type": ["boolean", "null"], "description": "null when the work's story file did not say whether it is finished (shown as \"Not stated\"); such a work matches neither complete=yes nor complete=no." },
                         "expected_chapters": { "type": ["integer", "null"] },
                         "updated": { "type": ["string", "null"], "format": "date" },
                         "stats": { "$ref": "#/components/schemas/Stats" },

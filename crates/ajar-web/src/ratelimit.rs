@@ -11,8 +11,13 @@ use std::time::{Duration, Instant};
 /// What is limited, with its allowance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Action {
-    /// Failed log-ins, per client address and per (account name, client address).
+    /// Failed log-ins (and wrong current passwords), per (account name, client address):
+    /// a name alone would let a stranger keep its owner locked out by guessing elsewhere.
     Login,
+    /// Failed log-ins per client address, whatever the name: a much larger allowance that
+    /// only stops a name that already failed from that address, so one reader's typos
+    /// never lock out another account on the same network (see [`Limits::check_login`]).
+    LoginAddress,
     Signup,
     Comment,
     /// New works and chapters.
@@ -26,6 +31,7 @@ impl Action {
     fn allowance(self) -> (usize, Duration) {
         match self {
             Action::Login => (10, Duration::from_secs(15 * 60)),
+            Action::LoginAddress => (50, Duration::from_secs(15 * 60)),
             Action::Signup => (5, Duration::from_secs(60 * 60)),
             Action::Comment => (10, Duration::from_secs(60)),
             Action::Post => (30, Duration::from_secs(60 * 60)),
@@ -37,14 +43,14 @@ impl Action {
     fn message(self, wait: Duration) -> String {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         let what = match self {
-            Action::Login => "Too many failed log-in attempts",
+            Action::Login | Action::LoginAddress => "Too many failed log-in attempts",
             Action::Signup => "Too many sign-ups from your address",
             Action::Comment => "You are commenting too fast",
             Action::Post => "You are posting too fast",
             Action::Report => "Too many reports from you",
         };
         let unit = if minutes == 1 { "minute" } else { "minutes" };
-        format!("{what}. Please wait {minutes} {unit} and try again.")
+        format!("{what}. Please try again in {minutes} {unit}.")
     }
 }
 
@@ -98,6 +104,43 @@ impl Limits {
             }
         }
         Ok(())
+    }
+
+    /// Whether a log-in for `name_key` (an account name from an address) may be tried from
+    /// `address_key`: refused when that name failed too often from there, or when it failed
+    /// at all and the address failed too often over every name. A name with no recent
+    /// failures is never held back by other names' failures.
+    pub(crate) fn check_login(
+        &self,
+        address_key: &str,
+        name_key: &str,
+    ) -> Result<(), crate::Error> {
+        self.check(Action::Login, name_key)?;
+        if self.recent(Action::Login, name_key) > 0 {
+            self.check(Action::LoginAddress, address_key)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a failed log-in for the name and for the address.
+    pub(crate) fn record_login_failure(&self, address_key: &str, name_key: &str) {
+        self.record(Action::Login, name_key);
+        self.record(Action::LoginAddress, address_key);
+    }
+
+    /// How many events of `action` `key` had within the window.
+    fn recent(&self, action: Action, key: &str) -> usize {
+        let window = action.allowance().1;
+        let now = Instant::now();
+        let Ok(events) = self.events.lock() else {
+            return 0;
+        };
+        events.get(&(action, key.to_owned())).map_or(0, |times| {
+            times
+                .iter()
+                .filter(|t| now.duration_since(**t) < window)
+                .count()
+        })
     }
 
     /// Counts one event of `action` for `key`.
@@ -157,5 +200,29 @@ mod tests {
         assert!(limits.check(Action::Login, "ip:2").is_ok());
         limits.clear(Action::Login, "ip:1");
         assert!(limits.check(Action::Login, "ip:1").is_ok());
+    }
+
+    #[test]
+    fn an_address_full_of_failures_holds_back_only_the_names_that_failed() {
+        let limits = Limits {
+            events: Arc::default(),
+            enabled: true,
+        };
+        let fail = |name: &str| {
+            limits.check_login("ip:1", name).unwrap();
+            limits.record_login_failure("ip:1", name);
+        };
+        fail("name:walter|ip:1");
+        for n in 0..49 {
+            fail(&format!("name:guess{}|ip:1", n % 7));
+        }
+        // 50 failures from the address: names that failed are held back, others are not.
+        let refused = limits.check_login("ip:1", "name:walter|ip:1").unwrap_err();
+        assert!(
+            refused.to_string().contains("try again in 15 minutes"),
+            "{refused}"
+        );
+        assert!(limits.check_login("ip:1", "name:admin|ip:1").is_ok());
+        assert!(limits.check_login("ip:2", "name:walter|ip:2").is_ok());
     }
 }

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -94,7 +95,11 @@ pub(crate) fn filter_href(tag: &str) -> String {
 async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     match run(&state, raw.as_deref()).await {
         Ok((request, results, blurbs)) => {
-            Page(SearchPage::new(request, Some(&results), blurbs, None)).into_response()
+            let names = tag_names(&state, &request, &results.facets).await;
+            let active = active_filters(&request, &names);
+            let mut page = SearchPage::new(request, Some(&results), blurbs, None);
+            page.active = active;
+            Page(page).into_response()
         }
         Err((request, Failure::Bad(message))) => (
             StatusCode::BAD_REQUEST,
@@ -130,6 +135,8 @@ pub(crate) struct SearchPage {
     pagination: Pagination,
     sidebar: Sidebar,
     searched: bool,
+    /// The filters in force, each removable.
+    active: Vec<ActiveFilter>,
 }
 
 impl SearchPage {
@@ -205,6 +212,7 @@ impl SearchPage {
                 results.map(|r| r.facets.as_slice()).unwrap_or(&[]),
             ),
             searched,
+            active: Vec::new(),
         }
     }
 
@@ -238,6 +246,109 @@ pub(crate) struct Sidebar {
     pub(crate) published_to: String,
     /// For logged-in readers: their muted tags, muted people and saved filter apply.
     pub(crate) personal: bool,
+}
+
+/// A filter in force, and the link to the same search without it (the rest kept).
+pub(crate) struct ActiveFilter {
+    pub(crate) label: String,
+    pub(crate) href: String,
+}
+
+/// The filters of a search, each with a link that drops just it. `tag_names`: names of
+/// the tags it includes or excludes by id.
+pub(crate) fn active_filters(
+    request: &SearchRequest,
+    tag_names: &HashMap<i64, String>,
+) -> Vec<ActiveFilter> {
+    let qs = request.to_query_string();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(qs.as_bytes()).into_owned().collect();
+    let without = |skip: usize| {
+        let mut rest = form_urlencoded::Serializer::new(String::new());
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i != skip {
+                rest.append_pair(k, v);
+            }
+        }
+        match rest.finish() {
+            q if q.is_empty() => "/works/search".to_owned(),
+            q => format!("/works/search?{q}"),
+        }
+    };
+    pairs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (key, value))| {
+            let label = filter_label(key, value, tag_names)?;
+            Some(ActiveFilter {
+                label,
+                href: without(i),
+            })
+        })
+        .collect()
+}
+
+/// How a filter of the search's query string reads; `None` for what is not a filter (the
+/// sort order).
+fn filter_label(key: &str, value: &str, tag_names: &HashMap<i64, String>) -> Option<String> {
+    let tag = |prefix: &str| {
+        let id = value.parse::<i64>().ok();
+        match id.and_then(|id| tag_names.get(&id)) {
+            Some(name) => format!("{prefix}: {name}"),
+            None => format!("{prefix}: a tag"),
+        }
+    };
+    let yes_no = |yes: &str, no: &str| (if value == "yes" { yes } else { no }).to_owned();
+    Some(match key {
+        "q" => format!("Search: {value}"),
+        "text" => format!("Text contains: {value}"),
+        "rating" => format!("Rating: {}", Rating::from_code(value)?.name()),
+        "warning" => format!("Warning: {}", ArchiveWarning::from_code(value)?.name()),
+        "category" => format!("Category: {}", Category::from_code(value)?.name()),
+        "include" => tag("Including"),
+        "exclude" => tag("Excluding"),
+        "include_tags" => format!("Including: {value}"),
+        "exclude_tags" => format!("Excluding: {value}"),
+        "exclude_creators" => format!("Leaving out: {value}"),
+        "creator_id" => "By one creator".to_owned(),
+        "exclude_creator_id" => "Leaving out one creator".to_owned(),
+        "complete" => yes_no("Complete works only", "Works in progress only"),
+        "crossover" => yes_no("Only crossovers", "No crossovers"),
+        "words_from" => format!("At least {value} words"),
+        "words_to" => format!("At most {value} words"),
+        "updated_from" => format!("Updated on or after {value}"),
+        "updated_to" => format!("Updated on or before {value}"),
+        "published_from" => format!("Posted on or after {value}"),
+        "published_to" => format!("Posted on or before {value}"),
+        "language" => format!("Language: {value}"),
+        _ => return None,
+    })
+}
+
+/// Names of the tags a search includes or excludes by id: from its facets, and from the
+/// store for excluded tags (which no result carries).
+async fn tag_names(
+    state: &AppState,
+    request: &SearchRequest,
+    facets: &[FacetGroup],
+) -> HashMap<i64, String> {
+    let mut names: HashMap<i64, String> = facets
+        .iter()
+        .flat_map(|g| g.tags.iter().map(|t| (t.id.0, t.name.clone())))
+        .collect();
+    let missing: Vec<_> = request
+        .include_tag_ids
+        .iter()
+        .chain(&request.exclude_tag_ids)
+        .filter(|id| !names.contains_key(&id.0))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        // Without names the filters still show, as "a tag".
+        if let Ok(tags) = state.store.tags_by_ids(&missing).await {
+            names.extend(tags.into_iter().map(|t| (t.id.0, t.name)));
+        }
+    }
+    names
 }
 
 /// A checkbox, radio button or option: its value, label and whether it is chosen.

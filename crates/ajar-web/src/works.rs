@@ -307,6 +307,9 @@ struct WorkMeta {
     published: Option<String>,
     /// "Updated" or "Completed", and the date.
     updated: Option<(&'static str, String)>,
+    /// "Not stated" when the work's story file did not say whether it is finished (a
+    /// stated completion shows in `updated` and the chapter count, as on AO3).
+    completion: Option<&'static str>,
     words: String,
     chapters: String,
     comments: String,
@@ -418,7 +421,7 @@ impl WorkMeta {
             .filter(|updated| Some(*updated) != work.published)
             .map(|d| {
                 (
-                    if work.complete {
+                    if work.complete == Some(true) {
                         "Completed"
                     } else {
                         "Updated"
@@ -438,6 +441,10 @@ impl WorkMeta {
                 .collect(),
             published,
             updated,
+            completion: work
+                .complete
+                .is_none()
+                .then(|| ajar_core::completion_name(None)),
             words: thousands(stats.words),
             chapters,
             comments: thousands(stats.comments),
@@ -551,7 +558,7 @@ mod tests {
                 })
                 .collect(),
             expected_chapters: Some(chapters),
-            complete: true,
+            complete: Some(true),
             ..Work::default()
         };
         work.renumber_chapters();

@@ -286,3 +286,101 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
         leaks.join("\n")
     );
 }
+
+/// A guest opening a work posted for registered users is asked to log in, as on AO3: no
+/// "Page not found", no word of the work, and back to the work once logged in. Pages of
+/// one's own or for admins send a guest to log in too; a logged-in reader without the right
+/// gets a page saying why (403).
+#[tokio::test]
+async fn guests_are_asked_to_log_in_where_a_log_in_would_help() {
+    let app = TestApp::spawn().await;
+    let reader = app.user("reader2").await;
+    let id = app.insert(&work("Members Only Story", &["Someone"])).await;
+    set_state(&app, id, State::Restricted).await;
+    let guest = app.guest();
+
+    for path in [format!("/works/{id}"), format!("/works/{id}/chapters/2")] {
+        let refused = guest.get(&path).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::SEE_OTHER,
+            "{path}: {}",
+            refused.body
+        );
+        let to = refused.location().to_owned();
+        assert!(to.starts_with("/login?return_to="), "{to}");
+        let login = guest.get(&to).await;
+        assert_eq!(login.status, StatusCode::OK);
+        assert!(
+            login
+                .body
+                .contains("This work is only available to registered users of the archive."),
+            "{}",
+            login.body
+        );
+        assert!(!login.body.contains("Members Only Story"), "{}", login.body);
+        let back = format!("name=\"return_to\" value=\"{path}\"");
+        assert!(login.body.contains(&back), "{back} in {}", login.body);
+    }
+    // Logging in from there leads back to the work.
+    let name = "reader2";
+    let password = "password-reader2";
+    let login = guest
+        .get(&format!("/login?return_to=/works/{id}&why=restricted"))
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+    let done = guest
+        .post(
+            "/login",
+            &[
+                ("name", name),
+                ("password", password),
+                ("return_to", &format!("/works/{id}")),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location(), format!("/works/{id}"));
+    let page = guest.get(&format!("/works/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Members Only Story"));
+
+    // A hidden work is still simply not there.
+    let hidden = app.insert(&work("Hidden Story", &["Someone"])).await;
+    set_state(&app, hidden, State::Hidden).await;
+    let gone = app.guest().get(&format!("/works/{hidden}")).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+
+    // Pages of one's own, or for admins: to log in, and back.
+    for path in ["/admin", "/drafts", "/invitations", "/updates"] {
+        let sent = app.guest().get(path).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{path}: {}", sent.body);
+        let expected = format!("/login?return_to={}&why=page", path.replace('/', "%2F"));
+        assert_eq!(sent.location(), expected, "{path}");
+        let login = app.guest().get(sent.location()).await;
+        assert!(
+            login.body.contains("Please log in to see that page."),
+            "{}",
+            login.body
+        );
+    }
+    // A form sent as a guest: a 403 page with a log-in link, not a bare refusal.
+    let kudos = app.guest();
+    kudos.get("/").await;
+    let refused = kudos.post(&format!("/works/{id}/kudos"), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("href=\"/login?return_to="),
+        "{}",
+        refused.body
+    );
+    assert!(!refused.body.contains("Members Only Story"));
+    // A logged-in reader who may not: a clear 403.
+    let admin_page = reader.get("/admin").await;
+    assert_eq!(admin_page.status, StatusCode::FORBIDDEN);
+    assert!(
+        admin_page.body.contains("Only admins"),
+        "{}",
+        admin_page.body
+    );
+}

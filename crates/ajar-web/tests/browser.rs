@@ -37,7 +37,11 @@ fn three_chapters() -> Work {
         rating: Rating::Mature,
         warnings: vec![ArchiveWarning::MajorCharacterDeath],
         categories: vec![Category::FM],
-        relationships: tags(&["Rory Gilmore/Jess Mariano"]),
+        // A long name, to see that the filter sidebar wraps it rather than cut it.
+        relationships: tags(&[
+            "Rory Gilmore/Jess Mariano",
+            "Lorelai Gilmore/Luke Danes/Christopher Hayden/Max Medina/Jason Stiles",
+        ]),
         characters: tags(&["Rory Gilmore", "Jess Mariano"]),
         tags: tags(&[
             "Road Trip",
@@ -54,7 +58,7 @@ fn three_chapters() -> Work {
             chapter("Arrival", "They arrived before dawn, tired and happy. "),
         ],
         expected_chapters: Some(3),
-        complete: true,
+        complete: Some(true),
         published: NaiveDate::from_ymd_opt(2026, 11, 1),
         ..Work::default()
     };
@@ -83,7 +87,7 @@ async fn reading_pages_work_in_a_real_browser() {
         work.title = format!("Another Road, Part {n}");
         work.chapters.truncate(1);
         work.expected_chapters = None;
-        work.complete = false;
+        work.complete = Some(false);
         work.rating = Rating::GeneralAudiences;
         work.warnings = vec![ArchiveWarning::NoneApply];
         work.renumber_chapters();
@@ -91,12 +95,26 @@ async fn reading_pages_work_in_a_real_browser() {
     }
     let id = store.insert_work(&three_chapters()).await.unwrap();
 
+    // With search, so that the listing has its filter sidebar.
+    let (search, _) = ajar_search::Search::open(
+        store.clone(),
+        ajar_search::SearchConfig::in_memory(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let _follower = search.spawn_follower();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ajar_web::serve(listener, store, async {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(ajar_web::serve_with_search(
+        listener,
+        store,
+        search,
+        async {
+            let _ = stopped.await;
+        },
+    ));
 
     let artifacts = common::workspace_root().join("target/browser-artifacts");
     let script = common::workspace_root().join("tests/browser/run.mjs");

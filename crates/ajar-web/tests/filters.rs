@@ -15,7 +15,7 @@ fn work(title: &str, tags: &[&str], complete: bool) -> Work {
         creators: vec!["someone".into()],
         fandoms: vec![TagName::parse("Filter Fandom").unwrap()],
         tags: tags.iter().map(|t| TagName::parse(t).unwrap()).collect(),
-        complete,
+        complete: Some(complete),
         expected_chapters: complete.then_some(1),
         chapters: vec![Chapter {
             body: Html::from_plain_text("Some words."),
@@ -38,9 +38,22 @@ async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
     app.insert(&work("Fluffy One", &["Fluff"], true)).await;
     app.insert(&work("Sad One", &["Angst"], true)).await;
     app.insert(&work("Unfinished One", &["Fluff"], false)).await;
+    // Imported from a file that never said whether it is finished.
+    let mut unsaid = work("Unsaid One", &["Fluff"], false);
+    unsaid.complete = None;
+    app.insert(&unsaid).await;
     let reader = app.user("reader").await;
     let guest = app.guest();
-    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 3);
+    let all = reader.get("/api/v1/works").await.body;
+    assert_eq!(api_total(&all), 4);
+    let json: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let unsaid = json["works"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["title"] == "Unsaid One")
+        .unwrap();
+    assert_eq!(unsaid["complete"], serde_json::Value::Null);
 
     let page = reader.get("/account/filters").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -54,21 +67,22 @@ async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
     assert!(reader.get("/account/filters").await.body.contains("angst"));
 
     // Gone from the API, the search page and the tag listing, totals and facets included.
-    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 2);
+    assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 3);
     let search = reader.get("/works/search?q=One").await.body;
     assert!(!search.contains("Sad One") && search.contains("Fluffy One"));
     assert!(search.contains("Your muted tags"));
     let listing = reader.get("/tags/Filter%20Fandom/works").await.body;
     assert!(!listing.contains("Sad One") && listing.contains("Fluffy One"));
     // Not for anyone else.
-    assert_eq!(api_total(&guest.get("/api/v1/works").await.body), 3);
+    assert_eq!(api_total(&guest.get("/api/v1/works").await.body), 4);
     assert!(!guest
         .get("/works/search?q=One")
         .await
         .body
         .contains("Your muted tags"));
 
-    // A saved filter: complete works only, unless a search says otherwise.
+    // A saved filter: complete works only, unless a search says otherwise. A work that does
+    // not say is neither complete nor in progress.
     reader
         .post(
             "/account/filters",
@@ -119,4 +133,69 @@ async fn muted_people_disappear_from_the_muters_listings_and_searches() {
 
     reader.post("/users/ivy/mute", &[("on", "false")]).await;
     assert!(reader.get("/").await.body.contains("Ivy&#39;s Garden"));
+}
+
+/// The chip (a link) of the filter labelled `label` on a results page: its address.
+fn chip_href(body: &str, label: &str) -> Option<String> {
+    let nav = &body[body.find("class=\"active-filters\"")?..];
+    let at = nav.find(&format!("\">{label} <span"))?;
+    let href_at = nav[..at].rfind("href=\"")? + "href=\"".len();
+    let href = &nav[href_at..at];
+    let href = &href[..href.find('"')?];
+    Some(href.replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+/// A results page says which filters are in force, each with a link that drops just it.
+#[tokio::test]
+async fn results_pages_show_their_filters_each_removable() {
+    let app = TestApp::spawn().await;
+    app.insert(&work("Fluffy One", &["Fluff"], true)).await;
+    app.insert(&work("Sad One", &["Angst"], true)).await;
+    app.insert(&work("Unfinished One", &["Fluff"], false)).await;
+    let guest = app.guest();
+
+    let page = guest
+        .get("/works/search?q=One&complete=yes&exclude_tags=Angst&words_from=1&sort=title")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Fluffy One") && !page.body.contains("Sad One"));
+    for label in [
+        "Search: One",
+        "Complete works only",
+        "Excluding: Angst",
+        "At least 1 words",
+    ] {
+        assert!(
+            chip_href(&page.body, label).is_some(),
+            "{label} in {}",
+            page.body
+        );
+    }
+    assert!(page
+        .body
+        .contains("<a href=\"/works/search\">Clear all</a>"));
+    // Dropping one filter keeps the others (and the sort).
+    let href = chip_href(&page.body, "Complete works only").unwrap();
+    assert!(
+        href.contains("sort=title") && href.contains("exclude_tags=Angst"),
+        "{href}"
+    );
+    let wider = guest.get(&href).await;
+    assert!(wider.body.contains("Unfinished One"), "{}", wider.body);
+    assert!(!wider.body.contains("Sad One"), "{href}: {}", wider.body);
+    assert!(chip_href(&wider.body, "Complete works only").is_none());
+    assert!(chip_href(&wider.body, "Excluding: Angst").is_some());
+    // Tags excluded by id are named, though no result carries them.
+    let angst = app.store.tag_id_named("Angst").await.unwrap().unwrap();
+    let page = guest
+        .get(&format!("/works/search?exclude={}", angst.0))
+        .await;
+    assert!(
+        chip_href(&page.body, "Excluding: Angst").is_some(),
+        "{}",
+        page.body
+    );
+    // No filters, no list.
+    let plain = guest.get("/works/search").await;
+    assert!(!plain.body.contains("active-filters"));
 }

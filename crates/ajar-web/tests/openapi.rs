@@ -50,6 +50,19 @@ async fn the_description_matches_the_api() {
     for field in required(&doc, "Work") {
         assert!(first.get(&field).is_some(), "work lacks {field}: {first}");
     }
+    // A null in a real answer is one the description allows (this work never said whether
+    // it is finished, so its `complete` is null).
+    assert_eq!(first["complete"], Value::Null);
+    let properties = &doc["components"]["schemas"]["Work"]["properties"];
+    for (field, value) in first.as_object().unwrap() {
+        if value.is_null() {
+            let types = &properties[field]["type"];
+            assert!(
+                types.as_array().is_some_and(|t| t.contains(&"null".into())),
+                "{field} is null but described as {types}"
+            );
+        }
+    }
     for field in required(&doc, "Stats") {
         assert!(first["stats"].get(&field).is_some(), "stats lack {field}");
     }
@@ -89,4 +102,57 @@ async fn the_description_matches_the_api() {
             answer.body
         );
     }
+}
+
+/// Every parameter the document enumerates takes each value it lists and refuses a value it
+/// does not list, so a client generated from the document never sends a value the API
+/// refuses (as `sort=best` once was).
+#[tokio::test]
+async fn every_documented_value_is_accepted_and_no_other() {
+    let app = TestApp::spawn().await;
+    let guest = app.guest();
+    let doc: Value = serde_json::from_str(&guest.get("/api/v1/openapi.json").await.body).unwrap();
+    let mut enumerated = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for p in item["get"]["parameters"].as_array().into_iter().flatten() {
+            let schema = &p["schema"];
+            let Some(values) = schema["enum"]
+                .as_array()
+                .or_else(|| schema["items"]["enum"].as_array())
+            else {
+                continue;
+            };
+            let name = p["name"].as_str().unwrap();
+            enumerated.push(name.to_owned());
+            for value in values {
+                let value = value.as_str().unwrap();
+                let answer = guest.get(&format!("{path}?{name}={value}")).await;
+                assert_eq!(
+                    answer.status,
+                    StatusCode::OK,
+                    "{path}?{name}={value} is documented: {}",
+                    answer.body
+                );
+            }
+            let answer = guest.get(&format!("{path}?{name}=sideways")).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{path}?{name}=sideways is not documented, yet accepted"
+            );
+        }
+    }
+    enumerated.sort();
+    assert_eq!(
+        enumerated,
+        [
+            "category",
+            "complete",
+            "crossover",
+            "facets",
+            "rating",
+            "sort",
+            "warning"
+        ]
+    );
 }

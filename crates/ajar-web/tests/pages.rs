@@ -137,7 +137,7 @@ fn one_shot() -> Work {
             ..Chapter::default()
         }],
         expected_chapters: Some(1),
-        complete: true,
+        complete: Some(true),
         published: date(2003, 2, 4),
         updated: date(2003, 2, 4),
         extra: vec![ExtraField {
@@ -181,7 +181,7 @@ fn three_chapters() -> Work {
             chapter("Arrival", "Notes for the end.", "They arrived before dawn."),
         ],
         expected_chapters: Some(3),
-        complete: true,
+        complete: Some(true),
         published: date(2026, 11, 1),
         updated: date(2026, 11, 25),
         ..Work::default()
@@ -298,6 +298,36 @@ async fn the_home_page_lists_works_as_blurbs() {
     let character = position(body, "Jess Mariano</a></li>");
     let freeform = position(body, "First Person");
     assert!(relationship < character && character < freeform, "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_work_whose_file_did_not_say_shows_completion_as_not_stated() {
+    let app = TestApp::spawn().await;
+    let mut work = three_chapters();
+    work.complete = None;
+    work.expected_chapters = None;
+    let id = app.insert(&work).await;
+    let listing = app.get("/").await.body;
+    for text in [
+        "class=\"symbol complete-unknown\"",
+        "<span class=\"visually-hidden\">Completion: Not stated</span>",
+        "3/?",
+    ] {
+        assert!(listing.contains(text), "{text:?} in {listing}");
+    }
+    assert!(!listing.contains("Work in Progress") && !listing.contains("Complete Work"));
+    let page = app.get(&format!("/works/{id}")).await.body;
+    assert!(
+        page.contains("<dt>Completion:</dt><dd class=\"completion\">Not stated</dd>"),
+        "{page}"
+    );
+    // Its last update is an update, not a completion date.
+    assert!(page.contains("<dt>Updated:</dt>") && !page.contains("Completed:"));
+    // A stated completion needs no such line.
+    let stated = app.insert(&three_chapters()).await;
+    let page = app.get(&format!("/works/{stated}")).await.body;
+    assert!(page.contains("<dt>Completed:</dt>") && !page.contains("Not stated"));
     app.stop().await;
 }
 

@@ -121,6 +121,61 @@ async fn a_two_chapter_work_is_posted_through_the_forms_and_read_back() {
     assert!(found.body.contains("Stars Hollow Nights"), "{}", found.body);
 }
 
+/// As on AO3: a work posted with "Chapters in all" left empty is whole as posted (a
+/// one-shot is 1/1 and complete), unless its writer says more chapters are to come.
+#[tokio::test]
+async fn a_one_shot_posted_without_a_chapter_count_is_complete() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("lane").await;
+    let pseud = pseud_value(&writer, "lane").await;
+    let form = writer.get("/works/new").await;
+    assert!(
+        form.body.contains("This work will have more chapters"),
+        "{}",
+        form.body
+    );
+
+    let one_shot = post_work(&writer, &pseud, &[("expected_chapters", "")]).await;
+    assert_eq!(one_shot.status, StatusCode::SEE_OTHER, "{}", one_shot.body);
+    let one_shot = work_id(one_shot.location());
+    let continued = post_work(
+        &writer,
+        &pseud,
+        &[
+            ("title", "To Be Continued"),
+            ("expected_chapters", ""),
+            ("more_to_come", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        continued.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        continued.body
+    );
+    let continued = work_id(continued.location());
+    app.caught_up().await;
+
+    let page = writer.get(&format!("/works/{one_shot}")).await;
+    assert!(
+        page.body.contains("<dd class=\"chapters\">1/1</dd>"),
+        "{}",
+        page.body
+    );
+    let page = writer.get(&format!("/works/{continued}")).await;
+    assert!(
+        page.body.contains("<dd class=\"chapters\">1/?</dd>"),
+        "{}",
+        page.body
+    );
+    // Search agrees: only the one-shot is complete.
+    let complete = writer.get("/api/v1/works?complete=yes").await;
+    let json: serde_json::Value = serde_json::from_str(&complete.body).unwrap();
+    assert_eq!(json["total"], 1, "{json}");
+    assert_eq!(json["works"][0]["id"], one_shot);
+}
+
 #[tokio::test]
 async fn drafts_are_for_their_creators_until_posted() {
     let app = TestApp::spawn().await;
@@ -244,9 +299,10 @@ async fn works_and_chapters_are_edited_reordered_and_deleted() {
     assert!(page.body.contains("Diner Days"));
     assert!(page.body.contains("New summary"));
     assert!(page.body.contains("Restricted"));
+    // Guests are asked to log in for it.
     assert_eq!(
         app.guest().get(&format!("/works/{id}")).await.status,
-        StatusCode::NOT_FOUND
+        StatusCode::SEE_OTHER
     );
 
     // Edit chapter 2.
@@ -422,8 +478,8 @@ async fn only_creators_and_admins_may_change_a_work() {
     assert_eq!(sent_to_log_in.status, StatusCode::SEE_OTHER);
     assert_eq!(sent_to_log_in.location(), "/login?return_to=/works/new");
     assert_eq!(
-        guest.get(&format!("/works/{id}/edit")).await.status,
-        StatusCode::FORBIDDEN
+        guest.get(&format!("/works/{id}/edit")).await.location(),
+        format!("/login?return_to=%2Fworks%2F{id}%2Fedit&why=page")
     );
     let after = app
         .store
@@ -474,6 +530,22 @@ async fn hostile_html_is_sanitized_on_the_way_in() {
     }
     let page = app.guest().get(&format!("/works/{id}")).await;
     assert!(!page.body.contains("onerror") && !page.body.contains("javascript:alert"));
+}
+
+/// Sends a file of `tests/fixtures/uploads` with the new-work form's "fill from a file".
+async fn upload(writer: &common::Client, name: &'static str) -> common::Fetched {
+    let path = format!(
+        "{}/../../tests/fixtures/uploads/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bytes = std::fs::read(path).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("action", "upload")
+        .part(
+            "story_file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+    writer.post_multipart("/works/new", form).await
 }
 
 #[tokio::test]
@@ -539,6 +611,61 @@ async fn a_story_file_fills_the_form() {
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(
         refused.body.contains("could not be read as a story"),
+        "{}",
+        refused.body
+    );
+
+    // A text file without a title fills the form and asks for the title.
+    let filled = upload(&writer, "untitled.txt").await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    assert!(
+        filled.body.contains("The bridge was quiet for once."),
+        "{}",
+        filled.body
+    );
+    assert!(filled.body.contains("Star Trek: The Original Series"));
+    assert!(
+        filled
+            .body
+            .contains("Title: untitled.txt does not say the work&#39;s title; give it one below.")
+            || filled.body.contains(
+                "Title: untitled.txt does not say the work&#x27;s title; give it one below."
+            ),
+        "{}",
+        filled.body
+    );
+    // A Word document fills the form, its chapters and emphasis kept.
+    let filled = upload(&writer, "lighthouse.docx").await;
+    assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
+    assert!(
+        filled.body.contains("value=\"The Lighthouse Keeper\""),
+        "{}",
+        filled.body
+    );
+    assert!(
+        filled.body.contains("with its 2 chapters"),
+        "{}",
+        filled.body
+    );
+    assert!(
+        filled.body.contains("&#60;em&#62;nobody&#60;/em&#62;"),
+        "{}",
+        filled.body
+    );
+    // Markdown chapter headings split chapters.
+    let filled = upload(&writer, "chapters.md").await;
+    assert!(
+        filled.body.contains("with its 2 chapters"),
+        "{}",
+        filled.body
+    );
+    // A PDF is named, with what to do.
+    let refused = upload(&writer, "notes.pdf").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .body
+            .contains("this is a PDF document (.pdf), which the archive cannot read; save it as"),
         "{}",
         refused.body
     );
@@ -914,4 +1041,132 @@ async fn control_characters_never_reach_downloads_or_feeds() {
         "{:?}",
         feed.body
     );
+}
+
+/// Signing up, posting a work and adding a chapter each say so once, on the page the
+/// redirect lands on; the notice cannot be made to say anything else, nor shown to guests.
+#[tokio::test]
+async fn signing_up_and_posting_are_confirmed_once() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("nell").await;
+    let home = writer.get("/").await;
+    assert!(
+        home.body.contains("Welcome, nell — you are logged in."),
+        "{}",
+        home.body
+    );
+    let again = writer.get("/").await;
+    assert!(!again.body.contains("Welcome, nell"), "shown once");
+
+    let pseud = pseud_value(&writer, "nell").await;
+    let posted = post_work(&writer, &pseud, &[]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+    let page = writer.get(posted.location()).await;
+    assert!(page.body.contains("Your work was posted."), "{}", page.body);
+    assert!(!writer
+        .get(posted.location())
+        .await
+        .body
+        .contains("was posted"));
+
+    let added = writer
+        .post(
+            &format!("/works/{id}/chapters/new"),
+            &[
+                ("body", "The second night."),
+                ("format", "plain"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let chapter = writer.get(added.location()).await;
+    assert!(chapter.body.contains("Chapter added."), "{}", chapter.body);
+
+    let draft = post_work(&writer, &pseud, &[("action", "draft")]).await;
+    let page = writer.get(draft.location()).await;
+    assert!(page.body.contains("Your draft was saved."), "{}", page.body);
+
+    // A planted cookie names no notice, or one that guests are not shown.
+    writer.set_cookie("ajar_notice", "%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    let page = writer.get("/").await;
+    assert!(
+        !page.body.contains("class=\"notice flash\""),
+        "{}",
+        page.body
+    );
+    let guest = app.guest();
+    guest.set_cookie("ajar_notice", "posted");
+    let page = guest.get(&format!("/works/{id}")).await;
+    assert!(!page.body.contains("was posted"), "{}", page.body);
+}
+
+/// A work written in Markdown reopens for editing in Markdown, as written, and its new
+/// chapters are written in Markdown unless the writer picks otherwise.
+#[tokio::test]
+async fn a_markdown_work_is_edited_as_written() {
+    let app = TestApp::spawn().await;
+    let writer = app.user("rory").await;
+    let pseud = pseud_value(&writer, "rory").await;
+    let posted = post_work(&writer, &pseud, &[]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let id = work_id(posted.location());
+    let markdown = "value=\"markdown\" checked";
+
+    let edit = writer.get(&format!("/works/{id}/edit")).await;
+    assert!(edit.body.contains(markdown), "{}", edit.body);
+    assert!(
+        edit.body.contains(">Jess comes *back*.</textarea>"),
+        "{}",
+        edit.body
+    );
+    let chapter = writer.get(&format!("/works/{id}/chapters/1/edit")).await;
+    assert!(chapter.body.contains(markdown), "{}", chapter.body);
+    assert!(
+        chapter
+            .body
+            .contains(">They met on the **bridge** at night.\n\nIt was cold.</textarea>"),
+        "{}",
+        chapter.body
+    );
+    let new = writer.get(&format!("/works/{id}/chapters/new")).await;
+    assert!(new.body.contains(markdown), "{}", new.body);
+
+    // A chapter added in Markdown reopens so too; one saved as HTML reopens as HTML.
+    let added = writer
+        .post(
+            &format!("/works/{id}/chapters/new"),
+            &[
+                ("body", "A _second_ night."),
+                ("format", "markdown"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let second = writer.get(&format!("/works/{id}/chapters/2/edit")).await;
+    assert!(
+        second.body.contains(">A _second_ night.</textarea>"),
+        "{}",
+        second.body
+    );
+    let saved = writer
+        .post(
+            &format!("/works/{id}/chapters/1/edit"),
+            &[
+                ("body", "<p>Now <em>HTML</em>.</p>"),
+                ("format", "html"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let first = writer.get(&format!("/works/{id}/chapters/1/edit")).await;
+    assert!(
+        first.body.contains("value=\"html\" checked"),
+        "{}",
+        first.body
+    );
+    assert!(!first.body.contains("**bridge**"), "{}", first.body);
 }

@@ -202,7 +202,13 @@ async fn no_kudos_on_works_the_reader_cannot_see() {
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
     let guest = app.guest();
     let refused = guest.post(&format!("/works/{restricted}/kudos"), &[]).await;
-    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    // A guest is asked to log in (403 with a log-in link), and nothing is counted.
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        refused.body.contains("/login?return_to="),
+        "{}",
+        refused.body
+    );
     assert_eq!(stored_stats(&app, draft).await.kudos, 0);
     assert_eq!(stored_stats(&app, restricted).await.kudos, 0);
     // A member may.
@@ -790,7 +796,8 @@ async fn no_comments_on_works_the_reader_cannot_see() {
             &[("chapter", "1"), ("body", "Peek"), ("name", "G")],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    // A guest is asked to log in, and nothing is stored.
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(comment_rows(&app, draft).await, 1);
     assert_eq!(comment_rows(&app, restricted).await, 0);
     // Logged-in readers may comment on restricted works.

@@ -132,7 +132,7 @@ fn work(title: &str, creator: &str, fandom: &str, day: u32) -> Work {
             ..Chapter::default()
         }],
         expected_chapters: Some(1),
-        complete: true,
+        complete: Some(true),
         published: NaiveDate::from_ymd_opt(2025, 1, day),
         ..Work::default()
     };

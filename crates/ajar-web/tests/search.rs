@@ -206,6 +206,61 @@ async fn the_search_page_lists_filters_and_pages() {
     );
 }
 
+/// The one search box (the home page's, or `q=`) finds a remembered line in the text of a
+/// work, shows the line highlighted, and lists a work that names the words first.
+#[tokio::test]
+async fn the_search_box_finds_a_remembered_line_with_its_snippet() {
+    let app = TestApp::spawn().await;
+    app.insert(&work(
+        "Nag Hammadi",
+        "Gilmore Girls",
+        &["Angst"],
+        "Jess looked out. \"There is no sunset here,\" he said, and nobody answered.",
+    ))
+    .await;
+    app.insert(&work(
+        "Unrelated",
+        "Gilmore Girls",
+        &[],
+        "Coffee at Luke's.",
+    ))
+    .await;
+    let (status, page) = app.get("/works/search?q=there+is+no+sunset").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("1 Work found"), "{page}");
+    assert!(page.contains("Nag Hammadi"), "{page}");
+    assert!(!page.contains("Unrelated"), "{page}");
+    assert!(
+        page.contains("<b>There</b> <b>is</b> <b>no</b> <b>sunset</b> here"),
+        "the line is shown highlighted: {page}"
+    );
+
+    // A work titled with the words comes before the one whose text holds them.
+    app.insert(&work(
+        "No Sunset",
+        "Gilmore Girls",
+        &[],
+        "Rory read all evening.",
+    ))
+    .await;
+    let (_, page) = app.get("/works/search?q=no+sunset").await;
+    let titled = page
+        .find("No Sunset</a>")
+        .expect("the titled work is listed");
+    let in_text = page
+        .find("Nag Hammadi</a>")
+        .expect("the text match is listed");
+    assert!(titled < in_text, "{page}");
+
+    // The API answers the same, with the snippet.
+    let (_, body) = app.get("/api/v1/works?q=there+is+no+sunset").await;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["total"], 1);
+    assert!(json["works"][0]["snippet"]
+        .as_str()
+        .is_some_and(|s| s.contains("<b>sunset</b>")));
+}
+
 #[tokio::test]
 async fn a_new_work_shows_up_in_search_within_a_second() {
     let app = TestApp::spawn().await;

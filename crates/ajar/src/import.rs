@@ -124,10 +124,20 @@ impl Duplicate {
     }
 }
 
+/// A work stored by an import.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub path: PathBuf,
+    pub id: WorkId,
+    pub title: String,
+    /// Neither the file nor `--fandom` gave it a fandom.
+    pub no_fandom: bool,
+}
+
 /// The outcome of an import.
 #[derive(Debug, Default)]
 pub struct Report {
-    pub imported: Vec<(PathBuf, WorkId)>,
+    pub imported: Vec<Imported>,
     pub refused: Vec<Refused>,
     pub duplicates: Vec<Duplicate>,
 }
@@ -165,7 +175,7 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Refused>) {
         } else {
             refused.push(Refused {
                 path: path.clone(),
-                reason: "no such file or folder".to_owned(),
+                reason: format!("{}: no such file or folder", path.display()),
             });
         }
     }
@@ -316,7 +326,12 @@ pub async fn import_files(
                             if let Some(entry) = seen.get_mut(&ajar_store::work_fingerprint(work)) {
                                 entry.1 = Some(id);
                             }
-                            report.imported.push((path, id))
+                            report.imported.push(Imported {
+                                path,
+                                id,
+                                title: work.title.clone(),
+                                no_fandom: work.fandoms.is_empty(),
+                            })
                         }
                         Err(err) => report.refused.push(Refused {
                             reason: format!("{}: {err}", path.display()),
@@ -338,7 +353,7 @@ pub async fn import_files(
     }
     // A repeat read in the same batch as its first copy is named by the id that copy got.
     let stored: HashMap<&PathBuf, WorkId> =
-        report.imported.iter().map(|(p, id)| (p, *id)).collect();
+        report.imported.iter().map(|w| (&w.path, w.id)).collect();
     for duplicate in &mut report.duplicates {
         if duplicate.of.is_none() {
             duplicate.of = duplicate
@@ -414,7 +429,12 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
     let defaults = Defaults::from_args(&args)?;
     let (files, mut refused) = collect_files(&args.paths);
     if args.dry_run {
-        return dry_run(files, refused, &defaults, args.json);
+        // Duplicates are looked up in the archive when there is one; nothing is created.
+        let store = match &global.database_url {
+            None if !global.data_dir.join("ajar.db").exists() => None,
+            _ => Some(crate::open_store(global).await?),
+        };
+        return dry_run(store.as_ref(), files, refused, &defaults, args.json).await;
     }
     if files.is_empty() && refused.is_empty() {
         anyhow::bail!(
@@ -454,6 +474,7 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
         report.duplicates.len(),
         plural(report.duplicates.len()),
     );
+    print_stored(&report.imported);
     if !report.duplicates.is_empty() {
         println!("Duplicates (not imported again):");
         for d in &report.duplicates {
@@ -470,24 +491,92 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-fn dry_run(
+/// Stored works listed one a line while few enough to read (the first and last of the rest
+/// summed up), and the works without a fandom named, since no fandom page lists them.
+fn print_stored(imported: &[Imported]) {
+    const LISTED: usize = 50;
+    for w in imported.iter().take(LISTED) {
+        println!("  stored #{} \"{}\" → /works/{}", w.id, w.title, w.id);
+    }
+    if let (Some(first), Some(last)) = (imported.get(LISTED), imported.last()) {
+        println!(
+            "  ... and {} more, #{} to #{}",
+            imported.len() - LISTED,
+            first.id,
+            last.id
+        );
+    }
+    let no_fandom: Vec<&Imported> = imported.iter().filter(|w| w.no_fandom).collect();
+    if !no_fandom.is_empty() {
+        let (n, have) = match no_fandom.len() {
+            1 => ("1 work".to_owned(), "has"),
+            n => (format!("{n} works"), "have"),
+        };
+        println!(
+            "{n} {have} no fandom, so no fandom page lists {} (only /works and search do): \
+             give one on the work's edit page, /works/ID/edit, or import with --fandom NAME.",
+            if no_fandom.len() == 1 { "it" } else { "them" }
+        );
+        for w in no_fandom.iter().take(LISTED) {
+            println!("  #{} \"{}\" → /works/{}/edit", w.id, w.title, w.id);
+        }
+    }
+}
+
+async fn dry_run(
+    store: Option<&Store>,
     files: Vec<PathBuf>,
     refused: Vec<Refused>,
     defaults: &Defaults,
     as_json: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut failed = !refused.is_empty();
+    let mut refusals = refused.len();
     for r in &refused {
         eprintln!("error: {}", r.reason);
     }
     let mut works = Vec::new();
+    let mut duplicates = Vec::new();
+    // Works read so far by fingerprint, to catch a repeat within this import.
+    let mut seen: HashMap<u64, PathBuf> = HashMap::new();
     for file in &files {
         for (path, parsed) in read_works(file, defaults) {
-            match parsed {
-                Ok(work) => works.push((path, work)),
+            let work = match parsed {
+                Ok(work) => work,
                 Err(reason) => {
                     eprintln!("error: {reason}");
+                    refusals += 1;
                     failed = true;
+                    continue;
+                }
+            };
+            let fingerprint = ajar_store::work_fingerprint(&work);
+            let of = match seen.get(&fingerprint) {
+                Some(first) => Some(Duplicate {
+                    path: path.clone(),
+                    of: None,
+                    first_path: Some(first.clone()),
+                }),
+                None => match store {
+                    Some(store) => store
+                        .find_duplicate(&work)
+                        .await
+                        .with_context(|| {
+                            format!("{}: cannot check for duplicates", path.display())
+                        })?
+                        .map(|id| Duplicate {
+                            path: path.clone(),
+                            of: Some(id),
+                            first_path: None,
+                        }),
+                    None => None,
+                },
+            };
+            match of {
+                Some(duplicate) => duplicates.push(duplicate),
+                None => {
+                    seen.insert(fingerprint, path.clone());
+                    works.push((path, work));
                 }
             }
         }
@@ -501,6 +590,9 @@ fn dry_run(
         };
         if !values.is_empty() || files.len() != 1 {
             println!("{out}");
+        }
+        for d in &duplicates {
+            eprintln!("would skip {}", d.reason());
         }
     } else {
         for (path, work) in &works {
@@ -516,19 +608,25 @@ fn dry_run(
                 work.words(),
                 work.chapter_label(),
                 if work.chapters.len() == 1 { "" } else { "s" },
-                if work.complete {
-                    "complete"
-                } else {
-                    "in progress"
+                match work.complete {
+                    Some(true) => "complete",
+                    Some(false) => "in progress",
+                    None => "completion not stated",
                 },
             );
         }
+        for d in &duplicates {
+            println!("would skip {}", d.reason());
+        }
         println!(
-            "Dry run: {} work{} would be imported, {} file{} refused; nothing was written.",
+            "Dry run: {} work{} would be imported, {} duplicate{} would be skipped, {} file{} \
+             refused; nothing was written.",
             works.len(),
             plural(works.len()),
-            files.len() - works.len() + refused.len(),
-            plural(files.len() - works.len() + refused.len()),
+            duplicates.len(),
+            plural(duplicates.len()),
+            refusals,
+            plural(refusals),
         );
     }
     Ok(if failed {

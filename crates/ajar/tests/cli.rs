@@ -95,6 +95,62 @@ fn dry_run_json_of_a_full_header() {
         .collect();
     assert_eq!(titles, ["Departure", "The Middle", "Arrival"]);
     assert_eq!(json["end_notes"], "Comments make my day.");
+    // The header says nothing of completion: not "in progress", but not stated.
+    assert_eq!(json["complete"], serde_json::Value::Null);
+    assert_eq!(json["expected_chapters"], serde_json::Value::Null);
+}
+
+#[test]
+fn completion_is_what_the_file_states_or_not_stated() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let stated = dir.path().join("stated.txt");
+    std::fs::write(
+        &stated,
+        "Title: Said So\n\nStatus: Complete\n\nChapter 1\n\nOne.\n\nChapter 2\n\nTwo.\n",
+    )
+    .unwrap();
+    let unstated = fixture("the-long-way-round.txt");
+    let json = |path: &Path| {
+        let out = ajar(
+            &data,
+            &["import", "--dry-run", "--json", path.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(json(&stated)["complete"], true);
+    assert_eq!(json(&stated)["expected_chapters"], 2);
+    assert_eq!(json(&unstated)["complete"], serde_json::Value::Null);
+    let out = ajar(&data, &["import", "--dry-run", unstated.to_str().unwrap()]);
+    assert!(stdout(&out).contains("3/?"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("completion not stated"),
+        "{}",
+        stdout(&out)
+    );
+
+    for path in [&unstated, &stated] {
+        let out = ajar(&data, &["import", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    let server = serve(&data, &[]);
+    let (status, page) = get(&format!("{}/works/1", server.1));
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<dt>Completion:</dt><dd class=\"completion\">Not stated</dd>"),
+        "{page}"
+    );
+    let (_, page) = get(&format!("{}/works/2", server.1));
+    assert!(
+        !page.contains("class=\"completion\"") && page.contains("2/2"),
+        "{page}"
+    );
+    let (_, listing) = get(&format!("{}/works/search?complete=yes", server.1));
+    assert!(
+        listing.contains("Said So") && !listing.contains("The Long Way Round"),
+        "{listing}"
+    );
 }
 
 #[test]
@@ -481,4 +537,136 @@ fn the_server_log_has_no_colour_codes_off_a_terminal() {
         !written.contains('\u{1b}'),
         "colour codes in a log file: {written:?}"
     );
+}
+
+/// A zip of story files, named in the archive as `entries` say.
+fn zip_of(path: &Path, entries: &[(&str, &[u8])]) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+/// A dry run of a zip counts what it would refuse and skip as a real import would: zip
+/// entries are not files on the command line (the count once went below zero and printed
+/// 18446744073709551615), and works already in the archive, or twice in the zip, would be
+/// skipped, not imported.
+#[test]
+fn a_dry_run_of_a_zip_counts_refusals_and_would_skip_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let seed = std::fs::read(fixture("all-thats-left.txt")).unwrap();
+    let other = std::fs::read(fixture("the-long-way-round.txt")).unwrap();
+    let stored = ajar(
+        &data,
+        &["import", fixture("all-thats-left.txt").to_str().unwrap()],
+    );
+    assert!(stored.status.success(), "{}", text(&stored));
+    let zip = dir.path().join("batch.zip");
+    zip_of(
+        &zip,
+        &[
+            ("seed.txt", &seed[..]),
+            ("long.txt", &other[..]),
+            ("long-again.txt", &other[..]),
+            (
+                "new.md",
+                b"---\ntitle: A Page\nauthor: me\n---\n\nJust one page.\n",
+            ),
+            ("bad.html", b"<html><body></body></html>"),
+        ],
+    );
+
+    let out = ajar(&data, &["import", "--dry-run", zip.to_str().unwrap()]);
+    let said = text(&out);
+    assert!(!said.contains("18446744073709551615"), "{said}");
+    assert!(
+        said.contains(
+            "Dry run: 2 works would be imported, 2 duplicates would be skipped, 1 file refused"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("would skip batch.zip/seed.txt: duplicate of work 1")
+            || said.contains("seed.txt: duplicate of work 1"),
+        "{said}"
+    );
+    assert!(said.contains("long-again.txt: duplicate of"), "{said}");
+    assert!(said.contains("bad.html"), "{said}");
+    assert_eq!(out.status.code(), Some(1), "a refused entry fails the run");
+
+    // Nothing was written: the real import then stores exactly the two new works.
+    let out = ajar(&data, &["import", zip.to_str().unwrap()]);
+    let said = text(&out);
+    assert!(said.contains("Imported 2 works"), "{said}");
+    assert!(said.contains("skipped 2 duplicates"), "{said}");
+
+    // A dry run with no archive yet creates none.
+    let fresh = dir.path().join("fresh");
+    let out = ajar(&fresh, &["import", "--dry-run", zip.to_str().unwrap()]);
+    assert!(
+        text(&out).contains("3 works would be imported, 1 duplicate would be skipped"),
+        "{}",
+        text(&out)
+    );
+    assert!(!fresh.join("ajar.db").exists());
+}
+
+/// An import says what it stored and where to find it, names a path that is not there, and
+/// points out the works it could give no fandom.
+#[test]
+fn an_import_lists_what_it_stored_and_the_works_without_a_fandom() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let missing = dir.path().join("no-such-folder");
+    let out = ajar(
+        &data,
+        &[
+            "import",
+            fixture("all-thats-left.txt").to_str().unwrap(),
+            fixture("the-long-way-round.txt").to_str().unwrap(),
+            missing.to_str().unwrap(),
+        ],
+    );
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("stored #1 \"All That's Left\" → /works/1"),
+        "{said}"
+    );
+    assert!(
+        said.contains("stored #2 \"") && said.contains("→ /works/2"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{}: no such file or folder", missing.display())),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 work has no fandom, so no fandom page lists it"),
+        "{said}"
+    );
+    assert!(said.contains("--fandom"), "{said}");
+    assert!(said.contains("/works/1/edit"), "{said}");
+
+    // With a fandom, nothing to point out.
+    let more = dir.path().join("more.txt");
+    std::fs::write(&more, "Title: Another\n\nJust text.\n").unwrap();
+    let out = ajar(
+        &data,
+        &[
+            "import",
+            more.to_str().unwrap(),
+            "--fandom",
+            "Gilmore Girls",
+        ],
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("stored #3 \"Another\" → /works/3"), "{said}");
+    assert!(!said.contains("no fandom"), "{said}");
 }

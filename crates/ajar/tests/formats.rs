@@ -50,6 +50,17 @@ fn exported_files_import_back_as_duplicates_of_their_work() {
     assert!(epub.starts_with(b"PK\x03\x04"));
     assert_eq!(&epub[30..58], b"mimetypeapplication/epub+zip");
 
+    // The work never said whether it is finished, and no export claims it is or is not.
+    for ext in ["epub", "html", "txt", "md"] {
+        let file = exports.join(format!("long.{ext}"));
+        let out = ajar(
+            &data,
+            &["import", "--dry-run", "--json", file.to_str().unwrap()],
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["complete"], serde_json::Value::Null, "long.{ext}");
+    }
+
     // Importing the exports again: each one is the same work.
     let out = ajar(&data, &["import", exports.to_str().unwrap()]);
     let summary = text(&out);
@@ -143,6 +154,30 @@ fn a_zip_of_mixed_files_imports_each_once_and_reports_the_rest() {
     assert!(!ajar(&data, &["export", "4", "--format", "txt", "-o", "-"])
         .status
         .success());
+}
+
+/// `ajar export --format txt` (the same writer as the TXT download) is plain text: no tag
+/// is left in it, emphasis is written `_x_` and strong `*x*`, entities are characters.
+#[test]
+fn the_txt_export_is_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let story = dir.path().join("story.txt");
+    std::fs::write(
+        &story,
+        "Title: Marked\n\nFandom: Gilmore Girls\n\nShe <em>ran</em>, <strong>fast</strong> & far.\n\nLine one<br>line two\n",
+    )
+    .unwrap();
+    let out = ajar(&data, &["import", story.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ajar(&data, &["export", "1", "--format", "txt", "-o", "-"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let txt = stdout(&out);
+    assert!(txt.contains("She _ran_, *fast* & far."), "{txt}");
+    assert!(txt.contains("Line one\nline two"), "{txt}");
+    for markup in ["<em>", "<strong>", "<br", "&amp;", "<p>"] {
+        assert!(!txt.contains(markup), "{markup} in {txt}");
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! the reader sanitizes.
 
 use crate::dom;
-use ajar_core::{Html, TagName, Work};
+use ajar_core::{completion_name, Html, TagName, Work};
 use markup5ever_rcdom::{Handle, NodeData};
 use std::fmt::Write;
 
@@ -74,15 +74,7 @@ pub(crate) fn write(work: &Work) -> String {
     if let Some(updated) = work.updated {
         let _ = writeln!(out, "updated: {updated}");
     }
-    scalar(
-        &mut out,
-        "status",
-        if work.complete {
-            "Complete"
-        } else {
-            "In Progress"
-        },
-    );
+    scalar(&mut out, "status", completion_name(work.complete));
     scalar(&mut out, "chapters", &work.chapter_label());
     if let Some(spoilers) = &work.spoilers {
         scalar(&mut out, "spoilers", spoilers);
@@ -211,7 +203,7 @@ fn drop_unsafe_urls(node: &Handle) {
     }
 }
 
-fn is_block(name: &str) -> bool {
+pub(super) fn is_block(name: &str) -> bool {
     matches!(
         name,
         "p" | "blockquote"

@@ -9,7 +9,7 @@
 
 use super::ExportContext;
 use crate::xhtml::{escape, to_xhtml};
-use ajar_core::{Chapter, Html, Work};
+use ajar_core::{completion_name, Chapter, Html, Work};
 use std::fmt::Write;
 
 /// The whole work as one HTML page.
@@ -128,6 +128,15 @@ pub(crate) fn preface(out: &mut String, work: &Work, ctx: &ExportContext) {
     if let Some(spoilers) = &work.spoilers {
         let _ = writeln!(out, "<dt>Spoilers:</dt>\n<dd>{}</dd>", escape(spoilers));
     }
+    // AO3's preface tells completion by its stats ("Completed:", "Chapters: 2/?"); a work
+    // whose completion is unknown says so, or it would read back as a work in progress.
+    if work.complete.is_none() {
+        let _ = writeln!(
+            out,
+            "<dt>Status:</dt>\n<dd>{}</dd>",
+            completion_name(work.complete)
+        );
+    }
     for extra in &work.extra {
         let _ = writeln!(
             out,
@@ -142,7 +151,7 @@ pub(crate) fn preface(out: &mut String, work: &Work, ctx: &ExportContext) {
         stats.push(format!("Published: {published}"));
     }
     if let Some(updated) = work.updated {
-        let label = if work.complete {
+        let label = if work.complete == Some(true) {
             "Completed"
         } else {
             "Updated"

@@ -84,7 +84,7 @@ pub fn rich_work() -> Work {
             },
         ],
         expected_chapters: Some(3),
-        complete: true,
+        complete: Some(true),
         published: NaiveDate::from_ymd_opt(2004, 2, 10),
         updated: NaiveDate::from_ymd_opt(2004, 3, 1),
         extra: vec![
@@ -111,7 +111,7 @@ pub fn richer_work() -> Work {
         "<p>Somewhere past Hartford:</p>\n<blockquote><p>the radio <em>gave up</em></p></blockquote>\n<ul><li>fries</li><li>coffee</li></ul>\n<hr>\n<p>See <a href=\"https://example.org/a?b=1&amp;c=2\">the map</a>.</p>\n<ol><li>one</li><li>two</li></ol>",
     );
     work.chapters[2].end_notes = Html::sanitize("<p>The end of the chapter.</p>");
-    work.complete = false;
+    work.complete = Some(false);
     work.expected_chapters = Some(5);
     work.updated = None;
     work.validate().unwrap();

@@ -11,6 +11,7 @@ use ajar_core::{
     ArchiveWarning, Category, Chapter, CommentPolicy, Html, Language, Rating, SeriesMembership,
     TagName, Visibility, Work,
 };
+use ajar_store::TextSource;
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
@@ -198,6 +199,38 @@ impl Format {
     }
 }
 
+/// Text areas as written, to keep beside their HTML when they were not written in HTML.
+fn source(format: Format, texts: [&str; 4]) -> Option<TextSource> {
+    let [summary, notes, end_notes, body] = texts.map(str::to_owned);
+    (format != Format::Html).then(|| TextSource {
+        format: format.code().to_owned(),
+        summary,
+        notes,
+        end_notes,
+        body,
+    })
+}
+
+/// The format of a kept source when each of its texts still renders to the stored HTML
+/// (`[summary, notes, end notes, body]`): a text changed since (an import, an HTML edit)
+/// is shown as stored.
+fn current_format(source: &TextSource, stored: [&Html; 4]) -> Option<Format> {
+    let format = Format::ALL
+        .into_iter()
+        .find(|f| *f != Format::Html && f.code() == source.format)?;
+    let texts = [
+        &source.summary,
+        &source.notes,
+        &source.end_notes,
+        &source.body,
+    ];
+    texts
+        .iter()
+        .zip(stored)
+        .all(|(text, html)| format.to_html(text).as_str() == html.as_str())
+        .then_some(format)
+}
+
 /// One option of a radio group, checkbox group or select.
 pub(crate) struct Choice {
     pub(crate) value: String,
@@ -226,6 +259,9 @@ pub(crate) struct WorkForm {
     /// Every series the work is in, or is to join: (title, part number or "").
     pub(crate) series: Vec<(String, String)>,
     pub(crate) expected_chapters: String,
+    /// "This work will have more chapters": a new work posted with "Chapters in all" empty
+    /// is complete as posted (1/1, as on AO3) unless this is ticked.
+    pub(crate) more_to_come: bool,
     pub(crate) chapter_title: String,
     /// The first chapter's own summary and notes (besides the work's).
     pub(crate) chapter_summary: String,
@@ -282,6 +318,7 @@ impl WorkForm {
             spoilers: f.get("spoilers").to_owned(),
             series: sent_series(f),
             expected_chapters: f.get("expected_chapters").to_owned(),
+            more_to_come: !f.get("more_to_come").trim().is_empty(),
             chapter_title: f.get("chapter_title").to_owned(),
             chapter_summary: f.get("chapter_summary").to_owned(),
             chapter_notes: f.get("chapter_notes").to_owned(),
@@ -351,6 +388,38 @@ impl WorkForm {
             .collect();
     }
 
+    /// The work's summary and notes as written (see [`TextSource`]).
+    pub(crate) fn source(&self) -> Option<TextSource> {
+        source(
+            self.format,
+            [&self.summary, &self.notes, &self.end_notes, ""],
+        )
+    }
+
+    /// The first chapter's texts as written.
+    pub(crate) fn first_chapter_source(&self) -> Option<TextSource> {
+        let texts = [
+            self.chapter_summary.as_str(),
+            &self.chapter_notes,
+            &self.chapter_end_notes,
+            &self.body,
+        ];
+        source(self.format, texts)
+    }
+
+    /// Shows the work's summary and notes as they were written, if `source` is still what
+    /// the stored `work` shows (see [`current_format`]).
+    pub(crate) fn use_source(&mut self, source: &TextSource, work: &Work) {
+        let empty = Html::default();
+        let stored = [&work.summary, &work.notes, &work.end_notes, &empty];
+        if let Some(format) = current_format(source, stored) {
+            self.format = format;
+            self.summary = source.summary.clone();
+            self.notes = source.notes.clone();
+            self.end_notes = source.end_notes.clone();
+        }
+    }
+
     /// The work the form describes (without creators), or what to fix. `with_chapters`:
     /// the form has the first chapter's fields (a new work), not just metadata.
     pub(crate) fn to_work(&self, with_chapters: bool) -> Result<Work, Vec<String>> {
@@ -392,7 +461,7 @@ impl WorkForm {
             .filter_map(|c| Category::from_code(c))
             .collect();
         let language = Language::parse(&self.language).unwrap_or_default();
-        let expected_chapters = match self.expected_chapters.trim() {
+        let mut expected_chapters = match self.expected_chapters.trim() {
             "?" => None,
             n => optional_number(n).unwrap_or_else(|()| {
                 errors.push(
@@ -444,6 +513,11 @@ impl WorkForm {
                     body: Html::sanitize(body),
                     ..Chapter::default()
                 });
+            }
+            // A new work with "Chapters in all" left empty is whole as posted unless its
+            // writer says more is to come ("?" says so too).
+            if self.expected_chapters.trim().is_empty() && !self.more_to_come {
+                expected_chapters = u32::try_from(chapters.len()).ok();
             }
             if let Some(expected) = expected_chapters {
                 if (expected as usize) < chapters.len() {
@@ -529,6 +603,7 @@ impl WorkForm {
             spoilers: text(self.spoilers),
             series: rows(self.series, Work::MAX_TAGS, SHORT_FIELD_CHARS),
             expected_chapters: short(self.expected_chapters),
+            more_to_come: self.more_to_come,
             chapter_title: echo(self.chapter_title, Work::MAX_TITLE_CHARS),
             chapter_summary: text(self.chapter_summary),
             chapter_notes: text(self.chapter_notes),
@@ -705,6 +780,40 @@ impl ChapterForm {
             body: c.body.as_str().to_owned(),
             format: Format::Html,
         }
+    }
+
+    /// The chapter's texts as written (see [`TextSource`]).
+    pub(crate) fn source(&self) -> Option<TextSource> {
+        let texts = [
+            self.summary.as_str(),
+            &self.notes,
+            &self.end_notes,
+            &self.body,
+        ];
+        source(self.format, texts)
+    }
+
+    /// Shows the chapter's texts as they were written, if `source` is still what the
+    /// stored `chapter` shows.
+    pub(crate) fn use_source(&mut self, source: &TextSource, chapter: &Chapter) {
+        let stored = [
+            &chapter.summary,
+            &chapter.notes,
+            &chapter.end_notes,
+            &chapter.body,
+        ];
+        if let Some(format) = current_format(source, stored) {
+            self.format = format;
+            self.summary = source.summary.clone();
+            self.notes = source.notes.clone();
+            self.end_notes = source.end_notes.clone();
+            self.body = source.body.clone();
+        }
+    }
+
+    /// The format a work's texts are written in, for its new chapters.
+    pub(crate) fn format_of(source: Option<&TextSource>) -> Format {
+        source.map_or(Format::Html, |s| Format::from_code(&s.format))
     }
 
     pub(crate) fn to_chapter(&self, position: u32) -> Result<Chapter, Vec<String>> {

@@ -15,6 +15,7 @@ pub(crate) mod form;
 use crate::access::own_work;
 use crate::accounts::see_other;
 use crate::auth::Ctx;
+use crate::flash::Notice;
 use crate::ratelimit::Action;
 use crate::tag_url::user_href;
 use crate::views::{thousands, Layout, Link, MessagePage, Page};
@@ -368,12 +369,18 @@ async fn new_work(
                 } else {
                     &file.name
                 };
-                match ajar_formats::read_story_file(name, &file.bytes) {
+                // A file without a title fills the form all the same: the form asks for it.
+                match ajar_formats::read_story_draft(name, &file.bytes) {
                     Ok(work) => {
                         // The upload form is its own form: start from the defaults.
                         let mut form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
                         form.fill_from(&work);
                         page = WorkFormPage::new(form, None, &pseuds);
+                        if work.title.trim().is_empty() {
+                            page.errors.push(format!(
+                                "Title: {name} does not say the work's title; give it one below."
+                            ));
+                        }
                         let more = page.form.more_chapters.len();
                         page.notice = Some(if more > 0 {
                             format!(
@@ -461,7 +468,24 @@ async fn new_work(
         }
     };
     state.limits.record(Action::Post, &ctx.actor_key());
-    Ok(see_other(&format!("/works/{id}")))
+    keep_sources(&state, id, &form).await?;
+    let notice = if visibility == Visibility::Draft {
+        Notice::DraftSaved
+    } else {
+        Notice::WorkPosted
+    };
+    Ok(notice.on(see_other(&format!("/works/{id}")), ctx.secure))
+}
+
+/// Keeps a new work's texts as written (Markdown, plain text), for its edit forms.
+async fn keep_sources(state: &AppState, id: WorkId, form: &WorkForm) -> Result<(), Error> {
+    if let Some(source) = form.source() {
+        state.store.set_work_source(id, Some(&source)).await?;
+    }
+    if let Some(source) = form.first_chapter_source() {
+        state.store.set_chapter_source(id, 1, Some(&source)).await?;
+    }
+    Ok(())
 }
 
 /// The edit form of a stored work, filled in, and the work.
@@ -473,6 +497,9 @@ async fn edit_page(
     let stored = state.store.work(id).await?.ok_or(Error::NotFound)?;
     let mut form = WorkForm::blank(None);
     form.fill_from(&stored.work);
+    if let Some(source) = state.store.work_source(id).await? {
+        form.use_source(&source, &stored.work);
+    }
     form.visibility = access.visibility.code().to_owned();
     form.comments = access.comment_policy.code().to_owned();
     form.gifts = state.store.gifts_of(id).await?.join(", ");
@@ -554,6 +581,10 @@ async fn edit_work(
         page.errors.push(refusal(e)?);
         return Ok(refused(page));
     }
+    state
+        .store
+        .set_work_source(id, page.form.source().as_ref())
+        .await?;
     Ok(see_other(&format!("/works/{id}")))
 }
 
@@ -691,13 +722,12 @@ async fn new_chapter_form(
     let id = work_id(&id)?;
     own_work(&state, &ctx, id).await?;
     let (title, _) = work_title(&state, id).await?;
-    Ok(Page(ChapterFormPage::new(
-        id,
-        title,
-        None,
-        ChapterForm::default(),
-    ))
-    .into_response())
+    // A new chapter is written as the work was.
+    let form = ChapterForm {
+        format: ChapterForm::format_of(state.store.work_source(id).await?.as_ref()),
+        ..ChapterForm::default()
+    };
+    Ok(Page(ChapterFormPage::new(id, title, None, form)).into_response())
 }
 
 async fn new_chapter(
@@ -728,7 +758,10 @@ async fn edit_chapter_form(
         .chapter(id, position)
         .await?
         .ok_or(Error::NotFound)?;
-    let form = ChapterForm::from_chapter(&chapter);
+    let mut form = ChapterForm::from_chapter(&chapter);
+    if let Some(source) = state.store.chapter_source(id, position).await? {
+        form.use_source(&source, &chapter);
+    }
     Ok(Page(ChapterFormPage::new(id, title, Some(position), form)).into_response())
 }
 
@@ -785,7 +818,17 @@ async fn save_chapter(
             added
         }
     };
+    if let Ok(n) = &saved {
+        let source = page.form.source();
+        state
+            .store
+            .set_chapter_source(id, *n, source.as_ref())
+            .await?;
+    }
     match saved {
+        Ok(n) if editing.is_none() => Ok(
+            Notice::ChapterAdded.on(see_other(&format!("/works/{id}/chapters/{n}")), ctx.secure)
+        ),
         Ok(n) => Ok(see_other(&format!("/works/{id}/chapters/{n}"))),
         Err(e) => {
             page.errors.push(refusal(e)?);

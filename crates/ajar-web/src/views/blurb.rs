@@ -125,7 +125,7 @@ impl RequiredTags {
         rating: Rating,
         warnings: &[ArchiveWarning],
         categories: &[Category],
-        complete: bool,
+        complete: Option<bool>,
     ) -> RequiredTags {
         RequiredTags {
             symbols: [
@@ -200,11 +200,12 @@ fn category_symbol(categories: &[Category]) -> Symbol {
     }
 }
 
-fn complete_symbol(complete: bool) -> Symbol {
-    let (class, glyph, label) = if complete {
-        ("complete-yes", "✓", "Complete Work")
-    } else {
-        ("complete-no", "…", "Work in Progress")
+fn complete_symbol(complete: Option<bool>) -> Symbol {
+    let (class, glyph, label) = match complete {
+        Some(true) => ("complete-yes", "✓", "Complete Work"),
+        Some(false) => ("complete-no", "…", "Work in Progress"),
+        // An imported file that never said: neither a tick nor "in progress".
+        None => ("complete-unknown", "?", "Completion: Not stated"),
     };
     Symbol {
         class: class.to_owned(),
@@ -223,7 +224,7 @@ mod tests {
             Rating::TeenAndUp,
             &[ArchiveWarning::MajorCharacterDeath],
             &[Category::FM, Category::Gen],
-            false,
+            Some(false),
         );
         let [rating, warnings, category, complete] = &tags.symbols;
         assert_eq!(
@@ -240,13 +241,23 @@ mod tests {
 
     #[test]
     fn no_warnings_and_unrated_read_clearly() {
-        let tags = RequiredTags::new(Rating::NotRated, &[ArchiveWarning::NoneApply], &[], true);
+        let tags = RequiredTags::new(
+            Rating::NotRated,
+            &[ArchiveWarning::NoneApply],
+            &[],
+            Some(true),
+        );
         let [rating, warnings, category, complete] = &tags.symbols;
         assert_eq!(rating.label, "Rating: Not Rated");
         assert_eq!(warnings.class, "warning-no");
         assert_eq!(category.label, "Categories: none");
         assert_eq!(complete.label, "Complete Work");
-        let unknown = RequiredTags::new(Rating::Mature, &[], &[], true);
+        let unknown = RequiredTags::new(Rating::Mature, &[], &[], None);
         assert_eq!(unknown.symbols[1].class, "warning-choose");
+        let [.., complete] = &unknown.symbols;
+        assert_eq!(
+            (complete.class.as_str(), complete.label.as_str()),
+            ("complete-unknown", "Completion: Not stated")
+        );
     }
 }

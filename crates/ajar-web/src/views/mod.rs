@@ -117,6 +117,14 @@ impl Layout {
         crate::auth::current().form_token().to_owned()
     }
 
+    /// The one-time notice for this page (see `flash`): logged-in readers only, whose
+    /// pages are never cached.
+    pub(crate) fn notice(&self) -> Option<String> {
+        let ctx = crate::auth::current();
+        let name = &ctx.viewer.account()?.name;
+        ctx.notice.map(|n| n.text(name))
+    }
+
     pub(crate) fn is_home(&self) -> bool {
         self.section == Section::Home
     }
@@ -158,6 +166,8 @@ pub(crate) struct MessagePage {
     pub(crate) layout: Layout,
     pub(crate) heading: String,
     pub(crate) message: String,
+    /// A link to what to do next, (href, label), shown before the way home.
+    pub(crate) link: Option<(String, String)>,
 }
 
 impl MessagePage {
@@ -167,6 +177,7 @@ impl MessagePage {
             layout: Layout::new(Some(heading.to_owned()), excerpt(&message, 150)),
             heading: heading.to_owned(),
             message,
+            link: None,
         }
     }
 }
