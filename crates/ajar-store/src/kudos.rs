@@ -3,6 +3,10 @@
 //! the address itself); either one having left kudos on a work is enough to refuse more.
 //! The work's `kudos_count` follows in the same transaction, with its `modified_at` and a
 //! `changes` row, so pages, downloads and the search index see the new count.
+//!
+//! Leaving kudos is a quiet write (see `version`), as counting hits is: it changes one work's
+//! pages, which the web layer forgets itself, and a counter on blurbs that may lag by a page
+//! cache's lifetime. Were it a new data version, every kudos would empty the whole page cache.
 
 use crate::changes::{self, Op};
 use crate::db::{Db, Sql};
@@ -65,6 +69,7 @@ impl Store {
             Kudoser::Guest { cookie, address } => (None, Some(cookie), address),
         };
         let mut tx = self.pool.begin_write().await?;
+        let before = self.quiet_write_begins();
         let mut db = tx.db();
         let exists: Option<(i64,)> = db
             .fetch_optional(&Sql::new("SELECT id FROM works WHERE id = $1").bind(work.0))
@@ -98,6 +103,7 @@ impl Store {
         .await?;
         work_changed(&mut db, work, at).await?;
         tx.commit().await?;
+        self.quiet_write_done(before);
         Ok(KudosOutcome::Left)
     }
 

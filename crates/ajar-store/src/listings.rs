@@ -132,6 +132,11 @@ fn tag_name(name: &str) -> Result<TagName> {
     TagName::parse(name).map_err(|e| StoreError::Corrupt(format!("tag name {name:?}: {e}")))
 }
 
+fn tag_kind(code: &str) -> Result<TagKind> {
+    TagKind::from_code(code)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown tag kind {code:?}")))
+}
+
 impl Store {
     /// Files a fandom under a media kind (`Media::Uncategorized` takes it out again). Returns
     /// whether such a fandom exists. Appends a "tag" change, so followers can re-facet.
@@ -278,12 +283,7 @@ impl Store {
     ) -> Result<Option<TagName>> {
         let key = name_key(name.as_str());
         let mut conn = self.pool.conn().await?;
-        // Every kind named, so that the lookup seeks the (kind, name_key) index.
-        let kinds = TagKind::ALL
-            .iter()
-            .map(|k| format!("'{}'", k.code()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let kinds = every_kind();
         let sql = Sql::new(format!(
             "SELECT t.kind, t.name FROM tags t WHERE t.kind IN ({kinds}) AND t.name_key = $1 \
              AND (t.kind IN ('rating', 'warning', 'category') OR EXISTS (SELECT 1 \
@@ -295,14 +295,30 @@ impl Store {
         let rows: Vec<(String, String)> = conn.db().fetch_all(&sql).await?;
         let mut found = rows
             .into_iter()
-            .map(|(kind, name)| {
-                let kind = TagKind::from_code(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("unknown tag kind {kind:?}")))?;
-                Ok((kind, tag_name(&name)?))
-            })
+            .map(|(kind, name)| Ok((tag_kind(&kind)?, tag_name(&name)?)))
             .collect::<Result<Vec<_>>>()?;
         found.sort_by_key(|(kind, _)| *kind);
         Ok(found.into_iter().next().map(|(_, name)| name))
+    }
+
+    /// The id and kind of every tag with this name (case-insensitively), by kind: what a tag
+    /// page counts in the search index. One seek of the `(kind, name_key)` index per kind,
+    /// however many works carry them.
+    pub async fn tags_with_name(&self, name: &TagName) -> Result<Vec<(TagId, TagKind)>> {
+        let key = name_key(name.as_str());
+        let mut conn = self.pool.conn().await?;
+        let sql = Sql::new(format!(
+            "SELECT id, kind FROM tags WHERE kind IN ({}) AND name_key = $1",
+            every_kind()
+        ))
+        .bind(key.as_str());
+        let rows: Vec<(i64, String)> = conn.db().fetch_all(&sql).await?;
+        let mut tags = rows
+            .into_iter()
+            .map(|(id, kind)| Ok((TagId(id), tag_kind(&kind)?)))
+            .collect::<Result<Vec<_>>>()?;
+        tags.sort_by_key(|(_, kind)| *kind);
+        Ok(tags)
     }
 
     /// Works carrying a tag of this name (any kind, case-insensitively), most recently
@@ -480,6 +496,16 @@ impl Store {
     }
 }
 
+/// Every tag kind as an SQL list (`'rating', 'warning', ...`): naming them all in a
+/// `kind IN (...)` lets a lookup by name seek the `(kind, name_key)` index.
+fn every_kind() -> String {
+    TagKind::ALL
+        .iter()
+        .map(|k| format!("'{}'", k.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The works carrying a tag named `$1` (a name key), of any kind (once each: a name can be
 /// both a fandom and a character on one work).
 const TAGGED: &str = "SELECT DISTINCT wt.work_id FROM tags t \
@@ -608,8 +634,7 @@ impl Store {
 fn named_tag(row: NamedTagRow) -> Result<TagCount> {
     Ok(TagCount {
         id: TagId(row.id),
-        kind: TagKind::from_code(&row.kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown tag kind {:?}", row.kind)))?,
+        kind: tag_kind(&row.kind)?,
         name: tag_name(&row.name)?,
         works: to_u64(row.works, "a tag's work count")?,
     })

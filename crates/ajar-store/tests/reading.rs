@@ -5,7 +5,7 @@
 
 use ajar_core::{Chapter, Html, Media, SeriesMembership, TagKind, TagName, Work, WorkId};
 use ajar_store::Audience;
-use ajar_store::{Backend, Hit, Store};
+use ajar_store::{Backend, Hit, KudosOutcome, Kudoser, Store};
 use chrono::NaiveDate;
 
 ajar_store::backend_tests!(
@@ -136,6 +136,16 @@ async fn listings_by_tag_name_creator_and_series(store: Store) {
         .unwrap();
     assert_eq!(kinds.len(), 1);
     assert_eq!((kinds[0].kind, kinds[0].works), (TagKind::Fandom, 1));
+    // The same tags by id, uncounted (a tag page counts them in the search index).
+    assert_eq!(
+        store.tags_with_name(&tag("EMMA")).await.unwrap(),
+        vec![(kinds[0].id, TagKind::Fandom)]
+    );
+    assert!(store
+        .tags_with_name(&tag("Nobody"))
+        .await
+        .unwrap()
+        .is_empty());
     assert!(store
         .tags_named(Audience::Public, &tag("Nobody"))
         .await
@@ -250,6 +260,16 @@ async fn the_data_version_changes_with_each_write(store: Store) {
         assert_eq!(store.record_hits(&[hit]).await.unwrap(), 1);
     }
     assert_eq!(store.data_version(), written, "counting hits is quiet");
+    // So is leaving kudos: the web layer forgets the work's own pages itself.
+    let guest = Kudoser::Guest {
+        cookie: "a guest",
+        address: None,
+    };
+    assert_eq!(
+        store.leave_kudos(id, guest).await.unwrap(),
+        KudosOutcome::Left
+    );
+    assert_eq!(store.data_version(), written, "leaving kudos is quiet");
     store.insert_work(&work("Y", "w", "Emma", 3)).await.unwrap();
     assert_ne!(store.data_version(), written);
 }

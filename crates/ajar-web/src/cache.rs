@@ -9,7 +9,10 @@
 //!
 //! On SQLite a page is also re-rendered as soon as anything is written to the database, by
 //! this process or another (`Store::data_version`), so an import shows at once; hit counts
-//! are written once a second, so they refresh with the TTL anyway.
+//! are written once a second, so they refresh with the TTL anyway. Kudos change one work:
+//! they leave the data version alone and the handler forgets that work's pages
+//! ([`PageCache::forget_work`]), so its page shows the kudos at once while every other page
+//! stays kept (blurbs elsewhere show the new count within the TTL).
 //!
 //! When a page expires while readers keep asking for it, one request renders its successor
 //! and the others are served the expired copy for the few milliseconds that takes (for at
@@ -18,6 +21,7 @@
 use crate::compression::{CachedBody, Encoding};
 use crate::prefs::ReaderPrefs;
 use crate::Error;
+use ajar_core::WorkId;
 use axum::body::Bytes;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH, VARY};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -198,6 +202,25 @@ impl PageCache {
         Ok(page)
     }
 
+    /// Drops every kept page of one work (each chapter and the whole work, in every reader's
+    /// settings) after a write that changed only that work (kudos), so its next reader sees
+    /// the change at once while every other page stays kept.
+    pub(crate) fn forget_work(&self, id: WorkId) {
+        let prefix = work_prefix(id);
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        let keys: Vec<String> = entries
+            .pages
+            .keys()
+            .filter(|key| key.starts_with(&prefix))
+            .cloned()
+            .collect();
+        for key in keys {
+            entries.remove(&key);
+        }
+    }
+
     fn put(&self, key: String, version: Option<u64>, page: Arc<Rendered>) {
         let size = page.body.len();
         if self.ttl.is_zero() || size > MAX_BYTES / 4 {
@@ -233,6 +256,17 @@ impl PageCache {
 /// The cache key of a page: its path and query, and the settings it was rendered with.
 pub(crate) fn key(path_and_query: &str, prefs: &ReaderPrefs) -> String {
     format!("{path_and_query}|{}", prefs.to_cookie_value())
+}
+
+/// The cache key of a work's page: a chapter (`c2`) or the whole work (`full`), whatever URL
+/// asked for it, in the settings it was rendered with.
+pub(crate) fn work_key(id: WorkId, variant: &str, prefs: &ReaderPrefs) -> String {
+    format!("{}{variant}|{}", work_prefix(id), prefs.to_cookie_value())
+}
+
+/// What every cache key of a work's pages starts with.
+fn work_prefix(id: WorkId) -> String {
+    format!("work:{id}:")
 }
 
 impl Rendered {

@@ -1,17 +1,19 @@
-//! How many works each fandom has, as the reader asking may see them (restricted works for
-//! logged-in readers, their mutes left out), for the home page's "Popular Fandoms" and the
-//! fandoms index.
+//! How many works pages count, as the reader asking may see them (restricted works for
+//! logged-in readers, their mutes left out where the page leaves them out): each fandom's,
+//! for the home page's "Popular Fandoms" and the fandoms index; each tag's of a name and
+//! their total, for a tag's page; the archive's, for the home page.
 //!
-//! The search index already keeps these counts: a search for every work with facets counts
-//! each fandom's matches from per-segment bitsets in milliseconds, at a million works as at a
-//! hundred. Counting in SQL walks every work's tags per fandom: minutes at 200,000 works on
-//! SQLite. So the index answers when the server runs one (it follows every write within a
-//! second); the SQL count is kept for a server without an index (tests with `app(store)`),
-//! and as the reference the tests compare with.
+//! The search index already keeps these counts: a search counts its matches from
+//! per-segment bitsets in milliseconds, at a million works as at a hundred, and its facets
+//! count every fandom at once. Counting in SQL walks every work of a tag: a second for a big
+//! tag at 200,000 works, minutes for every fandom on SQLite. So the index answers when the
+//! server runs one (it follows every write within a second); the SQL count is kept for a
+//! server without an index (tests with `app(store)`), and as the reference the tests compare
+//! with.
 
 use crate::{AppState, Error};
 use ajar_core::{Media, TagId, TagKind, TagName};
-use ajar_search::SearchRequest;
+use ajar_search::{Search, SearchRequest};
 use ajar_store::{Audience, MediaFandoms, Muted, TagCount};
 use std::collections::HashMap;
 
@@ -67,14 +69,10 @@ async fn indexed_fandoms(
         return Ok(None);
     };
     let request = SearchRequest {
-        include_restricted: audience == Audience::Members,
-        exclude_creator_ids: muted.pseud_ids.clone(),
-        exclude_tag_ids: muted.tag_ids.iter().map(|id| TagId(*id)).collect(),
         facets: true,
         facet_limit: usize::MAX, // every fandom
         facet_kind: Some(TagKind::Fandom),
-        per_page: 1,
-        ..SearchRequest::default()
+        ..counting(audience, muted)
     };
     let found = search
         .search(&request)
@@ -95,4 +93,81 @@ async fn indexed_fandoms(
         })
         .collect();
     Ok(Some(fandoms))
+}
+
+/// A search that only counts: the works `audience` may list, without those `muted` leaves
+/// out, no facets, one result (a page cannot be empty).
+fn counting(audience: Audience, muted: &Muted) -> SearchRequest {
+    SearchRequest {
+        include_restricted: audience == Audience::Members,
+        exclude_creator_ids: muted.pseud_ids.clone(),
+        exclude_tag_ids: muted.tag_ids.iter().map(|id| TagId(*id)).collect(),
+        facets: false,
+        per_page: 1,
+        ..SearchRequest::default()
+    }
+}
+
+/// How many works `request` finds.
+async fn total(search: &Search, request: &SearchRequest) -> Result<u64, Error> {
+    let found = search
+        .search(request)
+        .await
+        .map_err(|e| Error::Internal(format!("counting works in the search index: {e}")))?;
+    Ok(found.total)
+}
+
+/// A tag page's counts from the index: each of `tags` (every tag of one name, see
+/// `Store::tags_with_name`) with its works, and how many works carry any of them, as the
+/// reader may list them (their mutes left out). `None` when the server runs no index.
+pub(crate) async fn tag_counts(
+    state: &AppState,
+    name: &TagName,
+    tags: &[(TagId, TagKind)],
+    audience: Audience,
+    muted: &Muted,
+) -> Result<Option<(Vec<(TagKind, u64)>, u64)>, Error> {
+    let Some(search) = &state.search else {
+        return Ok(None);
+    };
+    let mut kinds = Vec::with_capacity(tags.len());
+    for (id, kind) in tags {
+        let request = SearchRequest {
+            include_tag_ids: vec![*id],
+            ..counting(audience, muted)
+        };
+        kinds.push((*kind, total(search, &request).await?));
+    }
+    // A work can carry a name twice (a fandom and a character of one name): their union is
+    // a search of its own, needed only then.
+    let works = match kinds.as_slice() {
+        [] => 0,
+        [(_, works)] => *works,
+        _ => {
+            let request = SearchRequest {
+                include_tags: vec![name.as_str().to_owned()],
+                ..counting(audience, muted)
+            };
+            total(search, &request).await?
+        }
+    };
+    Ok(Some((kinds, works)))
+}
+
+/// How many works the home page lists for the reader, as it always has: without the works of
+/// the people they muted (their muted tags are for tag pages and searches). `None` when the
+/// server runs no index.
+pub(crate) async fn listed_works(
+    state: &AppState,
+    audience: Audience,
+    muted_pseuds: Vec<i64>,
+) -> Result<Option<u64>, Error> {
+    let Some(search) = &state.search else {
+        return Ok(None);
+    };
+    let request = SearchRequest {
+        exclude_creator_ids: muted_pseuds,
+        ..counting(audience, &Muted::default())
+    };
+    Ok(Some(total(search, &request).await?))
 }

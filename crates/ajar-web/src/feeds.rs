@@ -10,10 +10,12 @@
 //! Feed readers poll. So a feed is rendered at most once per page-cache lifetime whoever asks
 //! (it is the same for everyone), kept with its compressed forms like a page, and answered
 //! with an ETag (a hash of its bytes) and a Last-Modified (its newest entry), so a poll that
-//! finds nothing new gets a bodiless `304`. A tag's works come from the search index when the
-//! server runs one: the newest twenty of a tag with 200,000 works, without counting them.
+//! finds nothing new gets a bodiless `304`. A tag's and a creator's works come from the search
+//! index when the server runs one: the newest twenty of a tag with 200,000 works, without
+//! counting them in SQL.
 
 use crate::cache::{cached_response, Rendered, Validators};
+use crate::listings::creator_page_from_search;
 use crate::tag_url::{self, tag_works_href, user_href, user_works_href};
 use crate::views::thousands;
 use crate::{AppState, Error};
@@ -33,7 +35,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
-/// Entries in a tag's or a creator's feed (AO3's tag feeds show 20).
+/// Entries in a tag's or a creator's feed (AO3's tag feeds show 20; a creator's feed is the
+/// first page of their listing, as many).
 const FEED_ENTRIES: u32 = 20;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -140,13 +143,19 @@ async fn creator_feed(
     cached_feed(&state, &headers, &uri, async {
         let creator = state
             .store
-            .creator(Audience::Public, &name)
+            .pseud_by_name(&name)
             .await?
             .ok_or(Error::NotFound)?;
-        let (works, _) = state
-            .store
-            .works_by_creator(Audience::Public, &creator.name, FEED_ENTRIES, 0)
-            .await?;
+        let works = match creator_page_from_search(&state, &creator, Audience::Public, 1).await {
+            Some((works, _)) => works,
+            None => {
+                state
+                    .store
+                    .works_by_creator(Audience::Public, &creator.name, FEED_ENTRIES, 0)
+                    .await?
+                    .0
+            }
+        };
         works_feed(
             &headers,
             creator_feed_link(&creator.name),

@@ -6,7 +6,7 @@ use crate::prefs::ReaderPrefs;
 use crate::tag_url::tag_works_href;
 use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
-use ajar_store::{Store, TagCount};
+use ajar_store::TagCount;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{OriginalUri, Query, State};
@@ -39,11 +39,10 @@ async fn home(
 ) -> Result<CachedPage, Error> {
     let page = page_number(query.ok().and_then(|Query(q)| q.page))?;
     let key = cache::key(uri.0.path_and_query().map_or("/", |p| p.as_str()), &prefs);
-    let store = state.store.clone();
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(key, || async move {
-            let mut home = recent_works(&store, page).await?;
+            let mut home = recent_works(&state, page).await?;
             if page == 1 {
                 home.fandoms = state
                     .popular
@@ -124,19 +123,27 @@ pub(crate) fn page_number(page: Option<String>) -> Result<u64, Error> {
     }
 }
 
-async fn recent_works(store: &Store, page: u64) -> Result<HomePage, Error> {
+async fn recent_works(state: &AppState, page: u64) -> Result<HomePage, Error> {
+    let store = &state.store;
     let per_page = u64::from(WORKS_PER_PAGE);
     // The reader's own view: without the works of people they muted.
+    let audience = crate::access::audience();
     let muted_by = crate::auth::current().viewer.user_id();
-    let total = store
-        .listed_work_count(crate::access::audience(), muted_by)
-        .await?;
+    let muted_pseuds = match muted_by {
+        Some(user) => store.muted_pseud_ids(user).await?,
+        None => Vec::new(),
+    };
+    // Counted by the search index when there is one: SQL counts every listed work.
+    let total = match crate::counts::listed_works(state, audience, muted_pseuds).await? {
+        Some(total) => total,
+        None => store.listed_work_count(audience, muted_by).await?,
+    };
     let offset = (page - 1).saturating_mul(per_page);
     if page > 1 && offset >= total {
         return Err(Error::NotFound);
     }
     let mut works = store
-        .recent_works(crate::access::audience(), muted_by, WORKS_PER_PAGE, offset)
+        .recent_works(audience, muted_by, WORKS_PER_PAGE, offset)
         .await?;
     crate::access::own_counts(store, &mut works).await?;
     Ok(HomePage::new(

@@ -138,7 +138,11 @@ async fn leave_kudos(
         "You have already left kudos here. :)"
     };
     match state.store.leave_kudos(id, by).await? {
-        KudosOutcome::Left => Ok(see_other(&format!("/works/{id}#kudos"))),
+        KudosOutcome::Left => {
+            // A quiet write: only this work's pages are forgotten (see `cache`).
+            state.pages.forget_work(id);
+            Ok(see_other(&format!("/works/{id}#kudos")))
+        }
         KudosOutcome::Already => Ok(Page(NoticePage::new(
             "Kudos",
             message,

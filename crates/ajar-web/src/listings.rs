@@ -4,10 +4,10 @@
 //!
 //! Every page of works read from the store comes from one function, [`works_page`]: a
 //! [`WorkListing`] and a page number in, a page of blurbs and the total out. When the server
-//! runs a search index, tag listings ask it instead (ids, total and facet counts in one
-//! search, then the store hydrates those ids) and show the filter sidebar; the store path
-//! stays for servers without an index. Creator listings read the store: the index has no
-//! filter that includes a creator.
+//! runs a search index, tag and creator listings ask it instead (ids and total, and for tags
+//! the facet counts, in one search; then the store hydrates those ids), tag listings show
+//! the filter sidebar, and a tag's page takes its counts from it (see `counts`); the store
+//! path stays for servers without an index.
 
 use crate::cache::{self, CachedPage, Rendered};
 use crate::feeds;
@@ -19,7 +19,7 @@ use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
 use ajar_core::{Media, SeriesId, TagKind, TagName};
 use ajar_search::{SearchRequest, Sort};
-use ajar_store::{Store, TagCount, WorkBlurb};
+use ajar_store::{Audience, Pseud, Store, TagCount, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -105,6 +105,73 @@ async fn tag_page_from_search(
         Err(e) => {
             tracing::warn!(error = %e, tag = %name.as_str(), "a tag listing fell back to the store");
             None
+        }
+    }
+}
+
+/// One page (1-based, [`WORKS_PER_PAGE`] works) of the works credited to `pseud`, most
+/// recently updated first, from the search index as `audience` may list them, and their
+/// total. Nothing is left out for the reader's mutes: a creator's listing never did (they
+/// went to that creator). `None` when the index cannot answer (as for
+/// [`tag_page_from_search`]): the caller reads the store instead.
+pub(crate) async fn creator_page_from_search(
+    state: &AppState,
+    pseud: &Pseud,
+    audience: Audience,
+    page: u64,
+) -> Option<(Vec<WorkBlurb>, u64)> {
+    let search = state.search.as_ref()?;
+    if page.saturating_mul(u64::from(WORKS_PER_PAGE)) > ajar_search::MAX_RESULT_WINDOW {
+        return None;
+    }
+    let request = SearchRequest {
+        include_creator_ids: vec![pseud.id.0],
+        include_restricted: audience == Audience::Members,
+        sort: Some(Sort::Updated),
+        page,
+        per_page: WORKS_PER_PAGE,
+        facets: false,
+        ..SearchRequest::default()
+    };
+    let found = async {
+        let found = search.search(&request).await.map_err(|e| e.to_string())?;
+        let ids: Vec<_> = found.hits.iter().map(|h| h.id).collect();
+        let works = state
+            .store
+            .works_by_ids(audience, &ids)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>((works, found.total))
+    };
+    match found.await {
+        Ok(found) => Some(found),
+        Err(e) => {
+            tracing::warn!(error = %e, creator = %pseud.name, "a creator listing fell back to the store");
+            None
+        }
+    }
+}
+
+/// One page of a creator's works as the current reader may list them, and their total: from
+/// the search index, or the store without one.
+async fn creator_works_page(
+    state: &AppState,
+    pseud: &Pseud,
+    page: u64,
+) -> Result<(Vec<WorkBlurb>, u64), Error> {
+    let audience = crate::access::audience();
+    match creator_page_from_search(state, pseud, audience, page).await {
+        Some((mut works, total)) => {
+            crate::access::own_counts(&state.store, &mut works).await?;
+            Ok((works, total))
+        }
+        None => {
+            works_page(
+                &state.store,
+                &WorkListing::Creator(pseud.name.clone()),
+                page,
+            )
+            .await
         }
     }
 }
@@ -233,16 +300,15 @@ async fn creator_works(
     let Path(name) = name.map_err(|_| Error::NotFound)?;
     let page = page_of(query)?;
     let key = cache::key(path_and_query(&uri), &prefs);
-    let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(key, || async move {
-            let creator = store
-                .creator(crate::access::audience(), &name)
+            let creator = state
+                .store
+                .pseud_by_name(&name)
                 .await?
                 .ok_or(Error::NotFound)?;
-            let listing = WorkListing::Creator(creator.name.clone());
-            let (works, total) = works_page(&store, &listing, page).await?;
+            let (works, total) = creator_works_page(&state, &creator, page).await?;
             check_page(page, total)?;
             let who = &creator.name;
             let heading = listing_heading(page, works.len(), total, &format!("by {who}"));
@@ -317,40 +383,42 @@ async fn tag(
 ) -> Result<CachedPage, Error> {
     let name = tag_name(name)?;
     let key = cache::key(path_and_query(&uri), &prefs);
-    let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(key, || async move {
+            let store = &state.store;
+            let audience = crate::access::audience();
             // A tag no work this reader may list carries is not there for them, whatever
             // drafts or hidden works use it: the same 404 as a name never used.
-            let Some(display) = store
-                .listed_tag_name(crate::access::audience(), &name)
-                .await?
-            else {
+            let Some(display) = store.listed_tag_name(audience, &name).await? else {
                 return Err(Error::NotFound);
             };
             let display = display.as_str().to_owned();
-            let muted = crate::access::muted(&store).await?;
-            let mut tags = store
-                .tags_named_for(crate::access::audience(), &muted, &name)
-                .await?;
+            let muted = crate::access::muted(store).await?;
+            let tags = store.tags_with_name(&name).await?;
+            let (mut tags, total) =
+                match crate::counts::tag_counts(&state, &name, &tags, audience, &muted).await? {
+                    Some(counted) => counted,
+                    None => {
+                        let tags = store.tags_named_for(audience, &muted, &name).await?;
+                        let (_, total) =
+                            works_page(store, &WorkListing::Tag(name.clone()), 1).await?;
+                        (tags.into_iter().map(|t| (t.kind, t.works)).collect(), total)
+                    }
+                };
             // Nor does the page name a kind only such works carry (unless the reader's own
             // mutes emptied every kind).
-            if tags.iter().any(|t| t.works > 0) {
-                tags.retain(|t| {
-                    t.works > 0
-                        || matches!(
-                            t.kind,
-                            TagKind::Rating | TagKind::Warning | TagKind::Category
-                        )
+            if tags.iter().any(|(_, works)| *works > 0) {
+                tags.retain(|(kind, works)| {
+                    *works > 0
+                        || matches!(kind, TagKind::Rating | TagKind::Warning | TagKind::Category)
                 });
             }
-            let (_, total) = works_page(&store, &WorkListing::Tag(name.clone()), 1).await?;
             let kinds = tags
                 .iter()
-                .map(|t| TagKindLine {
-                    kind: kind_name(t.kind),
-                    works: count_works(t.works),
+                .map(|(kind, works)| TagKindLine {
+                    kind: kind_name(*kind),
+                    works: count_works(*works),
                 })
                 .collect::<Vec<_>>();
             let kind_list = kinds.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ");
@@ -409,16 +477,15 @@ async fn creator(
 ) -> Result<CachedPage, Error> {
     let Path(name) = name.map_err(|_| Error::NotFound)?;
     let key = cache::key(path_and_query(&uri), &prefs);
-    let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(key, || async move {
-            let creator = store
-                .creator(crate::access::audience(), &name)
+            let creator = state
+                .store
+                .pseud_by_name(&name)
                 .await?
                 .ok_or(Error::NotFound)?;
-            let (mut works, total) =
-                works_page(&store, &WorkListing::Creator(creator.name.clone()), 1).await?;
+            let (mut works, total) = creator_works_page(&state, &creator, 1).await?;
             works.truncate(CREATOR_PAGE_WORKS);
             let who = creator.name;
             Rendered::page(&CreatorPage {

@@ -128,7 +128,7 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         Showing::Full => "full".to_owned(),
         Showing::Chapter(n) => format!("c{n}"),
     };
-    let key = format!("work:{id}:{variant}|{}", prefs.to_cookie_value());
+    let key = crate::cache::work_key(id, &variant, &prefs);
     let rendered = state
         .pages
         .get_or_render(key, || {

@@ -1,6 +1,6 @@
 //! What keeps pages cheap to serve: compressed responses (and the page cache's kept
 //! compressed copies), feeds answered from the cache with ETag / `304`, and a page cache that
-//! counting hits does not empty.
+//! neither counting hits nor kudos empty.
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
@@ -242,6 +242,45 @@ async fn counting_hits_leaves_other_pages_cached() {
     let home = fetch(&app, "/", &[]).await;
     assert_eq!(home.header("x-cache"), "miss");
     assert!(home.text().contains("Just Posted"));
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn kudos_leave_other_pages_cached() {
+    long_page_cache();
+    let app = TestApp::spawn().await;
+    let liked = app.insert(&work("Liked A Lot", "Kudos Tag", today())).await;
+    let other = app
+        .insert(&work("Left Alone Too", "Kudos Tag", today()))
+        .await;
+    let reader = app.user("kudosgiver").await;
+    reader.get(&format!("/works/{liked}")).await;
+
+    let liked_page = format!("/works/{liked}");
+    let other_page = format!("/works/{other}");
+    let listing = "/tags/Kudos%20Tag/works";
+    for path in [liked_page.as_str(), other_page.as_str(), listing] {
+        fetch(&app, path, &[]).await;
+        assert_eq!(
+            fetch(&app, path, &[]).await.header("x-cache"),
+            "hit",
+            "{path}"
+        );
+    }
+
+    let left = reader.post(&format!("/works/{liked}/kudos"), &[]).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{}", left.body);
+
+    // The work's own page shows the kudos at once, to the next guest...
+    let page = fetch(&app, &liked_page, &[]).await;
+    assert_eq!(page.header("x-cache"), "miss");
+    let text = page.text();
+    assert!(text.contains("<dd class=\"kudos\">1</dd>"), "{text}");
+    assert!(text.contains("kudosgiver"), "{text}");
+    // ...and every other page stays kept: another work's, and a listing, whose blurbs may
+    // show the kudos count a moment late.
+    assert_eq!(fetch(&app, &other_page, &[]).await.header("x-cache"), "hit");
+    assert_eq!(fetch(&app, listing, &[]).await.header("x-cache"), "hit");
     app.cleanup().await;
 }
 

@@ -80,12 +80,7 @@ async fn a_muters_counts_leave_out_what_they_muted() {
     let before = counts_seen(&muter, 4).await;
     assert!(before.is_empty(), "{before:#?}");
 
-    let muted = muter.post("/users/loud/mute", &[("on", "true")]).await;
-    assert_eq!(muted.status, StatusCode::SEE_OTHER, "{}", muted.body);
-    let saved = muter
-        .post("/account/filters", &[("muted_tags", "spiders")])
-        .await;
-    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    muter.mute("loud", "spiders").await;
 
     let muters = counts_seen(&muter, 2).await;
     assert!(muters.is_empty(), "the muter: {muters:#?}");

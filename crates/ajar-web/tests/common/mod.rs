@@ -310,6 +310,17 @@ impl Client {
             .expect("a page with a form")
     }
 
+    /// Mutes the account `name` and saves `tags` (one a line) as muted tags, as a reader
+    /// does from that account's page and their filters page.
+    pub async fn mute(&self, name: &str, tags: &str) {
+        let muted = self
+            .post(&format!("/users/{name}/mute"), &[("on", "true")])
+            .await;
+        assert_eq!(muted.status, StatusCode::SEE_OTHER, "{}", muted.body);
+        let saved = self.post("/account/filters", &[("muted_tags", tags)]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    }
+
     /// Posts a URL-encoded form with the client's CSRF token added.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Fetched {
         let token = self.csrf_token().await;
@@ -373,6 +384,22 @@ impl Client {
             .expect("the server answers");
         self.keep(response).await
     }
+}
+
+/// A work of one short chapter by `creator`, with nothing else set: tests add the tags they
+/// need with `Work { fandoms, ..one_chapter_work(title, creator) }`.
+pub fn one_chapter_work(title: &str, creator: &str) -> Work {
+    let mut work = Work {
+        title: title.into(),
+        creators: vec![creator.into()],
+        chapters: vec![ajar_core::Chapter {
+            body: ajar_core::Html::from_plain_text("Some words."),
+            ..ajar_core::Chapter::default()
+        }],
+        ..Work::default()
+    };
+    work.renumber_chapters();
+    work
 }
 
 /// The workspace's root folder (where `tests/browser/` is).
