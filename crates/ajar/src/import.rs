@@ -536,6 +536,8 @@ async fn dry_run(
         eprintln!("error: {}", r.reason);
     }
     let mut works = Vec::new();
+    // JSON shows every work read, duplicates too: it is what the file says.
+    let mut parsed_json = Vec::new();
     let mut duplicates = Vec::new();
     // Works read so far by fingerprint, to catch a repeat within this import.
     let mut seen: HashMap<u64, PathBuf> = HashMap::new();
@@ -550,6 +552,9 @@ async fn dry_run(
                     continue;
                 }
             };
+            if as_json {
+                parsed_json.push(work_json(&work));
+            }
             let fingerprint = ajar_store::work_fingerprint(&work);
             let of = match seen.get(&fingerprint) {
                 Some(first) => Some(Duplicate {
@@ -582,7 +587,7 @@ async fn dry_run(
         }
     }
     if as_json {
-        let values: Vec<_> = works.iter().map(|(_, w)| work_json(w)).collect();
+        let values = parsed_json;
         let out = if files.len() == 1 && values.len() == 1 {
             serde_json::to_string_pretty(&values[0])?
         } else {
