@@ -111,6 +111,8 @@ async fn tags_only_unlisted_works_carry_are_not_there() {
         .set_visibility(explicit, Visibility::Draft)
         .await
         .unwrap();
+    // Tag pages count from the search index, which follows the store within a second.
+    app.caught_up().await;
     assert_eq!(status(&guest, "/tags/Explicit").await, StatusCode::OK);
     // And the tag's page does not name the draft's work either.
     let page = guest.get("/tags/Explicit").await;
