@@ -568,10 +568,11 @@ pub struct QueryPlan {
 }
 
 impl Store {
-    /// The plans of the store queries behind a tag's pages and a creator's pages, for this
-    /// tag name and creator name as `audience` (and `muted`) would ask: what a test or an
-    /// operator checks to see that they read the `work_tags (tag_id)` and `work_creators
-    /// (pseud_id)` indexes rather than every work.
+    /// The plans of the store queries behind a tag's pages, a creator's pages and the home
+    /// page's recent works, for this tag name and creator name as `audience` (and `muted`)
+    /// would ask: what a test or an operator checks to see that they read the `work_tags
+    /// (tag_id)`, `work_creators (pseud_id)` and `works_updated` indexes rather than every
+    /// work.
     pub async fn listing_plans(
         &self,
         audience: Audience,
@@ -583,18 +584,41 @@ impl Store {
         let creator_key = name_key(creator.trim());
         let (tag_count, tag_page) = works_page_sql(audience, muted, TAGGED);
         let (creator_count, creator_page) = works_page_sql(audience, muted, BY_CREATOR);
-        let queries: [(&'static str, String, &str, bool); 6] = [
+        // The home page leaves out the works of muted accounts (by user, here the first).
+        let muted_by = (!muted.pseud_ids.is_empty()).then_some(UserId(1));
+        let queries: [(&'static str, String, Option<&str>, bool); 7] = [
             (
                 "tag kinds and counts",
                 tags_named_sql(audience, muted),
-                &tag_key,
+                Some(&tag_key),
                 false,
             ),
-            ("tag listing count", tag_count, &tag_key, false),
-            ("tag listing page", tag_page, &tag_key, true),
-            ("creator count", creator_sql(audience), &creator_key, false),
-            ("creator listing count", creator_count, &creator_key, false),
-            ("creator listing page", creator_page, &creator_key, true),
+            ("tag listing count", tag_count, Some(&tag_key), false),
+            ("tag listing page", tag_page, Some(&tag_key), true),
+            (
+                "creator count",
+                creator_sql(audience),
+                Some(&creator_key),
+                false,
+            ),
+            (
+                "creator listing count",
+                creator_count,
+                Some(&creator_key),
+                false,
+            ),
+            (
+                "creator listing page",
+                creator_page,
+                Some(&creator_key),
+                true,
+            ),
+            (
+                "recent works page",
+                crate::works::recent_works_sql(audience, muted_by),
+                None,
+                true,
+            ),
         ];
         let mut conn = self.pool.conn().await?;
         let mut db = conn.db();
@@ -604,7 +628,10 @@ impl Store {
                 crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
                 crate::Backend::Postgres => format!("EXPLAIN {sql}"),
             };
-            let mut explain = Sql::new(explain).bind(key);
+            let mut explain = Sql::new(explain);
+            if let Some(key) = key {
+                explain = explain.bind(key);
+            }
             if paged {
                 explain = explain.bind(20_i64).bind(0_i64);
             }

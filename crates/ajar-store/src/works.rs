@@ -148,14 +148,9 @@ impl Store {
         offset: u64,
     ) -> Result<Vec<WorkBlurb>> {
         let mut tx = self.pool.begin_read().await?;
-        let sql = Sql::new(format!(
-            "SELECT {BLURB_COLUMNS} FROM works w WHERE {}{} \
-             ORDER BY w.updated DESC, w.id DESC LIMIT $1 OFFSET $2",
-            audience.listed("w"),
-            not_muted("w", muted_by)
-        ))
-        .bind(i64::from(limit))
-        .bind(to_i64(offset));
+        let sql = Sql::new(recent_works_sql(audience, muted_by))
+            .bind(i64::from(limit))
+            .bind(to_i64(offset));
         let mut db = tx.db();
         let rows: Vec<BlurbRow> = db.fetch_all(&sql).await?;
         let blurbs = blurbs(&mut db, rows).await?;
@@ -241,6 +236,18 @@ impl Store {
 
 /// ` AND` a condition on the works table aliased `alias`: not by an account `user` muted
 /// (empty for none). The id is a number from the database, so it is written into the SQL.
+/// The works `audience` lists, without those by accounts `muted_by` muted, most recently
+/// updated first, `$1` of them from `$2`: read along `works_updated`, which gives them in
+/// order, so a page costs its offset and not the archive.
+pub(crate) fn recent_works_sql(audience: Audience, muted_by: Option<UserId>) -> String {
+    format!(
+        "SELECT {BLURB_COLUMNS} FROM works w WHERE {}{} \
+         ORDER BY w.updated DESC, w.id DESC LIMIT $1 OFFSET $2",
+        audience.listed("w"),
+        not_muted("w", muted_by)
+    )
+}
+
 pub(crate) fn not_muted(alias: &str, user: Option<UserId>) -> String {
     match user {
         None => String::new(),
