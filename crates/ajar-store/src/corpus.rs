@@ -441,6 +441,18 @@ impl Store {
             );
             db.execute(&Sql::new(sql).bind(now)).await?;
         }
+        // As a reader's first subscription does: their updates start from now.
+        db.execute(
+            &Sql::new(
+                "UPDATE users SET updates_seen_chapter = \
+                 (SELECT COALESCE(MAX(id), 0) FROM chapters), updates_seen_at = $1 \
+                 WHERE id > $2 AND id <= $3 AND updates_seen_chapter IS NULL",
+            )
+            .bind(now)
+            .bind(max_user)
+            .bind(max_user + readers.len() as i64),
+        )
+        .await?;
         for chunk in history.chunks(2000) {
             let sql = format!(
                 "INSERT INTO readings (user_id, work_id, last_chapter, visits, visited_at) \

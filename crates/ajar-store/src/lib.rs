@@ -55,7 +55,7 @@ pub use comments::{Comment, CommentAuthor, CommentStatus, NewComment};
 pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;
-pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage};
+pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage, UpdatesPlan};
 pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
 pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};

@@ -7,7 +7,7 @@ use ajar_core::{Chapter, Html, Rating, Role, SeriesMembership, TagName, UserId, 
 use ajar_store::testing::{drop_failing_trigger, execute_sql, failing_trigger, table_row_counts};
 use ajar_store::{
     Audience, CommentAuthor, Followed, NewBookmark, NewComment, NewUser, ReportAction, Reported,
-    Store, StoreError,
+    Store, StoreError, UpdatesPage, UpdatesPlan,
 };
 
 ajar_store::backend_tests!(
@@ -61,11 +61,23 @@ async fn user(store: &Store, name: &str) -> UserId {
         .unwrap()
 }
 
+/// `user`'s updates page, read from the chapters and from the followed works: both plans
+/// must give the same page.
+async fn updates(store: &Store, user: UserId, limit: u32) -> UpdatesPage {
+    let page = store.updates(user, Audience::Members, limit).await.unwrap();
+    for plan in [UpdatesPlan::FromChapters, UpdatesPlan::FromFollowed] {
+        let other = store
+            .updates_by(user, Audience::Members, limit, Some(plan))
+            .await
+            .unwrap();
+        assert_eq!(other, page, "{plan:?} reads another page");
+    }
+    page
+}
+
 async fn update_ids(store: &Store, user: UserId) -> Vec<WorkId> {
-    store
-        .updates(user, Audience::Members, 50)
+    updates(store, user, 50)
         .await
-        .unwrap()
         .updates
         .into_iter()
         .map(|u| u.work)
@@ -139,7 +151,7 @@ async fn updates_follow_subscriptions_past_the_mark(store: Store) {
         .await
         .unwrap();
 
-    let page = store.updates(bob, Audience::Members, 50).await.unwrap();
+    let page = updates(&store, bob, 50).await;
     assert_eq!(page.more, 0);
     let updates = page.updates;
     let ids: Vec<WorkId> = updates.iter().map(|u| u.work).collect();
@@ -425,7 +437,7 @@ async fn updates_are_marked_seen_only_as_far_as_shown(store: Store) {
     }
 
     // A page of 3 of the 5: the oldest, newest first, and 2 more.
-    let page = store.updates(bob, Audience::Members, 3).await.unwrap();
+    let page = updates(&store, bob, 3).await;
     let shown: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
     assert_eq!(shown, vec![works[2], works[1], works[0]]);
     assert_eq!(page.more, 2);
@@ -436,7 +448,7 @@ async fn updates_are_marked_seen_only_as_far_as_shown(store: Store) {
         .await
         .unwrap();
     store.mark_updates_seen(bob, page.through).await.unwrap();
-    let page = store.updates(bob, Audience::Members, 3).await.unwrap();
+    let page = updates(&store, bob, 3).await;
     let shown: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
     assert_eq!(shown, vec![meanwhile, works[4], works[3]]);
     assert_eq!(page.more, 0);
