@@ -13,7 +13,7 @@ use crate::db::{placeholder_list, Db, Sql, MAX_ARGS};
 use crate::kudos::work_changed;
 use crate::suspension::author_not_suspended;
 use crate::works::now;
-use crate::{to_u32, to_u64, Result, Store, StoreError};
+use crate::{to_i64, to_u32, to_u64, Result, Store, StoreError};
 use ajar_core::{CommentId, Html, PseudId, UserId, WorkId};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -62,6 +62,15 @@ impl CommentStatus {
             ))),
         }
     }
+}
+
+/// A page of a work's comment threads (see [`Store::comment_threads`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentThreads {
+    /// The page's top-level comments and every reply under them, by chapter, oldest first.
+    pub comments: Vec<Comment>,
+    /// How many top-level comments there are on every page.
+    pub threads: u64,
 }
 
 /// A stored comment with its author's names.
@@ -276,6 +285,93 @@ impl Store {
         };
         let rows: Vec<CommentRow> = conn.db().fetch_all(&sql).await?;
         rows.into_iter().map(CommentRow::into_comment).collect()
+    }
+
+    /// One page of a work's comment threads, oldest first: `per_page` top-level comments
+    /// from the `page`th (1-based) on, on one chapter or on all (by chapter), each with every
+    /// reply under it, in any status; and how many threads there are in all. A work with
+    /// thousands of comments is read and shown a page at a time, as on AO3.
+    pub async fn comment_threads(
+        &self,
+        work: WorkId,
+        chapter: Option<u32>,
+        per_page: u32,
+        page: u64,
+    ) -> Result<CommentThreads> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let on_chapter = if chapter.is_some() {
+            " AND c.chapter = $2"
+        } else {
+            " AND $2 = $2"
+        };
+        let chapter = i64::from(chapter.unwrap_or(0));
+        let (threads,): (i64,) = db
+            .fetch_one(
+                &Sql::new(format!(
+                    "SELECT COUNT(*) FROM comments c WHERE c.work_id = $1{on_chapter} \
+                     AND c.parent_id IS NULL"
+                ))
+                .bind(work.0)
+                .bind(chapter),
+            )
+            .await?;
+        // One walk down from the page's top-level comments finds every reply, however deep.
+        let rows: Vec<CommentRow> = db
+            .fetch_all(
+                &Sql::new(format!(
+                    "WITH RECURSIVE thread (id) AS (\
+                     SELECT id FROM (SELECT c.id FROM comments c WHERE c.work_id = $1{on_chapter} \
+                     AND c.parent_id IS NULL ORDER BY c.chapter, c.id LIMIT $3 OFFSET $4) roots \
+                     UNION ALL SELECT r.id FROM comments r JOIN thread t ON r.parent_id = t.id) \
+                     SELECT {COMMENT_COLUMNS} FROM comments c \
+                     LEFT JOIN pseuds p ON p.id = c.pseud_id \
+                     WHERE c.id IN (SELECT id FROM thread) ORDER BY c.chapter, c.id"
+                ))
+                .bind(work.0)
+                .bind(chapter)
+                .bind(i64::from(per_page))
+                .bind(to_i64(
+                    page.saturating_sub(1).saturating_mul(u64::from(per_page)),
+                )),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(CommentThreads {
+            comments: rows
+                .into_iter()
+                .map(CommentRow::into_comment)
+                .collect::<Result<_>>()?,
+            threads: to_u64(threads, "a count of comment threads")?,
+        })
+    }
+
+    /// The page (1-based, `per_page` threads a page) of its chapter's comments on which
+    /// comment `id` shows, with its thread; `None` when there is no such comment.
+    pub async fn comment_page(&self, id: CommentId, per_page: u32) -> Result<Option<u64>> {
+        let mut conn = self.pool.conn().await?;
+        let row: Option<(i64,)> = conn
+            .db()
+            .fetch_optional(
+                &Sql::new(
+                    "WITH RECURSIVE up (id, parent_id) AS (\
+                     SELECT id, parent_id FROM comments WHERE id = $1 \
+                     UNION ALL SELECT c.id, c.parent_id FROM comments c \
+                     JOIN up ON c.id = up.parent_id) \
+                     SELECT (SELECT COUNT(*) FROM comments o WHERE o.work_id = r.work_id \
+                     AND o.chapter = r.chapter AND o.parent_id IS NULL AND o.id <= r.id) \
+                     FROM comments r WHERE r.id = (SELECT id FROM up WHERE parent_id IS NULL)",
+                )
+                .bind(id.0),
+            )
+            .await?;
+        match row {
+            Some((rank,)) => {
+                let rank = to_u64(rank, "a comment thread's place")?;
+                Ok(Some(rank.max(1).div_ceil(u64::from(per_page.max(1)))))
+            }
+            None => Ok(None),
+        }
     }
 
     /// A work's comments awaiting approval, oldest first.

@@ -51,7 +51,7 @@ mod works;
 pub use access::{Audience, UserFilters, WorkAccess};
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use bookmarks::{Bookmark, NewBookmark};
-pub use comments::{Comment, CommentAuthor, CommentStatus, NewComment};
+pub use comments::{Comment, CommentAuthor, CommentStatus, CommentThreads, NewComment};
 pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;

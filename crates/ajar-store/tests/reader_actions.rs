@@ -15,6 +15,7 @@ ajar_store::backend_tests!(
     comments_thread_and_count_visible_ones,
     replies_to_deleted_or_pending_comments_are_refused,
     bookmarks_count_public_ones_and_list_by_audience,
+    comment_threads_come_a_page_at_a_time_with_every_reply,
 );
 
 async fn user(store: &Store, name: &str) -> (UserId, PseudId) {
@@ -318,4 +319,56 @@ async fn bookmarks_count_public_ones_and_list_by_audience(store: Store) {
         store.save_bookmark(bob, WorkId(9999), &mark(false)).await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+async fn comment_threads_come_a_page_at_a_time_with_every_reply(store: Store) {
+    let (bob, pseud) = user(&store, "bob").await;
+    let id = work(&store, "alice", 2).await;
+    let body = Html::from_plain_text("Hello.");
+    let add = |chapter: u32, parent: Option<CommentId>| NewComment {
+        work: id,
+        chapter,
+        parent,
+        author: CommentAuthor::User { user: bob, pseud },
+        body: &body,
+        pending: false,
+    };
+    // Five threads on chapter 1, two on chapter 2; the third thread has a chain of replies.
+    let mut roots = Vec::new();
+    for chapter in [1, 1, 1, 2, 1, 2, 1] {
+        roots.push(store.add_comment(&add(chapter, None)).await.unwrap());
+    }
+    let mut chain = vec![roots[2]];
+    for _ in 0..4 {
+        let parent = *chain.last().unwrap();
+        chain.push(store.add_comment(&add(1, Some(parent))).await.unwrap());
+    }
+    let ids = |threads: &ajar_store::CommentThreads| -> Vec<CommentId> {
+        threads.comments.iter().map(|c| c.id).collect()
+    };
+
+    let page = store.comment_threads(id, Some(1), 2, 2).await.unwrap();
+    assert_eq!(page.threads, 5);
+    // Oldest first: the replies were written after the later threads.
+    assert_eq!(
+        ids(&page),
+        [&[roots[2], roots[4]][..], &chain[1..]].concat()
+    );
+    let last = store.comment_threads(id, Some(1), 2, 3).await.unwrap();
+    assert_eq!(ids(&last), vec![roots[6]]);
+    let past = store.comment_threads(id, Some(1), 2, 4).await.unwrap();
+    assert!(past.comments.is_empty());
+    // The whole work: by chapter, then oldest first.
+    let all = store.comment_threads(id, None, 3, 2).await.unwrap();
+    assert_eq!(all.threads, 7);
+    assert_eq!(ids(&all), vec![roots[4], roots[6], roots[3]]);
+
+    for (comment, page) in [(roots[0], 1), (roots[4], 2), (chain[4], 2), (roots[6], 3)] {
+        assert_eq!(store.comment_page(comment, 2).await.unwrap(), Some(page));
+    }
+    assert_eq!(store.comment_page(roots[5], 1).await.unwrap(), Some(2));
+    assert_eq!(
+        store.comment_page(CommentId(999_999), 2).await.unwrap(),
+        None
+    );
 }

@@ -20,7 +20,7 @@ use crate::forms::Form;
 use crate::kudos::{id_number, work_id, NoticePage};
 use crate::ratelimit::Action;
 use crate::tag_url::user_href;
-use crate::views::{echo, thousands, Layout, Link, Page};
+use crate::views::{echo, thousands, Layout, Link, Page, Pagination};
 use crate::work_sections::Part;
 use crate::{AppState, Error};
 use ajar_core::{Account, CommentId, CommentPolicy, Html, PseudId, UserId, WorkId};
@@ -180,12 +180,26 @@ fn guest_name(name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-/// Where a comment is read: its chapter's page, at the comment.
-fn comment_href(comment: &Comment) -> String {
-    format!(
-        "/works/{}/chapters/{}#comment-{}",
-        comment.work, comment.chapter, comment.id
-    )
+/// Page `n` of the comments on the work page at `path`, at the comments.
+fn comments_page_href(path: &str, n: u64) -> String {
+    match n {
+        1 => format!("{path}#comments"),
+        n => format!("{path}?comments_page={n}#comments"),
+    }
+}
+
+/// Where a comment is read: its chapter's page of comments, at the comment.
+async fn comment_href(state: &AppState, comment: &Comment) -> Result<String, Error> {
+    let page = state
+        .store
+        .comment_page(comment.id, THREADS_PER_PAGE)
+        .await?
+        .unwrap_or(1);
+    let path = format!("/works/{}/chapters/{}", comment.work, comment.chapter);
+    Ok(match page {
+        1 => format!("{path}#comment-{}", comment.id),
+        n => format!("{path}?comments_page={n}#comment-{}", comment.id),
+    })
 }
 
 /// The name a comment is signed with, and whether it is a guest's.
@@ -261,7 +275,13 @@ struct CommentsSection {
     max_chars_text: String,
     /// The pseuds a logged-in reader may comment under (none offered when they have one).
     pseuds: Vec<PseudChoice>,
+    /// Pages of threads, when there are more than [`THREADS_PER_PAGE`].
+    pagination: Pagination,
 }
+
+/// Top-level comments (each with its replies) a work page shows at a time: a work with
+/// thousands of comments would otherwise make a page of megabytes, slow for everyone.
+pub(crate) const THREADS_PER_PAGE: u32 = 20;
 
 /// One pseud in a comment form's "Comment as" list.
 struct PseudChoice {
@@ -423,19 +443,30 @@ impl Viewing<'_> {
     }
 }
 
-/// The work page's comments section for this reader and part of the work.
+/// The work page's comments section for this reader and part of the work: the
+/// `comments_page`th page of its comment threads (a page past the last is not found).
 pub(crate) async fn section(
     state: &AppState,
     ctx: &Ctx,
     access: &WorkAccess,
     part: Part,
+    comments_page: u64,
 ) -> Result<String, Error> {
     let id = access.id;
     let (chapter, chapter_count) = match part {
         Part::Chapter { position, chapters } => (Some(position), chapters),
         Part::Full { chapters } => (None, chapters),
     };
-    let comments = state.store.work_comments(id, chapter).await?;
+    let threads = state
+        .store
+        .comment_threads(id, chapter, THREADS_PER_PAGE, comments_page)
+        .await?;
+    if comments_page > 1
+        && (comments_page - 1).saturating_mul(u64::from(THREADS_PER_PAGE)) >= threads.threads
+    {
+        return Err(Error::NotFound);
+    }
+    let comments = threads.comments;
     let muted: HashSet<UserId> = match ctx.viewer.user_id() {
         Some(user) => state.store.comment_mutes(user).await?.into_iter().collect(),
         None => HashSet::new(),
@@ -512,6 +543,12 @@ pub(crate) async fn section(
         CommentForm::Open { .. } => pseud_choices(state, ctx, "").await?,
         _ => Vec::new(),
     };
+    let pagination = Pagination::linking(
+        comments_page,
+        threads.threads,
+        u64::from(THREADS_PER_PAGE),
+        |n| comments_page_href(&return_to, n),
+    );
     let section = CommentsSection {
         pseuds,
         id,
@@ -523,6 +560,7 @@ pub(crate) async fn section(
         groups,
         max_chars: MAX_COMMENT_CHARS,
         max_chars_text: thousands(MAX_COMMENT_CHARS as u64),
+        pagination,
     };
     Ok(section.render()?)
 }
@@ -668,18 +706,8 @@ async fn store_comment(
         ))
         .into_response());
     }
-    let chapter = match new.parent {
-        Some(parent) => state
-            .store
-            .comment(parent)
-            .await?
-            .map_or(new.chapter, |p| p.chapter),
-        None => new.chapter,
-    };
-    Ok(see_other(&format!(
-        "/works/{}/chapters/{chapter}#comment-{id}",
-        new.work
-    )))
+    let comment = state.store.comment(id).await?.ok_or(Error::NotFound)?;
+    Ok(see_other(&comment_href(state, &comment).await?))
 }
 
 async fn add_comment(
@@ -865,7 +893,7 @@ async fn edit(
     if !state.store.edit_comment(comment.id, &body).await? {
         return Err(Error::NotFound);
     }
-    Ok(see_other(&comment_href(&comment)))
+    Ok(see_other(&comment_href(&state, &comment).await?))
 }
 
 /// A comment the viewer may delete: their own, or any on a work they moderate.
@@ -904,7 +932,7 @@ async fn delete_form(
         id: comment.id,
         by: signature_text(&comment),
         body: comment.body.clone(),
-        return_to: comment_href(&comment),
+        return_to: comment_href(&state, &comment).await?,
     }))
 }
 
@@ -950,7 +978,7 @@ async fn approve(
     state.store.approve_comment(comment.id).await?;
     let to = match back.as_deref() {
         Some(p) => local_return(Some(p)),
-        None => comment_href(&comment),
+        None => comment_href(&state, &comment).await?,
     };
     Ok(see_other(&to))
 }
@@ -961,7 +989,7 @@ async fn show_comment(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let (comment, _) = visible_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
-    Ok(see_other(&comment_href(&comment)))
+    Ok(see_other(&comment_href(&state, &comment).await?))
 }
 
 // ---------------------------------------------------------------------------------------

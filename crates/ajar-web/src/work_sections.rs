@@ -28,12 +28,14 @@ pub(crate) struct Sections {
     pub(crate) after: String,
 }
 
-/// Renders every feature's sections for this reader and work.
+/// Renders every feature's sections for this reader and work, with the `comments_page`th
+/// page of its comments.
 pub(crate) async fn render(
     _state: &AppState,
     _ctx: &Ctx,
     _access: &WorkAccess,
     _part: Part,
+    comments_page: u64,
 ) -> Result<Sections, Error> {
     let mut sections = Sections::default();
     sections
@@ -50,6 +52,6 @@ pub(crate) async fn render(
         .push_str(&crate::bookmarks::section(_state, _ctx, _access).await?);
     sections
         .after
-        .push_str(&crate::comments::section(_state, _ctx, _access, _part).await?);
+        .push_str(&crate::comments::section(_state, _ctx, _access, _part, comments_page).await?);
     Ok(sections)
 }

@@ -124,15 +124,19 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         uri,
         client,
     } = request;
-    let variant = match showing {
+    let comments_page = comments_page(&uri)?;
+    let mut variant = match showing {
         Showing::Full => "full".to_owned(),
         Showing::Chapter(n) => format!("c{n}"),
     };
+    if comments_page > 1 {
+        variant.push_str(&format!("p{comments_page}"));
+    }
     let key = crate::cache::work_key(id, &variant, &prefs);
     let rendered = state
         .pages
         .get_or_render(key, || {
-            render_work(state.clone(), id, showing, prefs, variant)
+            render_work(state.clone(), id, showing, comments_page, prefs, variant)
         })
         .await?;
 
@@ -172,11 +176,25 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
     Ok(response)
 }
 
+/// `?comments_page=N` of a work page's address: absent is 1, anything but a positive
+/// number is no page.
+fn comments_page(uri: &axum::http::Uri) -> Result<u64, Error> {
+    #[derive(Deserialize)]
+    struct CommentsQuery {
+        comments_page: Option<String>,
+    }
+    let page = Query::<CommentsQuery>::try_from_uri(uri)
+        .ok()
+        .and_then(|Query(q)| q.comments_page);
+    crate::home::page_number(page)
+}
+
 /// Renders a work page and its validators.
 async fn render_work(
     state: AppState,
     id: WorkId,
     showing: Showing,
+    comments_page: u64,
     prefs: ReaderPrefs,
     variant: String,
 ) -> Result<Rendered, Error> {
@@ -222,7 +240,8 @@ async fn render_work(
         Showing::Chapter(position) => crate::work_sections::Part::Chapter { position, chapters },
         Showing::Full => crate::work_sections::Part::Full { chapters },
     };
-    page.sections = crate::work_sections::render(&state, &ctx, &access, part).await?;
+    page.sections =
+        crate::work_sections::render(&state, &ctx, &access, part, comments_page).await?;
     // Feeds show what guests see: a work with none has no feed to announce.
     if access.visible_to(&ajar_core::Viewer::Guest) {
         page.layout.feed = Some((

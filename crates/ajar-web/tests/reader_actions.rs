@@ -1026,3 +1026,81 @@ async fn a_long_chain_of_replies_is_shown_whole_at_a_bounded_depth() {
     }
     assert!(page.body.matches("<ol class=\"thread\">").count() <= 12);
 }
+
+#[tokio::test]
+async fn a_work_with_many_comments_shows_twenty_threads_a_page() {
+    let app = TestApp::spawn().await;
+    app.user("alice").await;
+    let bob = app.user("bob").await;
+    let id = app.insert(&work_by("alice", "Much Discussed", 1)).await;
+    let mut ids = Vec::new();
+    for n in 1..=45 {
+        let body = Html::from_plain_text(&format!("Thread {n} says hello."));
+        let comment = ajar_store::NewComment {
+            work: id,
+            chapter: 1,
+            parent: None,
+            author: ajar_store::CommentAuthor::Guest { name: "Visitor" },
+            body: &body,
+            pending: false,
+        };
+        ids.push(app.store.add_comment(&comment).await.unwrap().0);
+    }
+    let shows = |page: &str, n: usize| page.contains(&format!("id=\"comment-{}\"", ids[n - 1]));
+
+    let first = app.guest().get(&format!("/works/{id}")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(shows(&first.body, 1) && shows(&first.body, 20));
+    assert!(!shows(&first.body, 21), "page 1 holds 20 threads");
+    assert!(
+        first
+            .body
+            .contains(&format!("/works/{id}/chapters/1?comments_page=3#comments")),
+        "links to the last page of comments"
+    );
+
+    let last = app
+        .guest()
+        .get(&format!("/works/{id}/chapters/1?comments_page=3"))
+        .await;
+    assert_eq!(last.status, StatusCode::OK);
+    assert!(shows(&last.body, 41) && shows(&last.body, 45));
+    assert!(!shows(&last.body, 40));
+    for page in ["4", "0", "two"] {
+        let past = app
+            .guest()
+            .get(&format!("/works/{id}/chapters/1?comments_page={page}"))
+            .await;
+        assert_eq!(past.status, StatusCode::NOT_FOUND, "comments_page={page}");
+    }
+
+    // A reply to a thread on page 2 takes the reader to page 2, at the reply, shown in
+    // its thread.
+    let parent = ids[24];
+    let sent = bob
+        .post(
+            &format!("/comments/{parent}/reply"),
+            &[("body", "A reply on the second page.")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let reply = comment_id(&sent);
+    let location = sent.location();
+    assert!(
+        location.ends_with(&format!(
+            "/works/{id}/chapters/1?comments_page=2#comment-{reply}"
+        )),
+        "{location}"
+    );
+    let second = bob
+        .get(&format!("/works/{id}/chapters/1?comments_page=2"))
+        .await;
+    assert!(second.body.contains(&format!("id=\"comment-{reply}\"")));
+    assert!(second.body.contains("A reply on the second page."));
+    // And a new thread goes to the last page.
+    let newest = comment(&bob, id, 1, "The forty-sixth thread.").await;
+    let page3 = bob
+        .get(&format!("/works/{id}/chapters/1?comments_page=3"))
+        .await;
+    assert!(page3.body.contains(&format!("id=\"comment-{newest}\"")));
+}

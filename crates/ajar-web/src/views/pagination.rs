@@ -19,14 +19,23 @@ pub(crate) struct PageLink {
 impl Pagination {
     /// Pages of `per_page` items over `items`, linking to `path?page=N` (page 1 is `path`).
     pub(crate) fn new(path: &str, current: u64, items: u64, per_page: u64) -> Pagination {
-        let total = items.div_ceil(per_page.max(1)).max(1);
-        let href = |n: u64| {
+        Pagination::linking(current, items, per_page, |n| {
             if n == 1 {
                 path.to_owned()
             } else {
                 format!("{path}?page={n}")
             }
-        };
+        })
+    }
+
+    /// Pages of `per_page` items over `items`, linking to what `href` makes of a number.
+    pub(crate) fn linking(
+        current: u64,
+        items: u64,
+        per_page: u64,
+        href: impl Fn(u64) -> String,
+    ) -> Pagination {
+        let total = items.div_ceil(per_page.max(1)).max(1);
         let mut links = Vec::new();
         let mut last_shown = 0;
         for n in 1..=total {
