@@ -16,6 +16,8 @@ use ajar_core::{Media, TagId, TagKind, TagName};
 use ajar_search::{Search, SearchRequest};
 use ajar_store::{Audience, MediaFandoms, Muted, TagCount};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// Every fandom that the reader's works carry, with how many of them carry it, by media kind
 /// in [`Media::ALL`] order, fandoms by name; kinds without fandoms are left out.
@@ -59,6 +61,56 @@ pub(crate) async fn popular_fandoms(
     Ok(counts)
 }
 
+/// How long every fandom's count is kept at most, even when the store looks unchanged
+/// (`Store::data_version` is `None` on PostgreSQL, and may miss a quick second commit).
+const FANDOM_COUNTS_TTL: Duration = Duration::from_secs(5);
+
+/// Every fandom's count as guests, and as members, see them (no mutes): counted once and
+/// shared by the home page and the fandom pages until the store is written to (on SQLite,
+/// from any process) or [`FANDOM_COUNTS_TTL`] passes. Counting every fandom at once is the
+/// costliest part of those pages (tens of milliseconds at a million works); a reader with
+/// mutes gets a count of their own.
+#[derive(Clone, Default)]
+pub(crate) struct FandomCounts {
+    public: Arc<Mutex<Option<Counted>>>,
+    members: Arc<Mutex<Option<Counted>>>,
+}
+
+struct Counted {
+    at: Instant,
+    version: Option<u64>,
+    fandoms: Arc<Vec<TagCount>>,
+}
+
+impl FandomCounts {
+    async fn get(
+        &self,
+        search: &Search,
+        version: Option<u64>,
+        audience: Audience,
+    ) -> Result<Arc<Vec<TagCount>>, Error> {
+        let slot = match audience {
+            Audience::Public => &self.public,
+            Audience::Members => &self.members,
+        };
+        {
+            let counted = slot.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(c) = counted.as_ref() {
+                if c.version == version && c.at.elapsed() < FANDOM_COUNTS_TTL {
+                    return Ok(c.fandoms.clone());
+                }
+            }
+        }
+        let fandoms = Arc::new(count_fandoms(search, audience, &Muted::default()).await?);
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Counted {
+            at: Instant::now(),
+            version,
+            fandoms: fandoms.clone(),
+        });
+        Ok(fandoms)
+    }
+}
+
 /// Every fandom's count from the index, or `None` when the server runs no index.
 async fn indexed_fandoms(
     state: &AppState,
@@ -68,6 +120,20 @@ async fn indexed_fandoms(
     let Some(search) = &state.search else {
         return Ok(None);
     };
+    if muted.is_empty() {
+        let version = state.store.data_version();
+        let shared = state.fandom_counts.get(search, version, audience).await?;
+        return Ok(Some(shared.as_ref().clone()));
+    }
+    Ok(Some(count_fandoms(search, audience, muted).await?))
+}
+
+/// Counts every fandom's works in the index, as `audience` without `muted` sees them.
+async fn count_fandoms(
+    search: &Search,
+    audience: Audience,
+    muted: &Muted,
+) -> Result<Vec<TagCount>, Error> {
     let request = SearchRequest {
         facets: true,
         facet_limit: usize::MAX, // every fandom
@@ -92,7 +158,7 @@ async fn indexed_fandoms(
             })
         })
         .collect();
-    Ok(Some(fandoms))
+    Ok(fandoms)
 }
 
 /// A search that only counts: the works `audience` may list, without those `muted` leaves

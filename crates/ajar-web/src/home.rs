@@ -13,8 +13,6 @@ use axum::extract::{OriginalUri, Query, State};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 /// Works per listing page (AO3 shows 20).
 pub(crate) const WORKS_PER_PAGE: u32 = 20;
@@ -44,13 +42,15 @@ async fn home(
         .get_or_render(key, || async move {
             let mut home = recent_works(&state, page).await?;
             if page == 1 {
-                home.fandoms = state
-                    .popular
-                    .get(&state)
-                    .await?
-                    .into_iter()
-                    .map(FandomLink::from)
-                    .collect();
+                // Shared by every reader without mutes (see `counts::FandomCounts`).
+                let audience = crate::access::audience();
+                let muted = crate::access::muted(&state.store).await?;
+                home.fandoms =
+                    crate::counts::popular_fandoms(&state, audience, &muted, POPULAR_FANDOMS)
+                        .await?
+                        .into_iter()
+                        .map(FandomLink::from)
+                        .collect();
             }
             home.layout =
                 std::mem::replace(&mut home.layout, Layout::new(None, "")).with_prefs(prefs);
@@ -58,58 +58,6 @@ async fn home(
         })
         .await?;
     Ok(CachedPage(rendered))
-}
-
-/// How long the popular fandoms are kept at most, even when the store looks unchanged
-/// (`Store::data_version` is `None` on PostgreSQL, and may miss a quick second commit).
-const POPULAR_TTL: Duration = Duration::from_secs(5);
-
-/// The home page's "Popular Fandoms", counted once and kept: counting every fandom's works
-/// on each render is the costliest part of the page. Counted anew when the store has been
-/// written to (on SQLite, from any process) or after [`POPULAR_TTL`].
-#[derive(Clone, Default)]
-pub(crate) struct PopularFandoms {
-    /// One count per audience (guests do not count restricted works).
-    counted: Arc<Mutex<Option<Counted>>>,
-    counted_members: Arc<Mutex<Option<Counted>>>,
-}
-
-struct Counted {
-    at: Instant,
-    version: Option<u64>,
-    fandoms: Vec<TagCount>,
-}
-
-impl PopularFandoms {
-    async fn get(&self, state: &AppState) -> Result<Vec<TagCount>, Error> {
-        let version = state.store.data_version();
-        let audience = crate::access::audience();
-        // A reader who muted people or tags gets their own count, never the shared one.
-        let muted = crate::access::muted(&state.store).await?;
-        if !muted.is_empty() {
-            return crate::counts::popular_fandoms(state, audience, &muted, POPULAR_FANDOMS).await;
-        }
-        let slot = match audience {
-            ajar_store::Audience::Public => &self.counted,
-            ajar_store::Audience::Members => &self.counted_members,
-        };
-        {
-            let counted = slot.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(c) = counted.as_ref() {
-                if c.version == version && c.at.elapsed() < POPULAR_TTL {
-                    return Ok(c.fandoms.clone());
-                }
-            }
-        }
-        let fandoms =
-            crate::counts::popular_fandoms(state, audience, &muted, POPULAR_FANDOMS).await?;
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Counted {
-            at: Instant::now(),
-            version,
-            fandoms: fandoms.clone(),
-        });
-        Ok(fandoms)
-    }
 }
 
 /// `?page=N`: absent means 1; zero or not a number is no page at all.

@@ -70,8 +70,8 @@ pub(crate) struct AppState {
     pub(crate) hits: hits::HitCounter,
     /// Recently rendered reading pages (see `cache`).
     pub(crate) pages: cache::PageCache,
-    /// The home page's most popular fandoms, counted at most once per write or few seconds.
-    pub(crate) popular: home::PopularFandoms,
+    /// Every fandom's count, counted at most once per write or few seconds.
+    pub(crate) fandom_counts: counts::FandomCounts,
     /// The search index, when the server runs one (`ajar serve` does; `app(store)` not).
     pub(crate) search: Option<ajar_search::Search>,
     /// Rate limits on log-in attempts, sign-ups, comments and posting.
@@ -101,7 +101,7 @@ impl AppState {
                 let store = store.clone();
                 std::sync::Arc::new(move || store.data_version())
             }),
-            popular: home::PopularFandoms::default(),
+            fandom_counts: counts::FandomCounts::default(),
             search: None,
             limits: ratelimit::Limits::from_env(),
             trusted_proxies: std::sync::Arc::from([]),

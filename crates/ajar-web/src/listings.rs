@@ -604,7 +604,16 @@ struct MediaGroup {
     anchor: String,
     href: String,
     fandoms: Vec<FandomLine>,
+    /// How many fandoms the media has (more than shown on the fandoms index).
+    all: usize,
+    /// "All 4,001 Movies fandoms", when not all are shown.
+    more: Option<String>,
 }
+
+/// Fandoms each media shows on `/fandoms`, those with the most works first (AO3 shows a few
+/// too): every fandom of a media is on its own page, and a million-work archive has
+/// thousands, which made the index a page of megabytes.
+const FANDOMS_PER_MEDIA: usize = 10;
 
 struct FandomLine {
     name: String,
@@ -613,11 +622,39 @@ struct FandomLine {
 }
 
 impl MediaGroup {
+    /// The [`FANDOMS_PER_MEDIA`] fandoms of `media` with the most works, most first (ties by
+    /// name), and a link to all of them when there are more.
+    fn most_popular(media: Media, mut fandoms: Vec<TagCount>) -> MediaGroup {
+        let all = fandoms.len();
+        fandoms.sort_by_cached_key(|f| {
+            (
+                std::cmp::Reverse(f.works),
+                f.name.as_str().to_lowercase(),
+                f.id,
+            )
+        });
+        fandoms.truncate(FANDOMS_PER_MEDIA);
+        let mut group = MediaGroup::new(media, fandoms);
+        group.all = all;
+        if all > group.fandoms.len() {
+            let name = media.name();
+            let noun = if name.ends_with("Fandoms") {
+                ""
+            } else {
+                " fandoms"
+            };
+            group.more = Some(format!("All {} {name}{noun}", thousands(all as u64)));
+        }
+        group
+    }
+
     fn new(media: Media, fandoms: Vec<TagCount>) -> MediaGroup {
         MediaGroup {
             name: media.name(),
             anchor: format!("media-{}", media_slug(media)),
             href: format!("/media/{}/fandoms", tag_url::encode(media.name())),
+            all: fandoms.len(),
+            more: None,
             fandoms: fandoms
                 .into_iter()
                 .map(|f| FandomLine {
@@ -651,13 +688,16 @@ async fn fandoms(
             let groups: Vec<MediaGroup> = crate::counts::fandoms_by_media(&state)
                 .await?
                 .into_iter()
-                .map(|g| MediaGroup::new(g.media, g.fandoms))
+                .map(|g| MediaGroup::most_popular(g.media, g.fandoms))
                 .collect();
-            let count: usize = groups.iter().map(|g| g.fandoms.len()).sum();
+            let count: usize = groups.iter().map(|g| g.all).sum();
             Rendered::page(&FandomsPage {
                 layout: Layout::new(
                     Some("Fandoms".to_owned()),
-                    format!("All {count} fandoms in the archive, by media, with their works."),
+                    format!(
+                        "The {count} fandoms in the archive by media: the ones with the most \
+                         works, and a page of every fandom for each media."
+                    ),
                 )
                 .in_section(Section::Fandoms)
                 .with_prefs(prefs),

@@ -177,6 +177,51 @@ fn cookie(value: &str) -> HeaderMap {
 }
 
 #[tokio::test]
+async fn the_fandoms_index_shows_each_medias_biggest_fandoms_and_links_to_all() {
+    let app = TestApp::spawn().await;
+    // Fandom N has N works: twelve fandoms, one media.
+    for n in 1..=12u32 {
+        for w in 0..n {
+            app.insert(&work(
+                &format!("F{n} W{w}"),
+                "a",
+                &format!("Fandom {n:02}"),
+                1,
+            ))
+            .await;
+        }
+    }
+    let page = app.get("/fandoms").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = decoded(&page.body);
+    let at = |n: u32| body.find(&format!(">Fandom {n:02}</a>"));
+    for n in 3..=12 {
+        assert!(
+            at(n).is_some(),
+            "Fandom {n:02} is among the ten biggest: {body}"
+        );
+    }
+    assert!(at(1).is_none() && at(2).is_none(), "{body}");
+    assert!(at(12) < at(11) && at(4) < at(3), "most works first");
+    assert!(
+        body.contains(
+            "<a href=\"/media/Uncategorized%20Fandoms/fandoms\">All 12 Uncategorized Fandoms</a>"
+        ),
+        "{body}"
+    );
+    let all = app.get("/media/Uncategorized%20Fandoms/fandoms").await;
+    assert_eq!(all.status, StatusCode::OK);
+    for n in 1..=12 {
+        assert!(
+            all.body.contains(&format!(">Fandom {n:02}</a>")),
+            "{}",
+            all.body
+        );
+    }
+    assert!(!all.body.contains(">All 12 "));
+}
+
+#[tokio::test]
 async fn the_fandoms_index_groups_fandoms_by_media() {
     let app = TestApp::spawn().await;
     app.insert(&work("One", "a", "Gilmore Girls", 1)).await;
