@@ -20,10 +20,31 @@ pub const STORY_EXTENSIONS: &[&str] = &[
     "txt", "text", "md", "markdown", "html", "htm", "xhtml", "epub", "docx",
 ];
 
-/// Whether a file name ends in a story-file extension.
+/// Names (before the extension, any case) of the files that come with a collection rather
+/// than being part of it: a folder or zip of stories often has a `README.md` or a
+/// `LICENSE.txt`, which are not works.
+const NOT_STORIES: &[&str] = &[
+    "readme",
+    "read me",
+    "read_me",
+    "read-me",
+    "license",
+    "licence",
+    "copying",
+    "changelog",
+    "changes",
+    "contributing",
+    "authors",
+];
+
+/// Whether a file, in a folder or zip of stories, is one by its name: it ends in a
+/// story-file extension and is not a read-me, licence or change log (see [`NOT_STORIES`]).
 pub fn is_story_file_name(name: &str) -> bool {
-    name.rsplit_once('.')
-        .is_some_and(|(_, ext)| STORY_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(ext)))
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    file.rsplit_once('.').is_some_and(|(stem, ext)| {
+        STORY_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(ext))
+            && !NOT_STORIES.iter().any(|n| n.eq_ignore_ascii_case(stem))
+    })
 }
 
 /// An open zip and what has been unpacked from it so far.
@@ -129,6 +150,32 @@ pub fn read_zip(name: &str, bytes: &[u8]) -> Result<ZipEntries, FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn story_files_are_known_by_their_names() {
+        for name in [
+            "story.txt",
+            "a/b/Chapter 1.HTML",
+            "draft.docx",
+            "Tale.md",
+            "x.epub",
+        ] {
+            assert!(is_story_file_name(name), "{name}");
+        }
+        for name in [
+            "README.md",
+            "stories/readme.txt",
+            "LICENSE.txt",
+            "CHANGELOG.md",
+            "cover.jpg",
+            "notes",
+            "readme.md.bak",
+        ] {
+            assert!(!is_story_file_name(name), "{name}");
+        }
+        // Only the whole name before the extension: a story may be about a read-me.
+        assert!(is_story_file_name("The Readme.txt"));
+    }
 
     #[test]
     fn unsafe_paths_are_refused() {

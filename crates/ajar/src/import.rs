@@ -19,11 +19,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// File name endings searched for in folders: every story format, and zips of them. A file
-/// named on the command line is read whatever its name.
-const STORY_EXTENSIONS: &[&str] = &[
-    "txt", "text", "md", "markdown", "html", "htm", "xhtml", "epub", "zip",
-];
+/// File name endings searched for in folders besides the story formats: zips of them. A
+/// file named on the command line is read whatever its name.
+const ARCHIVE_EXTENSIONS: &[&str] = &["zip"];
 
 /// Most works written in one transaction. Small enough that a server writing beside an
 /// import never waits long for the database.
@@ -182,10 +180,15 @@ pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Refused>) {
     (files, refused)
 }
 
+/// Whether a file found in a folder is read: a story file by its name (as in a zip: not a
+/// read-me or licence, see `ajar_formats::is_story_file_name`), or a zip of them.
 fn has_story_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| STORY_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(e)))
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    ajar_formats::is_story_file_name(name)
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ARCHIVE_EXTENSIONS.iter().any(|s| s.eq_ignore_ascii_case(e)))
 }
 
 /// Reads and parses one file, then applies the defaults.
@@ -444,8 +447,9 @@ pub async fn run(global: &Global, args: ImportArgs) -> anyhow::Result<ExitCode> 
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            STORY_EXTENSIONS
+            ajar_formats::STORY_EXTENSIONS
                 .iter()
+                .chain(ARCHIVE_EXTENSIONS)
                 .map(|e| format!(".{e}"))
                 .collect::<Vec<_>>()
                 .join(", ")

@@ -215,6 +215,17 @@ fn import_a_folder_stores_good_files_and_lists_refused_ones() {
     .unwrap();
     std::fs::write(stories.join("notitle.txt"), "\n\n\n").unwrap();
     std::fs::write(stories.join("ignored.jpg"), b"not a story").unwrap();
+    // A collection's read-me is not a work; a Word draft in the folder is.
+    std::fs::write(
+        stories.join("README.md"),
+        "# My stories\n\nAll my fics, for the archive.\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/uploads/lighthouse.docx"),
+        stories.join("nested/lighthouse.docx"),
+    )
+    .unwrap();
     let data = dir.path().join("data");
 
     let out = ajar(
@@ -236,8 +247,10 @@ fn import_a_folder_stores_good_files_and_lists_refused_ones() {
         Some(1),
         "refused files give a failing status\n{text}"
     );
-    assert!(text.contains("Imported 2 works"), "{text}");
+    assert!(text.contains("Imported 3 works"), "{text}");
     assert!(text.contains("refused 2 files"), "{text}");
+    assert!(text.contains("\"The Lighthouse Keeper\""), "{text}");
+    assert!(!text.contains("My stories"), "{text}");
     assert!(text.contains("binary.txt"), "{text}");
     assert!(text.contains("notitle.txt"), "{text}");
     assert!(!text.contains("ignored.jpg"), "{text}");
