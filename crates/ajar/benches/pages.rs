@@ -650,8 +650,8 @@ async fn prepare_reader(http: &reqwest::Client, base: &str, reader: &Reader, sam
     let mut rng = Rng(99);
     for i in 0..20 {
         let work = work(sample, &mut rng);
-        post(
-            "/subscriptions/new".into(),
+        let subscribed = post(
+            "/subscriptions".into(),
             vec![
                 ("kind", "work".into()),
                 ("target", work.to_string()),
@@ -660,6 +660,11 @@ async fn prepare_reader(http: &reqwest::Client, base: &str, reader: &Reader, sam
         )
         .await
         .unwrap();
+        assert!(
+            subscribed.status().is_redirection(),
+            "subscribing the reader to work {work}: {}",
+            subscribed.status()
+        );
         if i % 2 == 0 {
             let _ = http
                 .get(format!("{base}/works/{work}"))
