@@ -172,13 +172,34 @@ pub fn percent(text: &str) -> String {
 }
 
 pub fn rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A line of `/proc/PID/status` in KiB (0 when it cannot be read).
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|n| n.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// A process's resident memory in KiB: all of it, and its anonymous part (heap, stacks:
+/// what the process itself holds). The rest is file pages it maps (the search index, the
+/// database), which the kernel shares with its page cache and takes back when short.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Memory {
+    pub rss: u64,
+    pub anon: u64,
+}
+
+pub fn memory_kib(pid: u32) -> Memory {
+    Memory {
+        rss: status_kib(pid, "VmRSS:"),
+        anon: status_kib(pid, "RssAnon:"),
+    }
 }
