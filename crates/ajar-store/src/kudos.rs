@@ -59,6 +59,11 @@ pub(crate) async fn work_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc
     Ok(())
 }
 
+/// The names of a work's (`$1`) latest `$2` kudos givers, newest first: read along
+/// `kudos_work_recent`, which gives them in order.
+pub(crate) const LATEST_KUDOS_NAMES: &str = "SELECT u.name FROM kudos k \
+     JOIN users u ON u.id = k.user_id WHERE k.work_id = $1 ORDER BY k.id DESC LIMIT $2";
+
 impl Store {
     /// Leaves kudos on a work, once per account or guest. The caller has checked that the
     /// reader may see the work and is not one of its creators.
@@ -142,12 +147,9 @@ impl Store {
             .await?;
         let rows: Vec<(String,)> = db
             .fetch_all(
-                &Sql::new(
-                    "SELECT u.name FROM kudos k JOIN users u ON u.id = k.user_id \
-                     WHERE k.work_id = $1 ORDER BY k.id DESC LIMIT $2",
-                )
-                .bind(work.0)
-                .bind(i64::from(names)),
+                &Sql::new(LATEST_KUDOS_NAMES)
+                    .bind(work.0)
+                    .bind(i64::from(names)),
             )
             .await?;
         Ok(KudosSummary {

@@ -208,8 +208,7 @@ impl Store {
     /// works. Pages that take fandom counts from the search index group them with this.
     pub async fn fandom_media(&self) -> Result<Vec<(TagId, Media)>> {
         let mut conn = self.pool.conn().await?;
-        let sql = Sql::new("SELECT id, media FROM tags WHERE kind = $1 AND media IS NOT NULL")
-            .bind(TagKind::Fandom.code());
+        let sql = Sql::new(FANDOM_MEDIA).bind(TagKind::Fandom.code());
         let rows: Vec<(i64, String)> = conn.db().fetch_all(&sql).await?;
         Ok(rows
             .into_iter()
@@ -567,7 +566,68 @@ pub struct QueryPlan {
     pub plan: String,
 }
 
+/// Every fandom (`$1` is the fandom kind's code) with a media kind: read from the covering
+/// index `tags_fandom_media`, not one scattered row of the tags table per fandom.
+const FANDOM_MEDIA: &str = "SELECT id, media FROM tags WHERE kind = $1 AND media IS NOT NULL";
+
 impl Store {
+    /// The plans of the queries that read a list through one index, with the index each
+    /// must read: the latest kudos givers, the suspended accounts, the fandoms' media.
+    pub async fn index_plans(&self) -> Result<Vec<(QueryPlan, &'static str)>> {
+        type Binder = fn(Sql) -> Sql;
+        let queries: [(&'static str, &str, Binder, &'static str); 3] = [
+            (
+                "latest kudos givers",
+                crate::kudos::LATEST_KUDOS_NAMES,
+                |sql| sql.bind(1_i64).bind(50_i64),
+                "kudos_work_recent",
+            ),
+            (
+                "suspended accounts",
+                crate::moderation::SUSPENDED_USERS,
+                |sql| sql.bind(200_i64),
+                "users_suspended",
+            ),
+            (
+                "fandoms' media",
+                FANDOM_MEDIA,
+                |sql| sql.bind(TagKind::Fandom.code()),
+                "tags_fandom_media",
+            ),
+        ];
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        let mut plans = Vec::new();
+        for (query, sql, bind, index) in queries {
+            let explain = bind(Sql::new(match self.backend() {
+                crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+                crate::Backend::Postgres => format!("EXPLAIN {sql}"),
+            }));
+            let lines = match self.backend() {
+                crate::Backend::Sqlite => db
+                    .fetch_all::<(i64, i64, i64, String)>(&explain)
+                    .await?
+                    .into_iter()
+                    .map(|(_, _, _, detail)| detail)
+                    .collect::<Vec<_>>(),
+                crate::Backend::Postgres => db
+                    .fetch_all::<(String,)>(&explain)
+                    .await?
+                    .into_iter()
+                    .map(|(line,)| line)
+                    .collect(),
+            };
+            plans.push((
+                QueryPlan {
+                    query,
+                    plan: lines.join("\n"),
+                },
+                index,
+            ));
+        }
+        Ok(plans)
+    }
+
     /// The plans of the store queries behind a tag's pages, a creator's pages and the home
     /// page's recent works, for this tag name and creator name as `audience` (and `muted`)
     /// would ask: what a test or an operator checks to see that they read the `work_tags

@@ -235,6 +235,11 @@ struct ReportRow {
     reporter: Option<String>,
 }
 
+/// The first `$1` suspended accounts by name: read from the partial index
+/// `users_suspended`, not every account.
+pub(crate) const SUSPENDED_USERS: &str =
+    "SELECT id, name FROM users WHERE suspended ORDER BY name_key LIMIT $1";
+
 impl Store {
     /// Files a report; [`StoreError::NotFound`] when the work or comment does not exist.
     /// (Whether the reporter may see it is the caller's check.)
@@ -482,10 +487,7 @@ impl Store {
         let mut conn = self.pool.conn().await?;
         let rows: Vec<(i64, String)> = conn
             .db()
-            .fetch_all(
-                &Sql::new("SELECT id, name FROM users WHERE suspended ORDER BY name_key LIMIT $1")
-                    .bind(i64::from(limit)),
-            )
+            .fetch_all(&Sql::new(SUSPENDED_USERS).bind(i64::from(limit)))
             .await?;
         Ok(rows.into_iter().map(|(id, n)| (UserId(id), n)).collect())
     }
