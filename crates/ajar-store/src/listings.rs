@@ -6,7 +6,7 @@
 
 use crate::access::{muted_pseud_ids, user_filters, Audience};
 use crate::changes::{self, Op};
-use crate::db::Sql;
+use crate::db::{Db, Sql};
 use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
 use crate::{name_key, to_i64, to_u32, to_u64, Result, Store, StoreError, TagCount, WorkBlurb};
 use ajar_core::{Media, SeriesId, TagId, TagKind, TagName, UserId, WorkId};
@@ -599,28 +599,10 @@ impl Store {
         let mut db = conn.db();
         let mut plans = Vec::new();
         for (query, sql, bind, index) in queries {
-            let explain = bind(Sql::new(match self.backend() {
-                crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
-                crate::Backend::Postgres => format!("EXPLAIN {sql}"),
-            }));
-            let lines = match self.backend() {
-                crate::Backend::Sqlite => db
-                    .fetch_all::<(i64, i64, i64, String)>(&explain)
-                    .await?
-                    .into_iter()
-                    .map(|(_, _, _, detail)| detail)
-                    .collect::<Vec<_>>(),
-                crate::Backend::Postgres => db
-                    .fetch_all::<(String,)>(&explain)
-                    .await?
-                    .into_iter()
-                    .map(|(line,)| line)
-                    .collect(),
-            };
             plans.push((
                 QueryPlan {
                     query,
-                    plan: lines.join("\n"),
+                    plan: explain(&mut db, sql, bind).await?,
                 },
                 index,
             ));
@@ -684,38 +666,46 @@ impl Store {
         let mut db = conn.db();
         let mut plans = Vec::with_capacity(queries.len());
         for (query, sql, key, paged) in queries {
-            let explain = match self.backend() {
-                crate::Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
-                crate::Backend::Postgres => format!("EXPLAIN {sql}"),
-            };
-            let mut explain = Sql::new(explain);
-            if let Some(key) = key {
-                explain = explain.bind(key);
-            }
-            if paged {
-                explain = explain.bind(20_i64).bind(0_i64);
-            }
-            let lines = match self.backend() {
-                crate::Backend::Sqlite => db
-                    .fetch_all::<(i64, i64, i64, String)>(&explain)
-                    .await?
-                    .into_iter()
-                    .map(|(_, _, _, detail)| detail)
-                    .collect::<Vec<_>>(),
-                crate::Backend::Postgres => db
-                    .fetch_all::<(String,)>(&explain)
-                    .await?
-                    .into_iter()
-                    .map(|(line,)| line)
-                    .collect(),
-            };
-            plans.push(QueryPlan {
-                query,
-                plan: lines.join("\n"),
-            });
+            let plan = explain(&mut db, &sql, move |mut explain| {
+                if let Some(key) = key {
+                    explain = explain.bind(key);
+                }
+                if paged {
+                    explain = explain.bind(20_i64).bind(0_i64);
+                }
+                explain
+            })
+            .await?;
+            plans.push(QueryPlan { query, plan });
         }
         Ok(plans)
     }
+}
+
+/// How `db`'s backend would run `sql`, its arguments bound by `bind`: the rows of `EXPLAIN
+/// QUERY PLAN` on SQLite, the lines of `EXPLAIN` on PostgreSQL, one a line.
+async fn explain<'a>(
+    db: &mut Db<'_>,
+    sql: &str,
+    bind: impl FnOnce(Sql<'a>) -> Sql<'a>,
+) -> Result<String> {
+    let lines: Vec<String> = match db {
+        Db::Sqlite(_) => db
+            .fetch_all::<(i64, i64, i64, String)>(&bind(Sql::new(format!(
+                "EXPLAIN QUERY PLAN {sql}"
+            ))))
+            .await?
+            .into_iter()
+            .map(|(_, _, _, detail)| detail)
+            .collect(),
+        Db::Postgres(_) => db
+            .fetch_all::<(String,)>(&bind(Sql::new(format!("EXPLAIN {sql}"))))
+            .await?
+            .into_iter()
+            .map(|(line,)| line)
+            .collect(),
+    };
+    Ok(lines.join("\n"))
 }
 
 fn named_tag(row: NamedTagRow) -> Result<TagCount> {
