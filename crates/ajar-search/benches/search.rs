@@ -547,6 +547,16 @@ async fn cases(store: &Store, g: &CorpusGenerator) -> Vec<Case> {
             sql: None,
         },
         Case {
+            name: "words: `home` (in a third of all texts), best match, facets",
+            request: req(&|r| r.query = "home".into()),
+            sql: None,
+        },
+        Case {
+            name: "words: `coffee`, best match, facets",
+            request: req(&|r| r.query = "coffee".into()),
+            sql: None,
+        },
+        Case {
             name: "words: `sunset road`, by kudos, facets",
             request: req(&|r| {
                 r.query = "sunset road".into();

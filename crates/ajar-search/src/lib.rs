@@ -972,7 +972,9 @@ impl Inner {
                 .filter_map(|id| u64::try_from(*id).ok())
                 .map(|id| Term::from_field_u64(f.creator_ids, id)),
         );
-        if !excluded.is_empty() {
+        if r.only_excluded {
+            filters.push(Plan::any_term(excluded));
+        } else if !excluded.is_empty() {
             filters.push(Plan::Not(Box::new(Plan::any_term(excluded))));
         }
         // Guests do not see restricted works.

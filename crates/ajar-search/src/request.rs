@@ -108,6 +108,11 @@ pub struct SearchRequest {
     pub include_creator_ids: Vec<i64>,
     /// Works by none of these pseuds (muted users' pseuds).
     pub exclude_creator_ids: Vec<i64>,
+    /// Turn the exclusions around: find only the works that the excluded tags and creators
+    /// (by id or name) leave out, and none when nothing is excluded. A count kept without a
+    /// reader's mutes, less this search's count, is the count with them; this search costs
+    /// as much as the mutes remove, not as much as the archive holds. Not in URLs.
+    pub only_excluded: bool,
     /// Find restricted works too: true for logged-in readers, false for guests. Drafts and
     /// hidden works are not in the index at all.
     pub include_restricted: bool,
@@ -152,6 +157,7 @@ impl Default for SearchRequest {
             exclude_creators: Vec::new(),
             include_creator_ids: Vec::new(),
             exclude_creator_ids: Vec::new(),
+            only_excluded: false,
             include_restricted: false,
             ratings: Vec::new(),
             warnings: Vec::new(),

@@ -190,6 +190,50 @@ async fn random_filters_agree_with_sql(store: Store) {
                 );
             }
         }
+
+        // Turned around, the exclusions find exactly the works they leave out: with and
+        // without them adds up to the search without any, in the total and every count.
+        if case % 4 == 0 {
+            let every_count = |r: SearchRequest| {
+                let search = &search;
+                async move {
+                    let found = search
+                        .search_uncached(&SearchRequest {
+                            facets: true,
+                            facet_limit: 100_000,
+                            ..r
+                        })
+                        .await
+                        .unwrap();
+                    let counts: HashMap<TagId, u64> = found
+                        .facets
+                        .iter()
+                        .flat_map(|g| g.tags.iter().map(|t| (t.id, t.count)))
+                        .collect();
+                    (found.total, counts)
+                }
+            };
+            let (kept, kept_counts) = every_count(request.clone()).await;
+            let (left_out, left_out_counts) = every_count(SearchRequest {
+                only_excluded: true,
+                ..request.clone()
+            })
+            .await;
+            let (whole, whole_counts) = every_count(SearchRequest {
+                exclude_tag_ids: Vec::new(),
+                exclude_tags: Vec::new(),
+                exclude_creators: Vec::new(),
+                exclude_creator_ids: Vec::new(),
+                ..request.clone()
+            })
+            .await;
+            assert_eq!(kept + left_out, whole, "totals don't add up for {url}");
+            for (tag, n) in &whole_counts {
+                let sum =
+                    kept_counts.get(tag).unwrap_or(&0) + left_out_counts.get(tag).unwrap_or(&0);
+                assert_eq!(sum, *n, "counts of tag {} don't add up for {url}", tag.0);
+            }
+        }
     }
     assert!(
         nonempty * 3 >= cases as usize,

@@ -28,12 +28,12 @@ pub(crate) async fn fandoms_by_media(state: &AppState) -> Result<Vec<MediaFandom
         return Ok(state.store.fandoms_by_media_for(audience, &muted).await?);
     };
     let media: HashMap<TagId, Media> = state.store.fandom_media().await?.into_iter().collect();
-    Ok(MediaFandoms::group(counts.into_iter().map(|fandom| {
+    Ok(MediaFandoms::group(counts.iter().map(|fandom| {
         let kind = media
             .get(&fandom.id)
             .copied()
             .unwrap_or(Media::Uncategorized);
-        (kind, fandom)
+        (kind, fandom.clone())
     })))
 }
 
@@ -44,21 +44,39 @@ pub(crate) async fn popular_fandoms(
     muted: &Muted,
     limit: u32,
 ) -> Result<Vec<TagCount>, Error> {
-    let Some(mut counts) = indexed_fandoms(state, audience, muted).await? else {
+    let Some(counts) = indexed_fandoms(state, audience, muted).await? else {
         return Ok(state
             .store
             .popular_fandoms_for(audience, muted, limit)
             .await?);
     };
-    counts.sort_by_cached_key(|f| {
+    Ok(most_works(&counts, limit as usize))
+}
+
+/// The `limit` fandoms of `counts` with the most works, most first, ties by name and id.
+/// Only the fandoms that can make the cut are sorted (and their names lowercased): the
+/// index counts thousands.
+fn most_works(counts: &[TagCount], limit: usize) -> Vec<TagCount> {
+    if limit == 0 {
+        return Vec::new();
+    }
+    let mut works: Vec<u64> = counts.iter().map(|f| f.works).collect();
+    let cutoff = if works.len() > limit {
+        *works
+            .select_nth_unstable_by_key(limit - 1, |w| std::cmp::Reverse(*w))
+            .1
+    } else {
+        0
+    };
+    let mut top: Vec<&TagCount> = counts.iter().filter(|f| f.works >= cutoff).collect();
+    top.sort_by_cached_key(|f| {
         (
             std::cmp::Reverse(f.works),
             f.name.as_str().to_lowercase(),
             f.id,
         )
     });
-    counts.truncate(limit as usize);
-    Ok(counts)
+    top.into_iter().take(limit).cloned().collect()
 }
 
 /// How long every fandom's count is kept at most, even when the index looks unchanged.
@@ -70,7 +88,7 @@ const FANDOM_COUNTS_TTL: Duration = Duration::from_secs(5);
 /// than it is) or [`FANDOM_COUNTS_TTL`] passes. Counting every fandom at once is the
 /// costliest part of those pages (30–40 ms at a million works); keyed on the store's data
 /// version instead, every kudos and comment threw the count away. A reader with mutes gets
-/// a count of their own.
+/// this count less what their mutes remove (see [`indexed_fandoms`]).
 #[derive(Clone, Default)]
 pub(crate) struct FandomCounts {
     public: Arc<Mutex<Option<Counted>>>,
@@ -102,7 +120,8 @@ impl FandomCounts {
                 }
             }
         }
-        let fandoms = Arc::new(count_fandoms(search, audience, &Muted::default()).await?);
+        let fandoms =
+            Arc::new(count_fandoms(search, &counting(audience, &Muted::default())).await?);
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Counted {
             at: Instant::now(),
             version,
@@ -112,34 +131,59 @@ impl FandomCounts {
     }
 }
 
-/// Every fandom's count from the index, or `None` when the server runs no index.
+/// Every fandom's count from the index, or `None` when the server runs no index. A reader
+/// with mutes gets the shared count less what their mutes remove, counted by a search of
+/// only the works they muted: as costly as the mutes are wide, where counting the rest
+/// again costs as much as the whole archive.
 async fn indexed_fandoms(
     state: &AppState,
     audience: Audience,
     muted: &Muted,
-) -> Result<Option<Vec<TagCount>>, Error> {
+) -> Result<Option<Arc<Vec<TagCount>>>, Error> {
     let Some(search) = &state.search else {
         return Ok(None);
     };
+    let version = u64::try_from(search.applied_seq()).ok();
+    let shared = state.fandom_counts.get(search, version, audience).await?;
     if muted.is_empty() {
-        let version = u64::try_from(search.applied_seq()).ok();
-        let shared = state.fandom_counts.get(search, version, audience).await?;
-        return Ok(Some(shared.as_ref().clone()));
+        return Ok(Some(shared));
     }
-    Ok(Some(count_fandoms(search, audience, muted).await?))
+    let removed: HashMap<TagId, u64> = count_fandoms(
+        search,
+        &SearchRequest {
+            only_excluded: true,
+            ..counting(audience, muted)
+        },
+    )
+    .await?
+    .into_iter()
+    .map(|fandom| (fandom.id, fandom.works))
+    .collect();
+    if removed.is_empty() {
+        return Ok(Some(shared));
+    }
+    let left = shared
+        .iter()
+        .filter_map(|fandom| {
+            let works = fandom
+                .works
+                .saturating_sub(removed.get(&fandom.id).copied().unwrap_or(0));
+            (works > 0).then(|| TagCount {
+                works,
+                ..fandom.clone()
+            })
+        })
+        .collect();
+    Ok(Some(Arc::new(left)))
 }
 
-/// Counts every fandom's works in the index, as `audience` without `muted` sees them.
-async fn count_fandoms(
-    search: &Search,
-    audience: Audience,
-    muted: &Muted,
-) -> Result<Vec<TagCount>, Error> {
+/// Counts every fandom's works among those `request` finds.
+async fn count_fandoms(search: &Search, request: &SearchRequest) -> Result<Vec<TagCount>, Error> {
     let request = SearchRequest {
         facets: true,
         facet_limit: usize::MAX, // every fandom
         facet_kind: Some(TagKind::Fandom),
-        ..counting(audience, muted)
+        ..request.clone()
     };
     let found = search
         .search(&request)
@@ -237,4 +281,37 @@ pub(crate) async fn listed_works(
         ..counting(audience, &Muted::default())
     };
     Ok(Some(total(search, &request).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Picking the most popular fandoms from the few that can make the cut gives what
+        /// sorting every fandom gives.
+        #[test]
+        fn most_works_is_the_front_of_the_whole_order(
+            fandoms in proptest::collection::vec((0u64..6, "[a-cA-C]{1,2}"), 0..40),
+            limit in 0usize..12,
+        ) {
+            let counts: Vec<TagCount> = fandoms
+                .into_iter()
+                .enumerate()
+                .map(|(i, (works, name))| TagCount {
+                    id: TagId(i as i64 + 1),
+                    kind: TagKind::Fandom,
+                    name: TagName::parse(&name).unwrap(),
+                    works,
+                })
+                .collect();
+            let mut sorted = counts.clone();
+            sorted.sort_by_key(|f| {
+                (std::cmp::Reverse(f.works), f.name.as_str().to_lowercase(), f.id)
+            });
+            sorted.truncate(limit);
+            prop_assert_eq!(most_works(&counts, limit), sorted);
+        }
+    }
 }
