@@ -15,7 +15,7 @@
 //! estimates.
 
 use crate::plan::{live_in, Prepared};
-use crate::segment::{contains, Live, Order, OrderKey, SegmentCache, SegmentData, ORDERS};
+use crate::segment::{contains, Live, Matched, Order, OrderKey, SegmentCache, SegmentData, ORDERS};
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
@@ -48,17 +48,20 @@ pub(crate) struct Found {
 pub(crate) struct SegmentFound {
     count: u64,
     data: Arc<SegmentData>,
-    counts: Option<Vec<u32>>,
+    counts: Option<Arc<Vec<u32>>>,
     /// The segment's best matches, best first: (key, doc, text of the key for alphabetical
     /// orders).
     page: Vec<(u64, DocAddress, String)>,
 }
 
-/// Runs a filter plan over every segment (in parallel) and merges what they found.
+/// Runs a filter plan over every segment (in parallel) and merges what they found. With a
+/// `key` (a hash of the plan, see `Plan::key`), what the plan matched in each segment is
+/// kept, and a repeated search only takes off the documents deleted since.
 pub(crate) fn run_plan(
     searcher: &Searcher,
     cache: &SegmentCache,
     plan: &Prepared,
+    key: Option<u64>,
     facets: bool,
     page: Page,
 ) -> tantivy::Result<Found> {
@@ -67,16 +70,14 @@ pub(crate) fn run_plan(
         |(ord, reader): (usize, &SegmentReader)| {
             let data = cache.get(reader)?;
             let live = cache.live(reader, &data);
-            let set = plan.eval(reader, cache)?;
-            let (bits, count) = live_in(set, &live.words, reader.num_docs());
+            let matched = matched(reader, cache, &data, &live, plan, key, facets)?;
             Ok(harvest(
                 reader,
                 ord as SegmentOrdinal,
                 data,
-                &live,
-                &bits,
-                count,
-                facets,
+                &matched.bits,
+                matched.count,
+                matched.counts.clone(),
                 page,
             ))
         },
@@ -85,19 +86,101 @@ pub(crate) fn run_plan(
     Ok(merge(fruits, facets, page))
 }
 
-/// Counts, tags and the page of one segment's matches (`bits`, `count` of them).
-#[allow(clippy::too_many_arguments)]
+/// The live documents of the segment `plan` matches (with their tag counts when `facets`):
+/// as kept under `key` less the documents deleted since, or found anew.
+fn matched(
+    reader: &SegmentReader,
+    cache: &SegmentCache,
+    data: &SegmentData,
+    live: &Live,
+    plan: &Prepared,
+    key: Option<u64>,
+    facets: bool,
+) -> tantivy::Result<Arc<Matched>> {
+    let alive = reader.num_docs();
+    let kept = key.and_then(|key| cache.matched(reader, key));
+    // A search on an older reader than the one that kept it sees fewer deletions: it
+    // cannot put documents back, so it counts anew.
+    if let Some(kept) = kept.filter(|k| k.deleted <= live.deleted) {
+        if kept.deleted == live.deleted && (kept.counts.is_some() || !facets) {
+            return Ok(kept);
+        }
+        let updated = Arc::new(without_deleted(&kept, data, live, facets, alive));
+        if let Some(key) = key {
+            cache.keep_matched(reader, key, updated.clone());
+        }
+        return Ok(updated);
+    }
+    let set = plan.eval(reader, cache)?;
+    let (bits, count) = live_in(set, &live.words, alive);
+    let counts = facets.then(|| Arc::new(tag_counts(data, live, &bits, count, alive)));
+    let found = Arc::new(Matched {
+        deleted: live.deleted,
+        bits,
+        count,
+        counts,
+    });
+    if let Some(key) = key {
+        cache.keep_matched(reader, key, found.clone());
+    }
+    Ok(found)
+}
+
+/// `kept` without the documents deleted since it was kept: each one's tags are taken off
+/// the counts (counted in full when there were none and `facets` wants them).
+fn without_deleted(
+    kept: &Matched,
+    data: &SegmentData,
+    live: &Live,
+    facets: bool,
+    alive: u32,
+) -> Matched {
+    let mut bits = kept.bits.as_ref().clone();
+    let mut count = kept.count;
+    let mut counts = kept.counts.as_ref().map(|c| c.as_ref().clone());
+    for (i, (word, &l)) in bits.iter_mut().zip(live.words.iter()).enumerate() {
+        let mut gone = *word & !l;
+        *word &= l;
+        while gone != 0 {
+            let doc = ((i as u32) << 6) | gone.trailing_zeros();
+            gone &= gone - 1;
+            count = count.saturating_sub(1);
+            if let Some(counts) = counts.as_mut() {
+                let mut uncount = |ord: usize| {
+                    if let Some(c) = counts.get_mut(ord) {
+                        *c = c.saturating_sub(1);
+                    }
+                };
+                for (ord, dense) in data.dense.iter().enumerate() {
+                    if contains(dense, doc) {
+                        uncount(ord);
+                    }
+                }
+                data.for_each_sparse_tag(doc, uncount);
+            }
+        }
+    }
+    if facets && counts.is_none() {
+        counts = Some(tag_counts(data, live, &bits, count, alive));
+    }
+    Matched {
+        deleted: live.deleted,
+        bits: Arc::new(bits),
+        count,
+        counts: counts.map(Arc::new),
+    }
+}
+
+/// The page of one segment's matches (`bits`, `count` of them), with their tag counts.
 fn harvest(
     reader: &SegmentReader,
     segment_ord: SegmentOrdinal,
     data: Arc<SegmentData>,
-    live: &Live,
     bits: &[u64],
     count: u32,
-    facets: bool,
+    counts: Option<Arc<Vec<u32>>>,
     page: Page,
 ) -> SegmentFound {
-    let counts = facets.then(|| tag_counts(&data, live, bits, count, reader.num_docs()));
     let address = |doc: DocId| DocAddress::new(segment_ord, doc);
     let mut best = Vec::new();
     let order = page.order.and_then(|i| Some((i, *ORDERS.get(i)?)));
@@ -396,13 +479,13 @@ impl SegmentCollector for SegmentScored {
 
     fn harvest(self) -> SegmentFound {
         let counts = self.facets.then(|| {
-            tag_counts(
+            Arc::new(tag_counts(
                 &self.data,
                 &self.live,
                 &self.bits,
                 self.count,
                 self.reader_docs,
-            )
+            ))
         });
         let address = |doc: DocId| DocAddress::new(self.segment_ord, doc);
         let page = self

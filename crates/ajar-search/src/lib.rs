@@ -94,7 +94,8 @@ pub struct SearchConfig {
     pub writer_memory_bytes: usize,
     /// Threads one search may spread its segments over (1: the calling thread only).
     pub search_threads: usize,
-    /// Memory for the documents of common terms (a rating, a big fandom) kept as bitsets.
+    /// Memory for bitsets kept between searches: half for the documents of common terms (a
+    /// rating, a big fandom), half for what recent searches matched in each segment.
     pub term_cache_bytes: usize,
     /// Results kept for repeated searches (the front page, a fandom's listing), dropped
     /// whenever the index changes; 0 keeps none.
@@ -1334,6 +1335,7 @@ impl Inner {
                 &searcher,
                 &self.segments,
                 &filter,
+                Some(built.filter.key(&self.segments.plan_keys)),
                 r.facets,
                 facets::Page {
                     order: by,
@@ -1417,6 +1419,7 @@ impl Inner {
             searcher,
             &self.segments,
             &all,
+            Some(tiers.all.key(&self.segments.plan_keys)),
             with_facets,
             facets::Page {
                 order: None,
@@ -1451,6 +1454,7 @@ impl Inner {
                 searcher,
                 &self.segments,
                 &tier.prepare(searcher)?,
+                Some(tier.key(&self.segments.plan_keys)),
                 false,
                 facets::Page {
                     order: by_kudos,

@@ -43,6 +43,26 @@ impl Plan {
         }
     }
 
+    /// A hash of the plan's description, keyed by `state` (random per process, so nobody
+    /// can write a search whose key is another's): two plans with one key find the same
+    /// works in a segment (see `SegmentCache::matched`).
+    pub(crate) fn key(&self, state: &std::hash::RandomState) -> u64 {
+        use std::hash::{BuildHasher, Hasher};
+        /// Feeds what is written to a hasher, so a plan of thousands of terms is never
+        /// one long string.
+        struct Feed<H>(H);
+        impl<H: Hasher> std::fmt::Write for Feed<H> {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                self.0.write(s.as_bytes());
+                Ok(())
+            }
+        }
+        let mut feed = Feed(state.build_hasher());
+        // Writing to a hasher cannot fail.
+        let _ = std::fmt::write(&mut feed, format_args!("{self:?}"));
+        feed.0.finish()
+    }
+
     /// Makes the plan ready to run on each segment of `searcher` (queries become weights).
     pub(crate) fn prepare(&self, searcher: &Searcher) -> tantivy::Result<Prepared> {
         Ok(match self {

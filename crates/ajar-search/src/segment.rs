@@ -259,7 +259,7 @@ impl SegmentData {
 /// A segment's live documents, and how many of them carry each tag ordinal.
 pub(crate) struct Live {
     /// The deletions these were counted at (a segment's deletions only grow).
-    deleted: u32,
+    pub(crate) deleted: u32,
     pub(crate) histogram: Arc<Vec<u32>>,
     pub(crate) words: Arc<Vec<u64>>,
 }
@@ -274,36 +274,125 @@ const MAX_DENSE: usize = 96;
 /// less than the bitset would take to keep.
 const CACHE_TERMS_FROM: u64 = 64;
 
-/// A term's bitset, and when it was last used.
-type KeptTerm = (u64, Arc<Vec<u64>>);
-
-/// Bitsets of common terms, by segment and term, least recently used dropped first.
-struct TermCache {
-    entries: HashMap<(SegmentId, Term), KeptTerm>,
+/// Values kept up to a budget of bytes, least recently used dropped first.
+struct Kept<K, V> {
+    /// Value, its size in bytes, and when it was last used.
+    entries: HashMap<K, (V, usize, u64)>,
     bytes: usize,
     clock: u64,
+    budget: usize,
 }
+
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> Kept<K, V> {
+    fn new(budget: usize) -> Kept<K, V> {
+        Kept {
+            entries: HashMap::new(),
+            bytes: 0,
+            clock: 0,
+            budget,
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        self.clock += 1;
+        let now = self.clock;
+        let (value, _, used) = self.entries.get_mut(key)?;
+        *used = now;
+        Some(value.clone())
+    }
+
+    fn keep(&mut self, key: K, value: V, size: usize) {
+        if size > self.budget {
+            return;
+        }
+        if let Some((_, old, _)) = self.entries.remove(&key) {
+            self.bytes = self.bytes.saturating_sub(old);
+        }
+        while self.bytes + size > self.budget {
+            let Some(oldest) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((_, gone, _)) = self.entries.remove(&oldest) {
+                self.bytes = self.bytes.saturating_sub(gone);
+            }
+        }
+        self.clock += 1;
+        let now = self.clock;
+        self.entries.insert(key, (value, size, now));
+        self.bytes += size;
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
+        self.entries.retain(|k, _| keep(k));
+        self.bytes = self.entries.values().map(|(_, size, _)| size).sum();
+    }
+}
+
+/// What a filter plan found in one segment, kept between searches: the index changes every
+/// second on a live archive (hits, kudos), but its big segments only lose documents, so a
+/// repeated search takes the deleted ones off instead of matching and counting a million
+/// works again (see `facets::run_plan`).
+pub(crate) struct Matched {
+    /// The segment's deletions when this was brought up to date.
+    pub(crate) deleted: u32,
+    /// The live documents the plan matched, and how many.
+    pub(crate) bits: Arc<Vec<u64>>,
+    pub(crate) count: u32,
+    /// How many of them carry each tag ordinal, once a search asked for facets.
+    pub(crate) counts: Option<Arc<Vec<u32>>>,
+}
+
+impl Matched {
+    fn size(&self) -> usize {
+        self.bits.len() * 8 + self.counts.as_ref().map_or(0, |c| c.len() * 4)
+    }
+}
+
+/// A plan's key: the segment, and a hash of the plan's description.
+type MatchKey = (SegmentId, u64);
+
+/// Common terms' documents by segment and term.
+type TermBits = Kept<(SegmentId, Term), Arc<Vec<u64>>>;
 
 /// Loaded segments, shared by every search; segments that are gone are dropped on reload.
 pub(crate) struct SegmentCache {
     segments: RwLock<HashMap<SegmentId, Arc<SegmentData>>>,
     live: RwLock<HashMap<SegmentId, Arc<Live>>>,
-    terms: Mutex<TermCache>,
-    term_budget: usize,
+    /// Bitsets of common terms (deleted documents included).
+    terms: Mutex<TermBits>,
+    matches: Mutex<Kept<MatchKey, Arc<Matched>>>,
+    /// Keys the hashes of plans (see `Plan::key`).
+    pub(crate) plan_keys: std::hash::RandomState,
 }
 
 impl SegmentCache {
-    /// A cache keeping at most `term_budget` bytes of term bitsets.
-    pub(crate) fn new(term_budget: usize) -> SegmentCache {
+    /// A cache keeping at most `budget` bytes of bitsets and counts: half for common terms,
+    /// half for what recent plans matched.
+    pub(crate) fn new(budget: usize) -> SegmentCache {
         SegmentCache {
             segments: RwLock::default(),
             live: RwLock::default(),
-            terms: Mutex::new(TermCache {
-                entries: HashMap::new(),
-                bytes: 0,
-                clock: 0,
-            }),
-            term_budget,
+            terms: Mutex::new(Kept::new(budget / 2)),
+            matches: Mutex::new(Kept::new(budget / 2)),
+            plan_keys: std::hash::RandomState::new(),
+        }
+    }
+
+    /// What the plan with `key` matched in the segment, as last kept.
+    pub(crate) fn matched(&self, reader: &SegmentReader, key: u64) -> Option<Arc<Matched>> {
+        let mut kept = self.matches.lock().ok()?;
+        kept.get(&(reader.segment_id(), key))
+    }
+
+    pub(crate) fn keep_matched(&self, reader: &SegmentReader, key: u64, matched: Arc<Matched>) {
+        if let Ok(mut kept) = self.matches.lock() {
+            let size = matched.size();
+            kept.keep((reader.segment_id(), key), matched, size);
         }
     }
 
@@ -350,13 +439,8 @@ impl SegmentCache {
         // Only common terms are kept, so only they need a key.
         let key = common.then(|| (reader.segment_id(), term.clone()));
         if let Some(key) = &key {
-            if let Ok(mut cache) = self.terms.lock() {
-                cache.clock += 1;
-                let now = cache.clock;
-                if let Some((used, bits)) = cache.entries.get_mut(key) {
-                    *used = now;
-                    return Ok(Some(bits.clone()));
-                }
+            if let Some(bits) = self.terms.lock().ok().and_then(|mut kept| kept.get(key)) {
+                return Ok(Some(bits));
             }
         }
         let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
@@ -372,39 +456,11 @@ impl SegmentCache {
             }
         }
         let bits = Arc::new(bits);
-        if let Some(key) = key {
-            self.keep_term(key, bits.clone());
+        if let (Some(key), Ok(mut kept)) = (key, self.terms.lock()) {
+            let size = bits.len() * 8;
+            kept.keep(key, bits.clone(), size);
         }
         Ok(Some(bits))
-    }
-
-    fn keep_term(&self, key: (SegmentId, Term), bits: Arc<Vec<u64>>) {
-        let Ok(mut cache) = self.terms.lock() else {
-            return;
-        };
-        let size = bits.len() * 8;
-        if size > self.term_budget {
-            return;
-        }
-        while cache.bytes + size > self.term_budget {
-            let Some(oldest) = cache
-                .entries
-                .iter()
-                .min_by_key(|(_, (used, _))| *used)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            if let Some((_, gone)) = cache.entries.remove(&oldest) {
-                cache.bytes = cache.bytes.saturating_sub(gone.len() * 8);
-            }
-        }
-        cache.clock += 1;
-        let now = cache.clock;
-        if let Some((_, old)) = cache.entries.insert(key, (now, bits)) {
-            cache.bytes = cache.bytes.saturating_sub(old.len() * 8);
-        }
-        cache.bytes += size;
     }
 
     /// Loads the segments of `searcher` that are new, and forgets those it no longer has.
@@ -417,9 +473,11 @@ impl SegmentCache {
         if let Ok(mut map) = self.live.write() {
             map.retain(|id, _| live.contains(id));
         }
-        if let Ok(mut cache) = self.terms.lock() {
-            cache.entries.retain(|(id, _), _| live.contains(id));
-            cache.bytes = cache.entries.values().map(|(_, b)| b.len() * 8).sum();
+        if let Ok(mut kept) = self.terms.lock() {
+            kept.retain(|(id, _)| live.contains(id));
+        }
+        if let Ok(mut kept) = self.matches.lock() {
+            kept.retain(|(id, _)| live.contains(id));
         }
         // New segments are loaded on two threads: after a rebuild there are a dozen large
         // ones, and the rebuild is not done until searches can use them.
