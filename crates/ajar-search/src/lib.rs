@@ -43,7 +43,7 @@ use std::time::Duration;
 use tantivy::indexer::{LogMergePolicy, MergePolicy, NoMergePolicy, UserOperation};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery, TermSetQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::snippet::SnippetGenerator;
@@ -154,7 +154,7 @@ struct Inner {
     wake: tokio::sync::Notify,
     /// Per segment: tags per document, tag histograms, orders and common terms' bitsets
     /// (see `segment`).
-    segments: segment::SegmentCache,
+    segments: Arc<segment::SegmentCache>,
     /// Bumped by every reload: cached results of an older generation are stale.
     generation: AtomicU64,
     results: Mutex<ResultCache>,
@@ -278,7 +278,7 @@ impl Search {
                 tags: RwLock::new(tags),
                 applied: AtomicI64::new(seq),
                 wake: tokio::sync::Notify::new(),
-                segments: segment::SegmentCache::new(term_cache_bytes),
+                segments: Arc::new(segment::SegmentCache::new(term_cache_bytes)),
                 generation: AtomicU64::new(0),
                 results: Mutex::new(ResultCache::default()),
             }),
@@ -1163,6 +1163,23 @@ impl Inner {
         }
     }
 
+    /// Works carrying any of these tags (none: no work), from the kept unions of tags.
+    fn tagged(&self, ids: &[u64]) -> Box<dyn Query> {
+        let tag_ids = self.fields.tag_ids;
+        match ids {
+            [] => Box::new(EmptyQuery),
+            [id] => term_u64(tag_ids, *id),
+            _ => Box::new(plan::TermsQuery {
+                terms: Arc::new(
+                    ids.iter()
+                        .map(|id| Term::from_field_u64(tag_ids, *id))
+                        .collect(),
+                ),
+                cache: self.segments.clone(),
+            }),
+        }
+    }
+
     /// A query-language tree as an index query.
     fn expr(&self, e: &Expr, words: Words) -> Result<Box<dyn Query>> {
         let f = &self.fields;
@@ -1179,12 +1196,12 @@ impl Inner {
                         let q = self.words(field, text, *phrase)?;
                         any.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
                     }
-                    let tags = tagged(f.tag_ids, &self.tag_words(text, None)?);
+                    let tags = self.tagged(&self.tag_words(text, None)?);
                     any.push((Occur::Should, Box::new(BoostQuery::new(tags, 2.0))));
                     Box::new(BooleanQuery::new(any))
                 }
             },
-            Expr::Tag { kind, name } => tagged(f.tag_ids, &self.tag_words(name, *kind)?),
+            Expr::Tag { kind, name } => self.tagged(&self.tag_words(name, *kind)?),
             Expr::Rating(_)
             | Expr::Warning(_)
             | Expr::Category(_)
@@ -1241,7 +1258,7 @@ impl Inner {
     /// What a `-` or NOT leaves out (see [`Inner::exactly_named`]).
     fn negated(&self, e: &Expr, words: Words) -> Result<Box<dyn Query>> {
         match self.exactly_named(e)? {
-            Some(ids) => Ok(tagged(self.fields.tag_ids, &ids)),
+            Some(ids) => Ok(self.tagged(&ids)),
             None => self.expr(e, words),
         }
     }
@@ -1492,17 +1509,6 @@ fn term_u64(field: Field, value: u64) -> Box<dyn Query> {
         Term::from_field_u64(field, value),
         IndexRecordOption::Basic,
     ))
-}
-
-/// Works carrying any of these tags (none: no work).
-fn tagged(tag_ids: Field, ids: &[u64]) -> Box<dyn Query> {
-    match ids {
-        [] => Box::new(EmptyQuery),
-        [id] => term_u64(tag_ids, *id),
-        _ => Box::new(TermSetQuery::new(
-            ids.iter().map(|id| Term::from_field_u64(tag_ids, *id)),
-        )),
-    }
 }
 
 fn range(field: Field, lo: Option<u64>, hi: Option<u64>) -> Box<dyn Query> {

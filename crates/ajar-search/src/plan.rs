@@ -9,8 +9,8 @@
 
 use crate::segment::{set, SegmentCache};
 use std::sync::Arc;
-use tantivy::query::{EnableScoring, Query, Weight};
-use tantivy::{DocId, Searcher, SegmentReader, Term};
+use tantivy::query::{ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, Term, TERMINATED};
 
 /// A set of works, as filters describe it.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub(crate) enum Plan {
     Nothing,
     /// Works with this indexed term (a tag id, a rating code, `complete`, a pseud id ...).
     Term(Term),
+    /// Works with any of these terms (two or more; see `SegmentCache::union`).
+    Terms(Vec<Term>),
     /// Works whose value of this fast field lies in the range (inclusive).
     Range {
         field: &'static str,
@@ -35,11 +37,11 @@ pub(crate) enum Plan {
 impl Plan {
     /// Works with any of these terms (none: no work).
     pub(crate) fn any_term(terms: impl IntoIterator<Item = Term>) -> Plan {
-        let mut parts: Vec<Plan> = terms.into_iter().map(Plan::Term).collect();
-        match parts.len() {
+        let mut terms: Vec<Term> = terms.into_iter().collect();
+        match terms.len() {
             0 => Plan::Nothing,
-            1 => parts.remove(0),
-            _ => Plan::Or(parts),
+            1 => Plan::Term(terms.remove(0)),
+            _ => Plan::Terms(terms),
         }
     }
 
@@ -69,6 +71,7 @@ impl Plan {
             Plan::All => Prepared::All,
             Plan::Nothing => Prepared::Nothing,
             Plan::Term(t) => Prepared::Term(t.clone()),
+            Plan::Terms(t) => Prepared::Terms(t.clone()),
             Plan::Range { field, lo, hi } => match (lo, hi) {
                 (None, None) => Prepared::All,
                 (Some(lo), Some(hi)) if lo > hi => Prepared::Nothing,
@@ -103,6 +106,7 @@ pub(crate) enum Prepared {
     All,
     Nothing,
     Term(Term),
+    Terms(Vec<Term>),
     Range {
         field: &'static str,
         lo: u64,
@@ -139,6 +143,10 @@ impl Prepared {
             Prepared::All => Set::All,
             Prepared::Nothing => Set::Empty,
             Prepared::Term(term) => match cache.term(reader, term)? {
+                Some(bits) => Set::Bits(bits),
+                None => Set::Empty,
+            },
+            Prepared::Terms(terms) => match cache.union(reader, terms)? {
                 Some(bits) => Set::Bits(bits),
                 None => Set::Empty,
             },
@@ -279,5 +287,165 @@ pub(crate) fn live_in(set: Set, live: &Arc<Vec<u64>>, num_alive: u32) -> (Arc<Ve
             let count = b.iter().map(|w| w.count_ones()).sum();
             (bits, count)
         }
+    }
+}
+
+/// Works with any of a set of terms, as a constant-score Tantivy query read from the
+/// segment cache's kept unions (see `SegmentCache::union`): the scored part of a bare-word
+/// search names the same tags as its filter, so the two share one union per segment.
+#[derive(Clone)]
+pub(crate) struct TermsQuery {
+    pub(crate) terms: Arc<Vec<Term>>,
+    pub(crate) cache: Arc<SegmentCache>,
+}
+
+impl std::fmt::Debug for TermsQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TermsQuery")
+            .field("terms", &self.terms)
+            .finish()
+    }
+}
+
+impl Query for TermsQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for term in self.terms.iter() {
+            visitor(term, false);
+        }
+    }
+}
+
+impl Weight for TermsQuery {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(match self.cache.union(reader, &self.terms)? {
+            Some(bits) => Box::new(ConstScorer::new(Bits::new(bits), boost)),
+            None => Box::new(EmptyScorer),
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) == doc {
+            Ok(Explanation::new("TermsQuery", scorer.score()))
+        } else {
+            Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} carries none of the terms"
+            )))
+        }
+    }
+}
+
+/// The documents of a bitset, in order, as a Tantivy doc set.
+pub(crate) struct Bits {
+    bits: Arc<Vec<u64>>,
+    /// The word being read, and its bits not yet returned.
+    word: usize,
+    rest: u64,
+    doc: DocId,
+    len: u32,
+}
+
+impl Bits {
+    /// A doc set on its first document (as Tantivy's doc sets start).
+    pub(crate) fn new(bits: Arc<Vec<u64>>) -> Bits {
+        let len = bits.iter().map(|w| w.count_ones()).sum();
+        let rest = bits.first().copied().unwrap_or(0);
+        let mut set = Bits {
+            bits,
+            word: 0,
+            rest,
+            doc: 0,
+            len,
+        };
+        set.next_set();
+        set
+    }
+
+    fn next_set(&mut self) -> DocId {
+        loop {
+            if self.rest != 0 {
+                let low = self.rest.trailing_zeros();
+                self.rest &= self.rest - 1;
+                self.doc = ((self.word as u32) << 6) | low;
+                return self.doc;
+            }
+            self.word += 1;
+            match self.bits.get(self.word) {
+                Some(&w) => self.rest = w,
+                None => {
+                    self.doc = TERMINATED;
+                    return TERMINATED;
+                }
+            }
+        }
+    }
+}
+
+impl DocSet for Bits {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        self.next_set()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        let word = (target >> 6) as usize;
+        match self.bits.get(word) {
+            Some(&w) => {
+                self.word = word;
+                self.rest = w & (u64::MAX << (target & 63));
+                self.next_set()
+            }
+            None => {
+                self.doc = TERMINATED;
+                TERMINATED
+            }
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.len
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_read_back_in_order_and_seek_forward() {
+        let docs: Vec<DocId> = vec![0, 3, 63, 64, 65, 200, 511];
+        let mut words = vec![0u64; 8];
+        for &d in &docs {
+            crate::segment::set(&mut words, d);
+        }
+        let mut set = Bits::new(Arc::new(words.clone()));
+        let mut seen = Vec::new();
+        while set.doc() != TERMINATED {
+            seen.push(set.doc());
+            set.advance();
+        }
+        assert_eq!(seen, docs);
+        assert_eq!(set.advance(), TERMINATED);
+        let mut set = Bits::new(Arc::new(words.clone()));
+        assert_eq!(set.size_hint(), 7);
+        assert_eq!(set.seek(4), 63);
+        assert_eq!(set.seek(63), 63);
+        assert_eq!(set.seek(66), 200);
+        assert_eq!(set.seek(512), TERMINATED);
+        assert!(Bits::new(Arc::new(vec![0; 3])).doc() == TERMINATED);
+        assert!(Bits::new(Arc::new(Vec::new())).doc() == TERMINATED);
     }
 }

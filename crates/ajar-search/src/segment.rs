@@ -366,19 +366,22 @@ pub(crate) struct SegmentCache {
     /// Bitsets of common terms (deleted documents included).
     terms: Mutex<TermBits>,
     matches: Mutex<Kept<MatchKey, Arc<Matched>>>,
+    /// Documents carrying any of a set of terms, by segment and a hash of the terms.
+    unions: Mutex<Kept<MatchKey, Option<Arc<Vec<u64>>>>>,
     /// Keys the hashes of plans (see `Plan::key`).
     pub(crate) plan_keys: std::hash::RandomState,
 }
 
 impl SegmentCache {
     /// A cache keeping at most `budget` bytes of bitsets and counts: half for common terms,
-    /// half for what recent plans matched.
+    /// a quarter for what recent plans matched, a quarter for unions of many terms.
     pub(crate) fn new(budget: usize) -> SegmentCache {
         SegmentCache {
             segments: RwLock::default(),
             live: RwLock::default(),
             terms: Mutex::new(Kept::new(budget / 2)),
-            matches: Mutex::new(Kept::new(budget / 2)),
+            matches: Mutex::new(Kept::new(budget / 4)),
+            unions: Mutex::new(Kept::new(budget / 4)),
             plan_keys: std::hash::RandomState::new(),
         }
     }
@@ -443,24 +446,63 @@ impl SegmentCache {
                 return Ok(Some(bits));
             }
         }
-        let mut postings = inverted.read_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
         let mut bits = vec![0u64; (max_doc as usize).div_ceil(64)];
-        let mut buffer = [0 as DocId; COLLECT_BLOCK_BUFFER_LEN];
-        loop {
-            let n = postings.fill_buffer(&mut buffer);
-            for &doc in buffer.iter().take(n) {
-                set(&mut bits, doc);
-            }
-            if n < buffer.len() {
-                break;
-            }
-        }
+        add_postings(reader, &info, term, &mut bits)?;
         let bits = Arc::new(bits);
         if let (Some(key), Ok(mut kept)) = (key, self.terms.lock()) {
             let size = bits.len() * 8;
             kept.keep(key, bits.clone(), size);
         }
         Ok(Some(bits))
+    }
+
+    /// The documents of the segment carrying any of `terms` (deleted ones included), or
+    /// `None` when none does. The union is kept: a word of the search box stands for every
+    /// tag whose name holds it, thousands of rare tags for a common word, and reading all
+    /// their postings again for every search (and for both the filter and the scored part
+    /// of one) cost more than the rest of the search.
+    pub(crate) fn union(
+        &self,
+        reader: &SegmentReader,
+        terms: &[Term],
+    ) -> tantivy::Result<Option<Arc<Vec<u64>>>> {
+        if let [term] = terms {
+            return self.term(reader, term);
+        }
+        let key = (
+            reader.segment_id(),
+            std::hash::BuildHasher::hash_one(&self.plan_keys, terms),
+        );
+        if let Some(bits) = self.unions.lock().ok().and_then(|mut kept| kept.get(&key)) {
+            return Ok(bits);
+        }
+        let max_doc = reader.max_doc();
+        let mut bits = vec![0u64; (max_doc as usize).div_ceil(64)];
+        let mut any = false;
+        for term in terms {
+            let inverted = reader.inverted_index(term.field())?;
+            let Some(info) = inverted.get_term_info(term)? else {
+                continue;
+            };
+            any = true;
+            // Common terms from their kept bitsets; rare ones straight into the union,
+            // without a bitset of their own.
+            if u64::from(info.doc_freq) * CACHE_TERMS_FROM >= u64::from(max_doc) {
+                if let Some(term_bits) = self.term(reader, term)? {
+                    for (a, b) in bits.iter_mut().zip(term_bits.iter()) {
+                        *a |= b;
+                    }
+                }
+            } else {
+                add_postings(reader, &info, term, &mut bits)?;
+            }
+        }
+        let bits = any.then(|| Arc::new(bits));
+        if let Ok(mut kept) = self.unions.lock() {
+            let size = bits.as_ref().map_or(0, |b| b.len() * 8) + terms.len();
+            kept.keep(key, bits.clone(), size);
+        }
+        Ok(bits)
     }
 
     /// Loads the segments of `searcher` that are new, and forgets those it no longer has.
@@ -477,6 +519,9 @@ impl SegmentCache {
             kept.retain(|(id, _)| live.contains(id));
         }
         if let Ok(mut kept) = self.matches.lock() {
+            kept.retain(|(id, _)| live.contains(id));
+        }
+        if let Ok(mut kept) = self.unions.lock() {
             kept.retain(|(id, _)| live.contains(id));
         }
         // New segments are loaded on two threads: after a rebuild there are a dozen large
@@ -515,6 +560,27 @@ impl SegmentCache {
             });
             here.and(there)
         })
+    }
+}
+
+/// Sets the bits of the documents carrying `term` (whose `info` this is) in `bits`.
+fn add_postings(
+    reader: &SegmentReader,
+    info: &tantivy::postings::TermInfo,
+    term: &Term,
+    bits: &mut [u64],
+) -> tantivy::Result<()> {
+    let inverted = reader.inverted_index(term.field())?;
+    let mut postings = inverted.read_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+    let mut buffer = [0 as DocId; COLLECT_BLOCK_BUFFER_LEN];
+    loop {
+        let n = postings.fill_buffer(&mut buffer);
+        for &doc in buffer.iter().take(n) {
+            set(bits, doc);
+        }
+        if n < buffer.len() {
+            return Ok(());
+        }
     }
 }
 
