@@ -12,9 +12,11 @@
 //! `--reuse-index` is given.
 //!
 //! Per search: `first` is its first run after the index was opened (nothing of it cached);
-//! p50 / p99 are over `--runs` further runs that bypass the cache of recent results (each
-//! computes the search anew); `cached` is the p50 of the same search answered from that
-//! cache, as a repeated front-page or fandom listing is.
+//! p50 / p99 are over `--runs` further runs that bypass the cache of recent results, as a
+//! search repeated after the index changed does: each segment's kept matches and unions are
+//! reused (less any documents deleted since), the page is picked anew; `cached` is the p50
+//! of the same search answered from that cache, as a repeated front-page or fandom listing
+//! is.
 
 #![allow(clippy::unwrap_used)] // a benchmark may stop at what it did not expect
 

@@ -684,7 +684,7 @@ impl Store {
 
 /// How `db`'s backend would run `sql`, its arguments bound by `bind`: the rows of `EXPLAIN
 /// QUERY PLAN` on SQLite, the lines of `EXPLAIN` on PostgreSQL, one a line.
-async fn explain<'a>(
+pub(crate) async fn explain<'a>(
     db: &mut Db<'_>,
     sql: &str,
     bind: impl FnOnce(Sql<'a>) -> Sql<'a>,

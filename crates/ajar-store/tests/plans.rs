@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
-use ajar_core::{Chapter, Html, Rating, TagName, Work};
+use ajar_core::{Chapter, Html, Rating, TagName, UserId, Work};
 use ajar_store::{Audience, CorpusWork, Muted, Store, WorkStats};
 use chrono::NaiveDate;
 
@@ -124,6 +124,13 @@ async fn tag_and_creator_pages_read_indexes(store: Store) {
                     plan.query, plan.plan
                 ));
             }
+        }
+        // A history's count takes the few unlisted works off the readings.
+        let plan = store.readings_count_plan(UserId(1)).await.unwrap();
+        if !plan.to_lowercase().contains("works_unlisted") {
+            bad.push(format!(
+                "the history's count does not read works_unlisted:\n{plan}"
+            ));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n\n"));
