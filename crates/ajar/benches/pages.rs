@@ -444,6 +444,16 @@ async fn main() {
             first.rss.saturating_sub(first.anon) / 1024,
             last.rss.saturating_sub(last.anon) / 1024,
         );
+        // Whether it levels off: bounded caches fill, then stop; a leak keeps climbing.
+        println!(
+            "anonymous MiB, each half minute from the start of the measured pass: {}",
+            rss.iter()
+                .filter(|(t, _)| *t >= *t0)
+                .step_by(6)
+                .map(|(_, m)| (m.anon / 1024).to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     let _ = server.kill();
     let _ = server.wait();
