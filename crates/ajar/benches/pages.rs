@@ -225,6 +225,8 @@ async fn main() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/pages-{}", args.works))
     });
     std::fs::create_dir_all(&data).unwrap();
+    // nginx reads the paths of its configuration from its own prefix, not from here.
+    let data = std::fs::canonicalize(&data).unwrap();
     let db = args.database_url.as_deref();
     let marker = data.join(if db.is_some() {
         "corpus-done-postgres"
@@ -804,7 +806,10 @@ async fn hot_page_against_nginx(
         None,
     )
     .await;
-    let _ = nginx.kill();
+    // SIGTERM, so that the master stops its workers (SIGKILL would leave them serving).
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &nginx.id().to_string()])
+        .status();
     let _ = nginx.wait();
     println!(
         "\nhot work page ({} bytes), cache on, {connections} connections: ajar {ajar_rate:.0} \
