@@ -146,17 +146,7 @@ fn without_deleted(
             gone &= gone - 1;
             count = count.saturating_sub(1);
             if let Some(counts) = counts.as_mut() {
-                let mut uncount = |ord: usize| {
-                    if let Some(c) = counts.get_mut(ord) {
-                        *c = c.saturating_sub(1);
-                    }
-                };
-                for (ord, dense) in data.dense.iter().enumerate() {
-                    if contains(dense, doc) {
-                        uncount(ord);
-                    }
-                }
-                data.for_each_sparse_tag(doc, uncount);
+                data.uncount(doc, counts);
             }
         }
     }

@@ -220,6 +220,21 @@ impl SegmentData {
         }
     }
 
+    /// Takes `doc`'s tags off `counts` (by ordinal), as when it is deleted.
+    pub(crate) fn uncount(&self, doc: DocId, counts: &mut [u32]) {
+        let mut uncount = |ord: usize| {
+            if let Some(c) = counts.get_mut(ord) {
+                *c = c.saturating_sub(1);
+            }
+        };
+        for (ord, bits) in self.dense.iter().enumerate() {
+            if contains(bits, doc) {
+                uncount(ord);
+            }
+        }
+        self.for_each_sparse_tag(doc, uncount);
+    }
+
     /// The segment's live documents, given its deletions.
     fn live(&self, reader: &SegmentReader) -> Live {
         let Some(alive) = reader.alive_bitset() else {
@@ -236,17 +251,7 @@ impl SegmentData {
             if let Some(w) = words.get_mut(doc as usize >> 6) {
                 *w &= !(1 << (doc & 63));
             }
-            let mut uncount = |ord: usize| {
-                if let Some(c) = counts.get_mut(ord) {
-                    *c = c.saturating_sub(1);
-                }
-            };
-            for (ord, bits) in self.dense.iter().enumerate() {
-                if contains(bits, doc) {
-                    uncount(ord);
-                }
-            }
-            self.for_each_sparse_tag(doc, uncount);
+            self.uncount(doc, &mut counts);
         }
         Live {
             deleted: reader.num_deleted_docs(),
