@@ -609,6 +609,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kept_values_stay_within_their_budget_least_recently_used_first_out() {
+        let mut kept: Kept<u32, &str> = Kept::new(100);
+        kept.keep(1, "one", 40);
+        kept.keep(2, "two", 40);
+        assert_eq!(kept.get(&1), Some("one")); // 2 is now the least recently used
+        kept.keep(3, "three", 40);
+        assert_eq!(kept.get(&2), None, "the least recently used went first");
+        assert_eq!((kept.get(&1), kept.get(&3)), (Some("one"), Some("three")));
+        assert_eq!(kept.bytes, 80);
+        // Keeping a key again replaces it, and its size with it.
+        kept.keep(3, "three again", 10);
+        assert_eq!((kept.get(&3), kept.bytes), (Some("three again"), 50));
+        // What is bigger than the whole budget is not kept, and drops nothing.
+        kept.keep(4, "huge", 101);
+        assert_eq!((kept.get(&4), kept.entries.len()), (None, 2));
+        kept.retain(|k| *k == 1);
+        assert_eq!((kept.entries.len(), kept.bytes), (1, 40));
+    }
+
+    #[test]
     fn wide_ordinals_read_back_as_written() {
         let docs: Vec<Vec<u32>> = vec![
             vec![0, 1, 65_534],
