@@ -9,7 +9,8 @@
 #                            (SQLite: target/pages-$WORKS; PostgreSQL: database ajar_pages_$WORKS)
 #   --postgres               on a local PostgreSQL (started with .ci/start-postgres.sh)
 #   bench options            --seconds S (per route and viewer, 8), --connections N (4),
-#                            --no-writes, --only ROUTE-SUBSTRING; see crates/ajar/benches/pages.rs
+#                            --no-writes, --only ROUTE-SUBSTRING, --warm-up S (per route and
+#                            viewer before measuring, 1); see crates/ajar/benches/pages.rs
 # Needs: nginx for the baseline (installed with apt-get when missing, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,8 @@ if ((postgres)); then
     if ! psql "$admin" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
         psql "$admin" -qc "CREATE DATABASE $db TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
     fi
-    args+=(--database-url "${admin%/postgres}/$db" --data-dir "target/pages-$WORKS-postgres")
+    # Absolute: cargo runs the bench from crates/ajar.
+    args+=(--database-url "${admin%/postgres}/$db" --data-dir "$PWD/target/pages-$WORKS-postgres")
 fi
 
 exec cargo bench -p ajar --bench pages -- "${args[@]}"
