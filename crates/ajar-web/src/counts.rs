@@ -13,7 +13,7 @@
 
 use crate::{AppState, Error};
 use ajar_core::{Media, TagId, TagKind, TagName};
-use ajar_search::{Search, SearchRequest};
+use ajar_search::{FacetCount, Search, SearchRequest};
 use ajar_store::{Audience, MediaFandoms, Muted, TagCount};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -148,7 +148,8 @@ async fn indexed_fandoms(
     if muted.is_empty() {
         return Ok(Some(shared));
     }
-    let removed: HashMap<TagId, u64> = count_fandoms(
+    // Only ids and counts are needed: no name is parsed for what is subtracted.
+    let removed: HashMap<TagId, u64> = fandom_facets(
         search,
         &SearchRequest {
             only_excluded: true,
@@ -157,7 +158,7 @@ async fn indexed_fandoms(
     )
     .await?
     .into_iter()
-    .map(|fandom| (fandom.id, fandom.works))
+    .map(|fandom| (fandom.id, fandom.count))
     .collect();
     if removed.is_empty() {
         return Ok(Some(shared));
@@ -179,6 +180,23 @@ async fn indexed_fandoms(
 
 /// Counts every fandom's works among those `request` finds.
 async fn count_fandoms(search: &Search, request: &SearchRequest) -> Result<Vec<TagCount>, Error> {
+    Ok(fandom_facets(search, request)
+        .await?
+        .into_iter()
+        .filter_map(|tag| {
+            Some(TagCount {
+                id: tag.id,
+                kind: TagKind::Fandom,
+                name: TagName::parse(&tag.name).ok()?,
+                works: tag.count,
+            })
+        })
+        .collect())
+}
+
+/// Every fandom the works `request` finds carry, with how many of them carry it, as the
+/// index names them.
+async fn fandom_facets(search: &Search, request: &SearchRequest) -> Result<Vec<FacetCount>, Error> {
     let request = SearchRequest {
         facets: true,
         facet_limit: usize::MAX, // every fandom
@@ -189,21 +207,12 @@ async fn count_fandoms(search: &Search, request: &SearchRequest) -> Result<Vec<T
         .search(&request)
         .await
         .map_err(|e| Error::Internal(format!("counting fandoms in the search index: {e}")))?;
-    let fandoms = found
+    Ok(found
         .facets
         .into_iter()
         .filter(|group| group.kind == TagKind::Fandom)
         .flat_map(|group| group.tags)
-        .filter_map(|tag| {
-            Some(TagCount {
-                id: tag.id,
-                kind: TagKind::Fandom,
-                name: TagName::parse(&tag.name).ok()?,
-                works: tag.count,
-            })
-        })
-        .collect();
-    Ok(fandoms)
+        .collect())
 }
 
 /// A search that only counts: the works `audience` may list, without those `muted` leaves
