@@ -9,7 +9,7 @@
 #                            (SQLite: target/pages-$WORKS; PostgreSQL: database ajar_pages_$WORKS)
 #   --postgres               on a local PostgreSQL (started with .ci/start-postgres.sh)
 #   bench options            --seconds S (per route and viewer, 8), --connections N (4),
-#                            --no-writes, --only ROUTE-SUBSTRING, --warm-up S (per route and
+#                            --no-writes, --only ROUTE-SUBSTRING[,...], --warm-up S (per route and
 #                            viewer before measuring, 1); see crates/ajar/benches/pages.rs
 # Needs: nginx for the baseline (installed with apt-get when missing, as root).
 set -euo pipefail

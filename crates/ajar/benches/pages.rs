@@ -70,7 +70,7 @@ fn args() -> Args {
                 println!(
                     "cargo bench -p ajar --bench pages -- [--works N (1000000)] [--seconds S per \
                      route and viewer (8)] [--connections N (4)] [--data-dir DIR] \
-                     [--database-url URL] [--no-writes] [--only ROUTE-SUBSTRING] [--warm-up S \
+                     [--database-url URL] [--no-writes] [--only ROUTE-SUBSTRING,...] [--warm-up S \
                      per route and viewer, not measured (1)]"
                 );
                 std::process::exit(0);
@@ -262,7 +262,7 @@ async fn main() {
         .build()
         .unwrap();
     let started = Instant::now();
-    wait_ready(&http, &base).await;
+    wait_ready(&http, &base, &mut server).await;
     println!(
         "serving {} works on {} (ready after {:.0} s, pid {pid}); RSS {} MiB",
         sample.max_work,
@@ -342,7 +342,11 @@ async fn main() {
         .chain(ACCOUNT_ROUTES.iter().map(|r| (r, true)));
     let mut runs: Vec<(&str, Url, &str, Option<&Reader>)> = Vec::new();
     for ((name, url), account) in routes {
-        if args.only.as_deref().is_some_and(|o| !name.contains(o)) {
+        if args
+            .only
+            .as_deref()
+            .is_some_and(|o| !o.split(',').any(|o| name.contains(o)))
+        {
             continue;
         }
         for (viewer, who) in viewers {
@@ -740,7 +744,7 @@ async fn hot_page_against_nginx(
     args: &Args,
 ) {
     let (mut server, base) = serve(ajar, data, db, "60000", "serve-cache.log");
-    wait_ready(http, &base).await;
+    wait_ready(http, &base, &mut server).await;
     let path = "/works/1";
     let page = http.get(format!("{base}{path}")).send().await.unwrap();
     let body = page.bytes().await.unwrap();

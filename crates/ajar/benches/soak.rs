@@ -176,7 +176,7 @@ async fn main() {
         .pool_max_idle_per_host(args.connections)
         .build()
         .unwrap();
-    wait_ready(&http, &base).await;
+    wait_ready(&http, &base, &mut server).await;
     let mut readers = Vec::new();
     for i in 0..READERS {
         readers.push(log_in(&http, &base, &format!("soaker{i}")).await);

@@ -62,10 +62,15 @@ pub fn password(user: &str) -> String {
     format!("soak-password-{user}")
 }
 
-pub async fn wait_ready(http: &reqwest::Client, base: &str) {
+/// Waits for the server to answer; panics at once if it exited instead (its log says why:
+/// another server holding the index, a port taken...).
+pub async fn wait_ready(http: &reqwest::Client, base: &str, server: &mut std::process::Child) {
     // A first start builds the search index (minutes at a million works).
     let deadline = Instant::now() + Duration::from_secs(1800);
     while Instant::now() < deadline {
+        if let Ok(Some(status)) = server.try_wait() {
+            panic!("ajar serve exited ({status}) before answering at {base}; see its log");
+        }
         let answer = http.get(format!("{base}/login")).send().await;
         if answer.is_ok_and(|r| r.status().is_success()) {
             return;
