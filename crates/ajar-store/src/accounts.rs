@@ -51,7 +51,7 @@ pub struct SessionRecord {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     name: String,
     email: String,
@@ -69,10 +69,11 @@ struct LoginRow {
     password_hash: String,
 }
 
-const USER_COLUMNS: &str = "id, name, email, role, suspended, created_at, updates_seen_at";
+pub(crate) const USER_COLUMNS: &str =
+    "id, name, email, role, suspended, created_at, updates_seen_at";
 
 impl UserRow {
-    fn into_user(self) -> Result<User> {
+    pub(crate) fn into_user(self) -> Result<User> {
         Ok(User {
             id: UserId(self.id),
             role: role(&self.role)?,
@@ -109,7 +110,7 @@ impl From<PseudRow> for Pseud {
 }
 
 /// The account (role and pseuds) of a user id, for a session or a command.
-async fn account(db: &mut Db<'_>, user: &User) -> Result<Account> {
+pub(crate) async fn account(db: &mut Db<'_>, user: &User) -> Result<Account> {
     let pseuds = user_pseuds(db, user.id).await?;
     Ok(Account {
         id: user.id,

@@ -45,6 +45,7 @@ mod suspension;
 mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tokens;
 mod version;
 mod works;
 
@@ -63,6 +64,7 @@ pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 pub use sources::TextSource;
+pub use tokens::{AccessToken, TokenRecord, TokenScope, MAX_ACCESS_TOKENS, MAX_TOKEN_NAME_CHARS};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]

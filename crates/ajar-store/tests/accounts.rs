@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used)]
 
 use ajar_core::{Chapter, Html, PseudId, Role, UserId, Work, WorkId};
-use ajar_store::{CommentAuthor, Followed, NewComment, NewUser, Store, StoreError};
+use ajar_store::{
+    CommentAuthor, Followed, NewComment, NewUser, Store, StoreError, TokenScope, MAX_ACCESS_TOKENS,
+};
 
 ajar_store::backend_tests!(
     simultaneous_sign_ups_with_one_name_get_a_conflict,
     pseuds_are_renamed_and_deleted_into_the_default_one,
     an_account_has_one_live_reset_link_and_a_new_password_ends_it,
+    access_tokens_are_found_by_hash_listed_revoked_and_capped,
 );
 
 fn new_user<'a>(name: &'a str, email: &'a str) -> NewUser<'a> {
@@ -264,4 +267,86 @@ async fn an_account_has_one_live_reset_link_and_a_new_password_ends_it(store: St
         .await
         .unwrap();
     assert!(live("scully's").await);
+}
+
+async fn access_tokens_are_found_by_hash_listed_revoked_and_capped(store: Store) {
+    let ann = sign_up(&store, "tokenann").await;
+    let bob = sign_up(&store, "tokenbob").await;
+    let read = store
+        .create_access_token(ann, "e-reader", TokenScope::Read, "hash-read")
+        .await
+        .unwrap();
+    let write = store
+        .create_access_token(ann, "script", TokenScope::Write, "hash-write")
+        .await
+        .unwrap();
+
+    // Found by its hash, for its account and with its scope; a use is noted.
+    let found = store.access_token("hash-write").await.unwrap().unwrap();
+    assert_eq!(found.account.id, ann);
+    assert_eq!(found.scope, TokenScope::Write);
+    assert!(!found.suspended);
+    assert_eq!(
+        store
+            .access_token("hash-read")
+            .await
+            .unwrap()
+            .unwrap()
+            .scope,
+        TokenScope::Read
+    );
+    assert!(store.access_token("no-such-hash").await.unwrap().is_none());
+    let listed = store.access_tokens(ann).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["script", "e-reader"],
+        "newest first"
+    );
+    assert!(listed.iter().all(|t| t.last_used_at.is_some()));
+    assert!(store.access_tokens(bob).await.unwrap().is_empty());
+
+    // Only its account revokes it; a revoked token finds nobody.
+    assert!(!store.revoke_access_token(bob, read.id).await.unwrap());
+    assert!(store.access_token("hash-read").await.unwrap().is_some());
+    assert!(store.revoke_access_token(ann, read.id).await.unwrap());
+    assert!(store.access_token("hash-read").await.unwrap().is_none());
+    assert_eq!(
+        store.access_tokens(ann).await.unwrap(),
+        vec![{
+            let mut w = write.clone();
+            w.last_used_at = store.access_tokens(ann).await.unwrap()[0].last_used_at;
+            w
+        }]
+    );
+
+    // A suspended account's token is found as suspended (the web refuses it).
+    store.set_suspended(ann, true).await.unwrap();
+    assert!(
+        store
+            .access_token("hash-write")
+            .await
+            .unwrap()
+            .unwrap()
+            .suspended
+    );
+
+    // At most MAX_ACCESS_TOKENS each; the one over is refused and not kept.
+    for i in 0..MAX_ACCESS_TOKENS {
+        store
+            .create_access_token(bob, &format!("t{i}"), TokenScope::Read, &format!("bob-{i}"))
+            .await
+            .unwrap();
+    }
+    match store
+        .create_access_token(bob, "one more", TokenScope::Read, "bob-over")
+        .await
+    {
+        Err(StoreError::Conflict(m)) => assert!(m.contains("at most"), "{m}"),
+        other => panic!("the token over the cap must be refused: {other:?}"),
+    }
+    assert!(store.access_token("bob-over").await.unwrap().is_none());
+    assert_eq!(
+        store.access_tokens(bob).await.unwrap().len() as u64,
+        MAX_ACCESS_TOKENS
+    );
 }

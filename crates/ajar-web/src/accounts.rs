@@ -380,6 +380,7 @@ struct AccountPage {
     email: String,
     role: Role,
     pseuds: Vec<Pseud>,
+    tokens: Vec<crate::tokens::TokenRow>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -405,6 +406,7 @@ async fn account_page(
             "email" => Some("Your email address was changed.".into()),
             "pseud" => Some("The pseud was added.".into()),
             "pseud-renamed" => Some("The pseud was renamed.".into()),
+            "token-revoked" => Some("The token was revoked: it no longer works.".into()),
             "pseud-deleted" => Some(
                 "The pseud was deleted; its works and comments are now under your default pseud."
                     .into(),
@@ -424,18 +426,20 @@ async fn render_account(
 ) -> Result<Page<AccountPage>, Error> {
     let u = state.store.user(user).await?.ok_or(Error::NotFound)?;
     let pseuds = state.store.pseuds_of(user).await?;
+    let tokens = state.store.access_tokens(user).await?;
     Ok(Page(AccountPage {
         layout: Layout::new(Some("My account".to_owned()), "Your account settings."),
         name: u.name,
         email: u.email,
         role: u.role,
         pseuds,
+        tokens: tokens.into_iter().map(Into::into).collect(),
         notice,
         error,
     }))
 }
 
-async fn refuse_on_account(
+pub(crate) async fn refuse_on_account(
     state: &AppState,
     user: UserId,
     message: String,

@@ -16,11 +16,12 @@
 
 use crate::{AppState, Error};
 use ajar_core::Viewer;
+use ajar_store::TokenScope;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, SET_COOKIE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, ORIGIN, REFERER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
@@ -47,6 +48,9 @@ pub(crate) struct Ctx {
     pub(crate) fresh_guest_token: bool,
     /// The session's token hash (to end it at log-out, or keep it at a password change).
     pub(crate) session_hash: Option<String>,
+    /// When the request came with a personal access token (API only) rather than a
+    /// session: what the token may do. Such a request needs no CSRF token.
+    pub(crate) token_scope: Option<TokenScope>,
     /// Whether cookies set for this request get the `Secure` flag.
     pub(crate) secure: bool,
     /// The client's address (see `proxy`), for rate limits and guest kudos.
@@ -67,6 +71,7 @@ impl Ctx {
             csrf_token: CSRF_PLACEHOLDER.to_owned(),
             fresh_guest_token: false,
             session_hash: None,
+            token_scope: None,
             secure: false,
             ip: None,
             page: None,
@@ -275,6 +280,7 @@ pub(crate) async fn context(
         csrf_token: String::new(),
         fresh_guest_token: false,
         session_hash: None,
+        token_scope: None,
         secure,
         ip,
         page,
@@ -282,7 +288,35 @@ pub(crate) async fn context(
         notice: cookie(headers, crate::flash::COOKIE).and_then(crate::flash::Notice::from_code),
     };
     let mut clear_session = false;
-    if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+    let api = is_api_path(request.uri().path());
+    if let Some(sent) = headers.get(AUTHORIZATION).filter(|_| api) {
+        // An API client with a personal access token: it, not any cookie, says who asks.
+        let Some(token) = sent.to_str().ok().and_then(bearer_or_basic) else {
+            return Error::Unauthorized(
+                "Send a personal access token as `Authorization: Bearer TOKEN` (or as the \
+                 password of HTTP Basic)."
+                    .to_owned(),
+            )
+            .into_response();
+        };
+        match state.store.access_token(&token_hash(&token)).await {
+            Ok(Some(record)) if !record.suspended => {
+                ctx.viewer = Viewer::User(record.account);
+                ctx.token_scope = Some(record.scope);
+            }
+            Ok(Some(_)) => {
+                return Error::Unauthorized("This token's account is suspended.".to_owned())
+                    .into_response()
+            }
+            Ok(None) => {
+                return Error::Unauthorized(
+                    "This token is not known here: it was revoked, or is mistyped.".to_owned(),
+                )
+                .into_response()
+            }
+            Err(e) => return Error::Store(e).into_response(),
+        }
+    } else if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
         let hash = token_hash(token);
         match state.store.session(&hash).await {
             Ok(Some(record)) if !record.suspended => {
@@ -294,7 +328,7 @@ pub(crate) async fn context(
             Err(e) => return Error::Store(e).into_response(),
         }
     }
-    if ctx.is_guest() {
+    if ctx.is_guest() && ctx.token_scope.is_none() {
         match cookie(headers, CSRF_COOKIE).filter(|t| valid_token_shape(t)) {
             Some(token) => ctx.csrf_token = token.to_owned(),
             None => {
@@ -335,6 +369,47 @@ pub(crate) async fn context(
         response.extensions_mut().insert(crate::edge::ForThisViewer);
     }
     response
+}
+
+/// Whether a path is the JSON API's, where personal access tokens are taken and errors are
+/// problem+json.
+pub(crate) fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// The token of an `Authorization` header: `Bearer TOKEN`, or HTTP Basic with the token as
+/// the password (what e-reader apps can send; the user name is not looked at). `None` when
+/// the header is neither or carries no token.
+fn bearer_or_basic(header: &str) -> Option<String> {
+    let (scheme, rest) = header.trim().split_once(' ')?;
+    let rest = rest.trim();
+    let token = if scheme.eq_ignore_ascii_case("bearer") {
+        rest.to_owned()
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?;
+        let decoded = String::from_utf8(decoded).ok()?;
+        decoded.split_once(':')?.1.to_owned()
+    } else {
+        return None;
+    };
+    valid_access_token_shape(&token).then_some(token)
+}
+
+/// The prefix of every personal access token, so that secret scanners and people can tell
+/// one when they see it.
+pub(crate) const ACCESS_TOKEN_PREFIX: &str = "ajar_pat_";
+
+/// A new personal access token: the prefix and 32 random bytes.
+pub(crate) fn new_access_token() -> String {
+    format!("{ACCESS_TOKEN_PREFIX}{}", random_token())
+}
+
+fn valid_access_token_shape(token: &str) -> bool {
+    token
+        .strip_prefix(ACCESS_TOKEN_PREFIX)
+        .is_some_and(valid_token_shape)
 }
 
 /// The path of the `Referer` when it is a page of this host.
@@ -385,6 +460,19 @@ pub(crate) async fn guard_writes(
         .get::<Ctx>()
         .cloned()
         .unwrap_or_else(Ctx::guest);
+    match ctx.token_scope {
+        Some(TokenScope::Read) => {
+            return Error::Forbidden(
+                "This token may only read: make one with the read and write scope to change \
+                 anything."
+                    .to_owned(),
+            )
+            .into_response()
+        }
+        // No cookie says who asks, so no other site can make the request: no CSRF check.
+        Some(TokenScope::Write) => return with_body_within_limits(&state, parts, body, next).await,
+        None => {}
+    }
     let https = crate::hits::is_https(&parts.headers, &parts.uri);
     if !same_origin(&parts.headers, https) {
         return Error::Forbidden(
@@ -392,13 +480,7 @@ pub(crate) async fn guard_writes(
         )
         .into_response();
     }
-    let limit = crate::body::limit_for(
-        parts
-            .extensions
-            .get::<axum::extract::MatchedPath>()
-            .map(axum::extract::MatchedPath::as_str),
-    );
-    let mut reader = match crate::body::Reader::start(body, &parts.headers, limit, &state.bodies) {
+    let mut reader = match start_body(&state, &parts, body) {
         Ok(reader) => reader,
         Err(e) => return e.into_response(),
     };
@@ -443,6 +525,47 @@ pub(crate) async fn guard_writes(
     {
         return token_refused();
     }
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    drop(held);
+    response
+}
+
+/// Starts reading a request's body within its route's limit and the shared budget.
+fn start_body(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: Body,
+) -> Result<crate::body::Reader, Error> {
+    let limit = crate::body::limit_for(
+        parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .map(axum::extract::MatchedPath::as_str),
+    );
+    crate::body::Reader::start(body, &parts.headers, limit, &state.bodies)
+}
+
+/// Runs the route with its body read whole, within the route's limit and the shared budget.
+async fn with_body_within_limits(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    body: Body,
+    next: Next,
+) -> Response {
+    let mut reader = match start_body(state, &parts, body) {
+        Ok(reader) => reader,
+        Err(e) => return e.into_response(),
+    };
+    loop {
+        match reader.more(&state.bodies).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return e.into_response(),
+        }
+    }
+    let (bytes, held) = reader.finish();
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;

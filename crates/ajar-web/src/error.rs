@@ -2,7 +2,8 @@
 //!
 //! A missing work, chapter or page is the reader's business: a friendly 404 page. Anything
 //! else is ours: the cause goes to the log, and the reader sees a bare 500 page that names
-//! nothing internal.
+//! nothing internal. Under `/api/` the same error, with the same status, is an RFC 9457
+//! `application/problem+json` body instead (see [`problems_for_api`]).
 
 use crate::views::{InternalErrorPage, MessagePage, NotFoundPage};
 use ajar_store::StoreError;
@@ -59,6 +60,10 @@ pub enum Error {
     /// A guest asked for what a log-in would show them: a page to log in to, and back.
     #[error("log in first: {0:?}")]
     LoginRequired(LoginReason),
+    /// An API request whose credentials are not valid (a revoked or mistyped access token,
+    /// its account suspended): 401 with `WWW-Authenticate`; the message says which.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
     /// A form or query that cannot be used as sent; the message says what to fix.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -85,8 +90,78 @@ pub enum Error {
     Internal(String),
 }
 
+/// What an error response says, kept beside its HTML page so that an API route can say the
+/// same as problem+json.
+#[derive(Debug, Clone)]
+pub(crate) struct Problem {
+    title: &'static str,
+    detail: String,
+    /// `LoginRequired`: a 401 for an API client rather than the log-in form.
+    login_required: bool,
+}
+
+impl Error {
+    /// The title and detail an API client is told; nothing internal.
+    fn problem(&self) -> Problem {
+        let (title, detail) = match self {
+            Error::NotFound | Error::Store(StoreError::NotFound(_)) => {
+                ("Not found", "Nothing is at this address.".to_owned())
+            }
+            Error::Forbidden(message) => ("Not allowed", message.clone()),
+            Error::LoginRequired(why) => (
+                "Log in first",
+                match why {
+                    LoginReason::RestrictedWork => {
+                        "This work is only available to registered users of the archive: \
+                         send an access token."
+                    }
+                    LoginReason::Page => "This needs an account: send an access token.",
+                }
+                .to_owned(),
+            ),
+            Error::Unauthorized(message) => ("Not a valid token", message.clone()),
+            Error::BadRequest(message) | Error::Store(StoreError::Conflict(message)) => {
+                ("That did not work", message.clone())
+            }
+            Error::Store(StoreError::Invalid(cause)) => ("That did not work", cause.to_string()),
+            Error::TooMany { message, .. } => ("Slow down", message.clone()),
+            Error::TooLarge(limit) => (
+                "That is too large",
+                format!("This takes at most {} at once.", size_text(*limit)),
+            ),
+            Error::Busy(_) => (
+                "The archive is busy",
+                format!("Please try again in {RETRY_AFTER_SECS} seconds."),
+            ),
+            Error::Store(cause) if cause.is_overload() => (
+                "The archive is busy",
+                format!("Please try again in {RETRY_AFTER_SECS} seconds."),
+            ),
+            Error::Store(_) | Error::Render(_) | Error::Internal(_) => (
+                "Something went wrong",
+                "The failure has been logged.".to_owned(),
+            ),
+        };
+        Problem {
+            title,
+            detail,
+            login_required: matches!(self, Error::LoginRequired(_)),
+        }
+    }
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
+        let problem = self.problem();
+        let mut response = self.page();
+        response.extensions_mut().insert(problem);
+        response
+    }
+}
+
+impl Error {
+    /// The error as an HTML page.
+    fn page(self) -> Response {
         match self {
             Error::NotFound | Error::Store(StoreError::NotFound(_)) => {
                 render_status(StatusCode::NOT_FOUND, &NotFoundPage::new())
@@ -96,6 +171,19 @@ impl IntoResponse for Error {
                 &MessagePage::new("Not allowed", message),
             ),
             Error::LoginRequired(why) => login_first(why),
+            Error::Unauthorized(message) => {
+                let mut response = render_status(
+                    StatusCode::UNAUTHORIZED,
+                    &MessagePage::new("Not a valid token", message),
+                );
+                response.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static(
+                        "Bearer realm=\"ajar\", error=\"invalid_token\"",
+                    ),
+                );
+                response
+            }
             Error::BadRequest(message) | Error::Store(StoreError::Conflict(message)) => {
                 render_status(
                     StatusCode::BAD_REQUEST,
@@ -152,6 +240,45 @@ impl IntoResponse for Error {
             }
         }
     }
+}
+
+/// The middleware around the API (`/api/`): an error answered there is the same error, with
+/// the same status and headers (`Retry-After`, `WWW-Authenticate`), as `application/
+/// problem+json` (RFC 9457) rather than an HTML page; a guest asked to log in is answered
+/// 401 rather than sent to the log-in form.
+pub(crate) async fn problems_for_api(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !crate::auth::is_api_path(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    let Some(problem) = response.extensions().get::<Problem>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    if problem.login_required {
+        // A redirect to the log-in form for a GET, 403 for a form, on the site.
+        parts.status = StatusCode::UNAUTHORIZED;
+        parts.headers.remove(axum::http::header::LOCATION);
+        parts.headers.insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer realm=\"ajar\""),
+        );
+    }
+    let body = serde_json::json!({
+        "type": "about:blank",
+        "title": problem.title,
+        "status": parts.status.as_u16(),
+        "detail": problem.detail,
+    });
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/problem+json"),
+    );
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
 /// A guest who asked for a page a log-in would show is sent to log in, and back to that

@@ -31,7 +31,9 @@ use std::net::IpAddr;
 const NAMES_SHOWN: u32 = 50;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/works/{id}/kudos", post(leave_kudos))
+    Router::new()
+        .route("/works/{id}/kudos", post(leave_kudos))
+        .route("/api/v1/works/{id}/kudos", post(api_leave_kudos))
 }
 
 /// A work id from a path segment; anything but digits names no work.
@@ -105,14 +107,16 @@ fn kudos_hash(kind: &str, value: &str) -> String {
         .collect()
 }
 
-async fn leave_kudos(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Response, Error> {
-    let id = work_id(id)?;
-    let access = visible_work(&state, &ctx, id).await?;
+/// Leaves kudos on a work for whoever asks: the one place the rules live (the work must be
+/// one they may see, and not their own; once per account, or per guest and address), for
+/// the site's button and the API alike.
+pub(crate) async fn leave(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: WorkId,
+) -> Result<KudosOutcome, Error> {
+    let access = visible_work(state, ctx, id).await?;
     if access.is_creator(&ctx.viewer) {
         return Err(Error::Forbidden(
             "You can't leave kudos on your own work.".to_owned(),
@@ -123,7 +127,7 @@ async fn leave_kudos(
     let by = match ctx.viewer.user_id() {
         Some(user) => Kudoser::User(user),
         None => {
-            cookie_key = guest_key(&headers, &ctx);
+            cookie_key = guest_key(headers, ctx);
             address = ctx.ip.map(address_key);
             Kudoser::Guest {
                 cookie: &cookie_key,
@@ -131,26 +135,53 @@ async fn leave_kudos(
             }
         }
     };
-    let message = if ctx.is_guest() {
-        "You have already left kudos here. :) A guest can leave kudos on a work once from \
-         each address."
-    } else {
-        "You have already left kudos here. :)"
-    };
-    match state.store.leave_kudos(id, by).await? {
-        KudosOutcome::Left => {
-            // A quiet write: only this work's pages are forgotten (see `cache`).
-            state.pages.forget_work(id);
-            Ok(see_other(&format!("/works/{id}#kudos")))
-        }
+    let outcome = state.store.leave_kudos(id, by).await?;
+    if outcome == KudosOutcome::Left {
+        // A quiet write: only this work's pages are forgotten (see `cache`).
+        state.pages.forget_work(id);
+    }
+    Ok(outcome)
+}
+
+async fn leave_kudos(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let id = work_id(id)?;
+    match leave(&state, &ctx, &headers, id).await? {
+        KudosOutcome::Left => Ok(see_other(&format!("/works/{id}#kudos"))),
         KudosOutcome::Already => Ok(Page(NoticePage::new(
             "Kudos",
-            message,
+            if ctx.is_guest() {
+                "You have already left kudos here. :) A guest can leave kudos on a work once \
+                 from each address."
+            } else {
+                "You have already left kudos here. :)"
+            },
             format!("/works/{id}"),
             "Back to the work",
         ))
         .into_response()),
     }
+}
+
+/// `POST /api/v1/works/{id}/kudos`: `201` with `{"work": ID, "kudos": "left"}`, or `200`
+/// with `"already"` when this account (or guest) left kudos before.
+async fn api_leave_kudos(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let id = work_id(id)?;
+    let (status, kudos) = match leave(&state, &ctx, &headers, id).await? {
+        KudosOutcome::Left => (axum::http::StatusCode::CREATED, "left"),
+        KudosOutcome::Already => (axum::http::StatusCode::OK, "already"),
+    };
+    let body = serde_json::json!({ "work": id.0, "kudos": kudos });
+    Ok((status, axum::Json(body)).into_response())
 }
 
 #[derive(Template)]

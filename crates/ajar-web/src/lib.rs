@@ -47,6 +47,7 @@ mod ratelimit;
 mod search;
 mod settings;
 mod tag_url;
+mod tokens;
 mod views;
 mod work_sections;
 mod works;
@@ -141,6 +142,7 @@ fn router(state: AppState) -> Router {
         .merge(people::router())
         .merge(posting::router())
         .merge(settings::router())
+        .merge(tokens::router())
         .merge(search::router())
         .merge(openapi::router())
         .merge(assets::router())
@@ -157,6 +159,7 @@ fn router(state: AppState) -> Router {
             state.clone(),
             auth::context,
         ))
+        .layer(axum::middleware::from_fn(error::problems_for_api))
         // `guard_writes` has read the body within the route's limit already.
         .layer(axum::extract::DefaultBodyLimit::max(body::LARGE_BODY_BYTES))
         .with_state(state.clone())

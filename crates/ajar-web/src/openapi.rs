@@ -40,10 +40,15 @@ pub(crate) fn openapi() -> Value {
         "info": {
             "title": "ajar API",
             "version": "1",
-            "description": "Search the archive's works with every filter of the search page. \
-                Only public works are returned to requests without a session; logged-in \
-                sessions (cookie) also see works restricted to logged-in readers."
+            "description": "Search the archive's works with every filter of the search page, \
+                and leave kudos. Requests without credentials are a guest's: only public works. \
+                A personal access token (made on the account page, sent as `Authorization: \
+                Bearer TOKEN` or as the password of HTTP Basic) acts as its account: works \
+                restricted to logged-in readers too, and, with the write scope, changes. A \
+                logged-in session cookie works as well, with the CSRF token of the site's \
+                forms (`X-CSRF-Token`) on every change. Errors are RFC 9457 problem+json."
         },
+        "security": [ {}, { "token": [] }, { "basic": [] } ],
         "paths": {
             "/api/v1/works": {
                 "get": {
@@ -93,6 +98,38 @@ pub(crate) fn openapi() -> Value {
                     }
                 }
             },
+            "/api/v1/works/{id}/kudos": {
+                "post": {
+                    "summary": "Leave kudos on a work",
+                    "description": "Once per account. Not on one's own work, nor on a work the account may not see. Needs a token with the write scope.",
+                    "security": [ { "token": [] }, { "basic": [] } ],
+                    "parameters": [
+                        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }
+                    ],
+                    "responses": {
+                        "201": {
+                            "description": "Kudos left.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Kudos" } } }
+                        },
+                        "200": {
+                            "description": "This account had left kudos on the work already (`kudos` is `already`).",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Kudos" } } }
+                        },
+                        "401": {
+                            "description": "No valid token (revoked, mistyped, or its account suspended).",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "403": {
+                            "description": "A read-only token, the account's own work, or a session without its CSRF token.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "404": {
+                            "description": "No such work, or not one the account may see.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        }
+                    }
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "summary": "This document",
@@ -101,7 +138,19 @@ pub(crate) fn openapi() -> Value {
             }
         },
         "components": {
+            "securitySchemes": {
+                "token": { "type": "http", "scheme": "bearer", "description": "A personal access token from the account page (ajar_pat_...)." },
+                "basic": { "type": "http", "scheme": "basic", "description": "Any user name, and a personal access token as the password (for apps that only ask for a password)." }
+            },
             "schemas": {
+                "Kudos": {
+                    "type": "object",
+                    "required": ["work", "kudos"],
+                    "properties": {
+                        "work": { "type": "integer" },
+                        "kudos": { "type": "string", "enum": ["left", "already"] }
+                    }
+                },
                 "WorkPage": {
                     "type": "object",
                     "required": ["total", "page", "per_page", "works", "facets"],
