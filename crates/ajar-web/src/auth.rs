@@ -288,8 +288,8 @@ pub(crate) async fn context(
         notice: cookie(headers, crate::flash::COOKIE).and_then(crate::flash::Notice::from_code),
     };
     let mut clear_session = false;
-    let api = is_api_path(request.uri().path());
-    if let Some(sent) = headers.get(AUTHORIZATION).filter(|_| api) {
+    let tokens_taken = takes_tokens(request.uri().path());
+    if let Some(sent) = headers.get(AUTHORIZATION).filter(|_| tokens_taken) {
         // An API client with a personal access token: it, not any cookie, says who asks.
         let Some(token) = sent.to_str().ok().and_then(bearer_or_basic) else {
             return Error::Unauthorized(
@@ -375,6 +375,12 @@ pub(crate) async fn context(
 /// problem+json.
 pub(crate) fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
+}
+
+/// Whether a path takes personal access tokens: the API's, and the OPDS catalog's (reader
+/// apps send one as the password of HTTP Basic). The site's own pages never do.
+pub(crate) fn takes_tokens(path: &str) -> bool {
+    is_api_path(path) || path == "/opds" || path.starts_with("/opds/")
 }
 
 /// The token of an `Authorization` header: `Bearer TOKEN`, or HTTP Basic with the token as

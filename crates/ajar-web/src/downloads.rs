@@ -27,17 +27,21 @@ pub(crate) fn router() -> Router<AppState> {
         .into_iter()
         .fold(Router::new(), |router, format| {
             let path = format!("/works/{{id}}/download.{}", format.extension());
-            router.route(
-                &path,
-                get(
-                    move |state: State<AppState>,
-                          ctx: crate::auth::Ctx,
-                          cache: Extension<ExportCache>,
-                          id: Path<String>| {
-                        download(state, ctx, cache, id, format)
-                    },
-                ),
-            )
+            let handler = get(
+                move |state: State<AppState>,
+                      ctx: crate::auth::Ctx,
+                      cache: Extension<ExportCache>,
+                      id: Path<String>| { download(state, ctx, cache, id, format) },
+            );
+            // The OPDS catalog's acquisition link: the same file, for a reader app that
+            // sends a personal access token (see `opds`).
+            let router = match format {
+                ExportFormat::Epub => {
+                    router.route("/opds/works/{id}/download.epub", handler.clone())
+                }
+                _ => router,
+            };
+            router.route(&path, handler)
         })
         .layer(Extension(cache))
 }

@@ -176,11 +176,18 @@ impl Error {
                     StatusCode::UNAUTHORIZED,
                     &MessagePage::new("Not a valid token", message),
                 );
-                response.headers_mut().insert(
+                // API clients send a bearer token; reader apps ask for a user name and
+                // password (the token) when told Basic.
+                let headers = response.headers_mut();
+                headers.append(
                     axum::http::header::WWW_AUTHENTICATE,
                     axum::http::HeaderValue::from_static(
                         "Bearer realm=\"ajar\", error=\"invalid_token\"",
                     ),
+                );
+                headers.append(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Basic realm=\"ajar\", charset=\"UTF-8\""),
                 );
                 response
             }
@@ -242,30 +249,41 @@ impl Error {
     }
 }
 
-/// The middleware around the API (`/api/`): an error answered there is the same error, with
-/// the same status and headers (`Retry-After`, `WWW-Authenticate`), as `application/
-/// problem+json` (RFC 9457) rather than an HTML page; a guest asked to log in is answered
-/// 401 rather than sent to the log-in form.
+/// The middleware around the API (`/api/`) and the OPDS catalog (`/opds`): an error answered
+/// under `/api/` is the same error, with the same status and headers (`Retry-After`,
+/// `WWW-Authenticate`), as `application/problem+json` (RFC 9457) rather than an HTML page;
+/// on either, a guest asked to log in is answered 401 rather than sent to the log-in form.
 pub(crate) async fn problems_for_api(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if !crate::auth::is_api_path(request.uri().path()) {
+    let path = request.uri().path();
+    if !crate::auth::takes_tokens(path) {
         return next.run(request).await;
     }
+    let api = crate::auth::is_api_path(path);
     let response = next.run(request).await;
     let Some(problem) = response.extensions().get::<Problem>().cloned() else {
         return response;
     };
-    let (mut parts, _) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     if problem.login_required {
-        // A redirect to the log-in form for a GET, 403 for a form, on the site.
+        // On the site, a redirect to the log-in form for a GET, 403 for a form. A client of
+        // the API or the catalog is asked for its token instead (reader apps then ask their
+        // user for a name and password).
         parts.status = StatusCode::UNAUTHORIZED;
         parts.headers.remove(axum::http::header::LOCATION);
         parts.headers.insert(
             axum::http::header::WWW_AUTHENTICATE,
-            axum::http::HeaderValue::from_static("Bearer realm=\"ajar\""),
+            axum::http::HeaderValue::from_static(if api {
+                "Bearer realm=\"ajar\""
+            } else {
+                "Basic realm=\"ajar\", charset=\"UTF-8\""
+            }),
         );
+    }
+    if !api {
+        return Response::from_parts(parts, body);
     }
     let body = serde_json::json!({
         "type": "about:blank",

@@ -266,12 +266,12 @@ async fn chapters_feed(state: &AppState, headers: &HeaderMap, id: WorkId) -> Res
 /// The archive's address as the feed reader asked for it: links and ids in a feed are
 /// absolute. Taken from the request's `Host` (and `X-Forwarded-Proto` behind a proxy);
 /// anything that is not a plain host name and port is ignored.
-struct Site {
+pub(crate) struct Site {
     base: String,
 }
 
 impl Site {
-    fn of(headers: &HeaderMap) -> Site {
+    pub(crate) fn of(headers: &HeaderMap) -> Site {
         let host = headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
@@ -292,7 +292,7 @@ impl Site {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 }
@@ -325,7 +325,7 @@ fn works_feed(
 /// One work as a feed entry: its title, creators, summary with its tags and length (as the
 /// summary and as the content, which most readers show), the tags as categories, its URL as
 /// the entry's id, and when it was published and updated.
-fn work_entry(site: &Site, work: WorkBlurb) -> atom_syndication::Entry {
+pub(crate) fn work_entry(site: &Site, work: WorkBlurb) -> atom_syndication::Entry {
     let url = site.url(&format!("/works/{}", work.id));
     let updated = work.updated.map_or_else(
         || work.modified_at.fixed_offset(),

@@ -38,6 +38,7 @@ mod home;
 mod kudos;
 mod listings;
 mod moderation;
+mod opds;
 mod openapi;
 mod people;
 mod posting;
@@ -143,6 +144,7 @@ fn router(state: AppState) -> Router {
         .merge(posting::router())
         .merge(settings::router())
         .merge(tokens::router())
+        .merge(opds::router())
         .merge(search::router())
         .merge(openapi::router())
         .merge(assets::router())

@@ -1,0 +1,391 @@
+//! An OPDS 1.2 catalog at `/opds`, so that e-reader apps (KOReader, Thorium, Moon+ Reader,
+//! Librera) browse the archive and download EPUBs straight into their library: recent works,
+//! popular fandoms and their works, a creator's works, and search through an OpenSearch
+//! description. Entries carry their creators, summary (as text, as OPDS asks), tags as
+//! categories, and an acquisition link to the EPUB.
+//!
+//! A catalog added without credentials is a guest's: public works only. Added with the
+//! account's name and a personal access token as the password (HTTP Basic, which reader apps
+//! support), it is that account's view, restricted works and mutes included: the same search,
+//! with the same rules, as the site's pages (see `search::hydrate`).
+
+use crate::feeds::{work_entry, Site};
+use crate::home::page_number;
+use crate::{AppState, Error};
+use ajar_search::{SearchRequest, Sort};
+use ajar_store::WorkBlurb;
+use atom_syndication::{Content, Entry, Feed, Link, Text};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/opds", get(root))
+        .route("/opds/recent", get(recent))
+        .route("/opds/fandoms", get(fandoms))
+        .route("/opds/tags/{name}", get(tag))
+        .route("/opds/users/{name}", get(creator))
+        .route("/opds/search", get(search))
+        .route("/opds/search.xml", get(opensearch))
+}
+
+/// Entries per page of an acquisition feed (reader apps page on).
+const PER_PAGE: u32 = 25;
+/// Fandoms the catalog lists, most works first.
+const FANDOMS: u32 = 200;
+
+const NAVIGATION: &str = "application/atom+xml;profile=opds-catalog;kind=navigation";
+const ACQUISITION: &str = "application/atom+xml;profile=opds-catalog;kind=acquisition";
+const ACQUIRE: &str = "http://opds-spec.org/acquisition";
+const EPUB: &str = "application/epub+zip";
+
+/// The address of a work's EPUB for catalog readers (it takes their token, as the site's own
+/// download link does not).
+pub(crate) fn epub_href(id: ajar_core::WorkId) -> String {
+    format!("/opds/works/{id}/download.epub")
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+    q: Option<String>,
+}
+
+fn page_of(
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<(u64, Option<String>), Error> {
+    let query = query.map_err(|_| Error::BadRequest("The address cannot be read.".to_owned()))?;
+    Ok((page_number(query.0.page)?, query.0.q))
+}
+
+/// A name from the path (a tag's, a creator's) and the page asked for.
+fn named_page(
+    name: Result<Path<String>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<(String, u64), Error> {
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
+    Ok((name, page_of(query)?.0))
+}
+
+fn link(href: String, rel: &str, mime_type: &str, title: Option<&str>) -> Link {
+    Link {
+        href,
+        rel: rel.to_owned(),
+        mime_type: Some(mime_type.to_owned()),
+        title: title.map(str::to_owned),
+        ..Default::default()
+    }
+}
+
+/// The links every feed of the catalog carries: itself, the catalog's start, and search.
+fn common_links(site: &Site, self_href: &str, kind: &str) -> Vec<Link> {
+    vec![
+        link(site.url(self_href), "self", kind, None),
+        link(site.url("/opds"), "start", NAVIGATION, Some("ajar")),
+        link(
+            site.url("/opds/search.xml"),
+            "search",
+            "application/opensearchdescription+xml",
+            Some("Search works"),
+        ),
+    ]
+}
+
+/// A navigation entry: a link to another feed of the catalog.
+fn section(site: &Site, href: &str, title: String, about: String, updated: DateTime<Utc>) -> Entry {
+    Entry {
+        title: Text::plain(title),
+        id: site.url(href),
+        updated: updated.fixed_offset(),
+        links: vec![link(site.url(href), "subsection", ACQUISITION, None)],
+        content: Some(Content {
+            value: Some(about),
+            content_type: Some("text".to_owned()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+async fn root(headers: HeaderMap) -> Result<Response, Error> {
+    let site = Site::of(&headers);
+    let now = Utc::now();
+    let feed = Feed {
+        title: Text::plain(format!("{} catalog", crate::SITE_NAME)),
+        id: site.url("/opds"),
+        updated: now.fixed_offset(),
+        links: common_links(&site, "/opds", NAVIGATION),
+        entries: vec![
+            section(
+                &site,
+                "/opds/recent",
+                "Recent works".to_owned(),
+                "Works most recently posted or updated.".to_owned(),
+                now,
+            ),
+            {
+                let mut entry = section(
+                    &site,
+                    "/opds/fandoms",
+                    "Fandoms".to_owned(),
+                    "The fandoms with the most works, and their works.".to_owned(),
+                    now,
+                );
+                entry.links[0].mime_type = Some(NAVIGATION.to_owned());
+                entry
+            },
+        ],
+        ..Default::default()
+    };
+    Ok(catalog(&feed, NAVIGATION))
+}
+
+async fn fandoms(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
+    let site = Site::of(&headers);
+    let audience = crate::access::audience();
+    let muted = crate::access::muted(&state.store).await?;
+    let now = Utc::now();
+    let entries = crate::counts::popular_fandoms(&state, audience, &muted, FANDOMS)
+        .await?
+        .into_iter()
+        .map(|fandom| {
+            let name = fandom.name.as_str();
+            section(
+                &site,
+                &format!("/opds/tags/{}", crate::tag_url::encode(name)),
+                name.to_owned(),
+                match fandom.works {
+                    1 => "1 work".to_owned(),
+                    n => format!("{} works", crate::views::thousands(n)),
+                },
+                now,
+            )
+        })
+        .collect();
+    let feed = Feed {
+        title: Text::plain("Fandoms"),
+        id: site.url("/opds/fandoms"),
+        updated: now.fixed_offset(),
+        links: common_links(&site, "/opds/fandoms", NAVIGATION),
+        entries,
+        ..Default::default()
+    };
+    Ok(catalog(&feed, NAVIGATION))
+}
+
+async fn recent(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let (page, _) = page_of(query)?;
+    let request = SearchRequest {
+        sort: Some(Sort::Updated),
+        ..SearchRequest::default()
+    };
+    works_feed(
+        &state,
+        &headers,
+        "/opds/recent",
+        "Recent works",
+        request,
+        page,
+    )
+    .await
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let (name, page) = named_page(name, query)?;
+    let tag = ajar_core::TagName::parse(&name).map_err(|_| Error::NotFound)?;
+    let href = format!("/opds/tags/{}", crate::tag_url::encode(tag.as_str()));
+    let request = SearchRequest {
+        include_tags: vec![tag.as_str().to_owned()],
+        sort: Some(Sort::Updated),
+        ..SearchRequest::default()
+    };
+    works_feed(&state, &headers, &href, tag.as_str(), request, page).await
+}
+
+async fn creator(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    name: Result<Path<String>, PathRejection>,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let (name, page) = named_page(name, query)?;
+    let pseud = state
+        .store
+        .pseud_by_name(&name)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let href = format!("/opds/users/{}", crate::tag_url::encode(&pseud.name));
+    let request = SearchRequest {
+        include_creator_ids: vec![pseud.id.0],
+        sort: Some(Sort::Updated),
+        ..SearchRequest::default()
+    };
+    let title = format!("Works by {}", pseud.name);
+    works_feed(&state, &headers, &href, &title, request, page).await
+}
+
+async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, Error> {
+    let (page, q) = page_of(query)?;
+    let q = q.unwrap_or_default();
+    let request = SearchRequest {
+        query: q.clone(),
+        ..SearchRequest::default()
+    };
+    let href = format!("/opds/search?q={}", crate::follows::query_value(&q));
+    let title = format!("Search: {q}");
+    works_feed(&state, &headers, &href, &title, request, page).await
+}
+
+/// The OpenSearch description reader apps read to offer a search box.
+async fn opensearch(headers: HeaderMap) -> Response {
+    let site = Site::of(&headers);
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <OpenSearchDescription xmlns=\"http://a9.com/-/spec/opensearch/1.1/\">\
+         <ShortName>{name}</ShortName>\
+         <Description>Search the works of {name}: words, \"phrases\", tags, \
+         field:value.</Description>\
+         <InputEncoding>UTF-8</InputEncoding><OutputEncoding>UTF-8</OutputEncoding>\
+         <Url type=\"{ACQUISITION}\" template=\"{base}/opds/search?q={{searchTerms}}\"/>\
+         </OpenSearchDescription>\n",
+        name = crate::SITE_NAME,
+        base = site.url(""),
+    );
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/opensearchdescription+xml"),
+    );
+    response
+}
+
+/// One page of an acquisition feed: the works the search finds for whoever asks (a guest, or
+/// the token's account), newest first unless the request says otherwise, with links to the
+/// pages before and after.
+async fn works_feed(
+    state: &AppState,
+    headers: &HeaderMap,
+    href: &str,
+    title: &str,
+    mut request: SearchRequest,
+    page: u64,
+) -> Result<Response, Error> {
+    let Some(search) = state.search.as_ref() else {
+        return Err(Error::Busy("the catalog needs the search index"));
+    };
+    if page.saturating_mul(u64::from(PER_PAGE)) > ajar_search::MAX_RESULT_WINDOW {
+        return Err(Error::NotFound);
+    }
+    request.page = page;
+    request.per_page = PER_PAGE;
+    request.facets = false;
+    let (results, works) = match crate::search::hydrate(search, &state.store, &request).await {
+        Ok(found) => found,
+        Err(ajar_search::SearchError::Query(e)) => return Err(Error::BadRequest(e.to_string())),
+        Err(e) => return Err(Error::Internal(format!("a catalog search failed: {e}"))),
+    };
+    if page > 1 && works.is_empty() {
+        return Err(Error::NotFound);
+    }
+    let site = Site::of(headers);
+    let paged = |n: u64| {
+        let joiner = if href.contains('?') { '&' } else { '?' };
+        site.url(&format!("{href}{joiner}page={n}"))
+    };
+    let self_href = if page == 1 {
+        href.to_owned()
+    } else {
+        let joiner = if href.contains('?') { '&' } else { '?' };
+        format!("{href}{joiner}page={page}")
+    };
+    let mut links = common_links(&site, &self_href, ACQUISITION);
+    if page > 1 {
+        links.push(link(paged(page - 1), "previous", ACQUISITION, None));
+    }
+    if page.saturating_mul(u64::from(PER_PAGE)) < results.total {
+        links.push(link(paged(page + 1), "next", ACQUISITION, None));
+    }
+    let entries: Vec<Entry> = works.into_iter().map(|w| entry(&site, w)).collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(|| Utc::now().fixed_offset());
+    let feed = Feed {
+        title: Text::plain(title),
+        id: site.url(href),
+        updated,
+        links,
+        entries,
+        ..Default::default()
+    };
+    Ok(catalog(&feed, ACQUISITION))
+}
+
+/// A work as a catalog entry: the feed's entry (creators, tags as categories, the summary
+/// with tags and length as HTML content), its summary as plain text (OPDS allows no markup
+/// there), and the EPUB to acquire.
+fn entry(site: &Site, work: WorkBlurb) -> Entry {
+    let id = work.id;
+    let summary = work.summary.to_text();
+    let language = work.language.code().to_owned();
+    let mut entry = work_entry(site, work);
+    entry.summary = (!summary.trim().is_empty()).then(|| Text::plain(summary));
+    entry
+        .links
+        .push(link(site.url(&epub_href(id)), ACQUIRE, EPUB, Some("EPUB")));
+    entry.extensions.entry("dc".to_owned()).or_default().insert(
+        "language".to_owned(),
+        vec![atom_syndication::extension::Extension {
+            name: "dc:language".to_owned(),
+            value: Some(language),
+            ..Default::default()
+        }],
+    );
+    entry
+}
+
+/// A catalog feed as its response: OPDS's media type, kept by no shared cache (what a
+/// catalog lists depends on who asks).
+fn catalog(feed: &Feed, kind: &'static str) -> Response {
+    let mut feed = feed.clone();
+    feed.namespaces
+        .insert("dc".to_owned(), "http://purl.org/dc/terms/".to_owned());
+    feed.namespaces.insert(
+        "opds".to_owned(),
+        "http://opds-spec.org/2010/catalog".to_owned(),
+    );
+    let body = match feed.write_to(Vec::new()) {
+        Ok(body) => body,
+        Err(e) => return Error::Internal(format!("writing an OPDS feed: {e}")).into_response(),
+    };
+    let body = ajar_core::xml_text(&String::from_utf8_lossy(&body)).into_owned();
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    response
+}
