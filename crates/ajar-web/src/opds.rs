@@ -208,7 +208,7 @@ async fn tag(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
     let (name, page) = named_page(name, query)?;
-    let tag = ajar_core::TagName::parse(&name).map_err(|_| Error::NotFound)?;
+    let tag = crate::tag_url::decode(&name).ok_or(Error::NotFound)?;
     let href = format!("/opds/tags/{}", crate::tag_url::encode(tag.as_str()));
     let request = SearchRequest {
         include_tags: vec![tag.as_str().to_owned()],

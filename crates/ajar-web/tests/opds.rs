@@ -179,6 +179,7 @@ async fn a_reader_app_browses_searches_and_downloads_from_the_catalog() {
     }
     let mut other = one_chapter_work("Across the Pond", "someone");
     other.fandoms = vec![TagName::parse("Doctor Who").unwrap()];
+    other.relationships = vec![TagName::parse("Rose Tyler/The Doctor").unwrap()];
     app.insert(&other).await;
     // A work for logged-in readers only, posted by its writer.
     let writer = app.user("opdswriter").await;
@@ -266,6 +267,15 @@ async fn a_reader_app_browses_searches_and_downloads_from_the_catalog() {
     let who = &fandoms.entry("Doctor Who").links[0];
     let who = catalog(&base, &who.href, None, "acquisition").await;
     assert_eq!(who.titles(), ["Across the Pond"]);
+    // A tag whose name holds a slash, in the site's own tag addresses.
+    let pairing = catalog(
+        &base,
+        "/opds/tags/Rose%20Tyler*s*The%20Doctor",
+        None,
+        "acquisition",
+    )
+    .await;
+    assert_eq!(pairing.titles(), ["Across the Pond"]);
 
     // Search, as the OpenSearch description says to.
     let description = app_get(&base, &search.href, None)
@@ -288,8 +298,22 @@ async fn a_reader_app_browses_searches_and_downloads_from_the_catalog() {
     // and their EPUB; without it, that EPUB asks for credentials.
     let reader = app.user("opdsreader").await;
     let token = read_token(&reader).await;
-    let recent = catalog(&base, "/opds/recent", Some(&token), "acquisition").await;
-    assert!(recent.titles().contains(&"Members Diner"));
+    let mut seen = Vec::new();
+    let mut next = Some("/opds/recent".to_owned());
+    while let Some(href) = next {
+        let page = catalog(&base, &href, Some(&token), "acquisition").await;
+        seen.extend(page.titles().into_iter().map(str::to_owned));
+        next = page.link("next").map(|l| l.href.clone());
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        (seen.len(), unique.len()),
+        (29, 29),
+        "every work once, the members' one too"
+    );
+    assert!(seen.contains(&"Members Diner".to_owned()));
     let members = format!("/opds/works/{members_id}/download.epub");
     let asked = app_get(&base, &members, None).await;
     assert_eq!(asked.status(), StatusCode::UNAUTHORIZED);

@@ -182,6 +182,14 @@ const ROUTES: &[Route] = &[
     ("download epub", |s, r| {
         format!("/works/{}/download.epub", work(s, r))
     }),
+    ("opds recent", |_, _| "/opds/recent".into()),
+    ("opds fandoms", |_, _| "/opds/fandoms".into()),
+    ("opds tag", |s, r| {
+        format!("/opds/tags/{}", tag_segment(pick(&s.tags, r).as_str()))
+    }),
+    ("opds search", |s, r| {
+        format!("/opds/search?q={}", pick(&s.words, r))
+    }),
 ];
 
 const ACCOUNT_ROUTES: &[Route] = &[
