@@ -14,6 +14,7 @@
 //! between guests, so they are rendered with [`CSRF_PLACEHOLDER`] and each guest's token is
 //! put in on the way out; pages for logged-in readers are never cached.
 
+use crate::ratelimit::{Action, Quota};
 use crate::{AppState, Error};
 use ajar_core::Viewer;
 use ajar_store::TokenScope;
@@ -289,6 +290,7 @@ pub(crate) async fn context(
     };
     let mut clear_session = false;
     let tokens_taken = takes_tokens(request.uri().path());
+    let mut quota: Option<Quota> = None;
     if let Some(sent) = headers.get(AUTHORIZATION).filter(|_| tokens_taken) {
         // An API client with a personal access token: it, not any cookie, says who asks.
         let Some(token) = sent.to_str().ok().and_then(bearer_or_basic) else {
@@ -299,8 +301,29 @@ pub(crate) async fn context(
             )
             .into_response();
         };
-        match state.store.access_token(&token_hash(&token)).await {
+        let hash = token_hash(&token);
+        match state.store.access_token(&hash).await {
             Ok(Some(record)) if !record.suspended => {
+                // Each token has its own allowance of requests, told in `RateLimit-*`.
+                match state.limits.take(Action::Token, &format!("token:{hash}")) {
+                    Ok(left) => quota = Some(left),
+                    Err(refused) => {
+                        let mut response = refused.into_response();
+                        if let Some(wait) = response
+                            .headers()
+                            .get(axum::http::header::RETRY_AFTER)
+                            .and_then(|v| v.to_str().ok()?.parse().ok())
+                        {
+                            Quota {
+                                limit: crate::ratelimit::TOKEN_REQUESTS_PER_MINUTE,
+                                remaining: 0,
+                                reset_secs: wait,
+                            }
+                            .set_headers(response.headers_mut());
+                        }
+                        return response;
+                    }
+                }
                 ctx.viewer = Viewer::User(record.account);
                 ctx.token_scope = Some(record.scope);
             }
@@ -344,6 +367,9 @@ pub(crate) async fn context(
     let token = ctx.csrf_token.clone();
     let fresh_guest_token = ctx.fresh_guest_token;
     let mut response = CURRENT.scope(ctx, next.run(request)).await;
+    if let Some(quota) = quota {
+        quota.set_headers(response.headers_mut());
+    }
 
     if had_notice {
         crate::flash::clear_when_shown(&mut response, secure);

@@ -46,7 +46,10 @@ pub(crate) fn openapi() -> Value {
                 Bearer TOKEN` or as the password of HTTP Basic) acts as its account: works \
                 restricted to logged-in readers too, and, with the write scope, changes. A \
                 logged-in session cookie works as well, with the CSRF token of the site's \
-                forms (`X-CSRF-Token`) on every change. Errors are RFC 9457 problem+json."
+                forms (`X-CSRF-Token`) on every change. Each token may make 300 requests a minute: \
+                every answer to a token carries `RateLimit-Limit`, `RateLimit-Remaining` and \
+                `RateLimit-Reset` (seconds), and a request over the allowance is answered 429 \
+                with `Retry-After`. Errors are RFC 9457 problem+json."
         },
         "security": [ {}, { "token": [] }, { "basic": [] } ],
         "paths": {

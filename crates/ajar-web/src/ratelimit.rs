@@ -24,6 +24,8 @@ pub(crate) enum Action {
     Post,
     /// Reports (of works and comments).
     Report,
+    /// Requests made with one personal access token (API and catalog), whatever they are.
+    Token,
 }
 
 impl Action {
@@ -36,6 +38,7 @@ impl Action {
             Action::Comment => (10, Duration::from_secs(60)),
             Action::Post => (30, Duration::from_secs(60 * 60)),
             Action::Report => (10, Duration::from_secs(60 * 60)),
+            Action::Token => (TOKEN_REQUESTS_PER_MINUTE, Duration::from_secs(60)),
         }
     }
 
@@ -48,9 +51,36 @@ impl Action {
             Action::Comment => "You are commenting too fast",
             Action::Post => "You are posting too fast",
             Action::Report => "Too many reports from you",
+            Action::Token => "Too many requests with this token",
         };
         let unit = if minutes == 1 { "minute" } else { "minutes" };
         format!("{what}. Please try again in {minutes} {unit}.")
+    }
+}
+
+/// Requests one personal access token may make a minute: a script or a reader app paging a
+/// catalog stays far below; a runaway loop is stopped.
+pub(crate) const TOKEN_REQUESTS_PER_MINUTE: usize = 300;
+
+/// What is left of an allowance after an event, for `RateLimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Quota {
+    pub(crate) limit: usize,
+    pub(crate) remaining: usize,
+    /// Seconds until the oldest counted event leaves the window.
+    pub(crate) reset_secs: u64,
+}
+
+impl Quota {
+    /// Sets `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` on a response.
+    pub(crate) fn set_headers(self, headers: &mut axum::http::HeaderMap) {
+        for (name, value) in [
+            ("ratelimit-limit", self.limit as u64),
+            ("ratelimit-remaining", self.remaining as u64),
+            ("ratelimit-reset", self.reset_secs),
+        ] {
+            headers.insert(name, axum::http::HeaderValue::from(value));
+        }
     }
 }
 
@@ -173,6 +203,38 @@ impl Limits {
         Ok(())
     }
 
+    /// Counts an event of `action` for `key` if the allowance has room, and says what is left;
+    /// refused (429, with how long to wait) when it has none. With limits off, the whole
+    /// allowance is always left.
+    pub(crate) fn take(&self, action: Action, key: &str) -> Result<Quota, crate::Error> {
+        let (max, window) = action.allowance();
+        let full = Quota {
+            limit: max,
+            remaining: max,
+            reset_secs: 0,
+        };
+        if !self.enabled {
+            return Ok(full);
+        }
+        self.check(action, key)?;
+        self.record(action, key);
+        let now = Instant::now();
+        let Ok(events) = self.events.lock() else {
+            return Ok(full);
+        };
+        let Some(times) = events.get(&(action, key.to_owned())) else {
+            return Ok(full);
+        };
+        let reset = times.front().map_or(Duration::ZERO, |t| {
+            window.saturating_sub(now.duration_since(*t))
+        });
+        Ok(Quota {
+            limit: max,
+            remaining: max.saturating_sub(times.len()),
+            reset_secs: reset.as_secs() + u64::from(reset.subsec_nanos() > 0),
+        })
+    }
+
     /// Forgets `key`'s events of `action` (a successful log-in clears its failures).
     pub(crate) fn clear(&self, action: Action, key: &str) {
         if let Ok(mut events) = self.events.lock() {
@@ -184,6 +246,32 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_gets_its_allowance_and_is_told_what_is_left() {
+        let limits = Limits {
+            events: Arc::default(),
+            enabled: true,
+        };
+        let first = limits.take(Action::Token, "token:1").unwrap();
+        assert_eq!(first.limit, TOKEN_REQUESTS_PER_MINUTE);
+        assert_eq!(first.remaining, TOKEN_REQUESTS_PER_MINUTE - 1);
+        assert!((1..=60).contains(&first.reset_secs));
+        for _ in 1..TOKEN_REQUESTS_PER_MINUTE {
+            limits.take(Action::Token, "token:1").unwrap();
+        }
+        match limits.take(Action::Token, "token:1") {
+            Err(crate::Error::TooMany {
+                retry_after_secs, ..
+            }) => assert!((1..=60).contains(&retry_after_secs)),
+            other => panic!("the request over the allowance must be refused: {other:?}"),
+        }
+        assert_eq!(
+            limits.take(Action::Token, "token:2").unwrap().remaining,
+            TOKEN_REQUESTS_PER_MINUTE - 1,
+            "another token has its own allowance"
+        );
+    }
 
     #[test]
     fn the_eleventh_failed_login_is_refused() {

@@ -283,3 +283,45 @@ async fn the_api_refuses_bad_credentials_and_unsigned_cookie_writes_as_problem_j
         .contains("You have no tokens."));
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn each_token_has_an_allowance_of_requests_told_in_ratelimit_headers() {
+    let app = TestApp::spawn().await;
+    let base = app.base.clone();
+    let ann = app.user("limitann").await;
+    let token = format!("Bearer {}", make_token(&ann, "busy script", "read").await);
+    let other = format!("Bearer {}", make_token(&ann, "quiet script", "read").await);
+    let header = |f: &Fetched, name: &str| -> u64 {
+        f.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name}"))
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let first = api(reqwest::Method::GET, &base, "/api/v1/works", Some(&token)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let limit = header(&first, "ratelimit-limit");
+    assert!(limit >= 60, "{limit}");
+    assert_eq!(header(&first, "ratelimit-remaining"), limit - 1);
+    assert!((1..=60).contains(&header(&first, "ratelimit-reset")));
+    for _ in 1..limit {
+        let answer = api(reqwest::Method::GET, &base, "/opds", Some(&token)).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    let refused = api(reqwest::Method::GET, &base, "/api/v1/works", Some(&token)).await;
+    let body = problem(&refused, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Too many requests"));
+    assert_eq!(header(&refused, "ratelimit-remaining"), 0);
+    assert!((1..=60).contains(&header(&refused, "retry-after")));
+    // Another token, and the site's pages, are not held back.
+    let fine = api(reqwest::Method::GET, &base, "/api/v1/works", Some(&other)).await;
+    assert_eq!(fine.status, StatusCode::OK);
+    assert_eq!(header(&fine, "ratelimit-remaining"), limit - 1);
+    assert_eq!(ann.get("/account").await.status, StatusCode::OK);
+    app.cleanup().await;
+}
