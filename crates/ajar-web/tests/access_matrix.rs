@@ -3,7 +3,9 @@
 //! draft, hidden), on every surface that could leak it: the work, chapter and full-work
 //! pages, every download format, the home page, tag, creator, series and bookmark listings,
 //! the counts on tag, creator and fandom pages, the search page, the JSON API's totals and
-//! facet counts, and the Atom feeds (which show what a guest sees, whoever fetches them).
+//! facet counts, the Atom feeds (which show what a guest sees, whoever fetches them), and the
+//! OPDS catalog; and the API and the catalog again with each reader's personal access tokens
+//! of both scopes, which must see exactly what their account sees.
 //! Each cell is checked against one rule; a leak anywhere fails.
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
@@ -12,6 +14,7 @@ mod common;
 
 use ajar_core::{Chapter, Html, Rating, SeriesMembership, TagName, Work, WorkId};
 use ajar_store::Backend;
+use base64::Engine;
 use common::{Client, TestApp};
 use reqwest::StatusCode;
 
@@ -54,6 +57,18 @@ fn listed(who: Who, state: State) -> bool {
         State::Public => true,
         State::Restricted => who != Who::Guest,
         State::Draft | State::Hidden => false,
+    }
+}
+
+/// The account name each kind of reader logs in as below.
+fn client_name(who: Who) -> &'static str {
+    match who {
+        Who::Guest => "",
+        Who::Reader => "reader1",
+        Who::Creator => "creator1",
+        Who::CoCreator => "cocreator1",
+        Who::Invited => "invited1",
+        Who::Admin => "admin1",
     }
 }
 
@@ -106,6 +121,30 @@ async fn set_state(app: &TestApp, id: WorkId, state: State) {
 
 fn shows(body: &str, title: &str) -> bool {
     body.contains(title)
+}
+
+/// A personal access token of `scope` made on `client`'s account page.
+async fn token(client: &Client, scope: &str) -> String {
+    let made = client
+        .post("/account/tokens", &[("name", scope), ("scope", scope)])
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let at = made.body.find("value=\"ajar_pat_").unwrap() + "value=\"".len();
+    made.body[at..at + made.body[at..].find('"').unwrap()].to_owned()
+}
+
+/// A GET with `Authorization: auth` and no cookie, as a script or a reader app sends it.
+async fn with_token(base: &str, path: &str, auth: &str) -> (StatusCode, String) {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}{path}"))
+        .header(reqwest::header::AUTHORIZATION, auth)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
 }
 
 #[tokio::test]
@@ -231,6 +270,43 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
                 leaks.push(format!("{who:?}: {path} lacks {counted:?}"));
             }
         }
+        // The API and the catalog with the account's own tokens (Bearer and Basic), each
+        // scope: the account's view, no more. A guest has none; the catalog as a guest is
+        // checked below with the other surfaces.
+        if who != Who::Guest {
+            let name = client_name(who);
+            for scope in ["read", "write"] {
+                let made = token(client, scope).await;
+                let basic = format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{name}:{made}"))
+                );
+                for auth in [format!("Bearer {made}"), basic] {
+                    let (status, api) =
+                        with_token(&app.base, "/api/v1/works?q=Matrix", &auth).await;
+                    let total = serde_json::from_str::<serde_json::Value>(&api)
+                        .ok()
+                        .and_then(|v| v["total"].as_u64());
+                    if status != StatusCode::OK || total != Some(expected_count as u64) {
+                        leaks.push(format!(
+                            "{who:?} {scope} token: API {status} total {total:?}"
+                        ));
+                    }
+                    let (_, catalog) = with_token(&app.base, "/opds/search?q=Matrix", &auth).await;
+                    for (state, id, title) in &works {
+                        if shows(&catalog, title) != listed(who, *state) {
+                            leaks.push(format!("{who:?} {scope} token {state:?}: catalog"));
+                        }
+                        let path = format!("/opds/works/{id}/download.epub");
+                        let (status, _) = with_token(&app.base, &path, &auth).await;
+                        if (status == StatusCode::OK) != may_open(who, *state) {
+                            leaks.push(format!("{who:?} {scope} token {state:?} {path}: {status}"));
+                        }
+                    }
+                }
+            }
+        }
+        let catalog = client.get("/opds/search?q=Matrix").await.body;
         for (path, feed) in [("tag", &tag_feed), ("creator", &creator_feed)] {
             if let Err(e) = atom_syndication::Feed::read_from(feed.as_bytes()) {
                 leaks.push(format!("{who:?}: the {path} feed does not parse: {e}"));
@@ -249,6 +325,7 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
                 (format!("/works/{id}/download.txt"), open),
                 (format!("/works/{id}/download.html"), open),
                 (format!("/works/{id}/download.md"), open),
+                (format!("/opds/works/{id}/download.epub"), open),
                 (format!("/works/{id}/feed.atom"), in_feeds),
             ];
             for (path, allowed) in paths {
@@ -269,6 +346,7 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
                 ("bookmarks page", &bookmarks, list),
                 ("search page", &search, list),
                 ("API", &api, list),
+                ("catalog", &catalog, list),
                 ("tag feed", &tag_feed, in_feeds),
                 ("creator feed", &creator_feed, in_feeds),
             ] {
