@@ -434,7 +434,7 @@ fn bearer_or_basic(header: &str) -> Option<String> {
 pub(crate) const ACCESS_TOKEN_PREFIX: &str = "ajar_pat_";
 
 /// A new personal access token: the prefix and 32 random bytes.
-pub(crate) fn new_access_token() -> String {
+pub fn new_access_token() -> String {
     format!("{ACCESS_TOKEN_PREFIX}{}", random_token())
 }
 

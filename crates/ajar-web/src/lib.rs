@@ -53,7 +53,7 @@ mod views;
 mod work_sections;
 mod works;
 
-pub use auth::{hash_password, random_token, token_hash, verify_password};
+pub use auth::{hash_password, new_access_token, random_token, token_hash, verify_password};
 pub use error::Error;
 
 use ajar_store::Store;

@@ -64,10 +64,10 @@ pub(crate) fn openapi() -> Value {
                         query("text", "A phrase to find in the text of works; results carry a snippet.", json!({"type": "string"})),
                         query("include_tags", "Tag names (any kind), comma-separated: works with all of them.", json!({"type": "string"})),
                         query("exclude_tags", "Tag names, comma-separated: works with none of them.", json!({"type": "string"})),
-                        query("include", "A tag id: works with it (repeatable).", json!({"type": "integer"})),
-                        query("exclude", "A tag id: works without it (repeatable).", json!({"type": "integer"})),
+                        query("include", "A tag id: works with it (repeatable).", json!({"type": "integer", "minimum": 1})),
+                        query("exclude", "A tag id: works without it (repeatable).", json!({"type": "integer", "minimum": 1})),
                         query("exclude_creators", "Creator names, comma-separated.", json!({"type": "string"})),
-                        query("creator_id", "A creator (pseud) id: works by any of these (repeatable).", json!({"type": "integer"})),
+                        query("creator_id", "A creator (pseud) id: works by any of these (repeatable).", json!({"type": "integer", "minimum": 1})),
                         query("rating", "Any of these ratings (repeatable).", one_of(Rating::ALL.map(Rating::code))),
                         query("warning", "All of these archive warnings (repeatable).", one_of(ArchiveWarning::ALL.map(ArchiveWarning::code))),
                         query("category", "Any of these categories (repeatable).", one_of(Category::ALL.map(Category::code))),
@@ -91,11 +91,23 @@ pub(crate) fn openapi() -> Value {
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/WorkPage" } } }
                         },
                         "400": {
-                            "description": "The query or a filter cannot be read; `detail` says what to fix.",
+                            "description": "The query or a filter cannot be read (an empty number, date or code included); `detail` says what to fix.",
                             "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
                         },
                         "503": {
                             "description": "This server runs no search index.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "404": {
+                            "description": "A page past the first 10,000 results (narrow the search to see further).",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "401": {
+                            "description": "A token was sent that is not valid (revoked, mistyped, or its account suspended).",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "429": {
+                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
                             "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
                         }
                     }
@@ -128,6 +140,10 @@ pub(crate) fn openapi() -> Value {
                         },
                         "404": {
                             "description": "No such work, or not one the account may see.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "429": {
+                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
                             "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
                         }
                     }

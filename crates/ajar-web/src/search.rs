@@ -519,7 +519,73 @@ fn problem(status: StatusCode, title: &'static str, detail: String) -> Response 
     response
 }
 
+/// API parameters whose values are numbers, dates or codes. The search page's form sends
+/// empty fields, which mean "no filter"; in a request to the API an empty one is a mistake,
+/// and is answered as one.
+const NOT_EMPTY: &[&str] = &[
+    "include",
+    "exclude",
+    "creator_id",
+    "rating",
+    "warning",
+    "category",
+    "complete",
+    "crossover",
+    "words_from",
+    "words_to",
+    "updated_from",
+    "updated_to",
+    "published_from",
+    "published_to",
+    "sort",
+    "page",
+    "per_page",
+    "facets",
+];
+
+/// What the API refuses before searching: an empty number, date or code (400), and a page
+/// past the results that can be paged through (404: there is no such page).
+fn api_query_problem(raw: &str) -> Option<Response> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.trim().to_owned()))
+        .collect();
+    if let Some((name, _)) = pairs
+        .iter()
+        .find(|(k, v)| v.is_empty() && NOT_EMPTY.contains(&k.as_str()))
+    {
+        return Some(problem(
+            StatusCode::BAD_REQUEST,
+            "The search cannot be read",
+            format!("`{name}` is empty: leave it out, or give it a value."),
+        ));
+    }
+    let number = |name: &str| -> Option<u64> {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse().ok())
+    };
+    let page = number("page").unwrap_or(1);
+    let per_page = number("per_page").unwrap_or(u64::from(ajar_search::DEFAULT_PER_PAGE));
+    let window = ajar_search::MAX_RESULT_WINDOW;
+    let valid = page >= 1 && (1..=u64::from(ajar_search::MAX_PER_PAGE)).contains(&per_page);
+    (valid && per_page.saturating_mul(page) > window + per_page).then(|| {
+        problem(
+            StatusCode::NOT_FOUND,
+            "No such page",
+            format!(
+                "Results can be paged through up to the first {window}; narrow the search \
+                 with filters to see further."
+            ),
+        )
+    })
+}
+
 async fn api_works(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    if let Some(refused) = api_query_problem(raw.as_deref().unwrap_or("")) {
+        return refused;
+    }
     match run(&state, raw.as_deref()).await {
         Ok((request, results, blurbs)) => {
             let snippets: std::collections::HashMap<_, _> = results

@@ -156,3 +156,50 @@ async fn every_documented_value_is_accepted_and_no_other() {
         ]
     );
 }
+
+/// What schemathesis found the API and its description disagreeing on: an empty number,
+/// date or code is a mistake in a request to the API (400, saying which), though the search
+/// page's form sends empty fields for "no filter"; a page past the results that can be paged
+/// through is no page (404), as the description says.
+#[tokio::test]
+async fn the_api_refuses_empty_values_and_pages_past_the_window_as_described() {
+    let app = TestApp::spawn().await;
+    let guest = app.guest();
+    for empty in [
+        "updated_to=",
+        "page=",
+        "per_page=%20",
+        "include=",
+        "facets=",
+    ] {
+        let answer = guest.get(&format!("/api/v1/works?{empty}")).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{empty}");
+        let name = empty.split('=').next().unwrap();
+        assert!(
+            answer.body.contains(&format!("`{name}` is empty")),
+            "{}",
+            answer.body
+        );
+    }
+    // The form's empty fields still mean "no filter" on the search page.
+    let page = guest.get("/works/search?q=&updated_to=&rating=").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Strings may be empty.
+    assert_eq!(
+        guest.get("/api/v1/works?q=&text=").await.status,
+        StatusCode::OK
+    );
+
+    let past = guest.get("/api/v1/works?page=102&per_page=100").await;
+    assert_eq!(past.status, StatusCode::NOT_FOUND, "{}", past.body);
+    assert!(past.body.contains("No such page"));
+    let doc: Value = serde_json::from_str(&guest.get("/api/v1/openapi.json").await.body).unwrap();
+    assert!(doc["paths"]["/api/v1/works"]["get"]["responses"]["404"].is_object());
+    assert_eq!(
+        guest
+            .get("/api/v1/works?page=100&per_page=100")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}

@@ -5,7 +5,7 @@
 
 use crate::cli::Global;
 use ajar_core::{validate_email, validate_password, validate_user_name, Role, SignupMode};
-use ajar_store::{NewUser, Store, StoreError};
+use ajar_store::{NewUser, Store, StoreError, TokenScope, MAX_TOKEN_NAME_CHARS};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::io::BufRead;
@@ -68,6 +68,23 @@ pub enum UserCommand {
     },
     /// List every account: name, email, role, and whether it is suspended.
     List,
+    /// Make a personal access token for an account's scripts or reader apps (as its owner can
+    /// on the account page); prints it once. Revoked on the account page.
+    Token {
+        /// The account's name.
+        name: String,
+        /// What the token is for, as the account page lists it.
+        #[arg(long, default_value = "made with ajar user token")]
+        label: String,
+        /// read, or write (read and write).
+        #[arg(long, default_value = "read", value_parser = parse_scope)]
+        scope: TokenScope,
+    },
+}
+
+fn parse_scope(input: &str) -> Result<TokenScope, String> {
+    TokenScope::parse(input)
+        .ok_or_else(|| format!("\"{input}\" is not a token scope; use read or write"))
 }
 
 fn parse_role(input: &str) -> Result<Role, String> {
@@ -166,6 +183,25 @@ pub async fn run(global: &Global, args: UserArgs) -> anyhow::Result<ExitCode> {
                 .await
                 .context("cannot save the sign-up mode")?;
             println!("Sign-up: {}.", mode.label());
+            Ok(ExitCode::SUCCESS)
+        }
+        UserCommand::Token { name, label, scope } => {
+            let label = label.trim();
+            if label.is_empty() || label.chars().count() > MAX_TOKEN_NAME_CHARS {
+                anyhow::bail!("give the token a label of 1 to {MAX_TOKEN_NAME_CHARS} characters");
+            }
+            let store = crate::open_store(global).await?;
+            let user = find_user(&store, &name).await?;
+            let token = ajar_web::new_access_token();
+            match store
+                .create_access_token(user.id, label, scope, &ajar_web::token_hash(&token))
+                .await
+            {
+                Ok(_) => {}
+                Err(StoreError::Conflict(message)) => anyhow::bail!("{message}"),
+                Err(e) => return Err(e).context("cannot store the token"),
+            }
+            println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
         UserCommand::List => {

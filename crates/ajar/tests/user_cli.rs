@@ -208,10 +208,58 @@ fn role_changes_and_unknown_users_are_named() {
         &["user", "role", "--help"][..],
         &["user", "signup-mode", "--help"][..],
         &["user", "list", "--help"][..],
+        &["user", "token", "--help"][..],
     ] {
         let out = ajar(&data, args);
         assert!(out.status.success(), "{args:?}");
         assert!(stdout(&out).contains("Usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_printed_token_is_the_accounts_with_its_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = ajar(
+        &data,
+        &["user", "create", "tess", "--email", "t@example.org"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = ajar(
+        &data,
+        &[
+            "user", "token", "tess", "--scope", "write", "--label", "backup",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let token = stdout(&out).trim().to_owned();
+    assert!(token.starts_with("ajar_pat_"), "{token}");
+    let s = store(&data);
+    let found = block_on(s.access_token(&ajar_web::token_hash(&token)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.account.name, "tess");
+    assert_eq!(found.scope, ajar_store::TokenScope::Write);
+    let listed = block_on(s.access_tokens(found.account.id)).unwrap();
+    assert_eq!(listed[0].name, "backup");
+    block_on(s.close());
+    for (args, says) in [
+        (
+            &["user", "token", "nobody"][..],
+            "no account named \"nobody\"",
+        ),
+        (
+            &["user", "token", "tess", "--scope", "admin"][..],
+            "not a token scope",
+        ),
+        (
+            &["user", "token", "tess", "--label", " "][..],
+            "label of 1 to",
+        ),
+    ] {
+        let out = ajar(&data, args);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The JSON API against its own OpenAPI description, as schemathesis (PyPI) sees it: a live
+# `ajar serve --demo` and a personal access token with the write scope; no server error, no
+# answer outside the description (status codes, content types, headers, bodies), no operation
+# that works without its credentials. Not checked: whether every value outside a documented
+# enum is refused and every string inside one accepted (negative_data_rejection,
+# positive_data_acceptance): the search API reads filters as leniently as the search form
+# (yes/true/on, any case) and refuses a query with no words in it with a message.
+#
+# Usage: .ci/schemathesis.sh PATH/TO/ajar
+set -euo pipefail
+ajar=$1
+venv=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
+if [ ! -x "$venv/bin/schemathesis" ]; then
+    python3 -m venv "$venv" 2>/dev/null || {
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+        python3 -m venv "$venv"
+    }
+    "$venv/bin/pip" install -q 'schemathesis==4.32.5'
+fi
+data=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+"$ajar" --data-dir "$data" user create apibot --email apibot@example.org > /dev/null
+token=$("$ajar" --data-dir "$data" user token apibot --scope write --label schemathesis)
+# Limits off: thousands of requests a minute is the point here (429 is described all the same).
+AJAR_RATE_LIMITS=off "$ajar" --data-dir "$data" serve --demo --bind "127.0.0.1:$port" \
+    > "$data/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 120); do
+    curl -sf "http://127.0.0.1:$port/login" > /dev/null && break
+    kill -0 $server 2>/dev/null || { cat "$data/serve.log"; exit 1; }
+    sleep 1
+done
+"$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
+    -H "Authorization: Bearer $token" \
+    --checks all --exclude-checks negative_data_rejection,positive_data_acceptance \
+    --max-examples 100 --seed 1
