@@ -161,6 +161,21 @@ impl Store {
     /// Blurbs of the given works in the given order (as a search returned them), skipping
     /// ids that are not stored or that `audience` does not see (the index may lag a change
     /// of visibility by a moment). One query per table however many ids there are.
+    /// One work's blurb whoever may see it: the caller has decided that the reader may (a
+    /// creator's draft, a hidden work for an admin), as the work page does.
+    pub async fn work_blurb(&self, id: WorkId) -> Result<Option<WorkBlurb>> {
+        let mut tx = self.pool.begin_read().await?;
+        let mut db = tx.db();
+        let sql = Sql::new(format!(
+            "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id = $1"
+        ))
+        .bind(id.0);
+        let rows: Vec<BlurbRow> = db.fetch_all(&sql).await?;
+        let found = blurbs(&mut db, rows).await?;
+        tx.commit().await?;
+        Ok(found.into_iter().next())
+    }
+
     pub async fn works_by_ids(&self, audience: Audience, ids: &[WorkId]) -> Result<Vec<WorkBlurb>> {
         if ids.is_empty() {
             return Ok(Vec::new());

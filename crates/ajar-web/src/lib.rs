@@ -14,6 +14,7 @@
 
 mod access;
 mod accounts;
+mod api;
 mod assets;
 mod auth;
 mod body;
@@ -145,6 +146,7 @@ fn router(state: AppState) -> Router {
         .merge(settings::router())
         .merge(tokens::router())
         .merge(opds::router())
+        .merge(api::router())
         .merge(search::router())
         .merge(openapi::router())
         .merge(assets::router())

@@ -113,6 +113,60 @@ pub(crate) fn openapi() -> Value {
                     }
                 }
             },
+            "/api/v1/works/{id}": {
+                "get": {
+                    "summary": "A work and its chapters",
+                    "description": "What the work's blurb shows, its notes, and its chapters (position, title, words, and where to read each). A work restricted to logged-in readers needs a token; a draft is its creators' alone.",
+                    "parameters": [
+                        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The work.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/WorkDetail" } } }
+                        },
+                        "401": {
+                            "description": "The work is for logged-in readers (send a token), or the token sent is not valid.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "404": {
+                            "description": "No such work, or not one the account may see.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "429": {
+                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        }
+                    }
+                }
+            },
+            "/api/v1/works/{id}/chapters/{position}": {
+                "get": {
+                    "summary": "A chapter's text",
+                    "parameters": [
+                        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } },
+                        { "name": "position", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The chapter.",
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChapterText" } } }
+                        },
+                        "401": {
+                            "description": "The work is for logged-in readers (send a token), or the token sent is not valid.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "404": {
+                            "description": "No such work or chapter, or not one the account may see.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        },
+                        "429": {
+                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
+                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+                        }
+                    }
+                }
+            },
             "/api/v1/works/{id}/kudos": {
                 "post": {
                     "summary": "Leave kudos on a work",
@@ -162,6 +216,43 @@ pub(crate) fn openapi() -> Value {
                 "basic": { "type": "http", "scheme": "basic", "description": "Any user name, and a personal access token as the password (for apps that only ask for a password)." }
             },
             "schemas": {
+                "WorkDetail": {
+                    "allOf": [
+                        { "$ref": "#/components/schemas/Work" },
+                        {
+                            "type": "object",
+                            "required": ["notes", "end_notes", "chapters"],
+                            "properties": {
+                                "notes": { "type": "string", "description": "Sanitized HTML." },
+                                "end_notes": { "type": "string", "description": "Sanitized HTML." },
+                                "chapters": { "type": "array", "items": { "$ref": "#/components/schemas/ChapterLink" } }
+                            }
+                        }
+                    ]
+                },
+                "ChapterLink": {
+                    "type": "object",
+                    "required": ["position", "title", "words", "url"],
+                    "properties": {
+                        "position": { "type": "integer", "minimum": 1 },
+                        "title": { "type": ["string", "null"] },
+                        "words": { "type": "integer" },
+                        "url": { "type": "string", "description": "This API's address of the chapter's text." }
+                    }
+                },
+                "ChapterText": {
+                    "type": "object",
+                    "required": ["work", "position", "title", "summary", "notes", "end_notes", "body"],
+                    "properties": {
+                        "work": { "type": "integer" },
+                        "position": { "type": "integer", "minimum": 1 },
+                        "title": { "type": ["string", "null"] },
+                        "summary": { "type": "string", "description": "Sanitized HTML." },
+                        "notes": { "type": "string", "description": "Sanitized HTML." },
+                        "end_notes": { "type": "string", "description": "Sanitized HTML." },
+                        "body": { "type": "string", "description": "Sanitized HTML." }
+                    }
+                },
                 "Kudos": {
                     "type": "object",
                     "required": ["work", "kudos"],

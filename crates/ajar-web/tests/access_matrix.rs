@@ -326,6 +326,8 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
                 (format!("/works/{id}/download.html"), open),
                 (format!("/works/{id}/download.md"), open),
                 (format!("/opds/works/{id}/download.epub"), open),
+                (format!("/api/v1/works/{id}"), open),
+                (format!("/api/v1/works/{id}/chapters/2"), open),
                 (format!("/works/{id}/feed.atom"), in_feeds),
             ];
             for (path, allowed) in paths {

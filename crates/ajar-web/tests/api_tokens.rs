@@ -135,6 +135,25 @@ async fn a_token_made_on_the_account_page_acts_as_its_account_on_the_api_until_r
     let bearer = format!("Bearer {reader}");
     let member = titles(&api(reqwest::Method::GET, &base, "/api/v1/works", Some(&bearer)).await);
     assert!(member.contains(&"Members Diner".to_owned()), "{member:?}");
+    // One work and its chapters: a members' work needs the token (401 without, as
+    // problem+json), and reads as on its page with it.
+    let one = format!("/api/v1/works/{members_only}");
+    let asked = api(reqwest::Method::GET, &base, &one, None).await;
+    problem(&asked, StatusCode::UNAUTHORIZED);
+    let detail = api(reqwest::Method::GET, &base, &one, Some(&bearer)).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+    let detail: serde_json::Value = serde_json::from_str(&detail.body).unwrap();
+    assert_eq!(detail["title"], "Members Diner");
+    assert_eq!(detail["chapters"].as_array().unwrap().len(), 1);
+    let first = detail["chapters"][0]["url"].as_str().unwrap().to_owned();
+    let text = api(reqwest::Method::GET, &base, &first, Some(&bearer)).await;
+    assert_eq!(text.status, StatusCode::OK, "{}", text.body);
+    assert!(text.body.contains("They met on the bridge at night."));
+    let missing = format!("/api/v1/works/{members_only}/chapters/2");
+    problem(
+        &api(reqwest::Method::GET, &base, &missing, Some(&bearer)).await,
+        StatusCode::NOT_FOUND,
+    );
     // HTTP Basic with the token as the password, as e-reader apps send it.
     use base64::Engine;
     let basic = format!(
