@@ -29,6 +29,14 @@ fn one_of<'a>(codes: impl IntoIterator<Item = &'a str>) -> Value {
     json!({ "type": "string", "enum": codes.into_iter().collect::<Vec<_>>() })
 }
 
+/// A response that is an RFC 9457 problem, described.
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
 fn string_list() -> Value {
     json!({ "type": "array", "items": { "type": "string" } })
 }
@@ -90,26 +98,11 @@ pub(crate) fn openapi() -> Value {
                             "description": "One page of matching works.",
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/WorkPage" } } }
                         },
-                        "400": {
-                            "description": "The query or a filter cannot be read (an empty number, date or code included); `detail` says what to fix.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "503": {
-                            "description": "This server runs no search index.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "404": {
-                            "description": "A page past the first 10,000 results (narrow the search to see further).",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "401": {
-                            "description": "A token was sent that is not valid (revoked, mistyped, or its account suspended).",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "429": {
-                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        }
+                        "400": problem_response("The query or a filter cannot be read (an empty number, date or code included); `detail` says what to fix."),
+                        "503": problem_response("This server runs no search index."),
+                        "404": problem_response("A page past the first 10,000 results (narrow the search to see further)."),
+                        "401": problem_response("A token was sent that is not valid (revoked, mistyped, or its account suspended)."),
+                        "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
                     }
                 }
             },
@@ -125,18 +118,9 @@ pub(crate) fn openapi() -> Value {
                             "description": "The work.",
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/WorkDetail" } } }
                         },
-                        "401": {
-                            "description": "The work is for logged-in readers (send a token), or the token sent is not valid.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "404": {
-                            "description": "No such work, or not one the account may see.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "429": {
-                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        }
+                        "401": problem_response("The work is for logged-in readers (send a token), or the token sent is not valid."),
+                        "404": problem_response("No such work, or not one the account may see."),
+                        "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
                     }
                 }
             },
@@ -152,18 +136,9 @@ pub(crate) fn openapi() -> Value {
                             "description": "The chapter.",
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ChapterText" } } }
                         },
-                        "401": {
-                            "description": "The work is for logged-in readers (send a token), or the token sent is not valid.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "404": {
-                            "description": "No such work or chapter, or not one the account may see.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "429": {
-                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        }
+                        "401": problem_response("The work is for logged-in readers (send a token), or the token sent is not valid."),
+                        "404": problem_response("No such work or chapter, or not one the account may see."),
+                        "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
                     }
                 }
             },
@@ -184,22 +159,10 @@ pub(crate) fn openapi() -> Value {
                             "description": "This account had left kudos on the work already (`kudos` is `already`).",
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Kudos" } } }
                         },
-                        "401": {
-                            "description": "No valid token (revoked, mistyped, or its account suspended).",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "403": {
-                            "description": "A read-only token, the account's own work, or a session without its CSRF token.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "404": {
-                            "description": "No such work, or not one the account may see.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        },
-                        "429": {
-                            "description": "This token's allowance of requests is spent; `Retry-After` says when to ask again.",
-                            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-                        }
+                        "401": problem_response("No valid token (revoked, mistyped, or its account suspended)."),
+                        "403": problem_response("A read-only token, the account's own work, or a session without its CSRF token."),
+                        "404": problem_response("No such work, or not one the account may see."),
+                        "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
                     }
                 }
             },
