@@ -20,7 +20,7 @@ use ajar_store::{Audience, Bookmark, NewBookmark, WorkAccess, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -38,6 +38,138 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/works/{id}/bookmark", post(save))
         .route("/works/{id}/bookmark/delete", post(delete))
         .route("/users/{name}/bookmarks", get(user_bookmarks))
+        .route(
+            "/api/v1/works/{id}/bookmark",
+            get(api_get).put(api_save).delete(api_delete),
+        )
+}
+
+/// A bookmark as a reader asks for it, from the work page's form or the API.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BookmarkRequest {
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    tags: String,
+    #[serde(default)]
+    private: bool,
+    #[serde(default)]
+    rec: bool,
+}
+
+/// Saves the reader's bookmark of a work (made, or edited in place): the one place its rules
+/// live (an account, a work they may see, notes and tags within bounds) for the form and the
+/// API alike.
+pub(crate) async fn save_bookmark(
+    state: &AppState,
+    ctx: &Ctx,
+    work: WorkId,
+    sent: &BookmarkRequest,
+) -> Result<(), Error> {
+    let account = ctx.require_user()?;
+    visible_work(state, ctx, work).await?;
+    let notes = clean_notes(&sent.notes)?;
+    let tags = clean_tags(&sent.tags)?;
+    let bookmark = NewBookmark {
+        notes: &notes,
+        tags: &tags,
+        private: sent.private,
+        rec: sent.rec,
+    };
+    state
+        .store
+        .save_bookmark(account.id, work, &bookmark)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the reader's bookmark of a work they may see; `false` when they had none.
+pub(crate) async fn delete_bookmark(
+    state: &AppState,
+    ctx: &Ctx,
+    work: WorkId,
+) -> Result<bool, Error> {
+    let account = ctx.require_user()?;
+    visible_work(state, ctx, work).await?;
+    Ok(state.store.delete_bookmark(account.id, work).await?)
+}
+
+/// A bookmark as the API shows it.
+#[derive(serde::Serialize)]
+struct ApiBookmark {
+    work: i64,
+    /// Sanitized HTML.
+    notes: String,
+    tags: Vec<String>,
+    private: bool,
+    rec: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The reader's bookmark of a work, as the API shows it.
+async fn bookmark_json(state: &AppState, ctx: &Ctx, work: WorkId) -> Result<Response, Error> {
+    let account = ctx.require_user()?;
+    visible_work(state, ctx, work).await?;
+    let b = state
+        .store
+        .bookmark(account.id, work)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(axum::Json(ApiBookmark {
+        work: work.0,
+        notes: b.notes.as_str().to_owned(),
+        tags: b.tag_list().into_iter().map(str::to_owned).collect(),
+        private: b.private,
+        rec: b.rec,
+        created_at: b.created_at,
+        updated_at: b.updated_at,
+    })
+    .into_response())
+}
+
+/// `GET /api/v1/works/{id}/bookmark`: the reader's bookmark of the work (404 when none).
+async fn api_get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    bookmark_json(&state, &ctx, work_id(id)?).await
+}
+
+/// `PUT /api/v1/works/{id}/bookmark` with `{"notes", "tags", "private", "rec"}` (each
+/// optional): makes or replaces the reader's bookmark; answers with it.
+async fn api_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<axum::Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, Error> {
+    let work = work_id(id)?;
+    let axum::Json(sent) = sent.map_err(|e| Error::BadRequest(e.body_text()))?;
+    if !sent.is_object() {
+        return Err(Error::BadRequest(
+            "Send the bookmark as a JSON object: {\"notes\", \"tags\", \"private\", \"rec\"}."
+                .to_owned(),
+        ));
+    }
+    let sent: BookmarkRequest = serde_json::from_value(sent)
+        .map_err(|e| Error::BadRequest(format!("The bookmark cannot be read: {e}.")))?;
+    save_bookmark(&state, &ctx, work, &sent).await?;
+    bookmark_json(&state, &ctx, work).await
+}
+
+/// `DELETE /api/v1/works/{id}/bookmark`: `204`, or `404` when the reader had none.
+async fn api_delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    if !delete_bookmark(&state, &ctx, work_id(id)?).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]
@@ -95,22 +227,15 @@ async fn save(
     id: Result<Path<String>, PathRejection>,
     sent: Result<Form<BookmarkFields>, FormRejection>,
 ) -> Result<Response, Error> {
-    let account = ctx.require_user()?;
     let work = work_id(id)?;
-    visible_work(&state, &ctx, work).await?;
     let fields = form(sent)?;
-    let notes = clean_notes(&fields.notes)?;
-    let tags = clean_tags(&fields.tags)?;
-    let bookmark = NewBookmark {
-        notes: &notes,
-        tags: &tags,
+    let sent = BookmarkRequest {
+        notes: fields.notes,
+        tags: fields.tags,
         private: fields.private.is_some(),
         rec: fields.rec.is_some(),
     };
-    state
-        .store
-        .save_bookmark(account.id, work, &bookmark)
-        .await?;
+    save_bookmark(&state, &ctx, work, &sent).await?;
     Ok(see_other(&format!("/works/{work}#bookmark")))
 }
 
@@ -119,10 +244,8 @@ async fn delete(
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
-    let account = ctx.require_user()?;
     let work = work_id(id)?;
-    visible_work(&state, &ctx, work).await?;
-    state.store.delete_bookmark(account.id, work).await?;
+    delete_bookmark(&state, &ctx, work).await?;
     Ok(see_other(&format!("/works/{work}#bookmark")))
 }
 

@@ -142,6 +142,51 @@ pub(crate) fn openapi() -> Value {
                     }
                 }
             },
+            "/api/v1/works/{id}/bookmark": {
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }
+                ],
+                "get": {
+                    "summary": "Your bookmark of a work",
+                    "security": [ { "token": [] }, { "basic": [] } ],
+                    "responses": {
+                        "200": { "description": "The bookmark.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Bookmark" } } } },
+                        "401": problem_response("No token, or not a valid one."),
+                        "404": problem_response("No such work, not one the account may see, or no bookmark of it."),
+                        "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                    }
+                },
+                "put": {
+                    "summary": "Bookmark a work (or change your bookmark)",
+                    "description": "One bookmark per account and work; sending again replaces it. Needs a token with the write scope.",
+                    "security": [ { "token": [] }, { "basic": [] } ],
+                    "requestBody": {
+                        "required": true,
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/BookmarkRequest" } } }
+                    },
+                    "responses": {
+                        "200": { "description": "The bookmark as saved.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Bookmark" } } } },
+                        "400": problem_response("The body cannot be read, or its notes or tags are too long; `detail` says which."),
+                        "401": problem_response("No token, or not a valid one."),
+                        "403": problem_response("A read-only token, or a session without its CSRF token."),
+                        "404": problem_response("No such work, or not one the account may see."),
+                        "413": problem_response("The body is larger than this takes."),
+                        "415": problem_response("The body is not JSON."),
+                        "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                    }
+                },
+                "delete": {
+                    "summary": "Delete your bookmark of a work",
+                    "security": [ { "token": [] }, { "basic": [] } ],
+                    "responses": {
+                        "204": { "description": "Deleted." },
+                        "401": problem_response("No token, or not a valid one."),
+                        "403": problem_response("A read-only token, or a session without its CSRF token."),
+                        "404": problem_response("No such work, not one the account may see, or no bookmark of it."),
+                        "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                    }
+                }
+            },
             "/api/v1/works/{id}/kudos": {
                 "post": {
                     "summary": "Leave kudos on a work",
@@ -214,6 +259,29 @@ pub(crate) fn openapi() -> Value {
                         "notes": { "type": "string", "description": "Sanitized HTML." },
                         "end_notes": { "type": "string", "description": "Sanitized HTML." },
                         "body": { "type": "string", "description": "Sanitized HTML." }
+                    }
+                },
+                "BookmarkRequest": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "notes": { "type": "string", "maxLength": 5000, "description": "Your notes; HTML is sanitized, plain text becomes paragraphs." },
+                        "tags": { "type": "string", "description": "Your own tags, comma-separated (at most 1,000 characters, 100 a tag)." },
+                        "private": { "type": "boolean", "description": "Shown to you alone." },
+                        "rec": { "type": "boolean", "description": "A recommendation." }
+                    }
+                },
+                "Bookmark": {
+                    "type": "object",
+                    "required": ["work", "notes", "tags", "private", "rec", "created_at", "updated_at"],
+                    "properties": {
+                        "work": { "type": "integer" },
+                        "notes": { "type": "string", "description": "Sanitized HTML." },
+                        "tags": string_list(),
+                        "private": { "type": "boolean" },
+                        "rec": { "type": "boolean" },
+                        "created_at": { "type": "string", "format": "date-time" },
+                        "updated_at": { "type": "string", "format": "date-time" }
                     }
                 },
                 "Kudos": {

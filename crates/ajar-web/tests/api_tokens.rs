@@ -212,6 +212,69 @@ async fn a_token_made_on_the_account_page_acts_as_its_account_on_the_api_until_r
         StatusCode::NOT_FOUND,
     );
 
+    // A bookmark through the API is the one the site shows, and the other way round.
+    let bookmark = format!("/api/v1/works/{members_only}/bookmark");
+    let http = reqwest::Client::new();
+    let put = |auth: String, body: serde_json::Value| {
+        let (http, url) = (http.clone(), format!("{base}{bookmark}"));
+        async move {
+            let response = http
+                .put(url)
+                .header(AUTHORIZATION, auth)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            Fetched {
+                status: response.status(),
+                headers: response.headers().clone(),
+                body: response.text().await.unwrap(),
+            }
+        }
+    };
+    let body =
+        serde_json::json!({"notes": "Best diner.", "tags": "coffee, <b>luke</b>", "rec": true});
+    problem(
+        &put(bearer.clone(), body.clone()).await,
+        StatusCode::FORBIDDEN,
+    );
+    let saved = put(with_write.clone(), body).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let saved: serde_json::Value = serde_json::from_str(&saved.body).unwrap();
+    assert_eq!(saved["tags"], serde_json::json!(["coffee", "<b>luke</b>"]));
+    assert_eq!(saved["rec"], true);
+    let listed = bob.get("/users/tokenann/bookmarks").await;
+    assert!(listed.body.contains("Best diner."), "{}", listed.body);
+    assert!(
+        !listed.body.contains("<b>luke</b>"),
+        "tags are text, escaped"
+    );
+    let read = api(reqwest::Method::GET, &base, &bookmark, Some(&bearer)).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.body.contains("Best diner."));
+    let long = serde_json::json!({"notes": "x".repeat(5001)});
+    let refused = problem(
+        &put(with_write.clone(), long).await,
+        StatusCode::BAD_REQUEST,
+    );
+    assert!(refused["detail"].as_str().unwrap().contains("at most"));
+    let not_json = problem(
+        &put(with_write.clone(), serde_json::json!(["a list"])).await,
+        StatusCode::BAD_REQUEST,
+    );
+    assert!(not_json["detail"].is_string());
+    let deleted = api(reqwest::Method::DELETE, &base, &bookmark, Some(&with_write)).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    problem(
+        &api(reqwest::Method::GET, &base, &bookmark, Some(&bearer)).await,
+        StatusCode::NOT_FOUND,
+    );
+    assert!(!bob
+        .get("/users/tokenann/bookmarks")
+        .await
+        .body
+        .contains("Best diner."));
+
     // A token does not open the site's pages (it cannot make or revoke tokens).
     let site = api(reqwest::Method::GET, &base, "/account", Some(&with_write)).await;
     assert_eq!(site.status, StatusCode::SEE_OTHER);

@@ -167,6 +167,10 @@ const ROUTES: &[Route] = &[
         format!("/api/v1/works?q={}", pick(&s.words, r))
     }),
     ("api works, all", |_, _| "/api/v1/works".into()),
+    ("api work", |s, r| format!("/api/v1/works/{}", work(s, r))),
+    ("api chapter", |s, r| {
+        format!("/api/v1/works/{}/chapters/1", work(s, r))
+    }),
     ("tag feed", |s, r| {
         format!("/tags/{}/feed.atom", tag_segment(pick(&s.tags, r).as_str()))
     }),
