@@ -26,7 +26,7 @@ token=$("$ajar" --data-dir "$data" user token apibot --scope write --label schem
 AJAR_RATE_LIMITS=off "$ajar" --data-dir "$data" serve --demo --bind "127.0.0.1:$port" \
     > "$data/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 for _ in $(seq 120); do
     curl -sf "http://127.0.0.1:$port/login" > /dev/null && break
     kill -0 $server 2>/dev/null || { cat "$data/serve.log"; exit 1; }
