@@ -144,7 +144,7 @@ async fn root(headers: HeaderMap) -> Result<Response, Error> {
         ],
         ..Default::default()
     };
-    Ok(catalog(&feed, NAVIGATION))
+    Ok(catalog(feed, NAVIGATION))
 }
 
 async fn fandoms(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
@@ -177,7 +177,7 @@ async fn fandoms(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
         entries,
         ..Default::default()
     };
-    Ok(catalog(&feed, NAVIGATION))
+    Ok(catalog(feed, NAVIGATION))
 }
 
 async fn recent(
@@ -308,22 +308,29 @@ async fn works_feed(
         return Err(Error::NotFound);
     }
     let site = Site::of(headers);
-    let paged = |n: u64| {
-        let joiner = if href.contains('?') { '&' } else { '?' };
-        site.url(&format!("{href}{joiner}page={n}"))
+    // This feed's page `n`: the feed's own address for the first.
+    let page_href = |n: u64| match n {
+        1 => href.to_owned(),
+        n if href.contains('?') => format!("{href}&page={n}"),
+        n => format!("{href}?page={n}"),
     };
-    let self_href = if page == 1 {
-        href.to_owned()
-    } else {
-        let joiner = if href.contains('?') { '&' } else { '?' };
-        format!("{href}{joiner}page={page}")
-    };
+    let self_href = page_href(page);
     let mut links = common_links(&site, &self_href, ACQUISITION);
     if page > 1 {
-        links.push(link(paged(page - 1), "previous", ACQUISITION, None));
+        links.push(link(
+            site.url(&page_href(page - 1)),
+            "previous",
+            ACQUISITION,
+            None,
+        ));
     }
     if page.saturating_mul(u64::from(PER_PAGE)) < results.total {
-        links.push(link(paged(page + 1), "next", ACQUISITION, None));
+        links.push(link(
+            site.url(&page_href(page + 1)),
+            "next",
+            ACQUISITION,
+            None,
+        ));
     }
     let entries: Vec<Entry> = works.into_iter().map(|w| entry(&site, w)).collect();
     let updated = entries
@@ -339,7 +346,7 @@ async fn works_feed(
         entries,
         ..Default::default()
     };
-    Ok(catalog(&feed, ACQUISITION))
+    Ok(catalog(feed, ACQUISITION))
 }
 
 /// A work as a catalog entry: the feed's entry (creators, tags as categories, the summary
@@ -367,8 +374,7 @@ fn entry(site: &Site, work: WorkBlurb) -> Entry {
 
 /// A catalog feed as its response: OPDS's media type, kept by no shared cache (what a
 /// catalog lists depends on who asks).
-fn catalog(feed: &Feed, kind: &'static str) -> Response {
-    let mut feed = feed.clone();
+fn catalog(mut feed: Feed, kind: &'static str) -> Response {
     feed.namespaces
         .insert("dc".to_owned(), "http://purl.org/dc/terms/".to_owned());
     feed.namespaces.insert(
