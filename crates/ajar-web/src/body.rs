@@ -31,7 +31,11 @@ pub(crate) fn limit_for(route: Option<&str>) -> usize {
             "/works/new"
             | "/works/{id}/edit"
             | "/works/{id}/chapters/new"
-            | "/works/{id}/chapters/{position}/edit",
+            | "/works/{id}/chapters/{position}/edit"
+            | "/api/v1/works"
+            | "/api/v1/works/{id}"
+            | "/api/v1/works/{id}/chapters"
+            | "/api/v1/works/{id}/chapters/{position}",
         ) => LARGE_BODY_BYTES,
         _ => SMALL_BODY_BYTES,
     }

@@ -18,13 +18,13 @@ use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::kudos::{id_number, work_id, NoticePage};
-use crate::ratelimit::Action;
+use crate::service::comments::{CommentRequest, Place, Posted};
 use crate::tag_url::user_href;
 use crate::views::{echo, thousands, Layout, Link, Page, Pagination};
 use crate::work_sections::Part;
-use crate::{AppState, Error};
+use crate::{service, AppState, Error};
 use ajar_core::{Account, CommentId, CommentPolicy, Html, PseudId, UserId, WorkId};
-use ajar_store::{Comment, CommentAuthor, CommentStatus, NewComment, WorkAccess};
+use ajar_store::{Comment, CommentAuthor, CommentStatus, WorkAccess};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -59,7 +59,11 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// Whether the viewer may comment on the work; `Ok(true)` when their comment waits for
 /// approval. Refusals say why.
-async fn may_comment(state: &AppState, ctx: &Ctx, access: &WorkAccess) -> Result<bool, Error> {
+pub(crate) async fn may_comment(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &WorkAccess,
+) -> Result<bool, Error> {
     match access.comment_policy {
         CommentPolicy::Off => {
             return Err(Error::Forbidden(
@@ -108,7 +112,7 @@ fn is_author(ctx: &Ctx, comment: &Comment) -> bool {
 
 /// A comment and its work, when the viewer may see both (pending comments: creators, admins
 /// and the author; deleted ones: no one).
-async fn visible_comment(
+pub(crate) async fn visible_comment(
     state: &AppState,
     ctx: &Ctx,
     id: CommentId,
@@ -166,7 +170,7 @@ fn looks_like_html(text: &str) -> bool {
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
 }
 
-fn guest_name(name: &str) -> Result<String, String> {
+pub(crate) fn guest_name(name: &str) -> Result<String, String> {
     let name = name.trim();
     let chars = name.chars().count();
     if chars == 0 {
@@ -229,7 +233,7 @@ fn signature(comment: &Comment) -> (Link, bool) {
     }
 }
 
-fn signature_text(comment: &Comment) -> String {
+pub(crate) fn signature_text(comment: &Comment) -> String {
     let (link, guest) = signature(comment);
     if guest {
         format!("{} (Guest)", link.name)
@@ -646,21 +650,24 @@ struct CommentFields {
     pseud: String,
 }
 
-/// What a new comment or reply stores as its author (a guest's name checked), or why not.
-/// A comment form's guest name (empty for a logged-in commenter) and sanitized body, or
-/// what to tell the commenter.
-fn name_and_body(ctx: &Ctx, fields: &CommentFields) -> Result<(String, Html), String> {
-    let name = if ctx.is_guest() {
-        guest_name(&fields.name)?
-    } else {
-        String::new()
-    };
-    Ok((name, comment_body(&fields.body)?))
+impl CommentFields {
+    fn request(&self, place: Place) -> CommentRequest<'_> {
+        CommentRequest {
+            place,
+            body: &self.body,
+            guest_name: &self.name,
+            pseud: &self.pseud,
+        }
+    }
 }
 
 /// The comment's author: the guest by name, or the account under the pseud chosen (one of
 /// its own; the default, listed first, when none was chosen).
-fn author_of<'a>(ctx: &Ctx, guest: &'a str, chosen: &str) -> Result<CommentAuthor<'a>, String> {
+pub(crate) fn author_of<'a>(
+    ctx: &Ctx,
+    guest: &'a str,
+    chosen: &str,
+) -> Result<CommentAuthor<'a>, String> {
     match ctx.viewer.account() {
         Some(account) => {
             let pseud = own_pseud(account, chosen)
@@ -687,26 +694,23 @@ fn own_pseud(account: &Account, chosen: &str) -> Option<PseudId> {
     }
 }
 
-/// Stores a checked comment (rate-limited) and answers: a notice when it awaits approval,
-/// else a redirect to it.
-async fn store_comment(
-    state: &AppState,
-    ctx: &Ctx,
-    new: NewComment<'_>,
-) -> Result<Response, Error> {
-    state.limits.hit(Action::Comment, &ctx.actor_key())?;
-    let id = state.store.add_comment(&new).await?;
-    if new.pending {
+/// Answers a stored comment: a notice when it awaits approval, else a redirect to it.
+async fn posted(state: &AppState, posted: Posted) -> Result<Response, Error> {
+    if posted.pending {
         return Ok(Page(NoticePage::new(
             "Comment sent",
             "Your comment was sent. Comments on this work are moderated: it will show once a \
              creator approves it.",
-            format!("/works/{}", new.work),
+            format!("/works/{}", posted.work),
             "Back to the work",
         ))
         .into_response());
     }
-    let comment = state.store.comment(id).await?.ok_or(Error::NotFound)?;
+    let comment = state
+        .store
+        .comment(posted.id)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(see_other(&comment_href(state, &comment).await?))
 }
 
@@ -717,14 +721,20 @@ async fn add_comment(
     sent: Result<Form<CommentFields>, FormRejection>,
 ) -> Result<Response, Error> {
     let work = work_id(id)?;
-    let access = visible_work(&state, &ctx, work).await?;
+    // A work the reader may not see is not found, whatever the form says.
+    visible_work(&state, &ctx, work).await?;
     let fields = form(sent)?;
-    let pending = may_comment(&state, &ctx, &access).await?;
     let chapter: u32 = fields
         .chapter
         .trim()
         .parse()
         .map_err(|_| Error::BadRequest("Please choose a chapter to comment on.".to_owned()))?;
+    let place = Place::Chapter { work, chapter };
+    let refusal = match service::comments::post(&state, &ctx, fields.request(place)).await {
+        Ok(done) => return posted(&state, done).await,
+        Err(Error::Invalid(errors)) => errors.join(" "),
+        Err(e) => return Err(e),
+    };
     let mut page = CommentFormPage::new(
         &state,
         work,
@@ -735,31 +745,16 @@ async fn add_comment(
     .await?;
     page.chapter = Some(chapter);
     page.ask_name = ctx.is_guest();
+    let pending = service::comments::may_post(&state, &ctx, place).await?;
     page.note = pending.then_some(MODERATED_NOTE);
     page.name = echo(fields.name.clone(), MAX_NAME_CHARS);
     page.body = echo(fields.body.clone(), MAX_COMMENT_CHARS);
     page.pseuds = pseud_choices(&state, &ctx, &fields.pseud).await?;
-    let (name, body) = match name_and_body(&ctx, &fields) {
-        Ok(parts) => parts,
-        Err(e) => return Ok(page.refused(e)),
-    };
-    let author = match author_of(&ctx, &name, &fields.pseud) {
-        Ok(a) => a,
-        Err(e) => return Ok(page.refused(e)),
-    };
-    let new = NewComment {
-        work,
-        chapter,
-        parent: None,
-        author,
-        body: &body,
-        pending,
-    };
-    store_comment(&state, &ctx, new).await
+    Ok(page.refused(refusal))
 }
 
 /// Refuses a reply to a comment whose author blocked the viewer.
-async fn may_reply(state: &AppState, ctx: &Ctx, parent: &Comment) -> Result<(), Error> {
+pub(crate) async fn may_reply(state: &AppState, ctx: &Ctx, parent: &Comment) -> Result<(), Error> {
     if let (Some(user), Some(author)) = (ctx.viewer.user_id(), parent.user) {
         if author != user && state.store.commenter_blocked(&[author], user).await? {
             return Err(Error::Forbidden(
@@ -775,14 +770,10 @@ async fn reply_page(
     ctx: &Ctx,
     id: CommentId,
 ) -> Result<(CommentFormPage, Comment, bool), Error> {
-    let (parent, access) = visible_comment(state, ctx, id).await?;
-    if parent.status != CommentStatus::Visible {
-        return Err(Error::BadRequest(
-            "That comment awaits approval, so it can't be replied to yet.".to_owned(),
-        ));
-    }
-    let pending = may_comment(state, ctx, &access).await?;
-    may_reply(state, ctx, &parent).await?;
+    // The reply's rules (the parent seen and not pending, the policy, blocks) are the
+    // service's; the form is shown only where a reply would be taken.
+    let pending = service::comments::may_post(state, ctx, Place::Reply(id)).await?;
+    let (parent, _) = visible_comment(state, ctx, id).await?;
     let mut page = CommentFormPage::new(
         state,
         parent.work,
@@ -815,28 +806,18 @@ async fn reply(
     sent: Result<Form<CommentFields>, FormRejection>,
 ) -> Result<Response, Error> {
     let id = CommentId(id_number(id)?);
-    let (mut page, parent, pending) = reply_page(&state, &ctx, id).await?;
+    let (mut page, _, _) = reply_page(&state, &ctx, id).await?;
     let fields = form(sent)?;
+    let refusal =
+        match service::comments::post(&state, &ctx, fields.request(Place::Reply(id))).await {
+            Ok(done) => return posted(&state, done).await,
+            Err(Error::Invalid(errors)) => errors.join(" "),
+            Err(e) => return Err(e),
+        };
     page.name = echo(fields.name.clone(), MAX_NAME_CHARS);
     page.body = echo(fields.body.clone(), MAX_COMMENT_CHARS);
     page.pseuds = pseud_choices(&state, &ctx, &fields.pseud).await?;
-    let (name, body) = match name_and_body(&ctx, &fields) {
-        Ok(parts) => parts,
-        Err(e) => return Ok(page.refused(e)),
-    };
-    let author = match author_of(&ctx, &name, &fields.pseud) {
-        Ok(a) => a,
-        Err(e) => return Ok(page.refused(e)),
-    };
-    let new = NewComment {
-        work: parent.work,
-        chapter: parent.chapter,
-        parent: Some(parent.id),
-        author,
-        body: &body,
-        pending,
-    };
-    store_comment(&state, &ctx, new).await
+    Ok(page.refused(refusal))
 }
 
 /// A comment the viewer wrote (and may see), for editing.

@@ -67,6 +67,11 @@ pub enum Error {
     /// A form or query that cannot be used as sent; the message says what to fix.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A request a service refused, with each thing to fix (a field's problem, a name that
+    /// is no one's): 400. A form shows the list above its fields; the API sends it as the
+    /// problem's `errors`.
+    #[error("invalid: {}", .0.join(" "))]
+    Invalid(Vec<String>),
     /// A rate limit: the message says how long to wait, and `Retry-After` the seconds.
     #[error("too many requests: {message}")]
     TooMany {
@@ -98,6 +103,8 @@ pub(crate) struct Problem {
     detail: String,
     /// `LoginRequired`: a 401 for an API client rather than the log-in form.
     login_required: bool,
+    /// `Invalid`: each thing to fix.
+    errors: Vec<String>,
 }
 
 impl Error {
@@ -124,6 +131,7 @@ impl Error {
                 ("That did not work", message.clone())
             }
             Error::Store(StoreError::Invalid(cause)) => ("That did not work", cause.to_string()),
+            Error::Invalid(errors) => ("That did not work", errors.join(" ")),
             Error::TooMany { message, .. } => ("Slow down", message.clone()),
             Error::TooLarge(limit) => (
                 "That is too large",
@@ -146,6 +154,10 @@ impl Error {
             title,
             detail,
             login_required: matches!(self, Error::LoginRequired(_)),
+            errors: match self {
+                Error::Invalid(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -200,6 +212,10 @@ impl Error {
             Error::Store(StoreError::Invalid(cause)) => render_status(
                 StatusCode::BAD_REQUEST,
                 &MessagePage::new("That did not work", cause.to_string()),
+            ),
+            Error::Invalid(errors) => render_status(
+                StatusCode::BAD_REQUEST,
+                &MessagePage::new("That did not work", errors.join(" ")),
             ),
             Error::TooMany {
                 message,
@@ -285,12 +301,15 @@ pub(crate) async fn problems_for_api(
     if !api {
         return Response::from_parts(parts, body);
     }
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "type": "about:blank",
         "title": problem.title,
         "status": parts.status.as_u16(),
         "detail": problem.detail,
     });
+    if !problem.errors.is_empty() {
+        body["errors"] = serde_json::json!(problem.errors);
+    }
     parts.headers.insert(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/problem+json"),

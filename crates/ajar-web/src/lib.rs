@@ -47,6 +47,7 @@ mod prefs;
 mod proxy;
 mod ratelimit;
 mod search;
+mod service;
 mod settings;
 mod tag_url;
 mod tokens;

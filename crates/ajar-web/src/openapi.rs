@@ -1,5 +1,6 @@
 //! The public API's description, OpenAPI 3.1 at `/api/v1/openapi.json`, so tools can be
-//! generated from it. Written by hand next to the handlers it describes, except the values
+//! generated from it. Written by hand next to the handlers it describes (the reads in one
+//! document, the writes of works, chapters and comments added to it by path), except the values
 //! a parameter takes: those come from the types that read them (`Sort::ALL`, `Rating::ALL`,
 //! ...), so the document cannot offer a value the API refuses. A test requests every
 //! documented value, and one undocumented, of every enumerated parameter.
@@ -18,6 +19,365 @@ pub(crate) fn router() -> Router<AppState> {
 
 async fn document() -> Response {
     Json(openapi()).into_response()
+}
+
+/// The answers every change may get besides its own: no valid credentials, not allowed, a
+/// spent allowance; with `body`, a body that cannot be read or is too large.
+fn change_responses(mut own: Value, body: bool, found: bool) -> Value {
+    let map = own.as_object_mut().expect("an object");
+    map.insert(
+        "401".into(),
+        problem_response("No token (or session), or not a valid one."),
+    );
+    map.insert(
+        "403".into(),
+        problem_response(
+            "A read-only token, a session without its CSRF token, or not the account's to change.",
+        ),
+    );
+    map.insert(
+        "429".into(),
+        problem_response("Too many requests (this token's allowance, or posting too fast); `Retry-After` says when to ask again."),
+    );
+    if body {
+        map.insert(
+            "400".into(),
+            problem_response(
+                "The body cannot be read, or a field is wrong: `errors` lists each thing to fix.",
+            ),
+        );
+        map.insert(
+            "413".into(),
+            problem_response("The body is larger than this takes."),
+        );
+    }
+    if found {
+        map.insert(
+            "404".into(),
+            problem_response("No such work, chapter or comment, or not one the account may see."),
+        );
+    }
+    own
+}
+
+fn json_body(schema: &str) -> Value {
+    json!({
+        "required": true,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+    })
+}
+
+fn json_answer(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+    })
+}
+
+fn id_parameter(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } })
+}
+
+/// The writes of works, chapters and comments (`api::writes`, `api::comments`): operations
+/// to add to `paths`, by path and method.
+fn write_operations() -> Vec<(&'static str, &'static str, Value)> {
+    let write = json!([ { "token": [] }, { "basic": [] } ]);
+    vec![
+        (
+            "/api/v1/works",
+            "post",
+            json!({
+                "summary": "Post a work",
+                "description": "A new work with its chapters, under the account's pseuds (its default pseud when `creators` is left out); `visibility: draft` keeps it as a draft. Needs a token with the write scope.",
+                "security": write,
+                "requestBody": json_body("WorkRequest"),
+                "responses": change_responses(json!({
+                    "201": json_answer("The work as posted (its address in `Location`).", "WorkDetail")
+                }), true, false)
+            }),
+        ),
+        (
+            "/api/v1/works/{id}",
+            "patch",
+            json!({
+                "summary": "Change a work",
+                "description": "The fields sent change; the others stay. Not its chapters (see chapters) nor its creators. A draft sent a visibility other than `draft` is posted.",
+                "security": write,
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("WorkChange"),
+                "responses": change_responses(json!({
+                    "200": json_answer("The work as changed.", "WorkDetail")
+                }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/works/{id}",
+            "delete",
+            json!({
+                "summary": "Delete a work",
+                "description": "With its chapters, comments, kudos and bookmarks. By its creators only.",
+                "security": write,
+                "parameters": [ id_parameter("id") ],
+                "responses": change_responses(json!({ "204": { "description": "Deleted." } }), false, true)
+            }),
+        ),
+        (
+            "/api/v1/works/{id}/chapters",
+            "post",
+            json!({
+                "summary": "Add a chapter",
+                "description": "After the work's last chapter.",
+                "security": write,
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("ChapterRequest"),
+                "responses": change_responses(json!({
+                    "201": json_answer("The chapter as added (its address in `Location`).", "ChapterText")
+                }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/works/{id}/chapters/{position}",
+            "put",
+            json!({
+                "summary": "Replace a chapter's title, notes and text",
+                "security": write,
+                "parameters": [ id_parameter("id"), id_parameter("position") ],
+                "requestBody": json_body("ChapterRequest"),
+                "responses": change_responses(json!({
+                    "200": json_answer("The chapter as saved.", "ChapterText")
+                }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/works/{id}/chapters/{position}",
+            "delete",
+            json!({
+                "summary": "Delete a chapter",
+                "description": "With its comments; the chapters after it move up one. A work's only chapter cannot be deleted (delete the work).",
+                "security": write,
+                "parameters": [ id_parameter("id"), id_parameter("position") ],
+                "responses": change_responses(json!({
+                    "204": { "description": "Deleted." },
+                    "400": problem_response("The work's only chapter.")
+                }), false, true)
+            }),
+        ),
+        (
+            "/api/v1/works/{id}/chapter-order",
+            "put",
+            json!({
+                "summary": "Reorder a work's chapters",
+                "security": write,
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("ChapterOrder"),
+                "responses": change_responses(json!({
+                    "200": json_answer("The work, its chapters in their new order.", "WorkDetail")
+                }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/works/{id}/comments",
+            "post",
+            json!({
+                "summary": "Comment on a chapter",
+                "description": "As the comment form: the work's comment policy decides who may (a moderated work's comment waits for approval, `pending`), blocks hold, HTML is sanitized and plain text becomes paragraphs.",
+                "security": write,
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("CommentRequest"),
+                "responses": change_responses(json!({
+                    "201": json_answer("The comment (its address in `Location`).", "Comment")
+                }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/comments/{id}/replies",
+            "post",
+            json!({
+                "summary": "Reply to a comment",
+                "security": write,
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("ReplyRequest"),
+                "responses": change_responses(json!({
+                    "201": json_answer("The reply (its address in `Location`).", "Comment")
+                }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/comments/{id}",
+            "get",
+            json!({
+                "summary": "A comment",
+                "parameters": [ id_parameter("id") ],
+                "responses": {
+                    "200": json_answer("The comment.", "Comment"),
+                    "401": problem_response("The work is for logged-in readers (send a token), or the token sent is not valid."),
+                    "404": problem_response("No such comment, or not one the account may see."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+    ]
+}
+
+/// The request and answer bodies of [`write_operations`].
+fn write_schemas() -> Vec<(&'static str, Value)> {
+    let codes = |all: Vec<&'static str>| one_of(all);
+    let list = |description: &str| json!({ "type": "array", "items": { "type": "string" }, "description": description });
+    let work_properties = json!({
+        "title": { "type": "string", "description": "At most 255 characters." },
+        "creators": list("Names of the account's own pseuds; its default pseud when left out. Only when posting."),
+        "fandoms": list("At least one. No commas or semicolons in a name."),
+        "rating": codes(Rating::ALL.iter().map(|r| r.code()).collect()),
+        "warnings": { "type": "array", "items": codes(ArchiveWarning::ALL.iter().map(|w| w.code()).collect()) },
+        "categories": { "type": "array", "items": codes(Category::ALL.iter().map(|c| c.code()).collect()) },
+        "relationships": list("Relationship tags."),
+        "characters": list("Character tags."),
+        "tags": list("Additional tags."),
+        "language": { "type": "string", "description": "A language's name or code (English, en)." },
+        "summary": { "type": "string", "description": "Written in `format`; HTML is sanitized." },
+        "notes": { "type": "string" },
+        "end_notes": { "type": "string" },
+        "spoilers": { "type": "string", "description": "What the work spoils, in words." },
+        "series": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["title"],
+                "properties": {
+                    "title": { "type": "string", "description": "One of the account's series, or a new one." },
+                    "part": { "type": "integer", "minimum": 1, "description": "After the last part when left out." }
+                }
+            }
+        },
+        "expected_chapters": { "type": ["integer", "null"], "minimum": 1, "description": "Chapters in all; null when not known yet. Left out of a new work: as many as it is posted with, unless `more_to_come`." },
+        "more_to_come": { "type": "boolean" },
+        "published": { "type": "string", "format": "date", "description": "For a work first posted elsewhere: YYYY-MM-DD, not in the future." },
+        "format": codes(crate::posting::form::Format::ALL.iter().map(|f| f.code()).collect()),
+        "visibility": codes(ajar_core::Visibility::ALL.iter().map(|v| v.code()).collect()),
+        "comments": codes(ajar_core::CommentPolicy::ALL.iter().map(|c| c.code()).collect()),
+        "gifts": list("User names the work is a gift for."),
+        "co_creators": list("Pseud names invited as co-creators."),
+        "chapters": {
+            "type": "array",
+            "minItems": 1,
+            "description": "Only when posting; written in the work's `format`.",
+            "items": { "$ref": "#/components/schemas/WorkChapter" }
+        }
+    });
+    let chapter_properties = json!({
+        "title": { "type": "string" },
+        "summary": { "type": "string" },
+        "notes": { "type": "string" },
+        "end_notes": { "type": "string" },
+        "body": { "type": "string", "description": "The chapter's text: at least one word, at most a million characters." }
+    });
+    let mut chapter_request = chapter_properties.clone();
+    chapter_request["format"] = codes(
+        crate::posting::form::Format::ALL
+            .iter()
+            .map(|f| f.code())
+            .collect(),
+    );
+    let mut change = work_properties.clone();
+    if let Some(map) = change.as_object_mut() {
+        map.remove("chapters");
+        map.remove("creators");
+    }
+    vec![
+        (
+            "WorkRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["title", "fandoms", "chapters"],
+                "properties": work_properties
+            }),
+        ),
+        (
+            "WorkChange",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": change
+            }),
+        ),
+        (
+            "WorkChapter",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["body"],
+                "properties": chapter_properties
+            }),
+        ),
+        (
+            "ChapterRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["body"],
+                "properties": chapter_request
+            }),
+        ),
+        (
+            "ChapterOrder",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["order"],
+                "properties": {
+                    "order": { "type": "array", "items": { "type": "integer", "minimum": 1 }, "description": "The current chapter numbers, each once, in their new order." }
+                }
+            }),
+        ),
+        (
+            "CommentRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["chapter", "body"],
+                "properties": {
+                    "chapter": { "type": "integer", "minimum": 1 },
+                    "body": { "type": "string", "description": "HTML (sanitized) or plain text; at most 10,000 characters." },
+                    "name": { "type": "string", "description": "A guest's name; ignored for an account." },
+                    "pseud": { "type": "string", "description": "One of the account's pseuds; its default when left out." }
+                }
+            }),
+        ),
+        (
+            "ReplyRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["body"],
+                "properties": {
+                    "body": { "type": "string", "description": "HTML (sanitized) or plain text; at most 10,000 characters." },
+                    "name": { "type": "string" },
+                    "pseud": { "type": "string" }
+                }
+            }),
+        ),
+        (
+            "Comment",
+            json!({
+                "type": "object",
+                "required": ["id", "work", "chapter", "parent", "author", "body", "pending", "created_at", "edited_at", "url"],
+                "properties": {
+                    "id": { "type": "integer" },
+                    "work": { "type": "integer" },
+                    "chapter": { "type": "integer" },
+                    "parent": { "type": ["integer", "null"], "description": "The comment replied to." },
+                    "author": { "type": "string", "description": "A pseud, or a guest's name followed by \" (Guest)\"." },
+                    "body": { "type": "string", "description": "Sanitized HTML." },
+                    "pending": { "type": "boolean", "description": "Waits for a creator's approval." },
+                    "created_at": { "type": "string", "format": "date-time" },
+                    "edited_at": { "type": ["string", "null"], "format": "date-time" },
+                    "url": { "type": "string", "description": "The comment's page on the site." }
+                }
+            }),
+        ),
+    ]
 }
 
 fn query(name: &str, description: &str, schema: Value) -> Value {
@@ -42,14 +402,26 @@ fn string_list() -> Value {
 }
 
 pub(crate) fn openapi() -> Value {
+    let mut doc = reads();
+    for (path, method, operation) in write_operations() {
+        doc["paths"][path][method] = operation;
+    }
+    for (name, schema) in write_schemas() {
+        doc["components"]["schemas"][name] = schema;
+    }
+    doc
+}
+
+fn reads() -> Value {
     let tag_list = json!({ "type": "array", "items": { "type": "string" } });
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "ajar API",
             "version": "1",
-            "description": "Search the archive's works with every filter of the search page, \
-                and leave kudos. Requests without credentials are a guest's: only public works. \
+            "description": "Search the archive's works with every filter of the search page; post, \
+                change and delete works and chapters; comment, leave kudos and bookmark. Every \
+                change follows the same rules as the site's forms. Requests without credentials are a guest's: only public works. \
                 A personal access token (made on the account page, sent as `Authorization: \
                 Bearer TOKEN` or as the password of HTTP Basic) acts as its account: works \
                 restricted to logged-in readers too, and, with the write scope, changes. A \
@@ -359,7 +731,8 @@ pub(crate) fn openapi() -> Value {
                         "type": { "type": "string" },
                         "title": { "type": "string" },
                         "status": { "type": "integer" },
-                        "detail": { "type": "string" }
+                        "detail": { "type": "string" },
+                        "errors": { "type": "array", "items": { "type": "string" }, "description": "Each thing to fix, when a request's fields were refused." }
                     }
                 }
             }

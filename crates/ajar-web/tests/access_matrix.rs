@@ -464,3 +464,234 @@ async fn guests_are_asked_to_log_in_where_a_log_in_would_help() {
         admin_page.body
     );
 }
+
+/// A request with `Authorization: auth` (if any), a JSON body (if any) and no cookie.
+async fn call(
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> StatusCode {
+    let mut request = reqwest::Client::new().request(method, format!("{base}{path}"));
+    if let Some(auth) = auth {
+        request = request.header(reqwest::header::AUTHORIZATION, auth);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn api_changes_are_made_by_exactly_who_may_make_them_on_sqlite() {
+    api_changes_are_made_by_exactly_who_may_make_them(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn api_changes_are_made_by_exactly_who_may_make_them_on_postgres() {
+    api_changes_are_made_by_exactly_who_may_make_them(Backend::Postgres).await;
+}
+
+/// The API's changes (a work's fields, its chapters, comments, deleting it) by every kind of
+/// account, with tokens of both scopes and with none, against a work in every state: a read
+/// token changes nothing (403); a write token changes a work its account may open only if
+/// the account is one of its creators (an invited co-creator is not yet) or an admin (403
+/// otherwise), and a work it may not open is not found (404), as on the site's forms.
+/// Anyone who may open a work may comment on it (the works take comments from anyone).
+async fn api_changes_are_made_by_exactly_who_may_make_them(backend: Backend) {
+    use reqwest::Method;
+    use serde_json::json;
+    let Some(app) = TestApp::spawn_on(backend).await else {
+        return;
+    };
+    let kinds = [
+        Who::Reader,
+        Who::Creator,
+        Who::CoCreator,
+        Who::Invited,
+        Who::Admin,
+    ];
+    let mut clients = Vec::new();
+    for who in kinds {
+        let client = if who == Who::Admin {
+            app.admin(client_name(who)).await
+        } else {
+            app.user(client_name(who)).await
+        };
+        clients.push((who, client));
+    }
+    let states = [
+        State::Public,
+        State::Restricted,
+        State::Draft,
+        State::Hidden,
+    ];
+    let mut works = Vec::new();
+    for state in states {
+        let mut new = work(
+            &format!("Writes {state:?} Work"),
+            &["creator1", "cocreator1", "invited1"],
+        );
+        new.series.clear();
+        let id = app.store.insert_work(&new).await.unwrap();
+        ajar_store::testing::execute_sql(
+            &app.store,
+            &format!(
+                "UPDATE work_creators SET accepted = FALSE WHERE work_id = {id} AND pseud_id = \
+                 (SELECT id FROM pseuds WHERE name_key = 'invited1')"
+            ),
+        )
+        .await
+        .unwrap();
+        set_state(&app, id, state).await;
+        works.push((state, id));
+    }
+    app.caught_up().await;
+
+    let mut wrong = Vec::new();
+    let mut check = |what: String, got: StatusCode, want: StatusCode| {
+        if got != want {
+            wrong.push(format!("{what}: {got}, not {want}"));
+        }
+    };
+    // No credentials at all: a guest's request to change anything is refused.
+    let (_, public) = works[0];
+    for (method, path) in [
+        (Method::POST, "/api/v1/works".to_owned()),
+        (Method::PATCH, format!("/api/v1/works/{public}")),
+        (Method::DELETE, format!("/api/v1/works/{public}")),
+        (Method::POST, format!("/api/v1/works/{public}/chapters")),
+    ] {
+        let got = call(
+            &app.base,
+            method.clone(),
+            &path,
+            None,
+            Some(json!({ "title": "x" })),
+        )
+        .await;
+        let want = if got == StatusCode::UNAUTHORIZED {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        check(format!("guest {method} {path}"), got, want);
+    }
+    for (who, client) in &clients {
+        for scope in ["read", "write"] {
+            let auth = format!("Bearer {}", token(client, scope).await);
+            let auth = Some(auth.as_str());
+            for (state, id) in &works {
+                let open = may_open(*who, *state);
+                let owns = matches!(who, Who::Creator | Who::CoCreator | Who::Admin);
+                let (change, add, comment) = match (scope, open, owns) {
+                    ("read", ..) => (
+                        StatusCode::FORBIDDEN,
+                        StatusCode::FORBIDDEN,
+                        StatusCode::FORBIDDEN,
+                    ),
+                    (_, false, _) => (
+                        StatusCode::NOT_FOUND,
+                        StatusCode::NOT_FOUND,
+                        StatusCode::NOT_FOUND,
+                    ),
+                    (_, true, true) => (StatusCode::OK, StatusCode::CREATED, StatusCode::CREATED),
+                    (_, true, false) => (
+                        StatusCode::FORBIDDEN,
+                        StatusCode::FORBIDDEN,
+                        StatusCode::CREATED,
+                    ),
+                };
+                let cell = |what: &str| format!("{who:?} {scope} {state:?} {what}");
+                let path = format!("/api/v1/works/{id}");
+                let got = call(
+                    &app.base,
+                    Method::PATCH,
+                    &path,
+                    auth,
+                    Some(json!({ "summary": "Changed." })),
+                )
+                .await;
+                check(cell("PATCH work"), got, change);
+                let got = call(
+                    &app.base,
+                    Method::POST,
+                    &format!("{path}/chapters"),
+                    auth,
+                    Some(json!({ "body": "A third chapter." })),
+                )
+                .await;
+                check(cell("POST chapter"), got, add);
+                // The chapter just added (or, where none was, the second) goes again.
+                let last = if add == StatusCode::CREATED { 3 } else { 2 };
+                let deleted = match change {
+                    StatusCode::OK => StatusCode::NO_CONTENT,
+                    other => other,
+                };
+                let got = call(
+                    &app.base,
+                    Method::DELETE,
+                    &format!("{path}/chapters/{last}"),
+                    auth,
+                    None,
+                )
+                .await;
+                check(cell("DELETE chapter"), got, deleted);
+                let got = call(
+                    &app.base,
+                    Method::PUT,
+                    &format!("{path}/chapter-order"),
+                    auth,
+                    Some(json!({ "order": [1, 2] })),
+                )
+                .await;
+                check(cell("PUT chapter order"), got, change);
+                let got = call(
+                    &app.base,
+                    Method::POST,
+                    &format!("{path}/comments"),
+                    auth,
+                    Some(json!({ "chapter": 1, "body": "A comment." })),
+                )
+                .await;
+                check(cell("POST comment"), got, comment);
+            }
+        }
+    }
+    // Deleting: refused to a reader (who sees the public and restricted works), done by a
+    // creator.
+    let reader = &clients[0].1;
+    let creator = &clients[1].1;
+    let reader_auth = format!("Bearer {}", token(reader, "write").await);
+    let creator_auth = format!("Bearer {}", token(creator, "write").await);
+    for (state, id) in &works {
+        let path = format!("/api/v1/works/{id}");
+        let want = if may_open(Who::Reader, *state) {
+            StatusCode::FORBIDDEN
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        let got = call(&app.base, Method::DELETE, &path, Some(&reader_auth), None).await;
+        check(format!("Reader {state:?} DELETE work"), got, want);
+        let got = call(&app.base, Method::DELETE, &path, Some(&creator_auth), None).await;
+        check(
+            format!("Creator {state:?} DELETE work"),
+            got,
+            StatusCode::NO_CONTENT,
+        );
+        let got = call(&app.base, Method::GET, &path, Some(&creator_auth), None).await;
+        check(
+            format!("Creator {state:?} GET deleted work"),
+            got,
+            StatusCode::NOT_FOUND,
+        );
+    }
+    app.cleanup().await;
+    assert!(
+        wrong.is_empty(),
+        "{backend:?}: {} wrong cells:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

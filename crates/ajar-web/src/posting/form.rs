@@ -273,6 +273,10 @@ pub(crate) struct WorkForm {
     pub(crate) format: Format,
     /// Chapters after the first, from an uploaded file: (title, sanitized HTML).
     pub(crate) more_chapters: Vec<(String, String)>,
+    /// Chapters after the first (and after `more_chapters`) with all their texts, each in
+    /// its own format: what the API sends for a work posted with several chapters. The
+    /// HTML form has no such fields.
+    pub(crate) later_chapters: Vec<ChapterForm>,
     pub(crate) visibility: String,
     pub(crate) comments: String,
     /// User names the work is a gift for, comma-separated.
@@ -327,6 +331,7 @@ impl WorkForm {
             backdate: f.get("backdate").to_owned(),
             format: Format::from_code(f.get("format")),
             more_chapters: titles.into_iter().zip(bodies).collect(),
+            later_chapters: Vec::new(),
             visibility: f.get("visibility").to_owned(),
             comments: f.get("comments").to_owned(),
             gifts: f.get("gifts").to_owned(),
@@ -514,6 +519,17 @@ impl WorkForm {
                     ..Chapter::default()
                 });
             }
+            for later in &self.later_chapters {
+                let position = u32::try_from(chapters.len() + 1).unwrap_or(u32::MAX);
+                match later.to_chapter(position) {
+                    Ok(chapter) => chapters.push(chapter),
+                    Err(refusals) => errors.extend(
+                        refusals
+                            .into_iter()
+                            .map(|e| format!("Chapter {position}: {e}")),
+                    ),
+                }
+            }
             // A new work with "Chapters in all" left empty is whole as posted unless its
             // writer says more is to come ("?" says so too).
             if self.expected_chapters.trim().is_empty() && !self.more_to_come {
@@ -616,6 +632,8 @@ impl WorkForm {
                 Work::MAX_CHAPTERS,
                 Chapter::MAX_BODY_CHARS,
             ),
+            // Never shown on a form.
+            later_chapters: Vec::new(),
             visibility: short(self.visibility),
             comments: short(self.comments),
             gifts: tags(self.gifts),

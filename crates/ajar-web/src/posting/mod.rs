@@ -16,13 +16,11 @@ use crate::access::own_work;
 use crate::accounts::see_other;
 use crate::auth::Ctx;
 use crate::flash::Notice;
-use crate::ratelimit::Action;
 use crate::tag_url::user_href;
 use crate::views::{thousands, Layout, Link, MessagePage, Page};
 use crate::work_sections::Part;
-use crate::{AppState, Error};
-use ajar_core::{Chapter, Html, PseudId, SeriesId, TagKind, Visibility, Work, WorkId};
-use ajar_store::WorkEdit;
+use crate::{service, AppState, Error};
+use ajar_core::{Chapter, Html, SeriesId, TagKind, Visibility, Work, WorkId};
 use ajar_store::{StoreError, WorkAccess};
 use askama::Template;
 use axum::body::Bytes;
@@ -100,53 +98,27 @@ fn refused<T: Template>(page: T) -> Response {
     (StatusCode::BAD_REQUEST, Page(page)).into_response()
 }
 
-/// A store refusal the poster can act on, as a message for the form; anything else is ours.
-fn refusal(error: StoreError) -> Result<String, Error> {
-    match error {
-        StoreError::Conflict(message) => Ok(message),
-        StoreError::Invalid(cause) => Ok(form::sentence(&cause.to_string())),
-        other => Err(other.into()),
+/// A form page sent back with each thing to fix.
+fn refused_with<T: Template + HasErrors>(mut page: T, errors: Vec<String>) -> Response {
+    page.set_errors(errors);
+    refused(page)
+}
+
+/// A form page that lists what to fix above its fields.
+trait HasErrors {
+    fn set_errors(&mut self, errors: Vec<String>);
+}
+
+impl HasErrors for WorkFormPage {
+    fn set_errors(&mut self, errors: Vec<String>) {
+        self.errors = errors;
     }
 }
 
-/// The names in a comma-separated field.
-fn names(list: &str) -> Vec<String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// What is wrong with a form's gift and co-creator names, checked before anything is saved.
-async fn check_people(
-    state: &AppState,
-    account: &ajar_core::Account,
-    form: &WorkForm,
-) -> Result<Vec<String>, Error> {
-    let mut errors = Vec::new();
-    // A name is quoted back at most this long: a refusal never echoes a huge field.
-    let quoted = |name: &str| crate::views::excerpt(name, 60);
-    for name in names(&form.gifts) {
-        if state.store.user_by_name(&name).await?.is_none() {
-            let name = quoted(&name);
-            errors.push(format!("Gift to: there is no user named “{name}”."));
-        }
+impl HasErrors for ChapterFormPage {
+    fn set_errors(&mut self, errors: Vec<String>) {
+        self.errors = errors;
     }
-    for name in names(&form.co_creators) {
-        let found = state.store.pseud_by_name(&name).await?;
-        let name = quoted(&name);
-        match found {
-            Some(p) if p.user_id == Some(account.id) => errors.push(format!(
-                "Co-creators: “{name}” is one of your own pseuds; choose it as a creator instead."
-            )),
-            Some(p) if p.user_id.is_some() => {}
-            _ => errors.push(format!(
-                "Co-creators: there is no account with the pseud “{name}”."
-            )),
-        }
-    }
-    Ok(errors)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -410,82 +382,42 @@ async fn new_work(
         }
     }
 
-    let chosen: Vec<&ajar_store::Pseud> = pseuds
-        .iter()
-        .filter(|p| form.pseuds.contains(&p.id.0))
-        .collect();
-    let (work, mut errors) = match form.to_work(true) {
-        Ok(work) => (Some(work), Vec::new()),
-        Err(errors) => (None, errors),
-    };
-    if chosen.is_empty() {
-        errors.insert(0, "Creator: choose at least one of your pseuds.".to_owned());
-    }
-    errors.extend(check_people(&state, &account, &form).await?);
-    let work = match work {
-        Some(work) if errors.is_empty() => work,
-        _ => {
-            let mut page = WorkFormPage::new(form, None, &pseuds);
-            page.errors = errors;
-            return Ok(refused(page));
-        }
-    };
     if action == "preview" {
-        let names: Vec<String> = chosen.iter().map(|p| p.name.clone()).collect();
-        let mut page = WorkFormPage::new(form, None, &pseuds);
-        page.preview = Some(Preview::new(&work, &names));
-        page.notice =
-            Some("This is a preview: nothing is saved until you post or save a draft.".into());
-        return Ok(Page(page).into_response());
+        return match service::works::check_new(&state, &ctx, &form).await {
+            Ok(checked) => {
+                let names: Vec<String> = checked.pseuds.iter().map(|p| p.name.clone()).collect();
+                let mut page = WorkFormPage::new(form, None, &pseuds);
+                page.preview = Some(Preview::new(&checked.work, &names));
+                page.notice = Some(
+                    "This is a preview: nothing is saved until you post or save a draft.".into(),
+                );
+                Ok(Page(page).into_response())
+            }
+            Err(Error::Invalid(errors)) => {
+                Ok(refused_with(WorkFormPage::new(form, None, &pseuds), errors))
+            }
+            Err(e) => Err(e),
+        };
     }
-
-    state.limits.check(Action::Post, &ctx.actor_key())?;
-    let visibility = if action == "draft" {
-        Visibility::Draft
-    } else {
-        form.visibility()
+    let new = service::works::NewWork {
+        form,
+        draft: action == "draft",
     };
-    let pseud_ids: Vec<PseudId> = chosen.iter().map(|p| p.id).collect();
-    let posted = state
-        .store
-        .post_work_for(
-            account.id,
-            &pseud_ids,
-            &work,
-            visibility,
-            form.comment_policy(),
-            &names(&form.gifts),
-            &names(&form.co_creators),
-        )
-        .await;
-    let id = match posted {
-        Ok(id) => id,
-        Err(e) => {
-            let message = refusal(e)?;
-            let mut page = WorkFormPage::new(form, None, &pseuds);
-            page.errors.push(message);
-            return Ok(refused(page));
+    match service::works::post(&state, &ctx, &new).await {
+        Ok(id) => {
+            let notice = if new.draft {
+                Notice::DraftSaved
+            } else {
+                Notice::WorkPosted
+            };
+            Ok(notice.on(see_other(&format!("/works/{id}")), ctx.secure))
         }
-    };
-    state.limits.record(Action::Post, &ctx.actor_key());
-    keep_sources(&state, id, &form).await?;
-    let notice = if visibility == Visibility::Draft {
-        Notice::DraftSaved
-    } else {
-        Notice::WorkPosted
-    };
-    Ok(notice.on(see_other(&format!("/works/{id}")), ctx.secure))
-}
-
-/// Keeps a new work's texts as written (Markdown, plain text), for its edit forms.
-async fn keep_sources(state: &AppState, id: WorkId, form: &WorkForm) -> Result<(), Error> {
-    if let Some(source) = form.source() {
-        state.store.set_work_source(id, Some(&source)).await?;
+        Err(Error::Invalid(errors)) => Ok(refused_with(
+            WorkFormPage::new(new.form, None, &pseuds),
+            errors,
+        )),
+        Err(e) => Err(e),
     }
-    if let Some(source) = form.first_chapter_source() {
-        state.store.set_chapter_source(id, 1, Some(&source)).await?;
-    }
-    Ok(())
 }
 
 /// The edit form of a stored work, filled in, and the work.
@@ -494,6 +426,27 @@ async fn edit_page(
     id: WorkId,
     access: &WorkAccess,
 ) -> Result<(WorkFormPage, Work), Error> {
+    let (form, stored) = stored_form_and_work(state, id, access).await?;
+    let mut series = Vec::new();
+    for part in state.store.work_series(id).await? {
+        series.push((part.id.0, part.title));
+    }
+    let editing = Editing {
+        id,
+        draft: access.visibility == Visibility::Draft,
+        creators: stored.creators.join(", "),
+        series,
+    };
+    Ok((WorkFormPage::new(form, Some(editing), &[]), stored))
+}
+
+/// The edit form's fields for a stored work (its texts as written where they were not
+/// written in HTML), and the work.
+async fn stored_form_and_work(
+    state: &AppState,
+    id: WorkId,
+    access: &WorkAccess,
+) -> Result<(WorkForm, Work), Error> {
     let stored = state.store.work(id).await?.ok_or(Error::NotFound)?;
     let mut form = WorkForm::blank(None);
     form.fill_from(&stored.work);
@@ -503,17 +456,16 @@ async fn edit_page(
     form.visibility = access.visibility.code().to_owned();
     form.comments = access.comment_policy.code().to_owned();
     form.gifts = state.store.gifts_of(id).await?.join(", ");
-    let mut series = Vec::new();
-    for part in state.store.work_series(id).await? {
-        series.push((part.id.0, part.title));
-    }
-    let editing = Editing {
-        id,
-        draft: access.visibility == Visibility::Draft,
-        creators: stored.work.creators.join(", "),
-        series,
-    };
-    Ok((WorkFormPage::new(form, Some(editing), &[]), stored.work))
+    Ok((form, stored.work))
+}
+
+/// The edit form's fields for a stored work, for a change sent through the API.
+pub(crate) async fn stored_form(
+    state: &AppState,
+    id: WorkId,
+    access: &WorkAccess,
+) -> Result<WorkForm, Error> {
+    Ok(stored_form_and_work(state, id, access).await?.0)
 }
 
 async fn edit_work_form(
@@ -536,56 +488,35 @@ async fn edit_work(
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
     let access = own_work(&state, &ctx, id).await?;
-    let account = ctx.require_user()?.clone();
     let fields = Fields::read(&headers, body).await?;
     let action = fields.get("action");
     let (mut page, stored) = edit_page(&state, id, &access).await?;
     page.form = WorkForm::from_fields(&fields);
     page.layout.title = Some(format!("Edit {}", stored.title));
-    let work = match page.form.to_work(false) {
+    let work = match service::works::check_change(&page.form) {
         Ok(work) => work,
-        Err(errors) => {
-            page.errors = errors;
-            return Ok(refused(page));
-        }
+        Err(Error::Invalid(errors)) => return Ok(refused_with(page, errors)),
+        Err(e) => return Err(e),
     };
     if action == "preview" {
-        let mut shown = work.clone();
+        let mut shown = work;
         shown.chapters = stored.chapters.clone();
         page.preview = Some(Preview::new(&shown, &stored.creators));
         page.notice = Some("This is a preview: nothing is saved until you save.".into());
         return Ok(Page(page).into_response());
     }
-    let people = check_people(&state, &account, &page.form).await?;
-    if !people.is_empty() {
-        page.errors = people;
-        return Ok(refused(page));
-    }
-    let visibility = match (access.visibility, action) {
-        (Visibility::Draft, "post") => page.form.visibility(),
-        (Visibility::Draft, _) => Visibility::Draft,
-        _ => page.form.visibility(),
+    let change = service::works::WorkChange {
+        form: page.form,
+        post_draft: action == "post",
     };
-    let gifts = names(&page.form.gifts);
-    let co_creators = names(&page.form.co_creators);
-    let edit = WorkEdit {
-        work: &work,
-        gifts: &gifts,
-        co_creators: &co_creators,
-        comment_policy: page.form.comment_policy(),
-        visibility,
-    };
-    // One transaction: a refused part (a co-creator or gift name that is no one's, a
-    // series that is not theirs) leaves the work as it was.
-    if let Err(e) = state.store.edit_work(id, account.id, &edit).await {
-        page.errors.push(refusal(e)?);
-        return Ok(refused(page));
+    match service::works::edit(&state, &ctx, id, &change).await {
+        Ok(()) => Ok(see_other(&format!("/works/{id}"))),
+        Err(Error::Invalid(errors)) => {
+            page.form = change.form;
+            Ok(refused_with(page, errors))
+        }
+        Err(e) => Err(e),
     }
-    state
-        .store
-        .set_work_source(id, page.form.source().as_ref())
-        .await?;
-    Ok(see_other(&format!("/works/{id}")))
 }
 
 #[derive(Deserialize)]
@@ -602,14 +533,9 @@ async fn post_draft(
     sent: Result<crate::forms::Form<PostDraftForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
-    let access = own_work(&state, &ctx, id).await?;
     let sent = crate::accounts::form(sent)?;
-    let visibility = Visibility::from_code(&sent.visibility)
-        .filter(|v| *v != Visibility::Draft)
-        .unwrap_or(Visibility::Public);
-    if access.visibility == Visibility::Draft {
-        state.store.set_visibility(id, visibility).await?;
-    }
+    let visibility = Visibility::from_code(&sent.visibility).unwrap_or(Visibility::Public);
+    service::works::post_draft(&state, &ctx, id, visibility).await?;
     Ok(see_other(&format!("/works/{id}")))
 }
 
@@ -654,13 +580,10 @@ async fn delete_work(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let id = work_id(&id)?;
-    own_work(&state, &ctx, id).await?;
-    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
-    state.store.delete_work(id).await?;
+    let title = service::works::delete(&state, &ctx, work_id(&id)?).await?;
     Ok(Page(MessagePage::new(
         "Work deleted",
-        format!("“{}” was deleted.", header.work.title),
+        format!("“{title}” was deleted."),
     ))
     .into_response())
 }
@@ -795,45 +718,30 @@ async fn save_chapter(
 ) -> Result<Response, Error> {
     let form = ChapterForm::from_fields(fields);
     let mut page = ChapterFormPage::new(id, title, editing, form);
-    let chapter = match page.form.to_chapter(position) {
-        Ok(chapter) => chapter,
-        Err(errors) => {
-            page.errors = errors;
-            return Ok(refused(page));
-        }
-    };
     if fields.get("action") == "preview" {
-        page.preview = Some(PreviewChapter::new(&chapter, false));
-        page.notice = Some("This is a preview: nothing is saved until you save.".into());
-        return Ok(Page(page).into_response());
+        return match service::chapters::check(&page.form, position) {
+            Ok(chapter) => {
+                page.preview = Some(PreviewChapter::new(&chapter, false));
+                page.notice = Some("This is a preview: nothing is saved until you save.".into());
+                Ok(Page(page).into_response())
+            }
+            Err(Error::Invalid(errors)) => Ok(refused_with(page, errors)),
+            Err(e) => Err(e),
+        };
     }
     let saved = match editing {
-        Some(n) => state.store.update_chapter(id, n, &chapter).await.map(|_| n),
-        None => {
-            state.limits.check(Action::Post, &ctx.actor_key())?;
-            let added = state.store.add_chapter(id, &chapter).await;
-            if added.is_ok() {
-                state.limits.record(Action::Post, &ctx.actor_key());
-            }
-            added
-        }
+        Some(n) => service::chapters::edit(state, ctx, id, n, &page.form)
+            .await
+            .map(|()| n),
+        None => service::chapters::add(state, ctx, id, &page.form).await,
     };
-    if let Ok(n) = &saved {
-        let source = page.form.source();
-        state
-            .store
-            .set_chapter_source(id, *n, source.as_ref())
-            .await?;
-    }
     match saved {
         Ok(n) if editing.is_none() => Ok(
             Notice::ChapterAdded.on(see_other(&format!("/works/{id}/chapters/{n}")), ctx.secure)
         ),
         Ok(n) => Ok(see_other(&format!("/works/{id}/chapters/{n}"))),
-        Err(e) => {
-            page.errors.push(refusal(e)?);
-            Ok(refused(page))
-        }
+        Err(Error::Invalid(errors)) => Ok(refused_with(page, errors)),
+        Err(e) => Err(e),
     }
 }
 
@@ -915,18 +823,18 @@ async fn reorder_chapters(
         .enumerate()
         .all(|(i, (new, _))| *new as usize == i + 1);
     let outcome = if bad || !numbered_right {
-        Err(StoreError::Conflict(format!(
+        Err(Error::Invalid(vec![format!(
             "Give each of the {count} chapters a different position from 1 to {count}."
-        )))
+        )]))
     } else {
-        state.store.reorder_chapters(id, &order).await
+        service::chapters::reorder(&state, &ctx, id, &order).await
     };
     match outcome {
         Ok(()) => Ok(see_other(&format!("/works/{id}/chapters/manage"))),
-        Err(e) => {
-            let message = refusal(e)?;
-            Ok(refused(manage_page(&state, id, Some(message)).await?))
-        }
+        Err(Error::Invalid(errors)) => Ok(refused(
+            manage_page(&state, id, Some(errors.join(" "))).await?,
+        )),
+        Err(e) => Err(e),
     }
 }
 
@@ -965,14 +873,12 @@ async fn delete_chapter(
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
     let position: u32 = number(&position)?;
-    own_work(&state, &ctx, id).await?;
-    match state.store.delete_chapter(id, position).await {
+    match service::chapters::delete(&state, &ctx, id, position).await {
         Ok(()) => Ok(see_other(&format!("/works/{id}/chapters/manage"))),
-        Err(StoreError::NotFound(_)) => Err(Error::NotFound),
-        Err(e) => {
-            let message = refusal(e)?;
-            Ok(refused(manage_page(&state, id, Some(message)).await?))
-        }
+        Err(Error::Invalid(errors)) => Ok(refused(
+            manage_page(&state, id, Some(errors.join(" "))).await?,
+        )),
+        Err(e) => Err(e),
     }
 }
 
@@ -1150,12 +1056,12 @@ async fn series_parts(
     } else {
         state.store.set_series_parts(series.id, &parts).await
     };
-    match outcome {
+    match outcome.map_err(service::refusal) {
         Ok(()) => Ok(see_other(&format!("/series/{}", series.id.0))),
-        Err(e) => {
-            let message = refusal(e)?;
-            Ok(refused(series_parts_page(series, Some(message))))
+        Err(Error::Invalid(errors)) => {
+            Ok(refused(series_parts_page(series, Some(errors.join(" ")))))
         }
+        Err(e) => Err(e),
     }
 }
 

@@ -9,20 +9,57 @@ use crate::kudos::{id_number, work_id};
 use crate::{AppState, Error};
 use ajar_core::WorkId;
 use ajar_store::WorkBlurb;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
+mod comments;
+mod writes;
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/works/{id}", get(work))
-        .route("/api/v1/works/{id}/chapters/{position}", get(chapter))
+        .route("/api/v1/works", post(writes::create))
+        .route(
+            "/api/v1/works/{id}",
+            get(work).patch(writes::update).delete(writes::delete),
+        )
+        .route("/api/v1/works/{id}/chapters", post(writes::add_chapter))
+        .route(
+            "/api/v1/works/{id}/chapters/{position}",
+            get(chapter)
+                .put(writes::edit_chapter)
+                .delete(writes::delete_chapter),
+        )
+        .route(
+            "/api/v1/works/{id}/chapter-order",
+            put(writes::reorder_chapters),
+        )
+        .route("/api/v1/works/{id}/comments", post(comments::create))
+        .route("/api/v1/comments/{id}", get(comments::show))
+        .route("/api/v1/comments/{id}/replies", post(comments::reply))
+}
+
+/// A JSON request body read as `T`, or a 400 that says what is wrong with it (`what`
+/// names the thing sent: "work", "chapter").
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+    what: &str,
+) -> Result<T, Error> {
+    let Json(sent) = sent.map_err(|e| Error::BadRequest(e.body_text()))?;
+    if !sent.is_object() {
+        return Err(Error::BadRequest(format!(
+            "Send the {what} as a JSON object."
+        )));
+    }
+    serde_json::from_value(sent)
+        .map_err(|e| Error::BadRequest(format!("The {what} cannot be read: {e}.")))
 }
 
 #[derive(Serialize)]
-struct WorkDetail {
+pub(crate) struct WorkDetail {
     url: String,
     #[serde(flatten)]
     blurb: WorkBlurb,
@@ -41,7 +78,7 @@ struct ChapterLink {
 }
 
 #[derive(Serialize)]
-struct ChapterText {
+pub(crate) struct ChapterText {
     work: i64,
     position: u32,
     title: Option<String>,
@@ -52,7 +89,7 @@ struct ChapterText {
     body: String,
 }
 
-fn chapter_url(id: WorkId, position: u32) -> String {
+pub(crate) fn chapter_url(id: WorkId, position: u32) -> String {
     format!("/api/v1/works/{id}/chapters/{position}")
 }
 
@@ -61,8 +98,16 @@ async fn work(
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<WorkDetail>, Error> {
-    let id = work_id(id)?;
-    visible_work(&state, &ctx, id).await?;
+    Ok(Json(work_detail(&state, &ctx, work_id(id)?).await?))
+}
+
+/// A work as `GET /api/v1/works/{id}` shows it to this viewer.
+pub(crate) async fn work_detail(
+    state: &AppState,
+    ctx: &Ctx,
+    id: WorkId,
+) -> Result<WorkDetail, Error> {
+    visible_work(state, ctx, id).await?;
     let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
     let blurb = state.store.work_blurb(id).await?.ok_or(Error::NotFound)?;
     let chapters = header
@@ -83,13 +128,13 @@ async fn work(
             url: chapter_url(id, c.position),
         })
         .collect();
-    Ok(Json(WorkDetail {
+    Ok(WorkDetail {
         url: format!("/works/{id}"),
         blurb,
         notes: header.work.notes.as_str().to_owned(),
         end_notes: header.work.end_notes.as_str().to_owned(),
         chapters,
-    }))
+    })
 }
 
 async fn chapter(
@@ -101,12 +146,21 @@ async fn chapter(
     let id = work_id(Ok(Path(id)))?;
     let position = u32::try_from(id_number(Ok(Path(position)))?).map_err(|_| Error::NotFound)?;
     visible_work(&state, &ctx, id).await?;
+    Ok(Json(chapter_text(&state, id, position).await?))
+}
+
+/// A chapter's texts (the caller has checked the viewer may see the work).
+pub(crate) async fn chapter_text(
+    state: &AppState,
+    id: WorkId,
+    position: u32,
+) -> Result<ChapterText, Error> {
     let chapter = state
         .store
         .chapter(id, position)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok(Json(ChapterText {
+    Ok(ChapterText {
         work: id.0,
         position: chapter.position,
         title: chapter.title,
@@ -114,5 +168,5 @@ async fn chapter(
         notes: chapter.notes.as_str().to_owned(),
         end_notes: chapter.end_notes.as_str().to_owned(),
         body: chapter.body.as_str().to_owned(),
-    }))
+    })
 }

@@ -1,0 +1,159 @@
+//! The JSON API's comments: `POST /api/v1/works/{id}/comments` (a new thread under a
+//! chapter), `POST /api/v1/comments/{id}/replies`, and `GET /api/v1/comments/{id}`. Each
+//! write is the comment form's service call (`service::comments::post`): the work's
+//! comment policy, blocks, moderation and rate limit hold as on the site.
+
+use super::json_body;
+use crate::auth::Ctx;
+use crate::comments::{signature_text, visible_comment};
+use crate::kudos::{id_number, work_id};
+use crate::service::comments::{CommentRequest, Place};
+use crate::{service, AppState, Error};
+use ajar_core::CommentId;
+use ajar_store::{Comment, CommentStatus};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CommentFields {
+    /// The chapter commented on (a new thread); not sent with a reply.
+    chapter: Option<u32>,
+    /// HTML (sanitized) or plain text (as paragraphs).
+    body: String,
+    /// A guest's name; ignored for an account.
+    #[serde(default)]
+    name: String,
+    /// The name of one of the account's pseuds; the default pseud when absent.
+    pseud: Option<String>,
+}
+
+/// A comment as the API shows it.
+#[derive(Serialize)]
+pub(crate) struct CommentJson {
+    id: i64,
+    work: i64,
+    chapter: u32,
+    parent: Option<i64>,
+    /// The pseud, or a guest's name followed by " (Guest)".
+    author: String,
+    /// Sanitized HTML.
+    body: String,
+    /// Waits for a creator's approval; seen only by its author and the work's creators.
+    pending: bool,
+    created_at: DateTime<Utc>,
+    edited_at: Option<DateTime<Utc>>,
+    /// The comment's page on the site.
+    url: String,
+}
+
+impl CommentJson {
+    fn new(c: Comment) -> CommentJson {
+        CommentJson {
+            id: c.id.0,
+            work: c.work.0,
+            chapter: c.chapter,
+            parent: c.parent.map(|p| p.0),
+            author: signature_text(&c),
+            body: c.body.as_str().to_owned(),
+            pending: c.status == CommentStatus::Pending,
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+            url: format!("/comments/{}", c.id),
+        }
+    }
+}
+
+/// The pseud id (as the comment form sends it) of the account's pseud named `name`.
+async fn pseud_id(state: &AppState, ctx: &Ctx, name: Option<&str>) -> Result<String, Error> {
+    let (Some(name), Some(account)) = (name, ctx.viewer.account()) else {
+        return Ok(String::new());
+    };
+    let pseuds = state.store.pseuds_of(account.id).await?;
+    pseuds
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+        .map(|p| p.id.0.to_string())
+        .ok_or_else(|| {
+            Error::Invalid(vec![format!(
+                "pseud: “{}” is not one of your pseuds.",
+                crate::views::excerpt(name, 60)
+            )])
+        })
+}
+
+async fn post(
+    state: &AppState,
+    ctx: &Ctx,
+    place: Place,
+    fields: CommentFields,
+) -> Result<Response, Error> {
+    let pseud = pseud_id(state, ctx, fields.pseud.as_deref()).await?;
+    let request = CommentRequest {
+        place,
+        body: &fields.body,
+        guest_name: &fields.name,
+        pseud: &pseud,
+    };
+    let posted = service::comments::post(state, ctx, request).await?;
+    let comment = state
+        .store
+        .comment(posted.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    super::writes::created(
+        &format!("/api/v1/comments/{}", posted.id),
+        CommentJson::new(comment),
+    )
+}
+
+/// `POST /api/v1/works/{id}/comments` with `{"chapter", "body"}` (and `name` for a
+/// guest, `pseud` for an account with several): `201` with the comment.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, Error> {
+    let work = work_id(id)?;
+    crate::access::visible_work(&state, &ctx, work).await?;
+    let fields: CommentFields = json_body(sent, "comment")?;
+    let Some(chapter) = fields.chapter else {
+        return Err(Error::Invalid(vec![
+            "chapter: say which chapter the comment is on (1 for the first).".to_owned(),
+        ]));
+    };
+    post(&state, &ctx, Place::Chapter { work, chapter }, fields).await
+}
+
+/// `POST /api/v1/comments/{id}/replies` with `{"body"}`: `201` with the reply.
+pub(crate) async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, Error> {
+    let id = CommentId(id_number(id)?);
+    visible_comment(&state, &ctx, id).await?;
+    let fields: CommentFields = json_body(sent, "reply")?;
+    if fields.chapter.is_some() {
+        return Err(Error::Invalid(vec![
+            "chapter: a reply is on its comment's chapter; leave chapter out.".to_owned(),
+        ]));
+    }
+    post(&state, &ctx, Place::Reply(id), fields).await
+}
+
+/// `GET /api/v1/comments/{id}`: a comment the viewer may see.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<CommentJson>, Error> {
+    let (comment, _) = visible_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    Ok(Json(CommentJson::new(comment)))
+}

@@ -1,0 +1,484 @@
+//! The JSON API's writes of works and chapters: `POST /api/v1/works` (a new work with its
+//! chapters), `PATCH` and `DELETE /api/v1/works/{id}`, `POST /api/v1/works/{id}/chapters`,
+//! `PUT` and `DELETE /api/v1/works/{id}/chapters/{position}`, and
+//! `PUT /api/v1/works/{id}/chapter-order`. Each reads its JSON into the typed request the
+//! posting forms fill (`WorkForm`, `ChapterForm`) and calls the same service function, so
+//! every rule is the forms' rule. The API is stricter than a form only where a form cannot
+//! send a wrong value: an unknown rating, warning, category, language, visibility, comment
+//! policy or text format is refused by name rather than read as the default.
+
+use super::{chapter_text, json_body, work_detail, ChapterText, WorkDetail};
+use crate::access::own_work;
+use crate::auth::Ctx;
+use crate::kudos::{id_number, work_id};
+use crate::posting::form::{ChapterForm, Format, WorkForm};
+use crate::service;
+use crate::{AppState, Error};
+use ajar_core::{ArchiveWarning, Category, CommentPolicy, Language, Rating, Visibility, WorkId};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::header::LOCATION;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+/// `null` and absent told apart: `Some(None)` is an explicit `null`.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A work's fields as the API takes them; every one optional (a new work needs `title`,
+/// `fandoms` and `chapters`, which the checks ask for by name).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WorkFields {
+    title: Option<String>,
+    /// Names of the poster's own pseuds; the default pseud when absent.
+    creators: Option<Vec<String>>,
+    fandoms: Option<Vec<String>>,
+    rating: Option<String>,
+    warnings: Option<Vec<String>>,
+    categories: Option<Vec<String>>,
+    relationships: Option<Vec<String>>,
+    characters: Option<Vec<String>>,
+    tags: Option<Vec<String>>,
+    language: Option<String>,
+    summary: Option<String>,
+    notes: Option<String>,
+    end_notes: Option<String>,
+    spoilers: Option<String>,
+    series: Option<Vec<SeriesPart>>,
+    /// `null`: not known yet.
+    #[serde(default, deserialize_with = "nullable")]
+    expected_chapters: Option<Option<u32>>,
+    more_to_come: Option<bool>,
+    /// YYYY-MM-DD, for a work first posted elsewhere.
+    published: Option<String>,
+    /// `html` (the default), `markdown` or `plain`: how every text of the request is written.
+    format: Option<String>,
+    visibility: Option<String>,
+    comments: Option<String>,
+    gifts: Option<Vec<String>>,
+    co_creators: Option<Vec<String>>,
+    chapters: Option<Vec<ChapterFields>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeriesPart {
+    title: String,
+    /// The part number; after the last part when absent.
+    part: Option<u32>,
+}
+
+/// A chapter's fields as the API takes them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChapterFields {
+    title: Option<String>,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    end_notes: String,
+    #[serde(default)]
+    body: String,
+    /// Only on a chapter sent alone; a work's chapters are written in the work's `format`.
+    format: Option<String>,
+}
+
+/// Reads a code against the values a type takes, or says which it takes.
+fn code<T: Copy>(
+    errors: &mut Vec<String>,
+    field: &str,
+    sent: &str,
+    all: &[T],
+    code_of: impl Fn(T) -> &'static str,
+) -> Option<T> {
+    let found = all.iter().copied().find(|v| code_of(*v) == sent.trim());
+    if found.is_none() {
+        let codes: Vec<&str> = all.iter().map(|v| code_of(*v)).collect();
+        errors.push(format!(
+            "{field}: “{}” is not one of {}.",
+            crate::views::excerpt(sent, 60),
+            codes.join(", ")
+        ));
+    }
+    found
+}
+
+fn format_of(errors: &mut Vec<String>, sent: Option<&str>) -> Format {
+    match sent {
+        None => Format::Html,
+        Some(sent) => {
+            code(errors, "format", sent, &Format::ALL, Format::code).unwrap_or(Format::Html)
+        }
+    }
+}
+
+/// A list of names as a form's comma-separated field; a name that holds a separator is
+/// refused rather than split.
+fn list(errors: &mut Vec<String>, field: &str, names: &[String]) -> String {
+    for name in names {
+        if name.contains([',', '，', ';']) {
+            errors.push(format!(
+                "{field}: “{}” holds a comma or semicolon, which separate names; send each \
+                 as its own string.",
+                crate::views::excerpt(name, 60)
+            ));
+        }
+    }
+    names.join(", ")
+}
+
+impl ChapterFields {
+    fn into_form(self, format: Format) -> ChapterForm {
+        ChapterForm {
+            title: self.title.unwrap_or_default(),
+            summary: self.summary,
+            notes: self.notes,
+            end_notes: self.end_notes,
+            body: self.body,
+            format,
+        }
+    }
+
+    /// The chapter form this fills, or what to fix.
+    fn form(self) -> Result<ChapterForm, Error> {
+        let mut errors = Vec::new();
+        let format = format_of(&mut errors, self.format.as_deref());
+        if errors.is_empty() {
+            Ok(self.into_form(format))
+        } else {
+            Err(Error::Invalid(errors))
+        }
+    }
+}
+
+impl WorkFields {
+    /// Writes the fields sent over `form` (a blank form for a new work, the stored work's
+    /// for a change); answers whether a draft is to be kept as one (`visibility: draft`)
+    /// or posted (another visibility), or `None` when not said.
+    fn apply(self, form: &mut WorkForm, errors: &mut Vec<String>) -> Option<bool> {
+        let mut draft = None;
+        let format = format_of(errors, self.format.as_deref());
+        form.format = format;
+        if let Some(title) = self.title {
+            form.title = title;
+        }
+        let lists = [
+            ("fandoms", self.fandoms, &mut form.fandoms),
+            ("relationships", self.relationships, &mut form.relationships),
+            ("characters", self.characters, &mut form.characters),
+            ("tags", self.tags, &mut form.freeforms),
+            ("gifts", self.gifts, &mut form.gifts),
+            ("co_creators", self.co_creators, &mut form.co_creators),
+        ];
+        for (field, sent, target) in lists {
+            if let Some(sent) = sent {
+                *target = list(errors, field, &sent);
+            }
+        }
+        if let Some(rating) = self.rating {
+            if let Some(r) = code(errors, "rating", &rating, &Rating::ALL, Rating::code) {
+                form.rating = r.code().to_owned();
+            }
+        }
+        if let Some(warnings) = self.warnings {
+            form.warnings = warnings
+                .iter()
+                .filter_map(|w| {
+                    code(
+                        errors,
+                        "warnings",
+                        w,
+                        &ArchiveWarning::ALL,
+                        ArchiveWarning::code,
+                    )
+                })
+                .map(|w| w.code().to_owned())
+                .collect();
+        }
+        if let Some(categories) = self.categories {
+            form.categories = categories
+                .iter()
+                .filter_map(|c| code(errors, "categories", c, &Category::ALL, Category::code))
+                .map(|c| c.code().to_owned())
+                .collect();
+        }
+        if let Some(language) = self.language {
+            match Language::parse(&language) {
+                Some(l) => form.language = l.name().to_owned(),
+                None => errors.push(format!(
+                    "language: “{}” is not a language the archive knows (send its name or \
+                     code, e.g. English or en).",
+                    crate::views::excerpt(&language, 60)
+                )),
+            }
+        }
+        for (sent, target) in [
+            (self.summary, &mut form.summary),
+            (self.notes, &mut form.notes),
+            (self.end_notes, &mut form.end_notes),
+            (self.spoilers, &mut form.spoilers),
+            (self.published, &mut form.backdate),
+        ] {
+            if let Some(sent) = sent {
+                *target = sent;
+            }
+        }
+        if let Some(series) = self.series {
+            form.series = series
+                .into_iter()
+                .map(|s| (s.title, s.part.map(|n| n.to_string()).unwrap_or_default()))
+                .collect();
+        }
+        match self.expected_chapters {
+            Some(Some(n)) => form.expected_chapters = n.to_string(),
+            Some(None) => form.expected_chapters = "?".to_owned(),
+            None => {}
+        }
+        if let Some(more) = self.more_to_come {
+            form.more_to_come = more;
+        }
+        if let Some(visibility) = self.visibility {
+            if let Some(v) = code(
+                errors,
+                "visibility",
+                &visibility,
+                Visibility::ALL,
+                Visibility::code,
+            ) {
+                draft = Some(v == Visibility::Draft);
+                if v != Visibility::Draft {
+                    form.visibility = v.code().to_owned();
+                }
+            }
+        }
+        if let Some(comments) = self.comments {
+            if let Some(c) = code(
+                errors,
+                "comments",
+                &comments,
+                CommentPolicy::ALL,
+                CommentPolicy::code,
+            ) {
+                form.comments = c.code().to_owned();
+            }
+        }
+        if let Some(chapters) = self.chapters {
+            let mut chapters = chapters.into_iter();
+            if let Some(first) = chapters.next() {
+                if first.format.is_some() {
+                    errors.push(
+                        "chapters: a work's chapters are written in the work's format; send \
+                         format once, beside the title."
+                            .to_owned(),
+                    );
+                }
+                form.chapter_title = first.title.unwrap_or_default();
+                form.chapter_summary = first.summary;
+                form.chapter_notes = first.notes;
+                form.chapter_end_notes = first.end_notes;
+                form.body = first.body;
+            }
+            form.later_chapters = chapters.map(|c| c.into_form(format)).collect();
+        }
+        draft
+    }
+}
+
+/// The ids of the account's pseuds named, or what to fix.
+async fn pseud_ids(
+    state: &AppState,
+    ctx: &Ctx,
+    names: Option<Vec<String>>,
+    errors: &mut Vec<String>,
+) -> Result<Vec<i64>, Error> {
+    let account = ctx.require_user()?;
+    let pseuds = state.store.pseuds_of(account.id).await?;
+    let Some(names) = names else {
+        return Ok(pseuds.first().map(|p| p.id.0).into_iter().collect());
+    };
+    let mut ids = Vec::new();
+    for name in names {
+        match pseuds
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+        {
+            Some(p) => ids.push(p.id.0),
+            None => errors.push(format!(
+                "creators: “{}” is not one of your pseuds.",
+                crate::views::excerpt(&name, 60)
+            )),
+        }
+    }
+    Ok(ids)
+}
+
+/// `POST /api/v1/works`: posts a work (or saves a draft) with its chapters; `201` with the
+/// work as `GET /api/v1/works/{id}` shows it.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, Error> {
+    ctx.require_user()?;
+    let mut fields: WorkFields = json_body(sent, "work")?;
+    let mut errors = Vec::new();
+    let pseuds = pseud_ids(&state, &ctx, fields.creators.take(), &mut errors).await?;
+    if fields.chapters.as_ref().is_none_or(Vec::is_empty) {
+        errors.push("chapters: a new work needs at least one chapter.".to_owned());
+    }
+    let mut form = WorkForm::blank(None);
+    form.pseuds = pseuds;
+    let draft = fields.apply(&mut form, &mut errors).unwrap_or(false);
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let new = service::works::NewWork { form, draft };
+    let id = service::works::post(&state, &ctx, &new).await?;
+    created(
+        &format!("/api/v1/works/{id}"),
+        work_detail(&state, &ctx, id).await?,
+    )
+}
+
+pub(super) fn created<T: serde::Serialize>(location: &str, body: T) -> Result<Response, Error> {
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    response.headers_mut().insert(
+        LOCATION,
+        axum::http::HeaderValue::from_str(location).map_err(|e| Error::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+/// `PATCH /api/v1/works/{id}`: changes the fields sent (not its chapters, not its
+/// creators); a draft sent a visibility other than `draft` is posted.
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<WorkDetail>, Error> {
+    let id = work_id(id)?;
+    let access = own_work(&state, &ctx, id).await?;
+    let fields: WorkFields = json_body(sent, "change")?;
+    let mut errors = Vec::new();
+    if fields.chapters.is_some() {
+        errors.push(format!(
+            "chapters: a work's chapters are changed at /api/v1/works/{id}/chapters."
+        ));
+    }
+    if fields.creators.is_some() {
+        errors.push(
+            "creators: a posted work's creators do not change here; invite co-creators with \
+             co_creators."
+                .to_owned(),
+        );
+    }
+    let mut form = crate::posting::stored_form(&state, id, &access).await?;
+    let draft = fields.apply(&mut form, &mut errors);
+    if draft == Some(true) && access.visibility != Visibility::Draft {
+        errors.push("visibility: a posted work cannot become a draft again.".to_owned());
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let change = service::works::WorkChange {
+        form,
+        post_draft: draft == Some(false),
+    };
+    service::works::edit(&state, &ctx, id, &change).await?;
+    Ok(Json(work_detail(&state, &ctx, id).await?))
+}
+
+/// `DELETE /api/v1/works/{id}`: `204`.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    service::works::delete(&state, &ctx, work_id(id)?).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn work_and_position(
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<(WorkId, u32), Error> {
+    let Path((id, position)) = path.map_err(|_| Error::NotFound)?;
+    let id = work_id(Ok(Path(id)))?;
+    let position = u32::try_from(id_number(Ok(Path(position)))?).map_err(|_| Error::NotFound)?;
+    Ok((id, position))
+}
+
+/// `POST /api/v1/works/{id}/chapters`: adds a chapter after the last; `201` with its text.
+pub(crate) async fn add_chapter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, Error> {
+    let id = work_id(id)?;
+    own_work(&state, &ctx, id).await?;
+    let form = json_body::<ChapterFields>(sent, "chapter")?.form()?;
+    let position = service::chapters::add(&state, &ctx, id, &form).await?;
+    created(
+        &super::chapter_url(id, position),
+        chapter_text(&state, id, position).await?,
+    )
+}
+
+/// `PUT /api/v1/works/{id}/chapters/{position}`: replaces the chapter's title, notes and
+/// text with those sent.
+pub(crate) async fn edit_chapter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    path: Result<Path<(String, String)>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<ChapterText>, Error> {
+    let (id, position) = work_and_position(path)?;
+    own_work(&state, &ctx, id).await?;
+    let form = json_body::<ChapterFields>(sent, "chapter")?.form()?;
+    service::chapters::edit(&state, &ctx, id, position, &form).await?;
+    Ok(Json(chapter_text(&state, id, position).await?))
+}
+
+/// `DELETE /api/v1/works/{id}/chapters/{position}`: `204`; the chapters after it move up.
+pub(crate) async fn delete_chapter(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, Error> {
+    let (id, position) = work_and_position(path)?;
+    service::chapters::delete(&state, &ctx, id, position).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChapterOrder {
+    /// The current chapter numbers, in their new order.
+    order: Vec<u32>,
+}
+
+/// `PUT /api/v1/works/{id}/chapter-order` with `{"order": [2, 1, 3]}`: the work as it is
+/// now ordered.
+pub(crate) async fn reorder_chapters(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<WorkDetail>, Error> {
+    let id = work_id(id)?;
+    own_work(&state, &ctx, id).await?;
+    let order: ChapterOrder = json_body(sent, "chapter order")?;
+    service::chapters::reorder(&state, &ctx, id, &order.order).await?;
+    Ok(Json(work_detail(&state, &ctx, id).await?))
+}

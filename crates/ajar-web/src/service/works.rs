@@ -1,0 +1,227 @@
+//! Posting, editing and deleting works.
+
+use super::refusal;
+use crate::access::own_work;
+use crate::auth::Ctx;
+use crate::posting::form::WorkForm;
+use crate::ratelimit::Action;
+use crate::{AppState, Error};
+use ajar_core::{Account, PseudId, Visibility, Work, WorkId};
+use ajar_store::WorkEdit;
+
+/// A new work, as its poster typed it.
+pub(crate) struct NewWork {
+    pub(crate) form: WorkForm,
+    /// Kept as a draft (seen only by its creators) whatever the form's visibility says.
+    pub(crate) draft: bool,
+}
+
+/// A new work that passed every check: the work, and the poster's pseuds it goes under.
+pub(crate) struct CheckedWork {
+    pub(crate) work: Work,
+    pub(crate) pseuds: Vec<ajar_store::Pseud>,
+}
+
+/// The names in a comma-separated field.
+pub(crate) fn names(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What is wrong with a form's gift and co-creator names, checked before anything is saved.
+async fn check_people(
+    state: &AppState,
+    account: &Account,
+    form: &WorkForm,
+) -> Result<Vec<String>, Error> {
+    let mut errors = Vec::new();
+    // A name is quoted back at most this long: a refusal never echoes a huge field.
+    let quoted = |name: &str| crate::views::excerpt(name, 60);
+    for name in names(&form.gifts) {
+        if state.store.user_by_name(&name).await?.is_none() {
+            let name = quoted(&name);
+            errors.push(format!("Gift to: there is no user named “{name}”."));
+        }
+    }
+    for name in names(&form.co_creators) {
+        let found = state.store.pseud_by_name(&name).await?;
+        let name = quoted(&name);
+        match found {
+            Some(p) if p.user_id == Some(account.id) => errors.push(format!(
+                "Co-creators: “{name}” is one of your own pseuds; choose it as a creator instead."
+            )),
+            Some(p) if p.user_id.is_some() => {}
+            _ => errors.push(format!(
+                "Co-creators: there is no account with the pseud “{name}”."
+            )),
+        }
+    }
+    Ok(errors)
+}
+
+/// Checks a new work without saving it (what a preview shows): every field, the creators
+/// (the poster's own pseuds), gift and co-creator names. `Error::Invalid` lists every
+/// problem at once.
+pub(crate) async fn check_new(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &WorkForm,
+) -> Result<CheckedWork, Error> {
+    let account = ctx.require_user()?;
+    let pseuds: Vec<ajar_store::Pseud> = state
+        .store
+        .pseuds_of(account.id)
+        .await?
+        .into_iter()
+        .filter(|p| form.pseuds.contains(&p.id.0))
+        .collect();
+    let (work, mut errors) = match form.to_work(true) {
+        Ok(work) => (Some(work), Vec::new()),
+        Err(errors) => (None, errors),
+    };
+    if pseuds.is_empty() {
+        errors.insert(0, "Creator: choose at least one of your pseuds.".to_owned());
+    }
+    errors.extend(check_people(state, account, form).await?);
+    match work {
+        Some(work) if errors.is_empty() => Ok(CheckedWork { work, pseuds }),
+        _ => Err(Error::Invalid(errors)),
+    }
+}
+
+/// Posts a new work (or saves it as a draft), with its chapters, tags, series, gifts and
+/// co-creator invitations in one transaction, then keeps its texts as written.
+/// Rate-limited per account.
+pub(crate) async fn post(state: &AppState, ctx: &Ctx, new: &NewWork) -> Result<WorkId, Error> {
+    let account = ctx.require_user()?;
+    let checked = check_new(state, ctx, &new.form).await?;
+    state.limits.check(Action::Post, &ctx.actor_key())?;
+    let form = &new.form;
+    let visibility = if new.draft {
+        Visibility::Draft
+    } else {
+        form.visibility()
+    };
+    let pseud_ids: Vec<PseudId> = checked.pseuds.iter().map(|p| p.id).collect();
+    let id = state
+        .store
+        .post_work_for(
+            account.id,
+            &pseud_ids,
+            &checked.work,
+            visibility,
+            form.comment_policy(),
+            &names(&form.gifts),
+            &names(&form.co_creators),
+        )
+        .await
+        .map_err(refusal)?;
+    state.limits.record(Action::Post, &ctx.actor_key());
+    keep_sources(state, id, form).await?;
+    Ok(id)
+}
+
+/// Keeps a new work's texts as written (Markdown, plain text), for its edit forms.
+async fn keep_sources(state: &AppState, id: WorkId, form: &WorkForm) -> Result<(), Error> {
+    if let Some(source) = form.source() {
+        state.store.set_work_source(id, Some(&source)).await?;
+    }
+    if let Some(source) = form.first_chapter_source() {
+        state.store.set_chapter_source(id, 1, Some(&source)).await?;
+    }
+    let first_later = 2 + form.more_chapters.len();
+    for (i, later) in form.later_chapters.iter().enumerate() {
+        if let (Some(source), Ok(position)) = (later.source(), u32::try_from(first_later + i)) {
+            state
+                .store
+                .set_chapter_source(id, position, Some(&source))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A change to a work's metadata and notes (not its chapters).
+pub(crate) struct WorkChange {
+    pub(crate) form: WorkForm,
+    /// Posts the work if it is a draft (the edit form's "Post" button); a draft otherwise
+    /// stays one.
+    pub(crate) post_draft: bool,
+}
+
+/// Checks a work's new metadata without saving it.
+pub(crate) fn check_change(form: &WorkForm) -> Result<Work, Error> {
+    form.to_work(false).map_err(Error::Invalid)
+}
+
+/// Saves a change to a work's metadata, by one of its creators (or an admin), in one
+/// transaction: a refused part (a co-creator or gift name that is no one's, a series that
+/// is not theirs) leaves the work as it was.
+pub(crate) async fn edit(
+    state: &AppState,
+    ctx: &Ctx,
+    id: WorkId,
+    change: &WorkChange,
+) -> Result<(), Error> {
+    let access = own_work(state, ctx, id).await?;
+    let account = ctx.require_user()?;
+    let form = &change.form;
+    let work = check_change(form)?;
+    let people = check_people(state, account, form).await?;
+    if !people.is_empty() {
+        return Err(Error::Invalid(people));
+    }
+    let visibility = match (access.visibility, change.post_draft) {
+        (Visibility::Draft, true) => form.visibility(),
+        (Visibility::Draft, false) => Visibility::Draft,
+        _ => form.visibility(),
+    };
+    let gifts = names(&form.gifts);
+    let co_creators = names(&form.co_creators);
+    let edit = WorkEdit {
+        work: &work,
+        gifts: &gifts,
+        co_creators: &co_creators,
+        comment_policy: form.comment_policy(),
+        visibility,
+    };
+    state
+        .store
+        .edit_work(id, account.id, &edit)
+        .await
+        .map_err(refusal)?;
+    state
+        .store
+        .set_work_source(id, form.source().as_ref())
+        .await?;
+    Ok(())
+}
+
+/// Posts a draft (public unless `visibility` says registered users only); a posted work
+/// is left as it is.
+pub(crate) async fn post_draft(
+    state: &AppState,
+    ctx: &Ctx,
+    id: WorkId,
+    visibility: Visibility,
+) -> Result<(), Error> {
+    let access = own_work(state, ctx, id).await?;
+    let visibility = Some(visibility)
+        .filter(|v| *v != Visibility::Draft)
+        .unwrap_or(Visibility::Public);
+    if access.visibility == Visibility::Draft {
+        state.store.set_visibility(id, visibility).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a work with its chapters, comments, kudos and bookmarks; answers its title.
+pub(crate) async fn delete(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<String, Error> {
+    own_work(state, ctx, id).await?;
+    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
+    state.store.delete_work(id).await?;
+    Ok(header.work.title)
+}

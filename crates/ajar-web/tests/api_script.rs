@@ -1,0 +1,473 @@
+//! The API end to end, as a script a writer would write against a real server: make a
+//! token on the account page (the one step in a browser), then only HTTP with that token —
+//! post a work with two chapters written in Markdown, read it back, change it, add, edit,
+//! reorder and delete chapters, comment and reply, leave kudos and bookmark it from a
+//! second account, find it with search filters, and delete it. Every refusal along the way
+//! is problem+json with the same status as the site's. On SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+mod common;
+
+use ajar_store::Backend;
+use common::{Client, TestApp};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// Makes a token on the account page; returns it as the page shows it, once.
+async fn make_token(client: &Client, scope: &str) -> String {
+    let made = client
+        .post("/account/tokens", &[("name", "script"), ("scope", scope)])
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let at = made.body.find("value=\"ajar_pat_").unwrap() + "value=\"".len();
+    made.body[at..at + made.body[at..].find('"').unwrap()].to_owned()
+}
+
+/// What a script holds: the server's address and a token.
+struct Script {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+/// An answer: status, `Location`, `Content-Type`, and the body as JSON (`Null` if none).
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    content_type: String,
+    json: Value,
+}
+
+impl Script {
+    fn new(base: &str, token: String) -> Script {
+        Script {
+            base: base.to_owned(),
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|v: &reqwest::header::HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let location = header(LOCATION);
+        let content_type = header(CONTENT_TYPE).unwrap_or_default();
+        let text = response.text().await.unwrap();
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+        };
+        Answer {
+            status,
+            location,
+            content_type,
+            json,
+        }
+    }
+
+    async fn ok(&self, method: Method, path: &str, body: Option<Value>, want: StatusCode) -> Value {
+        let answer = self.call(method.clone(), path, body).await;
+        assert_eq!(answer.status, want, "{method} {path}: {}", answer.json);
+        answer.json
+    }
+
+    /// A refusal: its status, as problem+json; answers the problem.
+    async fn refused(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        want: StatusCode,
+    ) -> Value {
+        let answer = self.call(method.clone(), path, body).await;
+        assert_eq!(answer.status, want, "{method} {path}: {}", answer.json);
+        assert_eq!(answer.content_type, "application/problem+json");
+        assert_eq!(answer.json["status"], want.as_u16());
+        answer.json
+    }
+}
+
+fn titles(page: &Value) -> Vec<String> {
+    page["works"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_script_posts_reads_changes_and_deletes_a_work_through_the_api_on_sqlite() {
+    a_script_posts_reads_changes_and_deletes_a_work(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_script_posts_reads_changes_and_deletes_a_work_through_the_api_on_postgres() {
+    a_script_posts_reads_changes_and_deletes_a_work(Backend::Postgres).await;
+}
+
+async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
+    let Some(app) = TestApp::spawn_on(backend).await else {
+        return;
+    };
+    let writer = app.user("scriptwriter").await;
+    let writer = Script::new(&app.base, make_token(&writer, "write").await);
+    let reader_site = app.user("scriptreader").await;
+    let reader = Script::new(&app.base, make_token(&reader_site, "write").await);
+    let read_only_site = app.user("scriptlurker").await;
+    let read_only = Script::new(&app.base, make_token(&read_only_site, "read").await);
+
+    // What is wrong with a work is said field by field, and nothing is stored.
+    let problem = writer
+        .refused(
+            Method::POST,
+            "/api/v1/works",
+            Some(json!({ "title": "", "rating": "spicy", "fandoms": ["A, B"] })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    let errors: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    for wanted in ["chapters:", "rating:", "fandoms:"] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(wanted)),
+            "{wanted} in {errors:?}"
+        );
+    }
+    let unknown_field = writer
+        .refused(
+            Method::POST,
+            "/api/v1/works",
+            Some(json!({ "title": "T", "colour": "blue" })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    assert!(unknown_field["detail"].as_str().unwrap().contains("colour"));
+    // A read token posts nothing.
+    read_only
+        .refused(
+            Method::POST,
+            "/api/v1/works",
+            Some(json!({ "title": "T" })),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+
+    // Post a work with two chapters, written in Markdown.
+    let sent = json!({
+        "title": "All That's Left",
+        "fandoms": ["Gilmore Girls"],
+        "rating": "teen",
+        "warnings": ["none"],
+        "categories": ["fm"],
+        "relationships": ["Rory Gilmore/Jess Mariano"],
+        "characters": ["Rory Gilmore", "Jess Mariano"],
+        "tags": ["Angst", "First Person"],
+        "language": "English",
+        "summary": "Rory, *after* the party.",
+        "spoilers": "Season 4 episode 'Nag Hammadi...'",
+        "format": "markdown",
+        "comments": "anyone",
+        "chapters": [
+            { "title": "The Bridge", "notes": "Rory's POV.", "body": "I went to the **bridge**.\n\nHe was there." },
+            { "title": "The Car", "body": "We drove <script>alert(1)</script> home." }
+        ]
+    });
+    let answer = writer.call(Method::POST, "/api/v1/works", Some(sent)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    let work = answer.json;
+    let id = work["id"].as_i64().unwrap();
+    assert_eq!(answer.location.unwrap(), format!("/api/v1/works/{id}"));
+    assert_eq!(work["title"], "All That's Left");
+    assert_eq!(work["creators"], json!(["scriptwriter"]));
+    assert_eq!(work["rating"], "Teen And Up Audiences");
+    assert_eq!(work["complete"], true, "two chapters of two");
+    assert!(work["summary"].as_str().unwrap().contains("<em>after</em>"));
+    let chapters = work["chapters"].as_array().unwrap();
+    assert_eq!(chapters.len(), 2);
+    assert_eq!(chapters[1]["title"], "The Car");
+
+    // Read it back: the chapters' texts as the site shows them (Markdown made HTML, the
+    // script tag gone).
+    let first = writer
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}/chapters/1"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert!(first["body"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>bridge</strong>"));
+    assert!(first["notes"].as_str().unwrap().contains("Rory's POV."));
+    let second = writer
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}/chapters/2"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert!(second["body"].as_str().unwrap().contains("We drove"));
+    assert!(!second["body"].as_str().unwrap().contains("<script"));
+    // And so does the site, to a guest.
+    let page = app.guest().get(&format!("/works/{id}/chapters/2")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("We drove"));
+
+    // Change it: the fields sent, nothing else.
+    let changed = writer
+        .ok(
+            Method::PATCH,
+            &format!("/api/v1/works/{id}"),
+            Some(json!({ "title": "All That's Left (revised)", "expected_chapters": null })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(changed["title"], "All That's Left (revised)");
+    assert_eq!(changed["fandoms"], json!(["Gilmore Girls"]));
+    assert_eq!(changed["complete"], false, "more chapters to come");
+    // Another account's token cannot change it, nor delete it.
+    reader
+        .refused(
+            Method::PATCH,
+            &format!("/api/v1/works/{id}"),
+            Some(json!({ "title": "Mine now" })),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    reader
+        .refused(
+            Method::DELETE,
+            &format!("/api/v1/works/{id}"),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+
+    // Chapters: add a third, edit it, put it first, delete it.
+    let added = writer
+        .call(
+            Method::POST,
+            &format!("/api/v1/works/{id}/chapters"),
+            Some(json!({ "title": "Coda", "body": "It was *late*.", "format": "markdown" })),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.json);
+    assert_eq!(
+        added.location.unwrap(),
+        format!("/api/v1/works/{id}/chapters/3")
+    );
+    assert!(added.json["body"]
+        .as_str()
+        .unwrap()
+        .contains("<em>late</em>"));
+    let edited = writer
+        .ok(
+            Method::PUT,
+            &format!("/api/v1/works/{id}/chapters/3"),
+            Some(json!({ "title": "Coda", "body": "It was very late." })),
+            StatusCode::OK,
+        )
+        .await;
+    assert!(edited["body"].as_str().unwrap().contains("very late"));
+    writer
+        .refused(
+            Method::PUT,
+            &format!("/api/v1/works/{id}/chapters/3"),
+            Some(json!({ "title": "Coda", "body": "   " })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    let reordered = writer
+        .ok(
+            Method::PUT,
+            &format!("/api/v1/works/{id}/chapter-order"),
+            Some(json!({ "order": [3, 1, 2] })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(reordered["chapters"][0]["title"], "Coda");
+    writer
+        .refused(
+            Method::PUT,
+            &format!("/api/v1/works/{id}/chapter-order"),
+            Some(json!({ "order": [1, 1, 2] })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    writer
+        .ok(
+            Method::DELETE,
+            &format!("/api/v1/works/{id}/chapters/1"),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    let now = writer
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let titles_now: Vec<&str> = now["chapters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles_now, ["The Bridge", "The Car"]);
+
+    // A reader comments, the writer replies; kudos and a bookmark.
+    let comment = reader
+        .call(
+            Method::POST,
+            &format!("/api/v1/works/{id}/comments"),
+            Some(json!({ "chapter": 2, "body": "The car scene <b>hurt</b>." })),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::CREATED, "{}", comment.json);
+    let comment_id = comment.json["id"].as_i64().unwrap();
+    assert_eq!(comment.json["author"], "scriptreader");
+    assert_eq!(comment.json["chapter"], 2);
+    let reply = writer
+        .ok(
+            Method::POST,
+            &format!("/api/v1/comments/{comment_id}/replies"),
+            Some(json!({ "body": "Thank you!" })),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(reply["parent"], comment_id);
+    assert_eq!(reply["chapter"], 2);
+    reader
+        .refused(
+            Method::POST,
+            &format!("/api/v1/works/{id}/comments"),
+            Some(json!({ "chapter": 9, "body": "Where?" })),
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    reader
+        .refused(
+            Method::POST,
+            &format!("/api/v1/works/{id}/comments"),
+            Some(json!({ "chapter": 1, "body": "" })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    // (A logged-in reader's pages are never served from the page cache, which may keep a
+    // guest's copy for a second on PostgreSQL.)
+    let shown = reader_site.get(&format!("/works/{id}/chapters/2")).await;
+    assert!(
+        shown.body.contains("The car scene <b>hurt</b>."),
+        "the comment is on the chapter's page: {}",
+        shown.body
+    );
+    assert!(shown.body.contains("Thank you!"));
+    reader
+        .ok(
+            Method::POST,
+            &format!("/api/v1/works/{id}/kudos"),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    reader
+        .ok(
+            Method::PUT,
+            &format!("/api/v1/works/{id}/bookmark"),
+            Some(json!({ "notes": "Reread yearly.", "tags": "comfort read", "rec": true })),
+            StatusCode::OK,
+        )
+        .await;
+    let read = reader
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(read["stats"]["kudos"], 1);
+    assert_eq!(read["stats"]["bookmarks"], 1);
+    assert_eq!(read["stats"]["comments"], 2);
+
+    // Search finds it with filters, and not with filters it does not match.
+    app.caught_up().await;
+    let found = reader
+        .ok(
+            Method::GET,
+            "/api/v1/works?include_tags=Angst&rating=teen&complete=no&q=bridge",
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(titles(&found), ["All That's Left (revised)"]);
+    let other = reader
+        .ok(
+            Method::GET,
+            "/api/v1/works?rating=explicit",
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert!(titles(&other).is_empty());
+
+    // Delete it: gone from the API, the site and search.
+    writer
+        .ok(
+            Method::DELETE,
+            &format!("/api/v1/works/{id}"),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    writer
+        .refused(
+            Method::GET,
+            &format!("/api/v1/works/{id}"),
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    assert_eq!(
+        reader_site.get(&format!("/works/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.caught_up().await;
+    let gone = reader
+        .ok(
+            Method::GET,
+            "/api/v1/works?include_tags=Angst",
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert!(titles(&gone).is_empty());
+    app.cleanup().await;
+}
