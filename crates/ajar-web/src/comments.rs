@@ -89,7 +89,7 @@ pub(crate) async fn may_comment(
     Ok(access.comment_policy == CommentPolicy::Moderated && !moderates(ctx, access))
 }
 
-async fn blocked_by_creator(
+pub(crate) async fn blocked_by_creator(
     state: &AppState,
     access: &WorkAccess,
     user: UserId,
@@ -102,11 +102,11 @@ async fn blocked_by_creator(
 }
 
 /// Creators of the work and admins approve and delete its comments.
-fn moderates(ctx: &Ctx, access: &WorkAccess) -> bool {
+pub(crate) fn moderates(ctx: &Ctx, access: &WorkAccess) -> bool {
     access.is_creator(&ctx.viewer) || ctx.viewer.is_admin()
 }
 
-fn is_author(ctx: &Ctx, comment: &Comment) -> bool {
+pub(crate) fn is_author(ctx: &Ctx, comment: &Comment) -> bool {
     comment.user.is_some() && comment.user == ctx.viewer.user_id()
 }
 
@@ -342,22 +342,53 @@ struct CommentItem {
 }
 
 /// What the viewer may do on a work's thread, worked out once per page.
-struct Viewing<'a> {
+pub(crate) struct Viewing<'a> {
     ctx: &'a Ctx,
     muted: HashSet<UserId>,
     can_reply: bool,
     moderates: bool,
 }
 
-impl Viewing<'_> {
-    fn shows(&self, c: &Comment) -> bool {
+impl<'a> Viewing<'a> {
+    /// What `ctx`'s viewer sees of the threads on the work `access` describes.
+    pub(crate) async fn new(
+        state: &AppState,
+        ctx: &'a Ctx,
+        access: &WorkAccess,
+    ) -> Result<Viewing<'a>, Error> {
+        let muted: HashSet<UserId> = match ctx.viewer.user_id() {
+            Some(user) => state.store.comment_mutes(user).await?.into_iter().collect(),
+            None => HashSet::new(),
+        };
+        let blocked = match ctx.viewer.user_id() {
+            Some(user) => blocked_by_creator(state, access, user).await?,
+            None => false,
+        };
+        let can_reply = match access.comment_policy {
+            CommentPolicy::Off => false,
+            CommentPolicy::Users => !ctx.is_guest() && !blocked,
+            _ => !blocked,
+        };
+        Ok(Viewing {
+            ctx,
+            muted,
+            can_reply,
+            moderates: moderates(ctx, access),
+        })
+    }
+
+    /// Whether the viewer sees the comment at all (a pending one: its author and the
+    /// work's creators).
+    pub(crate) fn shows(&self, c: &Comment) -> bool {
         match c.status {
             CommentStatus::Visible | CommentStatus::Deleted => true,
             CommentStatus::Pending => self.moderates || is_author(self.ctx, c),
         }
     }
 
-    fn placeholder(&self, c: &Comment) -> Option<&'static str> {
+    /// What is shown instead of the comment, when its text is not: it was deleted, its
+    /// author is muted by the viewer, or suspended.
+    pub(crate) fn placeholder(&self, c: &Comment) -> Option<&'static str> {
         if c.status == CommentStatus::Deleted {
             Some("(Previous comment deleted.)")
         } else if c.user.is_some_and(|u| self.muted.contains(&u)) {
@@ -471,29 +502,16 @@ pub(crate) async fn section(
         return Err(Error::NotFound);
     }
     let comments = threads.comments;
-    let muted: HashSet<UserId> = match ctx.viewer.user_id() {
-        Some(user) => state.store.comment_mutes(user).await?.into_iter().collect(),
-        None => HashSet::new(),
-    };
-    let blocked = match ctx.viewer.user_id() {
-        Some(user) => blocked_by_creator(state, access, user).await?,
-        None => false,
-    };
-    let moderating = moderates(ctx, access);
+    let viewing = Viewing::new(state, ctx, access).await?;
+    let moderating = viewing.moderates;
     let form = match access.comment_policy {
         CommentPolicy::Off => CommentForm::Off,
         CommentPolicy::Users if ctx.is_guest() => CommentForm::UsersOnly,
-        _ if blocked => CommentForm::Blocked,
+        _ if !viewing.can_reply => CommentForm::Blocked,
         policy => CommentForm::Open {
             ask_name: ctx.is_guest(),
             moderated: policy == CommentPolicy::Moderated && !moderating,
         },
-    };
-    let viewing = Viewing {
-        ctx,
-        muted,
-        can_reply: matches!(form, CommentForm::Open { .. }),
-        moderates: moderating,
     };
 
     let mut replies: HashMap<CommentId, Vec<&Comment>> = HashMap::new();
@@ -821,7 +839,11 @@ async fn reply(
 }
 
 /// A comment the viewer wrote (and may see), for editing.
-async fn own_comment(state: &AppState, ctx: &Ctx, id: CommentId) -> Result<Comment, Error> {
+pub(crate) async fn own_comment(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CommentId,
+) -> Result<Comment, Error> {
     ctx.require_user()?;
     let (comment, _) = visible_comment(state, ctx, id).await?;
     if !is_author(ctx, &comment) {
@@ -861,24 +883,26 @@ async fn edit(
     id: Result<Path<String>, PathRejection>,
     sent: Result<Form<CommentFields>, FormRejection>,
 ) -> Result<Response, Error> {
-    let comment = own_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    let id = CommentId(id_number(id)?);
     let fields = form(sent)?;
-    let body = match comment_body(&fields.body) {
-        Ok(b) => b,
-        Err(e) => {
+    match service::comments::edit(&state, &ctx, id, &fields.body).await {
+        Ok(comment) => Ok(see_other(&comment_href(&state, &comment).await?)),
+        Err(Error::Invalid(errors)) => {
+            let comment = own_comment(&state, &ctx, id).await?;
             let mut page = edit_page(&state, &comment).await?;
             page.body = echo(fields.body, MAX_COMMENT_CHARS);
-            return Ok(page.refused(e));
+            Ok(page.refused(errors.join(" ")))
         }
-    };
-    if !state.store.edit_comment(comment.id, &body).await? {
-        return Err(Error::NotFound);
+        Err(e) => Err(e),
     }
-    Ok(see_other(&comment_href(&state, &comment).await?))
 }
 
 /// A comment the viewer may delete: their own, or any on a work they moderate.
-async fn deletable_comment(state: &AppState, ctx: &Ctx, id: CommentId) -> Result<Comment, Error> {
+pub(crate) async fn deletable_comment(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CommentId,
+) -> Result<Comment, Error> {
     ctx.require_user()?;
     let (comment, access) = visible_comment(state, ctx, id).await?;
     if !(is_author(ctx, &comment) || moderates(ctx, &access)) {
@@ -929,9 +953,9 @@ async fn delete(
     id: Result<Path<String>, PathRejection>,
     sent: Result<Form<ReturnTo>, FormRejection>,
 ) -> Result<Response, Error> {
-    let comment = deletable_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
+    let id = CommentId(id_number(id)?);
     let back = form(sent)?.return_to;
-    state.store.delete_comment(comment.id).await?;
+    let comment = service::comments::delete(&state, &ctx, id).await?;
     let to = match back.as_deref() {
         Some(p) => local_return(Some(p)),
         None => format!(
@@ -948,15 +972,9 @@ async fn approve(
     id: Result<Path<String>, PathRejection>,
     sent: Result<Form<ReturnTo>, FormRejection>,
 ) -> Result<Response, Error> {
-    ctx.require_user()?;
-    let (comment, access) = visible_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
-    if !moderates(&ctx, &access) {
-        return Err(Error::Forbidden(
-            "Only the work's creators can approve comments on it.".to_owned(),
-        ));
-    }
+    let id = CommentId(id_number(id)?);
     let back = form(sent)?.return_to;
-    state.store.approve_comment(comment.id).await?;
+    let comment = service::comments::approve(&state, &ctx, id).await?;
     let to = match back.as_deref() {
         Some(p) => local_return(Some(p)),
         None => comment_href(&state, &comment).await?,

@@ -203,6 +203,62 @@ fn write_operations() -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         (
+            "/api/v1/works/{id}/comments",
+            "get",
+            json!({
+                "summary": "A work's comment threads",
+                "description": "As the work's page shows them to the account: pending comments only to their author and the work's creators, nothing by people the account muted, a deleted comment only as the place of its replies.",
+                "parameters": [
+                    id_parameter("id"),
+                    { "name": "chapter", "in": "query", "required": false, "description": "One chapter's threads; every chapter's when left out.", "schema": { "type": "integer", "minimum": 1 } },
+                    { "name": "page", "in": "query", "required": false, "description": "20 threads a page.", "schema": { "type": "integer", "minimum": 1 } }
+                ],
+                "responses": {
+                    "200": json_answer("A page of threads.", "CommentThreads"),
+                    "400": problem_response("`chapter` or `page` is not a number from 1."),
+                    "401": problem_response("The work is for logged-in readers (send a token), or the token sent is not valid."),
+                    "404": problem_response("No such work, not one the account may see, or a page past the last."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+        (
+            "/api/v1/comments/{id}",
+            "put",
+            json!({
+                "summary": "Edit your comment",
+                "security": [ { "token": [] }, { "basic": [] } ],
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("CommentEdit"),
+                "responses": change_responses(json!({
+                    "200": json_answer("The comment as edited.", "Comment")
+                }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/comments/{id}",
+            "delete",
+            json!({
+                "summary": "Delete a comment",
+                "description": "Your own, or any on a work you created (or, for admins, any).",
+                "security": [ { "token": [] }, { "basic": [] } ],
+                "parameters": [ id_parameter("id") ],
+                "responses": change_responses(json!({ "204": { "description": "Deleted." } }), false, true)
+            }),
+        ),
+        (
+            "/api/v1/comments/{id}/approve",
+            "post",
+            json!({
+                "summary": "Approve a comment on your moderated work",
+                "security": [ { "token": [] }, { "basic": [] } ],
+                "parameters": [ id_parameter("id") ],
+                "responses": change_responses(json!({
+                    "200": json_answer("The comment, no longer pending.", "Comment")
+                }), false, true)
+            }),
+        ),
+        (
             "/api/v1/comments/{id}",
             "get",
             json!({
@@ -362,7 +418,7 @@ fn write_schemas() -> Vec<(&'static str, Value)> {
             "Comment",
             json!({
                 "type": "object",
-                "required": ["id", "work", "chapter", "parent", "author", "body", "pending", "created_at", "edited_at", "url"],
+                "required": ["id", "work", "chapter", "parent", "author", "body", "pending", "created_at", "edited_at", "url", "placeholder"],
                 "properties": {
                     "id": { "type": "integer" },
                     "work": { "type": "integer" },
@@ -373,7 +429,32 @@ fn write_schemas() -> Vec<(&'static str, Value)> {
                     "pending": { "type": "boolean", "description": "Waits for a creator's approval." },
                     "created_at": { "type": "string", "format": "date-time" },
                     "edited_at": { "type": ["string", "null"], "format": "date-time" },
-                    "url": { "type": "string", "description": "The comment's page on the site." }
+                    "url": { "type": "string", "description": "The comment's page on the site." },
+                    "placeholder": { "type": ["string", "null"], "description": "In a thread: why the comment's text (and author) is left out, its replies being shown: deleted, or by someone muted or suspended." }
+                }
+            }),
+        ),
+        (
+            "CommentThreads",
+            json!({
+                "type": "object",
+                "required": ["threads", "page", "per_page", "comments"],
+                "properties": {
+                    "threads": { "type": "integer", "description": "Top-level comments in all." },
+                    "page": { "type": "integer" },
+                    "per_page": { "type": "integer" },
+                    "comments": { "type": "array", "items": { "$ref": "#/components/schemas/Comment" }, "description": "The page's threads, oldest first: each top-level comment, then its replies." }
+                }
+            }),
+        ),
+        (
+            "CommentEdit",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["body"],
+                "properties": {
+                    "body": { "type": "string", "description": "HTML (sanitized) or plain text; at most 10,000 characters." }
                 }
             }),
         ),

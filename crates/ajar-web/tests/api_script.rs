@@ -417,6 +417,77 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
     assert_eq!(read["stats"]["bookmarks"], 1);
     assert_eq!(read["stats"]["comments"], 2);
 
+    // The thread as the work's page shows it; its author edits the comment, the work's
+    // creator may delete it but not edit it; its reply keeps its place.
+    let thread = reader
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}/comments?chapter=2"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(thread["threads"], 1);
+    let listed = thread["comments"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{thread}");
+    assert_eq!(listed[0]["id"], comment_id);
+    assert_eq!(listed[1]["parent"], comment_id);
+    let on_first = reader
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}/comments?chapter=1"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(on_first["comments"], json!([]));
+    reader
+        .refused(
+            Method::GET,
+            &format!("/api/v1/works/{id}/comments?page=0"),
+            None,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    let path = format!("/api/v1/comments/{comment_id}");
+    let edited = reader
+        .ok(
+            Method::PUT,
+            &path,
+            Some(json!({ "body": "The car scene hurt. A lot." })),
+            StatusCode::OK,
+        )
+        .await;
+    assert!(edited["body"].as_str().unwrap().contains("A lot."));
+    assert!(edited["edited_at"].is_string());
+    writer
+        .refused(
+            Method::PUT,
+            &path,
+            Some(json!({ "body": "Nicer." })),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    writer
+        .ok(Method::DELETE, &path, None, StatusCode::NO_CONTENT)
+        .await;
+    reader
+        .refused(Method::GET, &path, None, StatusCode::NOT_FOUND)
+        .await;
+    let thread = reader
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}/comments"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let listed = thread["comments"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{thread}");
+    assert!(listed[0]["placeholder"].is_string(), "{thread}");
+    assert_eq!(listed[0]["body"], "");
+    assert_eq!(listed[1]["body"], reply["body"]);
+
     // Search finds it with filters, and not with filters it does not match.
     app.caught_up().await;
     let found = reader

@@ -1,7 +1,9 @@
-//! The JSON API's comments: `POST /api/v1/works/{id}/comments` (a new thread under a
-//! chapter), `POST /api/v1/comments/{id}/replies`, and `GET /api/v1/comments/{id}`. Each
-//! write is the comment form's service call (`service::comments::post`): the work's
-//! comment policy, blocks, moderation and rate limit hold as on the site.
+//! The JSON API's comments: `GET /api/v1/works/{id}/comments` (a page of threads, as the
+//! work's page shows them to the viewer), `POST /api/v1/works/{id}/comments` (a new
+//! thread under a chapter), `POST /api/v1/comments/{id}/replies`, `GET`, `PUT` (edit) and
+//! `DELETE /api/v1/comments/{id}`, and `POST /api/v1/comments/{id}/approve`. Each is the
+//! comment forms' service call (`service::comments`): the work's comment policy, blocks,
+//! moderation, mutes and rate limit hold as on the site.
 
 use super::json_body;
 use crate::auth::Ctx;
@@ -13,7 +15,7 @@ use ajar_core::CommentId;
 use ajar_store::{Comment, CommentStatus};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -49,11 +51,15 @@ pub(crate) struct CommentJson {
     edited_at: Option<DateTime<Utc>>,
     /// The comment's page on the site.
     url: String,
+    /// In a thread: why the comment's text is left out ("(Previous comment deleted.)",
+    /// a muted or suspended author), its replies being shown; `null` otherwise.
+    placeholder: Option<&'static str>,
 }
 
 impl CommentJson {
     fn new(c: Comment) -> CommentJson {
         CommentJson {
+            placeholder: None,
             id: c.id.0,
             work: c.work.0,
             chapter: c.chapter,
@@ -156,4 +162,117 @@ pub(crate) async fn show(
 ) -> Result<Json<CommentJson>, Error> {
     let (comment, _) = visible_comment(&state, &ctx, CommentId(id_number(id)?)).await?;
     Ok(Json(CommentJson::new(comment)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EditFields {
+    body: String,
+}
+
+/// `PUT /api/v1/comments/{id}` with `{"body"}`: edits one of the account's own comments.
+pub(crate) async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<CommentJson>, Error> {
+    let id = CommentId(id_number(id)?);
+    let fields: EditFields = json_body(sent, "comment")?;
+    service::comments::edit(&state, &ctx, id, &fields.body).await?;
+    let comment = state.store.comment(id).await?.ok_or(Error::NotFound)?;
+    Ok(Json(CommentJson::new(comment)))
+}
+
+/// `DELETE /api/v1/comments/{id}`: `204`.
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    service::comments::delete(&state, &ctx, CommentId(id_number(id)?)).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/comments/{id}/approve`: the comment, no longer pending.
+pub(crate) async fn approve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<CommentJson>, Error> {
+    let id = CommentId(id_number(id)?);
+    service::comments::approve(&state, &ctx, id).await?;
+    let comment = state.store.comment(id).await?.ok_or(Error::NotFound)?;
+    Ok(Json(CommentJson::new(comment)))
+}
+
+/// Threads on one page of `GET /api/v1/works/{id}/comments`, as on the work's page.
+const THREADS_PER_PAGE: u32 = crate::comments::THREADS_PER_PAGE;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ThreadsQuery {
+    chapter: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ThreadsJson {
+    /// Top-level comments in all (on the chapter asked for, or the whole work).
+    threads: u64,
+    page: u64,
+    per_page: u32,
+    /// The page's threads, oldest first: each top-level comment followed by its replies
+    /// (`parent` says which comment each replies to).
+    comments: Vec<CommentJson>,
+}
+
+/// A number from 1 in a query, or what is wrong with it.
+fn query_number(name: &str, sent: Option<&str>) -> Result<Option<u64>, Error> {
+    match sent {
+        None => Ok(None),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(Error::BadRequest(format!(
+                "{name}: a number from 1, not “{}”.",
+                crate::views::excerpt(text, 40)
+            ))),
+        },
+    }
+}
+
+/// `GET /api/v1/works/{id}/comments?chapter=N&page=P`: a page of the work's comment
+/// threads (on chapter `N`, or on every chapter), as the work's page shows them.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<axum::extract::Query<ThreadsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<ThreadsJson>, Error> {
+    let work = work_id(id)?;
+    let axum::extract::Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let chapter = query_number("chapter", query.chapter.as_deref())?
+        .map(|n| u32::try_from(n).map_err(|_| Error::NotFound))
+        .transpose()?;
+    let page = query_number("page", query.page.as_deref())?.unwrap_or(1);
+    let threads =
+        service::comments::threads(&state, &ctx, work, chapter, page, THREADS_PER_PAGE).await?;
+    Ok(Json(ThreadsJson {
+        threads: threads.threads,
+        page,
+        per_page: THREADS_PER_PAGE,
+        comments: threads
+            .comments
+            .into_iter()
+            .map(|seen| {
+                let mut shown = CommentJson::new(seen.comment);
+                if let Some(placeholder) = seen.placeholder {
+                    shown.placeholder = Some(placeholder);
+                    shown.body = String::new();
+                    shown.author = String::new();
+                }
+                shown
+            })
+            .collect(),
+    }))
 }

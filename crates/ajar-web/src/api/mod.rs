@@ -37,9 +37,18 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/works/{id}/chapter-order",
             put(writes::reorder_chapters),
         )
-        .route("/api/v1/works/{id}/comments", post(comments::create))
-        .route("/api/v1/comments/{id}", get(comments::show))
+        .route(
+            "/api/v1/works/{id}/comments",
+            get(comments::list).post(comments::create),
+        )
+        .route(
+            "/api/v1/comments/{id}",
+            get(comments::show)
+                .put(comments::edit)
+                .delete(comments::delete),
+        )
         .route("/api/v1/comments/{id}/replies", post(comments::reply))
+        .route("/api/v1/comments/{id}/approve", post(comments::approve))
 }
 
 /// A JSON request body read as `T`, or a 400 that says what is wrong with it (`what`

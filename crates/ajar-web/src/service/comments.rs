@@ -4,7 +4,8 @@
 
 use crate::auth::Ctx;
 use crate::comments::{
-    author_of, comment_body, guest_name, may_comment, may_reply, visible_comment,
+    author_of, comment_body, deletable_comment, guest_name, may_comment, may_reply, moderates,
+    own_comment, visible_comment, Viewing,
 };
 use crate::ratelimit::Action;
 use crate::{AppState, Error};
@@ -100,4 +101,125 @@ pub(crate) async fn post(
         other => super::refusal(other),
     })?;
     Ok(Posted { id, work, pending })
+}
+
+/// Replaces the text of one of the viewer's own comments; answers the comment as it was.
+pub(crate) async fn edit(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CommentId,
+    body: &str,
+) -> Result<ajar_store::Comment, Error> {
+    let comment = own_comment(state, ctx, id).await?;
+    let body = comment_body(body).map_err(|e| Error::Invalid(vec![e]))?;
+    if !state.store.edit_comment(comment.id, &body).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(comment)
+}
+
+/// Deletes a comment: the viewer's own, or any on a work they moderate (its creators,
+/// admins). A deleted comment with replies stays as a placeholder so its thread stays
+/// whole. Answers the comment as it was.
+pub(crate) async fn delete(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CommentId,
+) -> Result<ajar_store::Comment, Error> {
+    let comment = deletable_comment(state, ctx, id).await?;
+    state.store.delete_comment(comment.id).await?;
+    Ok(comment)
+}
+
+/// Approves a comment waiting on a moderated work, by one of its creators (or an admin).
+pub(crate) async fn approve(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CommentId,
+) -> Result<ajar_store::Comment, Error> {
+    ctx.require_user()?;
+    let (comment, access) = visible_comment(state, ctx, id).await?;
+    if !moderates(ctx, &access) {
+        return Err(Error::Forbidden(
+            "Only the work's creators can approve comments on it.".to_owned(),
+        ));
+    }
+    state.store.approve_comment(comment.id).await?;
+    Ok(comment)
+}
+
+/// A comment as the viewer sees it in a thread: its text, or only that it is there.
+pub(crate) struct SeenComment {
+    pub(crate) comment: ajar_store::Comment,
+    /// Why its text is not shown (deleted, muted, suspended), when it is not.
+    pub(crate) placeholder: Option<&'static str>,
+}
+
+/// A page of a work's comment threads as the viewer sees them.
+pub(crate) struct Threads {
+    /// Top-level comments on every page.
+    pub(crate) threads: u64,
+    /// This page's comments the viewer sees, oldest first; a comment whose text is not
+    /// shown is here only when a reply under it is.
+    pub(crate) comments: Vec<SeenComment>,
+}
+
+/// The `page`th page of `per_page` threads on the work (on one chapter, or all), as the
+/// viewer sees them: pending comments only to their author and the work's creators,
+/// nothing of what people the viewer muted wrote, a deleted comment only as the place of
+/// its replies. A work the viewer may not see is not found, and so is a page past the last.
+pub(crate) async fn threads(
+    state: &AppState,
+    ctx: &Ctx,
+    work: WorkId,
+    chapter: Option<u32>,
+    page: u64,
+    per_page: u32,
+) -> Result<Threads, Error> {
+    let access = crate::access::visible_work(state, ctx, work).await?;
+    let found = state
+        .store
+        .comment_threads(work, chapter, per_page, page)
+        .await?;
+    if page == 0 || (page > 1 && (page - 1).saturating_mul(u64::from(per_page)) >= found.threads) {
+        return Err(Error::NotFound);
+    }
+    let viewing = Viewing::new(state, ctx, &access).await?;
+    let by_id: std::collections::HashMap<CommentId, &ajar_store::Comment> =
+        found.comments.iter().map(|c| (c.id, c)).collect();
+    // A comment is listed when the viewer sees its text and every comment above it, or
+    // when such a comment is under it.
+    let mut listed = std::collections::HashSet::new();
+    for c in &found.comments {
+        if !viewing.shows(c) || viewing.placeholder(c).is_some() {
+            continue;
+        }
+        let mut chain = vec![c.id];
+        let mut above = c.parent;
+        let mut whole = true;
+        while let Some(parent) = above.and_then(|p| by_id.get(&p)) {
+            if !viewing.shows(parent) {
+                whole = false;
+                break;
+            }
+            chain.push(parent.id);
+            above = parent.parent;
+        }
+        if whole {
+            listed.extend(chain);
+        }
+    }
+    let comments = found
+        .comments
+        .into_iter()
+        .filter(|c| listed.contains(&c.id))
+        .map(|comment| SeenComment {
+            placeholder: viewing.placeholder(&comment),
+            comment,
+        })
+        .collect();
+    Ok(Threads {
+        threads: found.threads,
+        comments,
+    })
 }
