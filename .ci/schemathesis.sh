@@ -5,7 +5,11 @@
 # that works without its credentials. Not checked: whether every value outside a documented
 # enum is refused and every string inside one accepted (negative_data_rejection,
 # positive_data_acceptance): the search API reads filters as leniently as the search form
-# (yes/true/on, any case) and refuses a query with no words in it with a message.
+# (yes/true/on, any case) and refuses a query with no words in it with a message. Nor
+# ensure_resource_availability: its inferred links take every operation with a work `{id}`
+# for a read of the work just posted, and a new work's bookmark (`GET .../bookmark`) is
+# rightly not found until someone makes it; that a posted work reads back is what
+# tests/api_script.rs checks, on both stores.
 #
 # Usage: .ci/schemathesis.sh PATH/TO/ajar
 set -euo pipefail
@@ -34,5 +38,5 @@ for _ in $(seq 120); do
 done
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
-    --checks all --exclude-checks negative_data_rejection,positive_data_acceptance \
+    --checks all --exclude-checks negative_data_rejection,positive_data_acceptance,ensure_resource_availability \
     --max-examples 100 --seed 1

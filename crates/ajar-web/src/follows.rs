@@ -6,7 +6,6 @@
 //! Also the work page's actions (subscribe, mark for later, report), and recording a visit
 //! there: one upsert per page a logged-in reader opens; guests leave no history.
 
-use crate::access::visible_work;
 use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
@@ -122,7 +121,7 @@ async fn change_subscription(
     ctx: Ctx,
     sent: Result<Form<SubscriptionForm>, FormRejection>,
 ) -> Result<Response, Error> {
-    let user = ctx.require_user()?.id;
+    ctx.require_user()?;
     let f = form(sent)?;
     let id = f
         .target
@@ -139,14 +138,7 @@ async fn change_subscription(
         "false" => false,
         _ => return Err(Error::BadRequest("Subscribe or unsubscribe?".into())),
     };
-    if subscribe {
-        if let Followed::Work(work) = followed {
-            visible_work(&state, &ctx, work).await?;
-        }
-        state.store.subscribe(user, followed).await?;
-    } else {
-        state.store.unsubscribe(user, followed).await?;
-    }
+    crate::service::reading::subscribe(&state, &ctx, followed, subscribe).await?;
     Ok(see_other(&local_return(
         f.return_to.as_deref().or(Some("/subscriptions")),
     )))
@@ -254,13 +246,10 @@ struct SubscriptionsPage {
 }
 
 async fn subscriptions_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
-    let Some(user) = ctx.viewer.user_id() else {
+    if ctx.is_guest() {
         return Ok(login_first("/subscriptions"));
-    };
-    let subs = state
-        .store
-        .subscriptions(user, Audience::of(&ctx.viewer))
-        .await?;
+    }
+    let subs = crate::service::reading::subscriptions(&state, &ctx).await?;
     let lines = subs
         .into_iter()
         .map(|s| {
@@ -425,25 +414,16 @@ async fn readings_page(
     later: bool,
 ) -> Result<Response, Error> {
     let path = if later { "/later" } else { "/history" };
-    let Some(user) = ctx.viewer.user_id() else {
+    if ctx.is_guest() {
         return Ok(login_first(path));
-    };
-    let page = crate::home::page_number(query.ok().and_then(|Query(q)| q.page))?;
-    let audience = Audience::of(&ctx.viewer);
-    let offset = (page - 1).saturating_mul(u64::from(PER_PAGE));
-    let (readings, total) = state
-        .store
-        .readings(user, audience, later, PER_PAGE, offset)
-        .await?;
-    if page > 1 && offset >= total {
-        return Err(Error::NotFound);
     }
-    let ids: Vec<WorkId> = readings.iter().map(|r| r.work).collect();
-    let mut found = blurbs(&state, audience, &ids).await?;
+    let page = crate::home::page_number(query.ok().and_then(|Query(q)| q.page))?;
+    let readings = crate::service::reading::readings(&state, &ctx, later, page, PER_PAGE).await?;
+    let total = readings.total;
     let entries = readings
+        .works
         .into_iter()
-        .filter_map(|r| {
-            let blurb = found.remove(&r.work)?;
+        .map(|(r, blurb)| {
             let note = if r.visits == 0 {
                 "Marked for later; not opened yet.".to_owned()
             } else {
@@ -457,11 +437,11 @@ async fn readings_page(
                     r.last_chapter
                 )
             };
-            Some(Entry {
+            Entry {
                 note,
                 blurb: Blurb::from(blurb),
                 later,
-            })
+            }
         })
         .collect();
     let (heading, intro, empty) = if later {
@@ -502,7 +482,7 @@ async fn mark_for_later(
     id: Result<Path<String>, PathRejection>,
     sent: Result<Form<LaterForm>, FormRejection>,
 ) -> Result<Response, Error> {
-    let user = ctx.require_user()?.id;
+    ctx.require_user()?;
     let id = work_id(id)?;
     let f = form(sent)?;
     let later = match f.later.as_str() {
@@ -510,8 +490,7 @@ async fn mark_for_later(
         "false" => false,
         _ => return Err(Error::BadRequest("Mark for later, or remove?".into())),
     };
-    visible_work(&state, &ctx, id).await?;
-    state.store.set_later(user, id, later).await?;
+    crate::service::reading::set_later(&state, &ctx, id, later).await?;
     let back = format!("/works/{id}");
     Ok(see_other(&local_return(
         f.return_to.as_deref().or(Some(&back)),

@@ -164,6 +164,7 @@ fn router(state: AppState) -> Router {
             state.clone(),
             auth::context,
         ))
+        .layer(axum::middleware::from_fn(api::validators::api_validators))
         .layer(axum::middleware::from_fn(error::problems_for_api))
         // `guard_writes` has read the body within the route's limit already.
         .layer(axum::extract::DefaultBodyLimit::max(body::LARGE_BODY_BYTES))

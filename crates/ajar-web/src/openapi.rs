@@ -275,6 +275,190 @@ fn write_operations() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
+/// A reader's own lists (`api::reading`): operations by path and method.
+fn reader_operations() -> Vec<(&'static str, &'static str, Value)> {
+    let mine = json!([ { "token": [] }, { "basic": [] } ]);
+    let read = |summary: &str, schema: &str, paged: bool| {
+        let mut op = json!({
+            "summary": summary,
+            "security": mine,
+            "responses": {
+                "200": json_answer("The list.", schema),
+                "401": problem_response("No token (or session), or not a valid one."),
+                "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+            }
+        });
+        if paged {
+            op["parameters"] = json!([
+                { "name": "page", "in": "query", "required": false, "description": "20 works a page.", "schema": { "type": "integer", "minimum": 1 } }
+            ]);
+            op["responses"]["400"] = problem_response("`page` is not a number from 1.");
+            op["responses"]["404"] = problem_response("A page past the last.");
+        }
+        op
+    };
+    let toggle = |summary: &str, parameters: Value| {
+        json!({
+            "summary": summary,
+            "security": mine,
+            "parameters": parameters,
+            "responses": change_responses(json!({ "204": { "description": "Done (or already so)." } }), false, true)
+        })
+    };
+    let subscription = json!([
+        { "name": "kind", "in": "path", "required": true, "schema": { "type": "string", "enum": ["work", "creator", "series", "tag"] } },
+        { "name": "id", "in": "path", "required": true, "description": "The work's, pseud's, series' or tag's id.", "schema": { "type": "integer", "minimum": 1 } }
+    ]);
+    let work = json!([id_parameter("id")]);
+    let name = json!([ { "name": "name", "in": "path", "required": true, "description": "A pseud of the account.", "schema": { "type": "string" } } ]);
+    let person = |summary: &str| {
+        let mut op = toggle(summary, name.clone());
+        op["responses"]["400"] =
+            problem_response("The account's own pseud, or a creator without an account here.");
+        op
+    };
+    vec![
+        (
+            "/api/v1/subscriptions",
+            "get",
+            read("Your subscriptions", "Subscriptions", false),
+        ),
+        (
+            "/api/v1/subscriptions/{kind}/{id}",
+            "put",
+            toggle(
+                "Subscribe to a work, creator, series or tag",
+                subscription.clone(),
+            ),
+        ),
+        (
+            "/api/v1/subscriptions/{kind}/{id}",
+            "delete",
+            toggle("Unsubscribe", subscription),
+        ),
+        (
+            "/api/v1/history",
+            "get",
+            read("Works you opened, most recent first", "Readings", true),
+        ),
+        (
+            "/api/v1/later",
+            "get",
+            read("Works you marked for later", "Readings", true),
+        ),
+        (
+            "/api/v1/works/{id}/later",
+            "put",
+            toggle("Mark a work for later", work.clone()),
+        ),
+        (
+            "/api/v1/works/{id}/later",
+            "delete",
+            toggle("Unmark a work for later", work),
+        ),
+        (
+            "/api/v1/mutes",
+            "get",
+            read("Accounts you muted and blocked", "Mutes", false),
+        ),
+        (
+            "/api/v1/users/{name}/mute",
+            "put",
+            person(
+                "Mute an account: its works, comments and bookmarks are left out of what you see",
+            ),
+        ),
+        (
+            "/api/v1/users/{name}/mute",
+            "delete",
+            person("Stop muting an account"),
+        ),
+        (
+            "/api/v1/users/{name}/block",
+            "put",
+            person("Block an account from commenting on your works and replying to you"),
+        ),
+        (
+            "/api/v1/users/{name}/block",
+            "delete",
+            person("Stop blocking an account"),
+        ),
+    ]
+}
+
+/// The answer bodies of [`reader_operations`].
+fn reader_schemas() -> Vec<(&'static str, Value)> {
+    let person = json!({
+        "type": "object",
+        "required": ["name", "url", "since"],
+        "properties": {
+            "name": { "type": "string" },
+            "url": { "type": "string" },
+            "since": { "type": "string", "format": "date-time" }
+        }
+    });
+    vec![
+        (
+            "Subscriptions",
+            json!({
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["kind", "id", "name", "url", "created_at"],
+                    "properties": {
+                        "kind": { "type": "string", "enum": ["work", "creator", "series", "tag"] },
+                        "id": { "type": "integer" },
+                        "name": { "type": ["string", "null"], "description": "null when it is no longer in the archive for you." },
+                        "url": { "type": ["string", "null"] },
+                        "created_at": { "type": "string", "format": "date-time" }
+                    }
+                }
+            }),
+        ),
+        (
+            "Readings",
+            json!({
+                "type": "object",
+                "required": ["total", "page", "per_page", "works"],
+                "properties": {
+                    "total": { "type": "integer" },
+                    "page": { "type": "integer" },
+                    "per_page": { "type": "integer" },
+                    "works": {
+                        "type": "array",
+                        "items": {
+                            "allOf": [
+                                { "$ref": "#/components/schemas/Work" },
+                                {
+                                    "type": "object",
+                                    "required": ["visits", "last_chapter", "later", "visited_at"],
+                                    "properties": {
+                                        "visits": { "type": "integer", "description": "0: marked for later, not opened yet." },
+                                        "last_chapter": { "type": "integer" },
+                                        "later": { "type": "boolean" },
+                                        "visited_at": { "type": "string", "format": "date-time" }
+                                    }
+                                }
+                            ]
+                        }
+                    }
+                }
+            }),
+        ),
+        (
+            "Mutes",
+            json!({
+                "type": "object",
+                "required": ["muted", "blocked"],
+                "properties": {
+                    "muted": { "type": "array", "items": person.clone() },
+                    "blocked": { "type": "array", "items": person }
+                }
+            }),
+        ),
+    ]
+}
+
 /// The request and answer bodies of [`write_operations`].
 fn write_schemas() -> Vec<(&'static str, Value)> {
     let codes = |all: Vec<&'static str>| one_of(all);
@@ -484,10 +668,10 @@ fn string_list() -> Value {
 
 pub(crate) fn openapi() -> Value {
     let mut doc = reads();
-    for (path, method, operation) in write_operations() {
+    for (path, method, operation) in write_operations().into_iter().chain(reader_operations()) {
         doc["paths"][path][method] = operation;
     }
-    for (name, schema) in write_schemas() {
+    for (name, schema) in write_schemas().into_iter().chain(reader_schemas()) {
         doc["components"]["schemas"][name] = schema;
     }
     doc
@@ -510,7 +694,9 @@ fn reads() -> Value {
                 forms (`X-CSRF-Token`) on every change. Each token may make 300 requests a minute: \
                 every answer to a token carries `RateLimit-Limit`, `RateLimit-Remaining` and \
                 `RateLimit-Reset` (seconds), and a request over the allowance is answered 429 \
-                with `Retry-After`. Errors are RFC 9457 problem+json."
+                with `Retry-After`. Errors are RFC 9457 problem+json. Every JSON read answered 200 \
+                carries a strong `ETag`; sent back in `If-None-Match`, it gets `304 Not Modified` \
+                with no body while the answer is unchanged."
         },
         "security": [ {}, { "token": [] }, { "basic": [] } ],
         "paths": {

@@ -10,10 +10,10 @@ use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
 use crate::follows::query_value;
 use crate::forms::Form;
+use crate::service::reading::{set_stance, stances, Stance};
 use crate::tag_url::user_href;
 use crate::views::{Layout, Page};
 use crate::{AppState, Error};
-use ajar_core::UserId;
 use ajar_store::{Followed, OtherUser, Pseud};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection};
@@ -116,29 +116,6 @@ struct ToggleForm {
     return_to: Option<String>,
 }
 
-/// The account behind a pseud that the reader may mute or block.
-async fn other_account(
-    state: &AppState,
-    ctx: &Ctx,
-    name: Result<Path<String>, PathRejection>,
-) -> Result<(UserId, UserId, Pseud), Error> {
-    let user = ctx.require_user()?.id;
-    let pseud = pseud(state, name).await?;
-    let target = pseud.user_id.ok_or_else(|| {
-        Error::BadRequest(format!(
-            "{} has no account here (their works were imported), so there is no one to mute \
-             or block.",
-            pseud.name
-        ))
-    })?;
-    if target == user {
-        return Err(Error::BadRequest(
-            "You cannot mute or block yourself.".into(),
-        ));
-    }
-    Ok((user, target, pseud))
-}
-
 fn on_off(value: &str) -> Result<bool, Error> {
     match value {
         "true" => Ok(true),
@@ -153,17 +130,7 @@ async fn mute(
     name: Result<Path<String>, PathRejection>,
     sent: Result<Form<ToggleForm>, FormRejection>,
 ) -> Result<Response, Error> {
-    let (user, target, pseud) = other_account(&state, &ctx, name).await?;
-    let f = form(sent)?;
-    if on_off(&f.on)? {
-        state.store.mute_user(user, target).await?;
-    } else {
-        state.store.unmute_user(user, target).await?;
-    }
-    let back = format!("{}/manage", user_href(&pseud.name));
-    Ok(see_other(&local_return(
-        f.return_to.as_deref().or(Some(&back)),
-    )))
+    toggle(state, ctx, name, sent, Stance::Mute).await
 }
 
 async fn block(
@@ -172,13 +139,20 @@ async fn block(
     name: Result<Path<String>, PathRejection>,
     sent: Result<Form<ToggleForm>, FormRejection>,
 ) -> Result<Response, Error> {
-    let (user, target, pseud) = other_account(&state, &ctx, name).await?;
+    toggle(state, ctx, name, sent, Stance::Block).await
+}
+
+async fn toggle(
+    state: AppState,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+    sent: Result<Form<ToggleForm>, FormRejection>,
+    stance: Stance,
+) -> Result<Response, Error> {
+    ctx.require_user()?;
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
     let f = form(sent)?;
-    if on_off(&f.on)? {
-        state.store.block_user(user, target).await?;
-    } else {
-        state.store.unblock_user(user, target).await?;
-    }
+    let pseud = set_stance(&state, &ctx, &name, stance, on_off(&f.on)?).await?;
     let back = format!("{}/manage", user_href(&pseud.name));
     Ok(see_other(&local_return(
         f.return_to.as_deref().or(Some(&back)),
@@ -212,13 +186,10 @@ struct MutedPage {
 }
 
 async fn muted_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
-    let Some(user) = ctx.viewer.user_id() else {
+    if ctx.is_guest() {
         return Ok(see_other("/login?return_to=%2Faccount%2Fmuted"));
-    };
-    let (muted, blocked) = tokio::try_join!(
-        state.store.muted_users(user),
-        state.store.blocked_users(user)
-    )?;
+    }
+    let (muted, blocked) = stances(&state, &ctx).await?;
     Ok(Page(MutedPage {
         layout: Layout::new(
             Some("Muted and blocked users".to_owned()),

@@ -1,8 +1,9 @@
 //! The API end to end, as a script a writer would write against a real server: make a
 //! token on the account page (the one step in a browser), then only HTTP with that token —
 //! post a work with two chapters written in Markdown, read it back, change it, add, edit,
-//! reorder and delete chapters, comment and reply, leave kudos and bookmark it from a
-//! second account, find it with search filters, and delete it. Every refusal along the way
+//! reorder and delete chapters, comment, reply, edit and delete comments, leave kudos,
+//! bookmark, subscribe, mark for later and mute from a second account, find it with search
+//! filters, and delete it. Every refusal along the way
 //! is problem+json with the same status as the site's. On SQLite and on PostgreSQL.
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
@@ -79,6 +80,18 @@ impl Script {
             content_type,
             json,
         }
+    }
+
+    /// A GET with `If-None-Match: etag`, when given.
+    async fn get_if_none_match(&self, path: &str, etag: Option<&str>) -> reqwest::Response {
+        let mut request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(AUTHORIZATION, format!("Bearer {}", self.token));
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        request.send().await.unwrap()
     }
 
     async fn ok(&self, method: Method, path: &str, body: Option<Value>, want: StatusCode) -> Value {
@@ -237,6 +250,16 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("We drove"));
 
+    // Reads carry a strong ETag: asking again with it costs a 304 until the work changes.
+    let work_path = format!("/api/v1/works/{id}");
+    let first_read = writer.get_if_none_match(&work_path, None).await;
+    let etag = first_read.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 20, "{etag}");
+    let again = writer.get_if_none_match(&work_path, Some(&etag)).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.text().await.unwrap().is_empty());
+
     // Change it: the fields sent, nothing else.
     let changed = writer
         .ok(
@@ -249,6 +272,13 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
     assert_eq!(changed["title"], "All That's Left (revised)");
     assert_eq!(changed["fandoms"], json!(["Gilmore Girls"]));
     assert_eq!(changed["complete"], false, "more chapters to come");
+    let changed_read = writer.get_if_none_match(&work_path, Some(&etag)).await;
+    assert_eq!(
+        changed_read.status(),
+        StatusCode::OK,
+        "a changed work is sent again"
+    );
+    assert_ne!(changed_read.headers()["etag"].to_str().unwrap(), etag);
     // Another account's token cannot change it, nor delete it.
     reader
         .refused(
@@ -487,6 +517,101 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
     assert!(listed[0]["placeholder"].is_string(), "{thread}");
     assert_eq!(listed[0]["body"], "");
     assert_eq!(listed[1]["body"], reply["body"]);
+
+    // The reader's own lists: a subscription, "later", history, a mute.
+    let sub = format!("/api/v1/subscriptions/work/{id}");
+    reader
+        .ok(Method::PUT, &sub, None, StatusCode::NO_CONTENT)
+        .await;
+    let subs = reader
+        .ok(Method::GET, "/api/v1/subscriptions", None, StatusCode::OK)
+        .await;
+    assert_eq!(subs[0]["kind"], "work", "{subs}");
+    assert_eq!(subs[0]["name"], "All That's Left (revised)");
+    reader
+        .ok(Method::DELETE, &sub, None, StatusCode::NO_CONTENT)
+        .await;
+    let subs = reader
+        .ok(Method::GET, "/api/v1/subscriptions", None, StatusCode::OK)
+        .await;
+    assert_eq!(subs, json!([]));
+    reader
+        .refused(
+            Method::PUT,
+            "/api/v1/subscriptions/planet/1",
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    let later = format!("/api/v1/works/{id}/later");
+    reader
+        .ok(Method::PUT, &later, None, StatusCode::NO_CONTENT)
+        .await;
+    let marked = reader
+        .ok(Method::GET, "/api/v1/later", None, StatusCode::OK)
+        .await;
+    assert_eq!(marked["total"], 1, "{marked}");
+    assert_eq!(marked["works"][0]["id"], id);
+    assert_eq!(marked["works"][0]["later"], true);
+    reader
+        .ok(Method::DELETE, &later, None, StatusCode::NO_CONTENT)
+        .await;
+    let marked = reader
+        .ok(Method::GET, "/api/v1/later", None, StatusCode::OK)
+        .await;
+    assert_eq!(marked["total"], 0, "{marked}");
+    let history = reader
+        .ok(Method::GET, "/api/v1/history", None, StatusCode::OK)
+        .await;
+    assert_eq!(
+        history["works"][0]["id"], id,
+        "the chapter opened above: {history}"
+    );
+    assert!(history["works"][0]["visits"].as_u64().unwrap() >= 1);
+    reader
+        .ok(
+            Method::PUT,
+            "/api/v1/users/scriptwriter/mute",
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    let mutes = reader
+        .ok(Method::GET, "/api/v1/mutes", None, StatusCode::OK)
+        .await;
+    assert_eq!(mutes["muted"][0]["name"], "scriptwriter", "{mutes}");
+    let thread = reader
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}/comments"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(
+        thread["comments"],
+        json!([]),
+        "nothing left to show: a deleted comment and a muted writer's reply"
+    );
+    reader
+        .ok(
+            Method::DELETE,
+            "/api/v1/users/scriptwriter/mute",
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    reader
+        .refused(
+            Method::PUT,
+            "/api/v1/users/scriptreader/mute",
+            None,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    read_only
+        .refused(Method::PUT, &later, None, StatusCode::FORBIDDEN)
+        .await;
 
     // Search finds it with filters, and not with filters it does not match.
     app.caught_up().await;

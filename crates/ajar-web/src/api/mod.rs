@@ -17,6 +17,8 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 mod comments;
+mod reading;
+pub(crate) mod validators;
 mod writes;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -49,6 +51,26 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/api/v1/comments/{id}/replies", post(comments::reply))
         .route("/api/v1/comments/{id}/approve", post(comments::approve))
+        .route("/api/v1/subscriptions", get(reading::subscriptions))
+        .route(
+            "/api/v1/subscriptions/{kind}/{id}",
+            put(reading::subscribe).delete(reading::unsubscribe),
+        )
+        .route("/api/v1/history", get(reading::history))
+        .route("/api/v1/later", get(reading::later))
+        .route(
+            "/api/v1/works/{id}/later",
+            put(reading::mark_later).delete(reading::unmark_later),
+        )
+        .route("/api/v1/mutes", get(reading::stances))
+        .route(
+            "/api/v1/users/{name}/mute",
+            put(reading::mute).delete(reading::unmute),
+        )
+        .route(
+            "/api/v1/users/{name}/block",
+            put(reading::block).delete(reading::unblock),
+        )
 }
 
 /// A JSON request body read as `T`, or a 400 that says what is wrong with it (`what`

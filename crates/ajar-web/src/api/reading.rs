@@ -1,0 +1,272 @@
+//! The JSON API of a reader's own lists, each the same service call as its page on the
+//! site (`service::reading`): subscriptions (`GET /api/v1/subscriptions`, `PUT` and
+//! `DELETE /api/v1/subscriptions/{kind}/{id}`), history (`GET /api/v1/history`), works
+//! marked for later (`GET /api/v1/later`, `PUT` and `DELETE /api/v1/works/{id}/later`),
+//! and the accounts muted or blocked (`GET /api/v1/mutes`, `PUT` and `DELETE
+//! /api/v1/users/{name}/mute` and `.../block`).
+
+use crate::auth::Ctx;
+use crate::kudos::{id_number, work_id};
+use crate::service::reading::{self, Stance};
+use crate::tag_url::{tag_href, user_href};
+use crate::{AppState, Error};
+use ajar_store::{Followed, OtherUser, WorkBlurb};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Works on one page of history or "later", as on the site.
+const PER_PAGE: u32 = 20;
+
+#[derive(Serialize)]
+pub(crate) struct SubscriptionJson {
+    /// work, creator, series or tag.
+    kind: &'static str,
+    id: i64,
+    /// The work's or series' title, the creator's or tag's name; `null` when it is no
+    /// longer in the archive (or not one the account may see).
+    name: Option<String>,
+    /// Its page on the site, when it has one.
+    url: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/subscriptions`.
+pub(crate) async fn subscriptions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<SubscriptionJson>>, Error> {
+    let subs = reading::subscriptions(&state, &ctx).await?;
+    Ok(Json(
+        subs.into_iter()
+            .map(|s| {
+                let url = s.label.as_deref().map(|name| match s.followed {
+                    Followed::Work(w) => format!("/works/{w}"),
+                    Followed::Creator(_) => user_href(name),
+                    Followed::Series(id) => format!("/series/{}", id.0),
+                    Followed::Tag(_) => tag_href(name),
+                });
+                SubscriptionJson {
+                    kind: s.followed.kind(),
+                    id: s.followed.target_id(),
+                    name: s.label,
+                    url,
+                    created_at: s.created_at,
+                }
+            })
+            .collect(),
+    ))
+}
+
+fn followed(path: Result<Path<(String, String)>, PathRejection>) -> Result<Followed, Error> {
+    let Path((kind, id)) = path.map_err(|_| Error::NotFound)?;
+    let id = id_number(Ok(Path(id)))?;
+    Followed::from_parts(&kind, id).ok_or(Error::NotFound)
+}
+
+/// `PUT /api/v1/subscriptions/{kind}/{id}`: subscribes (again: nothing changes); `204`.
+pub(crate) async fn subscribe(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, Error> {
+    reading::subscribe(&state, &ctx, followed(path)?, true).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /api/v1/subscriptions/{kind}/{id}`: `204`, subscribed or not.
+pub(crate) async fn unsubscribe(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, Error> {
+    reading::subscribe(&state, &ctx, followed(path)?, false).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    page: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ReadingJson {
+    url: String,
+    #[serde(flatten)]
+    work: WorkBlurb,
+    /// Times the account opened the work (0: marked for later, not opened yet).
+    visits: u64,
+    last_chapter: u32,
+    later: bool,
+    visited_at: DateTime<Utc>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct ReadingsJson {
+    total: u64,
+    page: u64,
+    per_page: u32,
+    works: Vec<ReadingJson>,
+}
+
+async fn readings(
+    state: &AppState,
+    ctx: &Ctx,
+    query: Result<Query<PageQuery>, QueryRejection>,
+    later: bool,
+) -> Result<Json<ReadingsJson>, Error> {
+    let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let page = match query.page.as_deref().map(str::trim) {
+        None => 1,
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| Error::BadRequest("page: a number from 1.".to_owned()))?,
+    };
+    let found = reading::readings(state, ctx, later, page, PER_PAGE).await?;
+    Ok(Json(ReadingsJson {
+        total: found.total,
+        page,
+        per_page: PER_PAGE,
+        works: found
+            .works
+            .into_iter()
+            .map(|(r, work)| ReadingJson {
+                url: format!("/works/{}", work.id),
+                work,
+                visits: r.visits,
+                last_chapter: r.last_chapter,
+                later: r.later,
+                visited_at: r.visited_at,
+            })
+            .collect(),
+    }))
+}
+
+/// `GET /api/v1/history?page=N`: the works the account opened, most recent first.
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<ReadingsJson>, Error> {
+    readings(&state, &ctx, query, false).await
+}
+
+/// `GET /api/v1/later?page=N`: the works the account marked for later.
+pub(crate) async fn later(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<ReadingsJson>, Error> {
+    readings(&state, &ctx, query, true).await
+}
+
+/// `PUT /api/v1/works/{id}/later`: `204`.
+pub(crate) async fn mark_later(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    reading::set_later(&state, &ctx, work_id(id)?, true).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /api/v1/works/{id}/later`: `204`.
+pub(crate) async fn unmark_later(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    reading::set_later(&state, &ctx, work_id(id)?, false).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Serialize)]
+pub(crate) struct PersonJson {
+    name: String,
+    url: String,
+    since: DateTime<Utc>,
+}
+
+impl PersonJson {
+    fn new(u: OtherUser) -> PersonJson {
+        PersonJson {
+            url: user_href(&u.name),
+            name: u.name,
+            since: u.since,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct StancesJson {
+    muted: Vec<PersonJson>,
+    blocked: Vec<PersonJson>,
+}
+
+/// `GET /api/v1/mutes`: the accounts muted and those blocked.
+pub(crate) async fn stances(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<StancesJson>, Error> {
+    let (muted, blocked) = reading::stances(&state, &ctx).await?;
+    Ok(Json(StancesJson {
+        muted: muted.into_iter().map(PersonJson::new).collect(),
+        blocked: blocked.into_iter().map(PersonJson::new).collect(),
+    }))
+}
+
+async fn set(
+    state: &AppState,
+    ctx: &Ctx,
+    name: Result<Path<String>, PathRejection>,
+    stance: Stance,
+    on: bool,
+) -> Result<Response, Error> {
+    ctx.require_user()?;
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
+    reading::set_stance(state, ctx, &name, stance, on).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PUT /api/v1/users/{name}/mute`: `204`.
+pub(crate) async fn mute(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    set(&state, &ctx, name, Stance::Mute, true).await
+}
+
+/// `DELETE /api/v1/users/{name}/mute`: `204`.
+pub(crate) async fn unmute(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    set(&state, &ctx, name, Stance::Mute, false).await
+}
+
+/// `PUT /api/v1/users/{name}/block`: `204`.
+pub(crate) async fn block(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    set(&state, &ctx, name, Stance::Block, true).await
+}
+
+/// `DELETE /api/v1/users/{name}/block`: `204`.
+pub(crate) async fn unblock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    set(&state, &ctx, name, Stance::Block, false).await
+}

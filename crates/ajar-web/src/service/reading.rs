@@ -1,0 +1,163 @@
+//! A reader's own lists and choices: subscriptions, history, "marked for later", and the
+//! people they mute or block. Each needs an account; each is the reader's alone.
+
+use crate::access::visible_work;
+use crate::auth::Ctx;
+use crate::{AppState, Error};
+use ajar_core::{UserId, WorkId};
+use ajar_store::{Audience, Followed, OtherUser, Reading, Subscription, WorkBlurb};
+use std::collections::HashMap;
+
+/// Subscribes to (or, with `on` false, unsubscribes from) a work, creator, series or tag.
+/// A work must be one the reader may see.
+pub(crate) async fn subscribe(
+    state: &AppState,
+    ctx: &Ctx,
+    followed: Followed,
+    on: bool,
+) -> Result<(), Error> {
+    let user = ctx.require_user()?.id;
+    if on {
+        if let Followed::Work(work) = followed {
+            visible_work(state, ctx, work).await?;
+        }
+        state.store.subscribe(user, followed).await?;
+    } else {
+        state.store.unsubscribe(user, followed).await?;
+    }
+    Ok(())
+}
+
+/// The reader's subscriptions, each with what it follows (as the reader may see it).
+pub(crate) async fn subscriptions(state: &AppState, ctx: &Ctx) -> Result<Vec<Subscription>, Error> {
+    let user = ctx.require_user()?.id;
+    Ok(state
+        .store
+        .subscriptions(user, Audience::of(&ctx.viewer))
+        .await?)
+}
+
+/// A page of the reader's history (or of the works they marked for later).
+pub(crate) struct Readings {
+    /// Each work the reader may still see, with their reading of it, most recent first.
+    pub(crate) works: Vec<(Reading, WorkBlurb)>,
+    pub(crate) total: u64,
+}
+
+/// The `page`th page (from 1) of `per_page` works of the reader's history, or of the works
+/// they marked for later; a page past the last is not found.
+pub(crate) async fn readings(
+    state: &AppState,
+    ctx: &Ctx,
+    later: bool,
+    page: u64,
+    per_page: u32,
+) -> Result<Readings, Error> {
+    let user = ctx.require_user()?.id;
+    let audience = Audience::of(&ctx.viewer);
+    let offset = page.saturating_sub(1).saturating_mul(u64::from(per_page));
+    let (readings, total) = state
+        .store
+        .readings(user, audience, later, per_page, offset)
+        .await?;
+    if page == 0 || (page > 1 && offset >= total) {
+        return Err(Error::NotFound);
+    }
+    let ids: Vec<WorkId> = readings.iter().map(|r| r.work).collect();
+    let mut blurbs = state.store.works_by_ids(audience, &ids).await?;
+    crate::access::own_counts(&state.store, &mut blurbs).await?;
+    let mut by_id: HashMap<WorkId, WorkBlurb> = blurbs.into_iter().map(|b| (b.id, b)).collect();
+    let works = readings
+        .into_iter()
+        .filter_map(|r| {
+            let blurb = by_id.remove(&r.work)?;
+            Some((r, blurb))
+        })
+        .collect();
+    Ok(Readings { works, total })
+}
+
+/// Marks a work the reader may see for later (or, with `later` false, unmarks it).
+pub(crate) async fn set_later(
+    state: &AppState,
+    ctx: &Ctx,
+    work: WorkId,
+    later: bool,
+) -> Result<(), Error> {
+    let user = ctx.require_user()?.id;
+    visible_work(state, ctx, work).await?;
+    state.store.set_later(user, work, later).await?;
+    Ok(())
+}
+
+/// Whom a mute or block is about: the account behind the pseud `name`, which must be
+/// someone else's.
+async fn other_account(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+) -> Result<(UserId, UserId, ajar_store::Pseud), Error> {
+    let user = ctx.require_user()?.id;
+    let pseud = state
+        .store
+        .pseud_by_name(name)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let target = pseud.user_id.ok_or_else(|| {
+        Error::BadRequest(format!(
+            "{} has no account here (their works were imported), so there is no one to mute \
+             or block.",
+            pseud.name
+        ))
+    })?;
+    if target == user {
+        return Err(Error::BadRequest(
+            "You cannot mute or block yourself.".into(),
+        ));
+    }
+    Ok((user, target, pseud))
+}
+
+/// What the reader does about another account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stance {
+    /// Their works, comments and bookmarks are left out of what the reader sees.
+    Mute,
+    /// They may not comment on the reader's works nor reply to the reader's comments.
+    Block,
+}
+
+/// Mutes or blocks (or, with `on` false, stops muting or blocking) the account behind the
+/// pseud `name`; answers the pseud.
+pub(crate) async fn set_stance(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    stance: Stance,
+    on: bool,
+) -> Result<ajar_store::Pseud, Error> {
+    let (user, target, pseud) = other_account(state, ctx, name).await?;
+    match (stance, on) {
+        (Stance::Mute, true) => state.store.mute_user(user, target).await?,
+        (Stance::Mute, false) => {
+            state.store.unmute_user(user, target).await?;
+        }
+        (Stance::Block, true) => state.store.block_user(user, target).await?,
+        (Stance::Block, false) => {
+            state.store.unblock_user(user, target).await?;
+        }
+    }
+    Ok(pseud)
+}
+
+/// The accounts the reader muted, and those they blocked.
+pub(crate) async fn stances(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<(Vec<OtherUser>, Vec<OtherUser>), Error> {
+    let user = ctx.require_user()?.id;
+    Ok(tokio::try_join!(
+        state.store.muted_users(user),
+        state.store.blocked_users(user)
+    )?)
+}
