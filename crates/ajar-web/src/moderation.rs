@@ -12,7 +12,6 @@ use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::kudos::{id_number, NoticePage};
-use crate::ratelimit::Action;
 use crate::views::{echo, excerpt, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{html_to_text, CommentId, Role, SignupMode, UserId, WorkId};
@@ -27,7 +26,7 @@ use axum::Router;
 use serde::Deserialize;
 
 /// The longest reason a report may give, in characters.
-const MAX_REASON_CHARS: usize = 2000;
+pub(crate) const MAX_REASON_CHARS: usize = 2000;
 /// Open reports shown on the admin page at once (oldest first).
 const QUEUE_SIZE: u32 = 100;
 /// The most invitation codes made at once from the admin page.
@@ -73,15 +72,15 @@ struct ReportQuery {
 }
 
 /// What is being reported, as the reader sees it.
-struct Target {
-    item: Reported,
+pub(crate) struct Target {
+    pub(crate) item: Reported,
     /// "the work “Title”" or "a comment on “Title”".
     description: String,
     back_href: String,
 }
 
 /// The item named by `work` or `comment`, if the reader may see it; 404 otherwise.
-async fn target(
+pub(crate) async fn target(
     state: &AppState,
     ctx: &Ctx,
     work: Option<&str>,
@@ -196,30 +195,27 @@ async fn file_report(
     sent: Result<Form<ReportForm>, FormRejection>,
 ) -> Result<Response, Error> {
     let f = form(sent)?;
-    let target = target(&state, &ctx, f.work.as_deref(), f.comment.as_deref()).await?;
-    let reason = f.reason.trim();
-    let problem = if reason.is_empty() {
-        Some("Say what is wrong: the reason is required.".to_owned())
-    } else if reason.chars().count() > MAX_REASON_CHARS {
-        Some(format!(
-            "The reason is too long: at most {MAX_REASON_CHARS} characters."
-        ))
-    } else {
-        None
+    let sent = crate::service::moderation::report(
+        &state,
+        &ctx,
+        f.work.as_deref(),
+        f.comment.as_deref(),
+        &f.reason,
+    )
+    .await;
+    let target = match sent {
+        Ok(target) => target,
+        Err(Error::Invalid(errors)) => {
+            let target = target(&state, &ctx, f.work.as_deref(), f.comment.as_deref()).await?;
+            let page = ReportFormPage::new(
+                &target,
+                echo(f.reason.clone(), MAX_REASON_CHARS),
+                Some(errors.join(" ")),
+            );
+            return Ok((StatusCode::BAD_REQUEST, Page(page)).into_response());
+        }
+        Err(e) => return Err(e),
     };
-    if let Some(problem) = problem {
-        let page = ReportFormPage::new(
-            &target,
-            echo(f.reason.clone(), MAX_REASON_CHARS),
-            Some(problem),
-        );
-        return Ok((StatusCode::BAD_REQUEST, Page(page)).into_response());
-    }
-    state.limits.hit(Action::Report, &ctx.actor_key())?;
-    state
-        .store
-        .create_report(ctx.viewer.user_id(), target.item, reason)
-        .await?;
     Ok(Page(NoticePage::new(
         "Report sent",
         "Thank you. The archive's admins will look at your report.",

@@ -386,6 +386,173 @@ fn reader_operations() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
+/// Co-creation, series and reports (`api::people`): operations by path and method.
+fn people_operations() -> Vec<(&'static str, &'static str, Value)> {
+    let mine = json!([ { "token": [] }, { "basic": [] } ]);
+    let answer = |summary: &str| {
+        json!({
+            "summary": summary,
+            "security": mine,
+            "parameters": [ id_parameter("work") ],
+            "responses": change_responses(json!({ "204": { "description": "Done." } }), false, true)
+        })
+    };
+    vec![
+        (
+            "/api/v1/invitations",
+            "get",
+            json!({
+                "summary": "Works you are invited to co-create",
+                "security": mine,
+                "responses": {
+                    "200": json_answer("The invitations waiting for your answer.", "Invitations"),
+                    "401": problem_response("No token (or session), or not a valid one."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+        (
+            "/api/v1/invitations/{work}/accept",
+            "post",
+            answer("Accept an invitation: the work is credited to your pseud too"),
+        ),
+        (
+            "/api/v1/invitations/{work}/decline",
+            "post",
+            answer("Decline an invitation"),
+        ),
+        (
+            "/api/v1/series/{id}",
+            "get",
+            json!({
+                "summary": "A series and its works",
+                "description": "Its works the account may list, by part, as the series page shows them.",
+                "parameters": [ id_parameter("id") ],
+                "responses": {
+                    "200": json_answer("The series.", "Series"),
+                    "401": problem_response("A token was sent that is not valid."),
+                    "404": problem_response("No such series."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+        (
+            "/api/v1/series/{id}/parts",
+            "put",
+            json!({
+                "summary": "Order a series",
+                "description": "Every work of the series, each with a different part number from 1. By the series' owner.",
+                "security": mine,
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("SeriesOrder"),
+                "responses": change_responses(json!({ "204": { "description": "Ordered." } }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/reports",
+            "post",
+            json!({
+                "summary": "Report a work or a comment to the admins",
+                "security": mine,
+                "requestBody": json_body("ReportRequest"),
+                "responses": change_responses(json!({
+                    "201": json_answer("The report was filed.", "Report")
+                }), true, true)
+            }),
+        ),
+    ]
+}
+
+/// The bodies of [`people_operations`].
+fn people_schemas() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "Invitations",
+            json!({
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["work", "title", "pseud", "creators", "url"],
+                    "properties": {
+                        "work": { "type": "integer" },
+                        "title": { "type": "string" },
+                        "pseud": { "type": "string", "description": "Your pseud the work would be credited to." },
+                        "creators": { "type": "array", "items": { "type": "string" } },
+                        "url": { "type": "string" }
+                    }
+                }
+            }),
+        ),
+        (
+            "Series",
+            json!({
+                "type": "object",
+                "required": ["id", "title", "url", "works"],
+                "properties": {
+                    "id": { "type": "integer" },
+                    "title": { "type": "string" },
+                    "url": { "type": "string" },
+                    "works": {
+                        "type": "array",
+                        "items": {
+                            "allOf": [
+                                { "$ref": "#/components/schemas/Work" },
+                                { "type": "object", "required": ["part"], "properties": { "part": { "type": "integer" } } }
+                            ]
+                        }
+                    }
+                }
+            }),
+        ),
+        (
+            "SeriesOrder",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["parts"],
+                "properties": {
+                    "parts": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["work", "part"],
+                            "properties": {
+                                "work": { "type": "integer" },
+                                "part": { "type": "integer", "minimum": 1 }
+                            }
+                        }
+                    }
+                }
+            }),
+        ),
+        (
+            "ReportRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["reason"],
+                "properties": {
+                    "work": { "type": "integer", "description": "The work reported; or send `comment`." },
+                    "comment": { "type": "integer" },
+                    "reason": { "type": "string", "description": "What is wrong, at most 2,000 characters." }
+                }
+            }),
+        ),
+        (
+            "Report",
+            json!({
+                "type": "object",
+                "required": ["reported", "id"],
+                "properties": {
+                    "reported": { "type": "string", "enum": ["work", "comment"] },
+                    "id": { "type": "integer" }
+                }
+            }),
+        ),
+    ]
+}
+
 /// The answer bodies of [`reader_operations`].
 fn reader_schemas() -> Vec<(&'static str, Value)> {
     let person = json!({
@@ -668,10 +835,18 @@ fn string_list() -> Value {
 
 pub(crate) fn openapi() -> Value {
     let mut doc = reads();
-    for (path, method, operation) in write_operations().into_iter().chain(reader_operations()) {
+    let operations = write_operations()
+        .into_iter()
+        .chain(reader_operations())
+        .chain(people_operations());
+    for (path, method, operation) in operations {
         doc["paths"][path][method] = operation;
     }
-    for (name, schema) in write_schemas().into_iter().chain(reader_schemas()) {
+    let schemas = write_schemas()
+        .into_iter()
+        .chain(reader_schemas())
+        .chain(people_schemas());
+    for (name, schema) in schemas {
         doc["components"]["schemas"][name] = schema;
     }
     doc
@@ -868,11 +1043,24 @@ fn reads() -> Value {
                         { "$ref": "#/components/schemas/Work" },
                         {
                             "type": "object",
-                            "required": ["notes", "end_notes", "chapters"],
+                            "required": ["notes", "end_notes", "chapters", "series"],
                             "properties": {
                                 "notes": { "type": "string", "description": "Sanitized HTML." },
                                 "end_notes": { "type": "string", "description": "Sanitized HTML." },
-                                "chapters": { "type": "array", "items": { "$ref": "#/components/schemas/ChapterLink" } }
+                                "chapters": { "type": "array", "items": { "$ref": "#/components/schemas/ChapterLink" } },
+                                "series": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["id", "title", "part", "url"],
+                                        "properties": {
+                                            "id": { "type": "integer" },
+                                            "title": { "type": "string" },
+                                            "part": { "type": "integer" },
+                                            "url": { "type": "string", "description": "This API's address of the series." }
+                                        }
+                                    }
+                                }
                             }
                         }
                     ]

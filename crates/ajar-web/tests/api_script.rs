@@ -201,6 +201,8 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
         "spoilers": "Season 4 episode 'Nag Hammadi...'",
         "format": "markdown",
         "comments": "anyone",
+        "series": [{ "title": "Gilmore Nights" }],
+        "co_creators": ["scriptreader"],
         "chapters": [
             { "title": "The Bridge", "notes": "Rory's POV.", "body": "I went to the **bridge**.\n\nHe was there." },
             { "title": "The Car", "body": "We drove <script>alert(1)</script> home." }
@@ -219,6 +221,47 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
     let chapters = work["chapters"].as_array().unwrap();
     assert_eq!(chapters.len(), 2);
     assert_eq!(chapters[1]["title"], "The Car");
+
+    // The series it started, as a reader lists it; its owner orders it.
+    let series = work["series"][0]["url"].as_str().unwrap().to_owned();
+    assert_eq!(work["series"][0]["title"], "Gilmore Nights");
+    let listed = reader.ok(Method::GET, &series, None, StatusCode::OK).await;
+    assert_eq!(listed["works"][0]["id"], id, "{listed}");
+    assert_eq!(listed["works"][0]["part"], 1);
+    let order = format!("{series}/parts");
+    writer
+        .ok(
+            Method::PUT,
+            &order,
+            Some(json!({ "parts": [{ "work": id, "part": 1 }] })),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    reader
+        .refused(
+            Method::PUT,
+            &order,
+            Some(json!({ "parts": [{ "work": id, "part": 1 }] })),
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    // The invited co-creator sees the invitation, and declines it.
+    let invited = reader
+        .ok(Method::GET, "/api/v1/invitations", None, StatusCode::OK)
+        .await;
+    assert_eq!(invited[0]["work"], id, "{invited}");
+    reader
+        .ok(
+            Method::POST,
+            &format!("/api/v1/invitations/{id}/decline"),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    let invited = reader
+        .ok(Method::GET, "/api/v1/invitations", None, StatusCode::OK)
+        .await;
+    assert_eq!(invited, json!([]));
 
     // Read it back: the chapters' texts as the site shows them (Markdown made HTML, the
     // script tag gone).
@@ -611,6 +654,25 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
         .await;
     read_only
         .refused(Method::PUT, &later, None, StatusCode::FORBIDDEN)
+        .await;
+
+    // A report to the admins needs a reason.
+    let report = reader
+        .ok(
+            Method::POST,
+            "/api/v1/reports",
+            Some(json!({ "work": id, "reason": "Testing the report form." })),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(report, json!({ "reported": "work", "id": id }));
+    reader
+        .refused(
+            Method::POST,
+            "/api/v1/reports",
+            Some(json!({ "work": id, "reason": " " })),
+            StatusCode::BAD_REQUEST,
+        )
         .await;
 
     // Search finds it with filters, and not with filters it does not match.

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 mod comments;
+mod people;
 mod reading;
 pub(crate) mod validators;
 mod writes;
@@ -63,6 +64,12 @@ pub(crate) fn router() -> Router<AppState> {
             put(reading::mark_later).delete(reading::unmark_later),
         )
         .route("/api/v1/mutes", get(reading::stances))
+        .route("/api/v1/invitations", get(people::invitations))
+        .route("/api/v1/invitations/{work}/accept", post(people::accept))
+        .route("/api/v1/invitations/{work}/decline", post(people::decline))
+        .route("/api/v1/series/{id}", get(people::series))
+        .route("/api/v1/series/{id}/parts", put(people::order))
+        .route("/api/v1/reports", post(people::report))
         .route(
             "/api/v1/users/{name}/mute",
             put(reading::mute).delete(reading::unmute),
@@ -97,6 +104,17 @@ pub(crate) struct WorkDetail {
     notes: String,
     end_notes: String,
     chapters: Vec<ChapterLink>,
+    /// The series the work is part of.
+    series: Vec<SeriesLink>,
+}
+
+#[derive(Serialize)]
+struct SeriesLink {
+    id: i64,
+    title: String,
+    part: u32,
+    /// This API's address of the series.
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -165,6 +183,18 @@ pub(crate) async fn work_detail(
         notes: header.work.notes.as_str().to_owned(),
         end_notes: header.work.end_notes.as_str().to_owned(),
         chapters,
+        series: state
+            .store
+            .work_series(id)
+            .await?
+            .into_iter()
+            .map(|s| SeriesLink {
+                url: format!("/api/v1/series/{}", s.id.0),
+                id: s.id.0,
+                title: s.title,
+                part: s.position,
+            })
+            .collect(),
     })
 }
 

@@ -21,7 +21,7 @@ use crate::views::{thousands, Layout, Link, MessagePage, Page};
 use crate::work_sections::Part;
 use crate::{service, AppState, Error};
 use ajar_core::{Chapter, Html, SeriesId, TagKind, Visibility, Work, WorkId};
-use ajar_store::{StoreError, WorkAccess};
+use ajar_store::WorkAccess;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -936,8 +936,7 @@ struct InvitationsPage {
 }
 
 async fn invitations(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
-    let account = ctx.require_user()?;
-    let invitations = state.store.co_creator_invitations(account.id).await?;
+    let invitations = service::works::invitations(&state, &ctx).await?;
     Ok(Page(InvitationsPage {
         layout: Layout::new(
             Some("Co-creator invitations".to_owned()),
@@ -954,12 +953,8 @@ async fn answer_invitation(
     id: &str,
     accept: bool,
 ) -> Result<Response, Error> {
-    let account = ctx.require_user()?;
     let id = work_id(id)?;
-    state
-        .store
-        .answer_co_creator_invitation(account.id, id, accept)
-        .await?;
+    service::works::answer_invitation(state, ctx, id, accept).await?;
     let next = if accept {
         format!("/works/{id}")
     } else {
@@ -1001,15 +996,8 @@ async fn own_series(
     ctx: &Ctx,
     id: &str,
 ) -> Result<ajar_store::OwnedSeries, Error> {
-    let account = ctx.require_user()?;
-    let id = SeriesId(number(id)?);
-    let series = state.store.owned_series(id).await?.ok_or(Error::NotFound)?;
-    if series.owner != Some(account.id) && !ctx.viewer.is_admin() {
-        return Err(Error::Forbidden(
-            "Only the series' owner can order its parts.".to_owned(),
-        ));
-    }
-    Ok(series)
+    ctx.require_user()?;
+    service::works::own_series(state, ctx, SeriesId(number(id)?)).await
 }
 
 fn series_parts_page(series: ajar_store::OwnedSeries, error: Option<String>) -> SeriesPartsPage {
@@ -1050,13 +1038,13 @@ async fn series_parts(
         }
     }
     let outcome = if bad {
-        Err(StoreError::Conflict(
+        Err(Error::Invalid(vec![
             "Give each work of the series a different part number from 1.".into(),
-        ))
+        ]))
     } else {
-        state.store.set_series_parts(series.id, &parts).await
+        service::works::order_series(&state, &ctx, series.id, &parts).await
     };
-    match outcome.map_err(service::refusal) {
+    match outcome {
         Ok(()) => Ok(see_other(&format!("/series/{}", series.id.0))),
         Err(Error::Invalid(errors)) => {
             Ok(refused(series_parts_page(series, Some(errors.join(" ")))))

@@ -16,6 +16,7 @@
 
 pub(crate) mod chapters;
 pub(crate) mod comments;
+pub(crate) mod moderation;
 pub(crate) mod reading;
 pub(crate) mod works;
 

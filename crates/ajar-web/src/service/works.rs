@@ -225,3 +225,59 @@ pub(crate) async fn delete(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<St
     state.store.delete_work(id).await?;
     Ok(header.work.title)
 }
+
+/// Accepts (or declines) an invitation to be credited as a co-creator of a work.
+pub(crate) async fn answer_invitation(
+    state: &AppState,
+    ctx: &Ctx,
+    work: WorkId,
+    accept: bool,
+) -> Result<(), Error> {
+    let account = ctx.require_user()?;
+    state
+        .store
+        .answer_co_creator_invitation(account.id, work, accept)
+        .await?;
+    Ok(())
+}
+
+/// The work invitations waiting for the account's answer.
+pub(crate) async fn invitations(
+    state: &AppState,
+    ctx: &Ctx,
+) -> Result<Vec<ajar_store::CoCreatorInvitation>, Error> {
+    let account = ctx.require_user()?;
+    Ok(state.store.co_creator_invitations(account.id).await?)
+}
+
+/// A series the viewer owns (or any, for an admin), with its parts.
+pub(crate) async fn own_series(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ajar_core::SeriesId,
+) -> Result<ajar_store::OwnedSeries, Error> {
+    let account = ctx.require_user()?;
+    let series = state.store.owned_series(id).await?.ok_or(Error::NotFound)?;
+    if series.owner != Some(account.id) && !ctx.viewer.is_admin() {
+        return Err(Error::Forbidden(
+            "Only the series' owner can order its parts.".to_owned(),
+        ));
+    }
+    Ok(series)
+}
+
+/// Gives each work of a series its part number (`parts`: work and part, each work of the
+/// series once, each number once from 1).
+pub(crate) async fn order_series(
+    state: &AppState,
+    ctx: &Ctx,
+    id: ajar_core::SeriesId,
+    parts: &[(WorkId, u32)],
+) -> Result<(), Error> {
+    own_series(state, ctx, id).await?;
+    state
+        .store
+        .set_series_parts(id, parts)
+        .await
+        .map_err(refusal)
+}
