@@ -51,19 +51,20 @@ pub(crate) async fn own_work(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<
     }
 }
 
-/// Whom the current request's listings and counts are for.
-pub(crate) fn audience() -> ajar_store::Audience {
-    ajar_store::Audience::of(&crate::auth::current().viewer)
+/// Whom a viewer's listings and counts are for.
+pub(crate) fn audience(ctx: &Ctx) -> ajar_store::Audience {
+    ajar_store::Audience::of(&ctx.viewer)
 }
 
-/// The counts on these blurbs as the current reader sees them: without the comments of the
+/// The counts on these blurbs as the viewer sees them: without the comments of the
 /// people they muted, as their pages leave those comments out. One indexed query for the
 /// page, and none for guests.
 pub(crate) async fn own_counts(
     store: &ajar_store::Store,
+    ctx: &Ctx,
     works: &mut [ajar_store::WorkBlurb],
 ) -> Result<(), ajar_store::StoreError> {
-    let Some(user) = crate::auth::current().viewer.user_id() else {
+    let Some(user) = ctx.viewer.user_id() else {
         return Ok(());
     };
     let ids: Vec<WorkId> = works.iter().map(|w| w.id).collect();
@@ -79,10 +80,11 @@ pub(crate) async fn own_counts(
 /// [`own_counts`] for one work's stats (its page).
 pub(crate) async fn own_stats(
     store: &ajar_store::Store,
+    ctx: &Ctx,
     work: WorkId,
     stats: &mut ajar_store::WorkStats,
 ) -> Result<(), ajar_store::StoreError> {
-    let Some(user) = crate::auth::current().viewer.user_id() else {
+    let Some(user) = ctx.viewer.user_id() else {
         return Ok(());
     };
     if let Some(n) = store.muted_comment_counts(user, &[work]).await?.get(&work) {
@@ -91,10 +93,13 @@ pub(crate) async fn own_stats(
     Ok(())
 }
 
-/// What the current request's reader muted (people and tags), for listings and counts read
+/// What the viewer muted (people and tags), for listings and counts read
 /// from the store; nothing for guests. Searches apply the same through their request.
-pub(crate) async fn muted(store: &ajar_store::Store) -> Result<ajar_store::Muted, Error> {
-    match crate::auth::current().viewer.user_id() {
+pub(crate) async fn muted(
+    store: &ajar_store::Store,
+    ctx: &Ctx,
+) -> Result<ajar_store::Muted, Error> {
+    match ctx.viewer.user_id() {
         Some(user) => Ok(store.muted(user).await?),
         None => Ok(ajar_store::Muted::default()),
     }

@@ -123,16 +123,15 @@ tokio::task_local! {
     static CURRENT: Ctx;
 }
 
-/// The current request's context (for templates); a guest outside a request.
+/// The current request's context, for what is drawn around every page and nowhere else:
+/// the layout's header (who is logged in, the admin link, the form token of the log-out
+/// button) and the log-in redirect of an error page, which are rendered far from any
+/// handler. Everything that decides what a viewer may see or do takes the viewer
+/// explicitly (a [`Ctx`] argument); a guest outside a request.
 pub(crate) fn current() -> Ctx {
     CURRENT
         .try_with(Ctx::clone)
         .unwrap_or_else(|_| Ctx::guest())
-}
-
-/// Whether the current request is a guest's (pages for guests may be cached and shared).
-pub(crate) fn current_is_guest() -> bool {
-    CURRENT.try_with(Ctx::is_guest).unwrap_or(true)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

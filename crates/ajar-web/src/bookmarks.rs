@@ -361,7 +361,7 @@ async fn user_bookmarks(
         return Err(Error::NotFound);
     }
     let (marks, mut blurbs): (Vec<Bookmark>, Vec<WorkBlurb>) = found.into_iter().unzip();
-    crate::access::own_counts(&state.store, &mut blurbs).await?;
+    crate::access::own_counts(&state.store, &ctx, &mut blurbs).await?;
     let found = marks.into_iter().zip(blurbs);
     let who = user.name.clone();
     let count = match total {

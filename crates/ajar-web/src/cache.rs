@@ -166,6 +166,7 @@ impl PageCache {
     /// The page under `key` from memory, or rendered by `render` and remembered.
     pub(crate) async fn get_or_render<F, Fut>(
         &self,
+        ctx: &crate::auth::Ctx,
         key: String,
         render: F,
     ) -> Result<Arc<Rendered>, Error>
@@ -175,7 +176,7 @@ impl PageCache {
     {
         // Pages for a logged-in reader are theirs alone (their name, their token, their
         // kudos): never shared, so never cached.
-        if !crate::auth::current_is_guest() {
+        if !ctx.is_guest() {
             return Ok(Arc::new(render().await?));
         }
         self.get_or_render_shared(key, render()).await

@@ -21,9 +21,12 @@ use std::time::{Duration, Instant};
 
 /// Every fandom that the reader's works carry, with how many of them carry it, by media kind
 /// in [`Media::ALL`] order, fandoms by name; kinds without fandoms are left out.
-pub(crate) async fn fandoms_by_media(state: &AppState) -> Result<Vec<MediaFandoms>, Error> {
-    let audience = crate::access::audience();
-    let muted = crate::access::muted(&state.store).await?;
+pub(crate) async fn fandoms_by_media(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+) -> Result<Vec<MediaFandoms>, Error> {
+    let audience = crate::access::audience(ctx);
+    let muted = crate::access::muted(&state.store, ctx).await?;
     let Some(counts) = indexed_fandoms(state, audience, &muted).await? else {
         return Ok(state.store.fandoms_by_media_for(audience, &muted).await?);
     };

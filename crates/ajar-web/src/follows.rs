@@ -316,11 +316,12 @@ struct WorksPage {
 /// Blurbs for `ids`, by id (works the audience does not list are missing).
 async fn blurbs(
     state: &AppState,
-    audience: Audience,
+    ctx: &Ctx,
     ids: &[WorkId],
 ) -> Result<HashMap<WorkId, WorkBlurb>, Error> {
+    let audience = Audience::of(&ctx.viewer);
     let mut found = state.store.works_by_ids(audience, ids).await?;
-    crate::access::own_counts(&state.store, &mut found).await?;
+    crate::access::own_counts(&state.store, ctx, &mut found).await?;
     Ok(found.into_iter().map(|b| (b.id, b)).collect())
 }
 
@@ -331,7 +332,7 @@ async fn updates_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     let audience = Audience::of(&ctx.viewer);
     let page = state.store.updates(user, audience, UPDATES_SHOWN).await?;
     let ids: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
-    let mut found = blurbs(&state, audience, &ids).await?;
+    let mut found = blurbs(&state, &ctx, &ids).await?;
     // Only what this page shows is marked seen: the rest, and chapters posted since the
     // page was read, wait for the next visit.
     let last = state.store.mark_updates_seen(user, page.through).await?;

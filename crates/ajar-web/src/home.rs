@@ -31,6 +31,7 @@ pub(crate) struct ListingQuery {
 
 async fn home(
     State(state): State<AppState>,
+    ctx: crate::auth::Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
     query: Result<Query<ListingQuery>, QueryRejection>,
@@ -39,12 +40,12 @@ async fn home(
     let key = cache::key(uri.0.path_and_query().map_or("/", |p| p.as_str()), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
-        .get_or_render(key, || async move {
-            let mut home = recent_works(&state, page).await?;
+        .get_or_render(&ctx.clone(), key, || async move {
+            let mut home = recent_works(&state, &ctx, page).await?;
             if page == 1 {
                 // Shared by every reader without mutes (see `counts::FandomCounts`).
-                let audience = crate::access::audience();
-                let muted = crate::access::muted(&state.store).await?;
+                let audience = crate::access::audience(&ctx);
+                let muted = crate::access::muted(&state.store, &ctx).await?;
                 home.fandoms =
                     crate::counts::popular_fandoms(&state, audience, &muted, POPULAR_FANDOMS)
                         .await?
@@ -71,12 +72,16 @@ pub(crate) fn page_number(page: Option<String>) -> Result<u64, Error> {
     }
 }
 
-async fn recent_works(state: &AppState, page: u64) -> Result<HomePage, Error> {
+async fn recent_works(
+    state: &AppState,
+    ctx: &crate::auth::Ctx,
+    page: u64,
+) -> Result<HomePage, Error> {
     let store = &state.store;
     let per_page = u64::from(WORKS_PER_PAGE);
     // The reader's own view: without the works of people they muted.
-    let audience = crate::access::audience();
-    let muted_by = crate::auth::current().viewer.user_id();
+    let audience = crate::access::audience(ctx);
+    let muted_by = ctx.viewer.user_id();
     let muted_pseuds = match muted_by {
         Some(user) => store.muted_pseud_ids(user).await?,
         None => Vec::new(),
@@ -93,7 +98,7 @@ async fn recent_works(state: &AppState, page: u64) -> Result<HomePage, Error> {
     let mut works = store
         .recent_works(audience, muted_by, WORKS_PER_PAGE, offset)
         .await?;
-    crate::access::own_counts(store, &mut works).await?;
+    crate::access::own_counts(store, ctx, &mut works).await?;
     Ok(HomePage::new(
         works.into_iter().map(Blurb::from).collect(),
         page,

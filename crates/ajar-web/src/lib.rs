@@ -1,10 +1,14 @@
 //! ajar's web layer: the pages `ajar serve` shows.
 //!
-//! Each domain module (`home`, `works`, later `tags`, `series`, ...) exposes a `router()`
-//! that is merged here into one [`axum::Router`] sharing one [`AppState`]. Handlers are
-//! short: they translate HTTP into a call on the store (the read side's service) and render
-//! an askama template; templates escape everything by default, and only work text that
-//! `ajar-core` has already sanitized ([`ajar_core::Html`]) is written out as is.
+//! Each domain module (`home`, `works`, `posting`, `comments`, `api`, ...) exposes a
+//! `router()` that is merged here into one [`axum::Router`] sharing one [`AppState`].
+//! Everything a person can change goes through `service` (works, chapters, comments,
+//! a reader's lists, reports): one function per action, taking the viewer explicitly, that
+//! the HTML forms and the JSON API both call, so both doors keep the same rules. Handlers
+//! translate HTTP into that call (or, for pages that only read, into store reads for the
+//! viewer they are given) and render an askama template or JSON; templates escape
+//! everything by default, and only work text that `ajar-core` has already sanitized
+//! ([`ajar_core::Html`]) is written out as is.
 //!
 //! A request passes these layers: `compression::precompressed` (kept pages' compressed
 //! copies), `compression` (brotli or gzip for everything else, when the client asks),

@@ -9,6 +9,7 @@
 //! the filter sidebar, and a tag's page takes its counts from it (see `counts`); the store
 //! path stays for servers without an index.
 
+use crate::auth::Ctx;
 use crate::cache::{self, CachedPage, Rendered};
 use crate::feeds;
 use crate::home::{page_number, ListingQuery, WORKS_PER_PAGE};
@@ -49,16 +50,17 @@ pub(crate) enum WorkListing {
 /// in all.
 pub(crate) async fn works_page(
     store: &Store,
+    ctx: &Ctx,
     listing: &WorkListing,
     page: u64,
 ) -> Result<(Vec<WorkBlurb>, u64), Error> {
     let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
     let mut found = match listing {
         WorkListing::Tag(name) => {
-            let muted = crate::access::muted(store).await?;
+            let muted = crate::access::muted(store, ctx).await?;
             store
                 .works_tagged_for(
-                    crate::access::audience(),
+                    crate::access::audience(ctx),
                     &muted,
                     name,
                     WORKS_PER_PAGE,
@@ -68,11 +70,11 @@ pub(crate) async fn works_page(
         }
         WorkListing::Creator(name) => {
             store
-                .works_by_creator(crate::access::audience(), name, WORKS_PER_PAGE, offset)
+                .works_by_creator(crate::access::audience(ctx), name, WORKS_PER_PAGE, offset)
                 .await?
         }
     };
-    crate::access::own_counts(store, &mut found.0).await?;
+    crate::access::own_counts(store, ctx, &mut found.0).await?;
     Ok(found)
 }
 
@@ -82,6 +84,7 @@ pub(crate) async fn works_page(
 /// or a failed search, which is logged): the caller reads the store instead.
 async fn tag_page_from_search(
     state: &AppState,
+    ctx: &Ctx,
     name: &TagName,
     page: u64,
 ) -> Option<(Vec<WorkBlurb>, u64, Sidebar)> {
@@ -97,9 +100,12 @@ async fn tag_page_from_search(
         per_page: WORKS_PER_PAGE,
         ..SearchRequest::default()
     };
-    match crate::search::hydrate(search, &state.store, &request).await {
+    match crate::search::hydrate(search, &state.store, ctx, &request).await {
         Ok((results, blurbs)) => {
-            let sidebar = Sidebar::new(&request, &results.facets);
+            let sidebar = Sidebar {
+                personal: !ctx.is_guest(),
+                ..Sidebar::new(&request, &results.facets)
+            };
             Some((blurbs, results.total, sidebar))
         }
         Err(e) => {
@@ -156,18 +162,20 @@ pub(crate) async fn creator_page_from_search(
 /// the search index, or the store without one.
 async fn creator_works_page(
     state: &AppState,
+    ctx: &Ctx,
     pseud: &Pseud,
     page: u64,
 ) -> Result<(Vec<WorkBlurb>, u64), Error> {
-    let audience = crate::access::audience();
+    let audience = crate::access::audience(ctx);
     match creator_page_from_search(state, pseud, audience, page).await {
         Some((mut works, total)) => {
-            crate::access::own_counts(&state.store, &mut works).await?;
+            crate::access::own_counts(&state.store, ctx, &mut works).await?;
             Ok((works, total))
         }
         None => {
             works_page(
                 &state.store,
+                ctx,
                 &WorkListing::Creator(pseud.name.clone()),
                 page,
             )
@@ -222,6 +230,7 @@ fn path_and_query(uri: &OriginalUri) -> &str {
 
 async fn tag_works(
     State(state): State<AppState>,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
@@ -233,18 +242,19 @@ async fn tag_works(
     let store = state.store.clone();
     let pages = state.pages.clone();
     let rendered = pages
-        .get_or_render(key, || async move {
-            let (works, total, sidebar) = match tag_page_from_search(&state, &name, page).await {
-                Some((works, total, sidebar)) => (works, total, Some(sidebar)),
-                None => {
-                    let listing = WorkListing::Tag(name.clone());
-                    let (works, total) = works_page(&store, &listing, page).await?;
-                    (works, total, None)
-                }
-            };
+        .get_or_render(&ctx.clone(), key, || async move {
+            let (works, total, sidebar) =
+                match tag_page_from_search(&state, &ctx, &name, page).await {
+                    Some((works, total, sidebar)) => (works, total, Some(sidebar)),
+                    None => {
+                        let listing = WorkListing::Tag(name.clone());
+                        let (works, total) = works_page(&store, &ctx, &listing, page).await?;
+                        (works, total, None)
+                    }
+                };
             if total == 0
                 && store
-                    .listed_tag_name(crate::access::audience(), &name)
+                    .listed_tag_name(crate::access::audience(&ctx), &name)
                     .await?
                     .is_none()
             {
@@ -292,6 +302,7 @@ async fn tag_works(
 
 async fn creator_works(
     State(state): State<AppState>,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
@@ -302,13 +313,13 @@ async fn creator_works(
     let key = cache::key(path_and_query(&uri), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
-        .get_or_render(key, || async move {
+        .get_or_render(&ctx.clone(), key, || async move {
             let creator = state
                 .store
                 .pseud_by_name(&name)
                 .await?
                 .ok_or(Error::NotFound)?;
-            let (works, total) = creator_works_page(&state, &creator, page).await?;
+            let (works, total) = creator_works_page(&state, &ctx, &creator, page).await?;
             check_page(page, total)?;
             let who = &creator.name;
             let heading = listing_heading(page, works.len(), total, &format!("by {who}"));
@@ -377,6 +388,7 @@ struct TagKindLine {
 
 async fn tag(
     State(state): State<AppState>,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
@@ -385,16 +397,16 @@ async fn tag(
     let key = cache::key(path_and_query(&uri), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
-        .get_or_render(key, || async move {
+        .get_or_render(&ctx.clone(), key, || async move {
             let store = &state.store;
-            let audience = crate::access::audience();
+            let audience = crate::access::audience(&ctx);
             // A tag no work this reader may list carries is not there for them, whatever
             // drafts or hidden works use it: the same 404 as a name never used.
             let Some(display) = store.listed_tag_name(audience, &name).await? else {
                 return Err(Error::NotFound);
             };
             let display = display.as_str().to_owned();
-            let muted = crate::access::muted(store).await?;
+            let muted = crate::access::muted(store, &ctx).await?;
             let tags = store.tags_with_name(&name).await?;
             let (mut tags, total) =
                 match crate::counts::tag_counts(&state, &name, &tags, audience, &muted).await? {
@@ -402,7 +414,7 @@ async fn tag(
                     None => {
                         let tags = store.tags_named_for(audience, &muted, &name).await?;
                         let (_, total) =
-                            works_page(store, &WorkListing::Tag(name.clone()), 1).await?;
+                            works_page(store, &ctx, &WorkListing::Tag(name.clone()), 1).await?;
                         (tags.into_iter().map(|t| (t.kind, t.works)).collect(), total)
                     }
                 };
@@ -471,6 +483,7 @@ const CREATOR_PAGE_WORKS: usize = 5;
 
 async fn creator(
     State(state): State<AppState>,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
@@ -479,13 +492,13 @@ async fn creator(
     let key = cache::key(path_and_query(&uri), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
-        .get_or_render(key, || async move {
+        .get_or_render(&ctx.clone(), key, || async move {
             let creator = state
                 .store
                 .pseud_by_name(&name)
                 .await?
                 .ok_or(Error::NotFound)?;
-            let (mut works, total) = creator_works_page(&state, &creator, 1).await?;
+            let (mut works, total) = creator_works_page(&state, &ctx, &creator, 1).await?;
             works.truncate(CREATOR_PAGE_WORKS);
             let who = creator.name;
             Rendered::page(&CreatorPage {
@@ -522,6 +535,7 @@ pub(crate) struct SeriesPage {
 
 async fn series(
     State(state): State<AppState>,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
     id: Result<Path<String>, PathRejection>,
@@ -535,14 +549,14 @@ async fn series(
     let store = state.store.clone();
     let rendered = state
         .pages
-        .get_or_render(key, || async move {
+        .get_or_render(&ctx.clone(), key, || async move {
             let mut series = store
-                .series(crate::access::audience(), id)
+                .series(crate::access::audience(&ctx), id)
                 .await?
                 .ok_or(Error::NotFound)?;
             let (parts, mut works): (Vec<u32>, Vec<WorkBlurb>) =
                 std::mem::take(&mut series.works).into_iter().unzip();
-            crate::access::own_counts(&store, &mut works).await?;
+            crate::access::own_counts(&store, &ctx, &mut works).await?;
             series.works = parts.into_iter().zip(works).collect();
             let mut creators: Vec<String> = Vec::new();
             for (_, work) in &series.works {
@@ -678,14 +692,15 @@ fn media_slug(media: Media) -> String {
 
 async fn fandoms(
     State(state): State<AppState>,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
 ) -> Result<CachedPage, Error> {
     let key = cache::key(path_and_query(&uri), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
-        .get_or_render(key, || async move {
-            let groups: Vec<MediaGroup> = crate::counts::fandoms_by_media(&state)
+        .get_or_render(&ctx.clone(), key, || async move {
+            let groups: Vec<MediaGroup> = crate::counts::fandoms_by_media(&state, &ctx)
                 .await?
                 .into_iter()
                 .map(|g| MediaGroup::most_popular(g.media, g.fandoms))
@@ -712,6 +727,7 @@ async fn fandoms(
 
 async fn media_fandoms(
     State(state): State<AppState>,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     uri: OriginalUri,
     media: Result<Path<String>, PathRejection>,
@@ -723,8 +739,8 @@ async fn media_fandoms(
     let key = cache::key(path_and_query(&uri), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
-        .get_or_render(key, || async move {
-            let fandoms = crate::counts::fandoms_by_media(&state)
+        .get_or_render(&ctx.clone(), key, || async move {
+            let fandoms = crate::counts::fandoms_by_media(&state, &ctx)
                 .await?
                 .into_iter()
                 .find(|g| g.media == media)

@@ -9,6 +9,7 @@
 //! support), it is that account's view, restricted works and mutes included: the same search,
 //! with the same rules, as the site's pages (see `search::hydrate`).
 
+use crate::auth::Ctx;
 use crate::feeds::{work_entry, Site};
 use crate::home::page_number;
 use crate::{AppState, Error};
@@ -147,10 +148,14 @@ async fn root(headers: HeaderMap) -> Result<Response, Error> {
     Ok(catalog(feed, NAVIGATION))
 }
 
-async fn fandoms(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
+async fn fandoms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
     let site = Site::of(&headers);
-    let audience = crate::access::audience();
-    let muted = crate::access::muted(&state.store).await?;
+    let audience = crate::access::audience(&ctx);
+    let muted = crate::access::muted(&state.store, &ctx).await?;
     let now = Utc::now();
     let entries = crate::counts::popular_fandoms(&state, audience, &muted, FANDOMS)
         .await?
@@ -182,6 +187,7 @@ async fn fandoms(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 
 async fn recent(
     State(state): State<AppState>,
+    ctx: Ctx,
     headers: HeaderMap,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
@@ -192,6 +198,7 @@ async fn recent(
     };
     works_feed(
         &state,
+        &ctx,
         &headers,
         "/opds/recent",
         "Recent works",
@@ -203,6 +210,7 @@ async fn recent(
 
 async fn tag(
     State(state): State<AppState>,
+    ctx: Ctx,
     headers: HeaderMap,
     name: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
@@ -215,11 +223,12 @@ async fn tag(
         sort: Some(Sort::Updated),
         ..SearchRequest::default()
     };
-    works_feed(&state, &headers, &href, tag.as_str(), request, page).await
+    works_feed(&state, &ctx, &headers, &href, tag.as_str(), request, page).await
 }
 
 async fn creator(
     State(state): State<AppState>,
+    ctx: Ctx,
     headers: HeaderMap,
     name: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
@@ -237,11 +246,12 @@ async fn creator(
         ..SearchRequest::default()
     };
     let title = format!("Works by {}", pseud.name);
-    works_feed(&state, &headers, &href, &title, request, page).await
+    works_feed(&state, &ctx, &headers, &href, &title, request, page).await
 }
 
 async fn search(
     State(state): State<AppState>,
+    ctx: Ctx,
     headers: HeaderMap,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
@@ -253,7 +263,7 @@ async fn search(
     };
     let href = format!("/opds/search?q={}", crate::follows::query_value(&q));
     let title = format!("Search: {q}");
-    works_feed(&state, &headers, &href, &title, request, page).await
+    works_feed(&state, &ctx, &headers, &href, &title, request, page).await
 }
 
 /// The OpenSearch description reader apps read to offer a search box.
@@ -284,6 +294,7 @@ async fn opensearch(headers: HeaderMap) -> Response {
 /// pages before and after.
 async fn works_feed(
     state: &AppState,
+    ctx: &Ctx,
     headers: &HeaderMap,
     href: &str,
     title: &str,
@@ -299,7 +310,7 @@ async fn works_feed(
     request.page = page;
     request.per_page = PER_PAGE;
     request.facets = false;
-    let (results, works) = match crate::search::hydrate(search, &state.store, &request).await {
+    let (results, works) = match crate::search::hydrate(search, &state.store, ctx, &request).await {
         Ok(found) => found,
         Err(ajar_search::SearchError::Query(e)) => return Err(Error::BadRequest(e.to_string())),
         Err(e) => return Err(Error::Internal(format!("a catalog search failed: {e}"))),

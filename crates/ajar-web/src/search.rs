@@ -38,6 +38,7 @@ enum Failure {
 
 async fn run(
     state: &AppState,
+    ctx: &crate::auth::Ctx,
     raw: Option<&str>,
 ) -> Result<(SearchRequest, SearchResults, Vec<WorkBlurb>), (SearchRequest, Failure)> {
     let request = match SearchRequest::from_query_string(raw.unwrap_or("")) {
@@ -47,7 +48,7 @@ async fn run(
     let Some(search) = &state.search else {
         return Err((request, Failure::Unavailable));
     };
-    match hydrate(search, &state.store, &request).await {
+    match hydrate(search, &state.store, ctx, &request).await {
         Ok((results, blurbs)) => Ok((request, results, blurbs)),
         Err(SearchError::Query(e)) => Err((request, Failure::Bad(e.message))),
         Err(e) => {
@@ -61,11 +62,12 @@ async fn run(
 pub(crate) async fn hydrate(
     search: &Search,
     store: &ajar_store::Store,
+    ctx: &crate::auth::Ctx,
     request: &SearchRequest,
 ) -> Result<(SearchResults, Vec<WorkBlurb>), SearchError> {
     // The reader's own view: restricted works for logged-in readers, and no works by the
     // people they muted (inside the search, so totals and facet counts agree).
-    let viewer = crate::auth::current().viewer;
+    let viewer = &ctx.viewer;
     let mut request = request.clone();
     request.include_restricted = viewer.is_logged_in();
     if let Some(user) = viewer.user_id() {
@@ -78,8 +80,10 @@ pub(crate) async fn hydrate(
     let request = &request;
     let results = search.search(request).await?;
     let ids: Vec<_> = results.hits.iter().map(|h| h.id).collect();
-    let mut blurbs = store.works_by_ids(crate::access::audience(), &ids).await?;
-    crate::access::own_counts(store, &mut blurbs).await?;
+    let mut blurbs = store
+        .works_by_ids(crate::access::audience(ctx), &ids)
+        .await?;
+    crate::access::own_counts(store, ctx, &mut blurbs).await?;
     Ok((results, blurbs))
 }
 
@@ -92,23 +96,34 @@ pub(crate) fn filter_href(tag: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // The page
 
-async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    match run(&state, raw.as_deref()).await {
+async fn search_page(
+    State(state): State<AppState>,
+    ctx: crate::auth::Ctx,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    match run(&state, &ctx, raw.as_deref()).await {
         Ok((request, results, blurbs)) => {
             let names = tag_names(&state, &request, &results.facets).await;
             let active = active_filters(&request, &names);
-            let mut page = SearchPage::new(request, Some(&results), blurbs, None);
+            let mut page = SearchPage::new(&ctx, request, Some(&results), blurbs, None);
             page.active = active;
             Page(page).into_response()
         }
         Err((request, Failure::Bad(message))) => (
             StatusCode::BAD_REQUEST,
-            Page(SearchPage::new(request, None, Vec::new(), Some(message))),
+            Page(SearchPage::new(
+                &ctx,
+                request,
+                None,
+                Vec::new(),
+                Some(message),
+            )),
         )
             .into_response(),
         Err((request, Failure::Unavailable)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Page(SearchPage::new(
+                &ctx,
                 request,
                 None,
                 Vec::new(),
@@ -141,6 +156,7 @@ pub(crate) struct SearchPage {
 
 impl SearchPage {
     fn new(
+        ctx: &crate::auth::Ctx,
         request: SearchRequest,
         results: Option<&SearchResults>,
         blurbs: Vec<WorkBlurb>,
@@ -207,10 +223,13 @@ impl SearchPage {
             blurbs: blurbs.into_iter().map(Blurb::from).collect(),
             snippets,
             pagination,
-            sidebar: Sidebar::new(
-                &request,
-                results.map(|r| r.facets.as_slice()).unwrap_or(&[]),
-            ),
+            sidebar: Sidebar {
+                personal: !ctx.is_guest(),
+                ..Sidebar::new(
+                    &request,
+                    results.map(|r| r.facets.as_slice()).unwrap_or(&[]),
+                )
+            },
             searched,
             active: Vec::new(),
         }
@@ -465,7 +484,8 @@ impl Sidebar {
             updated_to: date(r.updated_to),
             published_from: date(r.published_from),
             published_to: date(r.published_to),
-            personal: crate::auth::current().viewer.is_logged_in(),
+            // Set by the page for a logged-in reader (their own filters apply).
+            personal: false,
         }
     }
 }
@@ -582,11 +602,15 @@ fn api_query_problem(raw: &str) -> Option<Response> {
     })
 }
 
-async fn api_works(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+async fn api_works(
+    State(state): State<AppState>,
+    ctx: crate::auth::Ctx,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if let Some(refused) = api_query_problem(raw.as_deref().unwrap_or("")) {
         return refused;
     }
-    match run(&state, raw.as_deref()).await {
+    match run(&state, &ctx, raw.as_deref()).await {
         Ok((request, results, blurbs)) => {
             let snippets: std::collections::HashMap<_, _> = results
                 .hits

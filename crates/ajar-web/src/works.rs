@@ -6,6 +6,7 @@
 //! one-shot. Only the full-work view loads every body.
 
 use crate::assets::fnv1a;
+use crate::auth::Ctx;
 use crate::cache::{CachedPage, Rendered, Validators};
 use crate::hits::Visitor;
 use crate::prefs::ReaderPrefs;
@@ -42,6 +43,7 @@ struct WorkQuery {
 /// What every work page handler needs besides the work and the part of it.
 struct Request {
     state: AppState,
+    ctx: Ctx,
     prefs: ReaderPrefs,
     headers: HeaderMap,
     uri: Uri,
@@ -60,15 +62,14 @@ impl FromRequestParts<AppState> for Request {
             .extensions
             .get::<OriginalUri>()
             .map_or_else(|| parts.uri.clone(), |original| original.0.clone());
+        let ctx = Ctx::from_request_parts(parts, state).await?;
         Ok(Request {
             state: state.clone(),
             prefs: ReaderPrefs::from_headers(&parts.headers),
             headers: parts.headers.clone(),
             uri,
-            client: parts
-                .extensions
-                .get::<crate::auth::Ctx>()
-                .and_then(|ctx| ctx.ip),
+            client: ctx.ip,
+            ctx,
         })
     }
 }
@@ -119,6 +120,7 @@ async fn show_chapter(
 async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result<Response, Error> {
     let Request {
         state,
+        ctx,
         prefs,
         headers,
         uri,
@@ -135,8 +137,16 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
     let key = crate::cache::work_key(id, &variant, &prefs);
     let rendered = state
         .pages
-        .get_or_render(key, || {
-            render_work(state.clone(), id, showing, comments_page, prefs, variant)
+        .get_or_render(&ctx, key, || {
+            render_work(
+                state.clone(),
+                ctx.clone(),
+                id,
+                showing,
+                comments_page,
+                prefs,
+                variant,
+            )
         })
         .await?;
 
@@ -145,10 +155,7 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
 
     // A logged-in reader's page is theirs (their name, their kudos and comments): it gets no
     // validators, so no shared or earlier copy is ever revalidated as theirs.
-    let validators = rendered
-        .validators
-        .as_ref()
-        .filter(|_| crate::auth::current_is_guest());
+    let validators = rendered.validators.as_ref().filter(|_| ctx.is_guest());
     let mut response = match validators {
         Some(v) if v.fresh(&headers) => StatusCode::NOT_MODIFIED.into_response(),
         _ => CachedPage(rendered.clone()).into_response(),
@@ -192,13 +199,13 @@ fn comments_page(uri: &axum::http::Uri) -> Result<u64, Error> {
 /// Renders a work page and its validators.
 async fn render_work(
     state: AppState,
+    ctx: Ctx,
     id: WorkId,
     showing: Showing,
     comments_page: u64,
     prefs: ReaderPrefs,
     variant: String,
 ) -> Result<Rendered, Error> {
-    let ctx = crate::auth::current();
     let access = crate::access::visible_work(&state, &ctx, id).await?;
     let store = state.store.clone();
     let (mut page, modified_at) = match showing {
@@ -213,7 +220,7 @@ async fn render_work(
             };
             let modified_at = header.modified_at;
             let mut stats = header.stats;
-            crate::access::own_stats(&store, id, &mut stats).await?;
+            crate::access::own_stats(&store, &ctx, id, &mut stats).await?;
             let page = WorkPage::new(
                 header.id,
                 header.work,
@@ -230,7 +237,7 @@ async fn render_work(
             let stored = stored.ok_or(Error::NotFound)?;
             let modified_at = stored.modified_at;
             let mut stats = stored.stats;
-            crate::access::own_stats(&store, id, &mut stats).await?;
+            crate::access::own_stats(&store, &ctx, id, &mut stats).await?;
             let page = WorkPage::new(stored.id, stored.work, stats, series, None, showing, prefs);
             (page, modified_at)
         }

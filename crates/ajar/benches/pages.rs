@@ -171,6 +171,12 @@ const ROUTES: &[Route] = &[
     ("api chapter", |s, r| {
         format!("/api/v1/works/{}/chapters/1", work(s, r))
     }),
+    ("api comments", |s, r| {
+        format!("/api/v1/works/{}/comments", pick(&s.commented, r))
+    }),
+    ("api series", |s, r| {
+        format!("/api/v1/series/{}", pick(&s.series, r))
+    }),
     ("tag feed", |s, r| {
         format!("/tags/{}/feed.atom", tag_segment(pick(&s.tags, r).as_str()))
     }),
@@ -199,6 +205,9 @@ const ROUTES: &[Route] = &[
 const ACCOUNT_ROUTES: &[Route] = &[
     ("updates", |_, _| "/updates".into()),
     ("history", |_, _| "/history".into()),
+    ("api history", |_, _| "/api/v1/history".into()),
+    ("api subscriptions", |_, _| "/api/v1/subscriptions".into()),
+    ("api mutes", |_, _| "/api/v1/mutes".into()),
     ("account", |_, _| "/account".into()),
     ("filters", |_, _| "/account/filters".into()),
     ("admin", |_, _| "/admin".into()),

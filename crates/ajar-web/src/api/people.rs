@@ -98,7 +98,7 @@ pub(crate) async fn series(
         .ok_or(Error::NotFound)?;
     let (parts, mut works): (Vec<u32>, Vec<WorkBlurb>) =
         std::mem::take(&mut series.works).into_iter().unzip();
-    crate::access::own_counts(&state.store, &mut works).await?;
+    crate::access::own_counts(&state.store, &ctx, &mut works).await?;
     Ok(Json(SeriesJson {
         id: id.0,
         url: format!("/series/{}", id.0),

@@ -65,7 +65,7 @@ pub(crate) async fn readings(
     }
     let ids: Vec<WorkId> = readings.iter().map(|r| r.work).collect();
     let mut blurbs = state.store.works_by_ids(audience, &ids).await?;
-    crate::access::own_counts(&state.store, &mut blurbs).await?;
+    crate::access::own_counts(&state.store, ctx, &mut blurbs).await?;
     let mut by_id: HashMap<WorkId, WorkBlurb> = blurbs.into_iter().map(|b| (b.id, b)).collect();
     let works = readings
         .into_iter()
