@@ -15,10 +15,9 @@ use crate::ratelimit::Action;
 use crate::views::{echo, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::{
-    validate_email, validate_password, validate_pseud_name, validate_user_name, PseudId, Role,
-    SignupMode, UserId,
+    validate_email, validate_password, validate_pseud_name, PseudId, Role, SignupMode, UserId,
 };
-use ajar_store::{NewUser, Pseud, StoreError};
+use ajar_store::{Pseud, StoreError};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -182,47 +181,23 @@ async fn signup(
         );
         Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
     };
-    if mode == SignupMode::Closed {
-        return Err(Error::Forbidden(
-            "This archive is not taking new accounts right now.".to_owned(),
-        ));
-    }
-    state.limits.check(Action::Signup, &ctx.actor_key())?;
-    let name = match validate_user_name(&f.name) {
-        Ok(n) => n.to_owned(),
-        Err(e) => return refuse(e.to_string()),
-    };
-    let email = match validate_email(&f.email) {
-        Ok(e) => e.to_owned(),
-        Err(e) => return refuse(e.to_string()),
-    };
-    if let Err(e) = validate_password(&f.password) {
-        return refuse(e.to_string());
-    }
     if f.password != f.password_confirmation {
         return refuse("The two passwords are not the same.".to_owned());
     }
-    let invitation = f.invitation.trim();
-    if mode == SignupMode::Invite && invitation.is_empty() {
-        return refuse("This archive takes new accounts by invitation: enter your code.".into());
-    }
-    let hash = hash_password(f.password.clone()).await?;
-    let created = state
-        .store
-        .create_user(&NewUser {
-            name: &name,
-            email: &email,
-            password_hash: &hash,
-            role: Role::User,
-            invitation: (mode == SignupMode::Invite).then_some(invitation),
-        })
-        .await;
-    let user = match created {
+    let signed_up = crate::service::accounts::sign_up(
+        &state,
+        &ctx,
+        &f.name,
+        &f.email,
+        &f.password,
+        &f.invitation,
+    )
+    .await;
+    let user = match signed_up {
         Ok(id) => id,
-        Err(StoreError::Conflict(message)) => return refuse(message),
-        Err(e) => return Err(e.into()),
+        Err(Error::Invalid(errors)) => return refuse(errors.join(" ")),
+        Err(e) => return Err(e),
     };
-    state.limits.record(Action::Signup, &ctx.actor_key());
     let welcome = start_session(&state, &ctx, user, "/").await?;
     Ok(crate::flash::Notice::Welcome.on(welcome, ctx.secure))
 }

@@ -61,6 +61,7 @@ mod works;
 
 pub use auth::{hash_password, new_access_token, random_token, token_hash, verify_password};
 pub use error::Error;
+pub use service::accounts::{create_account, NewAccount};
 
 use ajar_store::Store;
 use axum::Router;

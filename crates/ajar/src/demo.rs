@@ -72,17 +72,14 @@ pub async fn account(store: &Store) -> anyhow::Result<Option<(String, String)>> 
         return Ok(None);
     }
     let password: String = ajar_web::random_token().chars().take(16).collect();
-    let hash = ajar_web::hash_password(password.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot hash the demo password: {e}"))?;
-    store
-        .create_user(&ajar_store::NewUser {
-            name: DEMO_ACCOUNT,
-            email: "demo@example.invalid",
-            password_hash: &hash,
-            role: ajar_core::Role::Admin,
-            invitation: None,
-        })
+    let new = ajar_web::NewAccount {
+        name: DEMO_ACCOUNT,
+        email: "demo@example.invalid",
+        password: &password,
+        role: ajar_core::Role::Admin,
+        invitation: None,
+    };
+    ajar_web::create_account(store, &new)
         .await
         .context("cannot make the demo account")?;
     Ok(Some((DEMO_ACCOUNT.to_owned(), password)))

@@ -4,8 +4,8 @@
 //! running server and no one logged in.
 
 use crate::cli::Global;
-use ajar_core::{validate_email, validate_password, validate_user_name, Role, SignupMode};
-use ajar_store::{NewUser, Store, StoreError, TokenScope, MAX_TOKEN_NAME_CHARS};
+use ajar_core::{Role, SignupMode};
+use ajar_store::{Store, StoreError, TokenScope, MAX_TOKEN_NAME_CHARS};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::io::BufRead;
@@ -105,34 +105,24 @@ pub async fn run(global: &Global, args: UserArgs) -> anyhow::Result<ExitCode> {
             password_stdin,
             role,
         } => {
-            let name = validate_user_name(&name)
-                .with_context(|| format!("cannot use the name {name:?}"))?
-                .to_owned();
-            let email = validate_email(&email)
-                .with_context(|| format!("cannot use the email address {email:?}"))?
-                .to_owned();
             let (password, generated) = if password_stdin {
                 (read_password()?, false)
             } else {
                 (new_password(), true)
             };
-            validate_password(&password).context("cannot use that password")?;
             let store = crate::open_store(global).await?;
-            let hash = ajar_web::hash_password(password.clone())
-                .await
-                .context("cannot hash the password")?;
-            let created = store
-                .create_user(&NewUser {
-                    name: &name,
-                    email: &email,
-                    password_hash: &hash,
-                    role,
-                    invitation: None,
-                })
-                .await;
-            match created {
+            let new = ajar_web::NewAccount {
+                name: &name,
+                email: &email,
+                password: &password,
+                role,
+                invitation: None,
+            };
+            match ajar_web::create_account(&store, &new).await {
                 Ok(_) => {}
-                Err(StoreError::Conflict(message)) => anyhow::bail!("{message}"),
+                Err(ajar_web::Error::Invalid(problems)) => {
+                    anyhow::bail!("cannot make the account {name:?}: {}", problems.join(" "))
+                }
                 Err(e) => return Err(e).context("cannot make the account"),
             }
             println!("Made the account {name} ({}).", role.label());

@@ -14,6 +14,7 @@
 //! Doors stay thin: a handler reads its request into the typed request, calls one
 //! service function, and renders the answer.
 
+pub(crate) mod accounts;
 pub(crate) mod chapters;
 pub(crate) mod comments;
 pub(crate) mod moderation;

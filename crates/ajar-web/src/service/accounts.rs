@@ -1,0 +1,81 @@
+//! Making accounts: the one path every new account takes, whether a visitor signs up on the
+//! site, an operator runs `ajar user create`, or `serve --demo` makes its demo admin.
+
+use crate::auth::{hash_password, Ctx};
+use crate::ratelimit::Action;
+use crate::{AppState, Error};
+use ajar_core::{validate_email, validate_password, validate_user_name, Role, SignupMode, UserId};
+use ajar_store::{NewUser, Store, StoreError};
+
+/// A new account as asked for.
+pub struct NewAccount<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+    /// The invitation code it is made with, spent by making it.
+    pub invitation: Option<&'a str>,
+}
+
+/// Makes an account: the name, address and password checked (`Error::Invalid` says what
+/// is wrong with each), the password hashed with argon2id, the name and address unique
+/// (else `Error::Invalid` too), an invitation code spent, all in one transaction.
+pub async fn create_account(store: &Store, new: &NewAccount<'_>) -> Result<UserId, Error> {
+    let mut errors = Vec::new();
+    let name = validate_user_name(new.name).map_err(|e| errors.push(e.to_string()));
+    let email = validate_email(new.email).map_err(|e| errors.push(e.to_string()));
+    let password = validate_password(new.password).map_err(|e| errors.push(e.to_string()));
+    let (Ok(name), Ok(email), Ok(_)) = (name, email, password) else {
+        return Err(Error::Invalid(errors));
+    };
+    let hash = hash_password(new.password.to_owned()).await?;
+    let created = store
+        .create_user(&NewUser {
+            name,
+            email,
+            password_hash: &hash,
+            role: new.role,
+            invitation: new.invitation,
+        })
+        .await;
+    match created {
+        Ok(id) => Ok(id),
+        Err(StoreError::Conflict(message)) => Err(Error::Invalid(vec![message])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A visitor's sign-up on the site: refused while the archive takes no new accounts, by
+/// invitation only when it says so, rate-limited per visitor.
+pub(crate) async fn sign_up(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    email: &str,
+    password: &str,
+    invitation: &str,
+) -> Result<UserId, Error> {
+    let mode = state.store.signup_mode().await?;
+    if mode == SignupMode::Closed {
+        return Err(Error::Forbidden(
+            "This archive is not taking new accounts right now.".to_owned(),
+        ));
+    }
+    state.limits.check(Action::Signup, &ctx.actor_key())?;
+    let invitation = invitation.trim();
+    if mode == SignupMode::Invite && invitation.is_empty() {
+        return Err(Error::Invalid(vec![
+            "This archive takes new accounts by invitation: enter your code.".into(),
+        ]));
+    }
+    let new = NewAccount {
+        name,
+        email,
+        password,
+        role: Role::User,
+        invitation: (mode == SignupMode::Invite).then_some(invitation),
+    };
+    let id = create_account(&state.store, &new).await?;
+    state.limits.record(Action::Signup, &ctx.actor_key());
+    Ok(id)
+}
