@@ -686,20 +686,9 @@ pub(crate) async fn form_token(headers: &HeaderMap, body: Bytes, complete: bool)
 /// without the characters XML cannot hold, so the check and the form agree on which field is
 /// the token.
 pub(crate) fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
-    body.split(|&b| b == b'&').find_map(|pair| {
-        let mut kv = pair.splitn(2, |&b| b == b'=');
-        let key = decode_component(kv.next()?);
-        (key == name).then(|| decode_component(kv.next().unwrap_or_default()))
-    })
-}
-
-fn decode_component(bytes: &[u8]) -> String {
-    let plus: Vec<u8> = bytes
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    let text = percent_encoding::percent_decode(&plus).decode_utf8_lossy();
-    ajar_core::xml_text(&text).into_owned()
+    form_urlencoded::parse(body)
+        .find(|(key, _)| ajar_core::xml_text(key) == name)
+        .map(|(_, value)| ajar_core::xml_text(&value).into_owned())
 }
 
 /// The form field guest pages carry, as templates write it. Only this exact tag is filled

@@ -50,14 +50,13 @@ impl Fields {
         if content_type.starts_with("multipart/form-data") {
             return Fields::multipart(content_type, body).await;
         }
-        let pairs = body
-            .split(|&b| b == b'&')
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| {
-                let mut kv = pair.splitn(2, |&b| b == b'=');
-                let key = decode(kv.next().unwrap_or_default());
-                let value = decode(kv.next().unwrap_or_default());
-                (key, value)
+        // Characters XML cannot hold never reach the store (see `crate::forms`).
+        let pairs = form_urlencoded::parse(&body)
+            .map(|(key, value)| {
+                (
+                    ajar_core::xml_text(&key).into_owned(),
+                    ajar_core::xml_text(&value).into_owned(),
+                )
             })
             .collect();
         Ok(Fields { pairs, file: None })
@@ -139,16 +138,6 @@ fn optional_number(text: &str) -> Result<Option<u32>, ()> {
             _ => Err(()),
         },
     }
-}
-
-fn decode(bytes: &[u8]) -> String {
-    let plus: Vec<u8> = bytes
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    // Characters XML cannot hold never reach the store (see `crate::forms`).
-    let text = percent_encoding::percent_decode(&plus).decode_utf8_lossy();
-    ajar_core::xml_text(&text).into_owned()
 }
 
 /// How a text area is written.
@@ -887,6 +876,28 @@ mod tests {
         let plain = Format::Plain.to_html("One <b>\n\nTwo");
         assert!(plain.as_str().contains("&lt;b&gt;"), "{plain}");
         assert!(Format::Plain.to_html("  ").is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_csrf_check_and_the_form_read_the_same_field() {
+        for body in [
+            "csrf_token=a&csrf_token=b",
+            "csrf%01_token=x&csrf_token=y",
+            "csrf_token=%ZZ+1%2",
+            "a=1&&csrf_token=t%00t&=&",
+            "csrf_token",
+            "",
+        ] {
+            let fields = Fields::read(&HeaderMap::new(), Bytes::from(body))
+                .await
+                .unwrap();
+            let checked = crate::auth::form_urlencoded_field(body.as_bytes(), "csrf_token");
+            assert_eq!(
+                checked.as_deref().unwrap_or(""),
+                fields.get("csrf_token"),
+                "{body}"
+            );
+        }
     }
 
     #[test]
