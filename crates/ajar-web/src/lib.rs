@@ -19,6 +19,7 @@
 mod access;
 mod accounts;
 mod api;
+mod api_docs;
 mod assets;
 mod auth;
 mod body;
@@ -155,6 +156,7 @@ fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(search::router())
         .merge(openapi::router())
+        .merge(api_docs::router())
         .merge(assets::router())
         // Only for routes that matched, with a method they take: anything else is answered
         // without a byte of its body read. (`route_layer` wraps each route's own 405 answer

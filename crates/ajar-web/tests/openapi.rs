@@ -203,3 +203,26 @@ async fn the_api_refuses_empty_values_and_pages_past_the_window_as_described() {
         StatusCode::OK
     );
 }
+
+/// `/api/docs` is the description as a page: every operation of the document, in words,
+/// with no script and nothing fetched from elsewhere (it works offline).
+#[tokio::test]
+async fn the_api_docs_page_shows_every_operation_without_scripts() {
+    let app = TestApp::spawn().await;
+    let guest = app.guest();
+    let doc: Value = serde_json::from_str(&guest.get("/api/v1/openapi.json").await.body).unwrap();
+    let page = guest.get("/api/docs").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("The archive&#39;s API") || page.body.contains("The archive's API"));
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item[method].is_object() {
+                let shown = format!("{} {path}", method.to_uppercase());
+                assert!(page.body.contains(&shown), "{shown} is on the page");
+            }
+        }
+    }
+    assert!(page.body.contains("id=\"schema-WorkRequest\""));
+    assert!(!page.body.contains("<script"), "no script");
+    assert!(!page.body.contains("https://"), "nothing from another site");
+}
