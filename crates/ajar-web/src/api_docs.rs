@@ -79,7 +79,7 @@ fn kind(schema: &Value) -> String {
     let base = match schema.get("type") {
         Some(Value::Array(kinds)) => kinds
             .iter()
-            .map(|k| text(k))
+            .map(text)
             .collect::<Vec<_>>()
             .join(" or "),
         Some(k) => text(k),
