@@ -77,11 +77,7 @@ fn kind(schema: &Value) -> String {
         return parts.iter().map(kind).collect::<Vec<_>>().join(" + ");
     }
     let base = match schema.get("type") {
-        Some(Value::Array(kinds)) => kinds
-            .iter()
-            .map(text)
-            .collect::<Vec<_>>()
-            .join(" or "),
+        Some(Value::Array(kinds)) => kinds.iter().map(text).collect::<Vec<_>>().join(" or "),
         Some(k) => text(k),
         None => "any".to_owned(),
     };

@@ -386,6 +386,52 @@ struct TagKindLine {
     works: String,
 }
 
+/// What a tag's page says of it, for this viewer: its name as the works spell it, the
+/// kinds it is used as with how many of the viewer's works carry it as each, and how many
+/// carry it in all.
+pub(crate) struct TagSummary {
+    pub(crate) name: String,
+    pub(crate) kinds: Vec<(TagKind, u64)>,
+    pub(crate) total: u64,
+}
+
+/// A tag as its page shows it to `ctx`'s viewer; not found when no work they may list
+/// carries it (whatever drafts or hidden works use it: the same 404 as a name never used).
+pub(crate) async fn tag_summary(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &TagName,
+) -> Result<TagSummary, Error> {
+    let store = &state.store;
+    let audience = crate::access::audience(ctx);
+    let Some(display) = store.listed_tag_name(audience, name).await? else {
+        return Err(Error::NotFound);
+    };
+    let muted = crate::access::muted(store, ctx).await?;
+    let tags = store.tags_with_name(name).await?;
+    let (mut kinds, total) =
+        match crate::counts::tag_counts(state, name, &tags, audience, &muted).await? {
+            Some(counted) => counted,
+            None => {
+                let tags = store.tags_named_for(audience, &muted, name).await?;
+                let (_, total) = works_page(store, ctx, &WorkListing::Tag(name.clone()), 1).await?;
+                (tags.into_iter().map(|t| (t.kind, t.works)).collect(), total)
+            }
+        };
+    // Nor does the page name a kind only such works carry (unless the reader's own mutes
+    // emptied every kind).
+    if kinds.iter().any(|(_, works)| *works > 0) {
+        kinds.retain(|(kind, works)| {
+            *works > 0 || matches!(kind, TagKind::Rating | TagKind::Warning | TagKind::Category)
+        });
+    }
+    Ok(TagSummary {
+        name: display.as_str().to_owned(),
+        kinds,
+        total,
+    })
+}
+
 async fn tag(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -398,34 +444,11 @@ async fn tag(
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let store = &state.store;
-            let audience = crate::access::audience(&ctx);
-            // A tag no work this reader may list carries is not there for them, whatever
-            // drafts or hidden works use it: the same 404 as a name never used.
-            let Some(display) = store.listed_tag_name(audience, &name).await? else {
-                return Err(Error::NotFound);
-            };
-            let display = display.as_str().to_owned();
-            let muted = crate::access::muted(store, &ctx).await?;
-            let tags = store.tags_with_name(&name).await?;
-            let (mut tags, total) =
-                match crate::counts::tag_counts(&state, &name, &tags, audience, &muted).await? {
-                    Some(counted) => counted,
-                    None => {
-                        let tags = store.tags_named_for(audience, &muted, &name).await?;
-                        let (_, total) =
-                            works_page(store, &ctx, &WorkListing::Tag(name.clone()), 1).await?;
-                        (tags.into_iter().map(|t| (t.kind, t.works)).collect(), total)
-                    }
-                };
-            // Nor does the page name a kind only such works carry (unless the reader's own
-            // mutes emptied every kind).
-            if tags.iter().any(|(_, works)| *works > 0) {
-                tags.retain(|(kind, works)| {
-                    *works > 0
-                        || matches!(kind, TagKind::Rating | TagKind::Warning | TagKind::Category)
-                });
-            }
+            let TagSummary {
+                name: display,
+                kinds: tags,
+                total,
+            } = tag_summary(&state, &ctx, &name).await?;
             let kinds = tags
                 .iter()
                 .map(|(kind, works)| TagKindLine {
@@ -479,7 +502,24 @@ pub(crate) struct CreatorPage {
 }
 
 /// Works shown on a creator's own page before "All works".
-const CREATOR_PAGE_WORKS: usize = 5;
+pub(crate) const CREATOR_PAGE_WORKS: usize = 5;
+
+/// A creator as their page shows them to `ctx`'s viewer: the pseud, their latest works
+/// (at most [`CREATOR_PAGE_WORKS`]) and how many works the viewer may list in all.
+pub(crate) async fn creator_summary(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+) -> Result<(Pseud, Vec<WorkBlurb>, u64), Error> {
+    let creator = state
+        .store
+        .pseud_by_name(name)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let (mut works, total) = creator_works_page(state, ctx, &creator, 1).await?;
+    works.truncate(CREATOR_PAGE_WORKS);
+    Ok((creator, works, total))
+}
 
 async fn creator(
     State(state): State<AppState>,
@@ -493,13 +533,7 @@ async fn creator(
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let creator = state
-                .store
-                .pseud_by_name(&name)
-                .await?
-                .ok_or(Error::NotFound)?;
-            let (mut works, total) = creator_works_page(&state, &ctx, &creator, 1).await?;
-            works.truncate(CREATOR_PAGE_WORKS);
+            let (creator, works, total) = creator_summary(&state, &ctx, &name).await?;
             let who = creator.name;
             Rendered::page(&CreatorPage {
                 layout: Layout::new(

@@ -449,6 +449,34 @@ fn people_operations() -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         (
+            "/api/v1/tags/{name}",
+            "get",
+            json!({
+                "summary": "A tag: the kinds it is used as, and how many works carry it",
+                "parameters": [ { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } } ],
+                "responses": {
+                    "200": json_answer("The tag, as its page shows it to the account.", "Tag"),
+                    "401": problem_response("A token was sent that is not valid."),
+                    "404": problem_response("No work the account may list carries a tag of this name."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+        (
+            "/api/v1/users/{name}",
+            "get",
+            json!({
+                "summary": "A creator (any pseud): how many works, and the latest",
+                "parameters": [ { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } } ],
+                "responses": {
+                    "200": json_answer("The creator, as their page shows them to the account.", "Creator"),
+                    "401": problem_response("A token was sent that is not valid."),
+                    "404": problem_response("No pseud of that name."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+        (
             "/api/v1/reports",
             "post",
             json!({
@@ -501,6 +529,47 @@ fn people_schemas() -> Vec<(&'static str, Value)> {
                             ]
                         }
                     }
+                }
+            }),
+        ),
+        (
+            "Tag",
+            json!({
+                "type": "object",
+                "required": ["name", "kinds", "works", "url", "works_url", "feed_url"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "kinds": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["kind", "works"],
+                            "properties": {
+                                "kind": { "type": "string", "enum": ["rating", "warning", "category", "fandom", "relationship", "character", "freeform"] },
+                                "works": { "type": "integer" }
+                            }
+                        }
+                    },
+                    "works": { "type": "integer", "description": "Works carrying it, of any kind." },
+                    "url": { "type": "string" },
+                    "works_url": { "type": "string", "description": "Its works, through the search API." },
+                    "feed_url": { "type": "string" }
+                }
+            }),
+        ),
+        (
+            "Creator",
+            json!({
+                "type": "object",
+                "required": ["name", "id", "works", "latest", "url", "works_url", "feed_url"],
+                "properties": {
+                    "name": { "type": "string" },
+                    "id": { "type": "integer", "description": "For `creator_id=` in a search." },
+                    "works": { "type": "integer" },
+                    "latest": { "type": "array", "items": { "$ref": "#/components/schemas/Work" } },
+                    "url": { "type": "string" },
+                    "works_url": { "type": "string" },
+                    "feed_url": { "type": "string" }
                 }
             }),
         ),

@@ -3,7 +3,7 @@
 //! draft, hidden), on every surface that could leak it: the work, chapter and full-work
 //! pages, every download format, the home page, tag, creator, series and bookmark listings,
 //! the counts on tag, creator and fandom pages, the search page, the JSON API's totals and
-//! facet counts, the Atom feeds (which show what a guest sees, whoever fetches them), and the
+//! facet counts, its tag and creator counts, the Atom feeds (which show what a guest sees, whoever fetches them), and the
 //! OPDS catalog; and the API and the catalog again with each reader's personal access tokens
 //! of both scopes, which must see exactly what their account sees.
 //! Each cell is checked against one rule; a leak anywhere fails.
@@ -251,6 +251,19 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
             leaks.push(format!(
                 "{who:?}: API fandom facet {facet:?} != {expected_count}"
             ));
+        }
+        // The API's tag and creator counts are the pages' counts.
+        for (path, field) in [
+            ("/api/v1/tags/Matrix%20Tag", "works"),
+            ("/api/v1/users/creator1", "works"),
+        ] {
+            let got = client.get(path).await;
+            let count = serde_json::from_str::<serde_json::Value>(&got.body)
+                .ok()
+                .and_then(|v| v[field].as_u64());
+            if count != Some(expected_count as u64) {
+                leaks.push(format!("{who:?}: {path} {} {count:?}", got.status));
+            }
         }
         let fandom_count = format!("Matrix Fandom</a> <span class=\"count\">({expected_count}<");
         if !fandoms.contains(&fandom_count) {

@@ -696,6 +696,48 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
         .await;
     assert!(titles(&other).is_empty());
 
+    // Its tag and its creator, as their pages show them.
+    let tag = reader
+        .ok(Method::GET, "/api/v1/tags/Angst", None, StatusCode::OK)
+        .await;
+    assert_eq!(tag["works"], 1, "{tag}");
+    assert_eq!(tag["kinds"], json!([{ "kind": "freeform", "works": 1 }]));
+    let by_tag = reader
+        .ok(
+            Method::GET,
+            tag["works_url"].as_str().unwrap(),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(titles(&by_tag), ["All That's Left (revised)"]);
+    let creator = reader
+        .ok(
+            Method::GET,
+            "/api/v1/users/scriptwriter",
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(creator["works"], 1, "{creator}");
+    assert_eq!(creator["latest"][0]["id"], id);
+    reader
+        .refused(
+            Method::GET,
+            "/api/v1/tags/No%20Such%20Tag",
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    reader
+        .refused(
+            Method::GET,
+            "/api/v1/users/nobody_here",
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+
     // Delete it: gone from the API, the site and search.
     writer
         .ok(

@@ -19,6 +19,7 @@ use serde::Serialize;
 mod comments;
 mod people;
 mod reading;
+mod tags;
 pub(crate) mod validators;
 mod writes;
 
@@ -70,6 +71,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/series/{id}", get(people::series))
         .route("/api/v1/series/{id}/parts", put(people::order))
         .route("/api/v1/reports", post(people::report))
+        .route("/api/v1/tags/{name}", get(tags::tag))
+        .route("/api/v1/users/{name}", get(tags::creator))
         .route(
             "/api/v1/users/{name}/mute",
             put(reading::mute).delete(reading::unmute),

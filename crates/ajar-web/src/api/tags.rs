@@ -1,0 +1,109 @@
+//! The JSON API's tags and creators, as their pages show them to the viewer (the same
+//! functions: `listings::tag_summary`, `listings::creator_summary`): `GET
+//! /api/v1/tags/{name}` and `GET /api/v1/users/{name}`. Their works are a search away
+//! (`works` links to `/api/v1/works` with the filter).
+
+use crate::auth::Ctx;
+use crate::listings::{creator_summary, tag_summary};
+use crate::{AppState, Error};
+use ajar_store::WorkBlurb;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub(crate) struct KindCount {
+    /// fandom, relationship, character, freeform, rating, warning or category.
+    kind: &'static str,
+    works: u64,
+}
+
+#[derive(Serialize)]
+pub(crate) struct TagJson {
+    name: String,
+    /// The kinds the tag is used as, with how many works carry it as each.
+    kinds: Vec<KindCount>,
+    /// Works carrying it, of any kind.
+    works: u64,
+    /// The tag's page on the site.
+    url: String,
+    /// Its works, through the search API.
+    works_url: String,
+    feed_url: String,
+}
+
+/// `GET /api/v1/tags/{name}`.
+pub(crate) async fn tag(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<TagJson>, Error> {
+    let Path(segment) = name.map_err(|_| Error::NotFound)?;
+    let name = crate::tag_url::decode(&segment).ok_or(Error::NotFound)?;
+    let summary = tag_summary(&state, &ctx, &name).await?;
+    Ok(Json(TagJson {
+        url: crate::tag_url::tag_href(&summary.name),
+        works_url: format!(
+            "/api/v1/works?include_tags={}",
+            ajar_search::encode(&summary.name)
+        ),
+        feed_url: crate::feeds::tag_feed_link(&summary.name).1,
+        kinds: summary
+            .kinds
+            .iter()
+            .map(|(kind, works)| KindCount {
+                kind: kind.code(),
+                works: *works,
+            })
+            .collect(),
+        works: summary.total,
+        name: summary.name,
+    }))
+}
+
+#[derive(Serialize)]
+pub(crate) struct LatestWork {
+    url: String,
+    #[serde(flatten)]
+    work: WorkBlurb,
+}
+
+#[derive(Serialize)]
+pub(crate) struct CreatorJson {
+    name: String,
+    /// The pseud's id, for `creator_id=` in a search.
+    id: i64,
+    /// Works the viewer may list.
+    works: u64,
+    /// The latest of them, most recently updated first.
+    latest: Vec<LatestWork>,
+    url: String,
+    works_url: String,
+    feed_url: String,
+}
+
+/// `GET /api/v1/users/{name}`: a creator (any pseud).
+pub(crate) async fn creator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<CreatorJson>, Error> {
+    let Path(name) = name.map_err(|_| Error::NotFound)?;
+    let (pseud, latest, total) = creator_summary(&state, &ctx, &name).await?;
+    Ok(Json(CreatorJson {
+        id: pseud.id.0,
+        works: total,
+        latest: latest
+            .into_iter()
+            .map(|work| LatestWork {
+                url: format!("/works/{}", work.id),
+                work,
+            })
+            .collect(),
+        url: crate::tag_url::user_href(&pseud.name),
+        works_url: format!("/api/v1/works?creator_id={}", pseud.id.0),
+        feed_url: crate::feeds::creator_feed_link(&pseud.name).1,
+        name: pseud.name,
+    }))
+}
