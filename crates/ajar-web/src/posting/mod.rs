@@ -318,70 +318,8 @@ async fn new_work(
     let action = fields.get("action");
 
     if action == "upload" {
-        let mut page;
-        match fields.file.as_ref() {
-            None => {
-                page = WorkFormPage::new(form, None, &pseuds);
-                page.errors
-                    .push("Choose a story file to fill the form from.".to_owned());
-                return Ok(refused(page));
-            }
-            Some(file) if file.bytes.len() > MAX_UPLOAD_BYTES => {
-                page = WorkFormPage::new(form, None, &pseuds);
-                page.errors.push(format!(
-                    "The file {} is too large: the form takes files of at most {} MiB.",
-                    file.name,
-                    MAX_UPLOAD_BYTES / (1024 * 1024)
-                ));
-                return Ok(refused(page));
-            }
-            Some(file) => {
-                let name = if file.name.is_empty() {
-                    "the file"
-                } else {
-                    &file.name
-                };
-                // A file without a title fills the form all the same: the form asks for it.
-                match ajar_formats::read_story_draft(name, &file.bytes) {
-                    Ok(work) => {
-                        // The upload form is its own form: start from the defaults.
-                        let mut form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
-                        form.fill_from(&work);
-                        page = WorkFormPage::new(form, None, &pseuds);
-                        if work.title.trim().is_empty() {
-                            page.errors.push(format!(
-                                "Title: {name} does not say the work's title; give it one below."
-                            ));
-                        }
-                        let more = page.form.more_chapters.len();
-                        page.notice = Some(if more > 0 {
-                            format!(
-                                "The form is filled in from {name}, with its {} chapters (the \
-                                 first is below; the others are posted after it). Check \
-                                 everything, then preview or post.",
-                                more + 1
-                            )
-                        } else {
-                            format!(
-                                "The form is filled in from {name}. Check everything, then \
-                                 preview or post."
-                            )
-                        });
-                        return Ok(Page(page).into_response());
-                    }
-                    Err(e) => {
-                        page = WorkFormPage::new(form, None, &pseuds);
-                        page.errors.push(format!(
-                            "That file could not be read as a story: {}",
-                            form::sentence(&e.to_string())
-                        ));
-                        return Ok(refused(page));
-                    }
-                }
-            }
-        }
+        return Ok(form_from_upload(form, fields.file.as_ref(), &pseuds));
     }
-
     if action == "preview" {
         return match service::works::check_new(&state, &ctx, &form).await {
             Ok(checked) => {
@@ -418,6 +356,62 @@ async fn new_work(
         )),
         Err(e) => Err(e),
     }
+}
+
+/// The new-work form filled in from an uploaded story file (a fresh form: the upload
+/// form is its own), or sent back with why it could not be.
+fn form_from_upload(
+    form: WorkForm,
+    file: Option<&form::Upload>,
+    pseuds: &[ajar_store::Pseud],
+) -> Response {
+    let refusal = match file {
+        None => "Choose a story file to fill the form from.".to_owned(),
+        Some(file) if file.bytes.len() > MAX_UPLOAD_BYTES => format!(
+            "The file {} is too large: the form takes files of at most {} MiB.",
+            file.name,
+            MAX_UPLOAD_BYTES / (1024 * 1024)
+        ),
+        Some(file) => {
+            let name = if file.name.is_empty() {
+                "the file"
+            } else {
+                &file.name
+            };
+            // A file without a title fills the form all the same: the form asks for it.
+            match ajar_formats::read_story_draft(name, &file.bytes) {
+                Ok(work) => return filled_from(&work, name, pseuds),
+                Err(e) => format!(
+                    "That file could not be read as a story: {}",
+                    form::sentence(&e.to_string())
+                ),
+            }
+        }
+    };
+    refused_with(WorkFormPage::new(form, None, pseuds), vec![refusal])
+}
+
+/// A fresh new-work form filled from a story file read as `work`.
+fn filled_from(work: &Work, name: &str, pseuds: &[ajar_store::Pseud]) -> Response {
+    let mut form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
+    form.fill_from(work);
+    let mut page = WorkFormPage::new(form, None, pseuds);
+    if work.title.trim().is_empty() {
+        page.errors.push(format!(
+            "Title: {name} does not say the work's title; give it one below."
+        ));
+    }
+    let more = page.form.more_chapters.len();
+    page.notice = Some(if more > 0 {
+        format!(
+            "The form is filled in from {name}, with its {} chapters (the first is below; \
+             the others are posted after it). Check everything, then preview or post.",
+            more + 1
+        )
+    } else {
+        format!("The form is filled in from {name}. Check everything, then preview or post.")
+    });
+    Page(page).into_response()
 }
 
 /// The edit form of a stored work, filled in, and the work.
