@@ -14,9 +14,7 @@ use crate::kudos::id_number;
 use crate::ratelimit::Action;
 use crate::views::{echo, Layout, Page};
 use crate::{AppState, Error};
-use ajar_core::{
-    validate_email, validate_password, validate_pseud_name, PseudId, Role, SignupMode, UserId,
-};
+use ajar_core::{validate_email, validate_password, PseudId, Role, SignupMode, UserId};
 use ajar_store::{Pseud, StoreError};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
@@ -501,7 +499,7 @@ async fn change_email(
         Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
     };
     let changed = state.store.set_email(user, &email).await;
-    account_changed(&state, user, changed, "email").await
+    account_changed(&state, user, changed.map_err(Error::from), "email").await
 }
 
 /// The account page after a change: with `done`'s notice, or again with the reason the
@@ -509,13 +507,14 @@ async fn change_email(
 async fn account_changed<T>(
     state: &AppState,
     user: UserId,
-    outcome: Result<T, StoreError>,
+    outcome: Result<T, Error>,
     done: &str,
 ) -> Result<Response, Error> {
     match outcome {
         Ok(_) => Ok(see_other(&format!("/account?done={done}"))),
-        Err(StoreError::Conflict(m)) => refuse_on_account(state, user, m).await,
-        Err(e) => Err(e.into()),
+        Err(Error::Invalid(errors)) => refuse_on_account(state, user, errors.join(" ")).await,
+        Err(Error::Store(StoreError::Conflict(m))) => refuse_on_account(state, user, m).await,
+        Err(e) => Err(e),
     }
 }
 
@@ -531,18 +530,10 @@ async fn add_pseud(
 ) -> Result<Response, Error> {
     let user = ctx.require_user()?.id;
     let f = form(sent)?;
-    let name = match validate_pseud_name(&f.name) {
-        Ok(n) => n.to_owned(),
-        Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
-    };
-    if state.store.pseuds_of(user).await?.len() >= 20 {
-        return refuse_on_account(&state, user, "An account has at most 20 pseuds.".into()).await;
-    }
-    let added = state.store.add_pseud(user, &name).await;
+    let added = crate::service::accounts::add_pseud(&state, &ctx, &f.name).await;
     account_changed(&state, user, added, "pseud").await
 }
 
-/// Renames one of the reader's pseuds (not the default one, which is the account's name).
 async fn rename_pseud(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -552,15 +543,10 @@ async fn rename_pseud(
     let user = ctx.require_user()?.id;
     let pseud = PseudId(id_number(id)?);
     let f = form(sent)?;
-    let name = match validate_pseud_name(&f.name) {
-        Ok(n) => n.to_owned(),
-        Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
-    };
-    let renamed = state.store.rename_pseud(user, pseud, &name).await;
+    let renamed = crate::service::accounts::rename_pseud(&state, &ctx, pseud, &f.name).await;
     account_changed(&state, user, renamed, "pseud-renamed").await
 }
 
-/// Deletes one of the reader's pseuds; its works and comments go to the default pseud.
 async fn delete_pseud(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -568,7 +554,7 @@ async fn delete_pseud(
 ) -> Result<Response, Error> {
     let user = ctx.require_user()?.id;
     let pseud = PseudId(id_number(id)?);
-    let deleted = state.store.delete_pseud(user, pseud).await;
+    let deleted = crate::service::accounts::delete_pseud(&state, &ctx, pseud).await;
     account_changed(&state, user, deleted, "pseud-deleted").await
 }
 

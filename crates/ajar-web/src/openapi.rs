@@ -449,6 +449,51 @@ fn people_operations() -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         (
+            "/api/v1/pseuds",
+            "get",
+            json!({
+                "summary": "Your pseuds, the default first",
+                "security": mine,
+                "responses": {
+                    "200": json_answer("The pseuds.", "Pseuds"),
+                    "401": problem_response("No token (or session), or not a valid one."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+        (
+            "/api/v1/pseuds",
+            "post",
+            json!({
+                "summary": "Add a pseud to post under",
+                "description": "At most 20 an account; a name no one else has.",
+                "security": mine,
+                "requestBody": json_body("PseudName"),
+                "responses": change_responses(json!({ "201": json_answer("The pseud.", "Pseud") }), true, false)
+            }),
+        ),
+        (
+            "/api/v1/pseuds/{id}",
+            "patch",
+            json!({
+                "summary": "Rename a pseud",
+                "security": mine,
+                "parameters": [ id_parameter("id") ],
+                "requestBody": json_body("PseudName"),
+                "responses": change_responses(json!({ "200": json_answer("The pseud, renamed.", "Pseud") }), true, true)
+            }),
+        ),
+        (
+            "/api/v1/pseuds/{id}",
+            "delete",
+            json!({
+                "summary": "Delete a pseud (not the default): its works move to the default",
+                "security": mine,
+                "parameters": [ id_parameter("id") ],
+                "responses": change_responses(json!({ "204": { "description": "Deleted." }, "400": problem_response("The default pseud.") }), false, true)
+            }),
+        ),
+        (
             "/api/v1/tags/{name}",
             "get",
             json!({
@@ -530,6 +575,32 @@ fn people_schemas() -> Vec<(&'static str, Value)> {
                         }
                     }
                 }
+            }),
+        ),
+        (
+            "Pseud",
+            json!({
+                "type": "object",
+                "required": ["id", "name", "default", "url"],
+                "properties": {
+                    "id": { "type": "integer" },
+                    "name": { "type": "string" },
+                    "default": { "type": "boolean" },
+                    "url": { "type": "string" }
+                }
+            }),
+        ),
+        (
+            "Pseuds",
+            json!({ "type": "array", "items": { "$ref": "#/components/schemas/Pseud" } }),
+        ),
+        (
+            "PseudName",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["name"],
+                "properties": { "name": { "type": "string", "description": "1 to 40 characters, no slash; a name no other account uses." } }
             }),
         ),
         (

@@ -146,6 +146,49 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
     let read_only_site = app.user("scriptlurker").await;
     let read_only = Script::new(&app.base, make_token(&read_only_site, "read").await);
 
+    // A second pseud to post under; a name someone has is refused.
+    let pseuds = writer
+        .ok(Method::GET, "/api/v1/pseuds", None, StatusCode::OK)
+        .await;
+    assert_eq!(pseuds[0]["name"], "scriptwriter");
+    assert_eq!(pseuds[0]["default"], true);
+    let pen = writer
+        .ok(
+            Method::POST,
+            "/api/v1/pseuds",
+            Some(json!({ "name": "Nightwriter" })),
+            StatusCode::CREATED,
+        )
+        .await;
+    let pen_path = format!("/api/v1/pseuds/{}", pen["id"]);
+    let renamed = writer
+        .ok(
+            Method::PATCH,
+            &pen_path,
+            Some(json!({ "name": "Night Writer" })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(renamed["name"], "Night Writer");
+    writer
+        .refused(
+            Method::POST,
+            "/api/v1/pseuds",
+            Some(json!({ "name": "scriptreader" })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    reader
+        .refused(Method::DELETE, &pen_path, None, StatusCode::NOT_FOUND)
+        .await;
+    writer
+        .ok(Method::DELETE, &pen_path, None, StatusCode::NO_CONTENT)
+        .await;
+    let pseuds = writer
+        .ok(Method::GET, "/api/v1/pseuds", None, StatusCode::OK)
+        .await;
+    assert_eq!(pseuds.as_array().unwrap().len(), 1);
+
     // What is wrong with a work is said field by field, and nothing is stored.
     let problem = writer
         .refused(

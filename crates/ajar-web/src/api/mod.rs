@@ -18,6 +18,7 @@ use serde::Serialize;
 
 mod comments;
 mod people;
+mod pseuds;
 mod reading;
 mod tags;
 pub(crate) mod validators;
@@ -71,6 +72,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/series/{id}", get(people::series))
         .route("/api/v1/series/{id}/parts", put(people::order))
         .route("/api/v1/reports", post(people::report))
+        .route("/api/v1/pseuds", get(pseuds::list).post(pseuds::add))
+        .route(
+            "/api/v1/pseuds/{id}",
+            axum::routing::patch(pseuds::rename).delete(pseuds::delete),
+        )
         .route("/api/v1/tags/{name}", get(tags::tag))
         .route("/api/v1/users/{name}", get(tags::creator))
         .route(

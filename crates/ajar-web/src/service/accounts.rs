@@ -4,7 +4,10 @@
 use crate::auth::{hash_password, Ctx};
 use crate::ratelimit::Action;
 use crate::{AppState, Error};
-use ajar_core::{validate_email, validate_password, validate_user_name, Role, SignupMode, UserId};
+use ajar_core::{
+    validate_email, validate_password, validate_pseud_name, validate_user_name, PseudId, Role,
+    SignupMode, UserId,
+};
 use ajar_store::{NewUser, Store, StoreError};
 
 /// A new account as asked for.
@@ -78,4 +81,59 @@ pub(crate) async fn sign_up(
     let id = create_account(&state.store, &new).await?;
     state.limits.record(Action::Signup, &ctx.actor_key());
     Ok(id)
+}
+
+/// The most pseuds an account may have.
+pub(crate) const MAX_PSEUDS: usize = 20;
+
+/// A store refusal about a pseud (a name taken, the default pseud) as what to fix.
+fn pseud_refusal(e: StoreError) -> Error {
+    match e {
+        StoreError::Conflict(message) => Error::Invalid(vec![message]),
+        StoreError::NotFound(_) => Error::NotFound,
+        other => other.into(),
+    }
+}
+
+/// Adds a pseud (another name to post under) to the viewer's account.
+pub(crate) async fn add_pseud(state: &AppState, ctx: &Ctx, name: &str) -> Result<PseudId, Error> {
+    let user = ctx.require_user()?.id;
+    let name = validate_pseud_name(name).map_err(|e| Error::Invalid(vec![e.to_string()]))?;
+    if state.store.pseuds_of(user).await?.len() >= MAX_PSEUDS {
+        return Err(Error::Invalid(vec![format!(
+            "An account has at most {MAX_PSEUDS} pseuds."
+        )]));
+    }
+    state
+        .store
+        .add_pseud(user, name)
+        .await
+        .map_err(pseud_refusal)
+}
+
+/// Renames one of the viewer's pseuds (their works follow).
+pub(crate) async fn rename_pseud(
+    state: &AppState,
+    ctx: &Ctx,
+    pseud: PseudId,
+    name: &str,
+) -> Result<(), Error> {
+    let user = ctx.require_user()?.id;
+    let name = validate_pseud_name(name).map_err(|e| Error::Invalid(vec![e.to_string()]))?;
+    state
+        .store
+        .rename_pseud(user, pseud, name)
+        .await
+        .map_err(pseud_refusal)
+}
+
+/// Deletes one of the viewer's pseuds other than the default; its works move to the
+/// default pseud.
+pub(crate) async fn delete_pseud(state: &AppState, ctx: &Ctx, pseud: PseudId) -> Result<(), Error> {
+    let user = ctx.require_user()?.id;
+    state
+        .store
+        .delete_pseud(user, pseud)
+        .await
+        .map_err(pseud_refusal)
 }
