@@ -12,9 +12,10 @@ use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::kudos::{id_number, NoticePage};
+use crate::service::moderation::require_admin;
 use crate::views::{echo, excerpt, Layout, Page};
 use crate::{AppState, Error};
-use ajar_core::{html_to_text, CommentId, Role, SignupMode, UserId, WorkId};
+use ajar_core::{html_to_text, CommentId, SignupMode, UserId, WorkId};
 use ajar_store::{CommentStatus, HiddenWork, Report, ReportAction, Reported};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
@@ -30,7 +31,6 @@ pub(crate) const MAX_REASON_CHARS: usize = 2000;
 /// Open reports shown on the admin page at once (oldest first).
 const QUEUE_SIZE: u32 = 100;
 /// The most invitation codes made at once from the admin page.
-const MAX_INVITATIONS: u32 = 100;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -41,16 +41,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/users/{id}/suspended", post(set_suspended))
         .route("/admin/signup-mode", post(set_signup_mode))
         .route("/admin/invitations", post(make_invitations))
-}
-
-/// The account when it is an admin's; 403 otherwise (guests are told to log in).
-fn require_admin(ctx: &Ctx) -> Result<UserId, Error> {
-    let account = ctx.require_user()?;
-    if account.role == Role::Admin {
-        Ok(account.id)
-    } else {
-        Err(Error::Forbidden("Only admins can do that.".to_owned()))
-    }
 }
 
 /// A positive id from a form or query field; anything else names nothing.
@@ -358,7 +348,7 @@ async fn act_on_report(
     id: Result<Path<String>, PathRejection>,
     sent: Result<Form<ReportDecision>, FormRejection>,
 ) -> Result<Response, Error> {
-    let admin = require_admin(&ctx)?;
+    require_admin(&ctx)?;
     let id = id_number(id)?;
     let f = form(sent)?;
     let action = match f.action.as_str() {
@@ -379,7 +369,7 @@ async fn act_on_report(
         }
     };
     // The action and the report's resolution are one transaction.
-    let resolution = state.store.act_on_report(id, admin, action).await?;
+    let resolution = crate::service::moderation::act_on_report(&state, &ctx, id, action).await?;
     Ok(see_other(&format!("/admin?done={resolution}")))
 }
 
@@ -397,9 +387,7 @@ async fn set_work_hidden(
     require_admin(&ctx)?;
     let id = WorkId(id_number(id)?);
     let hidden = yes_no(&form(sent)?.hidden)?;
-    if !state.store.set_work_hidden(id, hidden).await? {
-        return Err(Error::NotFound);
-    }
+    crate::service::moderation::set_work_hidden(&state, &ctx, id, hidden).await?;
     Ok(see_other(if hidden {
         "/admin?done=hidden"
     } else {
@@ -418,17 +406,10 @@ async fn set_suspended(
     id: Result<Path<String>, PathRejection>,
     sent: Result<Form<SuspendedForm>, FormRejection>,
 ) -> Result<Response, Error> {
-    let admin = require_admin(&ctx)?;
+    require_admin(&ctx)?;
     let user = UserId(id_number(id)?);
     let suspended = yes_no(&form(sent)?.suspended)?;
-    if suspended && user == admin {
-        return Err(Error::BadRequest(
-            "You cannot suspend your own account.".into(),
-        ));
-    }
-    if !state.store.set_suspended(user, suspended).await? {
-        return Err(Error::NotFound);
-    }
+    crate::service::moderation::set_suspended(&state, &ctx, user, suspended).await?;
     Ok(see_other(if suspended {
         "/admin?done=suspended"
     } else {
@@ -459,7 +440,7 @@ async fn set_signup_mode(
     let mode = SignupMode::from_code(&f.mode).ok_or_else(|| {
         Error::BadRequest("Choose a sign-up mode: open, invite or closed.".into())
     })?;
-    state.store.set_signup_mode(mode).await?;
+    crate::service::moderation::set_signup_mode(&state, &ctx, mode).await?;
     Ok(see_other("/admin?done=mode"))
 }
 
@@ -473,24 +454,14 @@ async fn make_invitations(
     ctx: Ctx,
     sent: Result<Form<InvitationsForm>, FormRejection>,
 ) -> Result<Response, Error> {
-    let admin = require_admin(&ctx)?;
+    require_admin(&ctx)?;
     let f = form(sent)?;
-    let count = f
-        .count
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (1..=MAX_INVITATIONS).contains(n))
-        .ok_or_else(|| {
-            Error::BadRequest(format!(
-                "Make between 1 and {MAX_INVITATIONS} invitation codes at once."
-            ))
-        })?;
-    let codes: Vec<String> = (0..count)
-        .map(|_| crate::auth::random_token().chars().take(16).collect())
-        .collect();
-    let batch: Vec<&str> = codes.iter().map(String::as_str).collect();
-    state.store.create_invitations(&batch, Some(admin)).await?;
+    let count = f.count.trim().parse::<u32>().unwrap_or(0);
+    let codes = match crate::service::moderation::make_invitations(&state, &ctx, count).await {
+        Ok(codes) => codes,
+        Err(Error::Invalid(errors)) => return Err(Error::BadRequest(errors.join(" "))),
+        Err(e) => return Err(e),
+    };
     let notice = Some(format!(
         "Made {count} invitation code{}: give each to one person.",
         if count == 1 { "" } else { "s" }

@@ -6,7 +6,7 @@
 //! documented value, and one undocumented, of every enumerated parameter.
 
 use crate::AppState;
-use ajar_core::{ArchiveWarning, Category, Rating};
+use ajar_core::{ArchiveWarning, Category, Rating, SignupMode};
 use ajar_search::Sort;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
@@ -536,6 +536,132 @@ fn people_operations() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
+/// The admin page's actions (`api::admin`), for admins' tokens.
+fn admin_operations() -> Vec<(&'static str, &'static str, Value)> {
+    let admins = json!([ { "token": [] }, { "basic": [] } ]);
+    let toggle = |summary: &str| {
+        json!({
+            "summary": summary,
+            "security": admins,
+            "parameters": [ id_parameter("id") ],
+            "responses": change_responses(json!({ "204": { "description": "Done (or already so)." }, "400": problem_response("Your own account.") }), false, true)
+        })
+    };
+    vec![
+        ("/api/v1/admin/reports", "get", json!({
+            "summary": "Open reports, oldest first (admins)",
+            "security": admins,
+            "responses": {
+                "200": json_answer("The open reports.", "Reports"),
+                "401": problem_response("No token (or session), or not a valid one."),
+                "403": problem_response("Not an admin's."),
+                "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+            }
+        })),
+        ("/api/v1/admin/reports/{id}", "post", json!({
+            "summary": "Act on a report and close it (admins)",
+            "security": admins,
+            "parameters": [ id_parameter("id") ],
+            "requestBody": json_body("ReportDecision"),
+            "responses": change_responses(json!({ "200": json_answer("How it was resolved.", "ReportResolved") }), true, true)
+        })),
+        ("/api/v1/admin/works/{id}/hidden", "put", toggle("Hide a work from everyone but admins")),
+        ("/api/v1/admin/works/{id}/hidden", "delete", toggle("Show a hidden work again")),
+        ("/api/v1/admin/users/{id}/suspended", "put", toggle("Suspend an account: its works, comments and bookmarks are hidden, its tokens stop working")),
+        ("/api/v1/admin/users/{id}/suspended", "delete", toggle("Lift a suspension")),
+        ("/api/v1/admin/signup-mode", "put", json!({
+            "summary": "How new accounts are made: open, by invitation, or closed (admins)",
+            "security": admins,
+            "requestBody": json_body("SignupMode"),
+            "responses": change_responses(json!({ "204": { "description": "Set." } }), true, false)
+        })),
+        ("/api/v1/admin/invitations", "post", json!({
+            "summary": "Make invitation codes, each good for one account (admins)",
+            "security": admins,
+            "requestBody": json_body("InvitationCount"),
+            "responses": change_responses(json!({ "201": json_answer("The codes.", "InvitationCodes") }), true, false)
+        })),
+    ]
+}
+
+/// The bodies of [`admin_operations`].
+fn admin_schemas() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "Reports",
+            json!({
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "reported", "item", "reason", "reporter", "created_at", "work", "work_title", "work_hidden", "comment", "owners"],
+                    "properties": {
+                        "id": { "type": "integer" },
+                        "reported": { "type": "string", "enum": ["work", "comment"] },
+                        "item": { "type": "integer" },
+                        "reason": { "type": "string" },
+                        "reporter": { "type": ["string", "null"] },
+                        "created_at": { "type": "string", "format": "date-time" },
+                        "work": { "type": ["integer", "null"] },
+                        "work_title": { "type": ["string", "null"] },
+                        "work_hidden": { "type": "boolean" },
+                        "comment": { "type": ["string", "null"], "description": "A reported comment's text (sanitized HTML)." },
+                        "owners": {
+                            "type": "array",
+                            "items": { "type": "object", "required": ["id", "name"], "properties": { "id": { "type": "integer" }, "name": { "type": "string" } } }
+                        }
+                    }
+                }
+            }),
+        ),
+        (
+            "ReportDecision",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["action"],
+                "properties": {
+                    "action": { "type": "string", "enum": ["hide", "remove", "suspend", "dismiss"] },
+                    "user": { "type": "integer", "description": "With suspend: one of the report's owners." }
+                }
+            }),
+        ),
+        (
+            "ReportResolved",
+            json!({
+                "type": "object",
+                "required": ["resolution"],
+                "properties": { "resolution": { "type": "string" } }
+            }),
+        ),
+        (
+            "SignupMode",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["mode"],
+                "properties": { "mode": one_of(SignupMode::ALL.iter().map(|m| m.code())) }
+            }),
+        ),
+        (
+            "InvitationCount",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["count"],
+                "properties": { "count": { "type": "integer", "minimum": 1, "maximum": crate::service::moderation::MAX_INVITATIONS } }
+            }),
+        ),
+        (
+            "InvitationCodes",
+            json!({
+                "type": "object",
+                "required": ["codes"],
+                "properties": { "codes": { "type": "array", "items": { "type": "string" } } }
+            }),
+        ),
+    ]
+}
+
 /// The bodies of [`people_operations`].
 fn people_schemas() -> Vec<(&'static str, Value)> {
     vec![
@@ -978,14 +1104,16 @@ pub(crate) fn openapi() -> Value {
     let operations = write_operations()
         .into_iter()
         .chain(reader_operations())
-        .chain(people_operations());
+        .chain(people_operations())
+        .chain(admin_operations());
     for (path, method, operation) in operations {
         doc["paths"][path][method] = operation;
     }
     let schemas = write_schemas()
         .into_iter()
         .chain(reader_schemas())
-        .chain(people_schemas());
+        .chain(people_schemas())
+        .chain(admin_schemas());
     for (name, schema) in schemas {
         doc["components"]["schemas"][name] = schema;
     }

@@ -814,3 +814,167 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
     assert!(titles(&gone).is_empty());
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn an_admin_script_works_through_reports_on_sqlite() {
+    an_admin_script_works_through_reports(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_admin_script_works_through_reports_on_postgres() {
+    an_admin_script_works_through_reports(Backend::Postgres).await;
+}
+
+/// The admin page's actions through the API, by an admin's token; everyone else's token is
+/// refused them.
+async fn an_admin_script_works_through_reports(backend: Backend) {
+    let Some(app) = TestApp::spawn_on(backend).await else {
+        return;
+    };
+    let admin_site = app.admin("scriptadmin").await;
+    let admin = Script::new(&app.base, make_token(&admin_site, "write").await);
+    let writer_site = app.user("spammer").await;
+    let writer = Script::new(&app.base, make_token(&writer_site, "write").await);
+    let reader_site = app.user("watcher").await;
+    let reader = Script::new(&app.base, make_token(&reader_site, "write").await);
+
+    let posted = writer
+        .ok(
+            Method::POST,
+            "/api/v1/works",
+            Some(json!({
+                "title": "Buy Cheap Things",
+                "fandoms": ["Original Work"],
+                "chapters": [{ "body": "Visit my shop." }]
+            })),
+            StatusCode::CREATED,
+        )
+        .await;
+    let id = posted["id"].as_i64().unwrap();
+    reader
+        .ok(
+            Method::POST,
+            "/api/v1/reports",
+            Some(json!({ "work": id, "reason": "Spam." })),
+            StatusCode::CREATED,
+        )
+        .await;
+
+    // Only an admin sees the queue and acts on it.
+    for path in ["/api/v1/admin/reports"] {
+        reader
+            .refused(Method::GET, path, None, StatusCode::FORBIDDEN)
+            .await;
+    }
+    reader
+        .refused(
+            Method::PUT,
+            &format!("/api/v1/admin/works/{id}/hidden"),
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    let queue = admin
+        .ok(Method::GET, "/api/v1/admin/reports", None, StatusCode::OK)
+        .await;
+    assert_eq!(queue[0]["item"], id, "{queue}");
+    assert_eq!(queue[0]["reason"], "Spam.");
+    assert_eq!(queue[0]["owners"][0]["name"], "spammer");
+    let report = queue[0]["id"].as_i64().unwrap();
+    let spammer = queue[0]["owners"][0]["id"].as_i64().unwrap();
+    admin
+        .refused(
+            Method::POST,
+            &format!("/api/v1/admin/reports/{report}"),
+            Some(json!({ "action": "obliterate" })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    let done = admin
+        .ok(
+            Method::POST,
+            &format!("/api/v1/admin/reports/{report}"),
+            Some(json!({ "action": "hide" })),
+            StatusCode::OK,
+        )
+        .await;
+    assert!(done["resolution"].is_string(), "{done}");
+    let queue = admin
+        .ok(Method::GET, "/api/v1/admin/reports", None, StatusCode::OK)
+        .await;
+    assert_eq!(queue, json!([]));
+    reader
+        .refused(
+            Method::GET,
+            &format!("/api/v1/works/{id}"),
+            None,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    admin
+        .ok(
+            Method::DELETE,
+            &format!("/api/v1/admin/works/{id}/hidden"),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    reader
+        .ok(
+            Method::GET,
+            &format!("/api/v1/works/{id}"),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+
+    // A suspended account's token stops working; lifting the suspension restores it.
+    let suspension = format!("/api/v1/admin/users/{spammer}/suspended");
+    admin
+        .ok(Method::PUT, &suspension, None, StatusCode::NO_CONTENT)
+        .await;
+    writer
+        .refused(
+            Method::GET,
+            "/api/v1/pseuds",
+            None,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    admin
+        .ok(Method::DELETE, &suspension, None, StatusCode::NO_CONTENT)
+        .await;
+    writer
+        .ok(Method::GET, "/api/v1/pseuds", None, StatusCode::OK)
+        .await;
+
+    // How accounts are made, and invitation codes.
+    admin
+        .ok(
+            Method::PUT,
+            "/api/v1/admin/signup-mode",
+            Some(json!({ "mode": "invite" })),
+            StatusCode::NO_CONTENT,
+        )
+        .await;
+    let codes = admin
+        .ok(
+            Method::POST,
+            "/api/v1/admin/invitations",
+            Some(json!({ "count": 2 })),
+            StatusCode::CREATED,
+        )
+        .await;
+    assert_eq!(codes["codes"].as_array().unwrap().len(), 2);
+    admin
+        .refused(
+            Method::POST,
+            "/api/v1/admin/invitations",
+            Some(json!({ "count": 0 })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    let signup = app.guest().get("/signup").await;
+    assert!(signup.body.contains("invitation"), "{}", signup.body);
+    app.cleanup().await;
+}

@@ -16,6 +16,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Serialize;
 
+mod admin;
 mod comments;
 mod people;
 mod pseuds;
@@ -77,6 +78,18 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/pseuds/{id}",
             axum::routing::patch(pseuds::rename).delete(pseuds::delete),
         )
+        .route("/api/v1/admin/reports", get(admin::reports))
+        .route("/api/v1/admin/reports/{id}", post(admin::act))
+        .route(
+            "/api/v1/admin/works/{id}/hidden",
+            put(admin::hide).delete(admin::unhide),
+        )
+        .route(
+            "/api/v1/admin/users/{id}/suspended",
+            put(admin::suspend).delete(admin::unsuspend),
+        )
+        .route("/api/v1/admin/signup-mode", put(admin::signup_mode))
+        .route("/api/v1/admin/invitations", post(admin::invitations))
         .route("/api/v1/tags/{name}", get(tags::tag))
         .route("/api/v1/users/{name}", get(tags::creator))
         .route(
