@@ -30,8 +30,6 @@ use serde::Deserialize;
 pub(crate) const MAX_REASON_CHARS: usize = 2000;
 /// Open reports shown on the admin page at once (oldest first).
 const QUEUE_SIZE: u32 = 100;
-/// The most invitation codes made at once from the admin page.
-
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/reports/new", get(report_form).post(file_report))
