@@ -6,6 +6,15 @@ use crate::{Result, Store, StoreError};
 use ajar_core::{CommentPolicy, UserId, Viewer, Visibility, WorkId};
 use serde::Serialize;
 
+/// The accounts behind a work's creator pseuds (`$1`), in credit order. The unary `+` keeps
+/// the planner from reading `pseuds_user` first: SQLite's statistics of that partial index
+/// can say it is empty (gathered before readers had accounts), and walking every account's
+/// pseud to find the work's few took 9 ms a work page on a million-work archive, where
+/// starting from the work's own `work_creators` rows takes 0.1 ms.
+pub(crate) const WORK_ACCOUNTS: &str = "SELECT p.user_id, wc.accepted FROM work_creators wc \
+     JOIN pseuds p ON p.id = wc.pseud_id \
+     WHERE wc.work_id = $1 AND +p.user_id IS NOT NULL ORDER BY wc.position";
+
 /// Whom a listing or a count is for. Listings and counts show posted works only (drafts
 /// live on their creators' drafts page), and hidden works (by an admin, or because every
 /// creator's account is suspended) to no one.
@@ -105,16 +114,7 @@ impl Store {
         let Some((visibility, hidden, creators_suspended, comment_policy)) = row else {
             return Ok(None);
         };
-        let people: Vec<(i64, bool)> = db
-            .fetch_all(
-                &Sql::new(
-                    "SELECT p.user_id, wc.accepted FROM work_creators wc \
-                     JOIN pseuds p ON p.id = wc.pseud_id \
-                     WHERE wc.work_id = $1 AND p.user_id IS NOT NULL ORDER BY wc.position",
-                )
-                .bind(id.0),
-            )
-            .await?;
+        let people: Vec<(i64, bool)> = db.fetch_all(&Sql::new(WORK_ACCOUNTS).bind(id.0)).await?;
         let mut creators = Vec::new();
         let mut invited = Vec::new();
         for (user, accepted) in people {

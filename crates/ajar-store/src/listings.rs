@@ -575,7 +575,7 @@ impl Store {
     /// must read: the latest kudos givers, the suspended accounts, the fandoms' media.
     pub async fn index_plans(&self) -> Result<Vec<(QueryPlan, &'static str)>> {
         type Binder = fn(Sql) -> Sql;
-        let queries: [(&'static str, &str, Binder, &'static str); 3] = [
+        let queries: [(&'static str, &str, Binder, &'static str); 4] = [
             (
                 "latest kudos givers",
                 crate::kudos::LATEST_KUDOS_NAMES,
@@ -593,6 +593,12 @@ impl Store {
                 FANDOM_MEDIA,
                 |sql| sql.bind(TagKind::Fandom.code()),
                 "tags_fandom_media",
+            ),
+            (
+                "a work's creators' accounts",
+                crate::access::WORK_ACCOUNTS,
+                |sql| sql.bind(1_i64),
+                "search wc using primary key (work_id=?)",
             ),
         ];
         let mut conn = self.pool.conn().await?;

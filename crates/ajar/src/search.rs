@@ -131,6 +131,12 @@ pub async fn gen_corpus(global: &Global, args: GenCorpusArgs) -> anyhow::Result<
             .await
             .context("cannot group works into series")?;
         write_readers(&store, readers, works, args.seed).await?;
+        // Readers make accounts, kudos, bookmarks and series: statistics gathered before
+        // them would say those tables (and `pseuds_user`) are empty.
+        store
+            .analyze()
+            .await
+            .context("cannot gather the query planner's statistics")?;
         println!(
             "Added {readers} readers and {series} series in {:.1} s.",
             started.elapsed().as_secs_f64()
