@@ -15,7 +15,7 @@ use crate::views::{thousands, Blurb, Layout, Page, Pagination};
 use crate::work_sections::Part;
 use crate::{AppState, Error};
 use ajar_core::{SeriesId, TagName, WorkId};
-use ajar_store::{Audience, Followed, WorkAccess, WorkBlurb};
+use ajar_store::{Audience, Followed, WorkAccess};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -23,12 +23,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// Works listed per page of history or "later".
 const PER_PAGE: u32 = 20;
 /// Works the updates page lists at most.
-const UPDATES_SHOWN: u32 = 100;
+pub(crate) const UPDATES_SHOWN: u32 = 100;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -313,34 +312,16 @@ struct WorksPage {
     return_to: String,
 }
 
-/// Blurbs for `ids`, by id (works the audience does not list are missing).
-async fn blurbs(
-    state: &AppState,
-    ctx: &Ctx,
-    ids: &[WorkId],
-) -> Result<HashMap<WorkId, WorkBlurb>, Error> {
-    let audience = Audience::of(&ctx.viewer);
-    let mut found = state.store.works_by_ids(audience, ids).await?;
-    crate::access::own_counts(&state.store, ctx, &mut found).await?;
-    Ok(found.into_iter().map(|b| (b.id, b)).collect())
-}
-
 async fn updates_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
-    let Some(user) = ctx.viewer.user_id() else {
+    if ctx.is_guest() {
         return Ok(login_first("/updates"));
-    };
-    let audience = Audience::of(&ctx.viewer);
-    let page = state.store.updates(user, audience, UPDATES_SHOWN).await?;
-    let ids: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
-    let mut found = blurbs(&state, &ctx, &ids).await?;
-    // Only what this page shows is marked seen: the rest, and chapters posted since the
-    // page was read, wait for the next visit.
-    let last = state.store.mark_updates_seen(user, page.through).await?;
+    }
+    let page = crate::service::reading::updates(&state, &ctx, UPDATES_SHOWN).await?;
+    let last = page.last_seen;
     let entries = page
-        .updates
+        .works
         .into_iter()
-        .filter_map(|u| {
-            let blurb = found.remove(&u.work)?;
+        .map(|(u, blurb)| {
             let note = if u.new_work {
                 "New work".to_owned()
             } else if u.new_chapters == 1 {
@@ -348,11 +329,11 @@ async fn updates_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
             } else {
                 format!("{} new chapters", thousands(u64::from(u.new_chapters)))
             };
-            Some(Entry {
+            Entry {
                 note,
                 blurb: Blurb::from(blurb),
                 later: false,
-            })
+            }
         })
         .collect();
     let mut intro = match last {

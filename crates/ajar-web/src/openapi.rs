@@ -337,6 +337,15 @@ fn reader_operations() -> Vec<(&'static str, &'static str, Value)> {
             toggle("Unsubscribe", subscription),
         ),
         (
+            "/api/v1/updates",
+            "get",
+            read(
+                "New works and chapters from your subscriptions since you last looked (reading them marks them seen)",
+                "Updates",
+                false,
+            ),
+        ),
+        (
             "/api/v1/history",
             "get",
             read("Works you opened, most recent first", "Readings", true),
@@ -844,6 +853,33 @@ fn reader_schemas() -> Vec<(&'static str, Value)> {
                         "name": { "type": ["string", "null"], "description": "null when it is no longer in the archive for you." },
                         "url": { "type": ["string", "null"] },
                         "created_at": { "type": "string", "format": "date-time" }
+                    }
+                }
+            }),
+        ),
+        (
+            "Updates",
+            json!({
+                "type": "object",
+                "required": ["since", "works", "more"],
+                "properties": {
+                    "since": { "type": ["string", "null"], "format": "date-time", "description": "When you last looked." },
+                    "more": { "type": "integer", "description": "Updated works that did not fit: the next call shows them." },
+                    "works": {
+                        "type": "array",
+                        "items": {
+                            "allOf": [
+                                { "$ref": "#/components/schemas/Work" },
+                                {
+                                    "type": "object",
+                                    "required": ["new_work", "new_chapters"],
+                                    "properties": {
+                                        "new_work": { "type": "boolean" },
+                                        "new_chapters": { "type": "integer" }
+                                    }
+                                }
+                            ]
+                        }
                     }
                 }
             }),

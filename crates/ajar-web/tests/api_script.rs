@@ -614,6 +614,36 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
         .await;
     assert_eq!(subs[0]["kind"], "work", "{subs}");
     assert_eq!(subs[0]["name"], "All That's Left (revised)");
+    // A new chapter reaches the subscriber's updates once, then they are seen.
+    let first_look = reader
+        .ok(Method::GET, "/api/v1/updates", None, StatusCode::OK)
+        .await;
+    assert_eq!(first_look["works"], json!([]), "{first_look}");
+    writer
+        .ok(
+            Method::POST,
+            &format!("/api/v1/works/{id}/chapters"),
+            Some(json!({ "title": "Epilogue", "body": "And then, morning." })),
+            StatusCode::CREATED,
+        )
+        .await;
+    let updates = reader
+        .ok(Method::GET, "/api/v1/updates", None, StatusCode::OK)
+        .await;
+    assert_eq!(updates["works"][0]["id"], id, "{updates}");
+    assert_eq!(updates["works"][0]["new_chapters"], 1);
+    let seen = reader
+        .ok(Method::GET, "/api/v1/updates", None, StatusCode::OK)
+        .await;
+    assert_eq!(seen["works"], json!([]), "{seen}");
+    writer
+        .ok(
+            Method::DELETE,
+            &format!("/api/v1/works/{id}/chapters/3"),
+            None,
+            StatusCode::NO_CONTENT,
+        )
+        .await;
     reader
         .ok(Method::DELETE, &sub, None, StatusCode::NO_CONTENT)
         .await;

@@ -61,6 +61,7 @@ pub(crate) fn router() -> Router<AppState> {
             put(reading::subscribe).delete(reading::unsubscribe),
         )
         .route("/api/v1/history", get(reading::history))
+        .route("/api/v1/updates", get(reading::updates))
         .route("/api/v1/later", get(reading::later))
         .route(
             "/api/v1/works/{id}/later",

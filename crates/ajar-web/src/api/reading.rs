@@ -149,6 +149,48 @@ async fn readings(
     }))
 }
 
+#[derive(Serialize)]
+pub(crate) struct UpdateJson {
+    url: String,
+    #[serde(flatten)]
+    work: WorkBlurb,
+    /// Every chapter is new: the work itself is.
+    new_work: bool,
+    new_chapters: u32,
+}
+
+#[derive(Serialize)]
+pub(crate) struct UpdatesJson {
+    /// When the account last looked (here or on `/updates`).
+    since: Option<DateTime<Utc>>,
+    works: Vec<UpdateJson>,
+    /// Updated works that did not fit: the next call shows them.
+    more: u64,
+}
+
+/// `GET /api/v1/updates`: new works and chapters from the account's subscriptions since
+/// it last looked (on the site or here); reading them marks them seen, as the page does.
+pub(crate) async fn updates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<UpdatesJson>, Error> {
+    let found = reading::updates(&state, &ctx, crate::follows::UPDATES_SHOWN).await?;
+    Ok(Json(UpdatesJson {
+        since: found.last_seen,
+        more: found.more,
+        works: found
+            .works
+            .into_iter()
+            .map(|(u, work)| UpdateJson {
+                url: format!("/works/{}", work.id),
+                work,
+                new_work: u.new_work,
+                new_chapters: u.new_chapters,
+            })
+            .collect(),
+    }))
+}
+
 /// `GET /api/v1/history?page=N`: the works the account opened, most recent first.
 pub(crate) async fn history(
     State(state): State<AppState>,

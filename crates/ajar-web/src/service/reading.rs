@@ -5,7 +5,7 @@ use crate::access::visible_work;
 use crate::auth::Ctx;
 use crate::{AppState, Error};
 use ajar_core::{UserId, WorkId};
-use ajar_store::{Audience, Followed, OtherUser, Reading, Subscription, WorkBlurb};
+use ajar_store::{Audience, Followed, OtherUser, Reading, Subscription, Update, WorkBlurb};
 use std::collections::HashMap;
 
 /// Subscribes to (or, with `on` false, unsubscribes from) a work, creator, series or tag.
@@ -160,4 +160,41 @@ pub(crate) async fn stances(
         state.store.muted_users(user),
         state.store.blocked_users(user)
     )?)
+}
+
+/// What is new from the reader's subscriptions since they last looked.
+pub(crate) struct Updates {
+    /// Each updated work the reader may see, with what is new in it, newest first.
+    pub(crate) works: Vec<(Update, WorkBlurb)>,
+    /// Updated works that did not fit: the next look shows them.
+    pub(crate) more: u64,
+    /// When the reader looked before.
+    pub(crate) last_seen: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The reader's updates (at most `limit` works), marked seen by being read: the next call
+/// shows only what is newer, and what did not fit.
+pub(crate) async fn updates(state: &AppState, ctx: &Ctx, limit: u32) -> Result<Updates, Error> {
+    let user = ctx.require_user()?.id;
+    let audience = Audience::of(&ctx.viewer);
+    let page = state.store.updates(user, audience, limit).await?;
+    let ids: Vec<WorkId> = page.updates.iter().map(|u| u.work).collect();
+    let mut blurbs = state.store.works_by_ids(audience, &ids).await?;
+    crate::access::own_counts(&state.store, ctx, &mut blurbs).await?;
+    let mut by_id: HashMap<WorkId, WorkBlurb> = blurbs.into_iter().map(|b| (b.id, b)).collect();
+    // Only what is shown is marked seen: the rest, and chapters posted since, wait.
+    let last_seen = state.store.mark_updates_seen(user, page.through).await?;
+    let works = page
+        .updates
+        .into_iter()
+        .filter_map(|u| {
+            let blurb = by_id.remove(&u.work)?;
+            Some((u, blurb))
+        })
+        .collect();
+    Ok(Updates {
+        works,
+        more: page.more,
+        last_seen,
+    })
 }
