@@ -336,6 +336,14 @@ fn reader_operations() -> Vec<(&'static str, &'static str, Value)> {
             "delete",
             toggle("Unsubscribe", subscription),
         ),
+        ("/api/v1/filters", "get", read("Your muted tags and saved filter", "Filters", false)),
+        ("/api/v1/filters", "put", json!({
+            "summary": "Replace your muted tags and saved filter",
+            "description": "Muted tags are left out of every search and listing you see; the saved filter fills in what a search does not say.",
+            "security": mine,
+            "requestBody": json_body("Filters"),
+            "responses": change_responses(json!({ "200": json_answer("As saved.", "Filters") }), true, false)
+        })),
         (
             "/api/v1/updates",
             "get",
@@ -854,6 +862,23 @@ fn reader_schemas() -> Vec<(&'static str, Value)> {
                         "url": { "type": ["string", "null"] },
                         "created_at": { "type": "string", "format": "date-time" }
                     }
+                }
+            }),
+        ),
+        (
+            "Filters",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "muted_tags": { "type": "array", "items": { "type": "string" }, "description": "At most 500." },
+                    "exclude_tags": { "type": "array", "items": { "type": "string" } },
+                    "ratings": { "type": "array", "items": one_of(Rating::ALL.iter().map(|r| r.code())) },
+                    "complete_only": { "type": "boolean" },
+                    "no_crossovers": { "type": "boolean" },
+                    "words_from": { "type": ["string", "null"], "description": "A number of words (\"10,000\" reads as 10000)." },
+                    "words_to": { "type": ["string", "null"] },
+                    "language": { "type": ["string", "null"], "description": "A language's name or code." }
                 }
             }),
         ),

@@ -748,6 +748,51 @@ async fn a_script_posts_reads_changes_and_deletes_a_work(backend: Backend) {
         )
         .await;
 
+    // A muted tag leaves the work out of the reader's searches until unmuted; the saved
+    // filter reads back as saved.
+    app.caught_up().await;
+    let saved = reader
+        .ok(
+            Method::PUT,
+            "/api/v1/filters",
+            Some(json!({ "muted_tags": ["Angst"], "words_from": "1,000", "ratings": ["teen"] })),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(saved["words_from"], "1000", "{saved}");
+    assert_eq!(saved["ratings"], json!(["teen"]));
+    let muted = reader
+        .ok(
+            Method::GET,
+            "/api/v1/works?include_tags=Angst",
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    assert!(titles(&muted).is_empty(), "{muted}");
+    reader
+        .refused(
+            Method::PUT,
+            "/api/v1/filters",
+            Some(json!({ "ratings": ["spicy"] })),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    reader
+        .ok(
+            Method::PUT,
+            "/api/v1/filters",
+            Some(json!({})),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(
+        reader
+            .ok(Method::GET, "/api/v1/filters", None, StatusCode::OK)
+            .await["muted_tags"],
+        json!([])
+    );
+
     // Search finds it with filters, and not with filters it does not match.
     app.caught_up().await;
     let found = reader
