@@ -471,3 +471,40 @@ mod tests {
         );
     }
 }
+
+/// Foreign keys to `to` (a table) whose column starts no index, as `table.column`: a delete
+/// of a `to` row then reads the whole referencing table (to cascade, to set null, or to
+/// check nothing still refers to it).
+pub async fn unindexed_foreign_keys(store: &Store, to: &str) -> Result<Vec<String>, sqlx::Error> {
+    match &store.pool {
+        crate::db::Pool::Sqlite(pool) => {
+            sqlx::query_scalar(
+                "SELECT m.name || '.' || p.\"from\" FROM sqlite_master m \
+                 JOIN pragma_foreign_key_list(m.name) p \
+                 WHERE m.type = 'table' AND p.\"table\" = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM pragma_index_list(m.name) il \
+                     JOIN pragma_index_info(il.name) ii \
+                     WHERE ii.seqno = 0 AND ii.name = p.\"from\") \
+                 AND NOT EXISTS (SELECT 1 FROM pragma_table_info(m.name) ti \
+                     WHERE ti.name = p.\"from\" AND ti.pk = 1 AND upper(ti.type) = 'INTEGER') \
+                 ORDER BY 1",
+            )
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        }
+        crate::db::Pool::Postgres(pool) => {
+            sqlx::query_scalar(
+                "SELECT c.conrelid::regclass::text || '.' || a.attname FROM pg_constraint c \
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+                 WHERE c.contype = 'f' AND c.confrelid = $1::regclass \
+                 AND NOT EXISTS (SELECT 1 FROM pg_index i \
+                     WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1]) \
+                 ORDER BY 1",
+            )
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        }
+    }
+}

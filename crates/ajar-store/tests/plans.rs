@@ -9,7 +9,25 @@ use ajar_core::{Chapter, Html, Rating, TagName, UserId, Work};
 use ajar_store::{Audience, CorpusWork, Muted, Store, WorkStats};
 use chrono::NaiveDate;
 
-ajar_store::backend_tests!(tag_and_creator_pages_read_indexes);
+ajar_store::backend_tests!(
+    tag_and_creator_pages_read_indexes,
+    deletes_find_their_rows_by_index
+);
+
+/// Deleting a work (a writer, through the site or the API) or a pseud (on the account page)
+/// finds the rows that refer to it by an index, not by reading whole tables.
+async fn deletes_find_their_rows_by_index(store: Store) {
+    for table in ["works", "pseuds"] {
+        let unindexed = ajar_store::testing::unindexed_foreign_keys(&store, table)
+            .await
+            .unwrap();
+        assert!(
+            unindexed.is_empty(),
+            "{:?}: foreign keys to {table} that start no index: {unindexed:?}",
+            store.backend()
+        );
+    }
+}
 
 const WORKS: usize = 20_000;
 const FANDOMS: usize = 300;
