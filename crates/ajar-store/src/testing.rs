@@ -455,23 +455,6 @@ fn random() -> u64 {
     hasher.finish()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_database_name_is_swapped() {
-        assert_eq!(
-            with_database("postgres://ajar:ajar@127.0.0.1:5432/postgres", "t1"),
-            "postgres://ajar:ajar@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://ajar@localhost?sslmode=disable", "t1"),
-            "postgres://ajar@localhost/t1?sslmode=disable"
-        );
-    }
-}
-
 /// Foreign keys to `to` (a table) whose column starts no index, as `table.column`: a delete
 /// of a `to` row then reads the whole referencing table (to cascade, to set null, or to
 /// check nothing still refers to it).
@@ -506,5 +489,22 @@ pub async fn unindexed_foreign_keys(store: &Store, to: &str) -> Result<Vec<Strin
             .fetch_all(pool)
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_name_is_swapped() {
+        assert_eq!(
+            with_database("postgres://ajar:ajar@127.0.0.1:5432/postgres", "t1"),
+            "postgres://ajar:ajar@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://ajar@localhost?sslmode=disable", "t1"),
+            "postgres://ajar@localhost/t1?sslmode=disable"
+        );
     }
 }
