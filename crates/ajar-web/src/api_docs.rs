@@ -13,17 +13,35 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route("/api/docs", get(docs))
 }
 
+/// A run of a description's text: `code` where the document put it in backticks.
+struct Span {
+    code: bool,
+    text: String,
+}
+
+/// A description as runs of text and code (`like this`), for the page to set the code apart.
+fn spans(text: &str) -> Vec<Span> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(i, t)| Span {
+            code: i % 2 == 1,
+            text: t.to_owned(),
+        })
+        .collect()
+}
+
 struct Parameter {
     name: String,
     place: String,
     required: bool,
     kind: String,
-    description: String,
+    description: Vec<Span>,
 }
 
 struct Answer {
     status: String,
-    description: String,
+    description: Vec<Span>,
     schema: Option<String>,
 }
 
@@ -33,7 +51,7 @@ struct Operation {
     method: String,
     path: String,
     summary: String,
-    description: String,
+    description: Vec<Span>,
     needs_token: bool,
     parameters: Vec<Parameter>,
     body: Option<String>,
@@ -44,12 +62,12 @@ struct Field {
     name: String,
     kind: String,
     required: bool,
-    description: String,
+    description: Vec<Span>,
 }
 
 struct Schema {
     name: String,
-    description: String,
+    description: Vec<Span>,
     kind: String,
     fields: Vec<Field>,
 }
@@ -58,7 +76,7 @@ struct Schema {
 #[template(path = "api_docs.html")]
 struct DocsPage {
     layout: Layout,
-    intro: String,
+    intro: Vec<Span>,
     operations: Vec<Operation>,
     schemas: Vec<Schema>,
 }
@@ -115,7 +133,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
                     place: text(&p["in"]),
                     required: p["required"].as_bool().unwrap_or(false),
                     kind: kind(&p["schema"]),
-                    description: text(&p["description"]),
+                    description: spans(&text(&p["description"])),
                 })
                 .collect();
             let body = op["requestBody"]["content"]["application/json"]
@@ -127,7 +145,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
                     r.iter()
                         .map(|(status, answer)| Answer {
                             status: status.clone(),
-                            description: text(&answer["description"]),
+                            description: spans(&text(&answer["description"])),
                             schema: answer["content"]
                                 .as_object()
                                 .and_then(|c| c.values().next())
@@ -150,7 +168,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: text(&op["summary"]),
-                description: text(&op["description"]),
+                description: spans(&text(&op["description"])),
                 needs_token,
                 parameters,
                 body,
@@ -181,14 +199,14 @@ fn schemas(doc: &Value) -> Vec<Schema> {
                             name: field.clone(),
                             kind: kind(s),
                             required: required.contains(&field.as_str()),
-                            description: text(&s["description"]),
+                            description: spans(&text(&s["description"])),
                         })
                         .collect()
                 })
                 .unwrap_or_default();
             Schema {
                 name: name.clone(),
-                description: text(&schema["description"]),
+                description: spans(&text(&schema["description"])),
                 kind: kind(schema),
                 fields,
             }
@@ -205,7 +223,7 @@ async fn docs() -> Page<DocsPage> {
             Some("API".to_owned()),
             "The archive's JSON API: every operation, its parameters, bodies and answers.",
         ),
-        intro: text(&doc["info"]["description"]),
+        intro: spans(&text(&doc["info"]["description"])),
         operations: operations(&doc),
         schemas: schemas(&doc),
     })
@@ -237,6 +255,22 @@ mod tests {
         assert_eq!(
             schemas(&doc).len(),
             doc["components"]["schemas"].as_object().unwrap().len()
+        );
+    }
+
+    #[test]
+    fn backticks_set_code_apart() {
+        let runs = spans("Send `Authorization: Bearer TOKEN` with `a`.");
+        let shown: Vec<(bool, &str)> = runs.iter().map(|s| (s.code, s.text.as_str())).collect();
+        assert_eq!(
+            shown,
+            [
+                (false, "Send "),
+                (true, "Authorization: Bearer TOKEN"),
+                (false, " with "),
+                (true, "a"),
+                (false, "."),
+            ]
         );
     }
 
