@@ -5,7 +5,7 @@
 
 use crate::access::visible_work;
 use crate::auth::Ctx;
-use crate::kudos::{id_number, work_id};
+use crate::kudos::work_id;
 use crate::{AppState, Error};
 use ajar_core::WorkId;
 use ajar_store::WorkBlurb;
@@ -226,9 +226,7 @@ async fn chapter(
     ctx: Ctx,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<ChapterText>, Error> {
-    let Path((id, position)) = path.map_err(|_| Error::NotFound)?;
-    let id = work_id(Ok(Path(id)))?;
-    let position = u32::try_from(id_number(Ok(Path(position)))?).map_err(|_| Error::NotFound)?;
+    let (id, position) = writes::work_and_position(path)?;
     visible_work(&state, &ctx, id).await?;
     Ok(Json(chapter_text(&state, id, position).await?))
 }

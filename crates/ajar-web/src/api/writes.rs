@@ -409,7 +409,8 @@ pub(crate) async fn delete(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-fn work_and_position(
+/// A work id and a chapter number from a path; anything else names no page.
+pub(super) fn work_and_position(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<(WorkId, u32), Error> {
     let Path((id, position)) = path.map_err(|_| Error::NotFound)?;
