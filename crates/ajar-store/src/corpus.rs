@@ -4,10 +4,12 @@
 //! makes them so) and with their counters (words, hits, kudos...) set, which the ordinary
 //! insert path leaves at zero. Each work still gets its `changes` row.
 
-use crate::db::{value_rows, Db, Sql, Tx, MAX_ARGS};
-use crate::works::now;
+use crate::db::{value_rows, Sql, Tx, MAX_ARGS};
+use crate::works::{
+    ensure_pseuds, ensure_tags, insert_tag_rows, now, tag_key, work_creators, work_tags, TagKey,
+};
 use crate::{name_key, to_i64, Result, Store, StoreError, WorkStats};
-use ajar_core::{TagKind, Work, WorkId};
+use ajar_core::{Work, WorkId};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -26,7 +28,7 @@ pub struct CorpusWork {
 /// Tag and pseud ids seen so far, kept across batches.
 #[derive(Debug, Default)]
 pub struct CorpusWriter {
-    tags: HashMap<(&'static str, String), i64>,
+    tags: HashMap<TagKey, i64>,
     pseuds: HashMap<String, i64>,
 }
 
@@ -75,27 +77,30 @@ async fn write_batch(
     let mut creator_ids: Vec<Vec<i64>> = Vec::with_capacity(works.len());
     let mut tag_ids: Vec<Vec<i64>> = Vec::with_capacity(works.len());
     for cw in works {
-        let mut ids = Vec::with_capacity(cw.work.creators.len());
-        for name in &cw.work.creators {
-            let id = pseud_id(&mut db, writer, name, now).await?;
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
+        let creators = work_creators(&cw.work);
+        let keys: Vec<String> = creators.iter().map(|c| c.key.clone()).collect();
+        let missing: Vec<_> = creators
+            .into_iter()
+            .filter(|c| !writer.pseuds.contains_key(&c.key))
+            .collect();
+        if !missing.is_empty() {
+            writer
+                .pseuds
+                .extend(ensure_pseuds(&mut db, &missing, now).await?);
         }
-        creator_ids.push(ids);
-        let w = &cw.work;
-        let required = std::iter::once((TagKind::Rating, w.rating.name()))
-            .chain(w.warnings.iter().map(|x| (TagKind::Warning, x.name())))
-            .chain(w.categories.iter().map(|x| (TagKind::Category, x.name())));
-        let free = w.tags_by_kind().map(|(k, n)| (k, n.as_str()));
-        let mut ids = Vec::new();
-        for (kind, name) in required.chain(free) {
-            let id = tag_id(&mut db, writer, kind, name, now).await?;
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
+        creator_ids.push(stored_ids(&writer.pseuds, &keys, "pseud")?);
+        let tags = work_tags(&cw.work);
+        let keys: Vec<TagKey> = tags.iter().map(tag_key).collect();
+        let missing: Vec<_> = tags
+            .into_iter()
+            .filter(|t| !writer.tags.contains_key(&tag_key(t)))
+            .collect();
+        if !missing.is_empty() {
+            writer
+                .tags
+                .extend(ensure_tags(&mut db, &missing, now).await?);
         }
-        tag_ids.push(ids);
+        tag_ids.push(stored_ids(&writer.tags, &keys, "tag")?);
     }
 
     let (max,): (i64,) = db
@@ -161,18 +166,12 @@ async fn write_batch(
         &rows,
     )
     .await?;
-    rows.clear();
-    for (work, tags) in ids.iter().zip(&tag_ids) {
-        for (pos, tag) in tags.iter().enumerate() {
-            rows.push(format!("({work}, {tag}, {})", pos + 1));
-        }
-    }
-    insert_inline(
-        tx,
-        "INSERT INTO work_tags (work_id, tag_id, position) VALUES ",
-        &rows,
-    )
-    .await?;
+    let rows: Vec<(i64, &[i64])> = ids
+        .iter()
+        .zip(&tag_ids)
+        .map(|(work, tags)| (*work, tags.as_slice()))
+        .collect();
+    insert_tag_rows(&mut tx.db(), &rows).await?;
 
     // Chapters: 5 columns a row.
     let mut db = tx.db();
@@ -231,64 +230,18 @@ async fn insert_inline(tx: &mut Tx, head: &str, rows: &[String]) -> Result<()> {
     Ok(())
 }
 
-async fn pseud_id(
-    db: &mut Db<'_>,
-    writer: &mut CorpusWriter,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let key = name_key(name.trim());
-    if let Some(id) = writer.pseuds.get(&key) {
-        return Ok(*id);
-    }
-    db.execute(
-        &Sql::new(
-            "INSERT INTO pseuds (name, name_key, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name_key) DO NOTHING",
-        )
-        .bind(name.trim())
-        .bind(key.as_str())
-        .bind(now),
-    )
-    .await?;
-    let (id,): (i64,) = db
-        .fetch_one(&Sql::new("SELECT id FROM pseuds WHERE name_key = $1").bind(key.as_str()))
-        .await?;
-    writer.pseuds.insert(key, id);
-    Ok(id)
-}
-
-async fn tag_id(
-    db: &mut Db<'_>,
-    writer: &mut CorpusWriter,
-    kind: TagKind,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let key = (kind.code(), name_key(name));
-    if let Some(id) = writer.tags.get(&key) {
-        return Ok(*id);
-    }
-    db.execute(
-        &Sql::new(
-            "INSERT INTO tags (kind, name, name_key, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (kind, name_key) DO NOTHING",
-        )
-        .bind(kind.code())
-        .bind(name)
-        .bind(key.1.as_str())
-        .bind(now),
-    )
-    .await?;
-    let (id,): (i64,) = db
-        .fetch_one(
-            &Sql::new("SELECT id FROM tags WHERE kind = $1 AND name_key = $2")
-                .bind(kind.code())
-                .bind(key.1.as_str()),
-        )
-        .await?;
-    writer.tags.insert(key, id);
-    Ok(id)
+/// The ids of these keys, which the batch has just stored or found.
+fn stored_ids<K>(ids: &HashMap<K, i64>, keys: &[K], what: &str) -> Result<Vec<i64>>
+where
+    K: std::hash::Hash + Eq + std::fmt::Debug,
+{
+    keys.iter()
+        .map(|key| {
+            ids.get(key).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!("the {what} {key:?} was stored but cannot be found"))
+            })
+        })
+        .collect()
 }
 
 /// A generated reader: an account with a default pseud, and what it did on the archive.

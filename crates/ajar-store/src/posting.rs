@@ -820,51 +820,7 @@ async fn next_part(db: &mut Db<'_>, series: i64) -> Result<u32> {
 async fn set_tags(db: &mut Db<'_>, id: WorkId, work: &Work, now: DateTime<Utc>) -> Result<()> {
     db.execute(&Sql::new("DELETE FROM work_tags WHERE work_id = $1").bind(id.0))
         .await?;
-    let required = std::iter::once((TagKind::Rating, work.rating.name()))
-        .chain(work.warnings.iter().map(|w| (TagKind::Warning, w.name())))
-        .chain(
-            work.categories
-                .iter()
-                .map(|c| (TagKind::Category, c.name())),
-        );
-    let free = work
-        .tags_by_kind()
-        .map(|(kind, name)| (kind, name.as_str()));
-    let mut seen = HashSet::new();
-    let mut position = 0_i64;
-    for (kind, name) in required.chain(free) {
-        let key = name_key(name);
-        if !seen.insert((kind, key.clone())) {
-            continue;
-        }
-        db.execute(
-            &Sql::new(
-                "INSERT INTO tags (kind, name, name_key, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (kind, name_key) DO NOTHING",
-            )
-            .bind(kind.code())
-            .bind(name)
-            .bind(key.as_str())
-            .bind(now),
-        )
-        .await?;
-        let (tag,): (i64,) = db
-            .fetch_one(
-                &Sql::new("SELECT id FROM tags WHERE kind = $1 AND name_key = $2")
-                    .bind(kind.code())
-                    .bind(key.as_str()),
-            )
-            .await?;
-        position += 1;
-        db.execute(
-            &Sql::new("INSERT INTO work_tags (work_id, tag_id, position) VALUES ($1, $2, $3)")
-                .bind(id.0)
-                .bind(tag)
-                .bind(position),
-        )
-        .await?;
-    }
-    Ok(())
+    crate::works::write_work_tags(db, id.0, &crate::works::work_tags(work), now).await
 }
 
 /// [`Store::update_work_metadata`] inside the caller's write transaction.

@@ -283,16 +283,106 @@ pub(crate) fn now() -> DateTime<Utc> {
 // ---------------------------------------------------------------------------------------
 // Inserting
 
+/// A work's creators (pseud names, trimmed) in byline order, each once by name key.
+pub(crate) fn work_creators(work: &Work) -> Vec<Keyed<'_>> {
+    let mut seen = HashSet::new();
+    work.creators
+        .iter()
+        .map(|c| c.trim())
+        .map(|name| Keyed {
+            name,
+            key: name_key(name),
+        })
+        .filter(|c| seen.insert(c.key.clone()))
+        .collect()
+}
+
 /// A name and the key it is matched by.
-struct Keyed<'a> {
+pub(crate) struct Keyed<'a> {
+    name: &'a str,
+    pub(crate) key: String,
+}
+
+/// A tag of a work as it will be stored: its kind, name, and the key it is matched by.
+pub(crate) struct NewTag<'a> {
+    kind: TagKind,
     name: &'a str,
     key: String,
 }
 
-struct NewTag<'a> {
-    kind: TagKind,
-    name: &'a str,
-    key: String,
+/// A work's tags in display order — rating, warnings, categories, fandoms, relationships,
+/// characters, additional tags —, each once by kind and name key. The one definition of a
+/// work's tag rows: posting, editing and the corpus generator all store this list.
+pub(crate) fn work_tags(work: &Work) -> Vec<NewTag<'_>> {
+    let required = std::iter::once((TagKind::Rating, work.rating.name()))
+        .chain(work.warnings.iter().map(|w| (TagKind::Warning, w.name())))
+        .chain(
+            work.categories
+                .iter()
+                .map(|c| (TagKind::Category, c.name())),
+        );
+    let free = work
+        .tags_by_kind()
+        .map(|(kind, name)| (kind, name.as_str()));
+    let mut seen = HashSet::new();
+    required
+        .chain(free)
+        .map(|(kind, name)| NewTag {
+            kind,
+            name,
+            key: name_key(name),
+        })
+        .filter(|t| seen.insert((t.kind, t.key.clone())))
+        .collect()
+}
+
+/// Writes a work's tag rows, creating the tags that are new; the work has none yet (an
+/// edit deletes its old rows first).
+pub(crate) async fn write_work_tags(
+    db: &mut Db<'_>,
+    work: i64,
+    tags: &[NewTag<'_>],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let ids = ensure_tags(db, tags, now).await?;
+    let tag_ids = tags
+        .iter()
+        .map(|t| lookup(&ids, &tag_key(t), "tag"))
+        .collect::<Result<Vec<i64>>>()?;
+    insert_tag_rows(db, &[(work, &tag_ids)]).await
+}
+
+/// The `work_tags` rows of these works, each work's tag ids in display order. Integers
+/// only, so written inline: thousands of rows a statement (the corpus writes a batch of
+/// works at once).
+pub(crate) async fn insert_tag_rows(db: &mut Db<'_>, works: &[(i64, &[i64])]) -> Result<()> {
+    use std::fmt::Write as _;
+    const ROWS_PER_STATEMENT: usize = 4000;
+    let mut statements = Vec::new();
+    let mut sql = String::new();
+    let mut count = 0;
+    for (work, tags) in works {
+        for (i, tag) in tags.iter().enumerate() {
+            sql.push_str(if count == 0 {
+                "INSERT INTO work_tags (work_id, tag_id, position) VALUES "
+            } else {
+                ", "
+            });
+            let _ = write!(sql, "({work}, {tag}, {})", i + 1);
+            count += 1;
+            if count == ROWS_PER_STATEMENT {
+                statements.push(std::mem::take(&mut sql));
+                count = 0;
+            }
+        }
+    }
+    if count > 0 {
+        statements.push(sql);
+    }
+    for sql in statements {
+        db.execute(&Sql::new(sql)).await?;
+    }
+    Ok(())
 }
 
 /// A work ready to store: validated, derived values computed, names keyed and repeats
@@ -313,39 +403,8 @@ pub(crate) struct NewWork<'a> {
 impl<'a> NewWork<'a> {
     pub(crate) fn prepare(work: &'a Work, today: NaiveDate) -> Result<NewWork<'a>> {
         work.validate()?;
-
-        let mut seen = HashSet::new();
-        let creators = work
-            .creators
-            .iter()
-            .map(|c| c.trim())
-            .map(|name| Keyed {
-                name,
-                key: name_key(name),
-            })
-            .filter(|c| seen.insert(c.key.clone()))
-            .collect();
-
-        let required = std::iter::once((TagKind::Rating, work.rating.name()))
-            .chain(work.warnings.iter().map(|w| (TagKind::Warning, w.name())))
-            .chain(
-                work.categories
-                    .iter()
-                    .map(|c| (TagKind::Category, c.name())),
-            );
-        let free = work
-            .tags_by_kind()
-            .map(|(kind, name)| (kind, name.as_str()));
-        let mut seen = HashSet::new();
-        let tags = required
-            .chain(free)
-            .map(|(kind, name)| NewTag {
-                kind,
-                name,
-                key: name_key(name),
-            })
-            .filter(|t| seen.insert((t.kind, t.key.clone())))
-            .collect();
+        let creators = work_creators(work);
+        let tags = work_tags(work);
 
         let chapter_words: Vec<i64> = work.chapters.iter().map(|c| to_i64(c.words())).collect();
         let words = chapter_words.iter().sum();
@@ -391,7 +450,6 @@ pub(crate) async fn insert(
 ) -> Result<WorkId> {
     let work = new.work;
     let pseuds = ensure_pseuds(db, &new.creators, now).await?;
-    let tags = ensure_tags(db, &new.tags, now).await?;
 
     let sql = Sql::new(
         "INSERT INTO works (title, summary_html, notes_html, end_notes_html, rating, language, \
@@ -436,23 +494,7 @@ pub(crate) async fn insert(
     )
     .await?;
 
-    let tag_ids = new
-        .tags
-        .iter()
-        .map(|t| lookup(&tags, &tag_key(t), "tag"))
-        .collect::<Result<Vec<i64>>>()?;
-    insert_rows(
-        db,
-        "INSERT INTO work_tags (work_id, tag_id, position)",
-        3,
-        &tag_ids,
-        |q, i, tag| {
-            q.push(id);
-            q.push(*tag);
-            q.push(i as i64 + 1);
-        },
-    )
-    .await?;
+    write_work_tags(db, id, &new.tags, now).await?;
 
     insert_chapters(db, id, &work.chapters, &new.chapter_words).await?;
 
@@ -583,7 +625,7 @@ async fn insert_chapters(
 // writer committed meanwhile (PostgreSQL) returns nothing for it; a last lookup finds those.
 
 /// Ids of the pseuds with these names by name key, creating those that are new.
-async fn ensure_pseuds(
+pub(crate) async fn ensure_pseuds(
     db: &mut Db<'_>,
     creators: &[Keyed<'_>],
     now: DateTime<Utc>,
@@ -639,14 +681,14 @@ async fn find_pseuds<'k>(
     Ok(ids)
 }
 
-type TagKey = (&'static str, String);
+pub(crate) type TagKey = (&'static str, String);
 
-fn tag_key(tag: &NewTag<'_>) -> TagKey {
+pub(crate) fn tag_key(tag: &NewTag<'_>) -> TagKey {
     (tag.kind.code(), tag.key.clone())
 }
 
 /// Ids of these tags by (kind code, name key), creating those that are new.
-async fn ensure_tags(
+pub(crate) async fn ensure_tags(
     db: &mut Db<'_>,
     tags: &[NewTag<'_>],
     now: DateTime<Utc>,

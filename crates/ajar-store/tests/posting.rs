@@ -4,11 +4,11 @@
 #![allow(clippy::unwrap_used)]
 
 use ajar_core::{
-    Chapter, CommentPolicy, Html, PseudId, Rating, Role, SeriesMembership, TagKind, TagName,
-    UserId, Visibility, Work, WorkId,
+    ArchiveWarning, Category, Chapter, CommentPolicy, Html, PseudId, Rating, Role,
+    SeriesMembership, TagKind, TagName, UserId, Visibility, Work, WorkId,
 };
 use ajar_store::testing::{series_parts, table_row_counts};
-use ajar_store::{NewUser, Store, StoreError, TextSource, WorkEdit};
+use ajar_store::{CorpusWork, NewUser, Store, StoreError, TextSource, WorkEdit, WorkStats};
 
 ajar_store::backend_tests!(
     a_posted_work_is_credited_to_the_chosen_pseuds,
@@ -27,6 +27,7 @@ ajar_store::backend_tests!(
     series_parts_are_renumbered_by_their_owner,
     an_edit_is_saved_whole_or_not_at_all,
     texts_are_kept_as_written,
+    every_way_in_stores_a_works_tags_alike,
 );
 
 fn tag(name: &str) -> TagName {
@@ -876,5 +877,96 @@ async fn texts_are_kept_as_written(store: Store) {
     let counts = table_row_counts(&store).await;
     for table in ["work_sources", "chapter_sources"] {
         assert!(counts.contains(&(table, 0)), "{table}: {counts:?}");
+    }
+}
+
+/// Importing, posting, editing and the corpus generator write a work's tags through one
+/// path: the same tags, spelled as first stored, once each, in display order.
+async fn every_way_in_stores_a_works_tags_alike(store: Store) {
+    let (user, pseud) = account(&store, "lane").await;
+    // "fluff" exists first, so "Fluff" and "FLUFF" are that tag.
+    let mut first = work("First");
+    first.tags = vec![tag("fluff")];
+    store.insert_work(&first).await.unwrap();
+
+    let mut tagged = work("Tagged");
+    tagged.fandoms = vec![tag("Gilmore Girls"), tag("GILMORE GIRLS"), tag("Cooking")];
+    tagged.warnings = vec![ArchiveWarning::NoneApply, ArchiveWarning::NoneApply];
+    tagged.categories = vec![Category::FM, Category::Gen];
+    tagged.relationships = vec![tag("Rory Gilmore/Jess Mariano")];
+    tagged.characters = vec![
+        tag("Rory Gilmore"),
+        tag("rory gilmore"),
+        tag("Jess Mariano"),
+    ];
+    tagged.tags = vec![tag("Fluff"), tag("Angst"), tag("FLUFF")];
+    tagged.published = Some(chrono::NaiveDate::from_ymd_opt(2004, 2, 17).unwrap());
+
+    let imported = store.insert_work(&tagged).await.unwrap();
+    let posted = store
+        .post_work(
+            user,
+            &[pseud],
+            &tagged,
+            Visibility::Public,
+            CommentPolicy::Anyone,
+        )
+        .await
+        .unwrap();
+    let edited = store
+        .post_work(
+            user,
+            &[pseud],
+            &work("Plain"),
+            Visibility::Public,
+            CommentPolicy::Anyone,
+        )
+        .await
+        .unwrap();
+    store
+        .update_work_metadata(edited, user, &tagged)
+        .await
+        .unwrap();
+    let mut writer = store.corpus_writer();
+    let generated = store
+        .write_corpus_batch(
+            &mut writer,
+            &[CorpusWork {
+                work: tagged.clone(),
+                stats: WorkStats::default(),
+                chapter_words: vec![4],
+            }],
+        )
+        .await
+        .unwrap()[0];
+
+    let tags_of = |w: &Work| {
+        (
+            w.rating,
+            w.warnings.clone(),
+            w.categories.clone(),
+            w.fandoms.clone(),
+            w.relationships.clone(),
+            w.characters.clone(),
+            w.tags.clone(),
+        )
+    };
+    let expected = (
+        Rating::TeenAndUp,
+        vec![ArchiveWarning::NoneApply],
+        vec![Category::FM, Category::Gen],
+        vec![tag("Gilmore Girls"), tag("Cooking")],
+        vec![tag("Rory Gilmore/Jess Mariano")],
+        vec![tag("Rory Gilmore"), tag("Jess Mariano")],
+        vec![tag("fluff"), tag("Angst")],
+    );
+    for (how, id) in [
+        ("imported", imported),
+        ("posted", posted),
+        ("edited", edited),
+        ("generated", generated),
+    ] {
+        let stored = store.work(id).await.unwrap().unwrap();
+        assert_eq!(tags_of(&stored.work), expected, "{how}");
     }
 }
