@@ -321,13 +321,15 @@ async fn login(
 #[template(path = "logout.html")]
 struct LogoutPage {
     layout: Layout,
+    logged_in: bool,
 }
 
 /// A log-out link followed (or typed): a button to confirm, since log-out is a form with a
 /// CSRF token, so that another site cannot log a reader out.
-async fn logout_form() -> Page<LogoutPage> {
+async fn logout_form(ctx: Ctx) -> Page<LogoutPage> {
     Page(LogoutPage {
         layout: Layout::new(Some("Log out".to_owned()), "Log out of your account."),
+        logged_in: !ctx.is_guest(),
     })
 }
 

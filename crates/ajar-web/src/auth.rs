@@ -4,15 +4,17 @@
 //! [`context`] runs around every request. It finds the session named by the `ajar_session`
 //! cookie (a random token; the database keeps its SHA-256, so any node can serve any
 //! request), and puts a [`Ctx`] (the [`Viewer`] and their CSRF token) into the request for
-//! handlers and into a task-local for templates (the site header shows who is logged in).
+//! handlers. Pages are rendered without their viewer's parts (the header's account links,
+//! the notice, the forms' token); `context` puts them in on the way out (see
+//! `views::viewer_parts`).
 //!
 //! Every POST, PUT, PATCH or DELETE must carry the CSRF token, in a form field named
 //! `csrf_token` (URL-encoded or multipart) or an `X-CSRF-Token` header, and must not come
 //! from another origin; otherwise it is refused with 403 before any handler runs, so it
 //! changes nothing. A logged-in reader's token is their session's; a guest's is the random
-//! value of their `ajar_csrf` cookie (double submit). Guest pages are cached and shared
-//! between guests, so they are rendered with [`CSRF_PLACEHOLDER`] and each guest's token is
-//! put in on the way out; pages for logged-in readers are never cached.
+//! value of their `ajar_csrf` cookie (double submit). Pages are rendered with
+//! [`CSRF_PLACEHOLDER`] and each viewer's token is put in on the way out, so guest pages
+//! can be cached and shared between guests; pages for logged-in readers are never cached.
 
 use crate::ratelimit::{Action, Quota};
 use crate::{AppState, Error};
@@ -92,15 +94,6 @@ impl Ctx {
             .ok_or(Error::LoginRequired(crate::error::LoginReason::Page))
     }
 
-    /// The token as templates write it: guests get the placeholder (see the module docs).
-    pub(crate) fn form_token(&self) -> &str {
-        if self.is_guest() {
-            CSRF_PLACEHOLDER
-        } else {
-            &self.csrf_token
-        }
-    }
-
     /// A rate-limit key for this reader: their account, else their address.
     pub(crate) fn actor_key(&self) -> String {
         match self.viewer.user_id() {
@@ -117,21 +110,6 @@ impl Ctx {
             None => "ip:unknown".to_owned(),
         }
     }
-}
-
-tokio::task_local! {
-    static CURRENT: Ctx;
-}
-
-/// The current request's context, for what is drawn around every page and nowhere else:
-/// the layout's header (who is logged in, the admin link, the form token of the log-out
-/// button) and the log-in redirect of an error page, which are rendered far from any
-/// handler. Everything that decides what a viewer may see or do takes the viewer
-/// explicitly (a [`Ctx`] argument); a guest outside a request.
-pub(crate) fn current() -> Ctx {
-    CURRENT
-        .try_with(Ctx::clone)
-        .unwrap_or_else(|_| Ctx::guest())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -363,9 +341,14 @@ pub(crate) async fn context(
     request.extensions_mut().insert(ctx.clone());
     let had_notice = ctx.notice.is_some();
     let guest = ctx.is_guest();
-    let token = ctx.csrf_token.clone();
-    let fresh_guest_token = ctx.fresh_guest_token;
-    let mut response = CURRENT.scope(ctx, next.run(request)).await;
+    let mut response = next.run(request).await;
+    if let Some(why) = response
+        .extensions()
+        .get::<crate::error::LoginFirst>()
+        .copied()
+    {
+        response = crate::error::login_first(response, why.0, &ctx);
+    }
     if let Some(quota) = quota {
         quota.set_headers(response.headers_mut());
     }
@@ -373,15 +356,13 @@ pub(crate) async fn context(
     if had_notice {
         crate::flash::clear_when_shown(&mut response, secure);
     }
-    let mut filled = false;
-    if guest {
-        (response, filled) = fill_guest_token(response, &token).await;
-    }
+    let filled;
+    (response, filled) = fill_viewer_parts(response, &ctx).await;
     // The cookie is only set with a page that has a form to use it on.
-    if fresh_guest_token && filled {
+    if ctx.fresh_guest_token && filled {
         response.headers_mut().append(
             SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &token, 60 * 60 * 24 * 365, secure),
+            set_cookie(CSRF_COOKIE, &ctx.csrf_token, 60 * 60 * 24 * 365, secure),
         );
     }
     // A stale session cookie is cleared, unless this very response (a log-in) sets a new one.
@@ -691,19 +672,9 @@ pub(crate) fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, value)| ajar_core::xml_text(&value).into_owned())
 }
 
-/// The form field guest pages carry, as templates write it. Only this exact tag is filled
-/// in: text from readers and writers is escaped or sanitized (no `<input>` survives), so it
-/// can hold the placeholder but never this.
-fn placeholder_field() -> &'static str {
-    static FIELD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    FIELD.get_or_init(|| {
-        format!(r#"<input type="hidden" name="csrf_token" value="{CSRF_PLACEHOLDER}">"#)
-    })
-}
-
-/// Puts a guest's token in the form fields of guest pages (see [`placeholder_field`]);
-/// says whether the page had any.
-async fn fill_guest_token(response: Response, token: &str) -> (Response, bool) {
+/// Puts the viewer's parts into an HTML page (see `views::viewer_parts`); says whether the
+/// page had a form (now carrying the viewer's token).
+async fn fill_viewer_parts(response: Response, ctx: &Ctx) -> (Response, bool) {
     let is_html = response
         .headers()
         .get(CONTENT_TYPE)
@@ -716,29 +687,19 @@ async fn fill_guest_token(response: Response, token: &str) -> (Response, bool) {
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return (Response::from_parts(parts, Body::empty()), false);
     };
-    let field = placeholder_field();
-    let finder = memchr::memmem::Finder::new(field.as_bytes());
-    if finder.find(&bytes).is_none() {
+    let filled = crate::views::viewer_parts::fill(&bytes, ctx);
+    let Some(page) = filled.page else {
         return (Response::from_parts(parts, Body::from(bytes)), false);
-    }
-    let filled = field.replace(CSRF_PLACEHOLDER, token);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut rest: &[u8] = &bytes;
-    while let Some(at) = finder.find(rest) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(filled.as_bytes());
-        rest = &rest[at + field.len()..];
-    }
-    out.extend_from_slice(rest);
-    let mut response = Response::from_parts(parts, Body::from(out));
-    // This guest's copy, no longer the kept page (nor its kept compressed forms).
+    };
+    let mut response = Response::from_parts(parts, Body::from(page));
+    // This viewer's copy, no longer the kept page (nor its kept compressed forms).
     response
         .extensions_mut()
         .remove::<crate::compression::CachedBody>();
     response
         .headers_mut()
         .remove(axum::http::header::CONTENT_LENGTH);
-    (response, true)
+    (response, filled.token)
 }
 
 #[cfg(test)]

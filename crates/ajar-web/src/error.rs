@@ -182,7 +182,7 @@ impl Error {
                 StatusCode::FORBIDDEN,
                 &MessagePage::new("Not allowed", message),
             ),
-            Error::LoginRequired(why) => login_first(why),
+            Error::LoginRequired(why) => login_first_page(why),
             Error::Unauthorized(message) => {
                 let mut response = render_status(
                     StatusCode::UNAUTHORIZED,
@@ -318,12 +318,26 @@ pub(crate) async fn problems_for_api(
     Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
+/// Marks a response that asks a guest to log in first: `auth::context`, which knows the
+/// page asked for, turns it into [`login_first`]'s answer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LoginFirst(pub(crate) LoginReason);
+
+/// What a log-in-first answer is until `auth::context` finishes it (and stays, outside any
+/// request context): a 403 page linking to the log-in.
+fn login_first_page(why: LoginReason) -> Response {
+    let mut page = MessagePage::new("Please log in", why.message());
+    page.link = Some((format!("/login?why={}", why.code()), "Log in".to_owned()));
+    let mut response = render_status(StatusCode::FORBIDDEN, &page);
+    response.extensions_mut().insert(LoginFirst(why));
+    response
+}
+
 /// A guest who asked for a page a log-in would show is sent to log in, and back to that
 /// page afterwards (as AO3 does). A form sent (say, kudos on a restricted work after the
 /// session ended) cannot be sent again by a redirect: a 403 page links to the log-in, and
-/// back to the page the form was on.
-fn login_first(why: LoginReason) -> Response {
-    let ctx = crate::auth::current();
+/// back to the page the form was on. Keeps `marked`'s extensions (the API's problem).
+pub(crate) fn login_first(marked: Response, why: LoginReason, ctx: &crate::auth::Ctx) -> Response {
     let href = |back: &str| {
         format!(
             "/login?return_to={}&why={}",
@@ -331,13 +345,20 @@ fn login_first(why: LoginReason) -> Response {
             why.code()
         )
     };
-    if let Some(page) = &ctx.page {
-        return crate::accounts::see_other(&href(page));
-    }
-    let back = ctx.referer_path.as_deref().unwrap_or("/");
-    let mut page = MessagePage::new("Please log in", why.message());
-    page.link = Some((href(back), "Log in".to_owned()));
-    render_status(StatusCode::FORBIDDEN, &page)
+    let answer = if let Some(page) = &ctx.page {
+        crate::accounts::see_other(&href(page))
+    } else {
+        let back = ctx.referer_path.as_deref().unwrap_or("/");
+        let mut page = MessagePage::new("Please log in", why.message());
+        page.link = Some((href(back), "Log in".to_owned()));
+        render_status(StatusCode::FORBIDDEN, &page)
+    };
+    let (mut parts, _) = marked.into_parts();
+    let (answer, body) = answer.into_parts();
+    parts.status = answer.status;
+    parts.headers = answer.headers;
+    parts.extensions.remove::<LoginFirst>();
+    Response::from_parts(parts, body)
 }
 
 /// How long a reader is asked to wait when the server is busy.

@@ -7,6 +7,7 @@
 
 mod blurb;
 mod pagination;
+pub(crate) mod viewer_parts;
 
 pub(crate) use blurb::{Blurb, Link};
 pub(crate) use pagination::Pagination;
@@ -100,29 +101,10 @@ impl Layout {
         assets::stylesheet_href()
     }
 
-    /// The logged-in reader's name, for the site header.
-    pub(crate) fn user_name(&self) -> Option<String> {
-        crate::auth::current()
-            .viewer
-            .account()
-            .map(|a| a.name.clone())
-    }
-
-    pub(crate) fn is_admin(&self) -> bool {
-        crate::auth::current().viewer.is_admin()
-    }
-
-    /// The CSRF token for this page's forms (guests: a placeholder filled in on the way out).
-    pub(crate) fn csrf_token(&self) -> String {
-        crate::auth::current().form_token().to_owned()
-    }
-
-    /// The one-time notice for this page (see `flash`): logged-in readers only, whose
-    /// pages are never cached.
-    pub(crate) fn notice(&self) -> Option<String> {
-        let ctx = crate::auth::current();
-        let name = &ctx.viewer.account()?.name;
-        ctx.notice.map(|n| n.text(name))
+    /// The CSRF token of this page's forms: a placeholder that `auth::context` replaces
+    /// with the viewer's on the way out (see [`viewer_parts`]).
+    pub(crate) fn csrf_token(&self) -> &'static str {
+        crate::auth::CSRF_PLACEHOLDER
     }
 
     pub(crate) fn is_home(&self) -> bool {
