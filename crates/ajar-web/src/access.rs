@@ -37,13 +37,33 @@ pub(crate) async fn visible_work_to(
     }
 }
 
-/// The work's access facts when the viewer is one of its creators (or an admin, who may
-/// act on any work); 404 when they may not see it, 403 when they see it but it is not theirs.
-pub(crate) async fn own_work(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<WorkAccess, Error> {
+/// A work the viewer may change: they are one of its creators, or an admin. Made only by
+/// [`own_work`], and the services that change a work take one, so none of them can run
+/// without the check (and a handler that checked first does not make them check again).
+#[derive(Debug)]
+pub(crate) struct OwnedWork(WorkAccess);
+
+impl OwnedWork {
+    pub(crate) fn id(&self) -> WorkId {
+        self.0.id
+    }
+}
+
+impl std::ops::Deref for OwnedWork {
+    type Target = WorkAccess;
+
+    fn deref(&self) -> &WorkAccess {
+        &self.0
+    }
+}
+
+/// The work, when the viewer is one of its creators (or an admin, who may act on any work);
+/// 404 when they may not see it, 403 when they see it but it is not theirs.
+pub(crate) async fn own_work(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<OwnedWork, Error> {
     ctx.require_user()?;
     let access = visible_work(state, ctx, id).await?;
     if access.is_creator(&ctx.viewer) || ctx.viewer.is_admin() {
-        Ok(access)
+        Ok(OwnedWork(access))
     } else {
         Err(Error::Forbidden(
             "Only the work's creators can do that.".to_owned(),

@@ -505,9 +505,8 @@ struct ApiWorks {
 
 #[derive(Serialize)]
 struct ApiWork {
-    url: String,
     #[serde(flatten)]
-    blurb: WorkBlurb,
+    work: crate::api::WorkJson,
     /// HTML with `<b>` around the words found, when the search looked in the works' text.
     snippet: Option<String>,
 }
@@ -620,9 +619,8 @@ async fn api_works(
             let works = blurbs
                 .into_iter()
                 .map(|blurb| ApiWork {
-                    url: format!("/works/{}", blurb.id),
                     snippet: snippets.get(&blurb.id).cloned().flatten(),
-                    blurb,
+                    work: blurb.into(),
                 })
                 .collect();
             let facets = results

@@ -119,11 +119,28 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
         .map_err(|e| Error::BadRequest(format!("The {what} cannot be read: {e}.")))
 }
 
+/// A work as every answer of the API shows it: its address and its blurb (what a listing
+/// shows of it). Answers that say more about a work flatten this into theirs.
 #[derive(Serialize)]
-pub(crate) struct WorkDetail {
+pub(crate) struct WorkJson {
     url: String,
     #[serde(flatten)]
     blurb: WorkBlurb,
+}
+
+impl From<WorkBlurb> for WorkJson {
+    fn from(blurb: WorkBlurb) -> WorkJson {
+        WorkJson {
+            url: format!("/works/{}", blurb.id),
+            blurb,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub(crate) struct WorkDetail {
+    #[serde(flatten)]
+    work: WorkJson,
     notes: String,
     end_notes: String,
     chapters: Vec<ChapterLink>,
@@ -201,8 +218,7 @@ pub(crate) async fn work_detail(
         })
         .collect();
     Ok(WorkDetail {
-        url: format!("/works/{id}"),
-        blurb,
+        work: blurb.into(),
         notes: header.work.notes.as_str().to_owned(),
         end_notes: header.work.end_notes.as_str().to_owned(),
         chapters,

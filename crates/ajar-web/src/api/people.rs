@@ -5,6 +5,7 @@
 //! report to the admins (`POST /api/v1/reports`).
 
 use super::json_body;
+use crate::api::WorkJson;
 use crate::auth::Ctx;
 use crate::kudos::{id_number, work_id};
 use crate::{service, AppState, Error};
@@ -70,9 +71,8 @@ pub(crate) async fn decline(
 #[derive(Serialize)]
 pub(crate) struct SeriesWorkJson {
     part: u32,
-    url: String,
     #[serde(flatten)]
-    work: WorkBlurb,
+    work: WorkJson,
 }
 
 #[derive(Serialize)]
@@ -108,8 +108,7 @@ pub(crate) async fn series(
             .zip(works)
             .map(|(part, work)| SeriesWorkJson {
                 part,
-                url: format!("/works/{}", work.id),
-                work,
+                work: work.into(),
             })
             .collect(),
     }))

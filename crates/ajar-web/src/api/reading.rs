@@ -5,12 +5,13 @@
 //! and the accounts muted or blocked (`GET /api/v1/mutes`, `PUT` and `DELETE
 //! /api/v1/users/{name}/mute` and `.../block`).
 
+use crate::api::WorkJson;
 use crate::auth::Ctx;
 use crate::kudos::{id_number, work_id};
 use crate::service::reading::{self, Stance};
 use crate::tag_url::{tag_href, user_href};
 use crate::{AppState, Error};
-use ajar_store::{Followed, OtherUser, WorkBlurb};
+use ajar_store::{Followed, OtherUser};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -96,9 +97,8 @@ pub(crate) struct PageQuery {
 
 #[derive(Serialize)]
 pub(crate) struct ReadingJson {
-    url: String,
     #[serde(flatten)]
-    work: WorkBlurb,
+    work: WorkJson,
     /// Times the account opened the work (0: marked for later, not opened yet).
     visits: u64,
     last_chapter: u32,
@@ -138,8 +138,7 @@ async fn readings(
             .works
             .into_iter()
             .map(|(r, work)| ReadingJson {
-                url: format!("/works/{}", work.id),
-                work,
+                work: work.into(),
                 visits: r.visits,
                 last_chapter: r.last_chapter,
                 later: r.later,
@@ -151,9 +150,8 @@ async fn readings(
 
 #[derive(Serialize)]
 pub(crate) struct UpdateJson {
-    url: String,
     #[serde(flatten)]
-    work: WorkBlurb,
+    work: WorkJson,
     /// Every chapter is new: the work itself is.
     new_work: bool,
     new_chapters: u32,
@@ -182,8 +180,7 @@ pub(crate) async fn updates(
             .works
             .into_iter()
             .map(|(u, work)| UpdateJson {
-                url: format!("/works/{}", work.id),
-                work,
+                work: work.into(),
                 new_work: u.new_work,
                 new_chapters: u.new_chapters,
             })

@@ -3,10 +3,10 @@
 //! /api/v1/tags/{name}` and `GET /api/v1/users/{name}`. Their works are a search away
 //! (`works` links to `/api/v1/works` with the filter).
 
+use crate::api::WorkJson;
 use crate::auth::Ctx;
 use crate::listings::{creator_summary, tag_summary};
 use crate::{AppState, Error};
-use ajar_store::WorkBlurb;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -63,13 +63,6 @@ pub(crate) async fn tag(
 }
 
 #[derive(Serialize)]
-pub(crate) struct LatestWork {
-    url: String,
-    #[serde(flatten)]
-    work: WorkBlurb,
-}
-
-#[derive(Serialize)]
 pub(crate) struct CreatorJson {
     name: String,
     /// The pseud's id, for `creator_id=` in a search.
@@ -77,7 +70,7 @@ pub(crate) struct CreatorJson {
     /// Works the viewer may list.
     works: u64,
     /// The latest of them, most recently updated first.
-    latest: Vec<LatestWork>,
+    latest: Vec<WorkJson>,
     url: String,
     works_url: String,
     feed_url: String,
@@ -94,13 +87,7 @@ pub(crate) async fn creator(
     Ok(Json(CreatorJson {
         id: pseud.id.0,
         works: total,
-        latest: latest
-            .into_iter()
-            .map(|work| LatestWork {
-                url: format!("/works/{}", work.id),
-                work,
-            })
-            .collect(),
+        latest: latest.into_iter().map(WorkJson::from).collect(),
         url: crate::tag_url::user_href(&pseud.name),
         works_url: format!("/api/v1/works?creator_id={}", pseud.id.0),
         feed_url: crate::feeds::creator_feed_link(&pseud.name).1,

@@ -395,7 +395,7 @@ pub(crate) async fn update(
         form,
         post_draft: draft == Some(false),
     };
-    service::works::edit(&state, &ctx, id, &change).await?;
+    service::works::edit(&state, &ctx, &access, &change).await?;
     Ok(Json(work_detail(&state, &ctx, id).await?))
 }
 
@@ -405,7 +405,8 @@ pub(crate) async fn delete(
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
-    service::works::delete(&state, &ctx, work_id(id)?).await?;
+    let work = own_work(&state, &ctx, work_id(id)?).await?;
+    service::works::delete(&state, &work).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -427,9 +428,9 @@ pub(crate) async fn add_chapter(
     sent: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, Error> {
     let id = work_id(id)?;
-    own_work(&state, &ctx, id).await?;
+    let work = own_work(&state, &ctx, id).await?;
     let form = json_body::<ChapterFields>(sent, "chapter")?.form()?;
-    let position = service::chapters::add(&state, &ctx, id, &form).await?;
+    let position = service::chapters::add(&state, &ctx, &work, &form).await?;
     created(
         &super::chapter_url(id, position),
         chapter_text(&state, id, position).await?,
@@ -445,9 +446,9 @@ pub(crate) async fn edit_chapter(
     sent: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<ChapterText>, Error> {
     let (id, position) = work_and_position(path)?;
-    own_work(&state, &ctx, id).await?;
+    let work = own_work(&state, &ctx, id).await?;
     let form = json_body::<ChapterFields>(sent, "chapter")?.form()?;
-    service::chapters::edit(&state, &ctx, id, position, &form).await?;
+    service::chapters::edit(&state, &work, position, &form).await?;
     Ok(Json(chapter_text(&state, id, position).await?))
 }
 
@@ -458,7 +459,8 @@ pub(crate) async fn delete_chapter(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Response, Error> {
     let (id, position) = work_and_position(path)?;
-    service::chapters::delete(&state, &ctx, id, position).await?;
+    let work = own_work(&state, &ctx, id).await?;
+    service::chapters::delete(&state, &work, position).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -478,8 +480,8 @@ pub(crate) async fn reorder_chapters(
     sent: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Json<WorkDetail>, Error> {
     let id = work_id(id)?;
-    own_work(&state, &ctx, id).await?;
+    let work = own_work(&state, &ctx, id).await?;
     let order: ChapterOrder = json_body(sent, "chapter order")?;
-    service::chapters::reorder(&state, &ctx, id, &order.order).await?;
+    service::chapters::reorder(&state, &work, &order.order).await?;
     Ok(Json(work_detail(&state, &ctx, id).await?))
 }

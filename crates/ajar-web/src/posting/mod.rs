@@ -12,7 +12,7 @@
 
 pub(crate) mod form;
 
-use crate::access::own_work;
+use crate::access::{own_work, OwnedWork};
 use crate::accounts::see_other;
 use crate::auth::Ctx;
 use crate::flash::Notice;
@@ -503,7 +503,7 @@ async fn edit_work(
         form: page.form,
         post_draft: action == "post",
     };
-    match service::works::edit(&state, &ctx, id, &change).await {
+    match service::works::edit(&state, &ctx, &access, &change).await {
         Ok(()) => Ok(see_other(&format!("/works/{id}"))),
         Err(Error::Invalid(errors)) => {
             page.form = change.form;
@@ -529,7 +529,8 @@ async fn post_draft(
     let id = work_id(&id)?;
     let sent = crate::accounts::form(sent)?;
     let visibility = Visibility::from_code(&sent.visibility).unwrap_or(Visibility::Public);
-    service::works::post_draft(&state, &ctx, id, visibility).await?;
+    let work = own_work(&state, &ctx, id).await?;
+    service::works::post_draft(&state, &work, visibility).await?;
     Ok(see_other(&format!("/works/{id}")))
 }
 
@@ -574,7 +575,8 @@ async fn delete_work(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let title = service::works::delete(&state, &ctx, work_id(&id)?).await?;
+    let work = own_work(&state, &ctx, work_id(&id)?).await?;
+    let title = service::works::delete(&state, &work).await?;
     Ok(Page(MessagePage::new(
         "Work deleted",
         format!("“{title}” was deleted."),
@@ -655,10 +657,10 @@ async fn new_chapter(
     body: Bytes,
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
-    own_work(&state, &ctx, id).await?;
+    let work = own_work(&state, &ctx, id).await?;
     let (title, chapters) = work_title(&state, id).await?;
     let fields = Fields::read(&headers, body).await?;
-    save_chapter(&state, &ctx, id, title, None, chapters + 1, &fields).await
+    save_chapter(&state, &ctx, &work, title, None, chapters + 1, &fields).await
 }
 
 async fn edit_chapter_form(
@@ -691,25 +693,35 @@ async fn edit_chapter(
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
     let position: u32 = number(&position)?;
-    own_work(&state, &ctx, id).await?;
+    let work = own_work(&state, &ctx, id).await?;
     let (title, chapters) = work_title(&state, id).await?;
     if position == 0 || position > chapters {
         return Err(Error::NotFound);
     }
     let fields = Fields::read(&headers, body).await?;
-    save_chapter(&state, &ctx, id, title, Some(position), position, &fields).await
+    save_chapter(
+        &state,
+        &ctx,
+        &work,
+        title,
+        Some(position),
+        position,
+        &fields,
+    )
+    .await
 }
 
 /// Previews or saves a new or edited chapter.
 async fn save_chapter(
     state: &AppState,
     ctx: &Ctx,
-    id: WorkId,
+    work: &OwnedWork,
     title: String,
     editing: Option<u32>,
     position: u32,
     fields: &Fields,
 ) -> Result<Response, Error> {
+    let id = work.id();
     let form = ChapterForm::from_fields(fields);
     let mut page = ChapterFormPage::new(id, title, editing, form);
     if fields.get("action") == "preview" {
@@ -724,10 +736,10 @@ async fn save_chapter(
         };
     }
     let saved = match editing {
-        Some(n) => service::chapters::edit(state, ctx, id, n, &page.form)
+        Some(n) => service::chapters::edit(state, work, n, &page.form)
             .await
             .map(|()| n),
-        None => service::chapters::add(state, ctx, id, &page.form).await,
+        None => service::chapters::add(state, ctx, work, &page.form).await,
     };
     match saved {
         Ok(n) if editing.is_none() => Ok(
@@ -798,7 +810,7 @@ async fn reorder_chapters(
     body: Bytes,
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
-    own_work(&state, &ctx, id).await?;
+    let work = own_work(&state, &ctx, id).await?;
     let (_, count) = work_title(&state, id).await?;
     let fields = Fields::read(&headers, body).await?;
     // Each chapter's new position as typed; the order is the chapters sorted by it.
@@ -821,7 +833,7 @@ async fn reorder_chapters(
             "Give each of the {count} chapters a different position from 1 to {count}."
         )]))
     } else {
-        service::chapters::reorder(&state, &ctx, id, &order).await
+        service::chapters::reorder(&state, &work, &order).await
     };
     match outcome {
         Ok(()) => Ok(see_other(&format!("/works/{id}/chapters/manage"))),
@@ -867,7 +879,8 @@ async fn delete_chapter(
 ) -> Result<Response, Error> {
     let id = work_id(&id)?;
     let position: u32 = number(&position)?;
-    match service::chapters::delete(&state, &ctx, id, position).await {
+    let work = own_work(&state, &ctx, id).await?;
+    match service::chapters::delete(&state, &work, position).await {
         Ok(()) => Ok(see_other(&format!("/works/{id}/chapters/manage"))),
         Err(Error::Invalid(errors)) => Ok(refused(
             manage_page(&state, id, Some(errors.join(" "))).await?,

@@ -1,7 +1,7 @@
 //! Adding, editing, reordering and deleting a work's chapters, by its creators.
 
 use super::refusal;
-use crate::access::own_work;
+use crate::access::OwnedWork;
 use crate::auth::Ctx;
 use crate::posting::form::ChapterForm;
 use crate::ratelimit::Action;
@@ -24,10 +24,10 @@ pub(crate) fn check(form: &ChapterForm, position: u32) -> Result<Chapter, Error>
 pub(crate) async fn add(
     state: &AppState,
     ctx: &Ctx,
-    id: WorkId,
+    work: &OwnedWork,
     form: &ChapterForm,
 ) -> Result<u32, Error> {
-    own_work(state, ctx, id).await?;
+    let id = work.id();
     let chapter = check(form, count(state, id).await? + 1)?;
     state.limits.check(Action::Post, &ctx.actor_key())?;
     let position = state
@@ -46,12 +46,11 @@ pub(crate) async fn add(
 /// Replaces a chapter's title, notes and text.
 pub(crate) async fn edit(
     state: &AppState,
-    ctx: &Ctx,
-    id: WorkId,
+    work: &OwnedWork,
     position: u32,
     form: &ChapterForm,
 ) -> Result<(), Error> {
-    own_work(state, ctx, id).await?;
+    let id = work.id();
     if position == 0 || position > count(state, id).await? {
         return Err(Error::NotFound);
     }
@@ -71,28 +70,20 @@ pub(crate) async fn edit(
 /// order they are to take.
 pub(crate) async fn reorder(
     state: &AppState,
-    ctx: &Ctx,
-    id: WorkId,
+    work: &OwnedWork,
     order: &[u32],
 ) -> Result<(), Error> {
-    own_work(state, ctx, id).await?;
     state
         .store
-        .reorder_chapters(id, order)
+        .reorder_chapters(work.id(), order)
         .await
         .map_err(refusal)
 }
 
 /// Deletes a chapter and its comments; the chapters after it move up one. A work's only
 /// chapter cannot be deleted (delete the work instead).
-pub(crate) async fn delete(
-    state: &AppState,
-    ctx: &Ctx,
-    id: WorkId,
-    position: u32,
-) -> Result<(), Error> {
-    own_work(state, ctx, id).await?;
-    match state.store.delete_chapter(id, position).await {
+pub(crate) async fn delete(state: &AppState, work: &OwnedWork, position: u32) -> Result<(), Error> {
+    match state.store.delete_chapter(work.id(), position).await {
         Err(StoreError::NotFound(_)) => Err(Error::NotFound),
         other => other.map_err(refusal),
     }

@@ -1,7 +1,7 @@
 //! Posting, editing and deleting works.
 
 use super::refusal;
-use crate::access::own_work;
+use crate::access::OwnedWork;
 use crate::auth::Ctx;
 use crate::posting::form::WorkForm;
 use crate::ratelimit::Action;
@@ -163,10 +163,10 @@ pub(crate) fn check_change(form: &WorkForm) -> Result<Work, Error> {
 pub(crate) async fn edit(
     state: &AppState,
     ctx: &Ctx,
-    id: WorkId,
+    work: &OwnedWork,
     change: &WorkChange,
 ) -> Result<(), Error> {
-    let access = own_work(state, ctx, id).await?;
+    let (id, access) = (work.id(), work);
     let account = ctx.require_user()?;
     let form = &change.form;
     let work = check_change(form)?;
@@ -204,11 +204,10 @@ pub(crate) async fn edit(
 /// is left as it is.
 pub(crate) async fn post_draft(
     state: &AppState,
-    ctx: &Ctx,
-    id: WorkId,
+    work: &OwnedWork,
     visibility: Visibility,
 ) -> Result<(), Error> {
-    let access = own_work(state, ctx, id).await?;
+    let (id, access) = (work.id(), work);
     let visibility = Some(visibility)
         .filter(|v| *v != Visibility::Draft)
         .unwrap_or(Visibility::Public);
@@ -219,8 +218,8 @@ pub(crate) async fn post_draft(
 }
 
 /// Deletes a work with its chapters, comments, kudos and bookmarks; answers its title.
-pub(crate) async fn delete(state: &AppState, ctx: &Ctx, id: WorkId) -> Result<String, Error> {
-    own_work(state, ctx, id).await?;
+pub(crate) async fn delete(state: &AppState, work: &OwnedWork) -> Result<String, Error> {
+    let id = work.id();
     let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
     state.store.delete_work(id).await?;
     Ok(header.work.title)
