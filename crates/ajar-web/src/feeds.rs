@@ -15,7 +15,7 @@
 //! counting them in SQL.
 
 use crate::cache::{cached_response, Rendered, Validators};
-use crate::listings::creator_page_from_search;
+use crate::service::listings::creator_page_from_search;
 use crate::tag_url::{self, tag_works_href, user_href, user_works_href};
 use crate::views::thousands;
 use crate::{AppState, Error};

@@ -15,12 +15,15 @@ use crate::feeds;
 use crate::home::{page_number, ListingQuery, WORKS_PER_PAGE};
 use crate::prefs::ReaderPrefs;
 use crate::search::Sidebar;
+use crate::service::listings::{
+    creator_summary, creator_works_page, tag_page_from_search, tag_summary, works_page, TagSummary,
+    WorkListing,
+};
 use crate::tag_url::{self, tag_href, tag_works_href, user_href, user_works_href};
 use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
 use ajar_core::{Media, SeriesId, TagKind, TagName};
-use ajar_search::{SearchRequest, Sort};
-use ajar_store::{Audience, Pseud, Store, TagCount, WorkBlurb};
+use ajar_store::{TagCount, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -36,152 +39,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/users/{name}", get(creator))
         .route("/users/{name}/works", get(creator_works))
         .route("/series/{id}", get(series))
-}
-
-/// What a page of works lists.
-pub(crate) enum WorkListing {
-    /// Works carrying a tag of this name, of any kind.
-    Tag(TagName),
-    /// Works credited to this creator.
-    Creator(String),
-}
-
-/// One page (1-based) of a listing, most recently updated first, and how many works it has
-/// in all.
-pub(crate) async fn works_page(
-    store: &Store,
-    ctx: &Ctx,
-    listing: &WorkListing,
-    page: u64,
-) -> Result<(Vec<WorkBlurb>, u64), Error> {
-    let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
-    let mut found = match listing {
-        WorkListing::Tag(name) => {
-            let muted = crate::access::muted(store, ctx).await?;
-            store
-                .works_tagged_for(
-                    crate::access::audience(ctx),
-                    &muted,
-                    name,
-                    WORKS_PER_PAGE,
-                    offset,
-                )
-                .await?
-        }
-        WorkListing::Creator(name) => {
-            store
-                .works_by_creator(crate::access::audience(ctx), name, WORKS_PER_PAGE, offset)
-                .await?
-        }
-    };
-    crate::access::own_counts(store, ctx, &mut found.0).await?;
-    Ok(found)
-}
-
-/// One page (1-based) of the works carrying a tag of this name (any kind), from the search
-/// index: the blurbs, the total and the filter sidebar with the facet counts of the same
-/// search. `None` when the index cannot answer (no index, a page past its result window,
-/// or a failed search, which is logged): the caller reads the store instead.
-async fn tag_page_from_search(
-    state: &AppState,
-    ctx: &Ctx,
-    name: &TagName,
-    page: u64,
-) -> Option<(Vec<WorkBlurb>, u64, Sidebar)> {
-    let search = state.search.as_ref()?;
-    let per_page = u64::from(WORKS_PER_PAGE);
-    if page.saturating_mul(per_page) > ajar_search::MAX_RESULT_WINDOW {
-        return None;
-    }
-    let request = SearchRequest {
-        include_tags: vec![name.as_str().to_owned()],
-        sort: Some(Sort::Updated),
-        page,
-        per_page: WORKS_PER_PAGE,
-        ..SearchRequest::default()
-    };
-    match crate::search::hydrate(search, &state.store, ctx, &request).await {
-        Ok((results, blurbs)) => {
-            let sidebar = Sidebar {
-                personal: !ctx.is_guest(),
-                ..Sidebar::new(&request, &results.facets)
-            };
-            Some((blurbs, results.total, sidebar))
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, tag = %name.as_str(), "a tag listing fell back to the store");
-            None
-        }
-    }
-}
-
-/// One page (1-based, [`WORKS_PER_PAGE`] works) of the works credited to `pseud`, most
-/// recently updated first, from the search index as `audience` may list them, and their
-/// total. Nothing is left out for the reader's mutes: a creator's listing never did (they
-/// went to that creator). `None` when the index cannot answer (as for
-/// [`tag_page_from_search`]): the caller reads the store instead.
-pub(crate) async fn creator_page_from_search(
-    state: &AppState,
-    pseud: &Pseud,
-    audience: Audience,
-    page: u64,
-) -> Option<(Vec<WorkBlurb>, u64)> {
-    let search = state.search.as_ref()?;
-    if page.saturating_mul(u64::from(WORKS_PER_PAGE)) > ajar_search::MAX_RESULT_WINDOW {
-        return None;
-    }
-    let request = SearchRequest {
-        include_creator_ids: vec![pseud.id.0],
-        include_restricted: audience == Audience::Members,
-        sort: Some(Sort::Updated),
-        page,
-        per_page: WORKS_PER_PAGE,
-        facets: false,
-        ..SearchRequest::default()
-    };
-    let found = async {
-        let found = search.search(&request).await.map_err(|e| e.to_string())?;
-        let ids: Vec<_> = found.hits.iter().map(|h| h.id).collect();
-        let works = state
-            .store
-            .works_by_ids(audience, &ids)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>((works, found.total))
-    };
-    match found.await {
-        Ok(found) => Some(found),
-        Err(e) => {
-            tracing::warn!(error = %e, creator = %pseud.name, "a creator listing fell back to the store");
-            None
-        }
-    }
-}
-
-/// One page of a creator's works as the current reader may list them, and their total: from
-/// the search index, or the store without one.
-async fn creator_works_page(
-    state: &AppState,
-    ctx: &Ctx,
-    pseud: &Pseud,
-    page: u64,
-) -> Result<(Vec<WorkBlurb>, u64), Error> {
-    let audience = crate::access::audience(ctx);
-    match creator_page_from_search(state, pseud, audience, page).await {
-        Some((mut works, total)) => {
-            crate::access::own_counts(&state.store, ctx, &mut works).await?;
-            Ok((works, total))
-        }
-        None => {
-            works_page(
-                &state.store,
-                ctx,
-                &WorkListing::Creator(pseud.name.clone()),
-                page,
-            )
-            .await
-        }
-    }
 }
 
 /// A page of works: tag works, creator works.
@@ -386,52 +243,6 @@ struct TagKindLine {
     works: String,
 }
 
-/// What a tag's page says of it, for this viewer: its name as the works spell it, the
-/// kinds it is used as with how many of the viewer's works carry it as each, and how many
-/// carry it in all.
-pub(crate) struct TagSummary {
-    pub(crate) name: String,
-    pub(crate) kinds: Vec<(TagKind, u64)>,
-    pub(crate) total: u64,
-}
-
-/// A tag as its page shows it to `ctx`'s viewer; not found when no work they may list
-/// carries it (whatever drafts or hidden works use it: the same 404 as a name never used).
-pub(crate) async fn tag_summary(
-    state: &AppState,
-    ctx: &Ctx,
-    name: &TagName,
-) -> Result<TagSummary, Error> {
-    let store = &state.store;
-    let audience = crate::access::audience(ctx);
-    let Some(display) = store.listed_tag_name(audience, name).await? else {
-        return Err(Error::NotFound);
-    };
-    let muted = crate::access::muted(store, ctx).await?;
-    let tags = store.tags_with_name(name).await?;
-    let (mut kinds, total) =
-        match crate::counts::tag_counts(state, name, &tags, audience, &muted).await? {
-            Some(counted) => counted,
-            None => {
-                let tags = store.tags_named_for(audience, &muted, name).await?;
-                let (_, total) = works_page(store, ctx, &WorkListing::Tag(name.clone()), 1).await?;
-                (tags.into_iter().map(|t| (t.kind, t.works)).collect(), total)
-            }
-        };
-    // Nor does the page name a kind only such works carry (unless the reader's own mutes
-    // emptied every kind).
-    if kinds.iter().any(|(_, works)| *works > 0) {
-        kinds.retain(|(kind, works)| {
-            *works > 0 || matches!(kind, TagKind::Rating | TagKind::Warning | TagKind::Category)
-        });
-    }
-    Ok(TagSummary {
-        name: display.as_str().to_owned(),
-        kinds,
-        total,
-    })
-}
-
 async fn tag(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -499,26 +310,6 @@ pub(crate) struct CreatorPage {
     count: String,
     blurbs: Vec<Blurb>,
     more: bool,
-}
-
-/// Works shown on a creator's own page before "All works".
-pub(crate) const CREATOR_PAGE_WORKS: usize = 5;
-
-/// A creator as their page shows them to `ctx`'s viewer: the pseud, their latest works
-/// (at most [`CREATOR_PAGE_WORKS`]) and how many works the viewer may list in all.
-pub(crate) async fn creator_summary(
-    state: &AppState,
-    ctx: &Ctx,
-    name: &str,
-) -> Result<(Pseud, Vec<WorkBlurb>, u64), Error> {
-    let creator = state
-        .store
-        .pseud_by_name(name)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let (mut works, total) = creator_works_page(state, ctx, &creator, 1).await?;
-    works.truncate(CREATOR_PAGE_WORKS);
-    Ok((creator, works, total))
 }
 
 async fn creator(

@@ -1,11 +1,11 @@
 //! The JSON API's tags and creators, as their pages show them to the viewer (the same
-//! functions: `listings::tag_summary`, `listings::creator_summary`): `GET
+//! functions: `service::listings::tag_summary`, `service::listings::creator_summary`): `GET
 //! /api/v1/tags/{name}` and `GET /api/v1/users/{name}`. Their works are a search away
 //! (`works` links to `/api/v1/works` with the filter).
 
 use crate::api::WorkJson;
 use crate::auth::Ctx;
-use crate::listings::{creator_summary, tag_summary};
+use crate::service::listings::{creator_summary, tag_summary};
 use crate::{AppState, Error};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};

@@ -17,6 +17,8 @@
 pub(crate) mod accounts;
 pub(crate) mod chapters;
 pub(crate) mod comments;
+pub(crate) mod filters;
+pub(crate) mod listings;
 pub(crate) mod moderation;
 pub(crate) mod reading;
 pub(crate) mod works;
