@@ -288,7 +288,8 @@ impl Store {
     }
 
     /// One page of a work's comment threads, oldest first: `per_page` top-level comments
-    /// from the `page`th (1-based) on, on one chapter or on all (by chapter), each with every
+    /// from `start` on (an offset, or after a thread's chapter and id), on one chapter or on
+    /// all (by chapter), each with every
     /// reply under it, in any status; and how many threads there are in all. A work with
     /// thousands of comments is read and shown a page at a time, as on AO3.
     pub async fn comment_threads(
@@ -296,8 +297,17 @@ impl Store {
         work: WorkId,
         chapter: Option<u32>,
         per_page: u32,
-        page: u64,
+        start: crate::PageStart<(u32, CommentId)>,
     ) -> Result<CommentThreads> {
+        let (offset, after) = match start {
+            crate::PageStart::Offset(offset) => (offset, None),
+            crate::PageStart::After(key) => (0, Some(key)),
+        };
+        let keyset = if after.is_some() {
+            " AND (c.chapter > $5 OR (c.chapter = $5 AND c.id > $6))"
+        } else {
+            ""
+        };
         let mut tx = self.pool.begin_read().await?;
         let mut db = tx.db();
         let on_chapter = if chapter.is_some() {
@@ -317,25 +327,24 @@ impl Store {
             )
             .await?;
         // One walk down from the page's top-level comments finds every reply, however deep.
-        let rows: Vec<CommentRow> = db
-            .fetch_all(
-                &Sql::new(format!(
-                    "WITH RECURSIVE thread (id) AS (\
-                     SELECT id FROM (SELECT c.id FROM comments c WHERE c.work_id = $1{on_chapter} \
-                     AND c.parent_id IS NULL ORDER BY c.chapter, c.id LIMIT $3 OFFSET $4) roots \
-                     UNION ALL SELECT r.id FROM comments r JOIN thread t ON r.parent_id = t.id) \
-                     SELECT {COMMENT_COLUMNS} FROM comments c \
-                     LEFT JOIN pseuds p ON p.id = c.pseud_id \
-                     WHERE c.id IN (SELECT id FROM thread) ORDER BY c.chapter, c.id"
-                ))
-                .bind(work.0)
-                .bind(chapter)
-                .bind(i64::from(per_page))
-                .bind(to_i64(
-                    page.saturating_sub(1).saturating_mul(u64::from(per_page)),
-                )),
-            )
-            .await?;
+        let mut sql = Sql::new(format!(
+            "WITH RECURSIVE thread (id) AS (\
+             SELECT id FROM (SELECT c.id FROM comments c WHERE c.work_id = $1{on_chapter} \
+             AND c.parent_id IS NULL{keyset} ORDER BY c.chapter, c.id LIMIT $3 OFFSET $4) roots \
+             UNION ALL SELECT r.id FROM comments r JOIN thread t ON r.parent_id = t.id) \
+             SELECT {COMMENT_COLUMNS} FROM comments c \
+             LEFT JOIN pseuds p ON p.id = c.pseud_id \
+             WHERE c.id IN (SELECT id FROM thread) ORDER BY c.chapter, c.id"
+        ))
+        .bind(work.0)
+        .bind(chapter)
+        .bind(i64::from(per_page))
+        .bind(to_i64(offset));
+        if let Some((after_chapter, after_id)) = after {
+            sql.push(i64::from(after_chapter));
+            sql.push(after_id.0);
+        }
+        let rows: Vec<CommentRow> = db.fetch_all(&sql).await?;
         tx.commit().await?;
         Ok(CommentThreads {
             comments: rows

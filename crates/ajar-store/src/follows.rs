@@ -507,14 +507,14 @@ impl Store {
 
     /// A page of `user`'s history (works they opened, most recent first), or of their
     /// "later" list, with how many there are in all. Works `audience` does not list are
-    /// left out.
+    /// left out. A page starts after a reading's (`visited_at`, work), or at an offset.
     pub async fn readings(
         &self,
         user: UserId,
         audience: Audience,
         later: bool,
         limit: u32,
-        offset: u64,
+        start: crate::PageStart<(DateTime<Utc>, WorkId)>,
     ) -> Result<(Vec<Reading>, u64)> {
         let which = if later { "r.later" } else { "r.visits > 0" };
         let mut tx = self.pool.begin_read().await?;
@@ -522,20 +522,30 @@ impl Store {
         let (total,): (i64,) = db
             .fetch_one(&Sql::new(readings_count_sql(audience, which)).bind(user.0))
             .await?;
-        let rows: Vec<ReadingRow> = db
-            .fetch_all(
-                &Sql::new(format!(
-                    "SELECT r.work_id, r.last_chapter, r.visits, r.later, r.visited_at \
+        let (offset, after) = match start {
+            crate::PageStart::Offset(offset) => (offset, None),
+            crate::PageStart::After(key) => (0, Some(key)),
+        };
+        let keyset = if after.is_some() {
+            "AND (r.visited_at < $4 OR (r.visited_at = $4 AND r.work_id < $5))"
+        } else {
+            ""
+        };
+        let mut sql = Sql::new(format!(
+            "SELECT r.work_id, r.last_chapter, r.visits, r.later, r.visited_at \
                      FROM readings r JOIN works w ON w.id = r.work_id \
-                     WHERE r.user_id = $1 AND {which} AND {} \
+                     WHERE r.user_id = $1 AND {which} AND {} {keyset} \
                      ORDER BY r.visited_at DESC, r.work_id DESC LIMIT $2 OFFSET $3",
-                    audience.listed("w")
-                ))
-                .bind(user.0)
-                .bind(i64::from(limit))
-                .bind(crate::to_i64(offset)),
-            )
-            .await?;
+            audience.listed("w")
+        ))
+        .bind(user.0)
+        .bind(i64::from(limit))
+        .bind(crate::to_i64(offset));
+        if let Some((at, work)) = after {
+            sql.push(at);
+            sql.push(work.0);
+        }
+        let rows: Vec<ReadingRow> = db.fetch_all(&sql).await?;
         tx.commit().await?;
         let readings = rows
             .into_iter()

@@ -50,6 +50,16 @@ mod version;
 mod works;
 
 pub use access::{Audience, UserFilters, WorkAccess};
+
+/// Where a page of a list starts: after so many of its items, or just after an item of it
+/// (a keyset cursor, the sort key of the last item of the page before: items added or
+/// removed meanwhile neither repeat nor go missing, and a deep page costs what the first
+/// does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageStart<K> {
+    Offset(u64),
+    After(K),
+}
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use bookmarks::{Bookmark, NewBookmark};
 pub use comments::{Comment, CommentAuthor, CommentStatus, CommentThreads, NewComment};

@@ -6,8 +6,8 @@
 use ajar_core::{Chapter, Html, Rating, Role, SeriesMembership, TagName, UserId, Work, WorkId};
 use ajar_store::testing::{drop_failing_trigger, execute_sql, failing_trigger, table_row_counts};
 use ajar_store::{
-    Audience, CommentAuthor, Followed, NewBookmark, NewComment, NewUser, ReportAction, Reported,
-    Store, StoreError, UpdatesPage, UpdatesPlan,
+    Audience, CommentAuthor, Followed, NewBookmark, NewComment, NewUser, PageStart, ReportAction,
+    Reported, Store, StoreError, UpdatesPage, UpdatesPlan,
 };
 
 ajar_store::backend_tests!(
@@ -201,7 +201,7 @@ async fn history_and_later(store: Store) {
     store.record_reading(bob, a, 3).await.unwrap();
     store.record_reading(bob, b, 1).await.unwrap();
     let (history, total) = store
-        .readings(bob, Audience::Members, false, 10, 0)
+        .readings(bob, Audience::Members, false, 10, PageStart::Offset(0))
         .await
         .unwrap();
     assert_eq!(total, 2);
@@ -209,6 +209,25 @@ async fn history_and_later(store: Store) {
     assert_eq!(history[1].work, a);
     assert_eq!(history[1].visits, 2);
     assert_eq!(history[1].last_chapter, 3);
+    // A page that starts after the first reading is the rest, as the offset's is; and a
+    // work read again meanwhile moves ahead of the cursor instead of showing twice.
+    let after_first = PageStart::After((history[0].visited_at, history[0].work));
+    let (rest, total) = store
+        .readings(bob, Audience::Members, false, 1, after_first)
+        .await
+        .unwrap();
+    let (by_offset, _) = store
+        .readings(bob, Audience::Members, false, 1, PageStart::Offset(1))
+        .await
+        .unwrap();
+    assert_eq!((rest.clone(), total), (by_offset, 2));
+    assert_eq!(rest[0].work, a);
+    store.record_reading(bob, a, 3).await.unwrap();
+    let (rest, _) = store
+        .readings(bob, Audience::Members, false, 10, after_first)
+        .await
+        .unwrap();
+    assert!(rest.is_empty(), "a was read again: it is now ahead of b");
 
     let c = store
         .insert_work(&work("C", "Someone", &[], None))
@@ -217,25 +236,25 @@ async fn history_and_later(store: Store) {
     store.set_later(bob, c, true).await.unwrap();
     store.set_later(bob, a, true).await.unwrap();
     let (later, total) = store
-        .readings(bob, Audience::Members, true, 10, 0)
+        .readings(bob, Audience::Members, true, 10, PageStart::Offset(0))
         .await
         .unwrap();
     assert_eq!(total, 2);
     assert!(later.iter().all(|r| r.later));
     let (_, total) = store
-        .readings(bob, Audience::Members, false, 10, 0)
+        .readings(bob, Audience::Members, false, 10, PageStart::Offset(0))
         .await
         .unwrap();
     assert_eq!(total, 2, "marking for later is not a visit");
     store.set_later(bob, c, false).await.unwrap();
     store.set_later(bob, a, false).await.unwrap();
     assert!(store.reading(bob, c).await.unwrap().is_none());
-    assert_eq!(store.reading(bob, a).await.unwrap().unwrap().visits, 2);
+    assert_eq!(store.reading(bob, a).await.unwrap().unwrap().visits, 3);
 
     // Hidden works leave the lists.
     store.set_work_hidden(b, true).await.unwrap();
     let (history, total) = store
-        .readings(bob, Audience::Members, false, 10, 0)
+        .readings(bob, Audience::Members, false, 10, PageStart::Offset(0))
         .await
         .unwrap();
     assert_eq!(total, 1);

@@ -7,7 +7,7 @@ use ajar_core::{Chapter, CommentId, Html, PseudId, Role, UserId, Work, WorkId};
 use ajar_store::testing::execute_sql;
 use ajar_store::{
     Audience, CommentAuthor, CommentStatus, KudosOutcome, Kudoser, NewBookmark, NewComment,
-    NewUser, Store, StoreError,
+    NewUser, PageStart, Store, StoreError,
 };
 
 ajar_store::backend_tests!(
@@ -347,21 +347,44 @@ async fn comment_threads_come_a_page_at_a_time_with_every_reply(store: Store) {
         threads.comments.iter().map(|c| c.id).collect()
     };
 
-    let page = store.comment_threads(id, Some(1), 2, 2).await.unwrap();
+    let page = store
+        .comment_threads(id, Some(1), 2, PageStart::Offset(2))
+        .await
+        .unwrap();
     assert_eq!(page.threads, 5);
     // Oldest first: the replies were written after the later threads.
     assert_eq!(
         ids(&page),
         [&[roots[2], roots[4]][..], &chain[1..]].concat()
     );
-    let last = store.comment_threads(id, Some(1), 2, 3).await.unwrap();
+    let last = store
+        .comment_threads(id, Some(1), 2, PageStart::Offset(4))
+        .await
+        .unwrap();
     assert_eq!(ids(&last), vec![roots[6]]);
-    let past = store.comment_threads(id, Some(1), 2, 4).await.unwrap();
+    let past = store
+        .comment_threads(id, Some(1), 2, PageStart::Offset(6))
+        .await
+        .unwrap();
     assert!(past.comments.is_empty());
     // The whole work: by chapter, then oldest first.
-    let all = store.comment_threads(id, None, 3, 2).await.unwrap();
+    let all = store
+        .comment_threads(id, None, 3, PageStart::Offset(3))
+        .await
+        .unwrap();
     assert_eq!(all.threads, 7);
     assert_eq!(ids(&all), vec![roots[4], roots[6], roots[3]]);
+    // After a thread: the threads that follow it, by chapter then age, as by offset.
+    let after = store
+        .comment_threads(id, None, 3, PageStart::After((1, roots[2])))
+        .await
+        .unwrap();
+    assert_eq!(ids(&after), ids(&all));
+    let after = store
+        .comment_threads(id, Some(1), 2, PageStart::After((1, roots[4])))
+        .await
+        .unwrap();
+    assert_eq!(ids(&after), vec![roots[6]]);
 
     for (comment, page) in [(roots[0], 1), (roots[4], 2), (chain[4], 2), (roots[6], 3)] {
         assert_eq!(store.comment_page(comment, 2).await.unwrap(), Some(page));

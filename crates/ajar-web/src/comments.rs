@@ -494,7 +494,16 @@ pub(crate) async fn section(
     };
     let threads = state
         .store
-        .comment_threads(id, chapter, THREADS_PER_PAGE, comments_page)
+        .comment_threads(
+            id,
+            chapter,
+            THREADS_PER_PAGE,
+            ajar_store::PageStart::Offset(
+                comments_page
+                    .saturating_sub(1)
+                    .saturating_mul(u64::from(THREADS_PER_PAGE)),
+            ),
+        )
         .await?;
     if comments_page > 1
         && (comments_page - 1).saturating_mul(u64::from(THREADS_PER_PAGE)) >= threads.threads

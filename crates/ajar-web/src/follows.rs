@@ -15,7 +15,7 @@ use crate::views::{thousands, Blurb, Layout, Page, Pagination};
 use crate::work_sections::Part;
 use crate::{AppState, Error};
 use ajar_core::{SeriesId, TagName, WorkId};
-use ajar_store::{Audience, Followed, WorkAccess};
+use ajar_store::{Audience, Followed, PageStart, WorkAccess};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -400,7 +400,8 @@ async fn readings_page(
         return Ok(login_first(path));
     }
     let page = crate::home::page_number(query.ok().and_then(|Query(q)| q.page))?;
-    let readings = crate::service::reading::readings(&state, &ctx, later, page, PER_PAGE).await?;
+    let start = PageStart::Offset((page - 1).saturating_mul(u64::from(PER_PAGE)));
+    let readings = crate::service::reading::readings(&state, &ctx, later, start, PER_PAGE).await?;
     let total = readings.total;
     let entries = readings
         .works

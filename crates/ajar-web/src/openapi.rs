@@ -211,11 +211,12 @@ fn write_operations() -> Vec<(&'static str, &'static str, Value)> {
                 "parameters": [
                     id_parameter("id"),
                     { "name": "chapter", "in": "query", "required": false, "description": "One chapter's threads; every chapter's when left out.", "schema": { "type": "integer", "minimum": 1 } },
-                    { "name": "page", "in": "query", "required": false, "description": "20 threads a page.", "schema": { "type": "integer", "minimum": 1 } }
+                    { "name": "page", "in": "query", "required": false, "description": "20 threads a page.", "schema": { "type": "integer", "minimum": 1 } },
+                    { "name": "cursor", "in": "query", "required": false, "description": "The next page: `next_cursor` of the page before, as it came (not with `page`). A cursor continues after the last item shown, so items added or removed meanwhile neither repeat nor go missing.", "schema": { "type": "string", "minLength": 1 } }
                 ],
                 "responses": {
                     "200": json_answer("A page of threads.", "CommentThreads"),
-                    "400": problem_response("`chapter` or `page` is not a number from 1."),
+                    "400": problem_response("`chapter` or `page` is not a number from 1, `cursor` is not one this API gave, or both `page` and `cursor` were sent."),
                     "401": problem_response("The work is for logged-in readers (send a token), or the token sent is not valid."),
                     "404": problem_response("No such work, not one the account may see, or a page past the last."),
                     "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
@@ -290,9 +291,10 @@ fn reader_operations() -> Vec<(&'static str, &'static str, Value)> {
         });
         if paged {
             op["parameters"] = json!([
-                { "name": "page", "in": "query", "required": false, "description": "20 works a page.", "schema": { "type": "integer", "minimum": 1 } }
+                { "name": "page", "in": "query", "required": false, "description": "20 works a page.", "schema": { "type": "integer", "minimum": 1 } },
+                { "name": "cursor", "in": "query", "required": false, "description": "The next page: `next_cursor` of the page before, as it came (not with `page`). A cursor continues after the last item shown, so items added or removed meanwhile neither repeat nor go missing.", "schema": { "type": "string", "minLength": 1 } }
             ]);
-            op["responses"]["400"] = problem_response("`page` is not a number from 1.");
+            op["responses"]["400"] = problem_response("`page` is not a number from 1, `cursor` is not one this API gave, or both were sent.");
             op["responses"]["404"] = problem_response("A page past the last.");
         }
         op
@@ -913,11 +915,12 @@ fn reader_schemas() -> Vec<(&'static str, Value)> {
             "Readings",
             json!({
                 "type": "object",
-                "required": ["total", "page", "per_page", "works"],
+                "required": ["total", "per_page", "works", "next_cursor"],
                 "properties": {
                     "total": { "type": "integer" },
-                    "page": { "type": "integer" },
+                    "page": { "type": "integer", "description": "Absent when the page was asked for by `cursor`." },
                     "per_page": { "type": "integer" },
+                    "next_cursor": { "type": ["string", "null"], "description": "Send as `cursor` for the next page; `null` on the last." },
                     "works": {
                         "type": "array",
                         "items": {
@@ -1116,12 +1119,13 @@ fn write_schemas() -> Vec<(&'static str, Value)> {
             "CommentThreads",
             json!({
                 "type": "object",
-                "required": ["threads", "page", "per_page", "comments"],
+                "required": ["threads", "per_page", "comments", "next_cursor"],
                 "properties": {
                     "threads": { "type": "integer", "description": "Top-level comments in all." },
-                    "page": { "type": "integer" },
+                    "page": { "type": "integer", "description": "Absent when the page was asked for by `cursor`." },
+                    "next_cursor": { "type": ["string", "null"], "description": "Send as `cursor` for the next page; `null` when no thread follows (it may be given on a page that turns out to be the last: the page it leads to is then empty)." },
                     "per_page": { "type": "integer" },
-                    "comments": { "type": "array", "items": { "$ref": "#/components/schemas/Comment" }, "description": "The page's threads, oldest first: each top-level comment, then its replies." }
+                    "comments": { "type": "array", "items": { "$ref": "#/components/schemas/Comment" }, "description": "The comments of the page's threads (its top-level comments and every reply under them), oldest first: `parent` says which comment each replies to." }
                 }
             }),
         ),

@@ -12,7 +12,7 @@ use crate::kudos::{id_number, work_id};
 use crate::service::comments::{CommentRequest, Place};
 use crate::{service, AppState, Error};
 use ajar_core::CommentId;
-use ajar_store::{Comment, CommentStatus};
+use ajar_store::{Comment, CommentStatus, PageStart};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -214,16 +214,22 @@ const THREADS_PER_PAGE: u32 = crate::comments::THREADS_PER_PAGE;
 pub(crate) struct ThreadsQuery {
     chapter: Option<String>,
     page: Option<String>,
+    cursor: Option<String>,
 }
 
 #[derive(Serialize)]
 pub(crate) struct ThreadsJson {
     /// Top-level comments in all (on the chapter asked for, or the whole work).
     threads: u64,
-    page: u64,
+    /// The page's number when it was asked for by `page` (or neither); absent for a
+    /// `cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<u64>,
     per_page: u32,
-    /// The page's threads, oldest first: each top-level comment followed by its replies
-    /// (`parent` says which comment each replies to).
+    /// Ask for the next page with `cursor=` and this; `null` on the last page.
+    next_cursor: Option<String>,
+    /// The comments of the page's threads (its top-level comments and every reply under
+    /// them), oldest first: `parent` says which comment each replies to.
     comments: Vec<CommentJson>,
 }
 
@@ -241,8 +247,9 @@ fn query_number(name: &str, sent: Option<&str>) -> Result<Option<u64>, Error> {
     }
 }
 
-/// `GET /api/v1/works/{id}/comments?chapter=N&page=P`: a page of the work's comment
-/// threads (on chapter `N`, or on every chapter), as the work's page shows them.
+/// `GET /api/v1/works/{id}/comments?chapter=N&page=P` (or `cursor=C`): a page of the
+/// work's comment threads (on chapter `N`, or on every chapter), as the work's page shows
+/// them.
 pub(crate) async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -254,12 +261,33 @@ pub(crate) async fn list(
     let chapter = query_number("chapter", query.chapter.as_deref())?
         .map(|n| u32::try_from(n).map_err(|_| Error::NotFound))
         .transpose()?;
-    let page = query_number("page", query.page.as_deref())?.unwrap_or(1);
+    let page = query_number("page", query.page.as_deref())?;
+    let start = match (page, query.cursor.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(Error::BadRequest(
+                "Send `page` or `cursor`, not both.".to_owned(),
+            ))
+        }
+        (None, Some(cursor)) => {
+            let [chapter, id] = super::cursor::decode::<2>(cursor)?;
+            let chapter = u32::try_from(chapter)
+                .map_err(|_| Error::BadRequest("cursor: not one this API gave.".to_owned()))?;
+            PageStart::After((chapter, CommentId(id)))
+        }
+        (page, None) => PageStart::Offset(
+            page.unwrap_or(1)
+                .saturating_sub(1)
+                .saturating_mul(u64::from(THREADS_PER_PAGE)),
+        ),
+    };
     let threads =
-        service::comments::threads(&state, &ctx, work, chapter, page, THREADS_PER_PAGE).await?;
+        service::comments::threads(&state, &ctx, work, chapter, start, THREADS_PER_PAGE).await?;
     Ok(Json(ThreadsJson {
         threads: threads.threads,
-        page,
+        page: query.cursor.is_none().then_some(page.unwrap_or(1)),
+        next_cursor: threads
+            .next
+            .map(|(chapter, id)| super::cursor::encode(&[i64::from(chapter), id.0])),
         per_page: THREADS_PER_PAGE,
         comments: threads
             .comments

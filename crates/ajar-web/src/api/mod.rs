@@ -18,6 +18,7 @@ use serde::Serialize;
 
 mod admin;
 mod comments;
+mod cursor;
 mod people;
 mod pseuds;
 mod reading;

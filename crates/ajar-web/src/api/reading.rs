@@ -11,7 +11,8 @@ use crate::kudos::{id_number, work_id};
 use crate::service::reading::{self, Stance};
 use crate::tag_url::{tag_href, user_href};
 use crate::{AppState, Error};
-use ajar_store::{Followed, OtherUser};
+use ajar_core::WorkId;
+use ajar_store::{Followed, OtherUser, PageStart};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -93,6 +94,7 @@ pub(crate) async fn unsubscribe(
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
     page: Option<String>,
+    cursor: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -109,9 +111,14 @@ pub(crate) struct ReadingJson {
 #[derive(Serialize)]
 pub(crate) struct ReadingsJson {
     total: u64,
-    page: u64,
+    /// The page's number when it was asked for by `page` (or neither); absent for a
+    /// `cursor`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<u64>,
     per_page: u32,
     works: Vec<ReadingJson>,
+    /// Ask for the next page with `cursor=` and this; `null` on the last page.
+    next_cursor: Option<String>,
 }
 
 async fn readings(
@@ -122,17 +129,39 @@ async fn readings(
 ) -> Result<Json<ReadingsJson>, Error> {
     let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
     let page = match query.page.as_deref().map(str::trim) {
-        None => 1,
-        Some(text) => text
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| Error::BadRequest("page: a number from 1.".to_owned()))?,
+        None => None,
+        Some(text) => Some(
+            text.parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| Error::BadRequest("page: a number from 1.".to_owned()))?,
+        ),
     };
-    let found = reading::readings(state, ctx, later, page, PER_PAGE).await?;
+    let start = match (page, query.cursor.as_deref()) {
+        (Some(_), Some(_)) => {
+            return Err(Error::BadRequest(
+                "Send `page` or `cursor`, not both.".to_owned(),
+            ))
+        }
+        (None, Some(cursor)) => {
+            let [micros, work] = super::cursor::decode::<2>(cursor)?;
+            let at = DateTime::<Utc>::from_timestamp_micros(micros)
+                .ok_or_else(|| Error::BadRequest("cursor: not one this API gave.".to_owned()))?;
+            PageStart::After((at, WorkId(work)))
+        }
+        (page, None) => PageStart::Offset(
+            page.unwrap_or(1)
+                .saturating_sub(1)
+                .saturating_mul(u64::from(PER_PAGE)),
+        ),
+    };
+    let found = reading::readings(state, ctx, later, start, PER_PAGE).await?;
     Ok(Json(ReadingsJson {
         total: found.total,
-        page,
+        page: query.cursor.is_none().then_some(page.unwrap_or(1)),
+        next_cursor: found
+            .next
+            .map(|(at, work)| super::cursor::encode(&[at.timestamp_micros(), work.0])),
         per_page: PER_PAGE,
         works: found
             .works

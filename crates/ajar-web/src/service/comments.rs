@@ -10,7 +10,7 @@ use crate::comments::{
 use crate::ratelimit::Action;
 use crate::{AppState, Error};
 use ajar_core::{CommentId, WorkId};
-use ajar_store::{CommentStatus, NewComment};
+use ajar_store::{CommentStatus, NewComment, PageStart};
 
 /// Where a new comment goes.
 #[derive(Debug, Clone, Copy)]
@@ -162,28 +162,43 @@ pub(crate) struct Threads {
     /// This page's comments the viewer sees, oldest first; a comment whose text is not
     /// shown is here only when a reply under it is.
     pub(crate) comments: Vec<SeenComment>,
+    /// Where the next page starts, when there may be one: after this page's last thread.
+    pub(crate) next: Option<ThreadKey>,
 }
 
-/// The `page`th page of `per_page` threads on the work (on one chapter, or all), as the
+/// Where a thread stands among a work's: its chapter, and its top-level comment.
+pub(crate) type ThreadKey = (u32, CommentId);
+
+/// A page of `per_page` threads from `start` (an offset, or after a thread) on the work (on one chapter, or all), as the
 /// viewer sees them: pending comments only to their author and the work's creators,
 /// nothing of what people the viewer muted wrote, a deleted comment only as the place of
-/// its replies. A work the viewer may not see is not found, and so is a page past the last.
+/// its replies. A work the viewer may not see is not found, and so is an offset past the
+/// last thread.
 pub(crate) async fn threads(
     state: &AppState,
     ctx: &Ctx,
     work: WorkId,
     chapter: Option<u32>,
-    page: u64,
+    start: PageStart<ThreadKey>,
     per_page: u32,
 ) -> Result<Threads, Error> {
     let access = crate::access::visible_work(state, ctx, work).await?;
     let found = state
         .store
-        .comment_threads(work, chapter, per_page, page)
+        .comment_threads(work, chapter, per_page, start)
         .await?;
-    if page == 0 || (page > 1 && (page - 1).saturating_mul(u64::from(per_page)) >= found.threads) {
+    if matches!(start, PageStart::Offset(offset) if offset > 0 && offset >= found.threads) {
         return Err(Error::NotFound);
     }
+    let roots: Vec<ThreadKey> = found
+        .comments
+        .iter()
+        .filter(|c| c.parent.is_none())
+        .map(|c| (c.chapter, c.id))
+        .collect();
+    let next = (roots.len() >= per_page as usize)
+        .then(|| roots.last().copied())
+        .flatten();
     let viewing = Viewing::new(state, ctx, &access).await?;
     let by_id: std::collections::HashMap<CommentId, &ajar_store::Comment> =
         found.comments.iter().map(|c| (c.id, c)).collect();
@@ -221,5 +236,6 @@ pub(crate) async fn threads(
     Ok(Threads {
         threads: found.threads,
         comments,
+        next,
     })
 }

@@ -5,7 +5,10 @@ use crate::access::visible_work;
 use crate::auth::Ctx;
 use crate::{AppState, Error};
 use ajar_core::{UserId, WorkId};
-use ajar_store::{Audience, Followed, OtherUser, Reading, Subscription, Update, WorkBlurb};
+use ajar_store::{
+    Audience, Followed, OtherUser, PageStart, Reading, Subscription, Update, WorkBlurb,
+};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// Subscribes to (or, with `on` false, unsubscribes from) a work, creator, series or tag.
@@ -42,27 +45,37 @@ pub(crate) struct Readings {
     /// Each work the reader may still see, with their reading of it, most recent first.
     pub(crate) works: Vec<(Reading, WorkBlurb)>,
     pub(crate) total: u64,
+    /// Where the next page starts, when there is one: after this page's last reading.
+    pub(crate) next: Option<ReadingKey>,
 }
 
-/// The `page`th page (from 1) of `per_page` works of the reader's history, or of the works
-/// they marked for later; a page past the last is not found.
+/// Where a reading stands in the history: when the work was last visited, and the work.
+pub(crate) type ReadingKey = (DateTime<Utc>, WorkId);
+
+/// A page of `per_page` works of the reader's history, or of the works they marked for
+/// later, from `start` (an offset, or after a reading); an offset past the last is not found.
 pub(crate) async fn readings(
     state: &AppState,
     ctx: &Ctx,
     later: bool,
-    page: u64,
+    start: PageStart<ReadingKey>,
     per_page: u32,
 ) -> Result<Readings, Error> {
     let user = ctx.require_user()?.id;
     let audience = Audience::of(&ctx.viewer);
-    let offset = page.saturating_sub(1).saturating_mul(u64::from(per_page));
-    let (readings, total) = state
+    // One more than the page, to know whether another follows.
+    let (mut readings, total) = state
         .store
-        .readings(user, audience, later, per_page, offset)
+        .readings(user, audience, later, per_page.saturating_add(1), start)
         .await?;
-    if page == 0 || (page > 1 && offset >= total) {
+    if matches!(start, PageStart::Offset(offset) if offset > 0 && offset >= total) {
         return Err(Error::NotFound);
     }
+    let next = (readings.len() > per_page as usize).then(|| {
+        readings.truncate(per_page as usize);
+        readings.last().map(|r| (r.visited_at, r.work))
+    });
+    let next = next.flatten();
     let ids: Vec<WorkId> = readings.iter().map(|r| r.work).collect();
     let mut blurbs = state.store.works_by_ids(audience, &ids).await?;
     crate::access::own_counts(&state.store, ctx, &mut blurbs).await?;
@@ -74,7 +87,7 @@ pub(crate) async fn readings(
             Some((r, blurb))
         })
         .collect();
-    Ok(Readings { works, total })
+    Ok(Readings { works, total, next })
 }
 
 /// Marks a work the reader may see for later (or, with `later` false, unmarks it).

@@ -1,0 +1,68 @@
+//! Cursors of the API's lists. A list answer gives `next_cursor`, an opaque string, when
+//! there may be more; the next page is asked for with `cursor=` and that string. A cursor
+//! holds the sort key of the last item shown (a keyset): items added or removed meanwhile
+//! neither repeat nor go missing, and a deep page costs what the first does. Clients must
+//! not build or take apart cursors; their form may change.
+
+use crate::Error;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+/// What every cursor starts with: a version, so an old one is told apart from a forged one.
+const VERSION: &str = "c1";
+
+/// A cursor holding these numbers.
+pub(crate) fn encode(key: &[i64]) -> String {
+    let mut text = VERSION.to_owned();
+    for n in key {
+        text.push('.');
+        text.push_str(&n.to_string());
+    }
+    URL_SAFE_NO_PAD.encode(text)
+}
+
+/// The `N` numbers of a cursor this API gave; anything else is a 400 that says so.
+pub(crate) fn decode<const N: usize>(sent: &str) -> Result<[i64; N], Error> {
+    let refused = || {
+        Error::BadRequest(
+            "cursor: not one this API gave (send `next_cursor` from the page before as it \
+             came)."
+                .to_owned(),
+        )
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(sent.trim()).map_err(|_| refused())?;
+    let text = String::from_utf8(bytes).map_err(|_| refused())?;
+    let mut parts = text.split('.');
+    if parts.next() != Some(VERSION) {
+        return Err(refused());
+    }
+    let mut key = [0i64; N];
+    for slot in &mut key {
+        *slot = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(refused)?;
+    }
+    if parts.next().is_some() {
+        return Err(refused());
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_come_back_as_given_and_nothing_else_is_taken() {
+        let cursor = encode(&[1_733_500_000_123_456, 42]);
+        assert_eq!(decode::<2>(&cursor).unwrap(), [1_733_500_000_123_456, 42]);
+        assert_eq!(decode::<2>(&encode(&[-3, 0])).unwrap(), [-3, 0]);
+        for bad in ["", "abc", &encode(&[1]), &encode(&[1, 2, 3]), "Yzk", "%%%"] {
+            assert!(
+                matches!(decode::<2>(bad), Err(Error::BadRequest(_))),
+                "{bad:?}"
+            );
+        }
+    }
+}
