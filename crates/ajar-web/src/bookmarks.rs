@@ -4,19 +4,21 @@
 //! bookmark's notes, tags and rec badge. Private bookmarks are shown to their owner only,
 //! and only works the viewer may see are listed.
 
-use crate::access::visible_work;
 use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
-use crate::comments::user_html;
 use crate::forms::Form;
 use crate::home::page_number;
 use crate::kudos::work_id;
 use crate::prefs::ReaderPrefs;
+use crate::service::{
+    self,
+    bookmarks::{BookmarkRequest, UserBookmarks, MAX_NOTES_CHARS, MAX_TAGS_CHARS},
+};
 use crate::tag_url::user_href;
 use crate::views::{thousands, Blurb, Layout, Page, Pagination};
 use crate::{AppState, Error};
 use ajar_core::{Html, WorkId};
-use ajar_store::{Audience, Bookmark, NewBookmark, WorkAccess, WorkBlurb};
+use ajar_store::WorkAccess;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -25,12 +27,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-/// The longest notes accepted, in characters.
-const MAX_NOTES_CHARS: usize = 5_000;
-/// The longest tag list accepted, in characters.
-const MAX_TAGS_CHARS: usize = 1_000;
-/// The longest single tag.
-const MAX_TAG_CHARS: usize = 100;
 const BOOKMARKS_PER_PAGE: u32 = 20;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -42,57 +38,6 @@ pub(crate) fn router() -> Router<AppState> {
             "/api/v1/works/{id}/bookmark",
             get(api_get).put(api_save).delete(api_delete),
         )
-}
-
-/// A bookmark as a reader asks for it, from the work page's form or the API.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct BookmarkRequest {
-    #[serde(default)]
-    notes: String,
-    #[serde(default)]
-    tags: String,
-    #[serde(default)]
-    private: bool,
-    #[serde(default)]
-    rec: bool,
-}
-
-/// Saves the reader's bookmark of a work (made, or edited in place): the one place its rules
-/// live (an account, a work they may see, notes and tags within bounds) for the form and the
-/// API alike.
-pub(crate) async fn save_bookmark(
-    state: &AppState,
-    ctx: &Ctx,
-    work: WorkId,
-    sent: &BookmarkRequest,
-) -> Result<(), Error> {
-    let account = ctx.require_user()?;
-    visible_work(state, ctx, work).await?;
-    let notes = clean_notes(&sent.notes)?;
-    let tags = clean_tags(&sent.tags)?;
-    let bookmark = NewBookmark {
-        notes: &notes,
-        tags: &tags,
-        private: sent.private,
-        rec: sent.rec,
-    };
-    state
-        .store
-        .save_bookmark(account.id, work, &bookmark)
-        .await?;
-    Ok(())
-}
-
-/// Deletes the reader's bookmark of a work they may see; `false` when they had none.
-pub(crate) async fn delete_bookmark(
-    state: &AppState,
-    ctx: &Ctx,
-    work: WorkId,
-) -> Result<bool, Error> {
-    let account = ctx.require_user()?;
-    visible_work(state, ctx, work).await?;
-    Ok(state.store.delete_bookmark(account.id, work).await?)
 }
 
 /// A bookmark as the API shows it.
@@ -110,13 +55,7 @@ struct ApiBookmark {
 
 /// The reader's bookmark of a work, as the API shows it.
 async fn bookmark_json(state: &AppState, ctx: &Ctx, work: WorkId) -> Result<Response, Error> {
-    let account = ctx.require_user()?;
-    visible_work(state, ctx, work).await?;
-    let b = state
-        .store
-        .bookmark(account.id, work)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let b = service::bookmarks::get(state, ctx, work).await?;
     Ok(axum::Json(ApiBookmark {
         work: work.0,
         notes: b.notes.as_str().to_owned(),
@@ -156,7 +95,7 @@ async fn api_save(
     }
     let sent: BookmarkRequest = serde_json::from_value(sent)
         .map_err(|e| Error::BadRequest(format!("The bookmark cannot be read: {e}.")))?;
-    save_bookmark(&state, &ctx, work, &sent).await?;
+    service::bookmarks::save(&state, &ctx, work, &sent).await?;
     bookmark_json(&state, &ctx, work).await
 }
 
@@ -166,7 +105,7 @@ async fn api_delete(
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
-    if !delete_bookmark(&state, &ctx, work_id(id)?).await? {
+    if !service::bookmarks::delete(&state, &ctx, work_id(id)?).await? {
         return Err(Error::NotFound);
     }
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
@@ -180,45 +119,6 @@ struct BookmarkFields {
     tags: String,
     private: Option<String>,
     rec: Option<String>,
-}
-
-/// The user's tags as stored: trimmed, empty ones dropped, ", " between them.
-fn clean_tags(tags: &str) -> Result<String, Error> {
-    if tags.chars().count() > MAX_TAGS_CHARS {
-        return Err(Error::BadRequest(format!(
-            "Your tags can be at most {} characters in all.",
-            thousands(MAX_TAGS_CHARS as u64)
-        )));
-    }
-    let list: Vec<&str> = tags
-        .split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect();
-    if let Some(long) = list.iter().find(|t| t.chars().count() > MAX_TAG_CHARS) {
-        return Err(Error::BadRequest(format!(
-            "A tag can be at most {MAX_TAG_CHARS} characters (\"{}…\" is longer).",
-            long.chars().take(30).collect::<String>()
-        )));
-    }
-    if list.iter().any(|t| t.chars().any(char::is_control)) {
-        return Err(Error::BadRequest(
-            "Tags cannot hold control characters.".to_owned(),
-        ));
-    }
-    Ok(list.join(", "))
-}
-
-fn clean_notes(notes: &str) -> Result<Html, Error> {
-    let count = notes.trim().chars().count();
-    if count > MAX_NOTES_CHARS {
-        return Err(Error::BadRequest(format!(
-            "Bookmark notes can be at most {} characters; yours have {}.",
-            thousands(MAX_NOTES_CHARS as u64),
-            thousands(count as u64)
-        )));
-    }
-    Ok(user_html(notes))
 }
 
 async fn save(
@@ -235,7 +135,7 @@ async fn save(
         private: fields.private.is_some(),
         rec: fields.rec.is_some(),
     };
-    save_bookmark(&state, &ctx, work, &sent).await?;
+    service::bookmarks::save(&state, &ctx, work, &sent).await?;
     Ok(see_other(&format!("/works/{work}#bookmark")))
 }
 
@@ -245,7 +145,7 @@ async fn delete(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let work = work_id(id)?;
-    delete_bookmark(&state, &ctx, work).await?;
+    service::bookmarks::delete(&state, &ctx, work).await?;
     Ok(see_other(&format!("/works/{work}#bookmark")))
 }
 
@@ -334,35 +234,9 @@ async fn user_bookmarks(
 ) -> Result<Page<BookmarksPage>, Error> {
     let Path(name) = name.map_err(|_| Error::NotFound)?;
     let page = page_number(query.ok().and_then(|Query(q)| q.page))?;
-    let user = state
-        .store
-        .user_by_name(&name)
-        .await?
-        .ok_or(Error::NotFound)?;
-    // A suspended account's bookmarks are hidden from everyone but admins until the
-    // suspension is lifted.
-    if user.suspended && !ctx.viewer.is_admin() {
-        return Err(Error::NotFound);
-    }
-    let own = ctx.viewer.user_id() == Some(user.id);
+    let UserBookmarks { user, found, total } =
+        service::bookmarks::of_user(&state, &ctx, &name, page, BOOKMARKS_PER_PAGE).await?;
     let per_page = u64::from(BOOKMARKS_PER_PAGE);
-    let offset = (page - 1).saturating_mul(per_page);
-    let (found, total) = state
-        .store
-        .user_bookmarks(
-            user.id,
-            Audience::of(&ctx.viewer),
-            own,
-            BOOKMARKS_PER_PAGE,
-            offset,
-        )
-        .await?;
-    if page > 1 && offset >= total {
-        return Err(Error::NotFound);
-    }
-    let (marks, mut blurbs): (Vec<Bookmark>, Vec<WorkBlurb>) = found.into_iter().unzip();
-    crate::access::own_counts(&state.store, &ctx, &mut blurbs).await?;
-    let found = marks.into_iter().zip(blurbs);
     let who = user.name.clone();
     let count = match total {
         1 => "1 bookmark".to_owned(),

@@ -113,8 +113,15 @@ pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
 
 /// 128 bits of SHA-256 over the parts, as hex.
 fn hash(parts: &[&str]) -> String {
+    domain_hash("ajar-visitor", parts)
+}
+
+/// 128 bits of SHA-256 over a domain (what the hash is for, so that equal values hashed
+/// for two purposes differ) and the parts, each after a zero byte, as hex: what the
+/// archive keeps of a guest's cookies and address.
+pub(crate) fn domain_hash(domain: &str, parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
-    hasher.update(b"ajar-visitor");
+    hasher.update(domain.as_bytes());
     for part in parts {
         hasher.update([0]);
         hasher.update(part.as_bytes());

@@ -1,17 +1,12 @@
-//! Kudos (`POST /works/{id}/kudos`): once per account or per guest per work, never on one's
-//! own work, and only on works the reader may see. A guest is known by a hash of their
-//! `ajar_visitor` cookie (the one hits count by), else of their CSRF cookie, which every
-//! guest who can send a form has; and, as AO3 does, by their address (a hash of it, an
-//! IPv6 address by its /64 network), so that clearing cookies does not give another kudos.
-//! Only hashes are stored.
+//! Kudos: the button (`POST /works/{id}/kudos`) and `POST /api/v1/works/{id}/kudos`, both
+//! one call of `service::kudos::leave` (where the rules live).
 //!
 //! Also the work page's kudos section: the button and who left kudos.
 
-use crate::access::visible_work;
 use crate::accounts::see_other;
-use crate::auth::{cookie, Ctx, CSRF_COOKIE};
+use crate::auth::{cookie, Ctx};
 use crate::hits::VISITOR_COOKIE;
-use crate::proxy::client_network;
+use crate::service;
 use crate::tag_url::user_href;
 use crate::views::{thousands, Layout, Link, Page};
 use crate::{AppState, Error};
@@ -24,8 +19,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use sha2::{Digest, Sha256};
-use std::net::IpAddr;
 
 /// Account names listed under a work; the rest are counted.
 const NAMES_SHOWN: u32 = 50;
@@ -73,76 +66,6 @@ impl NoticePage {
     }
 }
 
-/// A guest's kudos key: their visitor cookie if they have one, else their CSRF cookie,
-/// hashed (never stored as is).
-fn guest_key(headers: &HeaderMap, ctx: &Ctx) -> String {
-    let visitor = cookie(headers, VISITOR_COOKIE)
-        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
-    let (kind, value) = match visitor {
-        Some(v) => ("visitor", v),
-        None => (
-            "csrf",
-            cookie(headers, CSRF_COOKIE).unwrap_or(ctx.csrf_token.as_str()),
-        ),
-    };
-    kudos_hash(kind, value)
-}
-
-/// A guest's address key: a hash of the client's network (see `proxy::client_network`).
-fn address_key(ip: IpAddr) -> String {
-    kudos_hash("address", &client_network(ip).to_string())
-}
-
-/// The first 128 bits of SHA-256 over a kind of guest key and its value, as hex.
-fn kudos_hash(kind: &str, value: &str) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(b"ajar-kudos");
-    hasher.update([0]);
-    hasher.update(kind.as_bytes());
-    hasher.update([0]);
-    hasher.update(value.as_bytes());
-    hasher.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Leaves kudos on a work for whoever asks: the one place the rules live (the work must be
-/// one they may see, and not their own; once per account, or per guest and address), for
-/// the site's button and the API alike.
-pub(crate) async fn leave(
-    state: &AppState,
-    ctx: &Ctx,
-    headers: &HeaderMap,
-    id: WorkId,
-) -> Result<KudosOutcome, Error> {
-    let access = visible_work(state, ctx, id).await?;
-    if access.is_creator(&ctx.viewer) {
-        return Err(Error::Forbidden(
-            "You can't leave kudos on your own work.".to_owned(),
-        ));
-    }
-    let cookie_key;
-    let address;
-    let by = match ctx.viewer.user_id() {
-        Some(user) => Kudoser::User(user),
-        None => {
-            cookie_key = guest_key(headers, ctx);
-            address = ctx.ip.map(address_key);
-            Kudoser::Guest {
-                cookie: &cookie_key,
-                address: address.as_deref(),
-            }
-        }
-    };
-    let outcome = state.store.leave_kudos(id, by).await?;
-    if outcome == KudosOutcome::Left {
-        // A quiet write: only this work's pages are forgotten (see `cache`).
-        state.pages.forget_work(id);
-    }
-    Ok(outcome)
-}
-
 async fn leave_kudos(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -150,7 +73,7 @@ async fn leave_kudos(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let id = work_id(id)?;
-    match leave(&state, &ctx, &headers, id).await? {
+    match service::kudos::leave(&state, &ctx, cookie(&headers, VISITOR_COOKIE), id).await? {
         KudosOutcome::Left => Ok(see_other(&format!("/works/{id}#kudos"))),
         KudosOutcome::Already => Ok(Page(NoticePage::new(
             "Kudos",
@@ -176,10 +99,11 @@ async fn api_leave_kudos(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
     let id = work_id(id)?;
-    let (status, kudos) = match leave(&state, &ctx, &headers, id).await? {
-        KudosOutcome::Left => (axum::http::StatusCode::CREATED, "left"),
-        KudosOutcome::Already => (axum::http::StatusCode::OK, "already"),
-    };
+    let (status, kudos) =
+        match service::kudos::leave(&state, &ctx, cookie(&headers, VISITOR_COOKIE), id).await? {
+            KudosOutcome::Left => (axum::http::StatusCode::CREATED, "left"),
+            KudosOutcome::Already => (axum::http::StatusCode::OK, "already"),
+        };
     let body = serde_json::json!({ "work": id.0, "kudos": kudos });
     Ok((status, axum::Json(body)).into_response())
 }

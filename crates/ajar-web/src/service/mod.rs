@@ -15,9 +15,11 @@
 //! service function, and renders the answer.
 
 pub(crate) mod accounts;
+pub(crate) mod bookmarks;
 pub(crate) mod chapters;
 pub(crate) mod comments;
 pub(crate) mod filters;
+pub(crate) mod kudos;
 pub(crate) mod listings;
 pub(crate) mod moderation;
 pub(crate) mod reading;
