@@ -16,8 +16,7 @@ use crate::home::{page_number, ListingQuery, WORKS_PER_PAGE};
 use crate::prefs::ReaderPrefs;
 use crate::search::Sidebar;
 use crate::service::listings::{
-    creator_summary, creator_works_page, tag_page_from_search, tag_summary, works_page, TagSummary,
-    WorkListing,
+    creator_summary, creator_works_of, tag_summary, tag_works_page, TagSummary, TagWorks,
 };
 use crate::tag_url::{self, tag_href, tag_works_href, user_href, user_works_href};
 use crate::views::{thousands, Blurb, Layout, Pagination, Section};
@@ -96,62 +95,11 @@ async fn tag_works(
     let name = tag_name(name)?;
     let page = page_of(query)?;
     let key = cache::key(path_and_query(&uri), &prefs);
-    let store = state.store.clone();
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let (works, total, sidebar) =
-                match tag_page_from_search(&state, &ctx, &name, page).await {
-                    Some((works, total, sidebar)) => (works, total, Some(sidebar)),
-                    None => {
-                        let listing = WorkListing::Tag(name.clone());
-                        let (works, total) = works_page(&store, &ctx, &listing, page).await?;
-                        (works, total, None)
-                    }
-                };
-            if total == 0
-                && store
-                    .listed_tag_name(crate::access::audience(&ctx), &name)
-                    .await?
-                    .is_none()
-            {
-                return Err(Error::NotFound);
-            }
-            check_page(page, total)?;
-            let heading = listing_heading(page, works.len(), total, &format!("in {name}"));
-            let description = format!(
-                "Works tagged {name} in the archive: {}, most recently updated first.",
-                count_works(total)
-            );
-            let title = match page {
-                1 => format!("{name} - Works"),
-                n => format!("{name} - Works, page {n}"),
-            };
-            let feed = feeds::tag_feed_link(name.as_str());
-            let feed_href = feed.1.clone();
-            Rendered::page(&ListingPage {
-                layout: Layout::new(Some(title), description)
-                    .with_prefs(prefs)
-                    .with_feed(feed),
-                heading,
-                links: vec![
-                    ("About this tag".to_owned(), tag_href(name.as_str())),
-                    (
-                        "Sort and filter".to_owned(),
-                        crate::search::filter_href(name.as_str()),
-                    ),
-                    ("Subscribe to the feed".to_owned(), feed_href),
-                ],
-                blurbs: works.into_iter().map(Blurb::from).collect(),
-                pagination: Pagination::new(
-                    &tag_works_href(name.as_str()),
-                    page,
-                    total,
-                    u64::from(WORKS_PER_PAGE),
-                ),
-                empty: format!("No works are tagged {name} yet."),
-                sidebar,
-            })
+            let found = tag_works_page(&state, &ctx, &name, page).await?;
+            Rendered::page(&ListingPage::of_tag(&name, page, found, prefs))
         })
         .await?;
     Ok(CachedPage(rendered))
@@ -171,48 +119,89 @@ async fn creator_works(
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let creator = state
-                .store
-                .pseud_by_name(&name)
-                .await?
-                .ok_or(Error::NotFound)?;
-            let (works, total) = creator_works_page(&state, &ctx, &creator, page).await?;
-            check_page(page, total)?;
-            let who = &creator.name;
-            let heading = listing_heading(page, works.len(), total, &format!("by {who}"));
-            let title = match page {
-                1 => format!("Works by {who}"),
-                n => format!("Works by {who}, page {n}"),
-            };
-            let description = format!("{} by {who} in the archive.", count_works(total));
-            Rendered::page(&ListingPage {
-                layout: Layout::new(Some(title), description)
-                    .with_prefs(prefs)
-                    .with_feed(feeds::creator_feed_link(who)),
-                heading,
-                links: vec![(format!("{who}'s profile"), user_href(who))],
-                blurbs: works.into_iter().map(Blurb::from).collect(),
-                pagination: Pagination::new(
-                    &user_works_href(who),
-                    page,
-                    total,
-                    u64::from(WORKS_PER_PAGE),
-                ),
-                empty: format!("{who} has no works in the archive."),
-                sidebar: None,
-            })
+            let (creator, works, total) = creator_works_of(&state, &ctx, &name, page).await?;
+            let page = ListingPage::of_creator(&creator.name, page, works, total, prefs);
+            Rendered::page(&page)
         })
         .await?;
     Ok(CachedPage(rendered))
 }
 
-/// A page past the last one is no page at all (page 1 of an empty listing exists).
-fn check_page(page: u64, total: u64) -> Result<(), Error> {
-    let offset = (page - 1).saturating_mul(u64::from(WORKS_PER_PAGE));
-    if page > 1 && offset >= total {
-        return Err(Error::NotFound);
+impl ListingPage {
+    /// Page `page` of the works tagged `name`.
+    fn of_tag(name: &TagName, page: u64, found: TagWorks, prefs: ReaderPrefs) -> ListingPage {
+        let TagWorks {
+            works,
+            total,
+            sidebar,
+        } = found;
+        let heading = listing_heading(page, works.len(), total, &format!("in {name}"));
+        let description = format!(
+            "Works tagged {name} in the archive: {}, most recently updated first.",
+            count_works(total)
+        );
+        let title = match page {
+            1 => format!("{name} - Works"),
+            n => format!("{name} - Works, page {n}"),
+        };
+        let feed = feeds::tag_feed_link(name.as_str());
+        let feed_href = feed.1.clone();
+        ListingPage {
+            layout: Layout::new(Some(title), description)
+                .with_prefs(prefs)
+                .with_feed(feed),
+            heading,
+            links: vec![
+                ("About this tag".to_owned(), tag_href(name.as_str())),
+                (
+                    "Sort and filter".to_owned(),
+                    crate::search::filter_href(name.as_str()),
+                ),
+                ("Subscribe to the feed".to_owned(), feed_href),
+            ],
+            blurbs: works.into_iter().map(Blurb::from).collect(),
+            pagination: Pagination::new(
+                &tag_works_href(name.as_str()),
+                page,
+                total,
+                u64::from(WORKS_PER_PAGE),
+            ),
+            empty: format!("No works are tagged {name} yet."),
+            sidebar,
+        }
     }
-    Ok(())
+
+    /// Page `page` of the works of the creator `who`.
+    fn of_creator(
+        who: &str,
+        page: u64,
+        works: Vec<WorkBlurb>,
+        total: u64,
+        prefs: ReaderPrefs,
+    ) -> ListingPage {
+        let heading = listing_heading(page, works.len(), total, &format!("by {who}"));
+        let title = match page {
+            1 => format!("Works by {who}"),
+            n => format!("Works by {who}, page {n}"),
+        };
+        let description = format!("{} by {who} in the archive.", count_works(total));
+        ListingPage {
+            layout: Layout::new(Some(title), description)
+                .with_prefs(prefs)
+                .with_feed(feeds::creator_feed_link(who)),
+            heading,
+            links: vec![(format!("{who}'s profile"), user_href(who))],
+            blurbs: works.into_iter().map(Blurb::from).collect(),
+            pagination: Pagination::new(
+                &user_works_href(who),
+                page,
+                total,
+                u64::from(WORKS_PER_PAGE),
+            ),
+            empty: format!("{who} has no works in the archive."),
+            sidebar: None,
+        }
+    }
 }
 
 fn count_works(n: u64) -> String {

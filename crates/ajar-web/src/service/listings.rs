@@ -133,7 +133,7 @@ pub(crate) async fn creator_page_from_search(
 
 /// One page of a creator's works as the current reader may list them, and their total: from
 /// the search index, or the store without one.
-pub(crate) async fn creator_works_page(
+async fn creator_works_page(
     state: &AppState,
     ctx: &Ctx,
     pseud: &Pseud,
@@ -213,12 +213,79 @@ pub(crate) async fn creator_summary(
     ctx: &Ctx,
     name: &str,
 ) -> Result<(Pseud, Vec<WorkBlurb>, u64), Error> {
+    let (creator, mut works, total) = creator_works_of(state, ctx, name, 1).await?;
+    works.truncate(CREATOR_PAGE_WORKS);
+    Ok((creator, works, total))
+}
+
+/// One page of a tag's works as the viewer may list them.
+pub(crate) struct TagWorks {
+    pub(crate) works: Vec<WorkBlurb>,
+    pub(crate) total: u64,
+    /// The filter sidebar with the facet counts, when the search index answered.
+    pub(crate) sidebar: Option<Sidebar>,
+}
+
+/// The `page`th page (from 1) of the works carrying a tag of this name, most recently
+/// updated first: from the search index, or the store without one. A name no work the
+/// viewer may list carries is not found, nor is a page past the last.
+pub(crate) async fn tag_works_page(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &TagName,
+    page: u64,
+) -> Result<TagWorks, Error> {
+    let (works, total, sidebar) = match tag_page_from_search(state, ctx, name, page).await {
+        Some((works, total, sidebar)) => (works, total, Some(sidebar)),
+        None => {
+            let listing = WorkListing::Tag(name.clone());
+            let (works, total) = works_page(&state.store, ctx, &listing, page).await?;
+            (works, total, None)
+        }
+    };
+    if total == 0
+        && state
+            .store
+            .listed_tag_name(crate::access::audience(ctx), name)
+            .await?
+            .is_none()
+    {
+        return Err(Error::NotFound);
+    }
+    check_page(page, total)?;
+    Ok(TagWorks {
+        works,
+        total,
+        sidebar,
+    })
+}
+
+/// The creator (any pseud) called `name`, and the `page`th page (from 1) of their works as
+/// the viewer may list them, with the total; no such creator, or a page past the last, is
+/// not found.
+pub(crate) async fn creator_works_of(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    page: u64,
+) -> Result<(Pseud, Vec<WorkBlurb>, u64), Error> {
     let creator = state
         .store
         .pseud_by_name(name)
         .await?
         .ok_or(Error::NotFound)?;
-    let (mut works, total) = creator_works_page(state, ctx, &creator, 1).await?;
-    works.truncate(CREATOR_PAGE_WORKS);
+    let (works, total) = creator_works_page(state, ctx, &creator, page).await?;
+    check_page(page, total)?;
     Ok((creator, works, total))
+}
+
+/// A page past the last one is no page at all (page 1 of an empty listing exists).
+fn check_page(page: u64, total: u64) -> Result<(), Error> {
+    let offset = page
+        .saturating_sub(1)
+        .saturating_mul(u64::from(WORKS_PER_PAGE));
+    if page > 1 && offset >= total {
+        return Err(Error::NotFound);
+    }
+    Ok(())
 }
