@@ -10,12 +10,13 @@ use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::kudos::work_id;
+use crate::service::reading::{subscribe_target, Subscribable, SubscribeTarget};
 use crate::tag_url::{tag_href, user_href};
 use crate::views::{thousands, Blurb, Layout, Page, Pagination};
 use crate::work_sections::Part;
 use crate::{AppState, Error};
 use ajar_core::{SeriesId, TagName, WorkId};
-use ajar_store::{Audience, Followed, PageStart, WorkAccess};
+use ajar_store::{Followed, PageStart, WorkAccess};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -169,7 +170,7 @@ async fn subscribe_page(
     query: Result<Query<SubscribeQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
-    let Some(user) = ctx.viewer.user_id() else {
+    if ctx.is_guest() {
         let back = match (&q.tag, &q.series) {
             (Some(tag), _) => format!("/subscriptions/new?tag={}", query_value(tag)),
             (None, Some(series)) => {
@@ -178,41 +179,26 @@ async fn subscribe_page(
             _ => "/subscriptions".to_owned(),
         };
         return Ok(login_first(&back));
+    }
+    let tag = q.tag.as_deref().map(TagName::parse).transpose();
+    let tag = tag.map_err(|_| Error::NotFound)?;
+    let (asked, back_href) = match (&tag, q.series.as_deref()) {
+        (Some(name), _) => (Subscribable::Tag(name), tag_href(name.as_str())),
+        (None, Some(series)) => {
+            let id = SeriesId(series.trim().parse().map_err(|_| Error::NotFound)?);
+            (Subscribable::Series(id), format!("/series/{}", id.0))
+        }
+        (None, None) => {
+            return Err(Error::BadRequest(
+                "Say what to subscribe to: ?tag=NAME or ?series=ID.".into(),
+            ))
+        }
     };
-    let (followed, what, back_href) = if let Some(tag) = q.tag.as_deref() {
-        let name = TagName::parse(tag).map_err(|_| Error::NotFound)?;
-        let id = state
-            .store
-            .tag_id_named(name.as_str())
-            .await?
-            .ok_or(Error::NotFound)?;
-        (
-            Followed::Tag(id),
-            format!("the tag {name}"),
-            tag_href(name.as_str()),
-        )
-    } else if let Some(series) = q.series.as_deref() {
-        let id = series
-            .trim()
-            .parse::<i64>()
-            .map(SeriesId)
-            .map_err(|_| Error::NotFound)?;
-        let found = state
-            .store
-            .series(Audience::of(&ctx.viewer), id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        (
-            Followed::Series(id),
-            format!("the series {}", found.title),
-            format!("/series/{}", id.0),
-        )
-    } else {
-        return Err(Error::BadRequest(
-            "Say what to subscribe to: ?tag=NAME or ?series=ID.".into(),
-        ));
-    };
-    let subscribed = state.store.is_subscribed(user, followed).await?;
+    let SubscribeTarget {
+        followed,
+        what,
+        subscribed,
+    } = subscribe_target(&state, &ctx, asked).await?;
     Ok(Page(SubscribePage {
         layout: Layout::new(
             Some(format!("Subscribe to {what}")),

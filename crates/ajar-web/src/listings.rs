@@ -354,66 +354,60 @@ async fn series(
     uri: OriginalUri,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<CachedPage, Error> {
-    let Path(id) = id.map_err(|_| Error::NotFound)?;
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::NotFound);
-    }
-    let id = SeriesId(id.parse().map_err(|_| Error::NotFound)?);
+    let id = SeriesId(crate::kudos::id_number(id)?);
     let key = cache::key(path_and_query(&uri), &prefs);
-    let store = state.store.clone();
-    let rendered = state
-        .pages
+    let pages = state.pages.clone();
+    let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let mut series = store
-                .series(crate::access::audience(&ctx), id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            let (parts, mut works): (Vec<u32>, Vec<WorkBlurb>) =
-                std::mem::take(&mut series.works).into_iter().unzip();
-            crate::access::own_counts(&store, &ctx, &mut works).await?;
-            series.works = parts.into_iter().zip(works).collect();
-            let mut creators: Vec<String> = Vec::new();
-            for (_, work) in &series.works {
-                for name in &work.creators {
-                    if !creators.iter().any(|c| c.eq_ignore_ascii_case(name)) {
-                        creators.push(name.clone());
-                    }
-                }
-            }
-            let words: u64 = series.works.iter().map(|(_, w)| w.stats.words).sum();
-            let complete = !series.works.is_empty()
-                && series.works.iter().all(|(_, w)| w.complete == Some(true));
-            let total = series.works.len() as u64;
-            let blurbs = series
-                .works
-                .into_iter()
-                .map(|(part, work)| {
-                    let mut blurb = Blurb::from(work);
-                    blurb.part = Some(part);
-                    blurb
-                })
-                .collect();
-            let title = series.title;
-            Rendered::page(&SeriesPage {
-                id: id.0,
-                layout: Layout::new(
-                    Some(format!("{title} - Series")),
-                    format!(
-                        "{title}: a series of {} in the archive.",
-                        count_works(total)
-                    ),
-                )
-                .with_prefs(prefs),
-                creators: crate::views::Link::creators(&creators),
-                count: thousands(total),
-                words: thousands(words),
-                complete,
-                blurbs,
-                title,
-            })
+            let series = crate::service::listings::series(&state, &ctx, id).await?;
+            Rendered::page(&SeriesPage::new(series, prefs))
         })
         .await?;
     Ok(CachedPage(rendered))
+}
+
+impl SeriesPage {
+    fn new(series: ajar_store::Series, prefs: ReaderPrefs) -> SeriesPage {
+        let mut creators: Vec<String> = Vec::new();
+        for (_, work) in &series.works {
+            for name in &work.creators {
+                if !creators.iter().any(|c| c.eq_ignore_ascii_case(name)) {
+                    creators.push(name.clone());
+                }
+            }
+        }
+        let words: u64 = series.works.iter().map(|(_, w)| w.stats.words).sum();
+        let complete =
+            !series.works.is_empty() && series.works.iter().all(|(_, w)| w.complete == Some(true));
+        let total = series.works.len() as u64;
+        let blurbs = series
+            .works
+            .into_iter()
+            .map(|(part, work)| {
+                let mut blurb = Blurb::from(work);
+                blurb.part = Some(part);
+                blurb
+            })
+            .collect();
+        let title = series.title;
+        SeriesPage {
+            id: series.id.0,
+            layout: Layout::new(
+                Some(format!("{title} - Series")),
+                format!(
+                    "{title}: a series of {} in the archive.",
+                    count_works(total)
+                ),
+            )
+            .with_prefs(prefs),
+            creators: crate::views::Link::creators(&creators),
+            count: thousands(total),
+            words: thousands(words),
+            complete,
+            blurbs,
+            title,
+        }
+    }
 }
 
 /// The fandoms index, or one media kind of it.

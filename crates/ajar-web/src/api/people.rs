@@ -10,7 +10,7 @@ use crate::auth::Ctx;
 use crate::kudos::{id_number, work_id};
 use crate::{service, AppState, Error};
 use ajar_core::{SeriesId, WorkId};
-use ajar_store::{Audience, Reported, WorkBlurb};
+use ajar_store::Reported;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -91,21 +91,14 @@ pub(crate) async fn series(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<SeriesJson>, Error> {
     let id = SeriesId(id_number(id)?);
-    let mut series = state
-        .store
-        .series(Audience::of(&ctx.viewer), id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let (parts, mut works): (Vec<u32>, Vec<WorkBlurb>) =
-        std::mem::take(&mut series.works).into_iter().unzip();
-    crate::access::own_counts(&state.store, &ctx, &mut works).await?;
+    let series = crate::service::listings::series(&state, &ctx, id).await?;
     Ok(Json(SeriesJson {
         id: id.0,
         url: format!("/series/{}", id.0),
         title: series.title,
-        works: parts
+        works: series
+            .works
             .into_iter()
-            .zip(works)
             .map(|(part, work)| SeriesWorkJson {
                 part,
                 work: work.into(),

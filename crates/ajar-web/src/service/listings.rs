@@ -7,9 +7,9 @@ use crate::auth::Ctx;
 use crate::home::WORKS_PER_PAGE;
 use crate::search::Sidebar;
 use crate::{AppState, Error};
-use ajar_core::{TagKind, TagName};
+use ajar_core::{SeriesId, TagKind, TagName};
 use ajar_search::{SearchRequest, Sort};
-use ajar_store::{Audience, Pseud, Store, WorkBlurb};
+use ajar_store::{Audience, Pseud, Series, Store, WorkBlurb};
 
 /// What a page of works lists.
 pub(crate) enum WorkListing {
@@ -288,4 +288,19 @@ fn check_page(page: u64, total: u64) -> Result<(), Error> {
         return Err(Error::NotFound);
     }
     Ok(())
+}
+
+/// A series and its works as the viewer may list them, by part, with the counts they see
+/// (see `access::own_counts`); not found when it has none they may list.
+pub(crate) async fn series(state: &AppState, ctx: &Ctx, id: SeriesId) -> Result<Series, Error> {
+    let mut series = state
+        .store
+        .series(crate::access::audience(ctx), id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let (parts, mut works): (Vec<u32>, Vec<WorkBlurb>) =
+        std::mem::take(&mut series.works).into_iter().unzip();
+    crate::access::own_counts(&state.store, ctx, &mut works).await?;
+    series.works = parts.into_iter().zip(works).collect();
+    Ok(series)
 }

@@ -4,7 +4,7 @@
 use crate::access::visible_work;
 use crate::auth::Ctx;
 use crate::{AppState, Error};
-use ajar_core::{UserId, WorkId};
+use ajar_core::{SeriesId, TagName, UserId, WorkId};
 use ajar_store::{
     Audience, Followed, OtherUser, PageStart, Reading, Subscription, Update, WorkBlurb,
 };
@@ -29,6 +29,55 @@ pub(crate) async fn subscribe(
         state.store.unsubscribe(user, followed).await?;
     }
     Ok(())
+}
+
+/// What a subscribe form offers to follow: a tag by name, or a series.
+pub(crate) enum Subscribable<'a> {
+    Tag(&'a TagName),
+    Series(SeriesId),
+}
+
+/// A tag or series as the subscribe form shows it.
+pub(crate) struct SubscribeTarget {
+    pub(crate) followed: Followed,
+    /// What it is, in words: "the tag Fluff", "the series The Ann Cycle".
+    pub(crate) what: String,
+    /// Whether the reader follows it already.
+    pub(crate) subscribed: bool,
+}
+
+/// A tag or series the reader may follow; not found when no such tag is used, or the
+/// series has no work they may list.
+pub(crate) async fn subscribe_target(
+    state: &AppState,
+    ctx: &Ctx,
+    asked: Subscribable<'_>,
+) -> Result<SubscribeTarget, Error> {
+    let user = ctx.require_user()?.id;
+    let (followed, what) = match asked {
+        Subscribable::Tag(name) => {
+            let id = state
+                .store
+                .tag_id_named(name.as_str())
+                .await?
+                .ok_or(Error::NotFound)?;
+            (Followed::Tag(id), format!("the tag {name}"))
+        }
+        Subscribable::Series(id) => {
+            let found = state
+                .store
+                .series(Audience::of(&ctx.viewer), id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            (Followed::Series(id), format!("the series {}", found.title))
+        }
+    };
+    let subscribed = state.store.is_subscribed(user, followed).await?;
+    Ok(SubscribeTarget {
+        followed,
+        what,
+        subscribed,
+    })
 }
 
 /// The reader's subscriptions, each with what it follows (as the reader may see it).
