@@ -10,7 +10,7 @@ use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::kudos::work_id;
-use crate::service::reading::{subscribe_target, Subscribable, SubscribeTarget};
+use crate::service::reading::{subscribe_target, Readings, Subscribable, SubscribeTarget, Updates};
 use crate::tag_url::{tag_href, user_href};
 use crate::views::{thousands, Blurb, Layout, Page, Pagination};
 use crate::work_sections::Part;
@@ -298,60 +298,118 @@ struct WorksPage {
     return_to: String,
 }
 
+impl WorksPage {
+    /// The updates page: what is new from the reader's subscriptions.
+    fn updates(page: Updates) -> WorksPage {
+        let last = page.last_seen;
+        let entries = page
+            .works
+            .into_iter()
+            .map(|(u, blurb)| {
+                let note = if u.new_work {
+                    "New work".to_owned()
+                } else if u.new_chapters == 1 {
+                    "1 new chapter".to_owned()
+                } else {
+                    format!("{} new chapters", thousands(u64::from(u.new_chapters)))
+                };
+                Entry {
+                    note,
+                    blurb: Blurb::from(blurb),
+                    later: false,
+                }
+            })
+            .collect();
+        let mut intro = match last {
+            Some(at) => format!(
+                "New works and chapters from your subscriptions since your last visit on {}.",
+                at.format("%-d %B %Y, %H:%M UTC")
+            ),
+            None => "New works and chapters from your subscriptions.".to_owned(),
+        };
+        if page.more > 0 {
+            intro.push_str(&format!(
+                " These are the oldest {UPDATES_SHOWN}; {} more updated {} will be shown on \
+                 your next visit.",
+                thousands(page.more),
+                if page.more == 1 { "work" } else { "works" }
+            ));
+        }
+        WorksPage {
+            layout: Layout::new(
+                Some("Updates".to_owned()),
+                "What is new from your subscriptions.",
+            ),
+            heading: "Updates".to_owned(),
+            intro,
+            entries,
+            empty: "Nothing new since your last visit. Subscribe to works, creators, series and \
+                    tags to see their new works and chapters here."
+                .to_owned(),
+            pagination: None,
+            return_to: "/updates".to_owned(),
+        }
+    }
+
+    /// Page `page` of the reader's history, or of their works marked for later.
+    fn readings(readings: Readings, later: bool, page: u64, path: &str) -> WorksPage {
+        let total = readings.total;
+        let entries = readings
+            .works
+            .into_iter()
+            .map(|(r, blurb)| {
+                let note = if r.visits == 0 {
+                    "Marked for later; not opened yet.".to_owned()
+                } else {
+                    let times = match r.visits {
+                        1 => "once".to_owned(),
+                        n => format!("{} times", thousands(n)),
+                    };
+                    format!(
+                        "Last visited {}; visited {times}; last chapter read: {}.",
+                        r.visited_at.format("%-d %B %Y"),
+                        r.last_chapter
+                    )
+                };
+                Entry {
+                    note,
+                    blurb: Blurb::from(blurb),
+                    later,
+                }
+            })
+            .collect();
+        let (heading, intro, empty) = if later {
+            (
+                "Marked for later",
+                "Works you marked to read later, most recently visited first.",
+                "Nothing is marked for later. Use \"Mark for later\" on a work to keep it here.",
+            )
+        } else {
+            (
+                "History",
+                "Works you opened, most recent first.",
+                "You have not opened any works yet.",
+            )
+        };
+        WorksPage {
+            layout: Layout::new(Some(heading.to_owned()), intro),
+            heading: heading.to_owned(),
+            intro: intro.to_owned(),
+            entries,
+            empty: empty.to_owned(),
+            pagination: (total > u64::from(PER_PAGE))
+                .then(|| Pagination::new(path, page, total, u64::from(PER_PAGE))),
+            return_to: path.to_owned(),
+        }
+    }
+}
+
 async fn updates_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
     if ctx.is_guest() {
         return Ok(login_first("/updates"));
     }
     let page = crate::service::reading::updates(&state, &ctx, UPDATES_SHOWN).await?;
-    let last = page.last_seen;
-    let entries = page
-        .works
-        .into_iter()
-        .map(|(u, blurb)| {
-            let note = if u.new_work {
-                "New work".to_owned()
-            } else if u.new_chapters == 1 {
-                "1 new chapter".to_owned()
-            } else {
-                format!("{} new chapters", thousands(u64::from(u.new_chapters)))
-            };
-            Entry {
-                note,
-                blurb: Blurb::from(blurb),
-                later: false,
-            }
-        })
-        .collect();
-    let mut intro = match last {
-        Some(at) => format!(
-            "New works and chapters from your subscriptions since your last visit on {}.",
-            at.format("%-d %B %Y, %H:%M UTC")
-        ),
-        None => "New works and chapters from your subscriptions.".to_owned(),
-    };
-    if page.more > 0 {
-        intro.push_str(&format!(
-            " These are the oldest {UPDATES_SHOWN}; {} more updated {} will be shown on \
-             your next visit.",
-            thousands(page.more),
-            if page.more == 1 { "work" } else { "works" }
-        ));
-    }
-    Ok(Page(WorksPage {
-        layout: Layout::new(
-            Some("Updates".to_owned()),
-            "What is new from your subscriptions.",
-        ),
-        heading: "Updates".to_owned(),
-        intro,
-        entries,
-        empty: "Nothing new since your last visit. Subscribe to works, creators, series and \
-                tags to see their new works and chapters here."
-            .to_owned(),
-        pagination: None,
-        return_to: "/updates".to_owned(),
-    })
-    .into_response())
+    Ok(Page(WorksPage::updates(page)).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -388,55 +446,7 @@ async fn readings_page(
     let page = crate::home::page_number(query.ok().and_then(|Query(q)| q.page))?;
     let start = PageStart::Offset((page - 1).saturating_mul(u64::from(PER_PAGE)));
     let readings = crate::service::reading::readings(&state, &ctx, later, start, PER_PAGE).await?;
-    let total = readings.total;
-    let entries = readings
-        .works
-        .into_iter()
-        .map(|(r, blurb)| {
-            let note = if r.visits == 0 {
-                "Marked for later; not opened yet.".to_owned()
-            } else {
-                let times = match r.visits {
-                    1 => "once".to_owned(),
-                    n => format!("{} times", thousands(n)),
-                };
-                format!(
-                    "Last visited {}; visited {times}; last chapter read: {}.",
-                    r.visited_at.format("%-d %B %Y"),
-                    r.last_chapter
-                )
-            };
-            Entry {
-                note,
-                blurb: Blurb::from(blurb),
-                later,
-            }
-        })
-        .collect();
-    let (heading, intro, empty) = if later {
-        (
-            "Marked for later",
-            "Works you marked to read later, most recently visited first.",
-            "Nothing is marked for later. Use \"Mark for later\" on a work to keep it here.",
-        )
-    } else {
-        (
-            "History",
-            "Works you opened, most recent first.",
-            "You have not opened any works yet.",
-        )
-    };
-    Ok(Page(WorksPage {
-        layout: Layout::new(Some(heading.to_owned()), intro),
-        heading: heading.to_owned(),
-        intro: intro.to_owned(),
-        entries,
-        empty: empty.to_owned(),
-        pagination: (total > u64::from(PER_PAGE))
-            .then(|| Pagination::new(path, page, total, u64::from(PER_PAGE))),
-        return_to: path.to_owned(),
-    })
-    .into_response())
+    Ok(Page(WorksPage::readings(readings, later, page, path)).into_response())
 }
 
 #[derive(Deserialize)]
