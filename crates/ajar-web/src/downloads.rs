@@ -6,13 +6,13 @@
 //! format and the work's `modified_at`: an edited work has a new `modified_at`, so a stale
 //! file is never served, and it ages out of the cache like any other.
 
-use crate::{AppState, Error, SITE_NAME};
+use crate::{AppState, Error};
 use ajar_core::WorkId;
-use ajar_formats::{write_work, ExportContext, ExportFormat};
+use ajar_formats::ExportFormat;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LAST_MODIFIED};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -60,62 +60,13 @@ async fn download(
         return Err(Error::NotFound);
     }
     let id = WorkId(id.parse().map_err(|_| Error::NotFound)?);
-    let access = crate::access::visible_work(&state, &ctx, id).await?;
-    // Only a public, shown work may sit in shared caches.
-    let public = access.visibility == ajar_core::Visibility::Public
-        && !access.hidden
-        && !access.creators_suspended;
-    // The header is cheap and names the version; bodies are loaded only on a cache miss.
-    let header = state.store.work_header(id).await?.ok_or(Error::NotFound)?;
-    let key = Key {
-        id: id.0,
+    let download = crate::service::downloads::export(&state, &ctx, &cache, id, format).await?;
+    Ok(response(
+        &download.file,
         format,
-        modified: header.modified_at,
-    };
-    let file = match cache.get(&key) {
-        Some(file) => file,
-        None => {
-            let stored = state.store.work(id).await?.ok_or(Error::NotFound)?;
-            let ctx = ExportContext {
-                work_id: Some(id.0),
-                archive_name: SITE_NAME.to_owned(),
-                archive_url: None,
-                modified: stored.modified_at,
-            };
-            let key = Key {
-                modified: stored.modified_at,
-                ..key
-            };
-            let work = stored.work;
-            // Writing a long EPUB is CPU work: off the async threads.
-            let written = tokio::task::spawn_blocking(move || {
-                write_work(&work, format, &ctx).map(|bytes| (work.title, bytes))
-            })
-            .await;
-            let written = match written {
-                Ok(Ok(written)) => written,
-                Ok(Err(cause)) => return Ok(not_written(id, format, &cause)),
-                Err(cause) => return Ok(not_written(id, format, &cause)),
-            };
-            let file = Arc::new(File {
-                name: format.file_name(&written.0),
-                bytes: Bytes::from(written.1),
-            });
-            cache.put(key, file.clone());
-            file
-        }
-    };
-    Ok(response(&file, format, header.modified_at, public))
-}
-
-/// A file that could not be written: the cause goes to the log, the reader gets a 500.
-fn not_written(id: WorkId, format: ExportFormat, cause: &dyn std::fmt::Display) -> Response {
-    tracing::error!(work = %id, %format, error = %cause, "a download could not be written");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The file could not be written. Please try again later.",
-    )
-        .into_response()
+        download.modified,
+        download.public,
+    ))
 }
 
 fn response(file: &File, format: ExportFormat, modified: DateTime<Utc>, public: bool) -> Response {
@@ -176,15 +127,15 @@ pub(crate) fn content_disposition(name: &str) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Key {
-    id: i64,
-    format: ExportFormat,
-    modified: DateTime<Utc>,
+pub(crate) struct Key {
+    pub(crate) id: i64,
+    pub(crate) format: ExportFormat,
+    pub(crate) modified: DateTime<Utc>,
 }
 
-struct File {
-    name: String,
-    bytes: Bytes,
+pub(crate) struct File {
+    pub(crate) name: String,
+    pub(crate) bytes: Bytes,
 }
 
 /// Generated files, least recently used out first once `capacity` bytes are held.
@@ -212,7 +163,7 @@ impl ExportCache {
         }
     }
 
-    fn get(&self, key: &Key) -> Option<Arc<File>> {
+    pub(crate) fn get(&self, key: &Key) -> Option<Arc<File>> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.tick += 1;
         let tick = inner.tick;
@@ -221,7 +172,7 @@ impl ExportCache {
         Some(entry.1.clone())
     }
 
-    fn put(&self, key: Key, file: Arc<File>) {
+    pub(crate) fn put(&self, key: Key, file: Arc<File>) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let size = file.bytes.len();
         if size > inner.capacity / 4 {

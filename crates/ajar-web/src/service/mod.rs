@@ -18,6 +18,7 @@ pub(crate) mod accounts;
 pub(crate) mod bookmarks;
 pub(crate) mod chapters;
 pub(crate) mod comments;
+pub(crate) mod downloads;
 pub(crate) mod filters;
 pub(crate) mod kudos;
 pub(crate) mod listings;
