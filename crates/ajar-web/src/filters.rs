@@ -127,7 +127,21 @@ async fn save(
     sent: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Result<Response, Error> {
     ctx.require_user()?;
-    let pairs = form(sent)?;
+    let request = request_from_form(&form(sent)?);
+    match set_filters(&state, &ctx, &request).await {
+        Ok(_) => Ok(see_other("/account/filters?saved=1")),
+        Err(Error::Invalid(errors)) => Ok((
+            StatusCode::BAD_REQUEST,
+            Page(FiltersPage::refused(&request, &errors)),
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The filters form's fields as the service takes them: tag lists one a line (or
+/// comma-separated), a box per rating, empty fields left out.
+fn request_from_form(pairs: &[(String, String)]) -> FiltersRequest {
     let field = |name: &str| -> String {
         pairs
             .iter()
@@ -142,7 +156,7 @@ async fn save(
             .map(str::to_owned)
             .collect()
     };
-    let request = FiltersRequest {
+    FiltersRequest {
         muted_tags: names(&field("muted_tags")),
         exclude_tags: names(&field("exclude_tags")),
         ratings: pairs
@@ -155,12 +169,13 @@ async fn save(
         words_from: Some(field("words_from")).filter(|v| !v.is_empty()),
         words_to: Some(field("words_to")).filter(|v| !v.is_empty()),
         language: Some(field("language")).filter(|v| !v.is_empty()),
-    };
-    if let Err(e) = set_filters(&state, &ctx, &request).await {
-        let Error::Invalid(errors) = e else {
-            return Err(e);
-        };
-        // Shown again as typed, unless the list itself is what was refused.
+    }
+}
+
+impl FiltersPage {
+    /// The form again after a refusal: the muted tags as typed (unless the list itself is
+    /// what was refused), and what to fix.
+    fn refused(request: &FiltersRequest, errors: &[String]) -> FiltersPage {
         let muted = clean_names(&request.muted_tags);
         let filters = UserFilters {
             muted_tags: if muted.len() > MAX_MUTED_TAGS {
@@ -170,13 +185,8 @@ async fn save(
             },
             saved_query: String::new(),
         };
-        return Ok((
-            StatusCode::BAD_REQUEST,
-            Page(FiltersPage::new(&filters, false, Some(errors.join(" ")))),
-        )
-            .into_response());
+        FiltersPage::new(&filters, false, Some(errors.join(" ")))
     }
-    Ok(see_other("/account/filters?saved=1"))
 }
 
 /// `GET /api/v1/filters`: the account's muted tags and saved filter.

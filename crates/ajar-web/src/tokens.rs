@@ -4,12 +4,13 @@
 //! a token never opens the site's own pages, so it cannot make or revoke tokens.
 
 use crate::accounts::{form, refuse_on_account, see_other};
-use crate::auth::{new_access_token, token_hash, Ctx};
+use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::kudos::id_number;
+use crate::service;
 use crate::views::{Layout, Page};
 use crate::{AppState, Error};
-use ajar_store::{AccessToken, StoreError, TokenScope, MAX_TOKEN_NAME_CHARS};
+use ajar_store::{AccessToken, TokenScope};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -77,38 +78,21 @@ async fn make(
 ) -> Result<Response, Error> {
     let user = ctx.require_user()?.id;
     let f = form(sent)?;
-    let name = f.name.trim();
-    if name.is_empty() || name.chars().count() > MAX_TOKEN_NAME_CHARS {
-        return refuse_on_account(
-            &state,
-            user,
-            format!(
-                "Give the token a name of 1 to {MAX_TOKEN_NAME_CHARS} characters (what it is \
-                 for: \"e-reader\", \"backup script\")."
-            ),
-        )
-        .await;
-    }
-    let Some(scope) = TokenScope::parse(&f.scope) else {
-        return refuse_on_account(&state, user, "Choose what the token may do.".to_owned()).await;
+    let scope = TokenScope::parse(&f.scope);
+    let token = match service::accounts::make_token(&state, &ctx, &f.name, scope).await {
+        Ok(token) => token,
+        Err(Error::Invalid(errors)) => {
+            return refuse_on_account(&state, user, errors.join(" ")).await
+        }
+        Err(e) => return Err(e),
     };
-    let token = new_access_token();
-    match state
-        .store
-        .create_access_token(user, name, scope, &token_hash(&token))
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::Conflict(m)) => return refuse_on_account(&state, user, m).await,
-        Err(e) => return Err(e.into()),
-    }
     let page = MadePage {
         layout: Layout::new(
             Some("New access token".to_owned()),
             "A new personal access token.",
         ),
-        name: name.to_owned(),
-        scope: scope_label(scope),
+        name: f.name.trim().to_owned(),
+        scope: scope.map_or("", scope_label),
         token,
     };
     // The token is in this page alone: no cache may keep it.
@@ -125,10 +109,6 @@ async fn revoke(
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, Error> {
-    let user = ctx.require_user()?.id;
-    let id = id_number(id)?;
-    if !state.store.revoke_access_token(user, id).await? {
-        return Err(Error::NotFound);
-    }
+    service::accounts::revoke_token(&state, &ctx, id_number(id)?).await?;
     Ok(see_other("/account?done=token-revoked#tokens"))
 }

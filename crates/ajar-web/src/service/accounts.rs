@@ -137,3 +137,47 @@ pub(crate) async fn delete_pseud(state: &AppState, ctx: &Ctx, pseud: PseudId) ->
         .await
         .map_err(pseud_refusal)
 }
+
+/// Makes a personal access token for the account, named for what it is for, with `scope`;
+/// answers the token, which is shown this once (the store keeps only its hash).
+pub(crate) async fn make_token(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    scope: Option<ajar_store::TokenScope>,
+) -> Result<String, Error> {
+    let user = ctx.require_user()?.id;
+    let name = name.trim();
+    let max = ajar_store::MAX_TOKEN_NAME_CHARS;
+    if name.is_empty() || name.chars().count() > max {
+        return Err(Error::Invalid(vec![format!(
+            "Give the token a name of 1 to {max} characters (what it is for: \"e-reader\", \
+             \"backup script\")."
+        )]));
+    }
+    let Some(scope) = scope else {
+        return Err(Error::Invalid(vec![
+            "Choose what the token may do.".to_owned()
+        ]));
+    };
+    let token = crate::auth::new_access_token();
+    let hash = crate::auth::token_hash(&token);
+    match state
+        .store
+        .create_access_token(user, name, scope, &hash)
+        .await
+    {
+        Ok(_) => Ok(token),
+        Err(StoreError::Conflict(m)) => Err(Error::Invalid(vec![m])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revokes one of the account's tokens; another's, or one already gone, is not found.
+pub(crate) async fn revoke_token(state: &AppState, ctx: &Ctx, id: i64) -> Result<(), Error> {
+    let user = ctx.require_user()?.id;
+    if !state.store.revoke_access_token(user, id).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(())
+}
