@@ -124,3 +124,14 @@ pub(crate) async fn muted(
         None => Ok(ajar_store::Muted::default()),
     }
 }
+
+/// A work's title, for a page about it (the caller has checked the viewer may see it).
+pub(crate) async fn work_title(state: &AppState, id: WorkId) -> Result<String, Error> {
+    Ok(state
+        .store
+        .work_header(id)
+        .await?
+        .ok_or(Error::NotFound)?
+        .work
+        .title)
+}

@@ -629,12 +629,7 @@ impl CommentFormPage {
         action: String,
         submit: &'static str,
     ) -> Result<CommentFormPage, Error> {
-        let title = state
-            .store
-            .work_header(work)
-            .await?
-            .map(|h| h.work.title)
-            .ok_or(Error::NotFound)?;
+        let title = crate::access::work_title(state, work).await?;
         Ok(CommentFormPage {
             layout: Layout::new(Some(format!("{heading} - {title}")), heading),
             heading: heading.to_owned(),
@@ -1027,17 +1022,8 @@ async fn pending_page(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Page<PendingPage>, Error> {
     let work = work_id(id)?;
-    crate::access::own_work(&state, &ctx, work).await?;
-    let title = state
-        .store
-        .work_header(work)
-        .await?
-        .map(|h| h.work.title)
-        .ok_or(Error::NotFound)?;
-    let comments = state
-        .store
-        .pending_comments(work)
-        .await?
+    let (title, pending) = service::comments::pending(&state, &ctx, work).await?;
+    let comments = pending
         .into_iter()
         .map(|c| {
             let (datetime_attr, date) = datetime(c.created_at);

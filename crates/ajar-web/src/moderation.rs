@@ -93,7 +93,7 @@ pub(crate) async fn target(
         if !shown {
             return Err(Error::NotFound);
         }
-        let title = work_title(state, c.work).await?;
+        let title = crate::access::work_title(state, c.work).await?;
         return Ok(Target {
             item: Reported::Comment(c.id),
             description: format!("a comment on “{title}”"),
@@ -105,22 +105,12 @@ pub(crate) async fn target(
     })?;
     let id = WorkId(id);
     visible_work(state, ctx, id).await?;
-    let title = work_title(state, id).await?;
+    let title = crate::access::work_title(state, id).await?;
     Ok(Target {
         item: Reported::Work(id),
         description: format!("the work “{title}”"),
         back_href: format!("/works/{id}"),
     })
-}
-
-async fn work_title(state: &AppState, id: WorkId) -> Result<String, Error> {
-    Ok(state
-        .store
-        .work_header(id)
-        .await?
-        .ok_or(Error::NotFound)?
-        .work
-        .title)
 }
 
 #[derive(Template)]

@@ -10,11 +10,11 @@ use crate::accounts::{form, local_return, see_other};
 use crate::auth::Ctx;
 use crate::follows::query_value;
 use crate::forms::Form;
-use crate::service::reading::{set_stance, stances, Stance};
+use crate::service::reading::{self, set_stance, stances, Stance, Standing};
 use crate::tag_url::user_href;
 use crate::views::{Layout, Page};
 use crate::{AppState, Error};
-use ajar_store::{Followed, OtherUser, Pseud};
+use ajar_store::{OtherUser, Pseud};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
@@ -67,26 +67,19 @@ async fn manage_page(
 ) -> Result<Response, Error> {
     let pseud = pseud(&state, name).await?;
     let profile_href = user_href(&pseud.name);
-    let Some(user) = ctx.viewer.user_id() else {
+    if ctx.is_guest() {
         let back = format!("{profile_href}/manage");
         return Ok(see_other(&format!(
             "/login?return_to={}",
             query_value(&back)
         )));
-    };
-    let subscribed = state
-        .store
-        .is_subscribed(user, Followed::Creator(pseud.id))
-        .await?;
-    let (own, muted, blocked) = match pseud.user_id {
-        Some(target) if target == user => (true, false, false),
-        Some(target) => (
-            false,
-            state.store.has_muted(user, target).await?,
-            state.store.has_blocked(user, target).await?,
-        ),
-        None => (false, false, false),
-    };
+    }
+    let Standing {
+        subscribed,
+        own,
+        muted,
+        blocked,
+    } = reading::standing(&state, &ctx, &pseud).await?;
     let segment = profile_href
         .strip_prefix("/users/")
         .unwrap_or(&profile_href)

@@ -239,3 +239,15 @@ pub(crate) async fn threads(
         next,
     })
 }
+
+/// A work's comments that wait for approval, for one of its creators: the work's title and
+/// the comments, oldest first.
+pub(crate) async fn pending(
+    state: &AppState,
+    ctx: &Ctx,
+    work: WorkId,
+) -> Result<(String, Vec<ajar_store::Comment>), Error> {
+    crate::access::own_work(state, ctx, work).await?;
+    let title = crate::access::work_title(state, work).await?;
+    Ok((title, state.store.pending_comments(work).await?))
+}

@@ -260,3 +260,40 @@ pub(crate) async fn updates(state: &AppState, ctx: &Ctx, limit: u32) -> Result<U
         last_seen,
     })
 }
+
+/// How the reader stands towards a creator (a pseud): whether they follow it, whether it is
+/// their own, and — for another account's — whether they muted or blocked it.
+pub(crate) struct Standing {
+    pub(crate) subscribed: bool,
+    pub(crate) own: bool,
+    pub(crate) muted: bool,
+    pub(crate) blocked: bool,
+}
+
+/// The reader's standing towards `pseud`.
+pub(crate) async fn standing(
+    state: &AppState,
+    ctx: &Ctx,
+    pseud: &ajar_store::Pseud,
+) -> Result<Standing, Error> {
+    let user = ctx.require_user()?.id;
+    let subscribed = state
+        .store
+        .is_subscribed(user, Followed::Creator(pseud.id))
+        .await?;
+    let (own, muted, blocked) = match pseud.user_id {
+        Some(target) if target == user => (true, false, false),
+        Some(target) => (
+            false,
+            state.store.has_muted(user, target).await?,
+            state.store.has_blocked(user, target).await?,
+        ),
+        None => (false, false, false),
+    };
+    Ok(Standing {
+        subscribed,
+        own,
+        muted,
+        blocked,
+    })
+}
