@@ -6,8 +6,8 @@
 //! the one the browser had, so a session id planted before log-in is worth nothing after.
 
 use crate::auth::{
-    dummy_verify, hash_password, random_token, set_cookie, token_hash, verify_password, Ctx,
-    SESSION_COOKIE, SESSION_DAYS,
+    hash_password, random_token, set_cookie, token_hash, verify_password, Ctx, SESSION_COOKIE,
+    SESSION_DAYS,
 };
 use crate::forms::Form;
 use crate::kudos::id_number;
@@ -283,29 +283,8 @@ async fn login(
 ) -> Result<Response, Error> {
     let f = form(sent)?;
     let return_to = local_return(f.return_to.as_deref());
-    // Failures count per account name from this address, and per address (see
-    // `Limits::check_login`).
-    let address_key = ctx.address_key();
-    let name_key = format!("name:{}|{address_key}", f.name.trim().to_lowercase());
-    state.limits.check_login(&address_key, &name_key)?;
-    let found = state.store.user_for_login(&f.name).await?;
-    let ok = match &found {
-        Some((user, hash)) if !user.suspended => {
-            verify_password(f.password.clone(), hash.clone()).await
-        }
-        Some((_, hash)) => {
-            // A suspended account's password is still checked, so that the answer does not
-            // tell a guesser which names are suspended.
-            let _ = verify_password(f.password.clone(), hash.clone()).await;
-            false
-        }
-        None => {
-            dummy_verify(f.password.clone()).await;
-            false
-        }
-    };
-    let Some((user, _)) = found.filter(|_| ok) else {
-        state.limits.record_login_failure(&address_key, &name_key);
+    let Some(user) = crate::service::accounts::log_in(&state, &ctx, &f.name, &f.password).await?
+    else {
         let page = LoginPage::new(
             echo(f.name.clone(), MAX_NAME_ECHO),
             return_to,
@@ -313,7 +292,6 @@ async fn login(
         );
         return Ok((StatusCode::UNAUTHORIZED, Page(page)).into_response());
     };
-    state.limits.clear(Action::Login, &name_key);
     start_session(&state, &ctx, user.id, &return_to).await
 }
 

@@ -51,6 +51,47 @@ struct Choice {
     checked: bool,
 }
 
+impl SettingsPage {
+    fn new(prefs: ReaderPrefs, return_to: Option<String>, saved: bool) -> SettingsPage {
+        SettingsPage {
+            layout: Layout::new(
+                Some("Reader Settings".to_owned()),
+                "Choose how the archive looks to you: theme, text size, line width, and what \
+                 listings hide. Saved in this browser, no account needed.",
+            )
+            .in_section(Section::Settings)
+            .with_prefs(prefs),
+            themes: Theme::ALL
+                .into_iter()
+                .map(|t| Choice {
+                    value: t.code().to_owned(),
+                    label: t.label().to_owned(),
+                    checked: t == prefs.theme,
+                })
+                .collect(),
+            fonts: FONT_SIZES
+                .into_iter()
+                .map(|size| Choice {
+                    value: size.to_string(),
+                    label: format!("{size}%"),
+                    checked: size == prefs.font,
+                })
+                .collect(),
+            widths: Width::ALL
+                .into_iter()
+                .map(|w| Choice {
+                    value: w.code().to_owned(),
+                    label: w.label().to_owned(),
+                    checked: w == prefs.width,
+                })
+                .collect(),
+            prefs,
+            return_to,
+            saved,
+        }
+    }
+}
+
 async fn show(
     prefs: ReaderPrefs,
     headers: HeaderMap,
@@ -63,42 +104,11 @@ async fn show(
         .and_then(local_path)
         .or_else(|| referer_path(&headers))
         .filter(|path| !path.starts_with("/settings"));
-    Page(SettingsPage {
-        layout: Layout::new(
-            Some("Reader Settings".to_owned()),
-            "Choose how the archive looks to you: theme, text size, line width, and what \
-             listings hide. Saved in this browser, no account needed.",
-        )
-        .in_section(Section::Settings)
-        .with_prefs(prefs),
-        themes: Theme::ALL
-            .into_iter()
-            .map(|t| Choice {
-                value: t.code().to_owned(),
-                label: t.label().to_owned(),
-                checked: t == prefs.theme,
-            })
-            .collect(),
-        fonts: FONT_SIZES
-            .into_iter()
-            .map(|size| Choice {
-                value: size.to_string(),
-                label: format!("{size}%"),
-                checked: size == prefs.font,
-            })
-            .collect(),
-        widths: Width::ALL
-            .into_iter()
-            .map(|w| Choice {
-                value: w.code().to_owned(),
-                label: w.label().to_owned(),
-                checked: w == prefs.width,
-            })
-            .collect(),
+    Page(SettingsPage::new(
         prefs,
         return_to,
-        saved: query.saved.as_deref() == Some("1"),
-    })
+        query.saved.as_deref() == Some("1"),
+    ))
 }
 
 #[derive(Deserialize)]

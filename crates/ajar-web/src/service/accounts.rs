@@ -181,3 +181,40 @@ pub(crate) async fn revoke_token(state: &AppState, ctx: &Ctx, id: i64) -> Result
     }
     Ok(())
 }
+
+/// Checks a log-in: the account named (or whose email is) `name`, when `password` is its
+/// own and it is not suspended; `None` otherwise, after the same work either way, so the
+/// answer's timing tells a guesser nothing. Failures count per account name from this
+/// address, and per address (see `Limits::check_login`); too many is `TooMany`.
+pub(crate) async fn log_in(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    password: &str,
+) -> Result<Option<ajar_store::User>, Error> {
+    let address_key = ctx.address_key();
+    let name_key = format!("name:{}|{address_key}", name.trim().to_lowercase());
+    state.limits.check_login(&address_key, &name_key)?;
+    let found = state.store.user_for_login(name).await?;
+    let ok = match &found {
+        Some((user, hash)) if !user.suspended => {
+            crate::auth::verify_password(password.to_owned(), hash.clone()).await
+        }
+        Some((_, hash)) => {
+            // A suspended account's password is still checked, so that the answer does not
+            // tell a guesser which names are suspended.
+            let _ = crate::auth::verify_password(password.to_owned(), hash.clone()).await;
+            false
+        }
+        None => {
+            crate::auth::dummy_verify(password.to_owned()).await;
+            false
+        }
+    };
+    let Some((user, _)) = found.filter(|_| ok) else {
+        state.limits.record_login_failure(&address_key, &name_key);
+        return Ok(None);
+    };
+    state.limits.clear(Action::Login, &name_key);
+    Ok(Some(user))
+}
