@@ -12,7 +12,7 @@ use crate::kudos::{id_number, work_id};
 use crate::service::comments::{CommentRequest, Place};
 use crate::{service, AppState, Error};
 use ajar_core::CommentId;
-use ajar_store::{Comment, CommentStatus, PageStart};
+use ajar_store::{Comment, CommentStatus};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -262,24 +262,12 @@ pub(crate) async fn list(
         .map(|n| u32::try_from(n).map_err(|_| Error::NotFound))
         .transpose()?;
     let page = query_number("page", query.page.as_deref())?;
-    let start = match (page, query.cursor.as_deref()) {
-        (Some(_), Some(_)) => {
-            return Err(Error::BadRequest(
-                "Send `page` or `cursor`, not both.".to_owned(),
-            ))
-        }
-        (None, Some(cursor)) => {
-            let [chapter, id] = super::cursor::decode::<2>(cursor)?;
-            let chapter = u32::try_from(chapter)
-                .map_err(|_| Error::BadRequest("cursor: not one this API gave.".to_owned()))?;
-            PageStart::After((chapter, CommentId(id)))
-        }
-        (page, None) => PageStart::Offset(
-            page.unwrap_or(1)
-                .saturating_sub(1)
-                .saturating_mul(u64::from(THREADS_PER_PAGE)),
-        ),
-    };
+    let start = super::cursor::page_start(
+        page,
+        query.cursor.as_deref(),
+        THREADS_PER_PAGE,
+        |[chapter, id]| Some((u32::try_from(chapter).ok()?, CommentId(id))),
+    )?;
     let threads =
         service::comments::threads(&state, &ctx, work, chapter, start, THREADS_PER_PAGE).await?;
     Ok(Json(ThreadsJson {

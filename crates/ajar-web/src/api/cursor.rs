@@ -5,6 +5,7 @@
 //! not build or take apart cursors; their form may change.
 
 use crate::Error;
+use ajar_store::PageStart;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -47,6 +48,30 @@ pub(crate) fn decode<const N: usize>(sent: &str) -> Result<[i64; N], Error> {
         return Err(refused());
     }
     Ok(key)
+}
+
+/// Where a page of a list starts: `page=` (from 1; the first page when neither is sent) or
+/// `cursor=`, not both. A cursor's two numbers become a sort key with `key` (`None`: not
+/// one this API gave).
+pub(crate) fn page_start<K>(
+    page: Option<u64>,
+    cursor: Option<&str>,
+    per_page: u32,
+    key: impl FnOnce([i64; 2]) -> Option<K>,
+) -> Result<PageStart<K>, Error> {
+    match (page, cursor) {
+        (Some(_), Some(_)) => Err(Error::BadRequest(
+            "Send `page` or `cursor`, not both.".to_owned(),
+        )),
+        (None, Some(cursor)) => key(decode::<2>(cursor)?)
+            .map(PageStart::After)
+            .ok_or_else(|| Error::BadRequest("cursor: not one this API gave.".to_owned())),
+        (page, None) => Ok(PageStart::Offset(
+            page.unwrap_or(1)
+                .saturating_sub(1)
+                .saturating_mul(u64::from(per_page)),
+        )),
+    }
 }
 
 #[cfg(test)]

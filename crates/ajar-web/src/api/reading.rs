@@ -12,7 +12,7 @@ use crate::service::reading::{self, Stance};
 use crate::tag_url::{tag_href, user_href};
 use crate::{AppState, Error};
 use ajar_core::WorkId;
-use ajar_store::{Followed, OtherUser, PageStart};
+use ajar_store::{Followed, OtherUser};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -137,24 +137,9 @@ async fn readings(
                 .ok_or_else(|| Error::BadRequest("page: a number from 1.".to_owned()))?,
         ),
     };
-    let start = match (page, query.cursor.as_deref()) {
-        (Some(_), Some(_)) => {
-            return Err(Error::BadRequest(
-                "Send `page` or `cursor`, not both.".to_owned(),
-            ))
-        }
-        (None, Some(cursor)) => {
-            let [micros, work] = super::cursor::decode::<2>(cursor)?;
-            let at = DateTime::<Utc>::from_timestamp_micros(micros)
-                .ok_or_else(|| Error::BadRequest("cursor: not one this API gave.".to_owned()))?;
-            PageStart::After((at, WorkId(work)))
-        }
-        (page, None) => PageStart::Offset(
-            page.unwrap_or(1)
-                .saturating_sub(1)
-                .saturating_mul(u64::from(PER_PAGE)),
-        ),
-    };
+    let start = super::cursor::page_start(page, query.cursor.as_deref(), PER_PAGE, |[at, work]| {
+        Some((DateTime::<Utc>::from_timestamp_micros(at)?, WorkId(work)))
+    })?;
     let found = reading::readings(state, ctx, later, start, PER_PAGE).await?;
     Ok(Json(ReadingsJson {
         total: found.total,
