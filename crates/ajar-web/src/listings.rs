@@ -22,7 +22,7 @@ use crate::tag_url::{self, tag_href, tag_works_href, user_href, user_works_href}
 use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
 use ajar_core::{Media, SeriesId, TagKind, TagName};
-use ajar_store::{TagCount, WorkBlurb};
+use ajar_store::{MediaFandoms, TagCount, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -244,36 +244,43 @@ async fn tag(
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let TagSummary {
-                name: display,
-                kinds: tags,
-                total,
-            } = tag_summary(&state, &ctx, &name).await?;
-            let kinds = tags
-                .iter()
-                .map(|(kind, works)| TagKindLine {
-                    kind: kind_name(*kind),
-                    works: count_works(*works),
-                })
-                .collect::<Vec<_>>();
-            let kind_list = kinds.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ");
-            let description = format!(
-                "{display}: a {} tag with {}.",
-                kind_list.to_lowercase(),
-                count_works(total)
-            );
-            Rendered::page(&TagPage {
-                layout: Layout::new(Some(format!("{display} - Tag")), description)
-                    .with_prefs(prefs)
-                    .with_feed(feeds::tag_feed_link(&display)),
-                works_href: tag_works_href(&display),
-                name: display,
-                kinds,
-                total: count_works(total),
-            })
+            let summary = tag_summary(&state, &ctx, &name).await?;
+            Rendered::page(&TagPage::new(summary, prefs))
         })
         .await?;
     Ok(CachedPage(rendered))
+}
+
+impl TagPage {
+    fn new(summary: TagSummary, prefs: ReaderPrefs) -> TagPage {
+        let TagSummary {
+            name: display,
+            kinds: tags,
+            total,
+        } = summary;
+        let kinds = tags
+            .iter()
+            .map(|(kind, works)| TagKindLine {
+                kind: kind_name(*kind),
+                works: count_works(*works),
+            })
+            .collect::<Vec<_>>();
+        let kind_list = kinds.iter().map(|k| k.kind).collect::<Vec<_>>().join(", ");
+        let description = format!(
+            "{display}: a {} tag with {}.",
+            kind_list.to_lowercase(),
+            count_works(total)
+        );
+        TagPage {
+            layout: Layout::new(Some(format!("{display} - Tag")), description)
+                .with_prefs(prefs)
+                .with_feed(feeds::tag_feed_link(&display)),
+            works_href: tag_works_href(&display),
+            name: display,
+            kinds,
+            total: count_works(total),
+        }
+    }
 }
 
 /// A tag kind in the singular, as a tag page names it.
@@ -498,6 +505,56 @@ fn media_slug(media: Media) -> String {
         .to_lowercase()
 }
 
+impl FandomsPage {
+    /// Every media with its most popular fandoms.
+    fn all(groups: Vec<MediaFandoms>, prefs: ReaderPrefs) -> FandomsPage {
+        let groups: Vec<MediaGroup> = groups
+            .into_iter()
+            .map(|g| MediaGroup::most_popular(g.media, g.fandoms))
+            .collect();
+        let count: usize = groups.iter().map(|g| g.all).sum();
+        FandomsPage {
+            layout: Layout::new(
+                Some("Fandoms".to_owned()),
+                format!(
+                    "The {count} fandoms in the archive by media: the ones with the most \
+                     works, and a page of every fandom for each media."
+                ),
+            )
+            .in_section(Section::Fandoms)
+            .with_prefs(prefs),
+            heading: "Fandoms".to_owned(),
+            groups,
+            show_media_links: true,
+        }
+    }
+
+    /// Every fandom of one media.
+    fn of_media(media: Media, groups: Vec<MediaFandoms>, prefs: ReaderPrefs) -> FandomsPage {
+        let fandoms = groups
+            .into_iter()
+            .find(|g| g.media == media)
+            .map(|g| g.fandoms)
+            .unwrap_or_default();
+        let group = MediaGroup::new(media, fandoms);
+        FandomsPage {
+            layout: Layout::new(
+                Some(format!("{} - Fandoms", media.name())),
+                format!(
+                    "{} fandoms in the archive: {}, with their works.",
+                    media.name(),
+                    group.fandoms.len()
+                ),
+            )
+            .in_section(Section::Fandoms)
+            .with_prefs(prefs),
+            heading: format!("{} Fandoms", media.name()),
+            groups: vec![group],
+            show_media_links: false,
+        }
+    }
+}
+
 async fn fandoms(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -508,26 +565,8 @@ async fn fandoms(
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let groups: Vec<MediaGroup> = crate::counts::fandoms_by_media(&state, &ctx)
-                .await?
-                .into_iter()
-                .map(|g| MediaGroup::most_popular(g.media, g.fandoms))
-                .collect();
-            let count: usize = groups.iter().map(|g| g.all).sum();
-            Rendered::page(&FandomsPage {
-                layout: Layout::new(
-                    Some("Fandoms".to_owned()),
-                    format!(
-                        "The {count} fandoms in the archive by media: the ones with the most \
-                         works, and a page of every fandom for each media."
-                    ),
-                )
-                .in_section(Section::Fandoms)
-                .with_prefs(prefs),
-                heading: "Fandoms".to_owned(),
-                groups,
-                show_media_links: true,
-            })
+            let groups = crate::counts::fandoms_by_media(&state, &ctx).await?;
+            Rendered::page(&FandomsPage::all(groups, prefs))
         })
         .await?;
     Ok(CachedPage(rendered))
@@ -548,28 +587,8 @@ async fn media_fandoms(
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
-            let fandoms = crate::counts::fandoms_by_media(&state, &ctx)
-                .await?
-                .into_iter()
-                .find(|g| g.media == media)
-                .map(|g| g.fandoms)
-                .unwrap_or_default();
-            let group = MediaGroup::new(media, fandoms);
-            Rendered::page(&FandomsPage {
-                layout: Layout::new(
-                    Some(format!("{} - Fandoms", media.name())),
-                    format!(
-                        "{} fandoms in the archive: {}, with their works.",
-                        media.name(),
-                        group.fandoms.len()
-                    ),
-                )
-                .in_section(Section::Fandoms)
-                .with_prefs(prefs),
-                heading: format!("{} Fandoms", media.name()),
-                groups: vec![group],
-                show_media_links: false,
-            })
+            let groups = crate::counts::fandoms_by_media(&state, &ctx).await?;
+            Rendered::page(&FandomsPage::of_media(media, groups, prefs))
         })
         .await?;
     Ok(CachedPage(rendered))
