@@ -230,32 +230,33 @@ struct SubscriptionsPage {
     lines: Vec<SubscriptionLine>,
 }
 
+impl From<ajar_store::Subscription> for SubscriptionLine {
+    fn from(s: ajar_store::Subscription) -> SubscriptionLine {
+        let (kind_label, href) = match (s.followed, s.label.as_deref()) {
+            (_, None) => (kind_label(s.followed), None),
+            (Followed::Work(w), Some(_)) => ("Work", Some(format!("/works/{w}"))),
+            (Followed::Creator(_), Some(name)) => ("Creator", Some(user_href(name))),
+            (Followed::Series(id), Some(_)) => ("Series", Some(format!("/series/{}", id.0))),
+            (Followed::Tag(_), Some(name)) => ("Tag", Some(tag_href(name))),
+        };
+        SubscriptionLine {
+            kind: s.followed.kind(),
+            kind_label,
+            target: s.followed.target_id(),
+            label: s
+                .label
+                .unwrap_or_else(|| "(no longer in the archive)".to_owned()),
+            href,
+        }
+    }
+}
+
 async fn subscriptions_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, Error> {
     if ctx.is_guest() {
         return Ok(login_first("/subscriptions"));
     }
     let subs = crate::service::reading::subscriptions(&state, &ctx).await?;
-    let lines = subs
-        .into_iter()
-        .map(|s| {
-            let (kind_label, href) = match (s.followed, s.label.as_deref()) {
-                (_, None) => (kind_label(s.followed), None),
-                (Followed::Work(w), Some(_)) => ("Work", Some(format!("/works/{w}"))),
-                (Followed::Creator(_), Some(name)) => ("Creator", Some(user_href(name))),
-                (Followed::Series(id), Some(_)) => ("Series", Some(format!("/series/{}", id.0))),
-                (Followed::Tag(_), Some(name)) => ("Tag", Some(tag_href(name))),
-            };
-            SubscriptionLine {
-                kind: s.followed.kind(),
-                kind_label,
-                target: s.followed.target_id(),
-                label: s
-                    .label
-                    .unwrap_or_else(|| "(no longer in the archive)".to_owned()),
-                href,
-            }
-        })
-        .collect();
+    let lines = subs.into_iter().map(SubscriptionLine::from).collect();
     Ok(Page(SubscriptionsPage {
         layout: Layout::new(
             Some("My subscriptions".to_owned()),

@@ -802,6 +802,31 @@ async fn manage_chapters(
     Ok(Page(manage_page(&state, id, None).await?).into_response())
 }
 
+/// The chapter order the manage form asks for: each chapter's new position as typed
+/// (`position_N` for chapter N), the order being the chapters sorted by it; positions that
+/// are not each of 1 to `count` once are refused.
+fn order_from_positions(fields: &Fields, count: u32) -> Result<Vec<u32>, Error> {
+    let mut wanted = Vec::with_capacity(count as usize);
+    let mut bad = false;
+    for old in 1..=count {
+        match fields.get(&format!("position_{old}")).trim().parse::<u32>() {
+            Ok(new) => wanted.push((new, old)),
+            Err(_) => bad = true,
+        }
+    }
+    wanted.sort();
+    let numbered_right = wanted
+        .iter()
+        .enumerate()
+        .all(|(i, (new, _))| *new as usize == i + 1);
+    if bad || !numbered_right {
+        return Err(Error::Invalid(vec![format!(
+            "Give each of the {count} chapters a different position from 1 to {count}."
+        )]));
+    }
+    Ok(wanted.iter().map(|(_, old)| *old).collect())
+}
+
 async fn reorder_chapters(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -813,27 +838,9 @@ async fn reorder_chapters(
     let work = own_work(&state, &ctx, id).await?;
     let (_, count) = work_title(&state, id).await?;
     let fields = Fields::read(&headers, body).await?;
-    // Each chapter's new position as typed; the order is the chapters sorted by it.
-    let mut wanted = Vec::with_capacity(count as usize);
-    let mut bad = false;
-    for old in 1..=count {
-        match fields.get(&format!("position_{old}")).trim().parse::<u32>() {
-            Ok(new) => wanted.push((new, old)),
-            Err(_) => bad = true,
-        }
-    }
-    wanted.sort();
-    let order: Vec<u32> = wanted.iter().map(|(_, old)| *old).collect();
-    let numbered_right = wanted
-        .iter()
-        .enumerate()
-        .all(|(i, (new, _))| *new as usize == i + 1);
-    let outcome = if bad || !numbered_right {
-        Err(Error::Invalid(vec![format!(
-            "Give each of the {count} chapters a different position from 1 to {count}."
-        )]))
-    } else {
-        service::chapters::reorder(&state, &work, &order).await
+    let outcome = match order_from_positions(&fields, count) {
+        Ok(order) => service::chapters::reorder(&state, &work, &order).await,
+        Err(e) => Err(e),
     };
     match outcome {
         Ok(()) => Ok(see_other(&format!("/works/{id}/chapters/manage"))),
