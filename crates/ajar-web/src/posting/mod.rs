@@ -649,6 +649,21 @@ async fn new_chapter_form(
     Ok(Page(ChapterFormPage::new(id, title, None, form)).into_response())
 }
 
+/// A form sent about one of the viewer's works (path segment `id`): the work, its title and
+/// number of chapters, and the form's fields (read only once the work is known to be theirs).
+async fn owned_form(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(OwnedWork, String, u32, Fields), Error> {
+    let work = own_work(state, ctx, work_id(id)?).await?;
+    let (title, chapters) = work_title(state, work.id()).await?;
+    let fields = Fields::read(headers, body).await?;
+    Ok((work, title, chapters, fields))
+}
+
 async fn new_chapter(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -656,10 +671,7 @@ async fn new_chapter(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let id = work_id(&id)?;
-    let work = own_work(&state, &ctx, id).await?;
-    let (title, chapters) = work_title(&state, id).await?;
-    let fields = Fields::read(&headers, body).await?;
+    let (work, title, chapters, fields) = owned_form(&state, &ctx, &id, &headers, body).await?;
     save_chapter(&state, &ctx, &work, title, None, chapters + 1, &fields).await
 }
 
@@ -691,14 +703,11 @@ async fn edit_chapter(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let id = work_id(&id)?;
     let position: u32 = number(&position)?;
-    let work = own_work(&state, &ctx, id).await?;
-    let (title, chapters) = work_title(&state, id).await?;
+    let (work, title, chapters, fields) = owned_form(&state, &ctx, &id, &headers, body).await?;
     if position == 0 || position > chapters {
         return Err(Error::NotFound);
     }
-    let fields = Fields::read(&headers, body).await?;
     save_chapter(
         &state,
         &ctx,
@@ -834,10 +843,8 @@ async fn reorder_chapters(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let id = work_id(&id)?;
-    let work = own_work(&state, &ctx, id).await?;
-    let (_, count) = work_title(&state, id).await?;
-    let fields = Fields::read(&headers, body).await?;
+    let (work, _, count, fields) = owned_form(&state, &ctx, &id, &headers, body).await?;
+    let id = work.id();
     let outcome = match order_from_positions(&fields, count) {
         Ok(order) => service::chapters::reorder(&state, &work, &order).await,
         Err(e) => Err(e),
