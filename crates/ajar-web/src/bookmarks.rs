@@ -225,6 +225,50 @@ struct PageQuery {
     page: Option<String>,
 }
 
+impl BookmarksPage {
+    /// Page `page` of someone's bookmarks.
+    fn new(bookmarks: UserBookmarks, page: u64, prefs: ReaderPrefs) -> BookmarksPage {
+        let UserBookmarks { user, found, total } = bookmarks;
+        let per_page = u64::from(BOOKMARKS_PER_PAGE);
+        let who = user.name.clone();
+        let count = match total {
+            1 => "1 bookmark".to_owned(),
+            n => format!("{} bookmarks", thousands(n)),
+        };
+        let title = match page {
+            1 => format!("Bookmarks by {who}"),
+            n => format!("Bookmarks by {who}, page {n}"),
+        };
+        let entries = found
+            .into_iter()
+            .map(|(bookmark, blurb)| {
+                let mark = Mark {
+                    datetime: bookmark
+                        .updated_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    date: bookmark.updated_at.format("%Y-%m-%d").to_string(),
+                    rec: bookmark.rec,
+                    private: bookmark.private,
+                    tags: bookmark.tag_list().into_iter().map(str::to_owned).collect(),
+                    notes: bookmark.notes,
+                };
+                (Blurb::from(blurb), mark)
+            })
+            .collect();
+        let path = format!("{}/bookmarks", user_href(&who));
+        BookmarksPage {
+            layout: Layout::new(Some(title), format!("{count} by {who} in the archive."))
+                .with_prefs(prefs),
+            heading: format!("{count} by {who}"),
+            profile_href: user_href(&who),
+            entries,
+            pagination: Pagination::new(&path, page, total, per_page),
+            empty: format!("{who} has no bookmarks you can see."),
+            name: who,
+        }
+    }
+}
+
 async fn user_bookmarks(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -234,43 +278,6 @@ async fn user_bookmarks(
 ) -> Result<Page<BookmarksPage>, Error> {
     let Path(name) = name.map_err(|_| Error::NotFound)?;
     let page = page_number(query.ok().and_then(|Query(q)| q.page))?;
-    let UserBookmarks { user, found, total } =
-        service::bookmarks::of_user(&state, &ctx, &name, page, BOOKMARKS_PER_PAGE).await?;
-    let per_page = u64::from(BOOKMARKS_PER_PAGE);
-    let who = user.name.clone();
-    let count = match total {
-        1 => "1 bookmark".to_owned(),
-        n => format!("{} bookmarks", thousands(n)),
-    };
-    let title = match page {
-        1 => format!("Bookmarks by {who}"),
-        n => format!("Bookmarks by {who}, page {n}"),
-    };
-    let entries = found
-        .into_iter()
-        .map(|(bookmark, blurb)| {
-            let mark = Mark {
-                datetime: bookmark
-                    .updated_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                date: bookmark.updated_at.format("%Y-%m-%d").to_string(),
-                rec: bookmark.rec,
-                private: bookmark.private,
-                tags: bookmark.tag_list().into_iter().map(str::to_owned).collect(),
-                notes: bookmark.notes,
-            };
-            (Blurb::from(blurb), mark)
-        })
-        .collect();
-    let path = format!("{}/bookmarks", user_href(&who));
-    Ok(Page(BookmarksPage {
-        layout: Layout::new(Some(title), format!("{count} by {who} in the archive."))
-            .with_prefs(prefs),
-        heading: format!("{count} by {who}"),
-        profile_href: user_href(&who),
-        entries,
-        pagination: Pagination::new(&path, page, total, per_page),
-        empty: format!("{who} has no bookmarks you can see."),
-        name: who,
-    }))
+    let found = service::bookmarks::of_user(&state, &ctx, &name, page, BOOKMARKS_PER_PAGE).await?;
+    Ok(Page(BookmarksPage::new(found, page, prefs)))
 }

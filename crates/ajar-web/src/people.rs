@@ -60,6 +60,37 @@ struct ManagePage {
     blocked: bool,
 }
 
+impl ManagePage {
+    fn new(pseud: Pseud, standing: Standing) -> ManagePage {
+        let Standing {
+            subscribed,
+            own,
+            muted,
+            blocked,
+        } = standing;
+        let profile_href = user_href(&pseud.name);
+        let segment = profile_href
+            .strip_prefix("/users/")
+            .unwrap_or(&profile_href)
+            .to_owned();
+        ManagePage {
+            layout: Layout::new(
+                Some(format!("{} - Subscribe, mute or block", pseud.name)),
+                format!("Subscribe to, mute or block {}.", pseud.name),
+            ),
+            name: pseud.name,
+            pseud_id: pseud.id.0,
+            segment,
+            profile_href,
+            subscribed,
+            other_account: pseud.user_id.is_some() && !own,
+            own,
+            muted,
+            blocked,
+        }
+    }
+}
+
 async fn manage_page(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -74,32 +105,8 @@ async fn manage_page(
             query_value(&back)
         )));
     }
-    let Standing {
-        subscribed,
-        own,
-        muted,
-        blocked,
-    } = reading::standing(&state, &ctx, &pseud).await?;
-    let segment = profile_href
-        .strip_prefix("/users/")
-        .unwrap_or(&profile_href)
-        .to_owned();
-    Ok(Page(ManagePage {
-        layout: Layout::new(
-            Some(format!("{} - Subscribe, mute or block", pseud.name)),
-            format!("Subscribe to, mute or block {}.", pseud.name),
-        ),
-        name: pseud.name,
-        pseud_id: pseud.id.0,
-        segment,
-        profile_href,
-        subscribed,
-        other_account: pseud.user_id.is_some() && !own,
-        own,
-        muted,
-        blocked,
-    })
-    .into_response())
+    let standing = reading::standing(&state, &ctx, &pseud).await?;
+    Ok(Page(ManagePage::new(pseud, standing)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -270,25 +270,32 @@ pub(crate) async fn list(
     )?;
     let threads =
         service::comments::threads(&state, &ctx, work, chapter, start, THREADS_PER_PAGE).await?;
-    Ok(Json(ThreadsJson {
-        threads: threads.threads,
-        page: query.cursor.is_none().then_some(page.unwrap_or(1)),
-        next_cursor: threads
-            .next
-            .map(|(chapter, id)| super::cursor::encode(&[i64::from(chapter), id.0])),
-        per_page: THREADS_PER_PAGE,
-        comments: threads
-            .comments
-            .into_iter()
-            .map(|seen| {
-                let mut shown = CommentJson::new(seen.comment);
-                if let Some(placeholder) = seen.placeholder {
-                    shown.placeholder = Some(placeholder);
-                    shown.body = String::new();
-                    shown.author = String::new();
-                }
-                shown
-            })
-            .collect(),
-    }))
+    let page = query.cursor.is_none().then_some(page.unwrap_or(1));
+    Ok(Json(ThreadsJson::new(threads, page)))
+}
+
+impl ThreadsJson {
+    fn new(threads: service::comments::Threads, page: Option<u64>) -> ThreadsJson {
+        ThreadsJson {
+            threads: threads.threads,
+            page,
+            next_cursor: threads
+                .next
+                .map(|(chapter, id)| super::cursor::encode(&[i64::from(chapter), id.0])),
+            per_page: THREADS_PER_PAGE,
+            comments: threads
+                .comments
+                .into_iter()
+                .map(|seen| {
+                    let mut shown = CommentJson::new(seen.comment);
+                    if let Some(placeholder) = seen.placeholder {
+                        shown.placeholder = Some(placeholder);
+                        shown.body = String::new();
+                        shown.author = String::new();
+                    }
+                    shown
+                })
+                .collect(),
+        }
+    }
 }

@@ -141,25 +141,32 @@ async fn readings(
         Some((DateTime::<Utc>::from_timestamp_micros(at)?, WorkId(work)))
     })?;
     let found = reading::readings(state, ctx, later, start, PER_PAGE).await?;
-    Ok(Json(ReadingsJson {
-        total: found.total,
-        page: query.cursor.is_none().then_some(page.unwrap_or(1)),
-        next_cursor: found
-            .next
-            .map(|(at, work)| super::cursor::encode(&[at.timestamp_micros(), work.0])),
-        per_page: PER_PAGE,
-        works: found
-            .works
-            .into_iter()
-            .map(|(r, work)| ReadingJson {
-                work: work.into(),
-                visits: r.visits,
-                last_chapter: r.last_chapter,
-                later: r.later,
-                visited_at: r.visited_at,
-            })
-            .collect(),
-    }))
+    let page = query.cursor.is_none().then_some(page.unwrap_or(1));
+    Ok(Json(ReadingsJson::new(found, page)))
+}
+
+impl ReadingsJson {
+    fn new(found: reading::Readings, page: Option<u64>) -> ReadingsJson {
+        ReadingsJson {
+            total: found.total,
+            page,
+            next_cursor: found
+                .next
+                .map(|(at, work)| super::cursor::encode(&[at.timestamp_micros(), work.0])),
+            per_page: PER_PAGE,
+            works: found
+                .works
+                .into_iter()
+                .map(|(r, work)| ReadingJson {
+                    work: work.into(),
+                    visits: r.visits,
+                    last_chapter: r.last_chapter,
+                    later: r.later,
+                    visited_at: r.visited_at,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
