@@ -109,28 +109,15 @@ async fn search_page(
             page.active = active;
             Page(page).into_response()
         }
-        Err((request, Failure::Bad(message))) => (
-            StatusCode::BAD_REQUEST,
-            Page(SearchPage::new(
-                &ctx,
-                request,
-                None,
-                Vec::new(),
-                Some(message),
-            )),
-        )
-            .into_response(),
-        Err((request, Failure::Unavailable)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Page(SearchPage::new(
-                &ctx,
-                request,
-                None,
-                Vec::new(),
-                Some("Search is not available on this server right now.".to_owned()),
-            )),
-        )
-            .into_response(),
+        Err((request, Failure::Bad(message))) => {
+            let page = SearchPage::new(&ctx, request, None, Vec::new(), Some(message));
+            (StatusCode::BAD_REQUEST, Page(page)).into_response()
+        }
+        Err((request, Failure::Unavailable)) => {
+            let why = "Search is not available on this server right now.".to_owned();
+            let page = SearchPage::new(&ctx, request, None, Vec::new(), Some(why));
+            (StatusCode::SERVICE_UNAVAILABLE, Page(page)).into_response()
+        }
         Err((_, Failure::Internal)) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Page(InternalErrorPage::new()),
@@ -503,6 +490,42 @@ struct ApiWorks {
     facets: serde_json::Map<String, serde_json::Value>,
 }
 
+impl ApiWorks {
+    /// A page of search results as the API answers it: each work with its snippet (when the
+    /// search looked in the text), and the facet counts by kind code.
+    fn new(request: &SearchRequest, results: &SearchResults, blurbs: Vec<WorkBlurb>) -> ApiWorks {
+        let snippets: std::collections::HashMap<_, _> = results
+            .hits
+            .iter()
+            .map(|h| (h.id, h.snippet.clone()))
+            .collect();
+        let works = blurbs
+            .into_iter()
+            .map(|blurb| ApiWork {
+                snippet: snippets.get(&blurb.id).cloned().flatten(),
+                work: blurb.into(),
+            })
+            .collect();
+        let facets = results
+            .facets
+            .iter()
+            .map(|g| {
+                (
+                    g.kind.code().to_owned(),
+                    serde_json::to_value(&g.tags).unwrap_or_default(),
+                )
+            })
+            .collect();
+        ApiWorks {
+            total: results.total,
+            page: request.page,
+            per_page: request.per_page,
+            works,
+            facets,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ApiWork {
     #[serde(flatten)]
@@ -611,36 +634,7 @@ async fn api_works(
     }
     match run(&state, &ctx, raw.as_deref()).await {
         Ok((request, results, blurbs)) => {
-            let snippets: std::collections::HashMap<_, _> = results
-                .hits
-                .iter()
-                .map(|h| (h.id, h.snippet.clone()))
-                .collect();
-            let works = blurbs
-                .into_iter()
-                .map(|blurb| ApiWork {
-                    snippet: snippets.get(&blurb.id).cloned().flatten(),
-                    work: blurb.into(),
-                })
-                .collect();
-            let facets = results
-                .facets
-                .iter()
-                .map(|g| {
-                    (
-                        g.kind.code().to_owned(),
-                        serde_json::to_value(&g.tags).unwrap_or_default(),
-                    )
-                })
-                .collect();
-            Json(ApiWorks {
-                total: results.total,
-                page: request.page,
-                per_page: request.per_page,
-                works,
-                facets,
-            })
-            .into_response()
+            Json(ApiWorks::new(&request, &results, blurbs)).into_response()
         }
         Err((_, Failure::Bad(message))) => problem(
             StatusCode::BAD_REQUEST,

@@ -315,35 +315,49 @@ async fn new_work(
     let fields = Fields::read(&headers, body).await?;
     let form = WorkForm::from_fields(&fields);
     let pseuds = state.store.pseuds_of(account.id).await?;
-    let action = fields.get("action");
+    match fields.get("action") {
+        "upload" => Ok(form_from_upload(form, fields.file.as_ref(), &pseuds)),
+        "preview" => preview_new_work(&state, &ctx, form, &pseuds).await,
+        action => post_new_work(&state, &ctx, form, action == "draft", &pseuds).await,
+    }
+}
 
-    if action == "upload" {
-        return Ok(form_from_upload(form, fields.file.as_ref(), &pseuds));
+/// The new-work form again with the work as it would look, or with what to fix.
+async fn preview_new_work(
+    state: &AppState,
+    ctx: &Ctx,
+    form: WorkForm,
+    pseuds: &[ajar_store::Pseud],
+) -> Result<Response, Error> {
+    match service::works::check_new(state, ctx, &form).await {
+        Ok(checked) => {
+            let names: Vec<String> = checked.pseuds.iter().map(|p| p.name.clone()).collect();
+            let mut page = WorkFormPage::new(form, None, pseuds);
+            page.preview = Some(Preview::new(&checked.work, &names));
+            page.notice =
+                Some("This is a preview: nothing is saved until you post or save a draft.".into());
+            Ok(Page(page).into_response())
+        }
+        Err(Error::Invalid(errors)) => {
+            Ok(refused_with(WorkFormPage::new(form, None, pseuds), errors))
+        }
+        Err(e) => Err(e),
     }
-    if action == "preview" {
-        return match service::works::check_new(&state, &ctx, &form).await {
-            Ok(checked) => {
-                let names: Vec<String> = checked.pseuds.iter().map(|p| p.name.clone()).collect();
-                let mut page = WorkFormPage::new(form, None, &pseuds);
-                page.preview = Some(Preview::new(&checked.work, &names));
-                page.notice = Some(
-                    "This is a preview: nothing is saved until you post or save a draft.".into(),
-                );
-                Ok(Page(page).into_response())
-            }
-            Err(Error::Invalid(errors)) => {
-                Ok(refused_with(WorkFormPage::new(form, None, &pseuds), errors))
-            }
-            Err(e) => Err(e),
-        };
-    }
-    let new = service::works::NewWork {
-        form,
-        draft: action == "draft",
-    };
-    match service::works::post(&state, &ctx, &new).await {
+}
+
+/// Posts the new work (or saves it as a draft), and goes to it; or the form again with
+/// what to fix.
+async fn post_new_work(
+    state: &AppState,
+    ctx: &Ctx,
+    form: WorkForm,
+    draft: bool,
+    pseuds: &[ajar_store::Pseud],
+) -> Result<Response, Error> {
+    let new = service::works::NewWork { form, draft };
+    match service::works::post(state, ctx, &new).await {
         Ok(id) => {
-            let notice = if new.draft {
+            let notice = if draft {
                 Notice::DraftSaved
             } else {
                 Notice::WorkPosted
@@ -351,7 +365,7 @@ async fn new_work(
             Ok(notice.on(see_other(&format!("/works/{id}")), ctx.secure))
         }
         Err(Error::Invalid(errors)) => Ok(refused_with(
-            WorkFormPage::new(new.form, None, &pseuds),
+            WorkFormPage::new(new.form, None, pseuds),
             errors,
         )),
         Err(e) => Err(e),
