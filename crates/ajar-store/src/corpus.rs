@@ -93,7 +93,9 @@ async fn write_batch(
         let keys: Vec<TagKey> = tags.iter().map(tag_key).collect();
         let missing: Vec<_> = tags
             .into_iter()
-            .filter(|t| !writer.tags.contains_key(&tag_key(t)))
+            .zip(&keys)
+            .filter(|(_, key)| !writer.tags.contains_key(*key))
+            .map(|(tag, _)| tag)
             .collect();
         if !missing.is_empty() {
             writer
