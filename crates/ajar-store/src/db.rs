@@ -12,6 +12,7 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{Arguments, Database, Encode, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Type};
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The PostgreSQL advisory lock that store writers hold for their transaction (see
 /// [`Pool::begin_write`]). Any constant will do, as long as nothing else uses it.
@@ -261,24 +262,48 @@ impl Conn {
     }
 }
 
+/// Write transactions this process has committed, quiet ones aside (see [`Tx::quiet`]): what
+/// `Store::data_version` answers where the database files cannot tell (PostgreSQL).
+static LOCAL_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// [`LOCAL_WRITES`] now.
+pub(crate) fn local_writes() -> u64 {
+    LOCAL_WRITES.load(Ordering::Acquire)
+}
+
 /// A transaction; dropped without [`Tx::commit`], it rolls back.
-pub(crate) enum Tx {
+pub(crate) struct Tx {
+    inner: TxInner,
+    /// A write that counts in [`LOCAL_WRITES`] when committed.
+    counted: bool,
+}
+
+enum TxInner {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
 impl Tx {
     pub(crate) fn db(&mut self) -> Db<'_> {
-        match self {
-            Tx::Sqlite(t) => Db::Sqlite(t),
-            Tx::Postgres(t) => Db::Postgres(t),
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Db::Sqlite(t),
+            TxInner::Postgres(t) => Db::Postgres(t),
         }
     }
 
+    /// Marks a write that changes nothing a kept page shows at once (hit counts, kudos: see
+    /// `version`), so that committing it does not count as a new version.
+    pub(crate) fn quiet(&mut self) {
+        self.counted = false;
+    }
+
     pub(crate) async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        if self.counted {
+            LOCAL_WRITES.fetch_add(1, Ordering::AcqRel);
         }
         Ok(())
     }
@@ -315,14 +340,20 @@ impl Pool {
     /// followers that tolerate gaps would lift it.
     pub(crate) async fn begin_write(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite(p) => Tx {
+                inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+                counted: true,
+            },
             Pool::Postgres(p) => {
                 let mut tx = p.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(WRITE_LOCK)
                     .execute(&mut *tx)
                     .await?;
-                Tx::Postgres(tx)
+                Tx {
+                    inner: TxInner::Postgres(tx),
+                    counted: true,
+                }
             }
         })
     }
@@ -331,11 +362,17 @@ impl Pool {
     /// never read half-updated.
     pub(crate) async fn begin_read(&self) -> Result<Tx> {
         Ok(match self {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Postgres(p) => Tx::Postgres(
-                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .await?,
-            ),
+            Pool::Sqlite(p) => Tx {
+                inner: TxInner::Sqlite(p.begin().await?),
+                counted: false,
+            },
+            Pool::Postgres(p) => Tx {
+                inner: TxInner::Postgres(
+                    p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        .await?,
+                ),
+                counted: false,
+            },
         })
     }
 

@@ -37,6 +37,7 @@ impl Store {
         }
         let work_ids: BTreeSet<i64> = unique.iter().map(|h| h.work.0).collect();
         let mut tx = self.pool.begin_write().await?;
+        tx.quiet();
         // Counting hits is a quiet write: cached pages stay (see `version`).
         let before = self.quiet_write_begins();
         let mut db = tx.db();
@@ -93,6 +94,7 @@ impl Store {
     /// on the same day. Returns how many rows were removed.
     pub async fn prune_hits_before(&self, day: NaiveDate) -> Result<u64> {
         let mut tx = self.pool.begin_write().await?;
+        tx.quiet();
         let before = self.quiet_write_begins();
         let removed = tx
             .db()

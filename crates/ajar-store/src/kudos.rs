@@ -74,6 +74,7 @@ impl Store {
             Kudoser::Guest { cookie, address } => (None, Some(cookie), address),
         };
         let mut tx = self.pool.begin_write().await?;
+        tx.quiet();
         let before = self.quiet_write_begins();
         let mut db = tx.db();
         let exists: Option<(i64,)> = db

@@ -3,7 +3,8 @@
 //! On SQLite every commit, by this process or another (an `ajar import` beside `ajar serve`),
 //! grows or rewrites the write-ahead log, so the size and modification time of the database
 //! files change: reading them is a system call, not a query. PostgreSQL offers nothing as
-//! cheap, so there the answer is "unknown" and callers rely on time instead.
+//! cheap, so there the answer counts this process's own write transactions, and callers
+//! learn of other nodes' writes otherwise (the search follower, time).
 //!
 //! Some writes change nothing a cached page shows but a counter that may lag: counting hits,
 //! once a second on a busy archive, and the daily pruning of old hit records. Were each of
@@ -40,12 +41,18 @@ struct State {
 
 impl Store {
     /// A token that changes when a write is committed to this SQLite database (from any
-    /// process), quiet writes (hit counting) aside; `None` on PostgreSQL and for an in-memory
-    /// database. Two commits within the file system's timestamp granularity that leave the
+    /// process), quiet writes (hit counting) aside; on PostgreSQL and for an in-memory
+    /// database, when this process commits a write (not another process: see the page
+    /// cache). Two commits within the file system's timestamp granularity that leave the
     /// files the same size may share a token, so a cache keyed on it must still expire its
     /// entries.
     pub fn data_version(&self) -> Option<u64> {
-        let now = self.file_state()?;
+        let Some(now) = self.file_state() else {
+            // PostgreSQL (or SQLite in memory): this process's own writes, which a node's
+            // pages must show at once; another node's reach them through the search
+            // follower, or the pages' TTL.
+            return Some(crate::db::local_writes());
+        };
         let Ok(mut state) = self.versions.state.lock() else {
             return Some(now);
         };

@@ -235,11 +235,13 @@ async fn hits_count_once_per_visitor_per_day(store: Store) {
 
 async fn the_data_version_changes_with_each_write(store: Store) {
     let before = store.data_version();
+    assert!(before.is_some());
     if store.backend() == Backend::Postgres {
-        assert!(before.is_none(), "PostgreSQL has no cheap version");
+        // This process's writes: other tests write meanwhile, so only a change is certain.
+        store.insert_work(&work("W", "w", "Emma", 1)).await.unwrap();
+        assert_ne!(store.data_version(), before, "a write is a new version");
         return;
     }
-    assert!(before.is_some());
     assert_eq!(store.data_version(), before, "reading changes nothing");
     store.work_count().await.unwrap();
     assert_eq!(store.data_version(), before);

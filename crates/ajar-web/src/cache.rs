@@ -7,8 +7,11 @@
 //! own, which needs no coordination between nodes. Bounded in entries; when full, expired
 //! entries go first, then whatever the map yields first.
 //!
-//! On SQLite a page is also re-rendered as soon as anything is written to the database, by
-//! this process or another (`Store::data_version`), so an import shows at once; hit counts
+//! A page is also re-rendered as soon as this node's search index applies a change from
+//! the `changes` feed (a work posted, edited, hidden, deleted; on any node sharing the
+//! database), so a hidden work leaves every page at once on PostgreSQL too. On SQLite it is
+//! re-rendered as soon as anything is written to the database, by this process or another
+//! (`Store::data_version`), so an import shows at once; hit counts
 //! are written once a second, so they refresh with the TTL anyway. Kudos change one work:
 //! they leave the data version alone and the handler forgets that work's pages
 //! ([`PageCache::forget_work`]), so its page shows the kudos at once while every other page
@@ -43,6 +46,23 @@ pub(crate) fn ttl_from_env() -> Duration {
         .ok()
         .and_then(|ms| ms.trim().parse::<u64>().ok())
         .map_or(TTL, Duration::from_millis)
+}
+
+/// The version kept pages are checked against: the SQLite files' state (see
+/// `Store::data_version`; none on PostgreSQL) and, with a search index, the last change it
+/// applied. `None` (no way to tell) leaves pages to their TTL.
+pub(crate) fn version_of(
+    store: &ajar_store::Store,
+    search: Option<ajar_search::Search>,
+) -> DataVersion {
+    let store = store.clone();
+    Arc::new(move || {
+        let applied = search.as_ref().map(|s| s.applied_seq() as u64);
+        match (store.data_version(), applied) {
+            (Some(files), Some(seq)) => Some(files.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seq),
+            (files, seq) => files.or(seq),
+        }
+    })
 }
 
 /// How long past its TTL a page may still be served while another request renders it anew.

@@ -103,14 +103,23 @@ pub struct Config {
 }
 
 impl AppState {
+    /// The state with `search` answering searches: its follower's progress through the
+    /// `changes` feed also renews kept pages (see `cache`).
+    fn with_search(store: Store, search: ajar_search::Search) -> AppState {
+        let mut state = AppState::new(store);
+        state.pages = cache::PageCache::new(
+            cache::ttl_from_env(),
+            cache::version_of(&state.store, Some(search.clone())),
+        );
+        state.search = Some(search);
+        state
+    }
+
     fn new(store: Store) -> AppState {
         AppState {
             // Counting hits has a pool of its own, so that busy pages cannot starve it.
             hits: hits::HitCounter::new(store.background()),
-            pages: cache::PageCache::new(cache::ttl_from_env(), {
-                let store = store.clone();
-                std::sync::Arc::new(move || store.data_version())
-            }),
+            pages: cache::PageCache::new(cache::ttl_from_env(), cache::version_of(&store, None)),
             fandom_counts: counts::FandomCounts::default(),
             search: None,
             limits: ratelimit::Limits::from_env(),
@@ -129,9 +138,7 @@ pub fn app(store: Store) -> Router {
 
 /// The whole site with search (`/works/search`, `/api/v1/works`) answered by `search`.
 pub fn app_with_search(store: Store, search: ajar_search::Search) -> Router {
-    let mut state = AppState::new(store);
-    state.search = Some(search);
-    router(state)
+    router(AppState::with_search(store, search))
 }
 
 fn router(state: AppState) -> Router {
@@ -208,8 +215,7 @@ pub async fn serve_with_config(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut state = AppState::new(store);
-    state.search = Some(search);
+    let mut state = AppState::with_search(store, search);
     state.trusted_proxies = config.trusted_proxies.into();
     serve_with(listener, state, shutdown).await
 }
