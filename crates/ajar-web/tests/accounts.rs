@@ -5,13 +5,28 @@
 
 mod common;
 
+on_both_backends!(
+    sign_up_log_out_and_log_in_again,
+    forms_without_a_valid_csrf_token_are_refused_and_change_nothing,
+    sign_up_refuses_bad_and_taken_names_with_a_message,
+    invitation_and_closed_sign_up_modes,
+    password_and_email_changes_and_pseuds,
+    reset_links_work_once,
+    reset_links_die_with_a_newer_link_or_a_password_change,
+    failed_log_ins_are_rate_limited,
+    one_readers_failed_log_ins_do_not_lock_out_another_account,
+    return_to_only_takes_a_plain_local_path,
+    forwarded_for_is_ignored_without_a_trusted_proxy,
+    a_log_out_link_asks_to_confirm_with_a_form,
+    a_guest_posting_a_work_is_sent_to_log_in_and_back,
+    pseuds_are_renamed_deleted_and_chosen_for_comments,
+);
+
 use ajar_core::SignupMode;
 use common::TestApp;
 use reqwest::StatusCode;
 
-#[tokio::test]
-async fn sign_up_log_out_and_log_in_again() {
-    let app = TestApp::spawn().await;
+async fn sign_up_log_out_and_log_in_again(app: &TestApp) {
     let reader = app.user("scully").await;
     let session = reader.cookie("ajar_session").expect("a session cookie");
     let home = reader.get("/").await;
@@ -95,9 +110,7 @@ fn sha256(token: &str) -> String {
         .collect()
 }
 
-#[tokio::test]
-async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
-    let app = TestApp::spawn().await;
+async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing(app: &TestApp) {
     let guest = app.guest();
     guest.get("/signup").await;
     let fields = [
@@ -144,9 +157,7 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
     assert!(reader.get("/").await.body.contains("Log out"));
 }
 
-#[tokio::test]
-async fn sign_up_refuses_bad_and_taken_names_with_a_message() {
-    let app = TestApp::spawn().await;
+async fn sign_up_refuses_bad_and_taken_names_with_a_message(app: &TestApp) {
     app.user("scully").await;
     let guest = app.guest();
     for (name, email, password, confirm, says) in [
@@ -205,9 +216,7 @@ async fn sign_up_refuses_bad_and_taken_names_with_a_message() {
     assert!(app.store.user_by_name("skinner").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn invitation_and_closed_sign_up_modes() {
-    let app = TestApp::spawn().await;
+async fn invitation_and_closed_sign_up_modes(app: &TestApp) {
     app.store.set_signup_mode(SignupMode::Invite).await.unwrap();
     app.store
         .create_invitation("invite-code-1", None)
@@ -259,9 +268,7 @@ async fn invitation_and_closed_sign_up_modes() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn password_and_email_changes_and_pseuds() {
-    let app = TestApp::spawn().await;
+async fn password_and_email_changes_and_pseuds(app: &TestApp) {
     let reader = app.user("scully").await;
     let laptop = app.guest();
     laptop
@@ -346,9 +353,7 @@ async fn password_and_email_changes_and_pseuds() {
     assert!(taken.body.contains("is taken"));
 }
 
-#[tokio::test]
-async fn reset_links_work_once() {
-    let app = TestApp::spawn().await;
+async fn reset_links_work_once(app: &TestApp) {
     app.user("scully").await;
     let user = app.store.user_by_name("scully").await.unwrap().unwrap();
     let token = "reset-token-for-scully-0123456789";
@@ -384,9 +389,7 @@ async fn reset_links_work_once() {
 
 /// A reset link is a password: no cache keeps the page, a newer link replaces it, and a
 /// password changed on the account page ends it.
-#[tokio::test]
-async fn reset_links_die_with_a_newer_link_or_a_password_change() {
-    let app = TestApp::spawn().await;
+async fn reset_links_die_with_a_newer_link_or_a_password_change(app: &TestApp) {
     let reader = app.user("scully").await;
     let user = app.store.user_by_name("scully").await.unwrap().unwrap();
     let link = |token: &'static str| {
@@ -471,9 +474,7 @@ async fn reset_links_die_with_a_newer_link_or_a_password_change() {
     assert_eq!(login.status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn failed_log_ins_are_rate_limited() {
-    let app = TestApp::spawn().await;
+async fn failed_log_ins_are_rate_limited(app: &TestApp) {
     app.user("scully").await;
     let guesser = app.guest();
     for _ in 0..10 {
@@ -497,9 +498,7 @@ async fn failed_log_ins_are_rate_limited() {
     assert!(guesser.cookie("ajar_session").is_none());
 }
 
-#[tokio::test]
-async fn one_readers_failed_log_ins_do_not_lock_out_another_account() {
-    let app = TestApp::spawn().await;
+async fn one_readers_failed_log_ins_do_not_lock_out_another_account(app: &TestApp) {
     app.user("scully").await;
     app.user("mulder").await;
     app.user("skinner").await;
@@ -576,9 +575,7 @@ const HOSTILE_RETURNS: &[&str] = &[
     "",
 ];
 
-#[tokio::test]
-async fn return_to_only_takes_a_plain_local_path() {
-    let app = TestApp::spawn().await;
+async fn return_to_only_takes_a_plain_local_path(app: &TestApp) {
     app.user("scully").await;
     app.user("mulder").await;
     let reader = app.guest();
@@ -643,16 +640,14 @@ async fn log_in_forwarded(
         .await
 }
 
-#[tokio::test]
-async fn forwarded_for_is_ignored_without_a_trusted_proxy() {
-    let app = TestApp::spawn().await;
+async fn forwarded_for_is_ignored_without_a_trusted_proxy(app: &TestApp) {
     app.user("scully").await;
     // Each guess claims another address; without a trusted proxy they all count as ours.
     for i in 0..10 {
-        let page = log_in_forwarded(&app, &format!("198.51.100.{i}"), "scully", "guess").await;
+        let page = log_in_forwarded(app, &format!("198.51.100.{i}"), "scully", "guess").await;
         assert_eq!(page.status, StatusCode::UNAUTHORIZED);
     }
-    let limited = log_in_forwarded(&app, "198.51.100.99", "scully", "password-scully").await;
+    let limited = log_in_forwarded(app, "198.51.100.99", "scully", "password-scully").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     // The real wait: the first failure leaves the 15-minute window in just under 900 s.
     let wait = retry_after(&limited);
@@ -686,9 +681,7 @@ async fn forwarded_for_from_a_trusted_proxy_names_the_client() {
     assert_eq!(owner.status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn a_log_out_link_asks_to_confirm_with_a_form() {
-    let app = TestApp::spawn().await;
+async fn a_log_out_link_asks_to_confirm_with_a_form(app: &TestApp) {
     let reader = app.user("scully").await;
     let page = reader.get("/logout").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -718,9 +711,7 @@ async fn a_log_out_link_asks_to_confirm_with_a_form() {
     );
 }
 
-#[tokio::test]
-async fn a_guest_posting_a_work_is_sent_to_log_in_and_back() {
-    let app = TestApp::spawn().await;
+async fn a_guest_posting_a_work_is_sent_to_log_in_and_back(app: &TestApp) {
     app.user("scully").await;
     let guest = app.guest();
     let sent = guest.get("/works/new").await;
@@ -788,9 +779,7 @@ fn work_by(creator: &str) -> ajar_core::Work {
     work
 }
 
-#[tokio::test]
-async fn pseuds_are_renamed_deleted_and_chosen_for_comments() {
-    let app = TestApp::spawn().await;
+async fn pseuds_are_renamed_deleted_and_chosen_for_comments(app: &TestApp) {
     let mara = app.user("mara").await;
     let stranger = app.user("stranger").await;
     let added = mara.post("/account/pseuds", &[("name", "Quill")]).await;

@@ -5,6 +5,12 @@
 
 mod common;
 
+on_both_backends!(
+    muted_tags_and_the_saved_filter_apply_inside_searches,
+    muted_people_disappear_from_the_muters_listings_and_searches,
+    results_pages_show_their_filters_each_removable,
+);
+
 use ajar_core::{Chapter, Html, TagName, Work};
 use common::TestApp;
 use reqwest::StatusCode;
@@ -32,9 +38,7 @@ fn api_total(body: &str) -> u64 {
     json["total"].as_u64().unwrap()
 }
 
-#[tokio::test]
-async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
-    let app = TestApp::spawn().await;
+async fn muted_tags_and_the_saved_filter_apply_inside_searches(app: &TestApp) {
     app.insert(&work("Fluffy One", &["Fluff"], true)).await;
     app.insert(&work("Sad One", &["Angst"], true)).await;
     app.insert(&work("Unfinished One", &["Fluff"], false)).await;
@@ -109,9 +113,7 @@ async fn muted_tags_and_the_saved_filter_apply_inside_searches() {
     assert_eq!(api_total(&reader.get("/api/v1/works").await.body), 1);
 }
 
-#[tokio::test]
-async fn muted_people_disappear_from_the_muters_listings_and_searches() {
-    let app = TestApp::spawn().await;
+async fn muted_people_disappear_from_the_muters_listings_and_searches(app: &TestApp) {
     app.user("ivy").await;
     let reader = app.user("hank").await;
     let mut by_ivy = work("Ivy's Garden", &["Fluff"], true);
@@ -146,9 +148,7 @@ fn chip_href(body: &str, label: &str) -> Option<String> {
 }
 
 /// A results page says which filters are in force, each with a link that drops just it.
-#[tokio::test]
-async fn results_pages_show_their_filters_each_removable() {
-    let app = TestApp::spawn().await;
+async fn results_pages_show_their_filters_each_removable(app: &TestApp) {
     app.insert(&work("Fluffy One", &["Fluff"], true)).await;
     app.insert(&work("Sad One", &["Angst"], true)).await;
     app.insert(&work("Unfinished One", &["Fluff"], false)).await;

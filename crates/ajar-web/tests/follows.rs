@@ -4,6 +4,12 @@
 
 mod common;
 
+on_both_backends!(
+    updates_show_new_works_and_chapters_from_subscriptions_only,
+    history_counts_visits_and_later_keeps_a_list,
+    a_long_backlog_of_updates_is_shown_over_visits_not_dropped,
+);
+
 use ajar_core::{Chapter, Html, Rating, SeriesMembership, TagName, Visibility, Work};
 use common::{Client, TestApp};
 use reqwest::StatusCode;
@@ -42,9 +48,7 @@ async fn subscribe(client: &Client, kind: &str, target: &str, on: bool) {
     assert_eq!(done.location(), "/subscriptions");
 }
 
-#[tokio::test]
-async fn updates_show_new_works_and_chapters_from_subscriptions_only() {
-    let app = TestApp::spawn().await;
+async fn updates_show_new_works_and_chapters_from_subscriptions_only(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -229,9 +233,7 @@ async fn updates_show_new_works_and_chapters_from_subscriptions_only() {
     assert!(!list.body.contains(">Fluffy Tag<"));
 }
 
-#[tokio::test]
-async fn history_counts_visits_and_later_keeps_a_list() {
-    let app = TestApp::spawn().await;
+async fn history_counts_visits_and_later_keeps_a_list(app: &TestApp) {
     let bob = app.user("bob").await;
     let long = app.insert(&work("Long Read", "Writer", &[], 3)).await;
     let short = app.insert(&work("Short Read", "Writer", &[], 1)).await;
@@ -337,9 +339,7 @@ async fn history_counts_visits_and_later_keeps_a_list() {
     assert!(!history.body.contains("Someday Read"));
 }
 
-#[tokio::test]
-async fn a_long_backlog_of_updates_is_shown_over_visits_not_dropped() {
-    let app = TestApp::spawn().await;
+async fn a_long_backlog_of_updates_is_shown_over_visits_not_dropped(app: &TestApp) {
     let bob = app.user("bob").await;
     app.insert(&work("Old Backlog", "Stranger", &["Backlog Tag"], 1))
         .await;

@@ -5,6 +5,15 @@
 
 mod common;
 
+on_both_backends!(
+    reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_else,
+    suspending_an_account_ends_its_sessions_and_log_ins,
+    a_reported_comment_can_be_removed_and_counts_follow,
+    admins_set_the_signup_mode_and_make_invitation_codes,
+    mutes_and_blocks_are_listed_and_undone,
+    reports_are_rate_limited,
+);
+
 use ajar_core::{Chapter, Html, Rating, SignupMode, TagName, Work, WorkId};
 use ajar_store::{CommentAuthor, CommentStatus, NewComment};
 use common::TestApp;
@@ -36,9 +45,7 @@ async fn open_report_ids(app: &TestApp) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test]
-async fn reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_else() {
-    let app = TestApp::spawn().await;
+async fn reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_else(app: &TestApp) {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let admin = app.admin("root").await;
@@ -96,7 +103,7 @@ async fn reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_e
         .post("/reports/new", &[("work", "99999"), ("reason", "x")])
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert_eq!(open_report_ids(&app).await.len(), 1);
+    assert_eq!(open_report_ids(app).await.len(), 1);
 
     // A user reports it too.
     let sent = bob
@@ -106,7 +113,7 @@ async fn reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_e
         )
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    let reports = open_report_ids(&app).await;
+    let reports = open_report_ids(app).await;
     assert_eq!(reports.len(), 2);
 
     // The queue shows both, to admins only.
@@ -145,7 +152,7 @@ async fn reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_e
         guest.get(&format!("/works/{id}")).await.status,
         StatusCode::OK
     );
-    assert_eq!(open_report_ids(&app).await.len(), 2);
+    assert_eq!(open_report_ids(app).await.len(), 2);
 
     // Hiding it resolves both reports.
     let done = admin
@@ -156,7 +163,7 @@ async fn reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_e
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_eq!(done.location(), "/admin?done=hidden");
-    assert!(open_report_ids(&app).await.is_empty());
+    assert!(open_report_ids(app).await.is_empty());
     app.caught_up().await;
 
     for client in [&guest, &bob] {
@@ -193,9 +200,7 @@ async fn reports_reach_the_queue_and_hiding_a_work_takes_it_away_from_everyone_e
     assert!(found.body.contains("Zanzibar Nights"), "{}", found.body);
 }
 
-#[tokio::test]
-async fn suspending_an_account_ends_its_sessions_and_log_ins() {
-    let app = TestApp::spawn().await;
+async fn suspending_an_account_ends_its_sessions_and_log_ins(app: &TestApp) {
     let carol = app.user("carol").await;
     let admin = app.admin("root").await;
     let id = app
@@ -209,7 +214,7 @@ async fn suspending_an_account_ends_its_sessions_and_log_ins() {
         )
         .await;
     assert_eq!(sent.status, StatusCode::OK);
-    let report = open_report_ids(&app).await[0];
+    let report = open_report_ids(app).await[0];
     let carol_id = app.store.user_by_name("carol").await.unwrap().unwrap().id;
     let admin_id = app.store.user_by_name("root").await.unwrap().unwrap().id;
 
@@ -221,7 +226,7 @@ async fn suspending_an_account_ends_its_sessions_and_log_ins() {
         )
         .await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
-    assert_eq!(open_report_ids(&app).await, vec![report]);
+    assert_eq!(open_report_ids(app).await, vec![report]);
 
     assert_eq!(carol.get("/account").await.status, StatusCode::OK);
     let done = admin
@@ -231,7 +236,7 @@ async fn suspending_an_account_ends_its_sessions_and_log_ins() {
         )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert!(open_report_ids(&app).await.is_empty());
+    assert!(open_report_ids(app).await.is_empty());
 
     // A resolved report cannot be acted on again: hiding the work now is refused whole.
     let again = admin
@@ -273,9 +278,7 @@ async fn suspending_an_account_ends_its_sessions_and_log_ins() {
     assert_eq!(login.status, StatusCode::SEE_OTHER);
 }
 
-#[tokio::test]
-async fn a_reported_comment_can_be_removed_and_counts_follow() {
-    let app = TestApp::spawn().await;
+async fn a_reported_comment_can_be_removed_and_counts_follow(app: &TestApp) {
     let dave = app.user("dave").await;
     let admin = app.admin("root").await;
     let id = app.insert(&work("Quiet Work", "someone", "Text.")).await;
@@ -301,7 +304,7 @@ async fn a_reported_comment_can_be_removed_and_counts_follow() {
         let store = app.store.clone();
         async move { store.work_header(id).await.unwrap().unwrap().stats.comments }
     };
-    assert_eq!(comments(&app, id).await, 1);
+    assert_eq!(comments(app, id).await, 1);
 
     let guest = app.guest();
     let form = guest.get(&format!("/reports/new?comment={comment}")).await;
@@ -320,12 +323,12 @@ async fn a_reported_comment_can_be_removed_and_counts_follow() {
     assert!(queue.body.contains("Suspend dave"));
 
     // Not an admin: nothing happens.
-    let report = open_report_ids(&app).await[0];
+    let report = open_report_ids(app).await[0];
     let refused = dave
         .post(&format!("/admin/reports/{report}"), &[("action", "remove")])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(comments(&app, id).await, 1);
+    assert_eq!(comments(app, id).await, 1);
 
     let done = admin
         .post(&format!("/admin/reports/{report}"), &[("action", "remove")])
@@ -333,7 +336,7 @@ async fn a_reported_comment_can_be_removed_and_counts_follow() {
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let stored = app.store.comment(comment).await.unwrap().unwrap();
     assert_eq!(stored.status, CommentStatus::Deleted);
-    assert_eq!(comments(&app, id).await, 0);
+    assert_eq!(comments(app, id).await, 0);
     // A removed comment cannot be reported again.
     assert_eq!(
         guest
@@ -344,9 +347,7 @@ async fn a_reported_comment_can_be_removed_and_counts_follow() {
     );
 }
 
-#[tokio::test]
-async fn admins_set_the_signup_mode_and_make_invitation_codes() {
-    let app = TestApp::spawn().await;
+async fn admins_set_the_signup_mode_and_make_invitation_codes(app: &TestApp) {
     let erin = app.user("erin").await;
     let admin = app.admin("root").await;
 
@@ -403,9 +404,7 @@ async fn admins_set_the_signup_mode_and_make_invitation_codes() {
     assert!(app.store.user_by_name("gina").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn mutes_and_blocks_are_listed_and_undone() {
-    let app = TestApp::spawn().await;
+async fn mutes_and_blocks_are_listed_and_undone(app: &TestApp) {
     let hank = app.user("hank").await;
     app.user("ivy").await;
     app.insert(&work("Imported Only", "Old Creator", "Old text."))
@@ -481,9 +480,7 @@ async fn mutes_and_blocks_are_listed_and_undone() {
     assert!(list.body.contains("You have not blocked anyone."));
 }
 
-#[tokio::test]
-async fn reports_are_rate_limited() {
-    let app = TestApp::spawn().await;
+async fn reports_are_rate_limited(app: &TestApp) {
     let id = app.insert(&work("Much Reported", "someone", "Text.")).await;
     let guest = app.guest();
     let id = id.to_string();
@@ -503,5 +500,5 @@ async fn reports_are_rate_limited() {
         "{}",
         refused.body
     );
-    assert_eq!(open_report_ids(&app).await.len(), 10);
+    assert_eq!(open_report_ids(app).await.len(), 10);
 }

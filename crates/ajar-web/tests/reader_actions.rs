@@ -5,6 +5,21 @@
 
 mod common;
 
+on_both_backends!(
+    kudos_once_per_account_and_never_on_ones_own_work,
+    no_kudos_on_works_the_reader_cannot_see,
+    comment_reply_edit_and_delete,
+    guests_sign_their_comments_and_bad_comments_are_refused,
+    hostile_comment_html_is_sanitized,
+    comment_policies_users_moderated_and_off,
+    blocked_users_cannot_comment_and_muted_ones_are_hidden,
+    no_comments_on_works_the_reader_cannot_see,
+    bookmarks_public_and_private,
+    commenting_too_fast_is_refused_with_a_message,
+    a_long_chain_of_replies_is_shown_whole_at_a_bounded_depth,
+    a_work_with_many_comments_shows_twenty_threads_a_page,
+);
+
 use ajar_core::{Chapter, Html, Work, WorkId};
 use ajar_store::testing::execute_sql;
 use common::{Client, TestApp};
@@ -54,9 +69,7 @@ async fn stored_stats(app: &TestApp, id: WorkId) -> ajar_store::WorkStats {
 // ---------------------------------------------------------------------------------------
 // Kudos
 
-#[tokio::test]
-async fn kudos_once_per_account_and_never_on_ones_own_work() {
-    let app = TestApp::spawn().await;
+async fn kudos_once_per_account_and_never_on_ones_own_work(app: &TestApp) {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -79,7 +92,7 @@ async fn kudos_once_per_account_and_never_on_ones_own_work() {
     let again = bob.post(&format!("/works/{id}/kudos"), &[]).await;
     assert_eq!(again.status, StatusCode::OK);
     assert!(again.body.contains("You have already left kudos here"));
-    assert_eq!(stored_stats(&app, id).await.kudos, 1, "no double count");
+    assert_eq!(stored_stats(app, id).await.kudos, 1, "no double count");
 
     carol.post(&format!("/works/{id}/kudos"), &[]).await;
     let page = bob.get(&format!("/works/{id}")).await;
@@ -100,7 +113,7 @@ async fn kudos_once_per_account_and_never_on_ones_own_work() {
     let refused = alice.post(&format!("/works/{id}/kudos"), &[]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.body.contains("your own work"));
-    assert_eq!(stored_stats(&app, id).await.kudos, 2);
+    assert_eq!(stored_stats(app, id).await.kudos, 2);
 
     // The work changed for pages and the index.
     let after = app
@@ -180,20 +193,18 @@ async fn kudos_once_per_guest() {
     assert_eq!(stored_stats(&app, id).await.kudos, 2);
 }
 
-#[tokio::test]
-async fn no_kudos_on_works_the_reader_cannot_see() {
-    let app = TestApp::spawn().await;
+async fn no_kudos_on_works_the_reader_cannot_see(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let draft = app.insert(&work_by("alice", "Draft", 1)).await;
     let restricted = app.insert(&work_by("alice", "Members Only", 1)).await;
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET visibility = 'draft' WHERE id = {draft}"),
     )
     .await;
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET visibility = 'restricted' WHERE id = {restricted}"),
     )
     .await;
@@ -209,8 +220,8 @@ async fn no_kudos_on_works_the_reader_cannot_see() {
         "{}",
         refused.body
     );
-    assert_eq!(stored_stats(&app, draft).await.kudos, 0);
-    assert_eq!(stored_stats(&app, restricted).await.kudos, 0);
+    assert_eq!(stored_stats(app, draft).await.kudos, 0);
+    assert_eq!(stored_stats(app, restricted).await.kudos, 0);
     // A member may.
     let ok = bob.post(&format!("/works/{restricted}/kudos"), &[]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
@@ -246,9 +257,7 @@ async fn comment_rows(app: &TestApp, work: WorkId) -> usize {
     app.store.work_comments(work, None).await.unwrap().len()
 }
 
-#[tokio::test]
-async fn comment_reply_edit_and_delete() {
-    let app = TestApp::spawn().await;
+async fn comment_reply_edit_and_delete(app: &TestApp) {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -407,9 +416,7 @@ async fn comment_reply_edit_and_delete() {
     );
 }
 
-#[tokio::test]
-async fn guests_sign_their_comments_and_bad_comments_are_refused() {
-    let app = TestApp::spawn().await;
+async fn guests_sign_their_comments_and_bad_comments_are_refused(app: &TestApp) {
     app.user("alice").await;
     let id = app.insert(&work_by("alice", "Open House", 1)).await;
     let guest = app.guest();
@@ -460,7 +467,7 @@ async fn guests_sign_their_comments_and_bad_comments_are_refused() {
         )
         .await;
     assert_eq!(no_chapter.status, StatusCode::NOT_FOUND);
-    assert_eq!(comment_rows(&app, id).await, 0, "nothing stored");
+    assert_eq!(comment_rows(app, id).await, 0, "nothing stored");
 
     let sent = guest
         .post(
@@ -492,9 +499,7 @@ async fn guests_sign_their_comments_and_bad_comments_are_refused() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn hostile_comment_html_is_sanitized() {
-    let app = TestApp::spawn().await;
+async fn hostile_comment_html_is_sanitized(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let id = app.insert(&work_by("alice", "Target", 1)).await;
@@ -519,9 +524,7 @@ async fn hostile_comment_html_is_sanitized() {
     }
 }
 
-#[tokio::test]
-async fn comment_policies_users_moderated_and_off() {
-    let app = TestApp::spawn().await;
+async fn comment_policies_users_moderated_and_off(app: &TestApp) {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -531,7 +534,7 @@ async fn comment_policies_users_moderated_and_off() {
 
     // Logged-in users only: guests see why and are refused.
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET comment_policy = 'users' WHERE id = {id}"),
     )
     .await;
@@ -551,12 +554,12 @@ async fn comment_policies_users_moderated_and_off() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.body.contains("Only logged-in users"));
-    assert_eq!(comment_rows(&app, id).await, 0);
+    assert_eq!(comment_rows(app, id).await, 0);
     comment(&bob, id, 1, "Members may.").await;
 
     // Moderated: pending until a creator approves.
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET comment_policy = 'moderated' WHERE id = {id}"),
     )
     .await;
@@ -571,7 +574,7 @@ async fn comment_policies_users_moderated_and_off() {
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     assert!(sent.body.contains("once a creator approves it"));
     assert_eq!(
-        stored_stats(&app, id).await.comments,
+        stored_stats(app, id).await.comments,
         1,
         "pending is not counted"
     );
@@ -647,7 +650,7 @@ async fn comment_policies_users_moderated_and_off() {
         .await
         .body
         .contains("Waiting for approval."));
-    assert_eq!(stored_stats(&app, id).await.comments, 2);
+    assert_eq!(stored_stats(app, id).await.comments, 2);
     assert!(alice
         .get(&format!("/works/{id}/comments/pending"))
         .await
@@ -655,11 +658,11 @@ async fn comment_policies_users_moderated_and_off() {
         .contains("No comments are waiting"));
     // The creator's own comments need no approval.
     comment(&alice, id, 1, "Thank you all!").await;
-    assert_eq!(stored_stats(&app, id).await.comments, 3);
+    assert_eq!(stored_stats(app, id).await.comments, 3);
 
     // Off: no form, refused.
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET comment_policy = 'off' WHERE id = {id}"),
     )
     .await;
@@ -674,12 +677,10 @@ async fn comment_policies_users_moderated_and_off() {
         .post(&post_path, &[("chapter", "1"), ("body", "Hi")])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(comment_rows(&app, id).await, 3);
+    assert_eq!(comment_rows(app, id).await, 3);
 }
 
-#[tokio::test]
-async fn blocked_users_cannot_comment_and_muted_ones_are_hidden() {
-    let app = TestApp::spawn().await;
+async fn blocked_users_cannot_comment_and_muted_ones_are_hidden(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -687,15 +688,15 @@ async fn blocked_users_cannot_comment_and_muted_ones_are_hidden() {
     let erin = app.user("erin").await;
     let id = app.insert(&work_by("alice", "Boundaries", 1)).await;
     let (alice_id, bob_id, carol_id, dave_id, erin_id) = (
-        user_id(&app, "alice").await,
-        user_id(&app, "bob").await,
-        user_id(&app, "carol").await,
-        user_id(&app, "dave").await,
-        user_id(&app, "erin").await,
+        user_id(app, "alice").await,
+        user_id(app, "bob").await,
+        user_id(app, "carol").await,
+        user_id(app, "dave").await,
+        user_id(app, "erin").await,
     );
     let now = "2026-01-01T00:00:00Z";
     sql(
-        &app,
+        app,
         &format!(
             "INSERT INTO user_blocks (user_id, target_id, created_at) VALUES ({alice_id}, {dave_id}, '{now}'), ({bob_id}, {carol_id}, '{now}'); \
              INSERT INTO user_mutes (user_id, target_id, created_at) VALUES ({erin_id}, {bob_id}, '{now}')"
@@ -714,7 +715,7 @@ async fn blocked_users_cannot_comment_and_muted_ones_are_hidden() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.body.contains("blocked you"));
-    assert_eq!(comment_rows(&app, id).await, 0);
+    assert_eq!(comment_rows(app, id).await, 0);
 
     // Blocked by a comment's author: no replies to them.
     let bobs = comment(&bob, id, 1, "Bob was here.").await;
@@ -727,7 +728,7 @@ async fn blocked_users_cannot_comment_and_muted_ones_are_hidden() {
         "{}",
         refused.body
     );
-    assert_eq!(comment_rows(&app, id).await, 1);
+    assert_eq!(comment_rows(app, id).await, 1);
     comment(&carol, id, 1, "Carol was here.").await;
 
     // Muted: hidden from the muter only.
@@ -751,21 +752,19 @@ async fn blocked_users_cannot_comment_and_muted_ones_are_hidden() {
     assert_eq!(stat(&other.body, "comments"), "2");
 }
 
-#[tokio::test]
-async fn no_comments_on_works_the_reader_cannot_see() {
-    let app = TestApp::spawn().await;
+async fn no_comments_on_works_the_reader_cannot_see(app: &TestApp) {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let draft = app.insert(&work_by("alice", "Secret Draft", 1)).await;
     let restricted = app.insert(&work_by("alice", "Members Only", 1)).await;
     let alices = comment(&alice, draft, 1, "Note to self.").await;
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET visibility = 'draft' WHERE id = {draft}"),
     )
     .await;
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET visibility = 'restricted' WHERE id = {restricted}"),
     )
     .await;
@@ -798,8 +797,8 @@ async fn no_comments_on_works_the_reader_cannot_see() {
         .await;
     // A guest is asked to log in, and nothing is stored.
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert_eq!(comment_rows(&app, draft).await, 1);
-    assert_eq!(comment_rows(&app, restricted).await, 0);
+    assert_eq!(comment_rows(app, draft).await, 1);
+    assert_eq!(comment_rows(app, restricted).await, 0);
     // Logged-in readers may comment on restricted works.
     comment(&bob, restricted, 1, "Members welcome.").await;
 }
@@ -807,9 +806,7 @@ async fn no_comments_on_works_the_reader_cannot_see() {
 // ---------------------------------------------------------------------------------------
 // Bookmarks
 
-#[tokio::test]
-async fn bookmarks_public_and_private() {
-    let app = TestApp::spawn().await;
+async fn bookmarks_public_and_private(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -817,7 +814,7 @@ async fn bookmarks_public_and_private() {
     let secret = app.insert(&work_by("alice", "Guilty Pleasure", 1)).await;
     let members = app.insert(&work_by("alice", "Members Only", 1)).await;
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET visibility = 'restricted' WHERE id = {members}"),
     )
     .await;
@@ -858,8 +855,8 @@ async fn bookmarks_public_and_private() {
     .await;
 
     // Counts: public bookmarks only.
-    assert_eq!(stored_stats(&app, public).await.bookmarks, 1);
-    assert_eq!(stored_stats(&app, secret).await.bookmarks, 0);
+    assert_eq!(stored_stats(app, public).await.bookmarks, 1);
+    assert_eq!(stored_stats(app, secret).await.bookmarks, 0);
     let page = carol.get(&format!("/works/{public}")).await;
     assert_eq!(stat(&page.body, "bookmarks"), "1");
 
@@ -913,7 +910,7 @@ async fn bookmarks_public_and_private() {
         &[("notes", "Now private."), ("private", "on")],
     )
     .await;
-    assert_eq!(stored_stats(&app, public).await.bookmarks, 0);
+    assert_eq!(stored_stats(app, public).await.bookmarks, 0);
     assert!(!carol
         .get("/users/bob/bookmarks")
         .await
@@ -925,15 +922,15 @@ async fn bookmarks_public_and_private() {
         &[("notes", "Public.")],
     )
     .await;
-    assert_eq!(stored_stats(&app, public).await.bookmarks, 1);
+    assert_eq!(stored_stats(app, public).await.bookmarks, 1);
     let deleted = bob
         .post(&format!("/works/{public}/bookmark/delete"), &[])
         .await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
-    assert_eq!(stored_stats(&app, public).await.bookmarks, 0);
+    assert_eq!(stored_stats(app, public).await.bookmarks, 0);
     assert!(app
         .store
-        .bookmark(ajar_core::UserId(user_id(&app, "bob").await), public)
+        .bookmark(ajar_core::UserId(user_id(app, "bob").await), public)
         .await
         .unwrap()
         .is_none());
@@ -957,7 +954,7 @@ async fn bookmarks_public_and_private() {
 
     // Works the reader cannot see: 404, nothing stored.
     sql(
-        &app,
+        app,
         &format!("UPDATE works SET visibility = 'draft' WHERE id = {secret}"),
     )
     .await;
@@ -971,9 +968,7 @@ async fn bookmarks_public_and_private() {
         .contains("Guilty Pleasure"));
 }
 
-#[tokio::test]
-async fn commenting_too_fast_is_refused_with_a_message() {
-    let app = TestApp::spawn().await;
+async fn commenting_too_fast_is_refused_with_a_message(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let id = app.insert(&work_by("alice", "Popular", 1)).await;
@@ -992,12 +987,10 @@ async fn commenting_too_fast_is_refused_with_a_message() {
         "{}",
         refused.body
     );
-    assert_eq!(comment_rows(&app, id).await, 10);
+    assert_eq!(comment_rows(app, id).await, 10);
 }
 
-#[tokio::test]
-async fn a_long_chain_of_replies_is_shown_whole_at_a_bounded_depth() {
-    let app = TestApp::spawn().await;
+async fn a_long_chain_of_replies_is_shown_whole_at_a_bounded_depth(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let carol = app.user("carol").await;
@@ -1027,9 +1020,7 @@ async fn a_long_chain_of_replies_is_shown_whole_at_a_bounded_depth() {
     assert!(page.body.matches("<ol class=\"thread\">").count() <= 12);
 }
 
-#[tokio::test]
-async fn a_work_with_many_comments_shows_twenty_threads_a_page() {
-    let app = TestApp::spawn().await;
+async fn a_work_with_many_comments_shows_twenty_threads_a_page(app: &TestApp) {
     app.user("alice").await;
     let bob = app.user("bob").await;
     let id = app.insert(&work_by("alice", "Much Discussed", 1)).await;

@@ -451,3 +451,35 @@ pub async fn pseud_value(client: &Client, name: &str) -> String {
     let value_at = before.rfind("value=\"").unwrap() + "value=\"".len();
     before[value_at..value_at + before[value_at..].find('"').unwrap()].to_owned()
 }
+
+/// Runs each named test, an `async fn(&TestApp)`, against a fresh server on SQLite and on
+/// PostgreSQL: two tests, `sqlite::NAME` and `postgres::NAME`. Without a PostgreSQL server
+/// the second says why and passes, unless `AJAR_REQUIRE_ALL_TESTS=1` (see `TestStore`).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::common::TestApp::spawn().await;
+                    super::$name(&app).await;
+                    app.cleanup().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let backend = ajar_store::Backend::Postgres;
+                    let Some(app) = $crate::common::TestApp::spawn_on(backend).await else {
+                        return;
+                    };
+                    super::$name(&app).await;
+                    app.cleanup().await;
+                }
+            )+
+        }
+    };
+}
