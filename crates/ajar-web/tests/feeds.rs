@@ -6,6 +6,11 @@
 
 mod common;
 
+on_both_backends!(
+    feeds_list_works_and_chapters_for_feed_readers,
+    a_tag_feed_holds_the_twenty_latest_works,
+);
+
 use ajar_core::{Chapter, Html, Rating, TagName, Work};
 use atom_syndication::Feed;
 use chrono::NaiveDate;
@@ -56,9 +61,7 @@ async fn feed(client: &common::Client, path: &str) -> Feed {
     Feed::read_from(fetched.body.as_bytes()).unwrap()
 }
 
-#[tokio::test]
-async fn feeds_list_works_and_chapters_for_feed_readers() {
-    let app = TestApp::spawn().await;
+async fn feeds_list_works_and_chapters_for_feed_readers(app: &TestApp) {
     let older = app
         .insert(&work("Older Feed Work", "feedwriter", "Feed Tag", day(1)))
         .await;
@@ -158,12 +161,9 @@ async fn feeds_list_works_and_chapters_for_feed_readers() {
             .any(|rest| rest.lines().next().is_some_and(|l| l.ends_with(&end)));
         assert!(announced, "{page} does not announce {feed_href}");
     }
-    app.cleanup().await;
 }
 
-#[tokio::test]
-async fn a_tag_feed_holds_the_twenty_latest_works() {
-    let app = TestApp::spawn().await;
+async fn a_tag_feed_holds_the_twenty_latest_works(app: &TestApp) {
     let works: Vec<Work> = (1..=21)
         .map(|n| work(&format!("Many Work {n}"), "prolific", "Many Tag", day(n)))
         .collect();
@@ -179,5 +179,4 @@ async fn a_tag_feed_holds_the_twenty_latest_works() {
         .entries
         .iter()
         .all(|e| e.title.as_str() != "Many Work 1"));
-    app.cleanup().await;
 }

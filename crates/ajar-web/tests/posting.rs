@@ -6,6 +6,26 @@
 
 mod common;
 
+on_both_backends!(
+    a_two_chapter_work_is_posted_through_the_forms_and_read_back,
+    a_one_shot_posted_without_a_chapter_count_is_complete,
+    drafts_are_for_their_creators_until_posted,
+    a_preview_shows_the_work_and_stores_nothing,
+    works_and_chapters_are_edited_reordered_and_deleted,
+    only_creators_and_admins_may_change_a_work,
+    hostile_html_is_sanitized_on_the_way_in,
+    a_story_file_fills_the_form,
+    tag_fields_autocomplete_from_public_works,
+    posting_is_rate_limited,
+    co_creators_are_credited_once_they_accept,
+    gifts_and_series_parts,
+    editing_a_work_keeps_every_series_it_is_in,
+    a_new_work_may_be_backdated_and_its_first_chapter_has_its_own_notes,
+    control_characters_never_reach_downloads_or_feeds,
+    signing_up_and_posting_are_confirmed_once,
+    a_markdown_work_is_edited_as_written,
+);
+
 use ajar_store::testing::{series_parts, table_row_counts};
 use common::{pseud_value, Client, TestApp};
 use reqwest::StatusCode;
@@ -54,9 +74,7 @@ async fn post_work(client: &Client, pseud: &str, extra: &[(&str, &str)]) -> comm
     client.post("/works/new", &fields).await
 }
 
-#[tokio::test]
-async fn a_two_chapter_work_is_posted_through_the_forms_and_read_back() {
-    let app = TestApp::spawn().await;
+async fn a_two_chapter_work_is_posted_through_the_forms_and_read_back(app: &TestApp) {
     let writer = app.user("jess").await;
     let form = writer.get("/works/new").await;
     assert_eq!(form.status, StatusCode::OK);
@@ -123,9 +141,7 @@ async fn a_two_chapter_work_is_posted_through_the_forms_and_read_back() {
 
 /// As on AO3: a work posted with "Chapters in all" left empty is whole as posted (a
 /// one-shot is 1/1 and complete), unless its writer says more chapters are to come.
-#[tokio::test]
-async fn a_one_shot_posted_without_a_chapter_count_is_complete() {
-    let app = TestApp::spawn().await;
+async fn a_one_shot_posted_without_a_chapter_count_is_complete(app: &TestApp) {
     let writer = app.user("lane").await;
     let pseud = pseud_value(&writer, "lane").await;
     let form = writer.get("/works/new").await;
@@ -176,9 +192,7 @@ async fn a_one_shot_posted_without_a_chapter_count_is_complete() {
     assert_eq!(json["works"][0]["id"], one_shot);
 }
 
-#[tokio::test]
-async fn drafts_are_for_their_creators_until_posted() {
-    let app = TestApp::spawn().await;
+async fn drafts_are_for_their_creators_until_posted(app: &TestApp) {
     let writer = app.user("kirk").await;
     let pseud = pseud_value(&writer, "kirk").await;
     let saved = post_work(
@@ -225,9 +239,7 @@ async fn drafts_are_for_their_creators_until_posted() {
     assert!(!writer.get("/drafts").await.body.contains("Odd Jobs"));
 }
 
-#[tokio::test]
-async fn a_preview_shows_the_work_and_stores_nothing() {
-    let app = TestApp::spawn().await;
+async fn a_preview_shows_the_work_and_stores_nothing(app: &TestApp) {
     let writer = app.user("sookie").await;
     let pseud = pseud_value(&writer, "sookie").await;
     let before = app.store.work_count().await.unwrap();
@@ -250,9 +262,7 @@ async fn a_preview_shows_the_work_and_stores_nothing() {
     assert_eq!(app.store.work_count().await.unwrap(), before);
 }
 
-#[tokio::test]
-async fn works_and_chapters_are_edited_reordered_and_deleted() {
-    let app = TestApp::spawn().await;
+async fn works_and_chapters_are_edited_reordered_and_deleted(app: &TestApp) {
     let writer = app.user("luke").await;
     let pseud = pseud_value(&writer, "luke").await;
     let id = work_id(
@@ -401,9 +411,7 @@ async fn works_and_chapters_are_edited_reordered_and_deleted() {
         .is_none());
 }
 
-#[tokio::test]
-async fn only_creators_and_admins_may_change_a_work() {
-    let app = TestApp::spawn().await;
+async fn only_creators_and_admins_may_change_a_work(app: &TestApp) {
     let writer = app.user("paris").await;
     let pseud = pseud_value(&writer, "paris").await;
     let id = work_id(post_work(&writer, &pseud, &[]).await.location());
@@ -498,9 +506,7 @@ async fn only_creators_and_admins_may_change_a_work() {
     );
 }
 
-#[tokio::test]
-async fn hostile_html_is_sanitized_on_the_way_in() {
-    let app = TestApp::spawn().await;
+async fn hostile_html_is_sanitized_on_the_way_in(app: &TestApp) {
     let writer = app.user("mallory").await;
     let pseud = pseud_value(&writer, "mallory").await;
     let hostile = "<p>Hello</p><script>alert(1)</script><img src=x onerror=\"alert(2)\">\
@@ -548,9 +554,7 @@ async fn upload(writer: &common::Client, name: &'static str) -> common::Fetched 
     writer.post_multipart("/works/new", form).await
 }
 
-#[tokio::test]
-async fn a_story_file_fills_the_form() {
-    let app = TestApp::spawn().await;
+async fn a_story_file_fills_the_form(app: &TestApp) {
     let writer = app.user("lane").await;
     writer.get("/works/new").await;
     let before = app.store.work_count().await.unwrap();
@@ -682,9 +686,7 @@ async fn a_story_file_fills_the_form() {
     );
 }
 
-#[tokio::test]
-async fn tag_fields_autocomplete_from_public_works() {
-    let app = TestApp::spawn().await;
+async fn tag_fields_autocomplete_from_public_works(app: &TestApp) {
     let writer = app.user("michel").await;
     let pseud = pseud_value(&writer, "michel").await;
     post_work(&writer, &pseud, &[]).await;
@@ -712,9 +714,7 @@ async fn tag_fields_autocomplete_from_public_works() {
     assert!(script.body.contains("/api/v1/tags/autocomplete"));
 }
 
-#[tokio::test]
-async fn posting_is_rate_limited() {
-    let app = TestApp::spawn().await;
+async fn posting_is_rate_limited(app: &TestApp) {
     let writer = app.user("emily").await;
     let pseud = pseud_value(&writer, "emily").await;
     for n in 0..30 {
@@ -733,9 +733,7 @@ async fn posting_is_rate_limited() {
     assert_eq!(app.store.work_count().await.unwrap(), before);
 }
 
-#[tokio::test]
-async fn co_creators_are_credited_once_they_accept() {
-    let app = TestApp::spawn().await;
+async fn co_creators_are_credited_once_they_accept(app: &TestApp) {
     let writer = app.user("lane").await;
     let invitee = app.user("zach").await;
     let pseud = pseud_value(&writer, "lane").await;
@@ -793,9 +791,7 @@ async fn co_creators_are_credited_once_they_accept() {
         .contains("Stars Hollow Nights"));
 }
 
-#[tokio::test]
-async fn gifts_and_series_parts() {
-    let app = TestApp::spawn().await;
+async fn gifts_and_series_parts(app: &TestApp) {
     let writer = app.user("liz").await;
     app.user("tjay").await;
     let pseud = pseud_value(&writer, "liz").await;
@@ -878,9 +874,7 @@ fn input_values(body: &str, name: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn editing_a_work_keeps_every_series_it_is_in() {
-    let app = TestApp::spawn().await;
+async fn editing_a_work_keeps_every_series_it_is_in(app: &TestApp) {
     let writer = app.user("emily").await;
     let pseud = pseud_value(&writer, "emily").await;
     let posted = post_work(&writer, &pseud, &[("series_title", "Alpha")]).await;
@@ -934,9 +928,7 @@ async fn editing_a_work_keeps_every_series_it_is_in() {
     assert!(page.body.contains("Two Series, revised"), "{}", page.body);
 }
 
-#[tokio::test]
-async fn a_new_work_may_be_backdated_and_its_first_chapter_has_its_own_notes() {
-    let app = TestApp::spawn().await;
+async fn a_new_work_may_be_backdated_and_its_first_chapter_has_its_own_notes(app: &TestApp) {
     let writer = app.user("paris").await;
     let form = writer.get("/works/new").await;
     for field in [
@@ -997,9 +989,7 @@ async fn a_new_work_may_be_backdated_and_its_first_chapter_has_its_own_notes() {
 /// Characters XML cannot hold never reach the store, so a link that is inert on the site
 /// (`java&#1;script:` looks relative) cannot turn live in a download once an XML writer drops
 /// the character, and a control character in a title cannot break the tag's feed.
-#[tokio::test]
-async fn control_characters_never_reach_downloads_or_feeds() {
-    let app = TestApp::spawn().await;
+async fn control_characters_never_reach_downloads_or_feeds(app: &TestApp) {
     let writer = app.user("ctrl").await;
     let pseud = pseud_value(&writer, "ctrl").await;
     let body = "<p><a href=\"java&#1;script:alert(document.domain)\">one</a> \
@@ -1045,9 +1035,7 @@ async fn control_characters_never_reach_downloads_or_feeds() {
 
 /// Signing up, posting a work and adding a chapter each say so once, on the page the
 /// redirect lands on; the notice cannot be made to say anything else, nor shown to guests.
-#[tokio::test]
-async fn signing_up_and_posting_are_confirmed_once() {
-    let app = TestApp::spawn().await;
+async fn signing_up_and_posting_are_confirmed_once(app: &TestApp) {
     let writer = app.user("nell").await;
     let home = writer.get("/").await;
     assert!(
@@ -1104,9 +1092,7 @@ async fn signing_up_and_posting_are_confirmed_once() {
 
 /// A work written in Markdown reopens for editing in Markdown, as written, and its new
 /// chapters are written in Markdown unless the writer picks otherwise.
-#[tokio::test]
-async fn a_markdown_work_is_edited_as_written() {
-    let app = TestApp::spawn().await;
+async fn a_markdown_work_is_edited_as_written(app: &TestApp) {
     let writer = app.user("rory").await;
     let pseud = pseud_value(&writer, "rory").await;
     let posted = post_work(&writer, &pseud, &[]).await;
