@@ -171,14 +171,7 @@ async fn subscribe_page(
 ) -> Result<Response, Error> {
     let q = query.map(|Query(q)| q).unwrap_or_default();
     if ctx.is_guest() {
-        let back = match (&q.tag, &q.series) {
-            (Some(tag), _) => format!("/subscriptions/new?tag={}", query_value(tag)),
-            (None, Some(series)) => {
-                format!("/subscriptions/new?series={}", query_value(series))
-            }
-            _ => "/subscriptions".to_owned(),
-        };
-        return Ok(login_first(&back));
+        return Ok(login_first(ctx.page.as_deref().unwrap_or("/subscriptions")));
     }
     let tag = q.tag.as_deref().map(TagName::parse).transpose();
     let tag = tag.map_err(|_| Error::NotFound)?;
@@ -194,23 +187,29 @@ async fn subscribe_page(
             ))
         }
     };
-    let SubscribeTarget {
-        followed,
-        what,
-        subscribed,
-    } = subscribe_target(&state, &ctx, asked).await?;
-    Ok(Page(SubscribePage {
-        layout: Layout::new(
-            Some(format!("Subscribe to {what}")),
-            format!("Get {what}'s new works on your updates page."),
-        ),
-        what,
-        kind: followed.kind(),
-        target: followed.target_id(),
-        subscribed,
-        back_href,
-    })
-    .into_response())
+    let target = subscribe_target(&state, &ctx, asked).await?;
+    Ok(Page(SubscribePage::new(target, back_href)).into_response())
+}
+
+impl SubscribePage {
+    fn new(target: SubscribeTarget, back_href: String) -> SubscribePage {
+        let SubscribeTarget {
+            followed,
+            what,
+            subscribed,
+        } = target;
+        SubscribePage {
+            layout: Layout::new(
+                Some(format!("Subscribe to {what}")),
+                format!("Get {what}'s new works on your updates page."),
+            ),
+            what,
+            kind: followed.kind(),
+            target: followed.target_id(),
+            subscribed,
+            back_href,
+        }
+    }
 }
 
 /// One subscription as the list shows it.
