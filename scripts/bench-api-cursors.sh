@@ -11,16 +11,8 @@
 # Needs a release build: cargo build --release -p ajar --bin ajar
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WORKS="${WORKS:-1000000}"
 READINGS="${READINGS:-200000}"
-data="target/pages-$WORKS"
-ajar=target/release/ajar
-[[ -x $ajar ]] || cargo build --release -p ajar --bin ajar
-if [[ ! -f $data/corpus-done ]]; then
-    mkdir -p "$data"
-    AJAR_RATE_LIMITS=off "$ajar" --data-dir "$data" gen-corpus --works "$WORKS"
-    touch "$data/corpus-done"
-fi
+source scripts/bench-corpus.sh
 name="cursorbench$RANDOM"
 "$ajar" --data-dir "$data" user create "$name" --email "$name@example.org" > /dev/null
 TOKEN=$("$ajar" --data-dir "$data" user token "$name" --scope read --label bench)

@@ -299,10 +299,7 @@ impl Store {
         per_page: u32,
         start: crate::PageStart<(u32, CommentId)>,
     ) -> Result<CommentThreads> {
-        let (offset, after) = match start {
-            crate::PageStart::Offset(offset) => (offset, None),
-            crate::PageStart::After(key) => (0, Some(key)),
-        };
+        let (offset, after) = start.split();
         let keyset = if after.is_some() {
             " AND (c.chapter > $5 OR (c.chapter = $5 AND c.id > $6))"
         } else {

@@ -522,10 +522,7 @@ impl Store {
         let (total,): (i64,) = db
             .fetch_one(&Sql::new(readings_count_sql(audience, which)).bind(user.0))
             .await?;
-        let (offset, after) = match start {
-            crate::PageStart::Offset(offset) => (offset, None),
-            crate::PageStart::After(key) => (0, Some(key)),
-        };
+        let (offset, after) = start.split();
         let keyset = if after.is_some() {
             "AND (r.visited_at < $4 OR (r.visited_at = $4 AND r.work_id < $5))"
         } else {

@@ -60,6 +60,16 @@ pub enum PageStart<K> {
     Offset(u64),
     After(K),
 }
+
+impl<K> PageStart<K> {
+    /// The offset to skip (0 after a key) and the key to start after, for a query.
+    pub(crate) fn split(self) -> (u64, Option<K>) {
+        match self {
+            PageStart::Offset(offset) => (offset, None),
+            PageStart::After(key) => (0, Some(key)),
+        }
+    }
+}
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use bookmarks::{Bookmark, NewBookmark};
 pub use comments::{Comment, CommentAuthor, CommentStatus, CommentThreads, NewComment};
