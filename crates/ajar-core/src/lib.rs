@@ -6,11 +6,13 @@
 //! never re-checked inside.
 
 mod account;
+mod graph;
 mod html;
 mod ids;
 mod language;
 mod media;
 mod ratings;
+pub mod suggest;
 mod tags;
 mod text;
 mod work;
@@ -19,6 +21,7 @@ pub use account::{
     validate_email, validate_password, validate_pseud_name, validate_user_name, Account,
     AccountError, CommentPolicy, Role, SignupMode, Viewer, Visibility,
 };
+pub use graph::TagGraph;
 pub use html::{
     escape_html, html_to_text, is_safe_url, is_xml_char, plain_text_to_html, sanitize_html,
     xml_text, Html,

@@ -46,6 +46,19 @@ impl TagKind {
         TagKind::ALL.into_iter().find(|k| k.code() == code)
     }
 
+    /// The kind in a sentence, singular: "a character", "an additional tag".
+    pub fn label(self) -> &'static str {
+        match self {
+            TagKind::Rating => "rating",
+            TagKind::Warning => "warning",
+            TagKind::Category => "category",
+            TagKind::Fandom => "fandom",
+            TagKind::Relationship => "relationship",
+            TagKind::Character => "character",
+            TagKind::Freeform => "additional tag",
+        }
+    }
+
     /// Heading readers see for this kind's group of tags (plural, as on AO3).
     pub fn heading(self) -> &'static str {
         match self {
