@@ -119,7 +119,7 @@ impl ReadingRow {
 }
 
 /// Which works a subscription of `s` (a row of `subscriptions` for user `$1`) covers, as a
-/// condition on works aliased `w`.
+/// condition on works aliased `w`. A subscription to a tag covers its synonyms' works.
 const FOLLOWED_WORK: &str = "(\
     EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = $1 AND s.kind = 'work' \
         AND s.target_id = w.id) \
@@ -129,6 +129,10 @@ const FOLLOWED_WORK: &str = "(\
         WHERE s.user_id = $1 AND s.kind = 'series' AND sw.work_id = w.id) \
     OR EXISTS (SELECT 1 FROM subscriptions s JOIN tags st ON st.id = s.target_id \
         JOIN tags t ON t.name_key = st.name_key JOIN work_tags wt ON wt.tag_id = t.id \
+        WHERE s.user_id = $1 AND s.kind = 'tag' AND wt.work_id = w.id) \
+    OR EXISTS (SELECT 1 FROM subscriptions s JOIN tags st ON st.id = s.target_id \
+        JOIN tags c ON c.name_key = st.name_key JOIN tags t ON t.merger_id = c.id \
+        JOIN work_tags wt ON wt.tag_id = t.id \
         WHERE s.user_id = $1 AND s.kind = 'tag' AND wt.work_id = w.id))";
 
 /// The works a subscription of user `$1` covers, one row each: [`FOLLOWED_WORK`] as a
@@ -141,7 +145,10 @@ const FOLLOWED_WORKS: &str = "\
         WHERE s.user_id = $1 AND s.kind = 'series' \
     UNION SELECT wt.work_id FROM subscriptions s JOIN tags st ON st.id = s.target_id \
         JOIN tags t ON t.name_key = st.name_key JOIN work_tags wt ON wt.tag_id = t.id \
-        WHERE s.user_id = $1 AND s.kind = 'tag'";
+        WHERE s.user_id = $1 AND s.kind = 'tag' \
+    UNION SELECT wt.work_id FROM subscriptions s JOIN tags st ON st.id = s.target_id \
+        JOIN tags c ON c.name_key = st.name_key JOIN tags t ON t.merger_id = c.id \
+        JOIN work_tags wt ON wt.tag_id = t.id WHERE s.user_id = $1 AND s.kind = 'tag'";
 
 /// Up to how many chapters posted since a reader's last visit [`Store::updates`] reads
 /// one by one; past it, it reads the reader's followed works instead. Reading a chapter

@@ -48,6 +48,7 @@ pub mod testing;
 mod tokens;
 mod version;
 mod works;
+mod wrangling;
 
 pub use access::{Audience, UserFilters, WorkAccess};
 
@@ -85,6 +86,7 @@ pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 pub use sources::TextSource;
 pub use tokens::{AccessToken, TokenRecord, TokenScope, MAX_ACCESS_TOKENS, MAX_TOKEN_NAME_CHARS};
+pub use wrangling::{QueuedTag, TagRef, TagState, Wrangle, WrangleRecord};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]

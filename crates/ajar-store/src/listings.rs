@@ -344,7 +344,11 @@ impl Store {
         offset: u64,
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let key = name_key(name.as_str());
-        self.works_page(audience, muted, TAGGED, key.as_str(), limit, offset)
+        let ids = {
+            let mut conn = self.pool.conn().await?;
+            tag_family_ids(&mut conn.db(), &key).await?
+        };
+        self.works_page(audience, muted, &tagged(&ids), key.as_str(), limit, offset)
             .await
     }
 
@@ -505,10 +509,41 @@ fn every_kind() -> String {
         .join(", ")
 }
 
-/// The works carrying a tag named `$1` (a name key), of any kind (once each: a name can be
-/// both a fandom and a character on one work).
-const TAGGED: &str = "SELECT DISTINCT wt.work_id FROM tags t \
-    JOIN work_tags wt ON wt.tag_id = t.id WHERE t.name_key = $1";
+/// The works carrying a tag named `$1` (a name key), of any kind, or a synonym or sub tag
+/// of it (once each: a name can be both a fandom and a character on one work).
+///
+/// The family (see `wrangling::tag_family_sql`) is read first, by [`tag_family_ids`]: as a
+/// table expression inside the listing, PostgreSQL guessed its size from the recursion and
+/// read every row of `work_tags` to join it. `$1` (the name key the ids were found by) is
+/// only checked to be there, so every listing filter takes the same one argument.
+fn tagged(ids: &[i64]) -> String {
+    let list = if ids.is_empty() {
+        "NULL".to_owned()
+    } else {
+        ids.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "SELECT DISTINCT wt.work_id FROM work_tags wt WHERE wt.tag_id IN ({list}) \
+         AND CAST($1 AS TEXT) IS NOT NULL"
+    )
+}
+
+/// The ids of the tags a listing of the tag named by `key` takes in.
+async fn tag_family_ids(db: &mut Db<'_>, key: &str) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = db
+        .fetch_all(
+            &Sql::new(format!(
+                "SELECT id FROM {} fam ORDER BY id",
+                crate::wrangling::tag_family_sql("$1")
+            ))
+            .bind(key),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
 
 /// The works credited to the pseud named `$1` (a name key).
 const BY_CREATOR: &str = "SELECT wc.work_id FROM pseuds p \
@@ -630,7 +665,11 @@ impl Store {
     ) -> Result<Vec<QueryPlan>> {
         let tag_key = name_key(tag.as_str());
         let creator_key = name_key(creator.trim());
-        let (tag_count, tag_page) = works_page_sql(audience, muted, TAGGED);
+        let ids = {
+            let mut conn = self.pool.conn().await?;
+            tag_family_ids(&mut conn.db(), &tag_key).await?
+        };
+        let (tag_count, tag_page) = works_page_sql(audience, muted, &tagged(&ids));
         let (creator_count, creator_page) = works_page_sql(audience, muted, BY_CREATOR);
         // The home page leaves out the works of muted accounts (by user, here the first).
         let muted_by = (!muted.pseud_ids.is_empty()).then_some(UserId(1));

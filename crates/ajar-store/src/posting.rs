@@ -435,8 +435,8 @@ impl Store {
         Ok(found)
     }
 
-    /// Tags whose names contain `query` (case-insensitively), names that start with it
-    /// first, then the most used; of one kind, or of any free-form kind. Only tags on public
+    /// Tags whose names contain `query` (case-insensitively), canonical tags first (see
+    /// wrangling), then names that start with it, then the most used; of one kind, or of any free-form kind. Only tags on public
     /// works are offered, so a draft's tags stay private.
     pub async fn tag_suggestions(
         &self,
@@ -472,8 +472,9 @@ impl Store {
             "SELECT t.kind, t.name, COUNT(*) AS uses FROM tags t \
              JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
              WHERE t.kind IN ({kind_list}) AND t.name_key LIKE $1 ESCAPE '\\' AND {} \
-             GROUP BY t.id, t.kind, t.name, t.name_key \
-             ORDER BY CASE WHEN t.name_key LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, \
+             GROUP BY t.id, t.kind, t.name, t.name_key, t.canonical \
+             ORDER BY CASE WHEN t.canonical THEN 0 ELSE 1 END, \
+             CASE WHEN t.name_key LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, \
              COUNT(*) DESC, t.name_key LIMIT $3",
             Audience::Public.listed("w")
         ))

@@ -286,9 +286,10 @@ impl Store {
                 .fetch_all(&bind(
                     &args,
                     format!(
-                        "SELECT wt.tag_id, COUNT(*) FROM work_tags wt \
+                        "SELECT COALESCE(t.merger_id, t.id), COUNT(DISTINCT wt.work_id) \
+                     FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
                      WHERE wt.work_id IN (SELECT w.id FROM works w WHERE {condition}) \
-                     GROUP BY wt.tag_id"
+                     GROUP BY COALESCE(t.merger_id, t.id)"
                     ),
                 ))
                 .await?;
@@ -431,17 +432,20 @@ impl SqlWorkFilter {
                 list.join(", ")
             ));
         }
+        // A tag filter takes in the tag's synonyms and sub tags (see `TagGraph::expand`).
+        let with_id = |p: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM work_tags x WHERE x.work_id = w.id AND x.tag_id IN {})",
+                crate::wrangling::tag_id_family_sql(p)
+            )
+        };
         for tag in &self.include_tags {
             let p = arg(&mut args, SqlArg::Int(tag.0));
-            parts.push(format!(
-                "EXISTS (SELECT 1 FROM work_tags x WHERE x.work_id = w.id AND x.tag_id = {p})"
-            ));
+            parts.push(with_id(&p));
         }
         for tag in &self.exclude_tags {
             let p = arg(&mut args, SqlArg::Int(tag.0));
-            parts.push(format!(
-                "NOT EXISTS (SELECT 1 FROM work_tags x WHERE x.work_id = w.id AND x.tag_id = {p})"
-            ));
+            parts.push(format!("NOT {}", with_id(&p)));
         }
         let named = |kind: &str, p: &str| {
             format!(
@@ -449,13 +453,19 @@ impl SqlWorkFilter {
                  WHERE x.work_id = w.id AND {kind}t.name_key = {p})"
             )
         };
+        let with_name = |p: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM work_tags x WHERE x.work_id = w.id AND x.tag_id IN {})",
+                crate::wrangling::tag_family_sql(p)
+            )
+        };
         for name in &self.include_tag_names {
             let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
-            parts.push(named("", &p));
+            parts.push(with_name(&p));
         }
         for name in &self.exclude_tag_names {
             let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
-            parts.push(format!("NOT {}", named("", &p)));
+            parts.push(format!("NOT {}", with_name(&p)));
         }
         for name in &self.warnings {
             let p = arg(&mut args, SqlArg::Text(crate::name_key(name)));
