@@ -98,6 +98,8 @@ fn matched(
     facets: bool,
 ) -> tantivy::Result<Arc<Matched>> {
     let alive = reader.num_docs();
+    // Counts are by the segment data's fold of synonyms: kept under it.
+    let key = key.map(|k| k ^ data.fold.generation.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let kept = key.and_then(|key| cache.matched(reader, key));
     // A search on an older reader than the one that kept it sees fewer deletions: it
     // cannot put documents back, so it counts anew.

@@ -283,6 +283,7 @@ impl Search {
                 results: Mutex::new(ResultCache::default()),
             }),
         };
+        search.learn_graph(&[]).await?;
         match reason {
             None => {
                 let inner = search.inner.clone();
@@ -420,6 +421,16 @@ impl Search {
             .map(|c| WorkId(c.entity_id))
             .collect();
         let ids: Vec<WorkId> = ids.into_iter().collect();
+        // Wrangling changed tags: names, synonyms, meta tags. Filters and counts follow
+        // the graph, so no work needs indexing again.
+        let tags_changed: Vec<TagId> = changes
+            .iter()
+            .filter(|c| c.entity == "tag")
+            .map(|c| TagId(c.entity_id))
+            .collect();
+        if !tags_changed.is_empty() {
+            self.learn_graph(&tags_changed).await?;
+        }
         let works = self
             .inner
             .store
@@ -482,6 +493,34 @@ impl Search {
                 }
             }
         })
+    }
+
+    /// Reads the graph of synonyms and meta tags again, and the names of the `changed` tags
+    /// (a canonical tag can be renamed); counts fold synonyms by the new graph from now on.
+    async fn learn_graph(&self, changed: &[TagId]) -> Result<()> {
+        let graph = self.inner.store.tag_graph().await?;
+        let renamed = if changed.is_empty() {
+            Vec::new()
+        } else {
+            self.inner.store.tags_by_ids(changed).await?
+        };
+        let fold: std::collections::HashMap<u32, u32> = graph
+            .mergers()
+            .filter_map(|(s, c)| Some((u32::try_from(s.0).ok()?, u32::try_from(c.0).ok()?)))
+            .collect();
+        let same = {
+            let mut tags = self.inner.tags.write().map_err(|_| poisoned())?;
+            for t in renamed {
+                tags.insert(t.id.0 as u64, (t.kind, t.name));
+            }
+            let same = *tags.graph == graph;
+            tags.graph = Arc::new(graph);
+            same
+        };
+        if !same {
+            self.inner.segments.set_fold(fold);
+        }
+        Ok(())
     }
 
     /// Makes sure the tag dictionary knows every tag of these works (tags made since the
@@ -584,12 +623,16 @@ impl Search {
         let (total, ids, counts, snippets) =
             tokio::task::spawn_blocking(move || inner.run(built, &req)).await??;
         let facets = if request.facets {
-            let pinned: Vec<u64> = request
-                .include_tag_ids
-                .iter()
-                .chain(&request.exclude_tag_ids)
-                .map(|t| t.0 as u64)
-                .collect();
+            // Counts are by canonical tag: a filter by a synonym pins its canonical tag.
+            let pinned: Vec<u64> = {
+                let tags = self.inner.tags.read().map_err(|_| poisoned())?;
+                request
+                    .include_tag_ids
+                    .iter()
+                    .chain(&request.exclude_tag_ids)
+                    .map(|t| tags.canonical_of(t.0 as u64))
+                    .collect()
+            };
             self.group_facets(counts, request.facet_limit, request.facet_kind, &pinned)
                 .await?
         } else {
@@ -937,13 +980,16 @@ impl Inner {
             filters.push(Plan::Query(self.words(f.text, &r.text, true)?));
         }
         let tag = |id: u64| Term::from_field_u64(f.tag_ids, id);
-        for id in &r.include_tag_ids {
-            filters.push(Plan::Term(tag(id.0 as u64)));
-        }
+        // A tag takes in its synonyms and sub tags (see `TagDict::expand`).
         let tags = self.tags.read().map_err(|_| poisoned())?;
+        for id in &r.include_tag_ids {
+            filters.push(Plan::any_term(
+                tags.expand(&[id.0 as u64]).into_iter().map(tag),
+            ));
+        }
         for name in &r.include_tags {
             filters.push(Plan::any_term(
-                tags.ids_named(&key(name)).iter().map(|id| tag(*id)),
+                tags.expand(tags.ids_named(&key(name))).into_iter().map(tag),
             ));
         }
         if !r.include_creator_ids.is_empty() {
@@ -957,9 +1003,10 @@ impl Inner {
         // Everything left out (excluded and muted tags, muted creators, saved filters) is
         // one set.
         let mut excluded: Vec<Term> = Vec::new();
-        excluded.extend(r.exclude_tag_ids.iter().map(|id| tag(id.0 as u64)));
+        let ids: Vec<u64> = r.exclude_tag_ids.iter().map(|id| id.0 as u64).collect();
+        excluded.extend(tags.expand(&ids).into_iter().map(tag));
         for name in &r.exclude_tags {
-            excluded.extend(tags.ids_named(&key(name)).iter().map(|id| tag(*id)));
+            excluded.extend(tags.expand(tags.ids_named(&key(name))).into_iter().map(tag));
         }
         drop(tags);
         excluded.extend(
@@ -1157,7 +1204,7 @@ impl Inner {
         match e {
             Expr::Tag { name, .. } if name.split_whitespace().count() > 1 => {
                 let tags = self.tags.read().map_err(|_| poisoned())?;
-                Ok(Some(tags.ids_named(&key(name)).to_vec()))
+                Ok(Some(tags.expand(tags.ids_named(&key(name)))))
             }
             _ => Ok(None),
         }
@@ -1273,7 +1320,7 @@ impl Inner {
             .into());
         }
         let tags = self.tags.read().map_err(|_| poisoned())?;
-        Ok(tags.ids_with_words(&words, kind))
+        Ok(tags.expand(&tags.ids_with_words(&words, kind)))
     }
 
     /// Words in a text field: every word (a phrase: in order, next to each other).

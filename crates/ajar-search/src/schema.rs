@@ -145,6 +145,9 @@ pub(crate) struct TagDict {
     /// Tag ids by each word of their names, as the text fields' tokenizer has the words.
     by_word: std::collections::HashMap<String, Vec<u64>>,
     words: TextAnalyzer,
+    /// Synonyms and meta tags: a filter by a tag takes in its family (see
+    /// [`TagDict::expand`]).
+    pub(crate) graph: std::sync::Arc<ajar_core::TagGraph>,
 }
 
 impl Default for TagDict {
@@ -156,6 +159,7 @@ impl Default for TagDict {
             by_key: std::collections::HashMap::new(),
             by_word: std::collections::HashMap::new(),
             words: word_analyzer(),
+            graph: std::sync::Arc::default(),
         }
     }
 }
@@ -202,6 +206,31 @@ impl TagDict {
 
     pub(crate) fn contains(&self, id: u64) -> bool {
         self.kind(id).is_some()
+    }
+
+    /// Every tag a filter by any of `ids` takes in: each one's synonyms and sub tags, at
+    /// any depth, and those of the canonical tag a synonym stands for.
+    pub(crate) fn expand(&self, ids: &[u64]) -> Vec<u64> {
+        if self.graph.is_empty() {
+            return ids.to_vec();
+        }
+        let ids: Vec<ajar_core::TagId> = ids
+            .iter()
+            .filter_map(|id| i64::try_from(*id).ok().map(ajar_core::TagId))
+            .collect();
+        self.graph
+            .expand(&ids)
+            .into_iter()
+            .filter_map(|id| u64::try_from(id.0).ok())
+            .collect()
+    }
+
+    /// The tag a facet count shows for `id`: its canonical tag when it is a synonym.
+    pub(crate) fn canonical_of(&self, id: u64) -> u64 {
+        i64::try_from(id)
+            .ok()
+            .and_then(|i| u64::try_from(self.graph.canonical_of(ajar_core::TagId(i)).0).ok())
+            .unwrap_or(id)
     }
 
     /// Ids of the tags (of any kind) with this name, as [`key`] has it.

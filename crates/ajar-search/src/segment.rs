@@ -113,12 +113,14 @@ pub(crate) struct SegmentData {
     /// Per entry of [`ORDERS`]: every document, best first (ties by doc id).
     pub(crate) orders: Vec<Vec<u32>>,
     pub(crate) max_tag: u32,
+    /// The fold of synonyms these counts were made with (see [`Fold`]).
+    pub(crate) fold: Arc<Fold>,
     /// Every document of the segment as a bitset (the live ones, when none is deleted).
     every: Arc<Vec<u64>>,
 }
 
 impl SegmentData {
-    fn load(reader: &SegmentReader) -> tantivy::Result<SegmentData> {
+    fn load(reader: &SegmentReader, fold: Arc<Fold>) -> tantivy::Result<SegmentData> {
         let column = reader.fast_fields().u64("tag_ids")?;
         let max_doc = reader.max_doc();
         let mut offsets = Vec::with_capacity(max_doc as usize + 1);
@@ -126,10 +128,17 @@ impl SegmentData {
         let mut freq: Vec<u32> = Vec::new();
         offsets.push(0);
         for doc in 0..max_doc {
+            let first = ids.len();
             for id in column.values_for_doc(doc) {
                 // Ids beyond this are not tags the store makes; they are left uncounted.
                 let Ok(id) = u32::try_from(id) else { continue };
                 if id >= 1 << 26 {
+                    continue;
+                }
+                // A synonym is counted as its canonical tag, once per work however many
+                // spellings of it the work carries.
+                let id = fold.canonical.get(&id).copied().unwrap_or(id);
+                if !fold.canonical.is_empty() && ids[first..].contains(&id) {
                     continue;
                 }
                 if freq.len() <= id as usize {
@@ -193,6 +202,7 @@ impl SegmentData {
             histogram: Arc::new(histogram),
             orders,
             max_tag,
+            fold,
             every: Arc::new(every),
         })
     }
@@ -240,6 +250,7 @@ impl SegmentData {
         let Some(alive) = reader.alive_bitset() else {
             return Live {
                 deleted: 0,
+                generation: self.fold.generation,
                 histogram: self.histogram.clone(),
                 words: self.every.clone(),
             };
@@ -255,16 +266,29 @@ impl SegmentData {
         }
         Live {
             deleted: reader.num_deleted_docs(),
+            generation: self.fold.generation,
             histogram: Arc::new(counts),
             words: Arc::new(words),
         }
     }
 }
 
+/// How facet counts fold synonyms into their canonical tags: the canonical tag of each
+/// synonym. Counts are made per segment with one fold; a new fold (wrangling changed the
+/// graph) has them made again.
+#[derive(Debug, Default)]
+pub(crate) struct Fold {
+    pub(crate) canonical: HashMap<u32, u32>,
+    /// Tells folds apart in the keys of kept matches.
+    pub(crate) generation: u64,
+}
+
 /// A segment's live documents, and how many of them carry each tag ordinal.
 pub(crate) struct Live {
     /// The deletions these were counted at (a segment's deletions only grow).
     pub(crate) deleted: u32,
+    /// The fold of the segment data these were counted from.
+    pub(crate) generation: u64,
     pub(crate) histogram: Arc<Vec<u32>>,
     pub(crate) words: Arc<Vec<u64>>,
 }
@@ -375,6 +399,8 @@ pub(crate) struct SegmentCache {
     unions: Mutex<Kept<MatchKey, Option<Arc<Vec<u64>>>>>,
     /// Keys the hashes of plans (see `Plan::key`).
     pub(crate) plan_keys: std::hash::RandomState,
+    /// The fold segments are loaded with.
+    fold: RwLock<Arc<Fold>>,
 }
 
 impl SegmentCache {
@@ -388,7 +414,34 @@ impl SegmentCache {
             matches: Mutex::new(Kept::new(budget / 4)),
             unions: Mutex::new(Kept::new(budget / 4)),
             plan_keys: std::hash::RandomState::new(),
+            fold: RwLock::default(),
         }
+    }
+
+    /// Folds synonyms into these canonical tags from now on: segments are counted again
+    /// as searches need them, and what was kept of earlier counts is dropped.
+    pub(crate) fn set_fold(&self, canonical: HashMap<u32, u32>) {
+        let Ok(mut fold) = self.fold.write() else {
+            return;
+        };
+        *fold = Arc::new(Fold {
+            canonical,
+            generation: fold.generation + 1,
+        });
+        drop(fold);
+        if let Ok(mut map) = self.segments.write() {
+            map.clear();
+        }
+        if let Ok(mut map) = self.live.write() {
+            map.clear();
+        }
+        if let Ok(mut kept) = self.matches.lock() {
+            kept.retain(|_| false);
+        }
+    }
+
+    fn current_fold(&self) -> Arc<Fold> {
+        self.fold.read().map(|f| f.clone()).unwrap_or_default()
     }
 
     /// What the plan with `key` matched in the segment, as last kept.
@@ -406,10 +459,13 @@ impl SegmentCache {
 
     pub(crate) fn get(&self, reader: &SegmentReader) -> tantivy::Result<Arc<SegmentData>> {
         let id = reader.segment_id();
+        let fold = self.current_fold();
         if let Some(found) = self.segments.read().ok().and_then(|m| m.get(&id).cloned()) {
-            return Ok(found);
+            if found.fold.generation == fold.generation {
+                return Ok(found);
+            }
         }
-        let loaded = Arc::new(SegmentData::load(reader)?);
+        let loaded = Arc::new(SegmentData::load(reader, fold)?);
         if let Ok(mut map) = self.segments.write() {
             map.insert(id, loaded.clone());
         }
@@ -420,7 +476,7 @@ impl SegmentCache {
         let id = reader.segment_id();
         let deleted = reader.num_deleted_docs();
         if let Some(found) = self.live.read().ok().and_then(|m| m.get(&id).cloned()) {
-            if found.deleted == deleted {
+            if found.deleted == deleted && found.generation == data.fold.generation {
                 return found;
             }
         }
@@ -652,6 +708,7 @@ mod tests {
             histogram: Arc::new(Vec::new()),
             orders: Vec::new(),
             max_tag: 0,
+            fold: Arc::default(),
             every: Arc::new(Vec::new()),
         };
         for (d, expected) in docs.iter().enumerate() {

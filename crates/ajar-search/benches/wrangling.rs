@@ -1,0 +1,230 @@
+//! The wrangling benchmark: on a generated archive (default the page benchmark's million
+//! works, `target/pages-1000000`, made by `scripts/bench-pages.sh` or `ajar gen-corpus`),
+//! make an additional tag carried by about 100,000 works a synonym of another, and time how
+//! long until a search shows the new counts; then time filters through the tag graph against
+//! the same filter before it (a ratio, measured in the same run). The change is undone at
+//! the end, so the archive is left as it was.
+//!
+//! ```text
+//! cargo bench -p ajar-search --bench wrangling -- [--data DIR] [--works-on-tag 100000]
+//!     [--runs 50]
+//! ```
+
+#![allow(clippy::unwrap_used)] // a benchmark may stop at what it did not expect
+
+use ajar_core::{Role, TagId, TagKind};
+use ajar_search::{Search, SearchConfig, SearchRequest, SearchResults};
+use ajar_store::{Audience, NewUser, SqlWorkFilter, Store, Wrangle};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+struct Args {
+    data: PathBuf,
+    works_on_tag: u64,
+    runs: usize,
+}
+
+fn args() -> Args {
+    let mut data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/pages-1000000");
+    let mut works_on_tag = 100_000;
+    let mut runs = 50;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = || it.next().unwrap_or_default();
+        match a.as_str() {
+            "--data" => data = PathBuf::from(value()),
+            "--works-on-tag" => works_on_tag = value().parse().unwrap(),
+            "--runs" => runs = value().parse().unwrap(),
+            _ => {} // cargo passes --bench
+        }
+    }
+    Args {
+        data,
+        works_on_tag,
+        runs,
+    }
+}
+
+fn main() {
+    let args = args();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(args));
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The works carrying `tag` (through the graph), with facet counts, as a tag page asks.
+fn request(tag: TagId) -> SearchRequest {
+    SearchRequest {
+        include_tag_ids: vec![tag],
+        facets: true,
+        ..SearchRequest::default()
+    }
+}
+
+fn count_of(found: &SearchResults, tag: TagId) -> Option<u64> {
+    found
+        .facets
+        .iter()
+        .flat_map(|g| g.tags.iter())
+        .find(|t| t.id == tag)
+        .map(|t| t.count)
+}
+
+/// p50 and p99 of `runs` uncached searches for `r`, in ms.
+async fn latency(search: &Search, r: &SearchRequest, runs: usize) -> (f64, f64) {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        std::hint::black_box(search.search_uncached(r).await.unwrap());
+        times.push(ms(started.elapsed()));
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+async fn run(args: Args) {
+    assert!(
+        args.data.join("ajar.db").exists(),
+        "no archive in {}: run scripts/bench-pages.sh (or ajar --data-dir DIR gen-corpus) first",
+        args.data.display()
+    );
+    let store = Store::open(None, &args.data).await.unwrap();
+    let started = Instant::now();
+    let (search, opened) = Search::open(
+        store.clone(),
+        SearchConfig::in_dir(args.data.join("index")),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    println!(
+        "archive: {} works; index opened in {:.1} s ({opened:?})",
+        search.num_docs(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // The additional tag closest to --works-on-tag works, and the commonest other one.
+    let mut tags = store
+        .tag_work_counts(Audience::Public, TagKind::Freeform)
+        .await
+        .unwrap();
+    tags.sort_by_key(|t| t.works.abs_diff(args.works_on_tag));
+    let synonym = tags[0].clone();
+    let canonical = tags
+        .iter()
+        .filter(|t| t.id != synonym.id)
+        .max_by_key(|t| t.works)
+        .unwrap()
+        .clone();
+    println!(
+        "synonym: \"{}\" ({} works) into \"{}\" ({} works)",
+        synonym.name, synonym.works, canonical.name, canonical.works
+    );
+    let wrangler = match store.user_by_name("bench-wrangler").await.unwrap() {
+        Some(u) => u.id,
+        None => store
+            .create_user(&NewUser {
+                name: "bench-wrangler",
+                email: "bench-wrangler@example.org",
+                password_hash: "not a hash: this account cannot log in",
+                role: Role::Wrangler,
+                invitation: None,
+            })
+            .await
+            .unwrap(),
+    };
+    // An earlier run stopped half-way is undone first.
+    let _ = store
+        .wrangle(wrangler, synonym.id, &Wrangle::NoSynonym)
+        .await;
+    let _ = store
+        .wrangle(wrangler, canonical.id, &Wrangle::Canonical(false))
+        .await;
+    search.catch_up().await.unwrap();
+
+    let r = request(canonical.id);
+    let before = search.search_uncached(&r).await.unwrap();
+    let (p50_before, p99_before) = latency(&search, &r, args.runs).await;
+    println!(
+        "filter by \"{}\" with facet counts, before: {} works, p50 {p50_before:.1} ms, p99 {p99_before:.1} ms",
+        canonical.name, before.total
+    );
+
+    store
+        .wrangle(wrangler, canonical.id, &Wrangle::Canonical(true))
+        .await
+        .unwrap();
+    search.catch_up().await.unwrap();
+
+    // The change, until a search shows the new counts.
+    let t0 = Instant::now();
+    store
+        .wrangle(wrangler, synonym.id, &Wrangle::SynonymOf(canonical.id))
+        .await
+        .unwrap();
+    let wrangled = t0.elapsed();
+    search.catch_up().await.unwrap();
+    let followed = t0.elapsed();
+    let after = search.search_uncached(&r).await.unwrap();
+    let shown = t0.elapsed();
+    let expected = store
+        .filter_works_sql(&SqlWorkFilter {
+            include_tags: vec![canonical.id],
+            limit: 1,
+            ..SqlWorkFilter::default()
+        })
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(after.total, expected, "the index and SQL disagree");
+    assert_eq!(
+        count_of(&after, canonical.id),
+        Some(expected),
+        "the folded count"
+    );
+    assert_eq!(
+        count_of(&after, synonym.id),
+        None,
+        "the synonym is folded in"
+    );
+    println!(
+        "synonym made: the store's transaction {:.0} ms, the index followed at {:.0} ms, \
+         the first search with the new counts at {:.0} ms ({} works, was {}; SQL agrees)",
+        ms(wrangled),
+        ms(followed),
+        ms(shown),
+        after.total,
+        before.total
+    );
+    let (p50, p99) = latency(&search, &r, args.runs).await;
+    println!(
+        "filter through the tag graph (canonical + synonym): p50 {p50:.1} ms, p99 {p99:.1} ms; \
+         {:.2}x / {:.2}x the plain filter",
+        p50 / p50_before,
+        p99 / p99_before
+    );
+
+    let t0 = Instant::now();
+    store
+        .wrangle(wrangler, synonym.id, &Wrangle::NoSynonym)
+        .await
+        .unwrap();
+    store
+        .wrangle(wrangler, canonical.id, &Wrangle::Canonical(false))
+        .await
+        .unwrap();
+    search.catch_up().await.unwrap();
+    let undone = search.search_uncached(&r).await.unwrap();
+    assert_eq!(undone.total, before.total);
+    println!(
+        "undone (two changes) and shown in {:.0} ms",
+        ms(t0.elapsed())
+    );
+}
