@@ -7,59 +7,10 @@
 // up, leaves kudos and a comment; the writer sees both. axe-core checks the new pages.
 // Prints one line per check and a closing "N passed, N failed"; exits non-zero on failure.
 
-import { chromium } from 'playwright-core';
-import AxeBuilder from '@axe-core/playwright';
-import { mkdir } from 'node:fs/promises';
+import { setUp, check, assert, navigate, axe, finish } from './harness.mjs';
 import path from 'node:path';
 
-const [base, artifacts] = process.argv.slice(2);
-if (!base || !artifacts) {
-  console.error('usage: node community.mjs BASE_URL ARTIFACT_DIR');
-  process.exit(2);
-}
-await mkdir(artifacts, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: process.env.AJAR_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-
-let passed = 0;
-let failed = 0;
-let stop = false;
-async function check(name, body) {
-  if (stop) {
-    failed += 1;
-    console.log(`not ok - ${name} (skipped: an earlier step failed)`);
-    return;
-  }
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    failed += 1;
-    stop = true;
-    console.log(`not ok - ${name}\n  ${String(error && error.stack || error).split('\n').join('\n  ')}`);
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// Clicks a link or button that loads a new page and waits for that page's load event:
-// `waitForLoadState` right after a click would see the old page, already loaded.
-async function navigate(page, locator) {
-  await Promise.all([page.waitForEvent('load'), locator.click()]);
-}
-
-async function axe(page, name) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert(bad.length === 0, `${name}: ` + bad.map((v) => `${v.impact}: ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`).join('\n'));
-}
+const { base, artifacts, browser } = await setUp('community.mjs');
 
 async function signUp(page, name) {
   await page.goto(base + '/');
@@ -150,6 +101,4 @@ await check('the writer sees the kudos and the comment', async () => {
   await writerPage.screenshot({ path: path.join(artifacts, 'community-writer.png'), fullPage: true });
 });
 
-await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await finish(browser);

@@ -79,6 +79,11 @@ async fn tag_feed(
 ) -> Result<Response, Error> {
     let Path(segment) = name.map_err(|_| Error::NotFound)?;
     let name = tag_url::decode(&segment).ok_or(Error::NotFound)?;
+    // A synonym's feed is its canonical tag's.
+    if let Some(to) = crate::service::wrangling::canonical_name(&state, &name).await? {
+        let to = format!("/tags/{}/feed.atom", tag_url::encode(to.as_str()));
+        return Ok(axum::response::Redirect::temporary(&to).into_response());
+    }
     cached_feed(&state, &headers, &uri, async {
         let display = state
             .store

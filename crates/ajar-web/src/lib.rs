@@ -59,6 +59,7 @@ mod tokens;
 mod views;
 mod work_sections;
 mod works;
+mod wrangling;
 
 pub use auth::{hash_password, new_access_token, random_token, token_hash, verify_password};
 pub use error::Error;
@@ -154,6 +155,7 @@ fn router(state: AppState) -> Router {
         .merge(feeds::router())
         .merge(listings::router())
         .merge(moderation::router())
+        .merge(wrangling::router())
         .merge(follows::router())
         .merge(people::router())
         .merge(posting::router())

@@ -18,6 +18,7 @@ use crate::search::Sidebar;
 use crate::service::listings::{
     creator_summary, creator_works_of, tag_summary, tag_works_page, TagSummary, TagWorks,
 };
+use crate::service::wrangling::canonical_name;
 use crate::tag_url::{self, tag_href, tag_works_href, user_href, user_works_href};
 use crate::views::{thousands, Blurb, Layout, Pagination, Section};
 use crate::{AppState, Error};
@@ -26,6 +27,7 @@ use ajar_store::{MediaFandoms, TagCount, WorkBlurb};
 use askama::Template;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{OriginalUri, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
@@ -91,9 +93,18 @@ async fn tag_works(
     uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
     query: Result<Query<ListingQuery>, QueryRejection>,
-) -> Result<CachedPage, Error> {
+) -> Result<Response, Error> {
     let name = tag_name(name)?;
     let page = page_of(query)?;
+    if let Some(to) = canonical_name(&state, &name).await? {
+        let to = tag_works_href(to.as_str());
+        let to = if page > 1 {
+            format!("{to}?page={page}")
+        } else {
+            to
+        };
+        return Ok(Redirect::temporary(&to).into_response());
+    }
     let key = cache::key(path_and_query(&uri), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
@@ -102,7 +113,7 @@ async fn tag_works(
             Rendered::page(&ListingPage::of_tag(&name, page, found, prefs))
         })
         .await?;
-    Ok(CachedPage(rendered))
+    Ok(CachedPage(rendered).into_response())
 }
 
 async fn creator_works(
@@ -225,6 +236,10 @@ pub(crate) struct TagPage {
     works_href: String,
     kinds: Vec<TagKindLine>,
     total: String,
+    /// "canonical", "not wrangled yet"...
+    status: Option<String>,
+    /// Related tags by relation ("Synonyms", "Parents", ...), each linked.
+    relations: Vec<(&'static str, Vec<crate::wrangling::TagLink>)>,
 }
 
 struct TagKindLine {
@@ -238,8 +253,11 @@ async fn tag(
     prefs: ReaderPrefs,
     uri: OriginalUri,
     name: Result<Path<String>, PathRejection>,
-) -> Result<CachedPage, Error> {
+) -> Result<Response, Error> {
     let name = tag_name(name)?;
+    if let Some(to) = canonical_name(&state, &name).await? {
+        return Ok(Redirect::temporary(&tag_url::tag_href(to.as_str())).into_response());
+    }
     let key = cache::key(path_and_query(&uri), &prefs);
     let pages = state.pages.clone();
     let rendered = pages
@@ -248,7 +266,7 @@ async fn tag(
             Rendered::page(&TagPage::new(summary, prefs))
         })
         .await?;
-    Ok(CachedPage(rendered))
+    Ok(CachedPage(rendered).into_response())
 }
 
 impl TagPage {
@@ -257,6 +275,7 @@ impl TagPage {
             name: display,
             kinds: tags,
             total,
+            wrangling,
         } = summary;
         let kinds = tags
             .iter()
@@ -279,6 +298,27 @@ impl TagPage {
             name: display,
             kinds,
             total: count_works(total),
+            status: wrangling.as_ref().map(|w| w.status()),
+            relations: wrangling
+                .map(|w| {
+                    [
+                        ("Synonyms", w.synonyms),
+                        ("Parent tags", w.parents),
+                        ("Child tags", w.children),
+                        ("Meta tags", w.metas),
+                        ("Sub tags", w.subs),
+                    ]
+                    .into_iter()
+                    .filter(|(_, list)| !list.is_empty())
+                    .map(|(heading, list)| {
+                        (
+                            heading,
+                            list.iter().map(crate::wrangling::TagLink::of).collect(),
+                        )
+                    })
+                    .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 }

@@ -527,6 +527,17 @@ fn people_operations() -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         (
+            "/api/v1/tags/{name}/wrangle",
+            "post",
+            json!({
+                "summary": "Wrangle a tag: make it canonical or a synonym, set parents and meta tags, rename (wranglers and admins)",
+                "security": [ { "token": [] }, { "basic": [] } ],
+                "parameters": [ { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } } ],
+                "requestBody": json_body("WrangleRequest"),
+                "responses": change_responses(json!({ "200": json_answer("The tag's new state.", "Wrangling") }), true, true)
+            }),
+        ),
+        (
             "/api/v1/users/{name}",
             "get",
             json!({
@@ -769,7 +780,40 @@ fn people_schemas() -> Vec<(&'static str, Value)> {
                     "works": { "type": "integer", "description": "Works carrying it, of any kind." },
                     "url": { "type": "string" },
                     "works_url": { "type": "string", "description": "Its works, through the search API." },
-                    "feed_url": { "type": "string" }
+                    "feed_url": { "type": "string" },
+                    "wrangling": { "oneOf": [ { "type": "null" }, { "$ref": "#/components/schemas/Wrangling" } ] }
+                }
+            }),
+        ),
+        (
+            "Wrangling",
+            json!({
+                "type": "object",
+                "description": "What tag wrangling says of a tag: canonical, a synonym of a canonical tag, or not wrangled yet; and the tags linked to it, by name.",
+                "required": ["kind", "status", "canonical", "unwrangleable", "synonym_of", "synonyms", "parents", "children", "meta_tags", "sub_tags"],
+                "properties": {
+                    "kind": { "type": "string", "enum": ["rating", "warning", "category", "fandom", "relationship", "character", "freeform"] },
+                    "status": { "type": "string" },
+                    "canonical": { "type": "boolean" },
+                    "unwrangleable": { "type": "boolean" },
+                    "synonym_of": { "type": ["string", "null"] },
+                    "synonyms": string_list(),
+                    "parents": string_list(),
+                    "children": string_list(),
+                    "meta_tags": string_list(),
+                    "sub_tags": string_list()
+                }
+            }),
+        ),
+        (
+            "WrangleRequest",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["action"],
+                "properties": {
+                    "action": { "type": "string", "enum": ["canonical", "not-canonical", "unwrangleable", "wrangleable", "synonym", "no-synonym", "add-parent", "remove-parent", "add-meta", "remove-meta", "rename"] },
+                    "target": { "type": "string", "description": "The other tag (the canonical tag, parent or meta tag), or the new name for rename." }
                 }
             }),
         ),

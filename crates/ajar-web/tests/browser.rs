@@ -96,48 +96,9 @@ async fn reading_pages_work_in_a_real_browser() {
     let id = store.insert_work(&three_chapters()).await.unwrap();
 
     // With search, so that the listing has its filter sidebar.
-    let (search, _) = ajar_search::Search::open(
-        store.clone(),
-        ajar_search::SearchConfig::in_memory(),
-        |_, _| {},
-    )
-    .await
-    .unwrap();
-    let _follower = search.spawn_follower();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ajar_web::serve_with_search(
-        listener,
-        store,
-        search,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-
+    let id_path = format!("/works/{id}");
+    run_in_browser(store, "run.mjs", &[&id_path, "/tags/Gilmore%20Girls/works"]).await;
     let artifacts = common::workspace_root().join("target/browser-artifacts");
-    let script = common::workspace_root().join("tests/browser/run.mjs");
-    let mut node = Command::new("node");
-    node.arg(&script)
-        .arg(&base)
-        .arg(&artifacts)
-        .arg(format!("/works/{id}"))
-        .arg("/tags/Gilmore%20Girls/works");
-    let output = tokio::task::spawn_blocking(move || node.output())
-        .await
-        .unwrap()
-        .unwrap();
-    let _ = stop.send(());
-    let _ = server.await;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    eprintln!("{stderr}");
-    assert!(
-        output.status.success(),
-        "the browser checks failed:\n{stdout}\n{stderr}"
-    );
     for page in ["home", "listing", "work", "settings"] {
         for width in ["desktop", "phone"] {
             let shot = artifacts.join(format!("{page}-{width}.png"));
@@ -156,6 +117,71 @@ async fn signing_up_posting_kudos_and_comments_work_in_a_real_browser() {
     }
     let data = tempfile::tempdir().unwrap();
     let store = Store::open(None, data.path()).await.unwrap();
+    let stdout = run_in_browser(store, "community.mjs", &[]).await;
+    assert!(stdout.contains("7 passed, 0 failed"), "{stdout}");
+}
+
+/// Tag wrangling in a real browser (issue 14): a wrangler walks the queue, accepts a
+/// suggestion, makes a synonym and sets a parent, and a reader's listing of the canonical
+/// tag counts the works within a second of each (`tests/browser/wrangling.mjs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrangling_the_queue_works_in_a_real_browser() {
+    if common::skip_without_browser("browser") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(None, data.path()).await.unwrap();
+    let canon = "Rory Gilmore/Jess Mariano";
+    for (title, relationship, characters) in [
+        (
+            "Canon Spelling",
+            canon,
+            &["Rory Gilmore", "Jess Mariano"][..],
+        ),
+        ("Short Names", "Jess/Rory", &[][..]),
+        ("Ship Name", "Literati", &[][..]),
+    ] {
+        let work = Work {
+            fandoms: tags(&["Gilmore Girls"]),
+            relationships: tags(&[relationship]),
+            characters: tags(characters),
+            rating: Rating::GeneralAudiences,
+            ..common::one_chapter_work(title, "writer")
+        };
+        store.insert_work(&work).await.unwrap();
+    }
+    let hash = ajar_web::hash_password("password-wren".to_owned())
+        .await
+        .unwrap();
+    let wren = store
+        .create_user(&ajar_store::NewUser {
+            name: "wren",
+            email: "wren@example.org",
+            password_hash: &hash,
+            role: ajar_core::Role::Wrangler,
+            invitation: None,
+        })
+        .await
+        .unwrap();
+    for name in ["Gilmore Girls", "Rory Gilmore", "Jess Mariano", canon] {
+        let tag = store
+            .tag_state(&TagName::parse(name).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .wrangle(wren, tag.tag.id, &ajar_store::Wrangle::Canonical(true))
+            .await
+            .unwrap();
+    }
+    let stdout = run_in_browser(store, "wrangling.mjs", &[]).await;
+    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+}
+
+/// Serves `store` on a random port (with an in-memory index following it), runs the script
+/// `tests/browser/SCRIPT` with the server's address, the artifacts folder and `args`, and
+/// answers what it printed, once it succeeded.
+async fn run_in_browser(store: Store, script: &str, args: &[&str]) -> String {
     let (search, _) = ajar_search::Search::open(
         store.clone(),
         ajar_search::SearchConfig::in_memory(),
@@ -175,18 +201,19 @@ async fn signing_up_posting_kudos_and_comments_work_in_a_real_browser() {
             let _ = stopped.await;
         },
     ));
-
     let artifacts = common::workspace_root().join("target/browser-artifacts");
-    let script = common::workspace_root().join("tests/browser/community.mjs");
     let mut node = Command::new("node");
-    node.arg(&script).arg(&base).arg(&artifacts);
+    node.arg(common::workspace_root().join("tests/browser").join(script))
+        .arg(&base)
+        .arg(&artifacts)
+        .args(args);
     let output = tokio::task::spawn_blocking(move || node.output())
         .await
         .unwrap()
         .unwrap();
     let _ = stop.send(());
     let _ = server.await;
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
     eprintln!("{stderr}");
@@ -194,5 +221,5 @@ async fn signing_up_posting_kudos_and_comments_work_in_a_real_browser() {
         output.status.success(),
         "the browser checks failed:\n{stdout}\n{stderr}"
     );
-    assert!(stdout.contains("7 passed, 0 failed"), "{stdout}");
+    stdout
 }

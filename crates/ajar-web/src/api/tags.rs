@@ -7,10 +7,10 @@ use crate::api::WorkJson;
 use crate::auth::Ctx;
 use crate::service::listings::{creator_summary, tag_summary};
 use crate::{AppState, Error};
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
 pub(crate) struct KindCount {
@@ -31,6 +31,74 @@ pub(crate) struct TagJson {
     /// Its works, through the search API.
     works_url: String,
     feed_url: String,
+    /// What wrangling says of the tag.
+    wrangling: Option<WranglingJson>,
+}
+
+/// A tag's wrangling state: canonical or a synonym, and the tags it is linked to (by name).
+#[derive(Serialize)]
+pub(crate) struct WranglingJson {
+    /// fandom, relationship, character, freeform, rating, warning or category.
+    kind: &'static str,
+    /// "canonical", "synonym of NAME", "unwrangleable" or "not wrangled yet".
+    status: String,
+    canonical: bool,
+    unwrangleable: bool,
+    /// The canonical tag this one is a synonym of.
+    synonym_of: Option<String>,
+    synonyms: Vec<String>,
+    parents: Vec<String>,
+    children: Vec<String>,
+    meta_tags: Vec<String>,
+    sub_tags: Vec<String>,
+}
+
+impl WranglingJson {
+    pub(crate) fn of(state: &ajar_store::TagState) -> WranglingJson {
+        let names = |list: &[ajar_store::TagRef]| -> Vec<String> {
+            list.iter().map(|t| t.name.as_str().to_owned()).collect()
+        };
+        WranglingJson {
+            kind: state.tag.kind.code(),
+            status: state.status(),
+            canonical: state.canonical,
+            unwrangleable: state.unwrangleable,
+            synonym_of: state.merger.as_ref().map(|m| m.name.as_str().to_owned()),
+            synonyms: names(&state.synonyms),
+            parents: names(&state.parents),
+            children: names(&state.children),
+            meta_tags: names(&state.metas),
+            sub_tags: names(&state.subs),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WrangleJson {
+    action: String,
+    #[serde(default)]
+    target: String,
+}
+
+/// `POST /api/v1/tags/{name}/wrangle` (wranglers' and admins' tokens): one change to the
+/// tag, as on its wrangling page; answers its new state.
+pub(crate) async fn wrangle(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Json<WranglingJson>, Error> {
+    crate::service::wrangling::require_wrangler(&ctx)?;
+    let Path(segment) = name.map_err(|_| Error::NotFound)?;
+    let name = crate::tag_url::decode(&segment).ok_or(Error::NotFound)?;
+    let sent: WrangleJson = super::json_body(sent, "change")?;
+    let request = crate::service::wrangling::WrangleRequest {
+        action: sent.action,
+        target: sent.target,
+    };
+    let after = crate::service::wrangling::wrangle(&state, &ctx, &name, &request).await?;
+    Ok(Json(WranglingJson::of(&after)))
 }
 
 /// `GET /api/v1/tags/{name}`.
@@ -58,6 +126,7 @@ pub(crate) async fn tag(
             })
             .collect(),
         works: summary.total,
+        wrangling: summary.wrangling.as_ref().map(WranglingJson::of),
         name: summary.name,
     }))
 }

@@ -164,6 +164,8 @@ pub(crate) struct TagSummary {
     pub(crate) name: String,
     pub(crate) kinds: Vec<(TagKind, u64)>,
     pub(crate) total: u64,
+    /// What wrangling says of it: canonical or not, synonyms, parents, meta and sub tags.
+    pub(crate) wrangling: Option<ajar_store::TagState>,
 }
 
 /// A tag as its page shows it to `ctx`'s viewer; not found when no work they may list
@@ -200,6 +202,7 @@ pub(crate) async fn tag_summary(
         name: display.as_str().to_owned(),
         kinds,
         total,
+        wrangling: store.tag_state(name).await?,
     })
 }
 

@@ -25,6 +25,7 @@ pub(crate) mod listings;
 pub(crate) mod moderation;
 pub(crate) mod reading;
 pub(crate) mod works;
+pub(crate) mod wrangling;
 
 use crate::Error;
 use ajar_store::StoreError;

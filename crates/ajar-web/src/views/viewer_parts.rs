@@ -27,6 +27,8 @@ pub(crate) const NOTICE: &str = "<!--ajar:notice-->";
 struct AccountNav<'a> {
     name: &'a str,
     admin: bool,
+    /// Wranglers (and admins) get a link to the wrangling queue.
+    wrangler: bool,
     token: &'a str,
 }
 
@@ -62,6 +64,7 @@ pub(crate) fn fill(page: &[u8], ctx: &Ctx) -> Filled {
         let nav = AccountNav {
             name: &account.name,
             admin: ctx.viewer.is_admin(),
+            wrangler: crate::service::wrangling::may_wrangle(ctx),
             token: &ctx.csrf_token,
         };
         if let Ok(nav) = nav.render() {
