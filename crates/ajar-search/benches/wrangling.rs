@@ -89,6 +89,101 @@ async fn latency(search: &Search, r: &SearchRequest, runs: usize) -> (f64, f64) 
     (at(0.5), at(0.99))
 }
 
+/// Times `f` once, in ms, printing `what`.
+async fn timed<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    let started = Instant::now();
+    let out = f.await;
+    println!("  {what}: {:.1} ms", ms(started.elapsed()));
+    out
+}
+
+/// The store reads behind the wranglers' pages, on an archive where nothing is wrangled
+/// yet (every tag is in the queue): the queue (all, and a big fandom's), a tag's state and
+/// history, and what its works share (the co-occurrence suggestion), each timed once cold.
+async fn queue_reads(store: &Store, tag: &ajar_store::TagCount) {
+    println!("wranglers' pages, store reads:");
+    let fandoms = store
+        .tag_work_counts(Audience::Public, TagKind::Fandom)
+        .await
+        .unwrap();
+    let big = fandoms.iter().max_by_key(|f| f.works).unwrap();
+    let queued = timed(
+        "the queue, 51 oldest unwrangled tags of any fandom",
+        store.unwrangled_tags(None, 51, 0),
+    )
+    .await
+    .unwrap();
+    timed("its third page", store.unwrangled_tags(None, 51, 100))
+        .await
+        .unwrap();
+    timed(
+        &format!(
+            "the queue of the biggest fandom ({}, {} works)",
+            big.name, big.works
+        ),
+        store.unwrangled_tags(Some(big.id), 51, 0),
+    )
+    .await
+    .unwrap();
+    for near in [15_000u64, 25_000] {
+        let mid = fandoms
+            .iter()
+            .min_by_key(|f| f.works.abs_diff(near))
+            .unwrap();
+        timed(
+            &format!(
+                "the queue of a fandom of {} works ({})",
+                mid.works, mid.name
+            ),
+            store.unwrangled_tags(Some(mid.id), 51, 0),
+        )
+        .await
+        .unwrap();
+    }
+    let small = fandoms.iter().min_by_key(|f| f.works).unwrap();
+    timed(
+        &format!(
+            "the queue of the smallest fandom ({}, {} works)",
+            small.name, small.works
+        ),
+        store.unwrangled_tags(Some(small.id), 51, 0),
+    )
+    .await
+    .unwrap();
+    timed(
+        &format!("a tag's state (\"{}\")", tag.name),
+        store.tag_state(&tag.name),
+    )
+    .await
+    .unwrap();
+    timed("its history", store.wrangling_history(Some(tag.id), 50))
+        .await
+        .unwrap();
+    timed(
+        &format!("canonical tags sharing its works (500 of {})", tag.works),
+        store.co_occurring_canonical(tag.id, TagKind::Fandom, 500, 1),
+    )
+    .await
+    .unwrap();
+    timed("how many works carry it", store.tag_use_count(tag.id))
+        .await
+        .unwrap();
+    let mut all = std::time::Duration::ZERO;
+    for q in &queued {
+        let started = Instant::now();
+        store
+            .co_occurring_canonical(q.tag.id, q.tag.kind, 500, 1)
+            .await
+            .unwrap();
+        all += started.elapsed();
+    }
+    println!(
+        "  co-occurrence suggestions for a queue page ({} tags): {:.1} ms",
+        queued.len(),
+        ms(all)
+    );
+}
+
 async fn run(args: Args) {
     assert!(
         args.data.join("ajar.db").exists(),
@@ -148,6 +243,8 @@ async fn run(args: Args) {
         .wrangle(wrangler, canonical.id, &Wrangle::Canonical(false))
         .await;
     search.catch_up().await.unwrap();
+
+    queue_reads(&store, &synonym).await;
 
     let r = request(canonical.id);
     let before = search.search_uncached(&r).await.unwrap();

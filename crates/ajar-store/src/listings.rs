@@ -272,7 +272,7 @@ impl Store {
 
     /// The name a tag page shows for `name` when `audience` may know the tag: a rating,
     /// warning or category (the archive's fixed tags), or a tag on at least one work it is
-    /// listed to. `None` otherwise, so a tag used only on drafts, hidden or restricted works
+    /// listed to (itself or a synonym of it). `None` otherwise, so a tag used only on drafts, hidden or restricted works
     /// answers as an unknown one does. One query that stops at the first listed work (no
     /// count), so it stays cheap on a tag with a million works.
     pub async fn listed_tag_name(
@@ -287,8 +287,10 @@ impl Store {
             "SELECT t.kind, t.name FROM tags t WHERE t.kind IN ({kinds}) AND t.name_key = $1 \
              AND (t.kind IN ('rating', 'warning', 'category') OR EXISTS (SELECT 1 \
              FROM work_tags wt JOIN works w ON w.id = wt.work_id \
-             WHERE wt.tag_id = t.id AND {}))",
-            audience.listed("w")
+             WHERE wt.tag_id = t.id AND {listed}) OR EXISTS (SELECT 1 FROM tags s \
+             JOIN work_tags wt ON wt.tag_id = s.id JOIN works w ON w.id = wt.work_id \
+             WHERE s.merger_id = t.id AND {listed}))",
+            listed = audience.listed("w")
         ))
         .bind(key.as_str());
         let rows: Vec<(String, String)> = conn.db().fetch_all(&sql).await?;

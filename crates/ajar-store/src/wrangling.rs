@@ -163,6 +163,10 @@ fn family_of(start: &str) -> String {
     )
 }
 
+/// Up to how many works a fandom's queue is read from its works' tags (see
+/// `Store::unwrangled_tags`).
+const FANDOM_WORKS_READ: u64 = 20_000;
+
 /// Kinds wrangling leaves alone.
 fn fixed(kind: TagKind) -> bool {
     matches!(kind, TagKind::Rating | TagKind::Warning | TagKind::Category)
@@ -756,11 +760,24 @@ impl Store {
             created_at: DateTime<Utc>,
             works: i64,
         }
-        let in_fandom = if fandom.is_some() {
-            "AND t.kind <> 'fandom' AND EXISTS (SELECT 1 FROM work_tags a \
-             JOIN work_tags f ON f.work_id = a.work_id WHERE a.tag_id = t.id AND f.tag_id = $3)"
-        } else {
-            ""
+        // A big fandom's tags are found from the queue's side (the oldest unwrangled tags,
+        // each checked for a work of the fandom, found at once for a common tag); a small
+        // fandom's from its works (checking every unwrangled tag took 2.5 s for a fandom of
+        // two works at a million works).
+        let fandom_works = match fandom {
+            Some(f) => self.tag_use_count(f).await?,
+            None => 0,
+        };
+        let in_fandom = match fandom {
+            None => "",
+            Some(_) if fandom_works <= FANDOM_WORKS_READ => {
+                "AND t.kind <> 'fandom' AND t.id IN (SELECT a.tag_id FROM work_tags f \
+                 JOIN work_tags a ON a.work_id = f.work_id WHERE f.tag_id = $3)"
+            }
+            Some(_) => {
+                "AND t.kind <> 'fandom' AND EXISTS (SELECT 1 FROM work_tags a \
+                 JOIN work_tags f ON f.work_id = a.work_id WHERE a.tag_id = t.id AND f.tag_id = $3)"
+            }
         };
         let sql = Sql::new(format!(
             "SELECT t.id, t.kind, t.name, t.created_at, \

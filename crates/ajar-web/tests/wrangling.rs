@@ -321,7 +321,8 @@ async fn meta_tags_renames_and_merges_keep_every_work_reachable(app: &TestApp) {
     app.insert(&work("Plain AU", &[], &[], &["Alternate Universe"]))
         .await;
     app.insert(&work("Slow One", &[], &[], &["slowburn"])).await;
-    app.insert(&work("Slow Two", &[], &[], &["Slow Burn"]))
+    let slow_two = app
+        .insert(&work("Slow Two", &[], &[], &["Slow Burn"]))
         .await;
     app.insert(&work("Slow Three", &[], &[], &["slow-burn"]))
         .await;
@@ -385,6 +386,14 @@ async fn meta_tags_renames_and_merges_keep_every_work_reachable(app: &TestApp) {
         assert!(merged.body.contains(title), "{title}: {}", merged.body);
     }
     assert_eq!(facet_count(app, "Slow Burn").await, Some(3));
+    // A canonical tag whose own works are all hidden keeps its page and listing through
+    // its synonyms' works.
+    app.store.set_work_hidden(slow_two, true).await.unwrap();
+    app.caught_up().await;
+    let page = app.guest().get("/tags/Slow%20Burn").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let merged = app.guest().get("/tags/Slow%20Burn/works").await;
+    assert!(merged.body.contains("Slow One") && !merged.body.contains("Slow Two"));
     let history = app.store.wrangling_history(None, 50).await.unwrap();
     assert_eq!(history.len(), 8, "one line per change");
     assert!(history.iter().all(|h| h.user.as_deref() == Some("wren")));
