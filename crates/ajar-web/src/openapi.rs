@@ -812,8 +812,8 @@ fn people_schemas() -> Vec<(&'static str, Value)> {
                 "additionalProperties": false,
                 "required": ["action"],
                 "properties": {
-                    "action": { "type": "string", "enum": ["canonical", "not-canonical", "unwrangleable", "wrangleable", "synonym", "no-synonym", "add-parent", "remove-parent", "add-meta", "remove-meta", "rename"] },
-                    "target": { "type": "string", "description": "The other tag (the canonical tag, parent or meta tag), or the new name for rename." }
+                    "action": { "type": "string", "enum": ["canonical", "not-canonical", "unwrangleable", "wrangleable", "synonym", "no-synonym", "add-parent", "remove-parent", "add-meta", "remove-meta", "add-sub", "remove-sub", "rename"] },
+                    "target": { "type": "string", "description": "The other tag (the canonical tag, parent, meta or sub tag), or the new name for rename." }
                 }
             }),
         ),

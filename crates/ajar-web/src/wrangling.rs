@@ -329,7 +329,7 @@ impl TagWranglePage {
                 ("Parents", &tag.parents, "remove-parent"),
                 ("Children", &tag.children, ""),
                 ("Meta tags", &tag.metas, "remove-meta"),
-                ("Sub tags", &tag.subs, ""),
+                ("Sub tags", &tag.subs, "remove-sub"),
             ]
             .into_iter()
             .map(|(heading, list, remove)| Relation {

@@ -367,6 +367,24 @@ async fn meta_tags_renames_and_merges_keep_every_work_reachable(app: &TestApp) {
         .await;
     assert!(found.body.contains("\"total\":2"), "{}", found.body);
 
+    // A sub tag added from the meta tag's side.
+    let space = app
+        .insert(&work("Space Story", &[], &[], &["AU - Space"]))
+        .await;
+    wrangle(&wren, "AU - Space", "canonical", "").await;
+    wrangle(&wren, "Alternate Universe (AU)", "add-sub", "AU - Space").await;
+    app.caught_up().await;
+    let found = app
+        .guest()
+        .get("/api/v1/works?include_tags=Alternate%20Universe%20(AU)")
+        .await;
+    assert!(found.body.contains("\"total\":3"), "{}", found.body);
+    assert!(
+        found.body.contains(&format!("/works/{space}")),
+        "{}",
+        found.body
+    );
+
     // Two canonical spellings merged: the second's synonyms move to the first.
     wrangle(&wren, "Slow Burn", "canonical", "").await;
     wrangle(&wren, "slowburn", "canonical", "").await;
@@ -395,7 +413,7 @@ async fn meta_tags_renames_and_merges_keep_every_work_reachable(app: &TestApp) {
     let merged = app.guest().get("/tags/Slow%20Burn/works").await;
     assert!(merged.body.contains("Slow One") && !merged.body.contains("Slow Two"));
     let history = app.store.wrangling_history(None, 50).await.unwrap();
-    assert_eq!(history.len(), 8, "one line per change");
+    assert_eq!(history.len(), 10, "one line per change");
     assert!(history.iter().all(|h| h.user.as_deref() == Some("wren")));
 }
 

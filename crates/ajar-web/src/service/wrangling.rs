@@ -7,7 +7,7 @@
 use crate::auth::Ctx;
 use crate::{AppState, Error};
 use ajar_core::suggest::{CanonicalTag, Suggester};
-use ajar_core::{Role, TagKind, TagName, UserId};
+use ajar_core::{Role, TagId, TagKind, TagName, UserId};
 use ajar_store::{QueuedTag, StoreError, TagRef, TagState, Wrangle, WrangleRecord};
 use std::collections::HashMap;
 
@@ -65,7 +65,7 @@ pub(crate) struct WrangleRequest {
 }
 
 /// Every action's name, as forms and the API send it.
-pub(crate) const ACTIONS: [&str; 11] = [
+pub(crate) const ACTIONS: [&str; 13] = [
     "canonical",
     "not-canonical",
     "unwrangleable",
@@ -76,6 +76,8 @@ pub(crate) const ACTIONS: [&str; 11] = [
     "remove-parent",
     "add-meta",
     "remove-meta",
+    "add-sub",
+    "remove-sub",
     "rename",
 ];
 
@@ -113,19 +115,32 @@ async fn named(
     )]))
 }
 
-/// The change a request asks of `tag`, with the other tag it names looked up.
+/// The change a request asks of `tag`, with the other tag it names looked up, and the tag it
+/// is made to: `tag` itself, or for a sub tag added or removed, that sub tag (whose meta tag
+/// `tag` becomes, or stops being).
 async fn change_of(
     state: &AppState,
     tag: &TagState,
     request: &WrangleRequest,
-) -> Result<Wrangle, Error> {
+) -> Result<(TagId, Wrangle), Error> {
     let kind = tag.tag.kind;
     let parent_kinds: &[TagKind] = if kind == TagKind::Relationship {
         &[TagKind::Fandom, TagKind::Character]
     } else {
         &[TagKind::Fandom]
     };
-    Ok(match request.action.as_str() {
+    match request.action.as_str() {
+        "add-sub" => {
+            let sub = named(state, &request.target, &[kind], "sub tag").await?;
+            return Ok((sub.id, Wrangle::AddMeta(tag.tag.id)));
+        }
+        "remove-sub" => {
+            let sub = named(state, &request.target, &[kind], "sub tag").await?;
+            return Ok((sub.id, Wrangle::RemoveMeta(tag.tag.id)));
+        }
+        _ => {}
+    }
+    let change = match request.action.as_str() {
         "canonical" => Wrangle::Canonical(true),
         "not-canonical" => Wrangle::Canonical(false),
         "unwrangleable" => Wrangle::Unwrangleable(true),
@@ -162,7 +177,8 @@ async fn change_of(
                 ACTIONS.join(", ")
             )]))
         }
-    })
+    };
+    Ok((tag.tag.id, change))
 }
 
 fn refused(e: StoreError) -> Error {
@@ -182,16 +198,23 @@ pub(crate) async fn wrangle(
 ) -> Result<TagState, Error> {
     let wrangler = require_wrangler(ctx)?;
     let tag = tag_state(state, name).await?;
-    let change = change_of(state, &tag, request).await?;
+    let (target, change) = change_of(state, &tag, request).await?;
     let after = state
         .store
-        .wrangle(wrangler, tag.tag.id, &change)
+        .wrangle(wrangler, target, &change)
         .await
         .map_err(refused)?;
     if let Some(search) = &state.search {
         search.notify_changed();
     }
-    Ok(after)
+    if target == tag.tag.id {
+        return Ok(after);
+    }
+    Ok(state
+        .store
+        .tag_state_by_id(tag.tag.id)
+        .await?
+        .ok_or(Error::NotFound)?)
 }
 
 /// What a mass action did: the tags changed, and each refusal with its tag.
