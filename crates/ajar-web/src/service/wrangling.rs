@@ -210,11 +210,11 @@ pub(crate) async fn wrangle(
     if target == tag.tag.id {
         return Ok(after);
     }
-    Ok(state
+    state
         .store
         .tag_state_by_id(tag.tag.id)
         .await?
-        .ok_or(Error::NotFound)?)
+        .ok_or(Error::NotFound)
 }
 
 /// What a mass action did: the tags changed, and each refusal with its tag.
