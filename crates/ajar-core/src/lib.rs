@@ -6,6 +6,7 @@
 //! never re-checked inside.
 
 mod account;
+pub mod canon;
 mod graph;
 mod html;
 mod ids;

@@ -17,6 +17,7 @@
 //! reader panic.
 
 mod archive;
+pub mod canon_csv;
 mod decode;
 mod docx;
 mod dom;

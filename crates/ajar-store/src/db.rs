@@ -34,6 +34,7 @@ pub(crate) enum Arg<'a> {
     OptText(Option<&'a str>),
     Bool(bool),
     Date(NaiveDate),
+    OptDate(Option<NaiveDate>),
     Time(DateTime<Utc>),
 }
 
@@ -70,6 +71,11 @@ impl From<bool> for Arg<'_> {
 impl From<NaiveDate> for Arg<'_> {
     fn from(v: NaiveDate) -> Self {
         Arg::Date(v)
+    }
+}
+impl From<Option<NaiveDate>> for Arg<'_> {
+    fn from(v: Option<NaiveDate>) -> Self {
+        Arg::OptDate(v)
     }
 }
 impl From<DateTime<Utc>> for Arg<'_> {
@@ -158,6 +164,7 @@ where
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
     NaiveDate: Encode<'q, DB> + Type<DB>,
+    Option<NaiveDate>: Encode<'q, DB> + Type<DB>,
     DateTime<Utc>: Encode<'q, DB> + Type<DB>,
 {
     let mut out = DB::Arguments::default();
@@ -169,6 +176,7 @@ where
             Arg::OptText(v) => out.add(v),
             Arg::Bool(v) => out.add(v),
             Arg::Date(v) => out.add(v),
+            Arg::OptDate(v) => out.add(v),
             Arg::Time(v) => out.add(v),
         }
         .map_err(sqlx::Error::Encode)?;

@@ -26,6 +26,7 @@ use std::time::Duration;
 mod access;
 mod accounts;
 mod bookmarks;
+mod canon;
 mod changes;
 mod comments;
 mod corpus;
@@ -73,6 +74,7 @@ impl<K> PageStart<K> {
 }
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use bookmarks::{Bookmark, NewBookmark};
+pub use canon::{CanonEntry, CanonImport, CanonLink, NewCanonEntry, TimelineEntry};
 pub use comments::{Comment, CommentAuthor, CommentStatus, CommentThreads, NewComment};
 pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;

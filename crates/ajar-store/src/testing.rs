@@ -280,7 +280,7 @@ macro_rules! backend_tests {
 }
 
 /// Every table the store keeps, for checking that a failed write left nothing behind.
-pub const TABLES: [&str; 28] = [
+pub const TABLES: [&str; 34] = [
     "works",
     "chapters",
     "work_sources",
@@ -309,6 +309,12 @@ pub const TABLES: [&str; 28] = [
     "reports",
     "user_filters",
     "work_hits",
+    "tag_parents",
+    "tag_meta",
+    "wrangling_log",
+    "wrangler_fandoms",
+    "canon_entries",
+    "work_canon",
 ];
 
 /// The number of rows in each of [`TABLES`].

@@ -305,9 +305,9 @@ pub(crate) struct Keyed<'a> {
 
 /// A tag of a work as it will be stored: its kind, name, and the key it is matched by.
 pub(crate) struct NewTag<'a> {
-    kind: TagKind,
-    name: &'a str,
-    key: String,
+    pub(crate) kind: TagKind,
+    pub(crate) name: &'a str,
+    pub(crate) key: String,
 }
 
 /// A work's tags in display order — rating, warnings, categories, fandoms, relationships,
@@ -497,6 +497,7 @@ pub(crate) async fn insert(
     write_work_tags(db, id, &new.tags, now).await?;
 
     insert_chapters(db, id, &work.chapters, &new.chapter_words).await?;
+    crate::canon::link_new_work(db, id, work).await?;
 
     for (ordinal, (series, position)) in new.series.iter().enumerate() {
         let series_id = ensure_series(db, series, now).await?;

@@ -25,6 +25,7 @@ mod auth;
 mod body;
 mod bookmarks;
 mod cache;
+mod canon;
 mod comments;
 mod compression;
 mod counts;
@@ -156,6 +157,7 @@ fn router(state: AppState) -> Router {
         .merge(listings::router())
         .merge(moderation::router())
         .merge(wrangling::router())
+        .merge(canon::router())
         .merge(follows::router())
         .merge(people::router())
         .merge(posting::router())

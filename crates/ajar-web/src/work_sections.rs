@@ -24,6 +24,8 @@ pub(crate) enum Part {
 pub(crate) struct Sections {
     /// Above the work's metadata: actions on the work (edit, subscribe, mark for later, ...).
     pub(crate) actions: String,
+    /// After the spoiler warning: the canon entries the work spoils and is about.
+    pub(crate) canon: String,
     /// After the text: kudos, bookmarks, comments.
     pub(crate) after: String,
 }
@@ -37,7 +39,10 @@ pub(crate) async fn render(
     _part: Part,
     comments_page: u64,
 ) -> Result<Sections, Error> {
-    let mut sections = Sections::default();
+    let mut sections = Sections {
+        canon: crate::canon::work_section(_state, _access.id).await?,
+        ..Sections::default()
+    };
     sections
         .actions
         .push_str(&crate::posting::owner_tools(_state, _ctx, _access, _part).await?);

@@ -61,6 +61,8 @@ pub enum Command {
     GenCorpus(crate::search::GenCorpusArgs),
     /// Archivist tools for fandoms (file a fandom under its media kind).
     Fandom(crate::fandom::FandomArgs),
+    /// Canon timelines: import a fandom's episodes or chapters from CSV, list them.
+    Canon(crate::canon::CanonArgs),
     /// Accounts: make them, invite, reset passwords, set roles and the sign-up mode.
     User(crate::user::UserArgs),
 }

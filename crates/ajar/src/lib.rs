@@ -4,6 +4,7 @@
 //! parses flags, opens the store, calls into `ajar-formats` / `ajar-store` / `ajar-web`, and
 //! reports progress and results to a person at a terminal.
 
+pub mod canon;
 pub mod cli;
 pub mod demo;
 pub mod export;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Import(args) => import::run(&cli.global, args).await,
             Command::Export(args) => export::run(&cli.global, args).await,
             Command::Fandom(args) => fandom::run(&cli.global, args).await,
+            Command::Canon(args) => canon::run(&cli.global, args).await,
             Command::User(args) => user::run(&cli.global, args).await,
             Command::Reindex(args) => search::reindex(&cli.global, args).await,
             Command::GenCorpus(args) => search::gen_corpus(&cli.global, args).await,

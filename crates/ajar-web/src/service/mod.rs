@@ -16,6 +16,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod bookmarks;
+pub(crate) mod canon;
 pub(crate) mod chapters;
 pub(crate) mod comments;
 pub(crate) mod downloads;

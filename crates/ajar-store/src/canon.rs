@@ -1,0 +1,425 @@
+//! Canon timelines: each fandom's ordered entries, imported from a CSV file, and the links
+//! between works and entries (what a work spoils up to, what it is about). Links are read
+//! from a work's own words when it is stored (`ajar_core::canon`), and again for a
+//! fandom's works when its timeline is imported; they stay marked inferred until the writer
+//! confirms them.
+
+use crate::db::{Db, Sql};
+use crate::works::{ensure_tags, now, NewTag};
+use crate::{name_key, to_u32, to_u64, Result, Store, StoreError};
+use ajar_core::canon::{about, named_entry, Entry};
+use ajar_core::{html_to_text, TagId, TagKind, TagName, Work, WorkId};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// A canon entry as pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CanonEntry {
+    pub id: i64,
+    pub fandom: TagName,
+    pub position: u32,
+    pub season: Option<u32>,
+    pub number: Option<u32>,
+    pub title: String,
+    pub aired: Option<NaiveDate>,
+}
+
+impl CanonEntry {
+    /// "4×13" for an episode, "#7" for an entry known by its order alone.
+    pub fn label(&self) -> String {
+        match (self.season, self.number) {
+            (Some(s), Some(n)) => format!("{s}×{n}"),
+            _ => format!("#{}", self.position),
+        }
+    }
+}
+
+/// An entry to store, as a timeline file gives it.
+#[derive(Debug, Clone)]
+pub struct NewCanonEntry<'a> {
+    pub fandom: &'a TagName,
+    pub position: u32,
+    pub season: Option<u32>,
+    pub number: Option<u32>,
+    pub title: &'a str,
+    pub aired: Option<NaiveDate>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonImport {
+    pub fandoms: usize,
+    pub entries: usize,
+    /// Works linked to an entry of these timelines (new links and kept ones).
+    pub works_linked: u64,
+}
+
+/// A link from a work to an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CanonLink {
+    pub entry: CanonEntry,
+    /// "spoils", or what the work is about: "rewrite", "missing-scene", "post-episode",
+    /// "divergence".
+    pub relation: String,
+    /// Read from the work's words, not yet confirmed by its writer.
+    pub inferred: bool,
+}
+
+/// An entry of a timeline with how many works spoil it and are about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineEntry {
+    pub entry: CanonEntry,
+    pub spoiling: u64,
+    pub about: u64,
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: i64,
+    fandom: String,
+    position: i64,
+    season: Option<i64>,
+    number: Option<i64>,
+    title: String,
+    aired: Option<NaiveDate>,
+}
+
+const ENTRY_COLUMNS: &str =
+    "e.id, t.name AS fandom, e.position, e.season, e.number, e.title, e.aired";
+
+impl EntryRow {
+    fn into_entry(self) -> Result<CanonEntry> {
+        let small = |v: Option<i64>, what| v.map(|v| to_u32(v, what)).transpose();
+        Ok(CanonEntry {
+            id: self.id,
+            fandom: TagName::parse(&self.fandom)
+                .map_err(|e| StoreError::Corrupt(format!("fandom {:?}: {e}", self.fandom)))?,
+            position: to_u32(self.position, "a canon position")?,
+            season: small(self.season, "a season")?,
+            number: small(self.number, "an episode number")?,
+            title: self.title,
+            aired: self.aired,
+        })
+    }
+}
+
+/// The entries a work's words may name: its fandoms' timelines, or every timeline when it
+/// names no fandom (an entry then links only when it is the one entry, of all timelines,
+/// that its words name).
+async fn candidates(
+    db: &mut Db<'_>,
+    fandoms: &[i64],
+) -> Result<Vec<(i64, Option<i64>, Option<i64>, String)>> {
+    let sql = if fandoms.is_empty() {
+        Sql::new("SELECT id, season, number, title FROM canon_entries")
+    } else {
+        let mut sql = Sql::new(format!(
+            "SELECT id, season, number, title FROM canon_entries WHERE fandom_id IN ({})",
+            crate::db::placeholder_list(fandoms.len(), 1)
+        ));
+        for f in fandoms {
+            sql.push(*f);
+        }
+        sql
+    };
+    db.fetch_all(&sql).await
+}
+
+/// Links work `id` to the entries its spoiler line and summary name, replacing the links
+/// inferred before (confirmed ones stay). `fandoms` are the work's fandom tag ids.
+pub(crate) async fn link_work(
+    db: &mut Db<'_>,
+    id: i64,
+    fandoms: &[i64],
+    spoilers: Option<&str>,
+    summary_html: &str,
+) -> Result<bool> {
+    db.execute(&Sql::new("DELETE FROM work_canon WHERE work_id = $1 AND inferred").bind(id))
+        .await?;
+    let summary = html_to_text(summary_html);
+    if spoilers.is_none_or(|s| s.trim().is_empty()) && summary.trim().is_empty() {
+        return Ok(false);
+    }
+    let rows = candidates(db, fandoms).await?;
+    if rows.is_empty() {
+        return Ok(false);
+    }
+    let small = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+    let entries: Vec<Entry<'_>> = rows
+        .iter()
+        .map(|(id, season, number, title)| Entry {
+            id: *id,
+            season: small(*season),
+            number: small(*number),
+            title,
+        })
+        .collect();
+    let mut links: Vec<(i64, &str)> = Vec::new();
+    if let Some(entry) = spoilers.and_then(|s| named_entry(s, &entries)) {
+        links.push((entry, "spoils"));
+    }
+    if let Some((entry, kind)) = about(&summary, &entries) {
+        links.push((entry, kind.code()));
+        // A re-write of an episode spoils it too, whatever the spoiler line says.
+        if !links.iter().any(|(_, r)| *r == "spoils") {
+            links.push((entry, "spoils"));
+        }
+    }
+    for (entry, relation) in &links {
+        db.execute(
+            &Sql::new(
+                "INSERT INTO work_canon (work_id, entry_id, relation, inferred) \
+                 VALUES ($1, $2, $3, TRUE) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(*entry)
+            .bind(*relation),
+        )
+        .await?;
+    }
+    Ok(!links.is_empty())
+}
+
+/// [`link_work`] for a work being stored.
+pub(crate) async fn link_new_work(db: &mut Db<'_>, id: i64, work: &Work) -> Result<()> {
+    if work.spoilers.is_none() && work.summary.as_str().is_empty() {
+        return Ok(());
+    }
+    let fandoms: Vec<i64> = db
+        .fetch_all::<(i64,)>(
+            &Sql::new(
+                "SELECT wt.tag_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+                 WHERE wt.work_id = $1 AND t.kind = 'fandom'",
+            )
+            .bind(id),
+        )
+        .await?
+        .into_iter()
+        .map(|(f,)| f)
+        .collect();
+    link_work(
+        db,
+        id,
+        &fandoms,
+        work.spoilers.as_deref(),
+        work.summary.as_str(),
+    )
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Stores timelines (each fandom's entries by position: an entry at a position already
+    /// there is updated, entries past the file's last position are removed), creating
+    /// fandom tags that are new, and links every work of those fandoms (and works that name
+    /// no fandom) to the entries their words name. One transaction: a failure stores
+    /// nothing.
+    pub async fn import_canon(&self, entries: &[NewCanonEntry<'_>]) -> Result<CanonImport> {
+        if entries.is_empty() {
+            return Ok(CanonImport {
+                fandoms: 0,
+                entries: 0,
+                works_linked: 0,
+            });
+        }
+        let at = now();
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let tags: Vec<NewTag<'_>> = entries
+            .iter()
+            .map(|e| NewTag {
+                kind: TagKind::Fandom,
+                name: e.fandom.as_str(),
+                key: name_key(e.fandom.as_str()),
+            })
+            .collect();
+        let ids = ensure_tags(&mut db, &tags, at).await?;
+        let mut last: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        for e in entries {
+            let fandom = *ids
+                .get(&(TagKind::Fandom.code(), name_key(e.fandom.as_str())))
+                .ok_or_else(|| StoreError::Corrupt("a fandom tag was not made".to_owned()))?;
+            let position = i64::from(e.position);
+            let slot = last.entry(fandom).or_insert(0);
+            *slot = (*slot).max(position);
+            db.execute(
+                &Sql::new(
+                    "INSERT INTO canon_entries (fandom_id, position, season, number, title, aired) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (fandom_id, position) DO UPDATE \
+                     SET season = excluded.season, number = excluded.number, \
+                     title = excluded.title, aired = excluded.aired",
+                )
+                .bind(fandom)
+                .bind(position)
+                .bind(e.season.map(i64::from))
+                .bind(e.number.map(i64::from))
+                .bind(e.title)
+                .bind(e.aired),
+            )
+            .await?;
+        }
+        for (fandom, end) in &last {
+            db.execute(
+                &Sql::new("DELETE FROM canon_entries WHERE fandom_id = $1 AND position > $2")
+                    .bind(*fandom)
+                    .bind(*end),
+            )
+            .await?;
+        }
+        // The works these timelines may name: their fandoms', and those with no fandom.
+        let mut works_linked = 0u64;
+        let fandom_ids: Vec<i64> = last.keys().copied().collect();
+        let mut sql = Sql::new(format!(
+            "SELECT w.id, w.spoilers, w.summary_html FROM works w \
+             WHERE (w.spoilers IS NOT NULL OR w.summary_html <> '') AND (EXISTS (SELECT 1 \
+             FROM work_tags wt WHERE wt.work_id = w.id AND wt.tag_id IN ({})) OR NOT EXISTS \
+             (SELECT 1 FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+             WHERE wt.work_id = w.id AND t.kind = 'fandom'))",
+            crate::db::placeholder_list(fandom_ids.len(), 1)
+        ));
+        for f in &fandom_ids {
+            sql.push(*f);
+        }
+        let works: Vec<(i64, Option<String>, String)> = db.fetch_all(&sql).await?;
+        for (id, spoilers, summary) in works {
+            let fandoms: Vec<i64> = db
+                .fetch_all::<(i64,)>(
+                    &Sql::new(
+                        "SELECT wt.tag_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+                         WHERE wt.work_id = $1 AND t.kind = 'fandom'",
+                    )
+                    .bind(id),
+                )
+                .await?
+                .into_iter()
+                .map(|(f,)| f)
+                .collect();
+            if link_work(&mut db, id, &fandoms, spoilers.as_deref(), &summary).await? {
+                works_linked += 1;
+                crate::changes::append(&mut db, "work", id, crate::changes::Op::Update, at).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(CanonImport {
+            fandoms: last.len(),
+            entries: entries.len(),
+            works_linked,
+        })
+    }
+
+    /// A fandom's timeline, in order, with how many works spoil and are about each entry;
+    /// empty when it has none.
+    pub async fn canon_timeline(&self, fandom: &TagName) -> Result<Vec<TimelineEntry>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            entry: EntryRow,
+            spoiling: i64,
+            about: i64,
+        }
+        let key = name_key(fandom.as_str());
+        let sql = Sql::new(format!(
+            "SELECT {ENTRY_COLUMNS}, \
+             (SELECT COUNT(*) FROM work_canon c WHERE c.entry_id = e.id AND c.relation = 'spoils') \
+             AS spoiling, \
+             (SELECT COUNT(*) FROM work_canon c WHERE c.entry_id = e.id AND c.relation <> 'spoils') \
+             AS about \
+             FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
+             WHERE t.kind = 'fandom' AND t.name_key = $1 ORDER BY e.position"
+        ))
+        .bind(key.as_str());
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<Row> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TimelineEntry {
+                    entry: r.entry.into_entry()?,
+                    spoiling: to_u64(r.spoiling, "a count of works")?,
+                    about: to_u64(r.about, "a count of works")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One canon entry, if there is one with this id.
+    pub async fn canon_entry(&self, id: i64) -> Result<Option<CanonEntry>> {
+        let sql = Sql::new(format!(
+            "SELECT {ENTRY_COLUMNS} FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
+             WHERE e.id = $1"
+        ))
+        .bind(id);
+        let mut conn = self.pool.conn().await?;
+        let row: Option<EntryRow> = conn.db().fetch_optional(&sql).await?;
+        row.map(EntryRow::into_entry).transpose()
+    }
+
+    /// The works linked to entry `id` by `relation` ("spoils", or `None` for what works are
+    /// about), newest first, at most `limit` ids (listings check who may see them).
+    pub async fn canon_entry_works(
+        &self,
+        id: i64,
+        spoiling: bool,
+        limit: u32,
+    ) -> Result<Vec<WorkId>> {
+        let sql = Sql::new(format!(
+            "SELECT c.work_id FROM work_canon c WHERE c.entry_id = $1 AND c.relation {} 'spoils' \
+             GROUP BY c.work_id ORDER BY c.work_id DESC LIMIT $2",
+            if spoiling { "=" } else { "<>" }
+        ))
+        .bind(id)
+        .bind(i64::from(limit));
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<(i64,)> = conn.db().fetch_all(&sql).await?;
+        Ok(rows.into_iter().map(|(w,)| WorkId(w)).collect())
+    }
+
+    /// A work's links to canon entries, in timeline order.
+    pub async fn work_canon(&self, work: WorkId) -> Result<Vec<CanonLink>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            entry: EntryRow,
+            relation: String,
+            inferred: bool,
+        }
+        let sql = Sql::new(format!(
+            "SELECT {ENTRY_COLUMNS}, c.relation, c.inferred FROM work_canon c \
+             JOIN canon_entries e ON e.id = c.entry_id JOIN tags t ON t.id = e.fandom_id \
+             WHERE c.work_id = $1 ORDER BY t.name_key, e.position, c.relation"
+        ))
+        .bind(work.0);
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<Row> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(CanonLink {
+                    entry: r.entry.into_entry()?,
+                    relation: r.relation,
+                    inferred: r.inferred,
+                })
+            })
+            .collect()
+    }
+
+    /// The fandoms that have a timeline, with how many entries each, by name.
+    pub async fn canon_fandoms(&self) -> Result<Vec<(TagId, TagName, u64)>> {
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<(i64, String, i64)> = conn
+            .db()
+            .fetch_all(&Sql::new(
+                "SELECT t.id, t.name, COUNT(*) FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
+                 GROUP BY t.id, t.name, t.name_key ORDER BY t.name_key",
+            ))
+            .await?;
+        rows.into_iter()
+            .map(|(id, name, n)| {
+                Ok((
+                    TagId(id),
+                    TagName::parse(&name)
+                        .map_err(|e| StoreError::Corrupt(format!("fandom {name:?}: {e}")))?,
+                    to_u64(n, "a count of entries")?,
+                ))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,144 @@
+//! Canon timelines in the store, on SQLite and PostgreSQL: entries stored in order and
+//! updated by a second import, works linked from their spoiler lines and summaries on the
+//! way in and when a timeline arrives later, and an unknown fandom's timeline making its tag.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+use ajar_core::{Chapter, Html, TagName, Work};
+use ajar_store::{NewCanonEntry, Store};
+
+ajar_store::backend_tests!(
+    works_are_linked_to_the_entries_their_words_name,
+    a_second_import_updates_a_timeline_in_place,
+);
+
+fn work(title: &str, fandom: Option<&str>, spoilers: &str, summary: &str) -> Work {
+    let mut work = Work {
+        title: title.into(),
+        creators: vec!["writer".into()],
+        fandoms: fandom
+            .map(|f| TagName::parse(f).unwrap())
+            .into_iter()
+            .collect(),
+        spoilers: Some(spoilers.to_owned()),
+        summary: Html::from_plain_text(summary),
+        chapters: vec![Chapter {
+            body: Html::from_plain_text("Words."),
+            ..Chapter::default()
+        }],
+        ..Work::default()
+    };
+    work.renumber_chapters();
+    work
+}
+
+fn season_4(fandom: &TagName) -> Vec<NewCanonEntry<'_>> {
+    [
+        (12, "A Family Matter"),
+        (13, "Nag Hammadi Is Where They Found the Gnostic Gospels"),
+        (14, "The Incredible Sinking Lorelais"),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (n, title))| NewCanonEntry {
+        fandom,
+        position: i as u32 + 1,
+        season: Some(4),
+        number: Some(n),
+        title,
+        aired: None,
+    })
+    .collect()
+}
+
+async fn works_are_linked_to_the_entries_their_words_name(store: Store) {
+    let gg = TagName::parse("Gilmore Girls").unwrap();
+    // Stored before the timeline exists: linked when it arrives.
+    let seed = store
+        .insert_work(&work(
+            "All That's Left",
+            None,
+            "If you haven't seen the season 4 episode 'Nag Hammadi...' this is spoilerish.",
+            "Jess's return leaves Rory confused. Nag Hammadi re-write. One-Parter.",
+        ))
+        .await
+        .unwrap();
+    let done = store.import_canon(&season_4(&gg)).await.unwrap();
+    assert_eq!((done.fandoms, done.entries, done.works_linked), (1, 3, 1));
+    let links = store.work_canon(seed).await.unwrap();
+    let found: Vec<(String, &str, bool)> = links
+        .iter()
+        .map(|l| (l.entry.label(), l.relation.as_str(), l.inferred))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("4×13".to_owned(), "rewrite", true),
+            ("4×13".to_owned(), "spoils", true)
+        ]
+    );
+    // Stored after: linked on the way in, within its fandom.
+    let later = store
+        .insert_work(&work(
+            "Later",
+            Some("Gilmore Girls"),
+            "Spoilers through S4E12",
+            "",
+        ))
+        .await
+        .unwrap();
+    let links = store.work_canon(later).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].entry.title, "A Family Matter");
+    // Another fandom's work naming 4x12 is not linked to Gilmore Girls.
+    let other = store
+        .insert_work(&work("Elsewhere", Some("Other Show"), "4x12", ""))
+        .await
+        .unwrap();
+    assert!(store.work_canon(other).await.unwrap().is_empty());
+
+    let timeline = store.canon_timeline(&gg).await.unwrap();
+    let counts: Vec<(u64, u64)> = timeline.iter().map(|t| (t.spoiling, t.about)).collect();
+    assert_eq!(counts, [(1, 0), (1, 1), (0, 0)]);
+    let entry = timeline[1].entry.id;
+    assert_eq!(
+        store.canon_entry_works(entry, true, 10).await.unwrap(),
+        [seed]
+    );
+    assert_eq!(
+        store.canon_entry_works(entry, false, 10).await.unwrap(),
+        [seed]
+    );
+    // Deleting a work takes its links with it.
+    store.delete_work(seed).await.unwrap();
+    let counts: Vec<(u64, u64)> = store
+        .canon_timeline(&gg)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| (t.spoiling, t.about))
+        .collect();
+    assert_eq!(counts, [(1, 0), (0, 0), (0, 0)]);
+}
+
+async fn a_second_import_updates_a_timeline_in_place(store: Store) {
+    let gg = TagName::parse("Gilmore Girls").unwrap();
+    store.import_canon(&season_4(&gg)).await.unwrap();
+    let first = store.canon_timeline(&gg).await.unwrap();
+    let mut again = season_4(&gg);
+    again.truncate(2);
+    again[0].title = "A Family Matter (renamed)";
+    store.import_canon(&again).await.unwrap();
+    let second = store.canon_timeline(&gg).await.unwrap();
+    assert_eq!(second.len(), 2, "entries past the file's last are removed");
+    assert_eq!(
+        second[0].entry.id, first[0].entry.id,
+        "an entry keeps its id"
+    );
+    assert_eq!(second[0].entry.title, "A Family Matter (renamed)");
+    assert!(store
+        .canon_timeline(&TagName::parse("No Such Show").unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+}

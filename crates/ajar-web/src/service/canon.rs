@@ -1,0 +1,50 @@
+//! Canon timelines as readers see them: a fandom's timeline with how many works spoil and
+//! are about each entry, an entry with those works (as the viewer may list them), and a
+//! work's links to entries.
+
+use crate::auth::Ctx;
+use crate::{AppState, Error};
+use ajar_core::TagName;
+use ajar_store::{CanonEntry, CanonLink, TimelineEntry, WorkBlurb};
+
+/// Works an entry's page lists of each kind.
+pub(crate) const ENTRY_WORKS: u32 = 50;
+
+/// A fandom's timeline; not found when it has none.
+pub(crate) async fn timeline(
+    state: &AppState,
+    fandom: &TagName,
+) -> Result<Vec<TimelineEntry>, Error> {
+    let timeline = state.store.canon_timeline(fandom).await?;
+    if timeline.is_empty() {
+        return Err(Error::NotFound);
+    }
+    Ok(timeline)
+}
+
+/// An entry, with the works about it and the works that spoil it that the viewer may list
+/// (newest first, at most [`ENTRY_WORKS`] each).
+pub(crate) async fn entry(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<(CanonEntry, Vec<WorkBlurb>, Vec<WorkBlurb>), Error> {
+    let entry = state.store.canon_entry(id).await?.ok_or(Error::NotFound)?;
+    let audience = crate::access::audience(ctx);
+    let about = state
+        .store
+        .canon_entry_works(id, false, ENTRY_WORKS)
+        .await?;
+    let spoiling = state.store.canon_entry_works(id, true, ENTRY_WORKS).await?;
+    let about = state.store.works_by_ids(audience, &about).await?;
+    let spoiling = state.store.works_by_ids(audience, &spoiling).await?;
+    Ok((entry, about, spoiling))
+}
+
+/// A work's links to canon entries (the caller has checked the viewer may see the work).
+pub(crate) async fn work_links(
+    state: &AppState,
+    work: ajar_core::WorkId,
+) -> Result<Vec<CanonLink>, Error> {
+    Ok(state.store.work_canon(work).await?)
+}

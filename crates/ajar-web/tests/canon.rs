@@ -1,0 +1,93 @@
+//! Canon timelines on the site, on SQLite and PostgreSQL: the founding story's page names
+//! the episode it spoils and re-writes (marked as read from its words), the fandom's
+//! timeline counts its works, and the entry's page lists them as the viewer may see them.
+
+#![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+mod common;
+
+on_both_backends!(the_founding_story_links_to_the_episode_it_spoils_and_rewrites);
+
+use ajar_core::{Html, TagName, Work};
+use ajar_store::NewCanonEntry;
+use common::{one_chapter_work, TestApp};
+use reqwest::StatusCode;
+
+async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &TestApp) {
+    let gg = TagName::parse("Gilmore Girls").unwrap();
+    let titles = [
+        "A Family Matter",
+        "Nag Hammadi Is Where They Found the Gnostic Gospels",
+    ];
+    let entries: Vec<NewCanonEntry<'_>> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, title)| NewCanonEntry {
+            fandom: &gg,
+            position: i as u32 + 1,
+            season: Some(4),
+            number: Some(12 + i as u32),
+            title,
+            aired: None,
+        })
+        .collect();
+    app.store.import_canon(&entries).await.unwrap();
+    let seed = app
+        .insert(&Work {
+            spoilers: Some(
+                "If you haven't seen the season 4 episode 'Nag Hammadi...' this is spoilerish."
+                    .into(),
+            ),
+            summary: Html::from_plain_text("Nag Hammadi re-write. One-Parter."),
+            ..one_chapter_work("All That's Left", "writer")
+        })
+        .await;
+    let guest = app.guest();
+
+    let page = guest.get(&format!("/works/{seed}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("spoils up to <a href=\"/canon/2\">Gilmore Girls 4×13, “Nag Hammadi Is Where They Found the Gnostic Gospels”</a>"), "{}", page.body);
+    assert!(
+        page.body.contains("a re-write of <a href=\"/canon/2\">"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("not yet confirmed by its writer"));
+
+    let timeline = guest.get("/tags/Gilmore%20Girls/canon").await;
+    assert_eq!(timeline.status, StatusCode::OK);
+    assert!(
+        timeline.body.contains(
+            "<a href=\"/canon/2\">Nag Hammadi Is Where They Found the Gnostic Gospels</a>"
+        ),
+        "{}",
+        timeline.body
+    );
+    assert!(
+        timeline.body.contains("<td>1</td>\n  <td>1</td>"),
+        "{}",
+        timeline.body
+    );
+
+    let entry = guest.get("/canon/2").await;
+    assert_eq!(entry.status, StatusCode::OK);
+    assert!(entry.body.contains("Works about it (1)"), "{}", entry.body);
+    assert!(
+        entry.body.contains("All That&#39;s Left") || entry.body.contains("All That's Left"),
+        "{}",
+        entry.body
+    );
+
+    // A work hidden by an admin leaves the entry's lists.
+    app.store.set_work_hidden(seed, true).await.unwrap();
+    let entry = guest.get("/canon/2").await;
+    assert!(entry.body.contains("Works about it (0)"), "{}", entry.body);
+
+    for missing in ["/canon/99", "/canon/x", "/tags/No%20Such%20Show/canon"] {
+        assert_eq!(
+            guest.get(missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+}
