@@ -180,11 +180,8 @@ pub(crate) async fn link_work(
     Ok(!links.is_empty())
 }
 
-/// [`link_work`] for a work being stored.
+/// [`link_work`] for a work being stored or edited.
 pub(crate) async fn link_new_work(db: &mut Db<'_>, id: i64, work: &Work) -> Result<()> {
-    if work.spoilers.is_none() && work.summary.as_str().is_empty() {
-        return Ok(());
-    }
     let fandoms: Vec<i64> = db
         .fetch_all::<(i64,)>(
             &Sql::new(
@@ -399,6 +396,39 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The writer's word on a link read from their work: `confirm` keeps it (no longer
+    /// inferred, kept when the work is edited), or else it is removed. Returns whether there
+    /// was such a link.
+    pub async fn settle_canon_link(
+        &self,
+        work: WorkId,
+        entry: i64,
+        relation: &str,
+        confirm: bool,
+    ) -> Result<bool> {
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let sql = if confirm {
+            Sql::new(
+                "UPDATE work_canon SET inferred = FALSE \
+                 WHERE work_id = $1 AND entry_id = $2 AND relation = $3",
+            )
+        } else {
+            Sql::new(
+                "DELETE FROM work_canon WHERE work_id = $1 AND entry_id = $2 AND relation = $3",
+            )
+        };
+        let n = db
+            .execute(&sql.bind(work.0).bind(entry).bind(relation))
+            .await?;
+        if n > 0 {
+            crate::changes::append(&mut db, "work", work.0, crate::changes::Op::Update, now())
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(n > 0)
     }
 
     /// The fandoms that have a timeline, with how many entries each, by name.

@@ -859,6 +859,7 @@ async fn update_work_metadata_in(db: Db<'_>, id: WorkId, by: UserId, work: &Work
     .bind(id.0);
     db.execute(&sql).await?;
     set_tags(&mut db, id, work, now).await?;
+    crate::canon::link_new_work(&mut db, id.0, work).await?;
 
     // Series: `work.series` is every series the work is to be in. It may stay in series
     // that are not `by`'s and join series of `by`'s; one it stays in without a part number

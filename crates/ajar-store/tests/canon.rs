@@ -10,6 +10,7 @@ use ajar_store::{NewCanonEntry, Store};
 ajar_store::backend_tests!(
     works_are_linked_to_the_entries_their_words_name,
     a_second_import_updates_a_timeline_in_place,
+    an_edit_reads_the_links_again_and_keeps_the_confirmed_ones,
 );
 
 fn work(title: &str, fandom: Option<&str>, spoilers: &str, summary: &str) -> Work {
@@ -141,4 +142,58 @@ async fn a_second_import_updates_a_timeline_in_place(store: Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+async fn an_edit_reads_the_links_again_and_keeps_the_confirmed_ones(store: Store) {
+    let gg = TagName::parse("Gilmore Girls").unwrap();
+    store.import_canon(&season_4(&gg)).await.unwrap();
+    let mut w = work(
+        "Edited",
+        Some("Gilmore Girls"),
+        "4x12",
+        "A Family Matter re-write.",
+    );
+    let id = store.insert_work(&w).await.unwrap();
+    let relations = |links: &[ajar_store::CanonLink]| -> Vec<(String, String, bool)> {
+        links
+            .iter()
+            .map(|l| (l.entry.label(), l.relation.clone(), l.inferred))
+            .collect()
+    };
+    assert_eq!(
+        relations(&store.work_canon(id).await.unwrap()),
+        [
+            ("4×12".to_owned(), "rewrite".to_owned(), true),
+            ("4×12".to_owned(), "spoils".to_owned(), true)
+        ]
+    );
+    let entry = store.work_canon(id).await.unwrap()[0].entry.id;
+    assert!(store
+        .settle_canon_link(id, entry, "rewrite", true)
+        .await
+        .unwrap());
+    assert!(!store
+        .settle_canon_link(id, entry, "divergence", true)
+        .await
+        .unwrap());
+    let by = store
+        .create_user(&ajar_store::NewUser {
+            name: "editor",
+            email: "editor@example.org",
+            password_hash: "x",
+            role: ajar_core::Role::User,
+            invitation: None,
+        })
+        .await
+        .unwrap();
+    w.spoilers = Some("S4E13".into());
+    w.summary = Html::from_plain_text("Something else entirely.");
+    store.update_work_metadata(id, by, &w).await.unwrap();
+    assert_eq!(
+        relations(&store.work_canon(id).await.unwrap()),
+        [
+            ("4×12".to_owned(), "rewrite".to_owned(), false),
+            ("4×13".to_owned(), "spoils".to_owned(), true)
+        ]
+    );
 }

@@ -3,7 +3,9 @@
 //! entries it spoils and is about (marked when they were read from the work's words and
 //! not yet confirmed). Each handler reads its request and calls `service::canon`.
 
+use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
+use crate::forms::Form;
 use crate::kudos::id_number;
 use crate::service::canon as service;
 use crate::tag_url;
@@ -13,15 +15,48 @@ use ajar_core::canon::About;
 use ajar_core::WorkId;
 use ajar_store::{CanonEntry, TimelineEntry};
 use askama::Template;
+use axum::extract::rejection::FormRejection;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/tags/{name}/canon", get(timeline))
         .route("/canon/{id}", get(entry))
+        .route("/works/{id}/canon", post(settle))
+}
+
+#[derive(serde::Deserialize)]
+struct SettleForm {
+    entry: String,
+    relation: String,
+    /// "confirm" or "remove".
+    action: String,
+}
+
+async fn settle(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+    sent: Result<Form<SettleForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let work = WorkId(id_number(id)?);
+    let f = form(sent)?;
+    let entry = f
+        .entry
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| Error::BadRequest("The entry is not a number.".to_owned()))?;
+    let confirm = match f.action.as_str() {
+        "confirm" => true,
+        "remove" => false,
+        _ => return Err(Error::BadRequest("Confirm or remove the link.".to_owned())),
+    };
+    service::settle_link(&state, &ctx, work, entry, f.relation.trim(), confirm).await?;
+    Ok(see_other(&format!("/works/{}", work.0)))
 }
 
 /// An entry as pages name it: "Gilmore Girls 4×13, “Nag Hammadi Is Where…”".
@@ -93,6 +128,8 @@ async fn entry(
 
 /// One line of a work's canon links.
 struct LinkLine {
+    entry: i64,
+    relation: String,
     what: &'static str,
     name: String,
     href: String,
@@ -102,18 +139,28 @@ struct LinkLine {
 #[derive(Template)]
 #[template(path = "canon/work_links.html")]
 struct WorkLinks {
+    work: i64,
     lines: Vec<LinkLine>,
+    /// The viewer may confirm or remove links (the work's creators).
+    settle: bool,
+    csrf_token: &'static str,
 }
 
 /// The work page's lines naming the canon entries it spoils and is about; empty when none.
-pub(crate) async fn work_section(state: &AppState, work: WorkId) -> Result<String, Error> {
-    let links = service::work_links(state, work).await?;
+pub(crate) async fn work_section(
+    state: &AppState,
+    ctx: &Ctx,
+    access: &ajar_store::WorkAccess,
+) -> Result<String, Error> {
+    let links = service::work_links(state, access.id).await?;
     if links.is_empty() {
         return Ok(String::new());
     }
     let lines = links
         .iter()
         .map(|l| LinkLine {
+            entry: l.entry.id,
+            relation: l.relation.clone(),
             what: match About::from_code(&l.relation) {
                 Some(about) => about.label(),
                 None => "spoils up to",
@@ -123,5 +170,12 @@ pub(crate) async fn work_section(state: &AppState, work: WorkId) -> Result<Strin
             inferred: l.inferred,
         })
         .collect();
-    WorkLinks { lines }.render().map_err(Error::Render)
+    WorkLinks {
+        work: access.id.0,
+        lines,
+        settle: service::may_settle(ctx, access),
+        csrf_token: crate::auth::CSRF_PLACEHOLDER,
+    }
+    .render()
+    .map_err(Error::Render)
 }

@@ -40,7 +40,7 @@ pub(crate) async fn render(
     comments_page: u64,
 ) -> Result<Sections, Error> {
     let mut sections = Sections {
-        canon: crate::canon::work_section(_state, _access.id).await?,
+        canon: crate::canon::work_section(_state, _ctx, _access).await?,
         ..Sections::default()
     };
     sections

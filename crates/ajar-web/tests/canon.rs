@@ -78,8 +78,57 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
         entry.body
     );
 
+    // Only the work's creators (or an admin) settle a link: a reader gets 403 and nothing
+    // changes; confirmed, the link loses its mark; removed, it is gone.
+    let reader = app.user("reader").await;
+    let tried = reader
+        .post(
+            &format!("/works/{seed}/canon"),
+            &[
+                ("entry", "2"),
+                ("relation", "rewrite"),
+                ("action", "confirm"),
+            ],
+        )
+        .await;
+    assert_eq!(tried.status, StatusCode::FORBIDDEN);
+    assert!(app
+        .store
+        .work_canon(seed)
+        .await
+        .unwrap()
+        .iter()
+        .all(|l| l.inferred));
+    let admin = app.admin("root").await;
+    let page = admin.get(&format!("/works/{seed}")).await;
+    assert!(page.body.contains(">Confirm</button>"), "{}", page.body);
+    for (relation, action) in [("rewrite", "confirm"), ("spoils", "remove")] {
+        let done = admin
+            .post(
+                &format!("/works/{seed}/canon"),
+                &[("entry", "2"), ("relation", relation), ("action", action)],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    }
+    let links = app.store.work_canon(seed).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].relation.as_str(), links[0].inferred),
+        ("rewrite", false)
+    );
+    let missing = admin
+        .post(
+            &format!("/works/{seed}/canon"),
+            &[("entry", "1"), ("relation", "spoils"), ("action", "remove")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    app.caught_up().await;
+
     // A work hidden by an admin leaves the entry's lists.
     app.store.set_work_hidden(seed, true).await.unwrap();
+    app.caught_up().await;
     let entry = guest.get("/canon/2").await;
     assert!(entry.body.contains("Works about it (0)"), "{}", entry.body);
 

@@ -48,3 +48,33 @@ pub(crate) async fn work_links(
 ) -> Result<Vec<CanonLink>, Error> {
     Ok(state.store.work_canon(work).await?)
 }
+
+/// The writer's word on a canon link read from their work (`confirm`, or remove it); only
+/// the work's creators (and admins) may say it. Not found when there is no such link.
+pub(crate) async fn settle_link(
+    state: &AppState,
+    ctx: &Ctx,
+    work: ajar_core::WorkId,
+    entry: i64,
+    relation: &str,
+    confirm: bool,
+) -> Result<(), Error> {
+    let owned = crate::access::own_work(state, ctx, work).await?;
+    if state
+        .store
+        .settle_canon_link(owned.id(), entry, relation, confirm)
+        .await?
+    {
+        if let Some(search) = &state.search {
+            search.notify_changed();
+        }
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// Whether the viewer may confirm or remove the work's canon links.
+pub(crate) fn may_settle(ctx: &Ctx, access: &ajar_store::WorkAccess) -> bool {
+    access.is_creator(&ctx.viewer) || ctx.viewer.is_admin()
+}
