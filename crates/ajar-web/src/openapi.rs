@@ -527,6 +527,20 @@ fn people_operations() -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         (
+            "/api/v1/tags/{name}/canon",
+            "get",
+            json!({
+                "summary": "A fandom's canon timeline (episodes, chapters, films) in order, with how many works spoil each entry and are about it",
+                "parameters": [ { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } } ],
+                "responses": {
+                    "200": json_answer("The timeline.", "CanonTimeline"),
+                    "401": problem_response("A token was sent that is not valid."),
+                    "404": problem_response("The fandom has no canon timeline."),
+                    "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+                }
+            }),
+        ),
+        (
             "/api/v1/tags/{name}/wrangle",
             "post",
             json!({
@@ -782,6 +796,28 @@ fn people_schemas() -> Vec<(&'static str, Value)> {
                     "works_url": { "type": "string", "description": "Its works, through the search API." },
                     "feed_url": { "type": "string" },
                     "wrangling": { "oneOf": [ { "type": "null" }, { "$ref": "#/components/schemas/Wrangling" } ] }
+                }
+            }),
+        ),
+        (
+            "CanonTimeline",
+            json!({
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "label", "position", "season", "number", "title", "aired", "spoiling", "about", "url"],
+                    "properties": {
+                        "id": { "type": "integer" },
+                        "label": { "type": "string", "description": "4×13, or #7 for an entry known by its order alone." },
+                        "position": { "type": "integer" },
+                        "season": { "type": ["integer", "null"] },
+                        "number": { "type": ["integer", "null"] },
+                        "title": { "type": "string" },
+                        "aired": { "type": ["string", "null"], "format": "date" },
+                        "spoiling": { "type": "integer", "description": "Works that spoil it." },
+                        "about": { "type": "integer", "description": "Works about it: re-writes, missing scenes, post-episode, divergence." },
+                        "url": { "type": "string" }
+                    }
                 }
             }),
         ),

@@ -69,6 +69,14 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
         timeline.body
     );
 
+    let api = guest.get("/api/v1/tags/Gilmore%20Girls/canon").await;
+    assert_eq!(api.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json[1]["label"], "4×13");
+    assert_eq!(json[1]["spoiling"], 1);
+    assert_eq!(json[1]["about"], 1);
+    assert_eq!(json[1]["url"], "/canon/2");
+
     let entry = guest.get("/canon/2").await;
     assert_eq!(entry.status, StatusCode::OK);
     assert!(entry.body.contains("Works about it (1)"), "{}", entry.body);

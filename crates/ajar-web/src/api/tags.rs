@@ -163,3 +163,46 @@ pub(crate) async fn creator(
         name: pseud.name,
     }))
 }
+
+#[derive(Serialize)]
+pub(crate) struct CanonEntryJson {
+    id: i64,
+    /// "4×13", or "#7" for an entry known by its order alone.
+    label: String,
+    position: u32,
+    season: Option<u32>,
+    number: Option<u32>,
+    title: String,
+    aired: Option<chrono::NaiveDate>,
+    /// Works that spoil it, and works about it (re-writes, missing scenes...).
+    spoiling: u64,
+    about: u64,
+    url: String,
+}
+
+/// `GET /api/v1/tags/{name}/canon`: a fandom's canon timeline, in order.
+pub(crate) async fn canon(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<CanonEntryJson>>, Error> {
+    let Path(segment) = name.map_err(|_| Error::NotFound)?;
+    let fandom = crate::tag_url::decode(&segment).ok_or(Error::NotFound)?;
+    let timeline = crate::service::canon::timeline(&state, &fandom).await?;
+    Ok(Json(
+        timeline
+            .into_iter()
+            .map(|t| CanonEntryJson {
+                id: t.entry.id,
+                label: t.entry.label(),
+                position: t.entry.position,
+                season: t.entry.season,
+                number: t.entry.number,
+                url: format!("/canon/{}", t.entry.id),
+                title: t.entry.title,
+                aired: t.entry.aired,
+                spoiling: t.spoiling,
+                about: t.about,
+            })
+            .collect(),
+    ))
+}
