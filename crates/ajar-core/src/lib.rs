@@ -12,6 +12,7 @@ mod html;
 mod ids;
 mod language;
 mod media;
+pub mod narration;
 mod ratings;
 pub mod suggest;
 mod tags;
