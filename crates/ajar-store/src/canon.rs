@@ -180,6 +180,42 @@ pub(crate) async fn link_work(
     Ok(!links.is_empty())
 }
 
+/// Works out what `work`'s text says of its narration and stores it on work `id`.
+pub(crate) async fn store_narration(db: &mut Db<'_>, id: i64, work: &Work) -> Result<()> {
+    let text: Vec<String> = work
+        .chapters
+        .iter()
+        .map(|c| html_to_text(c.body.as_str()))
+        .collect();
+    write_narration(db, id, &text).await
+}
+
+/// Analyzes the chapters' `text` and writes the result on work `id`.
+async fn write_narration(db: &mut Db<'_>, id: i64, text: &[String]) -> Result<()> {
+    let n = ajar_core::narration::analyze(&text.join("\n\n"));
+    let permille = (n.dialogue_share.clamp(0.0, 1.0) * 1000.0).round() as i64;
+    db.execute(
+        &Sql::new("UPDATE works SET narration = $1, dialogue_permille = $2 WHERE id = $3")
+            .bind(n.person.code())
+            .bind(permille)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// [`store_narration`] again from work `id`'s stored chapters (after one changed).
+pub(crate) async fn restore_narration(db: &mut Db<'_>, id: i64) -> Result<()> {
+    let bodies: Vec<(String,)> = db
+        .fetch_all(
+            &Sql::new("SELECT body_html FROM chapters WHERE work_id = $1 ORDER BY position")
+                .bind(id),
+        )
+        .await?;
+    let text: Vec<String> = bodies.iter().map(|(b,)| html_to_text(b)).collect();
+    write_narration(db, id, &text).await
+}
+
 /// [`link_work`] for a work being stored or edited.
 pub(crate) async fn link_new_work(db: &mut Db<'_>, id: i64, work: &Work) -> Result<()> {
     let fandoms: Vec<i64> = db
@@ -429,6 +465,23 @@ impl Store {
         }
         tx.commit().await?;
         Ok(n > 0)
+    }
+
+    /// What a work's text says of its narration: the person ("first", "second", "third",
+    /// "mixed") and the share of its words in dialogue; `None` when not worked out yet.
+    pub async fn work_narration(&self, work: WorkId) -> Result<Option<(String, f64)>> {
+        let mut conn = self.pool.conn().await?;
+        let row: Option<(Option<String>, Option<i64>)> = conn
+            .db()
+            .fetch_optional(
+                &Sql::new("SELECT narration, dialogue_permille FROM works WHERE id = $1")
+                    .bind(work.0),
+            )
+            .await?;
+        Ok(match row {
+            Some((Some(person), Some(permille))) => Some((person, permille as f64 / 1000.0)),
+            _ => None,
+        })
     }
 
     /// The fandoms that have a timeline, with how many entries each, by name.

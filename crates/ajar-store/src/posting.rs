@@ -217,6 +217,7 @@ impl Store {
         )
         .await?;
         refresh_counts(&mut db, id, now).await?;
+        crate::canon::restore_narration(&mut db, id.0).await?;
         changes::append(&mut db, "work", id.0, Op::Update, now).await?;
         tx.commit().await?;
         Ok(position)
@@ -249,6 +250,7 @@ impl Store {
             return Err(StoreError::NotFound("chapter"));
         }
         refresh_counts(&mut db, id, now).await?;
+        crate::canon::restore_narration(&mut db, id.0).await?;
         changes::append(&mut db, "work", id.0, Op::Update, now).await?;
         tx.commit().await
     }

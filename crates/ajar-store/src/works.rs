@@ -498,6 +498,7 @@ pub(crate) async fn insert(
 
     insert_chapters(db, id, &work.chapters, &new.chapter_words).await?;
     crate::canon::link_new_work(db, id, work).await?;
+    crate::canon::store_narration(db, id, work).await?;
 
     for (ordinal, (series, position)) in new.series.iter().enumerate() {
         let series_id = ensure_series(db, series, now).await?;

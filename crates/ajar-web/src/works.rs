@@ -249,6 +249,14 @@ async fn render_work(
     };
     page.sections =
         crate::work_sections::render(&state, &ctx, &access, part, comments_page).await?;
+    page.narration = state
+        .store
+        .work_narration(id)
+        .await?
+        .and_then(|(person, share)| {
+            let person = ajar_core::narration::Person::from_code(&person)?;
+            Some((person.label(), format!("{:.0}%", share * 100.0)))
+        });
     // Feeds show what guests see: a work with none has no feed to announce.
     if access.visible_to(&ajar_core::Viewer::Guest) {
         page.layout.feed = Some((
@@ -323,6 +331,9 @@ pub(crate) struct WorkPage {
     lang: Option<String>,
     /// What other features add to the page (see `work_sections`).
     sections: crate::work_sections::Sections,
+    /// What the text says of its narration: "First person" and "26%" of its words in
+    /// dialogue, once worked out.
+    narration: Option<(&'static str, String)>,
 }
 
 /// The work's "meta" block, formatted for reading.
@@ -424,6 +435,7 @@ impl WorkPage {
             show_end_notes,
             lang,
             sections: Default::default(),
+            narration: None,
         }
     }
 }

@@ -8,9 +8,9 @@ mod common;
 
 on_both_backends!(the_founding_story_links_to_the_episode_it_spoils_and_rewrites);
 
-use ajar_core::{Html, TagName, Work};
+use ajar_core::TagName;
 use ajar_store::NewCanonEntry;
-use common::{one_chapter_work, TestApp};
+use common::TestApp;
 use reqwest::StatusCode;
 
 async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &TestApp) {
@@ -32,16 +32,12 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
         })
         .collect();
     app.store.import_canon(&entries).await.unwrap();
-    let seed = app
-        .insert(&Work {
-            spoilers: Some(
-                "If you haven't seen the season 4 episode 'Nag Hammadi...' this is spoilerish."
-                    .into(),
-            ),
-            summary: Html::from_plain_text("Nag Hammadi re-write. One-Parter."),
-            ..one_chapter_work("All That's Left", "writer")
-        })
-        .await;
+    // The founding story itself, as the importer reads it (it names no fandom).
+    let path = common::workspace_root().join("tests/fixtures/stories/all-thats-left.txt");
+    let mut seed =
+        ajar_formats::read_story_file("all-thats-left.txt", &std::fs::read(path).unwrap()).unwrap();
+    seed.creators = vec!["writer".into()];
+    let seed = app.insert(&seed).await;
     let guest = app.guest();
 
     let page = guest.get(&format!("/works/{seed}")).await;
@@ -53,6 +49,18 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
         page.body
     );
     assert!(page.body.contains("not yet confirmed by its writer"));
+    // What the text says of its narration: Rory tells it, a quarter of it in dialogue.
+    assert!(
+        page.body
+            .contains("<dd class=\"narration\">First person</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<dd class=\"dialogue\">26%</dd>"),
+        "{}",
+        page.body
+    );
 
     let timeline = guest.get("/tags/Gilmore%20Girls/canon").await;
     assert_eq!(timeline.status, StatusCode::OK);
