@@ -125,24 +125,17 @@ async fn candidates(
     db.fetch_all(&sql).await
 }
 
-/// Links work `id` to the entries its spoiler line and summary name, replacing the links
-/// inferred before (confirmed ones stay). `fandoms` are the work's fandom tag ids.
-pub(crate) async fn link_work(
-    db: &mut Db<'_>,
-    id: i64,
-    fandoms: &[i64],
+/// Candidate entries as the matcher takes them.
+type Candidate = (i64, Option<i64>, Option<i64>, String);
+
+/// The links a work's spoiler line and summary (HTML) name among `rows`: (entry, relation).
+fn links_of(
     spoilers: Option<&str>,
     summary_html: &str,
-) -> Result<bool> {
-    db.execute(&Sql::new("DELETE FROM work_canon WHERE work_id = $1 AND inferred").bind(id))
-        .await?;
-    let summary = html_to_text(summary_html);
-    if spoilers.is_none_or(|s| s.trim().is_empty()) && summary.trim().is_empty() {
-        return Ok(false);
-    }
-    let rows = candidates(db, fandoms).await?;
+    rows: &[Candidate],
+) -> Vec<(i64, &'static str)> {
     if rows.is_empty() {
-        return Ok(false);
+        return Vec::new();
     }
     let small = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
     let entries: Vec<Entry<'_>> = rows
@@ -154,18 +147,34 @@ pub(crate) async fn link_work(
             title,
         })
         .collect();
-    let mut links: Vec<(i64, &str)> = Vec::new();
+    let mut links: Vec<(i64, &'static str)> = Vec::new();
     if let Some(entry) = spoilers.and_then(|s| named_entry(s, &entries)) {
         links.push((entry, "spoils"));
     }
-    if let Some((entry, kind)) = about(&summary, &entries) {
-        links.push((entry, kind.code()));
-        // A re-write of an episode spoils it too, whatever the spoiler line says.
-        if !links.iter().any(|(_, r)| *r == "spoils") {
-            links.push((entry, "spoils"));
+    if !summary_html.trim().is_empty() {
+        if let Some((entry, kind)) = about(&html_to_text(summary_html), &entries) {
+            links.push((entry, kind.code()));
+            // A re-write of an episode spoils it too, whatever the spoiler line says.
+            if !links.iter().any(|(_, r)| *r == "spoils") {
+                links.push((entry, "spoils"));
+            }
         }
     }
-    for (entry, relation) in &links {
+    links
+}
+
+/// Replaces work `id`'s inferred links with `links` (confirmed ones stay).
+async fn write_links(
+    db: &mut Db<'_>,
+    id: i64,
+    links: &[(i64, &str)],
+    had_inferred: bool,
+) -> Result<()> {
+    if had_inferred {
+        db.execute(&Sql::new("DELETE FROM work_canon WHERE work_id = $1 AND inferred").bind(id))
+            .await?;
+    }
+    for (entry, relation) in links {
         db.execute(
             &Sql::new(
                 "INSERT INTO work_canon (work_id, entry_id, relation, inferred) \
@@ -177,6 +186,21 @@ pub(crate) async fn link_work(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Links work `id` to the entries its spoiler line and summary name, replacing the links
+/// inferred before (confirmed ones stay). `fandoms` are the work's fandom tag ids.
+pub(crate) async fn link_work(
+    db: &mut Db<'_>,
+    id: i64,
+    fandoms: &[i64],
+    spoilers: Option<&str>,
+    summary_html: &str,
+) -> Result<bool> {
+    let rows = candidates(db, fandoms).await?;
+    let links = links_of(spoilers, summary_html, &rows);
+    write_links(db, id, &links, true).await?;
     Ok(!links.is_empty())
 }
 
@@ -245,9 +269,13 @@ impl Store {
     /// Stores timelines (each fandom's entries by position: an entry at a position already
     /// there is updated, entries past the file's last position are removed), creating
     /// fandom tags that are new, and links every work of those fandoms (and works that name
-    /// no fandom) to the entries their words name. One transaction: a failure stores
-    /// nothing.
-    pub async fn import_canon(&self, entries: &[NewCanonEntry<'_>]) -> Result<CanonImport> {
+    /// no fandom) to the entries their words name, calling `progress(done, of)` as it reads
+    /// them. One transaction: a failure stores nothing.
+    pub async fn import_canon(
+        &self,
+        entries: &[NewCanonEntry<'_>],
+        progress: impl Fn(u64, u64),
+    ) -> Result<CanonImport> {
         if entries.is_empty() {
             return Ok(CanonImport {
                 fandoms: 0,
@@ -299,38 +327,66 @@ impl Store {
             )
             .await?;
         }
-        // The works these timelines may name: their fandoms', and those with no fandom.
-        let mut works_linked = 0u64;
+        // The works these timelines may name: their fandoms', and those with no fandom. Their
+        // fandoms are read in one query and the candidate entries once per set of fandoms;
+        // a work is written to only when its links change.
         let fandom_ids: Vec<i64> = last.keys().copied().collect();
-        let mut sql = Sql::new(format!(
-            "SELECT w.id, w.spoilers, w.summary_html FROM works w \
-             WHERE (w.spoilers IS NOT NULL OR w.summary_html <> '') AND (EXISTS (SELECT 1 \
-             FROM work_tags wt WHERE wt.work_id = w.id AND wt.tag_id IN ({})) OR NOT EXISTS \
-             (SELECT 1 FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
-             WHERE wt.work_id = w.id AND t.kind = 'fandom'))",
-            crate::db::placeholder_list(fandom_ids.len(), 1)
-        ));
-        for f in &fandom_ids {
-            sql.push(*f);
+        let list = crate::db::placeholder_list(fandom_ids.len(), 1);
+        let bind_all = |mut sql: Sql<'static>| {
+            for f in &fandom_ids {
+                sql.push(*f);
+            }
+            sql
+        };
+        let works: Vec<(i64, Option<String>, String)> = db
+            .fetch_all(&bind_all(Sql::new(format!(
+                "SELECT w.id, w.spoilers, w.summary_html FROM works w \
+                 WHERE (w.spoilers IS NOT NULL OR w.summary_html <> '') AND (EXISTS (SELECT 1 \
+                 FROM work_tags wt WHERE wt.work_id = w.id AND wt.tag_id IN ({list})) OR NOT EXISTS \
+                 (SELECT 1 FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+                 WHERE wt.work_id = w.id AND t.kind = 'fandom')) ORDER BY w.id"
+            ))))
+            .await?;
+        let pairs: Vec<(i64, i64)> = db
+            .fetch_all(&bind_all(Sql::new(format!(
+                "SELECT wt.work_id, wt.tag_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+                 WHERE t.kind = 'fandom' AND wt.work_id IN \
+                 (SELECT f.work_id FROM work_tags f WHERE f.tag_id IN ({list}))"
+            ))))
+            .await?;
+        let mut fandoms_of: std::collections::HashMap<i64, Vec<i64>> =
+            std::collections::HashMap::new();
+        for (work, fandom) in pairs {
+            fandoms_of.entry(work).or_default().push(fandom);
         }
-        let works: Vec<(i64, Option<String>, String)> = db.fetch_all(&sql).await?;
-        for (id, spoilers, summary) in works {
-            let fandoms: Vec<i64> = db
-                .fetch_all::<(i64,)>(
-                    &Sql::new(
-                        "SELECT wt.tag_id FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
-                         WHERE wt.work_id = $1 AND t.kind = 'fandom'",
-                    )
-                    .bind(id),
-                )
-                .await?
-                .into_iter()
-                .map(|(f,)| f)
-                .collect();
-            if link_work(&mut db, id, &fandoms, spoilers.as_deref(), &summary).await? {
-                works_linked += 1;
+        let inferred: std::collections::HashSet<i64> = db
+            .fetch_all::<(i64,)>(&Sql::new(
+                "SELECT DISTINCT work_id FROM work_canon WHERE inferred",
+            ))
+            .await?
+            .into_iter()
+            .map(|(w,)| w)
+            .collect();
+        let mut cached: std::collections::HashMap<Vec<i64>, Vec<Candidate>> =
+            std::collections::HashMap::new();
+        let mut works_linked = 0u64;
+        let total = works.len() as u64;
+        for (done, (id, spoilers, summary)) in works.into_iter().enumerate() {
+            let mut fandoms = fandoms_of.remove(&id).unwrap_or_default();
+            fandoms.sort_unstable();
+            if !cached.contains_key(&fandoms) {
+                let rows = candidates(&mut db, &fandoms).await?;
+                cached.insert(fandoms.clone(), rows);
+            }
+            let rows = cached.get(&fandoms).map(Vec::as_slice).unwrap_or_default();
+            let links = links_of(spoilers.as_deref(), &summary, rows);
+            let had = inferred.contains(&id);
+            if had || !links.is_empty() {
+                write_links(&mut db, id, &links, had).await?;
                 crate::changes::append(&mut db, "work", id, crate::changes::Op::Update, at).await?;
             }
+            works_linked += u64::from(!links.is_empty());
+            progress(done as u64 + 1, total);
         }
         tx.commit().await?;
         Ok(CanonImport {

@@ -64,7 +64,7 @@ async fn works_are_linked_to_the_entries_their_words_name(store: Store) {
         ))
         .await
         .unwrap();
-    let done = store.import_canon(&season_4(&gg)).await.unwrap();
+    let done = store.import_canon(&season_4(&gg), |_, _| {}).await.unwrap();
     assert_eq!((done.fandoms, done.entries, done.works_linked), (1, 3, 1));
     let links = store.work_canon(seed).await.unwrap();
     let found: Vec<(String, &str, bool)> = links
@@ -124,12 +124,12 @@ async fn works_are_linked_to_the_entries_their_words_name(store: Store) {
 
 async fn a_second_import_updates_a_timeline_in_place(store: Store) {
     let gg = TagName::parse("Gilmore Girls").unwrap();
-    store.import_canon(&season_4(&gg)).await.unwrap();
+    store.import_canon(&season_4(&gg), |_, _| {}).await.unwrap();
     let first = store.canon_timeline(&gg).await.unwrap();
     let mut again = season_4(&gg);
     again.truncate(2);
     again[0].title = "A Family Matter (renamed)";
-    store.import_canon(&again).await.unwrap();
+    store.import_canon(&again, |_, _| {}).await.unwrap();
     let second = store.canon_timeline(&gg).await.unwrap();
     assert_eq!(second.len(), 2, "entries past the file's last are removed");
     assert_eq!(
@@ -146,7 +146,7 @@ async fn a_second_import_updates_a_timeline_in_place(store: Store) {
 
 async fn an_edit_reads_the_links_again_and_keeps_the_confirmed_ones(store: Store) {
     let gg = TagName::parse("Gilmore Girls").unwrap();
-    store.import_canon(&season_4(&gg)).await.unwrap();
+    store.import_canon(&season_4(&gg), |_, _| {}).await.unwrap();
     let mut w = work(
         "Edited",
         Some("Gilmore Girls"),

@@ -31,7 +31,7 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
             aired: None,
         })
         .collect();
-    app.store.import_canon(&entries).await.unwrap();
+    app.store.import_canon(&entries, |_, _| {}).await.unwrap();
     // The founding story itself, as the importer reads it (it names no fandom).
     let path = common::workspace_root().join("tests/fixtures/stories/all-thats-left.txt");
     let mut seed =

@@ -60,7 +60,20 @@ pub async fn run(global: &Global, args: CanonArgs) -> anyhow::Result<ExitCode> {
                 })
                 .collect();
             let store = crate::open_store(global).await?;
-            let done = store.import_canon(&entries).await?;
+            // The bar counts the works read for links, once the entries are stored.
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} linking works [{bar:30}] {pos}/{len}, {per_sec}, eta {eta}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            let done = store
+                .import_canon(&entries, |done, of| {
+                    bar.set_length(of);
+                    bar.set_position(done);
+                })
+                .await?;
+            bar.finish_and_clear();
             println!(
                 "Stored {} canon entries for {} fandom{}; {} works link to them.",
                 done.entries,
