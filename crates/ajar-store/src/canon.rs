@@ -204,31 +204,16 @@ pub(crate) async fn link_work(
     Ok(!links.is_empty())
 }
 
-/// Works out what `work`'s text says of its narration and stores it on work `id`.
-pub(crate) async fn store_narration(db: &mut Db<'_>, id: i64, work: &Work) -> Result<()> {
-    let text: Vec<String> = work
-        .chapters
-        .iter()
-        .map(|c| html_to_text(c.body.as_str()))
-        .collect();
-    write_narration(db, id, &text).await
-}
-
-/// Analyzes the chapters' `text` and writes the result on work `id`.
-async fn write_narration(db: &mut Db<'_>, id: i64, text: &[String]) -> Result<()> {
+/// What chapters' bodies (HTML) say of the narration: the person's code and the dialogue
+/// share in thousandths.
+pub(crate) fn narration_of<'b>(bodies: impl Iterator<Item = &'b str>) -> (&'static str, i64) {
+    let text: Vec<String> = bodies.map(html_to_text).collect();
     let n = ajar_core::narration::analyze(&text.join("\n\n"));
     let permille = (n.dialogue_share.clamp(0.0, 1.0) * 1000.0).round() as i64;
-    db.execute(
-        &Sql::new("UPDATE works SET narration = $1, dialogue_permille = $2 WHERE id = $3")
-            .bind(n.person.code())
-            .bind(permille)
-            .bind(id),
-    )
-    .await?;
-    Ok(())
+    (n.person.code(), permille)
 }
 
-/// [`store_narration`] again from work `id`'s stored chapters (after one changed).
+/// What work `id`'s stored chapters say of its narration, stored again (after one changed).
 pub(crate) async fn restore_narration(db: &mut Db<'_>, id: i64) -> Result<()> {
     let bodies: Vec<(String,)> = db
         .fetch_all(
@@ -236,8 +221,15 @@ pub(crate) async fn restore_narration(db: &mut Db<'_>, id: i64) -> Result<()> {
                 .bind(id),
         )
         .await?;
-    let text: Vec<String> = bodies.iter().map(|(b,)| html_to_text(b)).collect();
-    write_narration(db, id, &text).await
+    let (person, permille) = narration_of(bodies.iter().map(|(b,)| b.as_str()));
+    db.execute(
+        &Sql::new("UPDATE works SET narration = $1, dialogue_permille = $2 WHERE id = $3")
+            .bind(person)
+            .bind(permille)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
 }
 
 /// [`link_work`] for a work being stored or edited.

@@ -398,6 +398,9 @@ pub(crate) struct NewWork<'a> {
     published: NaiveDate,
     updated: NaiveDate,
     series: Vec<(Keyed<'a>, i64)>,
+    /// What the text says of its narration (person code, dialogue share in thousandths):
+    /// worked out here, before the write lock is taken, as it reads every word.
+    narration: (&'static str, i64),
 }
 
 impl<'a> NewWork<'a> {
@@ -407,6 +410,7 @@ impl<'a> NewWork<'a> {
         let tags = work_tags(work);
 
         let chapter_words: Vec<i64> = work.chapters.iter().map(|c| to_i64(c.words())).collect();
+        let narration = crate::canon::narration_of(work.chapters.iter().map(|c| c.body.as_str()));
         let words = chapter_words.iter().sum();
         let published = work.published.unwrap_or(today);
         let updated = work.updated.unwrap_or(published);
@@ -438,6 +442,7 @@ impl<'a> NewWork<'a> {
             published,
             updated,
             series,
+            narration,
         })
     }
 }
@@ -454,9 +459,9 @@ pub(crate) async fn insert(
     let sql = Sql::new(
         "INSERT INTO works (title, summary_html, notes_html, end_notes_html, rating, language, \
          spoilers, expected_chapters, complete, completion_stated, published, updated, \
-         word_count, chapter_count, created_at, modified_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-         RETURNING id",
+         word_count, chapter_count, created_at, modified_at, narration, dialogue_permille) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18) RETURNING id",
     )
     .bind(work.title.as_str())
     .bind(work.summary.as_str())
@@ -473,7 +478,9 @@ pub(crate) async fn insert(
     .bind(new.words)
     .bind(to_i64(work.chapters.len() as u64))
     .bind(now)
-    .bind(now);
+    .bind(now)
+    .bind(new.narration.0)
+    .bind(new.narration.1);
     let (id,): (i64,) = db.fetch_one(&sql).await?;
 
     let creator_ids = new
@@ -498,7 +505,6 @@ pub(crate) async fn insert(
 
     insert_chapters(db, id, &work.chapters, &new.chapter_words).await?;
     crate::canon::link_new_work(db, id, work).await?;
-    crate::canon::store_narration(db, id, work).await?;
 
     for (ordinal, (series, position)) in new.series.iter().enumerate() {
         let series_id = ensure_series(db, series, now).await?;

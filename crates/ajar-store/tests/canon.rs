@@ -11,6 +11,7 @@ ajar_store::backend_tests!(
     works_are_linked_to_the_entries_their_words_name,
     a_second_import_updates_a_timeline_in_place,
     an_edit_reads_the_links_again_and_keeps_the_confirmed_ones,
+    a_works_narration_is_worked_out_when_stored_and_when_a_chapter_changes,
 );
 
 fn work(title: &str, fandom: Option<&str>, spoilers: &str, summary: &str) -> Work {
@@ -195,5 +196,29 @@ async fn an_edit_reads_the_links_again_and_keeps_the_confirmed_ones(store: Store
             ("4×12".to_owned(), "rewrite".to_owned(), false),
             ("4×13".to_owned(), "spoils".to_owned(), true)
         ]
+    );
+}
+
+async fn a_works_narration_is_worked_out_when_stored_and_when_a_chapter_changes(store: Store) {
+    let mut w = work("Told", None, "", "");
+    w.chapters[0].body = Html::from_plain_text(
+        "I walked to the diner before dawn. I ordered coffee and I waited for him, \
+         as I always did, and my hands were cold.",
+    );
+    let id = store.insert_work(&w).await.unwrap();
+    let (person, dialogue) = store.work_narration(id).await.unwrap().unwrap();
+    assert_eq!((person.as_str(), dialogue), ("first", 0.0));
+    let chapter = Chapter {
+        body: Html::from_plain_text(
+            "\"Where were you?\" she asked.\n\n\"Out,\" he said. \"Walking. Thinking about \
+             everything we said last night, and everything we did not say.\"",
+        ),
+        ..Chapter::default()
+    };
+    store.add_chapter(id, &chapter).await.unwrap();
+    let (_, dialogue) = store.work_narration(id).await.unwrap().unwrap();
+    assert!(
+        dialogue > 0.3,
+        "the new chapter's dialogue counts: {dialogue}"
     );
 }
