@@ -1109,6 +1109,7 @@ impl Inner {
             | Expr::Warning(_)
             | Expr::Category(_)
             | Expr::Language(_)
+            | Expr::Narration(_)
             | Expr::Complete(_) => self.term_of(e).map_or(Plan::Nothing, Plan::Term),
             Expr::Crossover(c) => {
                 let (lo, hi) = crossover_bounds(*c);
@@ -1191,6 +1192,7 @@ impl Inner {
             Expr::Warning(w) => Term::from_field_text(f.warning, w.code()),
             Expr::Category(c) => Term::from_field_text(f.category, c.code()),
             Expr::Language(l) => Term::from_field_text(f.language, &l.to_lowercase()),
+            Expr::Narration(p) => Term::from_field_text(f.narration, p),
             Expr::Complete(c) => Term::from_field_u64(f.complete, complete_value(Some(*c))),
             _ => return None,
         })
@@ -1253,6 +1255,7 @@ impl Inner {
             | Expr::Warning(_)
             | Expr::Category(_)
             | Expr::Language(_)
+            | Expr::Narration(_)
             | Expr::Complete(_) => match self.term_of(e) {
                 Some(term) => Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
                 None => Box::new(EmptyQuery),
@@ -1271,6 +1274,7 @@ impl Inner {
                     NumField::Comments => f.comments,
                     NumField::Published => f.published,
                     NumField::Updated => f.updated,
+                    NumField::Dialogue => f.dialogue,
                 };
                 range(field, *lo, *hi)
             }

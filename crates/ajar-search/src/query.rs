@@ -39,6 +39,8 @@ pub enum Expr {
     Warning(ArchiveWarning),
     Category(Category),
     Language(String),
+    /// The person of the narration: "first", "second", "third" or "mixed".
+    Narration(String),
     Complete(bool),
     Crossover(bool),
     /// An inclusive range; dates as days from the common era.
@@ -73,6 +75,8 @@ pub enum NumField {
     Comments,
     Published,
     Updated,
+    /// The share of a work's words in dialogue, in thousandths (typed as whole percents).
+    Dialogue,
 }
 
 impl NumField {
@@ -86,6 +90,7 @@ impl NumField {
             NumField::Comments => "comments",
             NumField::Published => "published",
             NumField::Updated => "updated",
+            NumField::Dialogue => "dialogue",
         }
     }
 
@@ -394,7 +399,7 @@ impl Parser {
 
 const FIELD_LIST: &str = "title, creator, summary, notes, text, tag, fandom, relationship, \
     character, freeform, rating, warning, category, language, complete, crossover, words, \
-    chapters, kudos, hits, bookmarks, comments, published, updated";
+    chapters, kudos, hits, bookmarks, comments, published, updated, pov, dialogue";
 
 fn num_field(name: &str) -> Option<NumField> {
     Some(match name {
@@ -406,6 +411,7 @@ fn num_field(name: &str) -> Option<NumField> {
         "comments" => NumField::Comments,
         "published" | "posted" => NumField::Published,
         "updated" | "date" => NumField::Updated,
+        "dialogue" | "dialog" => NumField::Dialogue,
         _ => return None,
     })
 }
@@ -417,7 +423,7 @@ fn field_expr(name: &str, op: Op, value: String, quoted: bool) -> Result<Expr, Q
     if op != Op::Colon {
         return err(format!(
             "\"{name}\" cannot be compared with > or <; numbers and dates can: {}.",
-            "words, chapters, kudos, hits, bookmarks, comments, published, updated"
+            "words, chapters, kudos, hits, bookmarks, comments, published, updated, dialogue"
         ));
     }
     let text = |field| Expr::Text {
@@ -472,6 +478,24 @@ fn field_expr(name: &str, op: Op, value: String, quoted: bool) -> Result<Expr, Q
             Some(l) => Expr::Language(l.code().to_owned()),
             None => return err("language: needs a language, like language:en."),
         },
+        "pov" | "narration" | "person" => {
+            let v = value.to_lowercase();
+            let code = v.trim_end_matches(" person").trim_end_matches("-person");
+            let code = match code {
+                "1st" | "1" => "first",
+                "2nd" | "2" => "second",
+                "3rd" | "3" => "third",
+                other => other,
+            };
+            match ajar_core::narration::Person::from_code(code) {
+                Some(p) => Expr::Narration(p.code().to_owned()),
+                None => {
+                    return err(
+                        "pov: takes first, second, third or mixed, like pov:first.".to_owned()
+                    )
+                }
+            }
+        }
         "complete" | "completed" => Expr::Complete(yes_no(name, &value)?),
         "wip" | "inprogress" => Expr::Complete(!yes_no(name, &value)?),
         "crossover" | "crossovers" => Expr::Crossover(yes_no(name, &value)?),
@@ -499,6 +523,22 @@ fn range_expr(field: NumField, op: Op, value: &str) -> Result<Expr, QueryError> 
     let bound = |s: &str, upper: bool| -> Result<Option<u64>, QueryError> {
         if s.is_empty() {
             return Ok(None);
+        }
+        if field == NumField::Dialogue {
+            // Whole percents; a bound covers all of its percent, as a date covers its day.
+            return s
+                .trim_end_matches('%')
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|p| *p <= 100)
+                .map(|p| Some(if upper { p * 10 + 9 } else { p * 10 }))
+                .ok_or_else(|| QueryError {
+                    message: format!(
+                        "\"{s}\" is not a percentage; dialogue takes whole percents from 0 to \
+                         100, like dialogue>40% or dialogue:10..30."
+                    ),
+                });
         }
         if field.is_date() {
             parse_date_bound(s, upper)
@@ -739,6 +779,26 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(parse(input), Ok(expected), "{input}");
         }
+    }
+
+    #[test]
+    fn narration_and_dialogue_are_fields() {
+        let one = |q: &str| parse(q).unwrap().unwrap();
+        assert_eq!(one("pov:first"), Expr::Narration("first".into()));
+        assert_eq!(one("pov:3rd"), Expr::Narration("third".into()));
+        assert_eq!(one("narration:Mixed"), Expr::Narration("mixed".into()));
+        let range = |lo, hi| Expr::Range {
+            field: NumField::Dialogue,
+            lo,
+            hi,
+        };
+        assert_eq!(one("dialogue>40%"), range(Some(410), None));
+        assert_eq!(one("dialogue>=40"), range(Some(400), None));
+        assert_eq!(one("dialogue:26%"), range(Some(260), Some(269)));
+        assert_eq!(one("dialogue<10%"), range(None, Some(99)));
+        assert!(parse("pov:fourth").is_err());
+        assert!(parse("dialogue>140%").is_err());
+        assert!(parse("dialogue>lots").is_err());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use tantivy::TantivyDocument;
 
 /// Bumped whenever the schema or what goes into it changes: an index written by another
 /// version is rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
@@ -51,6 +51,10 @@ pub(crate) struct Fields {
     pub comments: Field,
     pub published: Field,
     pub updated: Field,
+    /// The person of the narration (`ajar_core::narration::Person::code`), when known.
+    pub narration: Field,
+    /// The share of words in dialogue, in thousandths, when known.
+    pub dialogue: Field,
     pub restricted: Field,
     pub text: Field,
 }
@@ -92,7 +96,9 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         bookmarks: b.add_u64_field("bookmarks", fast.clone()),
         comments: b.add_u64_field("comments", fast.clone()),
         published: b.add_u64_field("published", fast.clone()),
-        updated: b.add_u64_field("updated", fast),
+        updated: b.add_u64_field("updated", fast.clone()),
+        narration: b.add_text_field("narration", STRING),
+        dialogue: b.add_u64_field("dialogue", fast),
         restricted: b.add_u64_field("restricted", num),
         text: b.add_text_field("text", text),
     };
@@ -375,6 +381,12 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
     doc.add_u64(f.published, date_days(w.published));
     doc.add_u64(f.updated, date_days(w.updated));
     doc.add_u64(f.restricted, u64::from(w.restricted));
+    if let Some(person) = &w.narration {
+        doc.add_text(f.narration, person);
+    }
+    if let Some(permille) = w.dialogue_permille.and_then(|p| u64::try_from(p).ok()) {
+        doc.add_u64(f.dialogue, permille);
+    }
     if let Some(text) = &w.text {
         doc.add_text(f.text, text);
     }

@@ -44,6 +44,10 @@ pub struct IndexWork {
     pub tag_ids: Vec<TagId>,
     /// The plain text of every chapter, when asked for.
     pub text: Option<String>,
+    /// What its text says of the narration (`ajar_core::narration::Person::code`) and the
+    /// share of its words in dialogue in thousandths, once worked out.
+    pub narration: Option<String>,
+    pub dialogue_permille: Option<i64>,
 }
 
 /// A tag with its id and kind.
@@ -77,6 +81,8 @@ struct IndexRow {
     creators: Option<String>,
     /// Tag ids joined by commas.
     tag_ids: Option<String>,
+    narration: Option<String>,
+    dialogue_permille: Option<i64>,
     /// Every chapter's HTML in order, joined by line breaks (when the text is asked for).
     bodies: Option<String>,
 }
@@ -84,7 +90,7 @@ struct IndexRow {
 const INDEX_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_notes_html, \
     w.rating, w.language, CASE WHEN w.completion_stated THEN w.complete END AS complete, \
     w.visibility, w.published, w.updated, w.word_count, w.chapter_count, w.hits, \
-    w.kudos_count, w.comment_count, w.bookmark_count";
+    w.kudos_count, w.comment_count, w.bookmark_count, w.narration, w.dialogue_permille";
 
 /// The works' columns with their creators, tags and (when `with_text`) chapters folded in,
 /// one row per work. A row per creator, tag and chapter would be a dozen rows per work, and
@@ -591,5 +597,7 @@ fn index_work(r: IndexRow, with_text: bool) -> Result<IndexWork> {
         kudos: to_u64(r.kudos_count, "a work's kudos")?,
         comments: to_u64(r.comment_count, "a work's comment count")?,
         bookmarks: to_u64(r.bookmark_count, "a work's bookmark count")?,
+        narration: r.narration,
+        dialogue_permille: r.dialogue_permille,
     })
 }

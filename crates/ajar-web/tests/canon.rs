@@ -62,6 +62,32 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
         page.body
     );
 
+    // And a search finds it by them.
+    for (query, found) in [
+        ("pov:first", true),
+        ("pov:1st", true),
+        ("pov:third", false),
+        ("dialogue>20%25", true),
+        ("dialogue:26%25", true),
+        ("dialogue>30%25", false),
+        ("pov:first%20dialogue<10", false),
+    ] {
+        let page = guest.get(&format!("/works/search?q={query}")).await;
+        assert_eq!(
+            page.body.contains("Nag Hammadi re-write"),
+            found,
+            "{query}: {}",
+            page.body
+        );
+    }
+    let bad = guest.get("/works/search?q=pov:fourth").await;
+    assert!(
+        bad.body
+            .contains("pov: takes first, second, third or mixed"),
+        "{}",
+        bad.body
+    );
+
     let timeline = guest.get("/tags/Gilmore%20Girls/canon").await;
     assert_eq!(timeline.status, StatusCode::OK);
     assert!(
