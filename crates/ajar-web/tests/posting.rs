@@ -254,6 +254,42 @@ async fn a_preview_shows_the_work_and_stores_nothing(app: &TestApp) {
     assert!(preview.body.contains("Jess comes *back*.</textarea>"));
     assert_eq!(app.store.work_count().await.unwrap(), before);
 
+    // Names the text uses that no character tag holds are offered, matched to the
+    // fandom's canonical characters where wrangling knows them ("Luke" is Luke Danes).
+    let luke = app
+        .insert(&ajar_core::Work {
+            fandoms: vec![ajar_core::TagName::parse("Gilmore Girls").unwrap()],
+            characters: vec![ajar_core::TagName::parse("Luke Danes").unwrap()],
+            ..common::one_chapter_work("Diner Days", "someone")
+        })
+        .await;
+    let sookie = app.store.user_by_name("sookie").await.unwrap().unwrap().id;
+    for name in ["Gilmore Girls", "Luke Danes"] {
+        let tag = app
+            .store
+            .tag_state(&ajar_core::TagName::parse(name).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        app.store
+            .wrangle(sookie, tag.tag.id, &ajar_store::Wrangle::Canonical(true))
+            .await
+            .unwrap();
+    }
+    let body = "They met at the diner. Then Luke poured coffee for Rory while Luke frowned.\n\n\
+                Later that night Kyle came by, and Luke said nothing at all.";
+    let named = post_work(&writer, &pseud, &[("action", "preview"), ("body", body)]).await;
+    assert_eq!(named.status, StatusCode::OK, "{}", named.body);
+    assert!(
+        named.body.contains("<strong>Luke Danes</strong> (Luke)"),
+        "{}",
+        named.body
+    );
+    assert!(named.body.contains(", Kyle."), "{}", named.body);
+    assert!(!named.body.contains("(Rory)"), "Rory is tagged already");
+    assert_eq!(app.store.work_count().await.unwrap(), before + 1, "{luke}");
+    let before = before + 1;
+
     // A form with problems says what to fix and stores nothing.
     let bad = post_work(&writer, &pseud, &[("title", " "), ("fandoms", "")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);

@@ -124,6 +124,15 @@ impl HasErrors for ChapterFormPage {
 // ---------------------------------------------------------------------------------------
 // Preview
 
+/// The names a preview offers as character tags (see `service::works::names_in_text`).
+async fn named(state: &AppState, work: &Work) -> Result<Vec<(String, Option<String>)>, Error> {
+    Ok(service::works::names_in_text(state, work)
+        .await?
+        .into_iter()
+        .map(|n| (n.name, n.canonical))
+        .collect())
+}
+
 /// A work as it would look, for the preview above a form.
 struct Preview {
     title: String,
@@ -137,6 +146,9 @@ struct Preview {
     spoilers: Option<String>,
     chapters: Vec<PreviewChapter>,
     words: String,
+    /// Names the text uses most that no character tag holds yet, with the canonical
+    /// character each likely is: offered as character tags.
+    names: Vec<(String, Option<String>)>,
 }
 
 struct PreviewChapter {
@@ -200,6 +212,7 @@ impl Preview {
                 .map(|c| PreviewChapter::new(c, single))
                 .collect(),
             words: thousands(work.words()),
+            names: Vec::new(),
         }
     }
 }
@@ -333,7 +346,9 @@ async fn preview_new_work(
         Ok(checked) => {
             let names: Vec<String> = checked.pseuds.iter().map(|p| p.name.clone()).collect();
             let mut page = WorkFormPage::new(form, None, pseuds);
-            page.preview = Some(Preview::new(&checked.work, &names));
+            let mut preview = Preview::new(&checked.work, &names);
+            preview.names = named(state, &checked.work).await?;
+            page.preview = Some(preview);
             page.notice =
                 Some("This is a preview: nothing is saved until you post or save a draft.".into());
             Ok(Page(page).into_response())
@@ -509,7 +524,9 @@ async fn edit_work(
     if action == "preview" {
         let mut shown = work;
         shown.chapters = stored.chapters.clone();
-        page.preview = Some(Preview::new(&shown, &stored.creators));
+        let mut preview = Preview::new(&shown, &stored.creators);
+        preview.names = named(&state, &shown).await?;
+        page.preview = Some(preview);
         page.notice = Some("This is a preview: nothing is saved until you save.".into());
         return Ok(Page(page).into_response());
     }

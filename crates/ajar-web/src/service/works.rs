@@ -280,3 +280,91 @@ pub(crate) async fn order_series(
         .await
         .map_err(refusal)
 }
+
+/// A name the text of a work uses often, and the canonical character it most likely is in
+/// the work's fandoms (when tag wrangling knows one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NamedInText {
+    pub(crate) name: String,
+    pub(crate) uses: u32,
+    pub(crate) canonical: Option<String>,
+}
+
+/// The names `work`'s text uses most that its character tags do not already hold, offered
+/// to its writer as character tags: matched against the canonical characters of its
+/// fandoms (`ajar_core::suggest`, short names included: "Jess" is "Jess Mariano" in Gilmore
+/// Girls when she is the only Jess there).
+pub(crate) async fn names_in_text(
+    state: &AppState,
+    work: &Work,
+) -> Result<Vec<NamedInText>, Error> {
+    use ajar_core::suggest::{normalize, CanonicalTag, Suggester};
+    let text: Vec<String> = work
+        .chapters
+        .iter()
+        .map(|c| ajar_core::html_to_text(c.body.as_str()))
+        .collect();
+    let names = ajar_core::narration::analyze(&text.join("\n\n")).names;
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut fandoms = Vec::new();
+    for f in &work.fandoms {
+        if let Some(tag) = state
+            .store
+            .canonical_tag(ajar_core::TagKind::Fandom, f.as_str())
+            .await?
+        {
+            fandoms.push(tag.id);
+        }
+    }
+    let suggester = Suggester::new(
+        state
+            .store
+            .canonical_tags_with_fandoms(ajar_core::TagKind::Character)
+            .await?
+            .into_iter()
+            .map(|(t, f)| CanonicalTag {
+                id: t.id,
+                kind: t.kind,
+                name: t.name.as_str().to_owned(),
+                fandoms: f,
+            })
+            .collect(),
+    );
+    let canonical_names: std::collections::HashMap<ajar_core::TagId, String> = state
+        .store
+        .canonical_tags(ajar_core::TagKind::Character)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name.as_str().to_owned()))
+        .collect();
+    // Words of the characters already tagged: "Rory" is in "Rory Gilmore".
+    let tagged: Vec<String> = work
+        .characters
+        .iter()
+        .flat_map(|c| {
+            normalize(c.as_str())
+                .split(' ')
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    Ok(names
+        .into_iter()
+        .filter(|(name, _)| !tagged.contains(&normalize(name)))
+        .map(|(name, uses)| {
+            let canonical = fandoms
+                .iter()
+                .map(|f| Some(*f))
+                .chain(fandoms.is_empty().then_some(None))
+                .find_map(|f| suggester.suggest(ajar_core::TagKind::Character, &name, f))
+                .and_then(|s| canonical_names.get(&s.id).cloned());
+            NamedInText {
+                name,
+                uses,
+                canonical,
+            }
+        })
+        .collect())
+}
