@@ -81,6 +81,12 @@ pub fn analyze(text: &str) -> Narration {
     read(text).finish()
 }
 
+/// [`analyze`] for a work's chapters as stored: their bodies' HTML, in order.
+pub fn analyze_chapters<'a>(bodies: impl IntoIterator<Item = &'a str>) -> Narration {
+    let text: Vec<String> = bodies.into_iter().map(crate::html_to_text).collect();
+    analyze(&text.join("\n\n"))
+}
+
 /// One pass over the text's lines, paragraph by paragraph.
 fn read(text: &str) -> Analyzer<'_> {
     let lines = split_lines(text);

@@ -207,8 +207,7 @@ pub(crate) async fn link_work(
 /// What chapters' bodies (HTML) say of the narration: the person's code and the dialogue
 /// share in thousandths.
 pub(crate) fn narration_of<'b>(bodies: impl Iterator<Item = &'b str>) -> (&'static str, i64) {
-    let text: Vec<String> = bodies.map(html_to_text).collect();
-    let n = ajar_core::narration::analyze(&text.join("\n\n"));
+    let n = ajar_core::narration::analyze_chapters(bodies);
     let permille = (n.dialogue_share.clamp(0.0, 1.0) * 1000.0).round() as i64;
     (n.person.code(), permille)
 }

@@ -343,6 +343,34 @@ impl Store {
         Ok(state)
     }
 
+    /// The canonical tag's name when the tag named `name` (of the first kind that has one,
+    /// as [`Store::tag_state`] picks it) is a synonym: one indexed read, for the redirect
+    /// every view of a tag's pages checks first.
+    pub async fn canonical_name_of(&self, name: &TagName) -> Result<Option<TagName>> {
+        let key = name_key(name.as_str());
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<(String, Option<String>)> = conn
+            .db()
+            .fetch_all(
+                &Sql::new(
+                    "SELECT t.kind, c.name FROM tags t LEFT JOIN tags c ON c.id = t.merger_id \
+                     WHERE t.name_key = $1",
+                )
+                .bind(key.as_str()),
+            )
+            .await?;
+        let first = rows
+            .into_iter()
+            .filter_map(|(kind, canonical)| Some((TagKind::from_code(&kind)?, canonical)))
+            .min_by_key(|(kind, _)| *kind);
+        first
+            .and_then(|(_, canonical)| canonical)
+            .map(|n| {
+                TagName::parse(&n).map_err(|e| StoreError::Corrupt(format!("tag name {n:?}: {e}")))
+            })
+            .transpose()
+    }
+
     /// The state of the tag with this id.
     pub async fn tag_state_by_id(&self, id: TagId) -> Result<Option<TagState>> {
         let mut tx = self.pool.begin_read().await?;
@@ -701,9 +729,8 @@ impl Store {
     ) -> Result<Vec<WrangleRecord>> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            id: i64,
-            kind: String,
-            name: String,
+            #[sqlx(flatten)]
+            tag: RefRow,
             user_name: Option<String>,
             at: DateTime<Utc>,
             action: String,
@@ -727,12 +754,7 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 Ok(WrangleRecord {
-                    tag: RefRow {
-                        id: r.id,
-                        kind: r.kind,
-                        name: r.name,
-                    }
-                    .into_ref()?,
+                    tag: r.tag.into_ref()?,
                     user: r.user_name,
                     at: r.at,
                     action: r.action,
@@ -754,9 +776,8 @@ impl Store {
     ) -> Result<Vec<QueuedTag>> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            id: i64,
-            kind: String,
-            name: String,
+            #[sqlx(flatten)]
+            tag: RefRow,
             created_at: DateTime<Utc>,
             works: i64,
         }
@@ -796,12 +817,7 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 Ok(QueuedTag {
-                    tag: RefRow {
-                        id: r.id,
-                        kind: r.kind,
-                        name: r.name,
-                    }
-                    .into_ref()?,
+                    tag: r.tag.into_ref()?,
                     works: to_u64(r.works, "a tag's work count")?,
                     created_at: r.created_at,
                 })
@@ -821,9 +837,8 @@ impl Store {
     ) -> Result<Vec<(TagRef, u64)>> {
         #[derive(sqlx::FromRow)]
         struct Row {
-            id: i64,
-            kind: String,
-            name: String,
+            #[sqlx(flatten)]
+            tag: RefRow,
             shared: i64,
         }
         let sql = Sql::new(
@@ -842,12 +857,7 @@ impl Store {
         rows.into_iter()
             .map(|r| {
                 Ok((
-                    RefRow {
-                        id: r.id,
-                        kind: r.kind,
-                        name: r.name,
-                    }
-                    .into_ref()?,
+                    r.tag.into_ref()?,
                     to_u64(r.shared, "a count of shared works")?,
                 ))
             })

@@ -299,12 +299,8 @@ pub(crate) async fn names_in_text(
     work: &Work,
 ) -> Result<Vec<NamedInText>, Error> {
     use ajar_core::suggest::{normalize, CanonicalTag, Suggester};
-    let text: Vec<String> = work
-        .chapters
-        .iter()
-        .map(|c| ajar_core::html_to_text(c.body.as_str()))
-        .collect();
-    let names = ajar_core::narration::analyze(&text.join("\n\n")).names;
+    let names =
+        ajar_core::narration::analyze_chapters(work.chapters.iter().map(|c| c.body.as_str())).names;
     if names.is_empty() {
         return Ok(Vec::new());
     }

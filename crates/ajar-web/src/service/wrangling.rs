@@ -48,12 +48,7 @@ pub(crate) async fn canonical_name(
     state: &AppState,
     name: &TagName,
 ) -> Result<Option<TagName>, Error> {
-    Ok(state
-        .store
-        .tag_state(name)
-        .await?
-        .and_then(|s| s.merger)
-        .map(|m| m.name))
+    Ok(state.store.canonical_name_of(name).await?)
 }
 
 /// One change, as a form or the API names it: the action and, for actions about another
@@ -81,27 +76,18 @@ pub(crate) const ACTIONS: [&str; 13] = [
     "rename",
 ];
 
-/// The tag of a kind in `kinds` (first found in that order) named `name`.
+/// The id of the tag of a kind in `kinds` (first found in that order) named `name`.
 async fn named(
     state: &AppState,
     name: &str,
     kinds: &[TagKind],
     what: &str,
-) -> Result<TagRef, Error> {
+) -> Result<TagId, Error> {
     let parsed = TagName::parse(name.trim())
         .map_err(|_| Error::Invalid(vec![format!("Name the {what}.")]))?;
     for kind in kinds {
-        if let Some(tag) = state
-            .store
-            .tag_state(&parsed)
-            .await?
-            .filter(|s| s.tag.kind == *kind)
-            .map(|s| s.tag)
-        {
-            return Ok(tag);
-        }
-        if let Some(tag) = state.store.canonical_tag(*kind, parsed.as_str()).await? {
-            return Ok(tag);
+        if let Some(id) = state.store.tag_id(*kind, parsed.as_str()).await? {
+            return Ok(id);
         }
     }
     Err(Error::Invalid(vec![format!(
@@ -132,11 +118,11 @@ async fn change_of(
     match request.action.as_str() {
         "add-sub" => {
             let sub = named(state, &request.target, &[kind], "sub tag").await?;
-            return Ok((sub.id, Wrangle::AddMeta(tag.tag.id)));
+            return Ok((sub, Wrangle::AddMeta(tag.tag.id)));
         }
         "remove-sub" => {
             let sub = named(state, &request.target, &[kind], "sub tag").await?;
-            return Ok((sub.id, Wrangle::RemoveMeta(tag.tag.id)));
+            return Ok((sub, Wrangle::RemoveMeta(tag.tag.id)));
         }
         _ => {}
     }
@@ -145,27 +131,19 @@ async fn change_of(
         "not-canonical" => Wrangle::Canonical(false),
         "unwrangleable" => Wrangle::Unwrangleable(true),
         "wrangleable" => Wrangle::Unwrangleable(false),
-        "synonym" => Wrangle::SynonymOf(
-            named(state, &request.target, &[kind], "canonical tag")
-                .await?
-                .id,
-        ),
-        "no-synonym" => Wrangle::NoSynonym,
-        "add-parent" => Wrangle::AddParent(
-            named(state, &request.target, parent_kinds, "parent")
-                .await?
-                .id,
-        ),
-        "remove-parent" => Wrangle::RemoveParent(
-            named(state, &request.target, parent_kinds, "parent")
-                .await?
-                .id,
-        ),
-        "add-meta" => {
-            Wrangle::AddMeta(named(state, &request.target, &[kind], "meta tag").await?.id)
+        "synonym" => {
+            Wrangle::SynonymOf(named(state, &request.target, &[kind], "canonical tag").await?)
         }
+        "no-synonym" => Wrangle::NoSynonym,
+        "add-parent" => {
+            Wrangle::AddParent(named(state, &request.target, parent_kinds, "parent").await?)
+        }
+        "remove-parent" => {
+            Wrangle::RemoveParent(named(state, &request.target, parent_kinds, "parent").await?)
+        }
+        "add-meta" => Wrangle::AddMeta(named(state, &request.target, &[kind], "meta tag").await?),
         "remove-meta" => {
-            Wrangle::RemoveMeta(named(state, &request.target, &[kind], "meta tag").await?.id)
+            Wrangle::RemoveMeta(named(state, &request.target, &[kind], "meta tag").await?)
         }
         "rename" => Wrangle::Rename(
             TagName::parse(request.target.trim())
@@ -307,25 +285,28 @@ pub(crate) struct Queue {
     pub(crate) more: bool,
 }
 
-/// Canonical tags of the kinds suggestions are made for, indexed once per queue page.
-async fn suggester(state: &AppState) -> Result<Suggester, Error> {
+/// Canonical tags of the kinds suggestions are made for, indexed once per queue page, and
+/// the same tags by id (to show what a suggestion names).
+async fn suggester(state: &AppState) -> Result<(Suggester, HashMap<TagId, TagRef>), Error> {
     let mut tags = Vec::new();
+    let mut names = HashMap::new();
     for kind in [
         TagKind::Fandom,
         TagKind::Character,
         TagKind::Relationship,
         TagKind::Freeform,
     ] {
-        for t in state.store.canonical_tags_with_fandoms(kind).await? {
+        for (tag, fandoms) in state.store.canonical_tags_with_fandoms(kind).await? {
             tags.push(CanonicalTag {
-                id: t.0.id,
-                kind: t.0.kind,
-                name: t.0.name.as_str().to_owned(),
-                fandoms: t.1,
+                id: tag.id,
+                kind: tag.kind,
+                name: tag.name.as_str().to_owned(),
+                fandoms,
             });
+            names.insert(tag.id, tag);
         }
     }
-    Ok(Suggester::new(tags))
+    Ok((Suggester::new(tags), names))
 }
 
 /// The likely canonical tag of `tag`: by spelling and people (see `ajar_core::suggest`),
@@ -333,7 +314,7 @@ async fn suggester(state: &AppState) -> Result<Suggester, Error> {
 async fn suggestion_for(
     state: &AppState,
     suggester: &Suggester,
-    names: &HashMap<ajar_core::TagId, TagRef>,
+    names: &HashMap<TagId, TagRef>,
     queued: &QueuedTag,
     fandom: Option<ajar_core::TagId>,
 ) -> Result<Option<Suggested>, Error> {
@@ -393,18 +374,7 @@ pub(crate) async fn queue(
         .await?;
     let more = queued.len() > QUEUE_PAGE as usize;
     queued.truncate(QUEUE_PAGE as usize);
-    let suggester = suggester(state).await?;
-    let mut names: HashMap<ajar_core::TagId, TagRef> = HashMap::new();
-    for kind in [
-        TagKind::Fandom,
-        TagKind::Character,
-        TagKind::Relationship,
-        TagKind::Freeform,
-    ] {
-        for t in state.store.canonical_tags(kind).await? {
-            names.insert(t.id, t);
-        }
-    }
+    let (suggester, names) = suggester(state).await?;
     let mut entries = Vec::with_capacity(queued.len());
     for q in queued {
         let suggestion =
@@ -441,11 +411,7 @@ pub(crate) async fn suggestion(
         .next()
         .map(|(f, _)| f.id);
     let works = state.store.tag_use_count(tag.tag.id).await?;
-    let suggester = suggester(state).await?;
-    let mut names = HashMap::new();
-    for t in state.store.canonical_tags(tag.tag.kind).await? {
-        names.insert(t.id, t);
-    }
+    let (suggester, names) = suggester(state).await?;
     let queued = QueuedTag {
         tag: tag.tag.clone(),
         works,
