@@ -652,8 +652,29 @@ impl Search {
             }
             _ => vec![None; ids.len()],
         };
+        // What the spoiler filter hid: the same search turned around, counting only. It costs
+        // what the unseen entries' works cost, not what the archive holds.
+        let spoilers_hidden =
+            if request.unseen_canon.is_empty() || request.only_unseen || request.only_excluded {
+                0
+            } else {
+                let count = SearchRequest {
+                    only_unseen: true,
+                    sort: Some(Sort::Updated),
+                    page: 1,
+                    per_page: 1,
+                    facets: false,
+                    ..request.clone()
+                };
+                let built = self.inner.build(&count)?;
+                let inner = self.inner.clone();
+                let (hidden, ..) =
+                    tokio::task::spawn_blocking(move || inner.run(built, &count)).await??;
+                hidden
+            };
         Ok(SearchResults {
             total,
+            spoilers_hidden,
             hits: ids
                 .into_iter()
                 .zip(snippets)
@@ -1020,10 +1041,25 @@ impl Inner {
                 .filter_map(|id| u64::try_from(*id).ok())
                 .map(|id| Term::from_field_u64(f.creator_ids, id)),
         );
+        let spoilers = r
+            .unseen_canon
+            .iter()
+            .filter_map(|id| u64::try_from(*id).ok())
+            .map(|id| Term::from_field_u64(f.canon, id));
         if r.only_excluded {
+            // What the reader's view leaves out, spoilers with the rest.
+            excluded.extend(spoilers);
             filters.push(Plan::any_term(excluded));
-        } else if !excluded.is_empty() {
-            filters.push(Plan::Not(Box::new(Plan::any_term(excluded))));
+        } else if r.only_unseen {
+            if !excluded.is_empty() {
+                filters.push(Plan::Not(Box::new(Plan::any_term(excluded))));
+            }
+            filters.push(Plan::any_term(spoilers));
+        } else {
+            excluded.extend(spoilers);
+            if !excluded.is_empty() {
+                filters.push(Plan::Not(Box::new(Plan::any_term(excluded))));
+            }
         }
         // Guests do not see restricted works.
         if !r.include_restricted {

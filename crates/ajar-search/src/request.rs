@@ -113,6 +113,13 @@ pub struct SearchRequest {
     /// reader's mutes, less this search's count, is the count with them; this search costs
     /// as much as the mutes remove, not as much as the archive holds. Not in URLs.
     pub only_excluded: bool,
+    /// Canon entries the reader has not seen: works linked to any of them (spoiling or
+    /// about them) are left out, and counted in [`SearchResults::spoilers_hidden`]. Set by
+    /// the web layer from the reader's progress; not in URLs.
+    pub unseen_canon: Vec<i64>,
+    /// Turn the spoiler filter around: find only the works [`SearchRequest::unseen_canon`]
+    /// leaves out (every other filter, mutes included, still applies). Not in URLs.
+    pub only_unseen: bool,
     /// Find restricted works too: true for logged-in readers, false for guests. Drafts and
     /// hidden works are not in the index at all.
     pub include_restricted: bool,
@@ -158,6 +165,8 @@ impl Default for SearchRequest {
             include_creator_ids: Vec::new(),
             exclude_creator_ids: Vec::new(),
             only_excluded: false,
+            unseen_canon: Vec::new(),
+            only_unseen: false,
             include_restricted: false,
             ratings: Vec::new(),
             warnings: Vec::new(),
@@ -383,6 +392,9 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Tag counts over every matching work, by kind, most common first.
     pub facets: Vec<FacetGroup>,
+    /// How many works the request would find but for its spoiler filter
+    /// ([`SearchRequest::unseen_canon`]).
+    pub spoilers_hidden: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

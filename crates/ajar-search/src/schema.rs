@@ -9,7 +9,8 @@
 //! into ids with the tag dictionary) and a multi-valued fast field (exact facet counts); counters and dates (days from the common
 //! era) are fast fields only, for ranges and sorts. `creator_ids` (pseud ids) is indexed for
 //! the creator filters, and `restricted` (1 for works only logged-in readers see) for the
-//! guests' filter; drafts and hidden works are never indexed. Nothing is stored: results are read back
+//! guests' filter, and `canon` (the canon entries a work spoils or is about) for the
+//! spoiler filter; drafts and hidden works are never indexed. Nothing is stored: results are read back
 //! as ids from the `id` fast field and hydrated from the store.
 
 use crate::query::date_days;
@@ -23,7 +24,7 @@ use tantivy::TantivyDocument;
 
 /// Bumped whenever the schema or what goes into it changes: an index written by another
 /// version is rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
@@ -56,6 +57,8 @@ pub(crate) struct Fields {
     /// The share of words in dialogue, in thousandths, when known.
     pub dialogue: Field,
     pub restricted: Field,
+    /// The canon entries a work is linked to (spoils, or is about), for the spoiler filter.
+    pub canon: Field,
     pub text: Field,
 }
 
@@ -100,6 +103,7 @@ pub(crate) fn build_schema() -> (Schema, Fields) {
         narration: b.add_text_field("narration", STRING),
         dialogue: b.add_u64_field("dialogue", fast),
         restricted: b.add_u64_field("restricted", num),
+        canon: b.add_u64_field("canon", NumericOptions::default().set_indexed()),
         text: b.add_text_field("text", text),
     };
     (b.build(), fields)
@@ -386,6 +390,11 @@ pub(crate) fn document(f: &Fields, w: &IndexWork, dict: &TagDict) -> TantivyDocu
     }
     if let Some(permille) = w.dialogue_permille.and_then(|p| u64::try_from(p).ok()) {
         doc.add_u64(f.dialogue, permille);
+    }
+    for entry in &w.canon {
+        if let Ok(entry) = u64::try_from(*entry) {
+            doc.add_u64(f.canon, entry);
+        }
     }
     if let Some(text) = &w.text {
         doc.add_text(f.text, text);

@@ -3,7 +3,9 @@
 //! work on the page a match, and the page in the same order of its sort key), on SQLite and
 //! PostgreSQL. Every filter takes part: tags by id and by name (muted tags), creators by id
 //! and by name (muted creators), ratings, warnings, categories, completion, crossovers, every
-//! range with either or both bounds, language, and both date ranges. A wrong work in a
+//! range with either or both bounds, language, both date ranges, and the spoiler filter
+//! (canon entries a reader has not seen; works are linked to random entries of two
+//! timelines, and the works it hides are counted as SQL counts them). A wrong work in a
 //! filtered list is worse than a slow one.
 //!
 //! `AJAR_DIFFERENTIAL_CASES` sets the number of random cases (default 1,500 per backend); a
@@ -11,10 +13,10 @@
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
-use ajar_core::{ArchiveWarning, Category, Rating, TagId, WorkId};
+use ajar_core::{ArchiveWarning, Category, Rating, TagId, TagName, WorkId};
 use ajar_search::corpus::CorpusGenerator;
 use ajar_search::{Search, SearchConfig, SearchRequest, Sort};
-use ajar_store::{Audience, SqlSort, SqlWorkFilter, Store};
+use ajar_store::{Audience, NewCanonEntry, SqlSort, SqlWorkFilter, Store};
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 
@@ -140,6 +142,8 @@ async fn agree_with_sql(store: Store, wrangled: bool) {
     let tags: Vec<TagId> = tags.into_iter().map(|(id, _)| id).take(60).collect();
     assert!(tags.len() >= 20, "the corpus has too few tags for a test");
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let entries = link_canon(&store, &mut rng).await;
+    search.catch_up().await.unwrap();
     if wrangled {
         wrangle_some(&store, &tags, &mut rng).await;
         search.catch_up().await.unwrap();
@@ -186,7 +190,7 @@ async fn agree_with_sql(store: Store, wrangled: bool) {
         .unwrap_or(1_500);
     let mut nonempty = 0;
     for case in 0..cases {
-        let (request, filter) = random_case(&mut rng, &tags, &names, &creators);
+        let (request, filter) = random_case(&mut rng, &tags, &names, &creators, &entries);
         let url = format!(
             "/works/search?{}&page={} (case {case})",
             request.to_query_string(),
@@ -202,6 +206,23 @@ async fn agree_with_sql(store: Store, wrangled: bool) {
             })
             .await
             .unwrap();
+        if !request.unseen_canon.is_empty() {
+            // What the spoiler filter hid is what SQL finds without it, less what it finds.
+            let without = store
+                .filter_works_sql(&SqlWorkFilter {
+                    unseen_canon: Vec::new(),
+                    limit: 1,
+                    ..filter.clone()
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                found.spoilers_hidden,
+                without.total - all.total,
+                "the hidden count differs for {url} (unseen {:?})",
+                request.unseen_canon
+            );
+        }
         if found.total != all.total {
             let first = SearchRequest {
                 page: 1,
@@ -300,6 +321,7 @@ async fn agree_with_sql(store: Store, wrangled: bool) {
                 exclude_tags: Vec::new(),
                 exclude_creators: Vec::new(),
                 exclude_creator_ids: Vec::new(),
+                unseen_canon: Vec::new(),
                 ..request.clone()
             })
             .await;
@@ -317,12 +339,65 @@ async fn agree_with_sql(store: Store, wrangled: bool) {
     );
 }
 
+/// Two timelines of twelve entries, and a third of the works linked to one to three random
+/// entries (as spoiling or about them): the entry ids.
+async fn link_canon(store: &Store, rng: &mut Rng) -> Vec<i64> {
+    let fandoms = [
+        TagName::parse("Differential Canon A").unwrap(),
+        TagName::parse("Differential Canon B").unwrap(),
+    ];
+    let titles: Vec<String> = (1..=12).map(|n| format!("Episode {n}")).collect();
+    let entries: Vec<NewCanonEntry<'_>> = fandoms
+        .iter()
+        .flat_map(|fandom| {
+            titles
+                .iter()
+                .enumerate()
+                .map(move |(i, title)| NewCanonEntry {
+                    fandom,
+                    position: i as u32 + 1,
+                    season: Some(1),
+                    number: Some(i as u32 + 1),
+                    title,
+                    aired: None,
+                })
+        })
+        .collect();
+    store.import_canon(&entries, |_, _| {}).await.unwrap();
+    let mut ids = Vec::new();
+    for fandom in &fandoms {
+        ids.extend(
+            store
+                .canon_timeline(fandom)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.entry.id),
+        );
+    }
+    assert_eq!(ids.len(), 24);
+    for work in 1..=WORKS as i64 {
+        if rng.chance(3) {
+            for _ in 0..=rng.below(3) {
+                let relation = *rng.pick(&["spoils", "spoils", "rewrite", "missing-scene"]);
+                let entry = *rng.pick(&ids);
+                assert!(store
+                    .add_canon_link(WorkId(work), entry, relation)
+                    .await
+                    .unwrap());
+            }
+        }
+    }
+    ids
+}
+
 /// A random request and the same filter for SQL.
 fn random_case(
     rng: &mut Rng,
     tags: &[TagId],
     names: &[String],
     creators: &[String],
+    entries: &[i64],
 ) -> (SearchRequest, SqlWorkFilter) {
     let mut r = SearchRequest {
         facets: true,
@@ -462,6 +537,16 @@ fn random_case(
         r.published_to = to;
         f.published_from = from;
         f.published_to = to;
+    }
+    if rng.chance(3) {
+        // A reader part way through one or both canons: the rest of each timeline.
+        for timeline in entries.chunks(12) {
+            if rng.chance(2) {
+                let seen = rng.below(13) as usize;
+                r.unseen_canon.extend(&timeline[seen..]);
+                f.unseen_canon.extend(&timeline[seen..]);
+            }
+        }
     }
     if rng.chance(6) {
         // Pseud ids are 1 upwards; an unknown one matches nothing (or leaves everything).

@@ -8,9 +8,10 @@ use crate::db::{Db, Sql};
 use crate::works::{ensure_tags, now, NewTag};
 use crate::{name_key, to_u32, to_u64, Result, Store, StoreError};
 use ajar_core::canon::{about, named_entry, Entry};
-use ajar_core::{html_to_text, TagId, TagKind, TagName, Work, WorkId};
+use ajar_core::{html_to_text, TagId, TagKind, TagName, UserId, Work, WorkId};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// A canon entry as pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,6 +72,18 @@ pub struct TimelineEntry {
     pub entry: CanonEntry,
     pub spoiling: u64,
     pub about: u64,
+}
+
+/// How far a reader is in the canons they follow, and how works that spoil the rest are
+/// shown to them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CanonProgress {
+    /// `(fandom, seen up to this position)` (0: none of it yet), by fandom id. A fandom not
+    /// named here is not filtered.
+    pub seen: Vec<(TagId, u32)>,
+    /// Show works that spoil the rest with their summaries hidden, rather than leave them
+    /// out.
+    pub blur: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -514,6 +527,44 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The writer's own link from their work to a canon entry (`relation`: "spoils",
+    /// "rewrite", "missing-scene", "post-episode" or "divergence"), confirmed. Returns
+    /// false, changing nothing, when there is no such entry or relation.
+    pub async fn add_canon_link(&self, work: WorkId, entry: i64, relation: &str) -> Result<bool> {
+        const RELATIONS: [&str; 5] = [
+            "spoils",
+            "rewrite",
+            "missing-scene",
+            "post-episode",
+            "divergence",
+        ];
+        if !RELATIONS.contains(&relation) {
+            return Ok(false);
+        }
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let known: Option<(i64,)> = db
+            .fetch_optional(&Sql::new("SELECT id FROM canon_entries WHERE id = $1").bind(entry))
+            .await?;
+        if known.is_none() {
+            return Ok(false);
+        }
+        db.execute(
+            &Sql::new(
+                "INSERT INTO work_canon (work_id, entry_id, relation, inferred) \
+                 VALUES ($1, $2, $3, FALSE) ON CONFLICT (work_id, relation, entry_id) \
+                 DO UPDATE SET inferred = FALSE",
+            )
+            .bind(work.0)
+            .bind(entry)
+            .bind(relation),
+        )
+        .await?;
+        crate::changes::append(&mut db, "work", work.0, crate::changes::Op::Update, now()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// What a work's text says of its narration: the person ("first", "second", "third",
     /// "mixed") and the share of its words in dialogue; `None` when not worked out yet.
     pub async fn work_narration(&self, work: WorkId) -> Result<Option<(String, f64)>> {
@@ -550,6 +601,198 @@ impl Store {
                     to_u64(n, "a count of entries")?,
                 ))
             })
+            .collect()
+    }
+}
+
+/// Reader progress (spoiler-aware browsing).
+impl Store {
+    /// How far `user` is in each canon they follow, and whether they blur spoilers.
+    pub async fn canon_progress(&self, user: UserId) -> Result<CanonProgress> {
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        let rows: Vec<(i64, i64)> = db
+            .fetch_all(
+                &Sql::new(
+                    "SELECT fandom_id, position FROM canon_progress WHERE user_id = $1 \
+                     ORDER BY fandom_id",
+                )
+                .bind(user.0),
+            )
+            .await?;
+        let blur: Option<(bool,)> = db
+            .fetch_optional(&Sql::new("SELECT blur_spoilers FROM users WHERE id = $1").bind(user.0))
+            .await?;
+        Ok(CanonProgress {
+            seen: rows
+                .into_iter()
+                .map(|(f, p)| Ok((TagId(f), to_u32(p, "a canon position")?)))
+                .collect::<Result<_>>()?,
+            blur: blur.is_some_and(|(b,)| b),
+        })
+    }
+
+    /// Sets how far `user` is in `fandom`'s canon (`None`: they no longer follow it, and
+    /// nothing of it is hidden from them).
+    pub async fn set_canon_progress(
+        &self,
+        user: UserId,
+        fandom: TagId,
+        seen: Option<u32>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        db.execute(
+            &Sql::new("DELETE FROM canon_progress WHERE user_id = $1 AND fandom_id = $2")
+                .bind(user.0)
+                .bind(fandom.0),
+        )
+        .await?;
+        if let Some(position) = seen {
+            db.execute(
+                &Sql::new(
+                    "INSERT INTO canon_progress (user_id, fandom_id, position) VALUES ($1, $2, $3)",
+                )
+                .bind(user.0)
+                .bind(fandom.0)
+                .bind(i64::from(position)),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `user` sees works that spoil what they have not seen blurred (or not at all).
+    pub async fn set_spoiler_blur(&self, user: UserId, blur: bool) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.db()
+            .execute(
+                &Sql::new("UPDATE users SET blur_spoilers = $1 WHERE id = $2")
+                    .bind(blur)
+                    .bind(user.0),
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The canon entries past each `(fandom, seen up to)`: what such a reader has not seen.
+    /// Fandoms without a timeline give none.
+    pub async fn unseen_canon(&self, seen: &[(TagId, u32)]) -> Result<Vec<i64>> {
+        if seen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        let mut out = Vec::new();
+        for chunk in seen.chunks(crate::db::MAX_ARGS / 2) {
+            let any: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(fandom_id = ${} AND position > ${})", 2 * i + 1, 2 * i + 2))
+                .collect();
+            let mut sql = Sql::new(format!(
+                "SELECT id FROM canon_entries WHERE {} ORDER BY id",
+                any.join(" OR ")
+            ));
+            for (fandom, position) in chunk {
+                sql.push(fandom.0);
+                sql.push(i64::from(*position));
+            }
+            let rows: Vec<(i64,)> = db.fetch_all(&sql).await?;
+            out.extend(rows.into_iter().map(|(id,)| id));
+        }
+        Ok(out)
+    }
+
+    /// Of `works`, those linked to any of the `unseen` entries, each with the first such
+    /// entry in timeline order (what a spoiler warning names).
+    pub async fn spoiled_by(
+        &self,
+        works: &[WorkId],
+        unseen: &[i64],
+    ) -> Result<HashMap<WorkId, CanonEntry>> {
+        let mut out = HashMap::new();
+        if works.is_empty() || unseen.is_empty() {
+            return Ok(out);
+        }
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            work_id: i64,
+            #[sqlx(flatten)]
+            entry: EntryRow,
+        }
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        // The page's works are few; the unseen entries may be many: they are matched here.
+        let unseen: std::collections::HashSet<i64> = unseen.iter().copied().collect();
+        for chunk in works.chunks(crate::db::MAX_ARGS) {
+            let mut sql = Sql::new(format!(
+                "SELECT c.work_id, {ENTRY_COLUMNS} FROM work_canon c \
+                 JOIN canon_entries e ON e.id = c.entry_id JOIN tags t ON t.id = e.fandom_id \
+                 WHERE c.work_id IN ({}) ORDER BY c.work_id, t.name_key, e.position",
+                crate::db::placeholder_list(chunk.len(), 1)
+            ));
+            for w in chunk {
+                sql.push(w.0);
+            }
+            let rows: Vec<Row> = db.fetch_all(&sql).await?;
+            for row in rows {
+                if unseen.contains(&row.entry.id) && !out.contains_key(&WorkId(row.work_id)) {
+                    out.insert(WorkId(row.work_id), row.entry.into_entry()?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A fandom that has a timeline, by tag id, with its number of entries; `None` when it
+    /// has none.
+    pub async fn canon_fandom(&self, fandom: TagId) -> Result<Option<(TagName, u32)>> {
+        let mut conn = self.pool.conn().await?;
+        let row: Option<(String, i64)> = conn
+            .db()
+            .fetch_optional(
+                &Sql::new(
+                    "SELECT t.name, COUNT(*) FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
+                     WHERE e.fandom_id = $1 GROUP BY t.id, t.name",
+                )
+                .bind(fandom.0),
+            )
+            .await?;
+        row.map(|(name, n)| {
+            Ok((
+                TagName::parse(&name)
+                    .map_err(|e| StoreError::Corrupt(format!("fandom {name:?}: {e}")))?,
+                to_u32(n, "a count of entries")?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// The entries of the timelines of these fandoms (by tag id), in order, for pickers.
+    pub async fn canon_entries_of(&self, fandoms: &[TagId]) -> Result<Vec<(TagId, CanonEntry)>> {
+        if fandoms.is_empty() {
+            return Ok(Vec::new());
+        }
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            fandom_id: i64,
+            #[sqlx(flatten)]
+            entry: EntryRow,
+        }
+        let mut sql = Sql::new(format!(
+            "SELECT e.fandom_id, {ENTRY_COLUMNS} FROM canon_entries e \
+             JOIN tags t ON t.id = e.fandom_id WHERE e.fandom_id IN ({}) \
+             ORDER BY t.name_key, e.position",
+            crate::db::placeholder_list(fandoms.len().min(crate::db::MAX_ARGS), 1)
+        ));
+        for f in fandoms.iter().take(crate::db::MAX_ARGS) {
+            sql.push(f.0);
+        }
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<Row> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter()
+            .map(|r| Ok((TagId(r.fandom_id), r.entry.into_entry()?)))
             .collect()
     }
 }

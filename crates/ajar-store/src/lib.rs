@@ -74,7 +74,7 @@ impl<K> PageStart<K> {
 }
 pub use accounts::{NewUser, Pseud, SessionRecord, User};
 pub use bookmarks::{Bookmark, NewBookmark};
-pub use canon::{CanonEntry, CanonImport, CanonLink, NewCanonEntry, TimelineEntry};
+pub use canon::{CanonEntry, CanonImport, CanonLink, CanonProgress, NewCanonEntry, TimelineEntry};
 pub use comments::{Comment, CommentAuthor, CommentStatus, CommentThreads, NewComment};
 pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;

@@ -71,17 +71,20 @@ pub struct SeriesPart {
 }
 
 /// What a reader asked not to see in listings and counts: works credited to the pseuds of
-/// the people they muted, and works carrying the tags they muted. Empty for guests and for
-/// readers who muted nothing, and then it changes no query.
+/// the people they muted, works carrying the tags they muted, and works linked to canon
+/// entries they have not seen yet (spoilers). Empty for readers who muted nothing and
+/// follow no canon, and then it changes no query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Muted {
     pub pseud_ids: Vec<i64>,
     pub tag_ids: Vec<i64>,
+    /// Canon entry ids (see [`Store::unseen_canon`]).
+    pub unseen_canon: Vec<i64>,
 }
 
 impl Muted {
     pub fn is_empty(&self) -> bool {
-        self.pseud_ids.is_empty() && self.tag_ids.is_empty()
+        self.pseud_ids.is_empty() && self.tag_ids.is_empty() && self.unseen_canon.is_empty()
     }
 
     /// A condition to append to a `WHERE` on the works table aliased `alias`: "" or
@@ -106,6 +109,13 @@ impl Muted {
                 " AND NOT EXISTS (SELECT 1 FROM work_tags mwt WHERE mwt.work_id = {alias}.id \
                  AND mwt.tag_id IN ({}))",
                 list(&self.tag_ids)
+            ));
+        }
+        if !self.unseen_canon.is_empty() {
+            sql.push_str(&format!(
+                " AND NOT EXISTS (SELECT 1 FROM work_canon mwk WHERE mwk.work_id = {alias}.id \
+                 AND mwk.entry_id IN ({}))",
+                list(&self.unseen_canon)
             ));
         }
         sql
@@ -379,7 +389,11 @@ impl Store {
             let rows: Vec<(i64,)> = db.fetch_all(&sql).await?;
             tag_ids.extend(rows.into_iter().map(|(id,)| id));
         }
-        Ok(Muted { pseud_ids, tag_ids })
+        Ok(Muted {
+            pseud_ids,
+            tag_ids,
+            unseen_canon: Vec::new(),
+        })
     }
 
     /// A creator by name (case-insensitively), with their number of works.

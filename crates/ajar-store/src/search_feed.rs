@@ -48,6 +48,9 @@ pub struct IndexWork {
     /// share of its words in dialogue in thousandths, once worked out.
     pub narration: Option<String>,
     pub dialogue_permille: Option<i64>,
+    /// The canon entries it is linked to (spoils, or is about: either gives it away), by
+    /// id, for spoiler-aware browsing.
+    pub canon: Vec<i64>,
 }
 
 /// A tag with its id and kind.
@@ -83,6 +86,8 @@ struct IndexRow {
     tag_ids: Option<String>,
     narration: Option<String>,
     dialogue_permille: Option<i64>,
+    /// Linked canon entry ids joined by commas.
+    canon: Option<String>,
     /// Every chapter's HTML in order, joined by line breaks (when the text is asked for).
     bodies: Option<String>,
 }
@@ -97,15 +102,17 @@ const INDEX_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_
 /// SQLite's driver hands each row across threads on its own: at a million works, that
 /// hand-over was a tenth of an index rebuild.
 fn index_select(db: &Db<'_>, with_text: bool) -> String {
-    let (creators, tags, bodies) = match db {
+    let (creators, tags, canon, bodies) = match db {
         Db::Sqlite(_) => (
             "json_group_array(json_array(p.id, p.name) ORDER BY wc.position)",
             "group_concat(wt.tag_id, ',')",
+            "group_concat(DISTINCT k.entry_id)",
             "group_concat(c.body_html, char(10) ORDER BY c.position)",
         ),
         Db::Postgres(_) => (
             "json_agg(json_build_array(p.id, p.name) ORDER BY wc.position)::text",
             "string_agg(wt.tag_id::text, ',')",
+            "string_agg(DISTINCT k.entry_id::text, ',')",
             "string_agg(c.body_html, E'\\n' ORDER BY c.position)",
         ),
     };
@@ -119,6 +126,7 @@ fn index_select(db: &Db<'_>, with_text: bool) -> String {
          (SELECT {creators} FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
           WHERE wc.work_id = w.id AND wc.accepted) AS creators, \
          (SELECT {tags} FROM work_tags wt WHERE wt.work_id = w.id) AS tag_ids, \
+         (SELECT {canon} FROM work_canon k WHERE k.work_id = w.id) AS canon, \
          {bodies} AS bodies FROM works w"
     )
 }
@@ -343,6 +351,8 @@ pub struct SqlWorkFilter {
     pub exclude_tag_names: Vec<String>,
     /// Works by no pseud of these names (muted creators).
     pub exclude_creator_names: Vec<String>,
+    /// Works linked to none of these canon entries (what the reader has not seen yet).
+    pub unseen_canon: Vec<i64>,
     /// Every one of these archive warnings, by name.
     pub warnings: Vec<String>,
     /// Any of these categories, by name (empty: any).
@@ -502,6 +512,18 @@ impl SqlWorkFilter {
                  AND x.pseud_id = {p})"
             ));
         }
+        if !self.unseen_canon.is_empty() {
+            let list: Vec<String> = self
+                .unseen_canon
+                .iter()
+                .map(|e| arg(&mut args, SqlArg::Int(*e)))
+                .collect();
+            parts.push(format!(
+                "NOT EXISTS (SELECT 1 FROM work_canon x WHERE x.work_id = w.id \
+                 AND x.entry_id IN ({}))",
+                list.join(", ")
+            ));
+        }
         if !self.ratings.is_empty() {
             let list: Vec<String> = self
                 .ratings
@@ -569,14 +591,14 @@ fn index_work(r: IndexRow, with_text: bool) -> Result<IndexWork> {
             .map_err(|e| StoreError::Corrupt(format!("the creators of work {}: {e}", r.id)))?,
         None => Vec::new(),
     };
-    let tag_ids = r
-        .tag_ids
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|id| id.trim().parse::<i64>().ok())
-        .map(TagId)
-        .collect();
+    let ids = |list: Option<&str>| -> Vec<i64> {
+        list.unwrap_or("")
+            .split(',')
+            .filter_map(|id| id.trim().parse::<i64>().ok())
+            .collect()
+    };
+    let tag_ids = ids(r.tag_ids.as_deref()).into_iter().map(TagId).collect();
+    let canon = ids(r.canon.as_deref());
     Ok(IndexWork {
         id: WorkId(r.id),
         creators,
@@ -599,5 +621,6 @@ fn index_work(r: IndexRow, with_text: bool) -> Result<IndexWork> {
         bookmarks: to_u64(r.bookmark_count, "a work's bookmark count")?,
         narration: r.narration,
         dialogue_permille: r.dialogue_permille,
+        canon,
     })
 }

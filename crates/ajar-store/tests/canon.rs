@@ -12,6 +12,7 @@ ajar_store::backend_tests!(
     a_second_import_updates_a_timeline_in_place,
     an_edit_reads_the_links_again_and_keeps_the_confirmed_ones,
     a_works_narration_is_worked_out_when_stored_and_when_a_chapter_changes,
+    a_readers_progress_names_what_they_have_not_seen,
 );
 
 fn work(title: &str, fandom: Option<&str>, spoilers: &str, summary: &str) -> Work {
@@ -220,5 +221,95 @@ async fn a_works_narration_is_worked_out_when_stored_and_when_a_chapter_changes(
     assert!(
         dialogue > 0.3,
         "the new chapter's dialogue counts: {dialogue}"
+    );
+}
+
+async fn a_readers_progress_names_what_they_have_not_seen(store: Store) {
+    let gg = TagName::parse("Gilmore Girls").unwrap();
+    store.import_canon(&season_4(&gg), |_, _| {}).await.unwrap();
+    let timeline = store.canon_timeline(&gg).await.unwrap();
+    let ids: Vec<i64> = timeline.iter().map(|t| t.entry.id).collect();
+    let fandom = store
+        .canon_fandoms()
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap()
+        .0;
+    assert_eq!(
+        store.canon_fandom(fandom).await.unwrap(),
+        Some((gg.clone(), 3))
+    );
+    let reader = store
+        .create_user(&ajar_store::NewUser {
+            name: "reader",
+            email: "reader@example.org",
+            password_hash: "x",
+            role: ajar_core::Role::User,
+            invitation: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.canon_progress(reader).await.unwrap(),
+        ajar_store::CanonProgress::default()
+    );
+    // Seen up to 4×12: 4×13 and 4×14 are not seen.
+    store
+        .set_canon_progress(reader, fandom, Some(1))
+        .await
+        .unwrap();
+    store.set_spoiler_blur(reader, true).await.unwrap();
+    let progress = store.canon_progress(reader).await.unwrap();
+    assert_eq!(progress.seen, [(fandom, 1)]);
+    assert!(progress.blur);
+    let unseen = store.unseen_canon(&progress.seen).await.unwrap();
+    assert_eq!(unseen, ids[1..]);
+    assert!(store.unseen_canon(&[(fandom, 3)]).await.unwrap().is_empty());
+    assert_eq!(store.unseen_canon(&[(fandom, 0)]).await.unwrap(), ids);
+
+    // A work that spoils 4×13 is named with that entry; one about 4×12 is not.
+    let spoiler = store
+        .insert_work(&work("Spoils", Some("Gilmore Girls"), "S4E13", ""))
+        .await
+        .unwrap();
+    let safe = store
+        .insert_work(&work("Safe", Some("Gilmore Girls"), "4x12", ""))
+        .await
+        .unwrap();
+    let spoiled = store.spoiled_by(&[spoiler, safe], &unseen).await.unwrap();
+    assert_eq!(spoiled.len(), 1);
+    assert_eq!(spoiled[&spoiler].label(), "4×13");
+
+    // Moving on, and leaving the canon, change only this reader's row.
+    store
+        .set_canon_progress(reader, fandom, Some(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.canon_progress(reader).await.unwrap().seen,
+        [(fandom, 2)]
+    );
+    store
+        .set_canon_progress(reader, fandom, None)
+        .await
+        .unwrap();
+    assert!(store.canon_progress(reader).await.unwrap().seen.is_empty());
+
+    // A writer's own link is confirmed; an unknown entry or relation changes nothing.
+    assert!(store.add_canon_link(safe, ids[2], "spoils").await.unwrap());
+    assert!(!store.add_canon_link(safe, 999_999, "spoils").await.unwrap());
+    assert!(!store.add_canon_link(safe, ids[2], "sequel").await.unwrap());
+    let links: Vec<(String, bool)> = store
+        .work_canon(safe)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| (l.entry.label(), l.inferred))
+        .collect();
+    assert_eq!(
+        links,
+        [("4×12".to_owned(), true), ("4×14".to_owned(), false)]
     );
 }

@@ -87,6 +87,7 @@ async fn tag_and_creator_pages_read_indexes(store: Store) {
     let muted = Muted {
         pseud_ids: vec![1, 2],
         tag_ids: vec![3],
+        unseen_canon: vec![1, 2, 3],
     };
     let mut bad = Vec::new();
     for muted in [Muted::default(), muted] {
