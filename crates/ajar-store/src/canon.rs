@@ -17,6 +17,7 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CanonEntry {
     pub id: i64,
+    pub fandom_id: TagId,
     pub fandom: TagName,
     pub position: u32,
     pub season: Option<u32>,
@@ -89,6 +90,7 @@ pub struct CanonProgress {
 #[derive(sqlx::FromRow)]
 struct EntryRow {
     id: i64,
+    fandom_id: i64,
     fandom: String,
     position: i64,
     season: Option<i64>,
@@ -98,13 +100,14 @@ struct EntryRow {
 }
 
 const ENTRY_COLUMNS: &str =
-    "e.id, t.name AS fandom, e.position, e.season, e.number, e.title, e.aired";
+    "e.id, e.fandom_id, t.name AS fandom, e.position, e.season, e.number, e.title, e.aired";
 
 impl EntryRow {
     fn into_entry(self) -> Result<CanonEntry> {
         let small = |v: Option<i64>, what| v.map(|v| to_u32(v, what)).transpose();
         Ok(CanonEntry {
             id: self.id,
+            fandom_id: TagId(self.fandom_id),
             fandom: TagName::parse(&self.fandom)
                 .map_err(|e| StoreError::Corrupt(format!("fandom {:?}: {e}", self.fandom)))?,
             position: to_u32(self.position, "a canon position")?,
@@ -774,14 +777,8 @@ impl Store {
         if fandoms.is_empty() {
             return Ok(Vec::new());
         }
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            fandom_id: i64,
-            #[sqlx(flatten)]
-            entry: EntryRow,
-        }
         let mut sql = Sql::new(format!(
-            "SELECT e.fandom_id, {ENTRY_COLUMNS} FROM canon_entries e \
+            "SELECT {ENTRY_COLUMNS} FROM canon_entries e \
              JOIN tags t ON t.id = e.fandom_id WHERE e.fandom_id IN ({}) \
              ORDER BY t.name_key, e.position",
             crate::db::placeholder_list(fandoms.len().min(crate::db::MAX_ARGS), 1)
@@ -790,9 +787,9 @@ impl Store {
             sql.push(f.0);
         }
         let mut conn = self.pool.conn().await?;
-        let rows: Vec<Row> = conn.db().fetch_all(&sql).await?;
+        let rows: Vec<EntryRow> = conn.db().fetch_all(&sql).await?;
         rows.into_iter()
-            .map(|r| Ok((TagId(r.fandom_id), r.entry.into_entry()?)))
+            .map(|r| Ok((TagId(r.fandom_id), r.into_entry()?)))
             .collect()
     }
 }

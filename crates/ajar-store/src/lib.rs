@@ -276,6 +276,10 @@ pub struct WorkBlurb {
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
     pub stats: WorkStats,
+    /// The canon entry it spoils that the reader has not seen ("Gilmore Girls 4×13, …"),
+    /// when the web layer marks it; not stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spoils: Option<String>,
 }
 
 /// One row of the `changes` feed.

@@ -412,24 +412,23 @@ impl Store {
     }
 
     /// Works credited to a creator (case-insensitively), most recently updated first, with
-    /// their number.
+    /// their number; without works linked to the `unseen` canon entries (a reader's
+    /// spoilers: their mutes do not apply to the page of a creator they chose to open).
     pub async fn works_by_creator(
         &self,
         audience: Audience,
+        unseen: &[i64],
         name: &str,
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let key = name_key(name.trim());
-        self.works_page(
-            audience,
-            &Muted::default(),
-            BY_CREATOR,
-            key.as_str(),
-            limit,
-            offset,
-        )
-        .await
+        let shown = Muted {
+            unseen_canon: unseen.to_vec(),
+            ..Muted::default()
+        };
+        self.works_page(audience, &shown, BY_CREATOR, key.as_str(), limit, offset)
+            .await
     }
 
     /// One page of works whose ids `filter` (a SELECT of work ids taking `$1`) yields, and how

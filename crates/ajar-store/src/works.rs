@@ -1146,6 +1146,7 @@ pub(crate) async fn blurbs(db: &mut Db<'_>, rows: Vec<BlurbRow>) -> Result<Vec<W
                     row.comment_count,
                     row.bookmark_count,
                 )?,
+                spoils: None,
             })
         })
         .collect()

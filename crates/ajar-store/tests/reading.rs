@@ -164,7 +164,7 @@ async fn listings_by_tag_name_creator_and_series(store: Store) {
         .unwrap()
         .is_none());
     let (works, total) = store
-        .works_by_creator(Audience::Public, "writer", 20, 0)
+        .works_by_creator(Audience::Public, &[], "writer", 20, 0)
         .await
         .unwrap();
     assert_eq!((works.len(), total), (2, 2));

@@ -113,16 +113,19 @@ pub(crate) async fn own_stats(
     Ok(())
 }
 
-/// What the viewer muted (people and tags), for listings and counts read
-/// from the store; nothing for guests. Searches apply the same through their request.
+/// What the viewer muted (people and tags; nothing for guests) and the canon entries whose
+/// works their progress leaves out, for listings and counts read from the store. Searches
+/// apply the same through their request.
 pub(crate) async fn muted(
     store: &ajar_store::Store,
     ctx: &Ctx,
 ) -> Result<ajar_store::Muted, Error> {
-    match ctx.viewer.user_id() {
-        Some(user) => Ok(store.muted(user).await?),
-        None => Ok(ajar_store::Muted::default()),
-    }
+    let mut muted = match ctx.viewer.user_id() {
+        Some(user) => store.muted(user).await?,
+        None => ajar_store::Muted::default(),
+    };
+    muted.unseen_canon = crate::spoilers::unseen(store, ctx).await?.hidden();
+    Ok(muted)
 }
 
 /// A work's title, for a page about it (the caller has checked the viewer may see it).

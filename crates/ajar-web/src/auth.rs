@@ -65,6 +65,8 @@ pub(crate) struct Ctx {
     pub(crate) referer_path: Option<String>,
     /// A notice for the page this request lands on (see `flash`).
     pub(crate) notice: Option<crate::flash::Notice>,
+    /// The guest's canon progress and what the address says of spoilers (see `spoilers`).
+    pub(crate) spoilers: crate::spoilers::SpoilerView,
 }
 
 impl Ctx {
@@ -80,6 +82,7 @@ impl Ctx {
             page: None,
             referer_path: None,
             notice: None,
+            spoilers: crate::spoilers::SpoilerView::default(),
         }
     }
 
@@ -264,6 +267,7 @@ pub(crate) async fn context(
         page,
         referer_path: referer_path(headers),
         notice: cookie(headers, crate::flash::COOKIE).and_then(crate::flash::Notice::from_code),
+        spoilers: crate::spoilers::SpoilerView::of(headers, request.uri().query()),
     };
     let mut clear_session = false;
     let tokens_taken = takes_tokens(request.uri().path());

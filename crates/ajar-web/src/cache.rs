@@ -199,6 +199,8 @@ impl PageCache {
         if !ctx.is_guest() {
             return Ok(Arc::new(render().await?));
         }
+        // Guests share pages only with guests who see spoilers as they do.
+        let key = key + &ctx.spoilers.cache_key();
         self.get_or_render_shared(key, render()).await
     }
 

@@ -12,7 +12,7 @@ use crate::tag_url;
 use crate::views::{Blurb, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::canon::About;
-use ajar_core::WorkId;
+use ajar_core::{TagId, WorkId};
 use ajar_store::{CanonEntry, TimelineEntry};
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -71,10 +71,13 @@ struct TimelinePage {
     fandom: String,
     fandom_href: String,
     entries: Vec<TimelineEntry>,
+    /// "I've seen … up to" (HTML).
+    picker: String,
 }
 
 async fn timeline(
     State(state): State<AppState>,
+    ctx: Ctx,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Page<TimelinePage>, Error> {
     let Path(segment) = name.map_err(|_| Error::NotFound)?;
@@ -83,6 +86,13 @@ async fn timeline(
     let name = entries
         .first()
         .map_or_else(|| fandom.to_string(), |e| e.entry.fandom.to_string());
+    let ids: Vec<TagId> = entries
+        .first()
+        .map(|e| e.entry.fandom_id)
+        .into_iter()
+        .collect();
+    let back = format!("/tags/{segment}/canon");
+    let picker = crate::spoilers::pickers(&state.store, &ctx, &ids, &back).await?;
     Ok(Page(TimelinePage {
         layout: Layout::new(
             Some(format!("{name} - Canon timeline")),
@@ -91,6 +101,7 @@ async fn timeline(
         fandom_href: tag_url::tag_href(&name),
         fandom: name,
         entries,
+        picker,
     }))
 }
 
@@ -144,6 +155,8 @@ struct WorkLinks {
     /// The viewer may confirm or remove links (the work's creators).
     settle: bool,
     csrf_token: &'static str,
+    /// "I've seen … up to" for the fandoms of the linked entries (HTML).
+    pickers: String,
 }
 
 /// The work page's lines naming the canon entries it spoils and is about; empty when none.
@@ -170,11 +183,19 @@ pub(crate) async fn work_section(
             inferred: l.inferred,
         })
         .collect();
+    let mut fandoms: Vec<TagId> = links.iter().map(|l| l.entry.fandom_id).collect();
+    fandoms.dedup();
+    let back = ctx
+        .page
+        .clone()
+        .unwrap_or_else(|| format!("/works/{}", access.id));
+    let pickers = crate::spoilers::pickers(&state.store, ctx, &fandoms, &back).await?;
     WorkLinks {
         work: access.id.0,
         lines,
         settle: service::may_settle(ctx, access),
         csrf_token: crate::auth::CSRF_PLACEHOLDER,
+        pickers,
     }
     .render()
     .map_err(Error::Render)

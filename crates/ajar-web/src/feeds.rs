@@ -90,12 +90,18 @@ async fn tag_feed(
             .listed_tag_name(Audience::Public, &name)
             .await?
             .ok_or(Error::NotFound)?;
-        let works = match newest_tagged(&state, &display).await {
+        // A feed address may carry its reader's canon progress (see `spoilers`).
+        let unseen = crate::spoilers::unseen_for_feed(&state.store, uri.0.query()).await?;
+        let works = match newest_tagged(&state, &display, &unseen).await {
             Some(works) => works,
             None => {
+                let shown = ajar_store::Muted {
+                    unseen_canon: unseen,
+                    ..ajar_store::Muted::default()
+                };
                 state
                     .store
-                    .works_tagged(Audience::Public, &name, FEED_ENTRIES, 0)
+                    .works_tagged_for(Audience::Public, &shown, &name, FEED_ENTRIES, 0)
                     .await?
                     .0
             }
@@ -110,12 +116,14 @@ async fn tag_feed(
     .await
 }
 
-/// The newest works carrying a tag, from the search index as a guest sees them; `None` when
-/// the server runs no index or the search failed (logged): the caller reads the store.
-async fn newest_tagged(state: &AppState, name: &TagName) -> Option<Vec<WorkBlurb>> {
+/// The newest works carrying a tag, from the search index as a guest sees them, without
+/// those linked to the `unseen` canon entries; `None` when the server runs no index or the
+/// search failed (logged): the caller reads the store.
+async fn newest_tagged(state: &AppState, name: &TagName, unseen: &[i64]) -> Option<Vec<WorkBlurb>> {
     let search = state.search.as_ref()?;
     let request = SearchRequest {
         include_tags: vec![name.as_str().to_owned()],
+        unseen_canon: unseen.to_vec(),
         sort: Some(Sort::Updated),
         per_page: FEED_ENTRIES,
         facets: false,
@@ -151,12 +159,14 @@ async fn creator_feed(
             .pseud_by_name(&name)
             .await?
             .ok_or(Error::NotFound)?;
-        let works = match creator_page_from_search(&state, &creator, Audience::Public, 1).await {
+        let unseen = crate::spoilers::unseen_for_feed(&state.store, uri.0.query()).await?;
+        let found = creator_page_from_search(&state, &creator, Audience::Public, &unseen, 1).await;
+        let works = match found {
             Some((works, _)) => works,
             None => {
                 state
                     .store
-                    .works_by_creator(Audience::Public, &creator.name, FEED_ENTRIES, 0)
+                    .works_by_creator(Audience::Public, &unseen, &creator.name, FEED_ENTRIES, 0)
                     .await?
                     .0
             }

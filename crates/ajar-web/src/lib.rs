@@ -55,6 +55,7 @@ mod ratelimit;
 mod search;
 mod service;
 mod settings;
+mod spoilers;
 mod tag_url;
 mod tokens;
 mod views;
@@ -158,6 +159,7 @@ fn router(state: AppState) -> Router {
         .merge(moderation::router())
         .merge(wrangling::router())
         .merge(canon::router())
+        .merge(spoilers::router())
         .merge(follows::router())
         .merge(people::router())
         .merge(posting::router())

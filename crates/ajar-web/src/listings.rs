@@ -55,6 +55,8 @@ pub(crate) struct ListingPage {
     empty: String,
     /// The filter form with facet counts, when the page came from the search index.
     sidebar: Option<Sidebar>,
+    /// How many works the reader's spoiler filter left out.
+    spoilers: Option<crate::spoilers::HiddenLine>,
 }
 
 /// "1 - 20 of 345 Works in Harry Potter", as AO3 heads a listing.
@@ -105,12 +107,13 @@ async fn tag_works(
         };
         return Ok(Redirect::temporary(&to).into_response());
     }
-    let key = cache::key(path_and_query(&uri), &prefs);
+    let here = path_and_query(&uri).to_owned();
+    let key = cache::key(&here, &prefs);
     let pages = state.pages.clone();
     let rendered = pages
         .get_or_render(&ctx.clone(), key, || async move {
             let found = tag_works_page(&state, &ctx, &name, page).await?;
-            Rendered::page(&ListingPage::of_tag(&name, page, found, prefs))
+            Rendered::page(&ListingPage::of_tag(&name, page, found, prefs, &here))
         })
         .await?;
     Ok(CachedPage(rendered).into_response())
@@ -140,11 +143,19 @@ async fn creator_works(
 
 impl ListingPage {
     /// Page `page` of the works tagged `name`.
-    fn of_tag(name: &TagName, page: u64, found: TagWorks, prefs: ReaderPrefs) -> ListingPage {
+    fn of_tag(
+        name: &TagName,
+        page: u64,
+        found: TagWorks,
+        prefs: ReaderPrefs,
+        path_and_query: &str,
+    ) -> ListingPage {
         let TagWorks {
             works,
             total,
             sidebar,
+            spoilers_hidden,
+            seen,
         } = found;
         let heading = listing_heading(page, works.len(), total, &format!("in {name}"));
         let description = format!(
@@ -155,8 +166,9 @@ impl ListingPage {
             1 => format!("{name} - Works"),
             n => format!("{name} - Works, page {n}"),
         };
-        let feed = feeds::tag_feed_link(name.as_str());
-        let feed_href = feed.1.clone();
+        let (feed_title, feed_href) = feeds::tag_feed_link(name.as_str());
+        let feed_href = crate::spoilers::feed_href(&feed_href, &seen);
+        let feed = (feed_title, feed_href.clone());
         ListingPage {
             layout: Layout::new(Some(title), description)
                 .with_prefs(prefs)
@@ -179,6 +191,7 @@ impl ListingPage {
             ),
             empty: format!("No works are tagged {name} yet."),
             sidebar,
+            spoilers: crate::spoilers::HiddenLine::of(spoilers_hidden, path_and_query),
         }
     }
 
@@ -211,6 +224,7 @@ impl ListingPage {
             ),
             empty: format!("{who} has no works in the archive."),
             sidebar: None,
+            spoilers: None,
         }
     }
 }
@@ -240,6 +254,9 @@ pub(crate) struct TagPage {
     status: Option<String>,
     /// Related tags by relation ("Synonyms", "Parents", ...), each linked.
     relations: Vec<(&'static str, Vec<crate::wrangling::TagLink>)>,
+    /// A fandom's canon timeline and the reader's progress in it (HTML), when it has one.
+    canon_pickers: String,
+    timeline_href: String,
 }
 
 struct TagKindLine {
@@ -276,6 +293,7 @@ impl TagPage {
             kinds: tags,
             total,
             wrangling,
+            canon_pickers,
         } = summary;
         let kinds = tags
             .iter()
@@ -291,6 +309,8 @@ impl TagPage {
             count_works(total)
         );
         TagPage {
+            canon_pickers,
+            timeline_href: format!("/tags/{}/canon", tag_url::encode(&display)),
             layout: Layout::new(Some(format!("{display} - Tag")), description)
                 .with_prefs(prefs)
                 .with_feed(feeds::tag_feed_link(&display)),

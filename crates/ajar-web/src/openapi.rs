@@ -1534,9 +1534,10 @@ fn reads() -> Value {
                 },
                 "WorkPage": {
                     "type": "object",
-                    "required": ["total", "page", "per_page", "works", "facets"],
+                    "required": ["total", "page", "per_page", "works", "facets", "spoilers_hidden"],
                     "properties": {
                         "total": { "type": "integer", "description": "Matching works in all." },
+                        "spoilers_hidden": { "type": "integer", "description": "Matching works left out because they spoil canon entries past your progress (your account's, the `ajar_seen` cookie's, or `seen=FANDOM-POSITION.…`); `spoilers=show` leaves none out." },
                         "page": { "type": "integer" },
                         "per_page": { "type": "integer" },
                         "works": { "type": "array", "items": { "$ref": "#/components/schemas/Work" } },
@@ -1553,6 +1554,7 @@ fn reads() -> Value {
                     "properties": {
                         "id": { "type": "integer" },
                         "url": { "type": "string", "description": "The work's page, relative to the site." },
+                        "spoils": { "type": "string", "description": "Only when the work spoils a canon entry past your progress (shown because you blur spoilers or asked with `spoilers=show`): that entry." },
                         "title": { "type": "string" },
                         "creators": string_list(),
                         "fandoms": tag_list,

@@ -70,6 +70,8 @@ pub(crate) async fn hydrate(
     let viewer = &ctx.viewer;
     let mut request = request.clone();
     request.include_restricted = viewer.is_logged_in();
+    let unseen = crate::spoilers::unseen(store, ctx).await?;
+    request.unseen_canon = unseen.hidden();
     if let Some(user) = viewer.user_id() {
         request
             .exclude_creator_ids
@@ -84,6 +86,7 @@ pub(crate) async fn hydrate(
         .works_by_ids(crate::access::audience(ctx), &ids)
         .await?;
     crate::access::own_counts(store, ctx, &mut blurbs).await?;
+    crate::spoilers::mark(store, &unseen, &mut blurbs).await?;
     Ok((results, blurbs))
 }
 
@@ -139,6 +142,8 @@ pub(crate) struct SearchPage {
     searched: bool,
     /// The filters in force, each removable.
     active: Vec<ActiveFilter>,
+    /// How many works the reader's spoiler filter left out.
+    spoilers: Option<crate::spoilers::HiddenLine>,
 }
 
 impl SearchPage {
@@ -219,6 +224,14 @@ impl SearchPage {
             },
             searched,
             active: Vec::new(),
+            spoilers: results.and_then(|r| {
+                let here = if qs.is_empty() {
+                    "/works/search".to_owned()
+                } else {
+                    format!("/works/search?{qs}&page={}", request.page)
+                };
+                crate::spoilers::HiddenLine::of(r.spoilers_hidden, &here)
+            }),
         }
     }
 
@@ -483,6 +496,8 @@ impl Sidebar {
 #[derive(Serialize)]
 struct ApiWorks {
     total: u64,
+    /// Matching works the reader's spoiler filter left out.
+    spoilers_hidden: u64,
     page: u64,
     per_page: u32,
     works: Vec<ApiWork>,
@@ -518,6 +533,7 @@ impl ApiWorks {
             .collect();
         ApiWorks {
             total: results.total,
+            spoilers_hidden: results.spoilers_hidden,
             page: request.page,
             per_page: request.per_page,
             works,

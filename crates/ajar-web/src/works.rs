@@ -134,6 +134,8 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
     if comments_page > 1 {
         variant.push_str(&format!("p{comments_page}"));
     }
+    // A guest's progress changes the page (a gate, the picker): their validators say so.
+    variant.push_str(&ctx.spoilers.cache_key());
     let key = crate::cache::work_key(id, &variant, &prefs);
     let rendered = state
         .pages
@@ -208,6 +210,12 @@ async fn render_work(
 ) -> Result<Rendered, Error> {
     let access = crate::access::visible_work(&state, &ctx, id).await?;
     let store = state.store.clone();
+    if let Some(entry) = crate::spoilers::gate(&store, &ctx, id).await? {
+        let title = crate::access::work_title(&state, id).await?;
+        let here = ctx.page.clone().unwrap_or_else(|| format!("/works/{id}"));
+        let gate = crate::spoilers::GatePage::new(title, entry, &here, prefs);
+        return Rendered::page(&gate);
+    }
     let (mut page, modified_at) = match showing {
         Showing::Chapter(position) => {
             let (header, chapter, series) = tokio::try_join!(

@@ -8,36 +8,13 @@ mod common;
 
 on_both_backends!(the_founding_story_links_to_the_episode_it_spoils_and_rewrites);
 
-use ajar_core::TagName;
-use ajar_store::NewCanonEntry;
 use common::TestApp;
 use reqwest::StatusCode;
 
 async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &TestApp) {
-    let gg = TagName::parse("Gilmore Girls").unwrap();
-    let titles = [
-        "A Family Matter",
-        "Nag Hammadi Is Where They Found the Gnostic Gospels",
-    ];
-    let entries: Vec<NewCanonEntry<'_>> = titles
-        .iter()
-        .enumerate()
-        .map(|(i, title)| NewCanonEntry {
-            fandom: &gg,
-            position: i as u32 + 1,
-            season: Some(4),
-            number: Some(12 + i as u32),
-            title,
-            aired: None,
-        })
-        .collect();
-    app.store.import_canon(&entries, |_, _| {}).await.unwrap();
+    common::import_season_4(&app.store, 2).await;
     // The founding story itself, as the importer reads it (it names no fandom).
-    let path = common::workspace_root().join("tests/fixtures/stories/all-thats-left.txt");
-    let mut seed =
-        ajar_formats::read_story_file("all-thats-left.txt", &std::fs::read(path).unwrap()).unwrap();
-    seed.creators = vec!["writer".into()];
-    let seed = app.insert(&seed).await;
+    let seed = app.insert(&common::founding_story()).await;
     let guest = app.guest();
 
     let page = guest.get(&format!("/works/{seed}")).await;

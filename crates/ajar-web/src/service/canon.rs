@@ -36,8 +36,13 @@ pub(crate) async fn entry(
         .canon_entry_works(id, false, ENTRY_WORKS)
         .await?;
     let spoiling = state.store.canon_entry_works(id, true, ENTRY_WORKS).await?;
-    let about = state.store.works_by_ids(audience, &about).await?;
-    let spoiling = state.store.works_by_ids(audience, &spoiling).await?;
+    let mut about = state.store.works_by_ids(audience, &about).await?;
+    let mut spoiling = state.store.works_by_ids(audience, &spoiling).await?;
+    // The reader came for this entry: its works are listed, those that spoil what they
+    // have not seen with their summaries hidden.
+    let unseen = crate::spoilers::unseen(&state.store, ctx).await?;
+    crate::spoilers::mark(&state.store, &unseen, &mut about).await?;
+    crate::spoilers::mark(&state.store, &unseen, &mut spoiling).await?;
     Ok((entry, about, spoiling))
 }
 

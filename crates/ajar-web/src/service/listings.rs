@@ -42,25 +42,35 @@ pub(crate) async fn works_page(
                 .await?
         }
         WorkListing::Creator(name) => {
+            let unseen = crate::spoilers::unseen(store, ctx).await?.hidden();
             store
-                .works_by_creator(crate::access::audience(ctx), name, WORKS_PER_PAGE, offset)
+                .works_by_creator(
+                    crate::access::audience(ctx),
+                    &unseen,
+                    name,
+                    WORKS_PER_PAGE,
+                    offset,
+                )
                 .await?
         }
     };
     crate::access::own_counts(store, ctx, &mut found.0).await?;
+    let unseen = crate::spoilers::unseen(store, ctx).await?;
+    crate::spoilers::mark(store, &unseen, &mut found.0).await?;
     Ok(found)
 }
 
 /// One page (1-based) of the works carrying a tag of this name (any kind), from the search
-/// index: the blurbs, the total and the filter sidebar with the facet counts of the same
-/// search. `None` when the index cannot answer (no index, a page past its result window,
-/// or a failed search, which is logged): the caller reads the store instead.
-pub(crate) async fn tag_page_from_search(
+/// index: the blurbs, the total, the filter sidebar with the facet counts of the same
+/// search, and how many works the reader's spoiler filter left out. `None` when the index
+/// cannot answer (no index, a page past its result window, or a failed search, which is
+/// logged): the caller reads the store instead.
+async fn tag_page_from_search(
     state: &AppState,
     ctx: &Ctx,
     name: &TagName,
     page: u64,
-) -> Option<(Vec<WorkBlurb>, u64, Sidebar)> {
+) -> Option<TagWorks> {
     let search = state.search.as_ref()?;
     let per_page = u64::from(WORKS_PER_PAGE);
     if page.saturating_mul(per_page) > ajar_search::MAX_RESULT_WINDOW {
@@ -79,7 +89,13 @@ pub(crate) async fn tag_page_from_search(
                 personal: !ctx.is_guest(),
                 ..Sidebar::new(&request, &results.facets)
             };
-            Some((blurbs, results.total, sidebar))
+            Some(TagWorks {
+                works: blurbs,
+                total: results.total,
+                sidebar: Some(sidebar),
+                spoilers_hidden: results.spoilers_hidden,
+                seen: String::new(),
+            })
         }
         Err(e) => {
             tracing::warn!(error = %e, tag = %name.as_str(), "a tag listing fell back to the store");
@@ -91,12 +107,14 @@ pub(crate) async fn tag_page_from_search(
 /// One page (1-based, [`WORKS_PER_PAGE`] works) of the works credited to `pseud`, most
 /// recently updated first, from the search index as `audience` may list them, and their
 /// total. Nothing is left out for the reader's mutes: a creator's listing never did (they
-/// went to that creator). `None` when the index cannot answer (as for
-/// [`tag_page_from_search`]): the caller reads the store instead.
+/// went to that creator); works linked to the `unseen` canon entries are (spoilers).
+/// `None` when the index cannot answer (as for [`tag_page_from_search`]): the caller
+/// reads the store instead.
 pub(crate) async fn creator_page_from_search(
     state: &AppState,
     pseud: &Pseud,
     audience: Audience,
+    unseen: &[i64],
     page: u64,
 ) -> Option<(Vec<WorkBlurb>, u64)> {
     let search = state.search.as_ref()?;
@@ -106,6 +124,7 @@ pub(crate) async fn creator_page_from_search(
     let request = SearchRequest {
         include_creator_ids: vec![pseud.id.0],
         include_restricted: audience == Audience::Members,
+        unseen_canon: unseen.to_vec(),
         sort: Some(Sort::Updated),
         page,
         per_page: WORKS_PER_PAGE,
@@ -140,9 +159,11 @@ async fn creator_works_page(
     page: u64,
 ) -> Result<(Vec<WorkBlurb>, u64), Error> {
     let audience = crate::access::audience(ctx);
-    match creator_page_from_search(state, pseud, audience, page).await {
+    let unseen = crate::spoilers::unseen(&state.store, ctx).await?;
+    match creator_page_from_search(state, pseud, audience, &unseen.hidden(), page).await {
         Some((mut works, total)) => {
             crate::access::own_counts(&state.store, ctx, &mut works).await?;
+            crate::spoilers::mark(&state.store, &unseen, &mut works).await?;
             Ok((works, total))
         }
         None => {
@@ -166,6 +187,8 @@ pub(crate) struct TagSummary {
     pub(crate) total: u64,
     /// What wrangling says of it: canonical or not, synonyms, parents, meta and sub tags.
     pub(crate) wrangling: Option<ajar_store::TagState>,
+    /// For a fandom with a canon timeline: "I've seen … up to" (HTML; empty otherwise).
+    pub(crate) canon_pickers: String,
 }
 
 /// A tag as its page shows it to `ctx`'s viewer; not found when no work they may list
@@ -198,11 +221,18 @@ pub(crate) async fn tag_summary(
             *works > 0 || matches!(kind, TagKind::Rating | TagKind::Warning | TagKind::Category)
         });
     }
+    let fandoms: Vec<ajar_core::TagId> = tags
+        .iter()
+        .filter(|(_, kind)| *kind == TagKind::Fandom)
+        .map(|(id, _)| *id)
+        .collect();
+    let back = crate::tag_url::tag_href(display.as_str());
     Ok(TagSummary {
         name: display.as_str().to_owned(),
         kinds,
         total,
         wrangling: store.tag_state(name).await?,
+        canon_pickers: crate::spoilers::pickers(store, ctx, &fandoms, &back).await?,
     })
 }
 
@@ -227,6 +257,10 @@ pub(crate) struct TagWorks {
     pub(crate) total: u64,
     /// The filter sidebar with the facet counts, when the search index answered.
     pub(crate) sidebar: Option<Sidebar>,
+    /// Works the reader's spoiler filter left out (counted when the search index answered).
+    pub(crate) spoilers_hidden: u64,
+    /// The reader's canon progress as a feed's address carries it (empty: none).
+    pub(crate) seen: String,
 }
 
 /// The `page`th page (from 1) of the works carrying a tag of this name, most recently
@@ -238,14 +272,21 @@ pub(crate) async fn tag_works_page(
     name: &TagName,
     page: u64,
 ) -> Result<TagWorks, Error> {
-    let (works, total, sidebar) = match tag_page_from_search(state, ctx, name, page).await {
-        Some((works, total, sidebar)) => (works, total, Some(sidebar)),
+    let found = match tag_page_from_search(state, ctx, name, page).await {
+        Some(found) => found,
         None => {
             let listing = WorkListing::Tag(name.clone());
             let (works, total) = works_page(&state.store, ctx, &listing, page).await?;
-            (works, total, None)
+            TagWorks {
+                works,
+                total,
+                sidebar: None,
+                spoilers_hidden: 0,
+                seen: String::new(),
+            }
         }
     };
+    let total = found.total;
     if total == 0
         && state
             .store
@@ -256,10 +297,10 @@ pub(crate) async fn tag_works_page(
         return Err(Error::NotFound);
     }
     check_page(page, total)?;
+    let seen = crate::spoilers::progress(&state.store, ctx).await?.seen;
     Ok(TagWorks {
-        works,
-        total,
-        sidebar,
+        seen: crate::spoilers::encode(&seen),
+        ..found
     })
 }
 

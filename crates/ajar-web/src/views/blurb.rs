@@ -67,6 +67,8 @@ pub(crate) struct Blurb {
     pub(crate) kudos: String,
     pub(crate) bookmarks: String,
     pub(crate) hits: String,
+    /// The canon entry it spoils that the reader has not seen: its summary is hidden.
+    pub(crate) spoils: Option<String>,
 }
 
 impl From<WorkBlurb> for Blurb {
@@ -101,6 +103,7 @@ impl From<WorkBlurb> for Blurb {
             kudos: thousands(work.stats.kudos),
             bookmarks: thousands(work.stats.bookmarks),
             hits: thousands(work.stats.hits),
+            spoils: work.spoils,
         }
     }
 }

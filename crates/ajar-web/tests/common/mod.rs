@@ -483,3 +483,39 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Gilmore Girls' season 4 from episode 12 on, as many episodes as `episodes` (at most 3),
+/// imported as a canon timeline.
+#[allow(dead_code)] // not every test binary uses it
+pub async fn import_season_4(store: &Store, episodes: usize) {
+    let gg = ajar_core::TagName::parse("Gilmore Girls").unwrap();
+    let titles = [
+        "A Family Matter",
+        "Nag Hammadi Is Where They Found the Gnostic Gospels",
+        "The Incredible Sinking Lorelais",
+    ];
+    let entries: Vec<ajar_store::NewCanonEntry<'_>> = titles
+        .iter()
+        .take(episodes)
+        .enumerate()
+        .map(|(i, title)| ajar_store::NewCanonEntry {
+            fandom: &gg,
+            position: i as u32 + 1,
+            season: Some(4),
+            number: Some(12 + i as u32),
+            title,
+            aired: None,
+        })
+        .collect();
+    store.import_canon(&entries, |_, _| {}).await.unwrap();
+}
+
+/// The founding story as the importer reads it (it names no fandom), credited to `writer`.
+#[allow(dead_code)] // not every test binary uses it
+pub fn founding_story() -> Work {
+    let path = workspace_root().join("tests/fixtures/stories/all-thats-left.txt");
+    let mut seed =
+        ajar_formats::read_story_file("all-thats-left.txt", &std::fs::read(path).unwrap()).unwrap();
+    seed.creators = vec!["writer".into()];
+    seed
+}
