@@ -1402,6 +1402,7 @@ impl Inner {
             Sort::Bookmarks => order(Order::Largest("bookmarks")),
             Sort::Comments => order(Order::Largest("comments")),
             Sort::Words => order(Order::Largest("words")),
+            Sort::Dialogue => order(Order::Largest("dialogue")),
             Sort::Title => order(Order::Alphabetical("title_sort")),
             Sort::Creator => order(Order::Alphabetical("creator_sort")),
             // Best match without words to score is the newest first, as no order at all.

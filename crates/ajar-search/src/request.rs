@@ -37,12 +37,14 @@ pub enum Sort {
     Bookmarks,
     Comments,
     Words,
+    /// The share of the text in dialogue, most first (works not read yet last).
+    Dialogue,
     Title,
     Creator,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 10] = [
+    pub const ALL: [Sort; 11] = [
         Sort::BestMatch,
         Sort::Updated,
         Sort::Published,
@@ -51,6 +53,7 @@ impl Sort {
         Sort::Bookmarks,
         Sort::Comments,
         Sort::Words,
+        Sort::Dialogue,
         Sort::Title,
         Sort::Creator,
     ];
@@ -65,6 +68,7 @@ impl Sort {
             Sort::Bookmarks => "bookmarks",
             Sort::Comments => "comments",
             Sort::Words => "words",
+            Sort::Dialogue => "dialogue",
             Sort::Title => "title",
             Sort::Creator => "creator",
         }
@@ -80,6 +84,7 @@ impl Sort {
             Sort::Bookmarks => "Bookmarks",
             Sort::Comments => "Comments",
             Sort::Words => "Word Count",
+            Sort::Dialogue => "Dialogue",
             Sort::Title => "Title",
             Sort::Creator => "Creator",
         }

@@ -40,7 +40,7 @@ pub(crate) enum Order {
 }
 
 /// Every order kept per segment.
-pub(crate) const ORDERS: [Order; 9] = [
+pub(crate) const ORDERS: [Order; 10] = [
     Order::Largest("updated"),
     Order::Largest("published"),
     Order::Largest("kudos"),
@@ -48,6 +48,7 @@ pub(crate) const ORDERS: [Order; 9] = [
     Order::Largest("bookmarks"),
     Order::Largest("comments"),
     Order::Largest("words"),
+    Order::Largest("dialogue"),
     Order::Alphabetical("title_sort"),
     Order::Alphabetical("creator_sort"),
 ];

@@ -220,12 +220,24 @@ pub(crate) async fn link_work(
     Ok(!links.is_empty())
 }
 
-/// What chapters' bodies (HTML) say of the narration: the person's code and the dialogue
-/// share in thousandths.
-pub(crate) fn narration_of<'b>(bodies: impl Iterator<Item = &'b str>) -> (&'static str, i64) {
+/// Names a work's page shows at most.
+const SHOWN_NAMES: usize = 6;
+
+/// What chapters' bodies (HTML) say of the narration: the person's code, the dialogue share
+/// in thousandths, and the names used most, joined by ", " (the minor ones of a short
+/// work occur once: Luke and Kyle in the founding story).
+pub(crate) fn narration_of<'b>(
+    bodies: impl Iterator<Item = &'b str>,
+) -> (&'static str, i64, String) {
     let n = ajar_core::narration::analyze_chapters(bodies);
     let permille = (n.dialogue_share.clamp(0.0, 1.0) * 1000.0).round() as i64;
-    (n.person.code(), permille)
+    let names: Vec<&str> = n
+        .names
+        .iter()
+        .take(SHOWN_NAMES)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    (n.person.code(), permille, names.join(", "))
 }
 
 /// What work `id`'s stored chapters say of its narration, stored again (after one changed).
@@ -236,12 +248,15 @@ pub(crate) async fn restore_narration(db: &mut Db<'_>, id: i64) -> Result<()> {
                 .bind(id),
         )
         .await?;
-    let (person, permille) = narration_of(bodies.iter().map(|(b,)| b.as_str()));
+    let (person, permille, names) = narration_of(bodies.iter().map(|(b,)| b.as_str()));
     db.execute(
-        &Sql::new("UPDATE works SET narration = $1, dialogue_permille = $2 WHERE id = $3")
-            .bind(person)
-            .bind(permille)
-            .bind(id),
+        &Sql::new(
+            "UPDATE works SET narration = $1, dialogue_permille = $2, names = $3 WHERE id = $4",
+        )
+        .bind(person)
+        .bind(permille)
+        .bind(names.as_str())
+        .bind(id),
     )
     .await?;
     Ok(())
@@ -569,20 +584,67 @@ impl Store {
     }
 
     /// What a work's text says of its narration: the person ("first", "second", "third",
-    /// "mixed") and the share of its words in dialogue; `None` when not worked out yet.
-    pub async fn work_narration(&self, work: WorkId) -> Result<Option<(String, f64)>> {
+    /// "mixed"), the share of its words in dialogue, and the names it uses most (joined by
+    /// ", "; empty when none or not worked out); `None` when not worked out yet.
+    pub async fn work_narration(&self, work: WorkId) -> Result<Option<(String, f64, String)>> {
         let mut conn = self.pool.conn().await?;
-        let row: Option<(Option<String>, Option<i64>)> = conn
+        let row: Option<(Option<String>, Option<i64>, Option<String>)> = conn
             .db()
             .fetch_optional(
-                &Sql::new("SELECT narration, dialogue_permille FROM works WHERE id = $1")
+                &Sql::new("SELECT narration, dialogue_permille, names FROM works WHERE id = $1")
                     .bind(work.0),
             )
             .await?;
         Ok(match row {
-            Some((Some(person), Some(permille))) => Some((person, permille as f64 / 1000.0)),
+            Some((Some(person), Some(permille), names)) => {
+                Some((person, permille as f64 / 1000.0, names.unwrap_or_default()))
+            }
             _ => None,
         })
+    }
+
+    /// Works out narration, dialogue and names for stored works that have none yet (works
+    /// stored before ajar read them), `batch` works a transaction, calling
+    /// `progress(done, of)`. Returns how many works it did.
+    pub async fn analyze_texts(&self, batch: usize, progress: impl Fn(u64, u64)) -> Result<u64> {
+        let total: (i64,) = {
+            let mut conn = self.pool.conn().await?;
+            conn.db()
+                .fetch_one(&Sql::new(
+                    "SELECT COUNT(*) FROM works WHERE narration IS NULL OR names IS NULL",
+                ))
+                .await?
+        };
+        let total = to_u64(total.0, "a count of works")?;
+        let mut done = 0u64;
+        let mut after = 0i64;
+        loop {
+            let mut tx = self.pool.begin_write().await?;
+            let mut db = tx.db();
+            let ids: Vec<(i64,)> = db
+                .fetch_all(
+                    &Sql::new(
+                        "SELECT id FROM works WHERE id > $1 AND (narration IS NULL OR names IS NULL) \
+                         ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(batch.max(1) as i64),
+                )
+                .await?;
+            let Some(&(last,)) = ids.last() else {
+                break;
+            };
+            for (id,) in &ids {
+                restore_narration(&mut db, *id).await?;
+                crate::changes::append(&mut db, "work", *id, crate::changes::Op::Update, now())
+                    .await?;
+            }
+            tx.commit().await?;
+            after = last;
+            done += ids.len() as u64;
+            progress(done.min(total), total);
+        }
+        Ok(done)
     }
 
     /// The fandoms that have a timeline, with how many entries each, by name.

@@ -389,6 +389,8 @@ pub enum SqlSort {
     Bookmarks,
     Comments,
     Words,
+    /// The share of dialogue (works not read yet as none).
+    Dialogue,
     Title,
 }
 
@@ -402,6 +404,7 @@ impl SqlSort {
             SqlSort::Bookmarks => ("w.bookmark_count", true),
             SqlSort::Comments => ("w.comment_count", true),
             SqlSort::Words => ("w.word_count", true),
+            SqlSort::Dialogue => ("COALESCE(w.dialogue_permille, 0)", true),
             SqlSort::Title => ("w.title", false),
         }
     }

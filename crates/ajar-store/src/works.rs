@@ -400,7 +400,7 @@ pub(crate) struct NewWork<'a> {
     series: Vec<(Keyed<'a>, i64)>,
     /// What the text says of its narration (person code, dialogue share in thousandths):
     /// worked out here, before the write lock is taken, as it reads every word.
-    narration: (&'static str, i64),
+    narration: (&'static str, i64, String),
 }
 
 impl<'a> NewWork<'a> {
@@ -459,9 +459,9 @@ pub(crate) async fn insert(
     let sql = Sql::new(
         "INSERT INTO works (title, summary_html, notes_html, end_notes_html, rating, language, \
          spoilers, expected_chapters, complete, completion_stated, published, updated, \
-         word_count, chapter_count, created_at, modified_at, narration, dialogue_permille) \
+         word_count, chapter_count, created_at, modified_at, narration, dialogue_permille, names) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18) RETURNING id",
+         $18, $19) RETURNING id",
     )
     .bind(work.title.as_str())
     .bind(work.summary.as_str())
@@ -480,7 +480,8 @@ pub(crate) async fn insert(
     .bind(now)
     .bind(now)
     .bind(new.narration.0)
-    .bind(new.narration.1);
+    .bind(new.narration.1)
+    .bind(new.narration.2.as_str());
     let (id,): (i64,) = db.fetch_one(&sql).await?;
 
     let creator_ids = new

@@ -207,8 +207,8 @@ async fn a_works_narration_is_worked_out_when_stored_and_when_a_chapter_changes(
          as I always did, and my hands were cold.",
     );
     let id = store.insert_work(&w).await.unwrap();
-    let (person, dialogue) = store.work_narration(id).await.unwrap().unwrap();
-    assert_eq!((person.as_str(), dialogue), ("first", 0.0));
+    let (person, dialogue, names) = store.work_narration(id).await.unwrap().unwrap();
+    assert_eq!((person.as_str(), dialogue, names.as_str()), ("first", 0.0, ""));
     let chapter = Chapter {
         body: Html::from_plain_text(
             "\"Where were you?\" she asked.\n\n\"Out,\" he said. \"Walking. Thinking about \
@@ -217,7 +217,7 @@ async fn a_works_narration_is_worked_out_when_stored_and_when_a_chapter_changes(
         ..Chapter::default()
     };
     store.add_chapter(id, &chapter).await.unwrap();
-    let (_, dialogue) = store.work_narration(id).await.unwrap().unwrap();
+    let (_, dialogue, _) = store.work_narration(id).await.unwrap().unwrap();
     assert!(
         dialogue > 0.3,
         "the new chapter's dialogue counts: {dialogue}"

@@ -257,14 +257,11 @@ async fn render_work(
     };
     page.sections =
         crate::work_sections::render(&state, &ctx, &access, part, comments_page).await?;
-    page.narration = state
-        .store
-        .work_narration(id)
-        .await?
-        .and_then(|(person, share)| {
-            let person = ajar_core::narration::Person::from_code(&person)?;
-            Some((person.label(), format!("{:.0}%", share * 100.0)))
-        });
+    if let Some((person, share, names)) = state.store.work_narration(id).await? {
+        page.narration = ajar_core::narration::Person::from_code(&person)
+            .map(|person| (person.label(), format!("{:.0}%", share * 100.0)));
+        page.names = names;
+    }
     // Feeds show what guests see: a work with none has no feed to announce.
     if access.visible_to(&ajar_core::Viewer::Guest) {
         page.layout.feed = Some((
@@ -342,6 +339,8 @@ pub(crate) struct WorkPage {
     /// What the text says of its narration: "First person" and "26%" of its words in
     /// dialogue, once worked out.
     narration: Option<(&'static str, String)>,
+    /// The names its text uses most ("Rory, Jess, Luke"), once worked out.
+    names: String,
 }
 
 /// The work's "meta" block, formatted for reading.
@@ -356,6 +355,8 @@ struct WorkMeta {
     /// stated completion shows in `updated` and the chapter count, as on AO3).
     completion: Option<&'static str>,
     words: String,
+    /// "11 min" at an average adult's pace.
+    reading: String,
     chapters: String,
     comments: String,
     kudos: String,
@@ -444,6 +445,7 @@ impl WorkPage {
             lang,
             sections: Default::default(),
             narration: None,
+            names: String::new(),
         }
     }
 }
@@ -492,6 +494,7 @@ impl WorkMeta {
                 .is_none()
                 .then(|| ajar_core::completion_name(None)),
             words: thousands(stats.words),
+            reading: format!("{} min", ajar_core::reading_minutes(stats.words)),
             chapters,
             comments: thousands(stats.comments),
             kudos: thousands(stats.kudos),

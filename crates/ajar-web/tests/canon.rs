@@ -38,6 +38,19 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
         "{}",
         page.body
     );
+    // About 2,450 words: eleven minutes; the names it uses most, Jess and Rory first.
+    assert!(
+        page.body.contains("<dd class=\"reading-time\">11 min</dd>"),
+        "{}",
+        page.body
+    );
+    let names = page.body.split("<dd class=\"names\">").nth(1).unwrap();
+    let names = &names[..names.find("</dd>").unwrap()];
+    assert!(
+        names.starts_with("Jess, Rory") || names.starts_with("Rory, Jess"),
+        "{names}"
+    );
+    assert!(names.contains("Luke"), "{names}");
 
     // And a search finds it by them.
     for (query, found) in [

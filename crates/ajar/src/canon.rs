@@ -61,12 +61,7 @@ pub async fn run(global: &Global, args: CanonArgs) -> anyhow::Result<ExitCode> {
                 .collect();
             let store = crate::open_store(global).await?;
             // The bar counts the works read for links, once the entries are stored.
-            let bar = indicatif::ProgressBar::new(0);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{spinner} linking works [{bar:30}] {pos}/{len}, {per_sec}, eta {eta}",
-            ) {
-                bar.set_style(style.progress_chars("=> "));
-            }
+            let bar = crate::search::bar(0, "linking works");
             let done = store
                 .import_canon(&entries, |done, of| {
                     bar.set_length(of);
@@ -111,4 +106,22 @@ pub async fn run(global: &Global, args: CanonArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `ajar analyze-texts`: narration, dialogue and names for the works stored without them.
+pub async fn analyze_texts(global: &Global) -> anyhow::Result<ExitCode> {
+    let store = crate::open_store(global).await?;
+    let bar = crate::search::bar(0, "reading works");
+    let done = store
+        .analyze_texts(200, |done, of| {
+            bar.set_length(of);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "Read the text of {done} work{}; the search index takes them in as it follows the archive.",
+        if done == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
 }

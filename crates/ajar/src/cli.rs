@@ -63,6 +63,10 @@ pub enum Command {
     Fandom(crate::fandom::FandomArgs),
     /// Canon timelines: import a fandom's episodes or chapters from CSV, list them.
     Canon(crate::canon::CanonArgs),
+    /// Work out what the text of each work says (narration, share of dialogue, the names it
+    /// uses most) for works stored before ajar read it; new and edited works get it on the
+    /// way in. Safe to run on a live archive, and again (it does only what is missing).
+    AnalyzeTexts,
     /// Accounts: make them, invite, reset passwords, set roles and the sign-up mode.
     User(crate::user::UserArgs),
 }

@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Export(args) => export::run(&cli.global, args).await,
             Command::Fandom(args) => fandom::run(&cli.global, args).await,
             Command::Canon(args) => canon::run(&cli.global, args).await,
+            Command::AnalyzeTexts => canon::analyze_texts(&cli.global).await,
             Command::User(args) => user::run(&cli.global, args).await,
             Command::Reindex(args) => search::reindex(&cli.global, args).await,
             Command::GenCorpus(args) => search::gen_corpus(&cli.global, args).await,

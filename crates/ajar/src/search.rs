@@ -39,7 +39,8 @@ pub struct GenCorpusArgs {
     pub readers: Option<u64>,
 }
 
-fn bar(total: u64, what: &str) -> ProgressBar {
+/// A progress bar for `total` things, labelled `what`.
+pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
     let style = ProgressStyle::with_template(&format!(
         "{{spinner}} {what} [{{elapsed_precise}}] {{wide_bar}} {{human_pos}}/{{human_len}} ({{per_sec}}, {{eta}} left)"

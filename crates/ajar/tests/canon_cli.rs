@@ -103,3 +103,27 @@ fn a_timeline_links_the_founding_story_to_the_episode_it_spoils_and_rewrites() {
     let help = ajar(data.path(), &["canon", "import", "--help"]);
     assert!(stdout(&help).contains("fandom,season,episode,title"));
 }
+
+/// Works stored before ajar read texts (a generated corpus stores none of it) get their
+/// narration, dialogue and names from `ajar analyze-texts`; a second run has nothing to do.
+#[test]
+fn analyze_texts_fills_in_what_older_works_lack_once() {
+    let data = tempfile::tempdir().unwrap();
+    let made = ajar(data.path(), &["gen-corpus", "--works", "40", "--seed", "5"]);
+    assert!(made.status.success(), "{}", text(&made));
+    let first = ajar(data.path(), &["analyze-texts"]);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(
+        stdout(&first).contains("Read the text of 40 works"),
+        "{}",
+        text(&first)
+    );
+    let again = ajar(data.path(), &["analyze-texts"]);
+    assert!(
+        stdout(&again).contains("Read the text of 0 works"),
+        "{}",
+        text(&again)
+    );
+    let help = ajar(data.path(), &["analyze-texts", "--help"]);
+    assert!(stdout(&help).contains("narration"), "{}", text(&help));
+}
