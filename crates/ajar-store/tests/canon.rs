@@ -208,7 +208,10 @@ async fn a_works_narration_is_worked_out_when_stored_and_when_a_chapter_changes(
     );
     let id = store.insert_work(&w).await.unwrap();
     let (person, dialogue, names) = store.work_narration(id).await.unwrap().unwrap();
-    assert_eq!((person.as_str(), dialogue, names.as_str()), ("first", 0.0, ""));
+    assert_eq!(
+        (person.as_str(), dialogue, names.as_str()),
+        ("first", 0.0, "")
+    );
     let chapter = Chapter {
         body: Html::from_plain_text(
             "\"Where were you?\" she asked.\n\n\"Out,\" he said. \"Walking. Thinking about \

@@ -178,6 +178,32 @@ async fn wrangling_the_queue_works_in_a_real_browser() {
     assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
 }
 
+/// Spoiler-aware browsing in a real browser (issue 15): a guest sets their progress on the
+/// fandom's page, the listing hides the founding story with the count of what it hid, and
+/// its page shows the gate (`tests/browser/spoilers.mjs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spoilers_are_hidden_and_gated_in_a_real_browser() {
+    if common::skip_without_browser("browser") {
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(None, data.path()).await.unwrap();
+    common::import_season_4(&store, 3).await;
+    let mut seed = common::founding_story();
+    seed.fandoms = tags(&["Gilmore Girls"]);
+    store.insert_work(&seed).await.unwrap();
+    for (title, spoilers) in [("Safe Harbour", Some("4x12")), ("Plain Coffee", None)] {
+        let work = Work {
+            fandoms: tags(&["Gilmore Girls"]),
+            spoilers: spoilers.map(str::to_owned),
+            ..common::one_chapter_work(title, "other")
+        };
+        store.insert_work(&work).await.unwrap();
+    }
+    let stdout = run_in_browser(store, "spoilers.mjs", &[]).await;
+    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+}
+
 /// Serves `store` on a random port (with an in-memory index following it), runs the script
 /// `tests/browser/SCRIPT` with the server's address, the artifacts folder and `args`, and
 /// answers what it printed, once it succeeded.
