@@ -24,8 +24,11 @@ use ajar_core::{Rating, TagId, TagKind};
 use ajar_search::corpus::CorpusGenerator;
 use ajar_search::{Search, SearchConfig, SearchRequest, Sort};
 use ajar_store::{SqlSort, SqlWorkFilter, Store};
+use common::percentile;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
+
+mod common;
 
 struct Args {
     works: u64,
@@ -93,16 +96,8 @@ struct Case {
     sql: Option<SqlWorkFilter>,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
 fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
+    format!("{:.2}", common::ms(d))
 }
 
 /// CPU time this process has used so far (user + system), from `/proc/self/stat`; zero
@@ -127,12 +122,7 @@ fn cpu_seconds() -> f64 {
 }
 
 fn main() {
-    let args = args();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run(args));
+    common::block_on(run(args()));
 }
 
 async fn run(args: Args) {

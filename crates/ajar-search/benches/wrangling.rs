@@ -15,8 +15,11 @@
 use ajar_core::{Role, TagId, TagKind};
 use ajar_search::{Search, SearchConfig, SearchRequest, SearchResults};
 use ajar_store::{Audience, NewUser, SqlWorkFilter, Store, Wrangle};
+use common::ms;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
 
 struct Args {
     data: PathBuf,
@@ -46,16 +49,7 @@ fn args() -> Args {
 }
 
 fn main() {
-    let args = args();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run(args));
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+    common::block_on(run(args()));
 }
 
 /// The works carrying `tag` (through the graph), with facet counts, as a tag page asks.
@@ -78,15 +72,8 @@ fn count_of(found: &SearchResults, tag: TagId) -> Option<u64> {
 
 /// p50 and p99 of `runs` uncached searches for `r`, in ms.
 async fn latency(search: &Search, r: &SearchRequest, runs: usize) -> (f64, f64) {
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let started = Instant::now();
-        std::hint::black_box(search.search_uncached(r).await.unwrap());
-        times.push(ms(started.elapsed()));
-    }
-    times.sort_by(f64::total_cmp);
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.99))
+    let (p50, p99) = common::latency(search, r, runs).await;
+    (ms(p50), ms(p99))
 }
 
 /// Times `f` once, in ms, printing `what`.

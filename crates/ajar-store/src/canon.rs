@@ -220,6 +220,31 @@ pub(crate) async fn link_work(
     Ok(!links.is_empty())
 }
 
+/// How a work may be linked to a canon entry: it spoils it, or is about it.
+const RELATIONS: [&str; 5] = [
+    "spoils",
+    "rewrite",
+    "missing-scene",
+    "post-episode",
+    "divergence",
+];
+
+/// Stores a link as its writer's word (not inferred), or marks one read before as theirs.
+async fn confirm_link(db: &mut Db<'_>, work: WorkId, entry: i64, relation: &str) -> Result<()> {
+    db.execute(
+        &Sql::new(
+            "INSERT INTO work_canon (work_id, entry_id, relation, inferred) \
+             VALUES ($1, $2, $3, FALSE) ON CONFLICT (work_id, relation, entry_id) \
+             DO UPDATE SET inferred = FALSE",
+        )
+        .bind(work.0)
+        .bind(entry)
+        .bind(relation),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Names a work's page shows at most.
 const SHOWN_NAMES: usize = 6;
 
@@ -549,13 +574,6 @@ impl Store {
     /// "rewrite", "missing-scene", "post-episode" or "divergence"), confirmed. Returns
     /// false, changing nothing, when there is no such entry or relation.
     pub async fn add_canon_link(&self, work: WorkId, entry: i64, relation: &str) -> Result<bool> {
-        const RELATIONS: [&str; 5] = [
-            "spoils",
-            "rewrite",
-            "missing-scene",
-            "post-episode",
-            "divergence",
-        ];
         if !RELATIONS.contains(&relation) {
             return Ok(false);
         }
@@ -567,20 +585,35 @@ impl Store {
         if known.is_none() {
             return Ok(false);
         }
-        db.execute(
-            &Sql::new(
-                "INSERT INTO work_canon (work_id, entry_id, relation, inferred) \
-                 VALUES ($1, $2, $3, FALSE) ON CONFLICT (work_id, relation, entry_id) \
-                 DO UPDATE SET inferred = FALSE",
-            )
-            .bind(work.0)
-            .bind(entry)
-            .bind(relation),
-        )
-        .await?;
+        confirm_link(&mut db, work, entry, relation).await?;
         crate::changes::append(&mut db, "work", work.0, crate::changes::Op::Update, now()).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// Many confirmed links at once, in one transaction (a timeline's editor, a bulk
+    /// import, a benchmark): `(work, entry, relation)`. A relation not known, or an entry or
+    /// work not stored, fails the whole batch and stores nothing. Returns the links stored.
+    pub async fn link_canon(&self, links: &[(WorkId, i64, &str)]) -> Result<u64> {
+        if let Some((_, _, bad)) = links.iter().find(|(_, _, r)| !RELATIONS.contains(r)) {
+            return Err(StoreError::Conflict(format!(
+                "{bad:?} is not a link to canon"
+            )));
+        }
+        let at = now();
+        let mut tx = self.pool.begin_write().await?;
+        let mut db = tx.db();
+        let mut last = None;
+        for (work, entry, relation) in links {
+            confirm_link(&mut db, *work, *entry, relation).await?;
+            if last != Some(work.0) {
+                crate::changes::append(&mut db, "work", work.0, crate::changes::Op::Update, at)
+                    .await?;
+                last = Some(work.0);
+            }
+        }
+        tx.commit().await?;
+        Ok(links.len() as u64)
     }
 
     /// What a work's text says of its narration: the person ("first", "second", "third",

@@ -12,9 +12,10 @@ use crate::hits::is_https;
 use crate::prefs::{ReaderPrefs, Theme, Width, FONT_SIZES, PREFS_COOKIE};
 use crate::views::{Layout, Page, Section};
 use crate::{AppState, Error};
+use ajar_core::TagId;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{OriginalUri, Query};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::header::{HOST, LOCATION, ORIGIN, REFERER, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -42,6 +43,11 @@ pub(crate) struct SettingsPage {
     widths: Vec<Choice>,
     return_to: Option<String>,
     saved: bool,
+    /// "I've seen … up to" for each canon the reader follows (HTML).
+    canon_pickers: String,
+    /// Every fandom with a canon timeline: its name and its timeline's address.
+    canons: Vec<(String, String)>,
+    guest: bool,
 }
 
 /// One radio button.
@@ -88,15 +94,20 @@ impl SettingsPage {
             prefs,
             return_to,
             saved,
+            canon_pickers: String::new(),
+            canons: Vec::new(),
+            guest: true,
         }
     }
 }
 
 async fn show(
+    State(state): State<AppState>,
+    ctx: crate::auth::Ctx,
     prefs: ReaderPrefs,
     headers: HeaderMap,
     query: Result<Query<SettingsQuery>, QueryRejection>,
-) -> Page<SettingsPage> {
+) -> Result<Page<SettingsPage>, Error> {
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let return_to = query
         .return_to
@@ -104,11 +115,28 @@ async fn show(
         .and_then(local_path)
         .or_else(|| referer_path(&headers))
         .filter(|path| !path.starts_with("/settings"));
-    Page(SettingsPage::new(
-        prefs,
-        return_to,
-        query.saved.as_deref() == Some("1"),
-    ))
+    let mut page = SettingsPage::new(prefs, return_to, query.saved.as_deref() == Some("1"));
+    page.guest = ctx.is_guest();
+    // How far the reader is in each canon: on their account, or in this browser.
+    let followed: Vec<TagId> = crate::spoilers::progress(&state.store, &ctx)
+        .await?
+        .seen
+        .into_iter()
+        .map(|(fandom, _)| fandom)
+        .collect();
+    page.canon_pickers =
+        crate::spoilers::pickers(&state.store, &ctx, &followed, "/settings").await?;
+    page.canons = state
+        .store
+        .canon_fandoms()
+        .await?
+        .into_iter()
+        .map(|(_, name, _)| {
+            let href = format!("/tags/{}/canon", crate::tag_url::encode(name.as_str()));
+            (name.to_string(), href)
+        })
+        .collect();
+    Ok(Page(page))
 }
 
 #[derive(Deserialize)]

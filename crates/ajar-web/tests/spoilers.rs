@@ -153,6 +153,16 @@ async fn a_reader_short_of_the_episode_does_not_see_what_spoils_it(app: &TestApp
         "{}",
         tag.body
     );
+    // The settings page lists the canons they follow, set where they are.
+    let settings = reader.get("/settings").await;
+    assert!(
+        settings
+            .body
+            .contains("<option value=\"1\" selected>4×12 A Family Matter</option>"),
+        "{}",
+        settings.body
+    );
+    assert!(settings.body.contains("Kept on your account."));
     // The line's link shows them, marked; the gate's link shows the text.
     let shown = reader
         .get("/tags/Gilmore%20Girls/works?spoilers=show")
