@@ -591,6 +591,51 @@ impl Store {
         Ok(true)
     }
 
+    /// The links a work's words would make if it were stored now (its spoiler line and
+    /// summary against its fandoms' timelines, or every timeline when it names no fandom),
+    /// for a writer to see before posting: `(entry, relation)`, nothing written.
+    pub async fn read_canon_links(&self, work: &Work) -> Result<Vec<(CanonEntry, &'static str)>> {
+        let mut conn = self.pool.conn().await?;
+        let mut db = conn.db();
+        let keys: Vec<String> = work
+            .fandoms
+            .iter()
+            .map(|f| name_key(f.as_str()))
+            .take(crate::db::MAX_ARGS)
+            .collect();
+        let fandoms: Vec<i64> = if keys.is_empty() {
+            Vec::new()
+        } else {
+            let mut sql = Sql::new(format!(
+                "SELECT id FROM tags WHERE kind = 'fandom' AND name_key IN ({})",
+                crate::db::placeholder_list(keys.len(), 1)
+            ));
+            for key in &keys {
+                sql.push(key.as_str());
+            }
+            let rows: Vec<(i64,)> = db.fetch_all(&sql).await?;
+            rows.into_iter().map(|(id,)| id).collect()
+        };
+        // A work whose fandoms have no timeline names none of the others' entries.
+        if !keys.is_empty() && fandoms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = candidates(&mut db, &fandoms).await?;
+        let links = links_of(work.spoilers.as_deref(), work.summary.as_str(), &rows);
+        let mut out = Vec::with_capacity(links.len());
+        for (entry, relation) in links {
+            let sql = Sql::new(format!(
+                "SELECT {ENTRY_COLUMNS} FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
+                 WHERE e.id = $1"
+            ))
+            .bind(entry);
+            if let Some(row) = db.fetch_optional::<EntryRow>(&sql).await? {
+                out.push((row.into_entry()?, relation));
+            }
+        }
+        Ok(out)
+    }
+
     /// Many confirmed links at once, in one transaction (a timeline's editor, a bulk
     /// import, a benchmark): `(work, entry, relation)`. A relation not known, or an entry or
     /// work not stored, fails the whole batch and stores nothing. Returns the links stored.

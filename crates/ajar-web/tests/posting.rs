@@ -287,6 +287,38 @@ async fn a_preview_shows_the_work_and_stores_nothing(app: &TestApp) {
     );
     assert!(named.body.contains(", Kyle."), "{}", named.body);
     assert!(!named.body.contains("(Rory)"), "Rory is tagged already");
+    // One click adds an offered name to the characters, and previews again.
+    let added = post_work(
+        &writer,
+        &pseud,
+        &[("action", "add-character:Luke Danes"), ("body", body)],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert!(
+        added
+            .body
+            .contains("value=\"Rory Gilmore, Jess Mariano, Luke Danes\""),
+        "{}",
+        added.body
+    );
+    assert!(!added.body.contains("(Luke)"), "{}", added.body);
+    // A spoiler note that names an episode shows the link it will make.
+    common::import_season_4(&app.store, 3).await;
+    let linked = post_work(
+        &writer,
+        &pseud,
+        &[("action", "preview"), ("spoilers", "Spoilers for 4x13!")],
+    )
+    .await;
+    assert!(
+        linked
+            .body
+            .contains("<strong>Canon:</strong> spoils up to Gilmore Girls 4×13"),
+        "{}",
+        linked.body
+    );
+    assert!(!linked.body.contains("Add the fandom"), "{}", linked.body);
     assert_eq!(app.store.work_count().await.unwrap(), before + 1, "{luke}");
     let before = before + 1;
 
@@ -590,10 +622,8 @@ async fn upload(writer: &common::Client, name: &'static str) -> common::Fetched 
     writer.post_multipart("/works/new", form).await
 }
 
-async fn a_story_file_fills_the_form(app: &TestApp) {
-    let writer = app.user("lane").await;
-    writer.get("/works/new").await;
-    let before = app.store.work_count().await.unwrap();
+/// Sends the founding story with the new-work form's "fill from a file".
+async fn upload_seed(writer: &common::Client) -> common::Fetched {
     let bytes = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/fixtures/stories/all-thats-left.txt"
@@ -605,7 +635,14 @@ async fn a_story_file_fills_the_form(app: &TestApp) {
             "story_file",
             reqwest::multipart::Part::bytes(bytes).file_name("all-thats-left.txt"),
         );
-    let filled = writer.post_multipart("/works/new", form).await;
+    writer.post_multipart("/works/new", form).await
+}
+
+async fn a_story_file_fills_the_form(app: &TestApp) {
+    let writer = app.user("lane").await;
+    writer.get("/works/new").await;
+    let before = app.store.work_count().await.unwrap();
+    let filled = upload_seed(&writer).await;
     assert_eq!(filled.status, StatusCode::OK, "{}", filled.body);
     assert!(
         filled.body.contains("value=\"All That&#39;s Left\"")
@@ -625,6 +662,23 @@ async fn a_story_file_fills_the_form(app: &TestApp) {
         app.store.work_count().await.unwrap(),
         before,
         "nothing posted"
+    );
+    // The file names no fandom, but its spoiler note names an episode of the one timeline
+    // that has it: the form offers that fandom (and no other).
+    assert!(!filled.body.contains("Add the fandom"), "no timeline yet");
+    common::import_season_4(&app.store, 3).await;
+    let filled = upload_seed(&writer).await;
+    assert!(
+        filled.body.contains(
+            "Your spoiler note names Gilmore Girls 4×13, “Nag Hammadi Is Where They Found the Gnostic Gospels”."
+        ),
+        "{}",
+        filled.body
+    );
+    assert!(
+        filled.body.contains("value=\"add-fandom:Gilmore Girls\""),
+        "{}",
+        filled.body
     );
 
     // Too large.

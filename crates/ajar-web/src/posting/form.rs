@@ -275,6 +275,43 @@ pub(crate) struct WorkForm {
 }
 
 impl WorkForm {
+    /// The words of the form a canon timeline may name (its spoiler note and summary, as
+    /// plain text) as a work with nothing else: for suggestions on a form not yet valid.
+    pub(crate) fn words_only(&self) -> ajar_core::Work {
+        ajar_core::Work {
+            spoilers: Some(self.spoilers.trim().to_owned()).filter(|s| !s.is_empty()),
+            summary: ajar_core::Html::from_plain_text(&self.summary),
+            ..ajar_core::Work::default()
+        }
+    }
+
+    /// What a preview's "Add" button asks (`add-fandom:NAME`, `add-character:NAME`): the
+    /// tag added to its field, unless the field has it already. False for anything else.
+    pub(crate) fn add_suggested(&mut self, action: &str) -> bool {
+        let (field, name) = if let Some(name) = action.strip_prefix("add-fandom:") {
+            (&mut self.fandoms, name)
+        } else if let Some(name) = action.strip_prefix("add-character:") {
+            (&mut self.characters, name)
+        } else {
+            return false;
+        };
+        let name = name.trim();
+        let key = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        if name.is_empty() || field.split(',').any(|t| key(t) == key(name)) {
+            return true;
+        }
+        if !field.trim().is_empty() {
+            field.push_str(", ");
+        }
+        field.push_str(name);
+        true
+    }
+
     /// An empty form with the archive's defaults.
     pub(crate) fn blank(default_pseud: Option<i64>) -> WorkForm {
         WorkForm {

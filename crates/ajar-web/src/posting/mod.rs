@@ -149,6 +149,8 @@ struct Preview {
     /// Names the text uses most that no character tag holds yet, with the canonical
     /// character each likely is: offered as character tags.
     names: Vec<(String, Option<String>)>,
+    /// The canon entries its spoiler note and summary name, as they will be linked.
+    canon: Vec<service::works::CanonInText>,
 }
 
 struct PreviewChapter {
@@ -213,6 +215,7 @@ impl Preview {
                 .collect(),
             words: thousands(work.words()),
             names: Vec::new(),
+            canon: Vec::new(),
         }
     }
 }
@@ -260,6 +263,9 @@ struct WorkFormPage {
     notice: Option<String>,
     preview: Option<Preview>,
     max_upload_mib: usize,
+    /// For a work with no fandom: the fandoms whose episodes its spoiler note names, each
+    /// with the entry it names, offered with one click.
+    fandom_suggestions: Vec<(String, String)>,
 }
 
 impl WorkFormPage {
@@ -289,6 +295,7 @@ impl WorkFormPage {
             notice: None,
             preview: None,
             max_upload_mib: MAX_UPLOAD_BYTES / (1024 * 1024),
+            fandom_suggestions: Vec::new(),
         }
     }
 
@@ -329,8 +336,14 @@ async fn new_work(
     let form = WorkForm::from_fields(&fields);
     let pseuds = state.store.pseuds_of(account.id).await?;
     match fields.get("action") {
-        "upload" => Ok(form_from_upload(form, fields.file.as_ref(), &pseuds)),
+        "upload" => form_from_upload(&state, form, fields.file.as_ref(), &pseuds).await,
         "preview" => preview_new_work(&state, &ctx, form, &pseuds).await,
+        // A preview's "Add" buttons: the tag added, and the preview again.
+        add if add.starts_with("add-") => {
+            let mut form = form;
+            form.add_suggested(add);
+            preview_new_work(&state, &ctx, form, &pseuds).await
+        }
         action => post_new_work(&state, &ctx, form, action == "draft", &pseuds).await,
     }
 }
@@ -348,13 +361,19 @@ async fn preview_new_work(
             let mut page = WorkFormPage::new(form, None, pseuds);
             let mut preview = Preview::new(&checked.work, &names);
             preview.names = named(state, &checked.work).await?;
+            preview.canon = service::works::canon_in_text(state, &checked.work).await?;
             page.preview = Some(preview);
             page.notice =
                 Some("This is a preview: nothing is saved until you post or save a draft.".into());
             Ok(Page(page).into_response())
         }
         Err(Error::Invalid(errors)) => {
-            Ok(refused_with(WorkFormPage::new(form, None, pseuds), errors))
+            let mut page = WorkFormPage::new(form, None, pseuds);
+            if page.form.fandoms.trim().is_empty() {
+                page.fandom_suggestions =
+                    service::works::fandoms_named(state, &page.form.words_only()).await?;
+            }
+            Ok(refused_with(page, errors))
         }
         Err(e) => Err(e),
     }
@@ -389,11 +408,12 @@ async fn post_new_work(
 
 /// The new-work form filled in from an uploaded story file (a fresh form: the upload
 /// form is its own), or sent back with why it could not be.
-fn form_from_upload(
+async fn form_from_upload(
+    state: &AppState,
     form: WorkForm,
     file: Option<&form::Upload>,
     pseuds: &[ajar_store::Pseud],
-) -> Response {
+) -> Result<Response, Error> {
     let refusal = match file {
         None => "Choose a story file to fill the form from.".to_owned(),
         Some(file) if file.bytes.len() > MAX_UPLOAD_BYTES => format!(
@@ -409,7 +429,7 @@ fn form_from_upload(
             };
             // A file without a title fills the form all the same: the form asks for it.
             match ajar_formats::read_story_draft(name, &file.bytes) {
-                Ok(work) => return filled_from(&work, name, pseuds),
+                Ok(work) => return filled_from(state, &work, name, pseuds).await,
                 Err(e) => format!(
                     "That file could not be read as a story: {}",
                     form::sentence(&e.to_string())
@@ -417,14 +437,23 @@ fn form_from_upload(
             }
         }
     };
-    refused_with(WorkFormPage::new(form, None, pseuds), vec![refusal])
+    Ok(refused_with(
+        WorkFormPage::new(form, None, pseuds),
+        vec![refusal],
+    ))
 }
 
 /// A fresh new-work form filled from a story file read as `work`.
-fn filled_from(work: &Work, name: &str, pseuds: &[ajar_store::Pseud]) -> Response {
+async fn filled_from(
+    state: &AppState,
+    work: &Work,
+    name: &str,
+    pseuds: &[ajar_store::Pseud],
+) -> Result<Response, Error> {
     let mut form = WorkForm::blank(pseuds.first().map(|p| p.id.0));
     form.fill_from(work);
     let mut page = WorkFormPage::new(form, None, pseuds);
+    page.fandom_suggestions = service::works::fandoms_named(state, work).await?;
     if work.title.trim().is_empty() {
         page.errors.push(format!(
             "Title: {name} does not say the work's title; give it one below."
@@ -440,7 +469,7 @@ fn filled_from(work: &Work, name: &str, pseuds: &[ajar_store::Pseud]) -> Respons
     } else {
         format!("The form is filled in from {name}. Check everything, then preview or post.")
     });
-    Page(page).into_response()
+    Ok(Page(page).into_response())
 }
 
 /// The edit form of a stored work, filled in, and the work.
@@ -515,17 +544,19 @@ async fn edit_work(
     let action = fields.get("action");
     let (mut page, stored) = edit_page(&state, id, &access).await?;
     page.form = WorkForm::from_fields(&fields);
+    let added = page.form.add_suggested(action);
     page.layout.title = Some(format!("Edit {}", stored.title));
     let work = match service::works::check_change(&page.form) {
         Ok(work) => work,
         Err(Error::Invalid(errors)) => return Ok(refused_with(page, errors)),
         Err(e) => return Err(e),
     };
-    if action == "preview" {
+    if action == "preview" || added {
         let mut shown = work;
         shown.chapters = stored.chapters.clone();
         let mut preview = Preview::new(&shown, &stored.creators);
         preview.names = named(&state, &shown).await?;
+        preview.canon = service::works::canon_in_text(&state, &shown).await?;
         page.preview = Some(preview);
         page.notice = Some("This is a preview: nothing is saved until you save.".into());
         return Ok(Page(page).into_response());

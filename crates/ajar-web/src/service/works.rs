@@ -364,3 +364,66 @@ pub(crate) async fn names_in_text(
         })
         .collect())
 }
+
+/// A canon link a work's words make, as the posting preview shows it.
+pub(crate) struct CanonInText {
+    /// "spoils up to", "a re-write of"...
+    pub(crate) what: &'static str,
+    /// "Gilmore Girls 4×13, “Nag Hammadi…”".
+    pub(crate) entry: String,
+    /// The entry's fandom, when the work is not tagged with it (offered once per fandom).
+    pub(crate) add_fandom: Option<String>,
+}
+
+/// The canon entries a work's spoiler note and summary name, as storing it would link
+/// them: for the writer to see before posting, and to add the fandom a spoiler note names
+/// when they left it out.
+pub(crate) async fn canon_in_text(
+    state: &AppState,
+    work: &Work,
+) -> Result<Vec<CanonInText>, Error> {
+    let key = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut offered: Vec<String> = Vec::new();
+    Ok(state
+        .store
+        .read_canon_links(work)
+        .await?
+        .into_iter()
+        .map(|(entry, relation)| {
+            let fandom = entry.fandom.to_string();
+            let tagged = work.fandoms.iter().any(|f| key(f.as_str()) == key(&fandom));
+            let add_fandom = (!tagged && !offered.contains(&fandom)).then(|| {
+                offered.push(fandom.clone());
+                fandom
+            });
+            CanonInText {
+                what: ajar_core::canon::About::from_code(relation)
+                    .map_or("spoils up to", ajar_core::canon::About::label),
+                entry: crate::spoilers::entry_name(&entry),
+                add_fandom,
+            }
+        })
+        .collect())
+}
+
+/// For a work that names no fandom: the fandoms whose timelines its spoiler note and
+/// summary name (each with the entry named), to offer to the writer. Never a guess between
+/// two: a note that could name entries of two timelines names none.
+pub(crate) async fn fandoms_named(
+    state: &AppState,
+    work: &Work,
+) -> Result<Vec<(String, String)>, Error> {
+    if !work.fandoms.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(canon_in_text(state, work)
+        .await?
+        .into_iter()
+        .filter_map(|c| c.add_fandom.map(|fandom| (fandom, c.entry)))
+        .collect())
+}
