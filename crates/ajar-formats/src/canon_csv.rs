@@ -119,6 +119,39 @@ fn number(value: &str, what: &str, line: u64) -> Result<u32, CanonCsvError> {
     }
 }
 
+/// Writes entries as a timeline file [`read_canon_csv`] reads back the same: `fandom,season,
+/// episode,title,date` when every entry has a season and an episode, else
+/// `fandom,order,title,date` (the order being each entry's position).
+pub fn write_canon_csv(rows: &[CanonRow]) -> String {
+    let paired = !rows.is_empty()
+        && rows
+            .iter()
+            .all(|r| r.season.is_some() && r.number.is_some());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header: &[&str] = if paired {
+        &["fandom", "season", "episode", "title", "date"]
+    } else {
+        &["fandom", "order", "title", "date"]
+    };
+    // Writing to memory cannot fail; a record that did would only be left out.
+    let _ = out.write_record(header);
+    for r in rows {
+        let date = r.date.map(|d| d.to_string()).unwrap_or_default();
+        let _ = if paired {
+            out.write_record([
+                r.fandom.as_str(),
+                &r.season.unwrap_or(0).to_string(),
+                &r.number.unwrap_or(0).to_string(),
+                &r.title,
+                &date,
+            ])
+        } else {
+            out.write_record([r.fandom.as_str(), &r.position.to_string(), &r.title, &date])
+        };
+    }
+    String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 /// Reads a timeline file: its entries, each fandom's in timeline order (by season and
 /// episode, or by order), positions numbered from 1 per fandom.
 pub fn read_canon_csv(bytes: &[u8]) -> Result<Vec<CanonRow>, CanonCsvError> {
@@ -294,5 +327,26 @@ mod tests {
         );
         assert_eq!(refused("fandom,order,title\n,1,T\n").line, 2);
         assert!(read_canon_csv(b"\xff\xfe").is_err());
+    }
+
+    #[test]
+    fn written_timelines_read_back_the_same() {
+        let text =
+            "fandom,season,episode,title,date\nGilmore Girls,4,12,A Family Matter,2004-02-03\n\
+                    Gilmore Girls,4,13,\"Nag Hammadi, Where They Found It\",\n";
+        let rows = read_canon_csv(text.as_bytes()).unwrap();
+        assert_eq!(
+            read_canon_csv(write_canon_csv(&rows).as_bytes()).unwrap(),
+            rows
+        );
+        let films =
+            read_canon_csv(b"fandom,order,title\nStar Wars,1,A New Hope\nStar Wars,2,Empire\n")
+                .unwrap();
+        let written = write_canon_csv(&films);
+        assert!(
+            written.starts_with("fandom,order,title,date\n"),
+            "{written}"
+        );
+        assert_eq!(read_canon_csv(written.as_bytes()).unwrap(), films);
     }
 }

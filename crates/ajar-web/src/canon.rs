@@ -12,19 +12,20 @@ use crate::tag_url;
 use crate::views::{Blurb, Layout, Page};
 use crate::{AppState, Error};
 use ajar_core::canon::About;
-use ajar_core::{TagId, WorkId};
+use ajar_core::{TagId, TagName, WorkId};
 use ajar_store::{CanonEntry, TimelineEntry};
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/tags/{name}/canon", get(timeline))
+        .route("/tags/{name}/canon/edit", get(edit_form).post(save))
         .route("/canon/{id}", get(entry))
         .route("/works/{id}/canon", post(settle))
 }
@@ -59,6 +60,77 @@ async fn settle(
     Ok(see_other(&format!("/works/{}", work.0)))
 }
 
+#[derive(Template)]
+#[template(path = "canon/edit.html")]
+struct EditPage {
+    layout: Layout,
+    fandom: String,
+    timeline_href: String,
+    action: String,
+    text: String,
+    errors: Vec<String>,
+    csrf_token: &'static str,
+}
+
+impl EditPage {
+    fn new(fandom: &TagName, text: String, errors: Vec<String>) -> EditPage {
+        let encoded = tag_url::encode(fandom.as_str());
+        EditPage {
+            layout: Layout::new(
+                Some(format!("Edit the canon timeline of {fandom}")),
+                format!("The canon of {fandom} in order, as a CSV file, for wranglers to edit."),
+            ),
+            fandom: fandom.to_string(),
+            timeline_href: format!("/tags/{encoded}/canon"),
+            action: format!("/tags/{encoded}/canon/edit"),
+            text,
+            errors,
+            csrf_token: crate::auth::CSRF_PLACEHOLDER,
+        }
+    }
+}
+
+fn fandom_of(name: Result<Path<String>, PathRejection>) -> Result<TagName, Error> {
+    let Path(segment) = name.map_err(|_| Error::NotFound)?;
+    tag_url::decode(&segment).ok_or(Error::NotFound)
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Page<EditPage>, Error> {
+    let (fandom, text) = service::timeline_text(&state, &ctx, &fandom_of(name)?).await?;
+    Ok(Page(EditPage::new(&fandom, text, Vec::new())))
+}
+
+#[derive(serde::Deserialize)]
+struct TimelineForm {
+    timeline: String,
+}
+
+async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    name: Result<Path<String>, PathRejection>,
+    sent: Result<Form<TimelineForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let fandom = fandom_of(name)?;
+    let text = form(sent)?.timeline;
+    match service::save_timeline(&state, &ctx, &fandom, &text).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/tags/{}/canon",
+            tag_url::encode(fandom.as_str())
+        ))),
+        Err(Error::Invalid(errors)) => Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            Page(EditPage::new(&fandom, text, errors)),
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}
+
 /// An entry as pages name it: "Gilmore Girls 4×13, “Nag Hammadi Is Where…”".
 fn entry_name(e: &CanonEntry) -> String {
     format!("{} {}, “{}”", e.fandom, e.label(), e.title)
@@ -73,6 +145,8 @@ struct TimelinePage {
     entries: Vec<TimelineEntry>,
     /// "I've seen … up to" (HTML).
     picker: String,
+    /// The editor's address, for wranglers.
+    edit_href: Option<String>,
 }
 
 async fn timeline(
@@ -102,6 +176,8 @@ async fn timeline(
         fandom: name,
         entries,
         picker,
+        edit_href: crate::service::wrangling::may_wrangle(&ctx)
+            .then(|| format!("/tags/{segment}/canon/edit")),
     }))
 }
 

@@ -66,6 +66,7 @@ mod wrangling;
 pub use auth::{hash_password, new_access_token, random_token, token_hash, verify_password};
 pub use error::Error;
 pub use service::accounts::{create_account, NewAccount};
+pub use service::canon::canon_entries;
 
 use ajar_store::Store;
 use axum::Router;

@@ -8,6 +8,7 @@ mod common;
 
 on_both_backends!(the_founding_story_links_to_the_episode_it_spoils_and_rewrites);
 
+use ajar_core::TagName;
 use common::TestApp;
 use reqwest::StatusCode;
 
@@ -163,6 +164,74 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
     app.caught_up().await;
     let entry = guest.get("/canon/2").await;
     assert!(entry.body.contains("Works about it (0)"), "{}", entry.body);
+
+    // Wranglers edit a timeline on a page: readers may not; a file that cannot be read, or
+    // that names another fandom, is refused with why and changes nothing.
+    let edit = "/tags/Gilmore%20Girls/canon/edit";
+    assert_eq!(reader.get(edit).await.status, StatusCode::FORBIDDEN);
+    let form = admin.get(edit).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.body
+            .contains("fandom,season,episode,title,date\nGilmore Girls,4,12,A Family Matter,"),
+        "{}",
+        form.body
+    );
+    let before = app
+        .store
+        .canon_timeline(&TagName::parse("Gilmore Girls").unwrap())
+        .await
+        .unwrap();
+    for (text, why) in [
+        (
+            "fandom,season,episode,title\nGilmore Girls,4,12,A Family Matter\nGilmore Girls,4,x,Oops\n",
+            "line 3: ",
+        ),
+        (
+            "fandom,season,episode,title\nGilmore Girls,4,12,A Family Matter\nVeronica Mars,1,1,Pilot\n",
+            "the entry “Pilot” is of Veronica Mars",
+        ),
+        ("fandom,order,title\n", "the file has no entries"),
+    ] {
+        let refused = admin.post(edit, &[("timeline", text)]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{text}");
+        assert!(refused.body.contains(why), "{why}: {}", refused.body);
+        assert!(refused.body.contains("Nothing was saved"), "{}", refused.body);
+    }
+    let gg = TagName::parse("Gilmore Girls").unwrap();
+    assert_eq!(app.store.canon_timeline(&gg).await.unwrap(), before);
+    let saved = admin
+        .post(
+            edit,
+            &[(
+                "timeline",
+                "fandom,season,episode,title\nGilmore Girls,4,12,A Family Matter\n\
+                 Gilmore Girls,4,13,Nag Hammadi Is Where They Found the Gnostic Gospels\n\
+                 Gilmore Girls,4,14,The Incredible Sinking Lorelais\n",
+            )],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), "/tags/Gilmore%20Girls/canon");
+    let labels: Vec<String> = app
+        .store
+        .canon_timeline(&gg)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.entry.label())
+        .collect();
+    assert_eq!(labels, ["4×12", "4×13", "4×14"]);
+    assert!(admin
+        .get("/tags/Gilmore%20Girls/canon")
+        .await
+        .body
+        .contains("Edit this timeline"));
+    assert!(!guest
+        .get("/tags/Gilmore%20Girls/canon")
+        .await
+        .body
+        .contains("Edit this timeline"));
 
     for missing in ["/canon/99", "/canon/x", "/tags/No%20Such%20Show/canon"] {
         assert_eq!(

@@ -5,7 +5,6 @@
 use crate::cli::Global;
 use ajar_core::TagName;
 use ajar_formats::canon_csv::read_canon_csv;
-use ajar_store::NewCanonEntry;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -48,17 +47,7 @@ pub async fn run(global: &Global, args: CanonArgs) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             };
-            let entries: Vec<NewCanonEntry<'_>> = rows
-                .iter()
-                .map(|r| NewCanonEntry {
-                    fandom: &r.fandom,
-                    position: r.position,
-                    season: r.season,
-                    number: r.number,
-                    title: &r.title,
-                    aired: r.date,
-                })
-                .collect();
+            let entries = ajar_web::canon_entries(&rows);
             let store = crate::open_store(global).await?;
             // The bar counts the works read for links, once the entries are stored.
             let bar = crate::search::bar(0, "linking works");

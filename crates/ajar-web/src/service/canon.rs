@@ -5,6 +5,7 @@
 use crate::auth::Ctx;
 use crate::{AppState, Error};
 use ajar_core::TagName;
+use ajar_formats::canon_csv::{read_canon_csv, write_canon_csv, CanonRow};
 use ajar_store::{CanonEntry, CanonLink, TimelineEntry, WorkBlurb};
 
 /// Works an entry's page lists of each kind.
@@ -82,4 +83,85 @@ pub(crate) async fn settle_link(
 /// Whether the viewer may confirm or remove the work's canon links.
 pub(crate) fn may_settle(ctx: &Ctx, access: &ajar_store::WorkAccess) -> bool {
     access.is_creator(&ctx.viewer) || ctx.viewer.is_admin()
+}
+
+/// A timeline file's rows as the store takes them (the editor's and `ajar canon import`'s).
+pub fn canon_entries(rows: &[CanonRow]) -> Vec<ajar_store::NewCanonEntry<'_>> {
+    rows.iter()
+        .map(|r| ajar_store::NewCanonEntry {
+            fandom: &r.fandom,
+            position: r.position,
+            season: r.season,
+            number: r.number,
+            title: &r.title,
+            aired: r.date,
+        })
+        .collect()
+}
+
+/// A fandom's timeline as its editor shows it: the fandom's name and the timeline as a CSV
+/// file (only the header for a fandom that has none yet). Wranglers and admins only; not
+/// found when there is no such fandom.
+pub(crate) async fn timeline_text(
+    state: &AppState,
+    ctx: &Ctx,
+    fandom: &TagName,
+) -> Result<(TagName, String), Error> {
+    crate::service::wrangling::require_wrangler(ctx)?;
+    let timeline = state.store.canon_timeline(fandom).await?;
+    let name = match timeline.first() {
+        Some(t) => t.entry.fandom.clone(),
+        None => {
+            let kinds = state.store.tags_with_name(fandom).await?;
+            if !kinds
+                .iter()
+                .any(|(_, kind)| *kind == ajar_core::TagKind::Fandom)
+            {
+                return Err(Error::NotFound);
+            }
+            fandom.clone()
+        }
+    };
+    let rows: Vec<CanonRow> = timeline
+        .into_iter()
+        .map(|t| CanonRow {
+            fandom: t.entry.fandom,
+            season: t.entry.season,
+            number: t.entry.number,
+            position: t.entry.position,
+            title: t.entry.title,
+            date: t.entry.aired,
+        })
+        .collect();
+    Ok((name, write_canon_csv(&rows)))
+}
+
+/// Stores `text` (a CSV file of entries, as `ajar canon import` reads) as `fandom`'s
+/// timeline, and links its works again. Wranglers and admins only. A file that cannot be
+/// read (one without entries among them) is refused with its line, one with an entry of
+/// another fandom with that entry; a refused file changes nothing.
+pub(crate) async fn save_timeline(
+    state: &AppState,
+    ctx: &Ctx,
+    fandom: &TagName,
+    text: &str,
+) -> Result<ajar_store::CanonImport, Error> {
+    let (name, _) = timeline_text(state, ctx, fandom).await?;
+    let rows =
+        read_canon_csv(text.as_bytes()).map_err(|e| Error::Invalid(vec![format!("{e}.")]))?;
+    let key = |f: &TagName| f.as_str().to_lowercase();
+    if let Some(other) = rows.iter().find(|r| key(&r.fandom) != key(&name)) {
+        return Err(Error::Invalid(vec![format!(
+            "This page edits the timeline of {name}: the entry “{}” is of {}.",
+            other.title, other.fandom
+        )]));
+    }
+    let done = state
+        .store
+        .import_canon(&canon_entries(&rows), |_, _| {})
+        .await?;
+    if let Some(search) = &state.search {
+        search.notify_changed();
+    }
+    Ok(done)
 }
