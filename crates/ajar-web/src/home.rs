@@ -86,6 +86,42 @@ async fn recent_works(
         Some(user) => store.muted_pseud_ids(user).await?,
         None => Vec::new(),
     };
+    // Nor, for a reader who follows a canon, the works that spoil what they have not seen:
+    // the index leaves those out (the store's list of recent works cannot).
+    let unseen = crate::spoilers::unseen(store, ctx).await?;
+    if let Some(search) = state
+        .search
+        .as_ref()
+        .filter(|_| !unseen.hidden().is_empty())
+    {
+        let request = ajar_search::SearchRequest {
+            exclude_creator_ids: muted_pseuds.clone(),
+            unseen_canon: unseen.hidden(),
+            include_restricted: audience == ajar_store::Audience::Members,
+            sort: Some(ajar_search::Sort::Updated),
+            page,
+            per_page: WORKS_PER_PAGE,
+            facets: false,
+            ..ajar_search::SearchRequest::default()
+        };
+        if page.saturating_mul(per_page) <= ajar_search::MAX_RESULT_WINDOW {
+            let found = search
+                .search(&request)
+                .await
+                .map_err(|e| Error::Internal(format!("the home page's works: {e}")))?;
+            if page > 1 && found.hits.is_empty() {
+                return Err(Error::NotFound);
+            }
+            let ids: Vec<_> = found.hits.iter().map(|h| h.id).collect();
+            let mut works = store.works_by_ids(audience, &ids).await?;
+            crate::access::own_counts(store, ctx, &mut works).await?;
+            return Ok(HomePage::new(
+                works.into_iter().map(Blurb::from).collect(),
+                page,
+                found.total,
+            ));
+        }
+    }
     // Counted by the search index when there is one: SQL counts every listed work.
     let total = match crate::counts::listed_works(state, audience, muted_pseuds).await? {
         Some(total) => total,
@@ -99,6 +135,7 @@ async fn recent_works(
         .recent_works(audience, muted_by, WORKS_PER_PAGE, offset)
         .await?;
     crate::access::own_counts(store, ctx, &mut works).await?;
+    crate::spoilers::mark(store, &unseen, &mut works).await?;
     Ok(HomePage::new(
         works.into_iter().map(Blurb::from).collect(),
         page,

@@ -1318,7 +1318,9 @@ fn reads() -> Value {
                         query("sort", "The order; best_match (the default with a query) or updated (without one) when not given.", one_of(Sort::ALL.map(Sort::code))),
                         query("page", "1-based page.", json!({"type": "integer", "minimum": 1})),
                         query("per_page", "Works per page, 1 to 100.", json!({"type": "integer", "minimum": 1, "maximum": 100})),
-                        query("facets", "no: leave out the facet counts (faster).", one_of(["yes", "no"]))
+                        query("facets", "no: leave out the facet counts (faster).", one_of(["yes", "no"])),
+                        query("seen", "Canon progress for this search, in place of your account's (or cookie's): FANDOM_TAG_ID-POSITION pairs joined by dots (12-3.45-0); works linked to later entries are left out and counted in spoilers_hidden.", json!({"type": "string", "pattern": "^[0-9]+-[0-9]+(\\.[0-9]+-[0-9]+)*$"})),
+                        query("spoilers", "show: leave out nothing for spoilers this once (such works carry `spoils`).", one_of(["show"]))
                     ],
                     "responses": {
                         "200": {

@@ -617,6 +617,13 @@ fn api_query_problem(raw: &str) -> Option<Response> {
             format!("`{name}` is empty: leave it out, or give it a value."),
         ));
     }
+    if let Some((_, v)) = pairs.iter().find(|(k, v)| k == "spoilers" && v != "show") {
+        return Some(problem(
+            StatusCode::BAD_REQUEST,
+            "The search cannot be read",
+            format!("`spoilers` takes show (to leave nothing out for spoilers), not \"{v}\"."),
+        ));
+    }
     let number = |name: &str| -> Option<u64> {
         pairs
             .iter()

@@ -152,6 +152,7 @@ async fn every_documented_value_is_accepted_and_no_other() {
             "facets",
             "rating",
             "sort",
+            "spoilers",
             "warning"
         ]
     );

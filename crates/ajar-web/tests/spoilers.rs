@@ -97,6 +97,10 @@ async fn sees(client: &Client, seed: ajar_core::WorkId, hidden: bool) {
     };
     assert!(listing.body.contains(heading), "{}", listing.body);
 
+    let home = client.get("/").await;
+    assert_eq!(home.body.contains(SEED_TITLE), !hidden, "{}", home.body);
+    assert!(home.body.contains("Safe Harbour"), "{}", home.body);
+
     let search = client.get("/works/search?q=coffee%20OR%20rory").await;
     assert_eq!(search.body.contains(SEED_TITLE), !hidden, "{}", search.body);
 
@@ -186,6 +190,38 @@ async fn a_reader_short_of_the_episode_does_not_see_what_spoils_it(app: &TestApp
     assert!(feed.body.contains("Safe Harbour"), "{}", feed.body);
     let feed = app.guest().get("/tags/Gilmore%20Girls/feed.atom").await;
     assert!(feed.body.contains("All That"), "{}", feed.body);
+    // So may an API client's address, whoever asks.
+    let api = app
+        .guest()
+        .get(&format!(
+            "/api/v1/works?include_tags=Gilmore%20Girls&seen={fandom}-1"
+        ))
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(
+        (json["total"].clone(), json["spoilers_hidden"].clone()),
+        (2.into(), 1.into()),
+        "{json}"
+    );
+    let shown = app
+        .guest()
+        .get(&format!(
+            "/api/v1/works?include_tags=Gilmore%20Girls&seen={fandom}-1&spoilers=show"
+        ))
+        .await;
+    let json: serde_json::Value = serde_json::from_str(&shown.body).unwrap();
+    assert_eq!(json["total"], 3, "{json}");
+    let marked: Vec<&serde_json::Value> = json["works"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w.get("spoils").is_some())
+        .collect();
+    assert_eq!(marked.len(), 1, "{json}");
+    assert!(marked[0]["spoils"]
+        .as_str()
+        .unwrap()
+        .starts_with("Gilmore Girls 4×13"));
 
     // Bad progress is refused and changes nothing.
     let fandom_text = fandom.to_string();
