@@ -912,6 +912,20 @@ impl Store {
         .transpose()
     }
 
+    /// The entries of the timelines of a work's fandoms, in order: what its writer may link
+    /// it to.
+    pub async fn canon_entries_for_work(&self, work: WorkId) -> Result<Vec<CanonEntry>> {
+        let sql = Sql::new(format!(
+            "SELECT {ENTRY_COLUMNS} FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
+             WHERE e.fandom_id IN (SELECT wt.tag_id FROM work_tags wt WHERE wt.work_id = $1) \
+             ORDER BY t.name_key, e.position"
+        ))
+        .bind(work.0);
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<EntryRow> = conn.db().fetch_all(&sql).await?;
+        rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+
     /// The entries of the timelines of these fandoms (by tag id), in order, for pickers.
     pub async fn canon_entries_of(&self, fandoms: &[TagId]) -> Result<Vec<(TagId, CanonEntry)>> {
         if fandoms.is_empty() {

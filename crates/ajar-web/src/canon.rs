@@ -51,12 +51,17 @@ async fn settle(
         .trim()
         .parse::<i64>()
         .map_err(|_| Error::BadRequest("The entry is not a number.".to_owned()))?;
-    let confirm = match f.action.as_str() {
-        "confirm" => true,
-        "remove" => false,
-        _ => return Err(Error::BadRequest("Confirm or remove the link.".to_owned())),
-    };
-    service::settle_link(&state, &ctx, work, entry, f.relation.trim(), confirm).await?;
+    let relation = f.relation.trim();
+    match f.action.as_str() {
+        "confirm" => service::settle_link(&state, &ctx, work, entry, relation, true).await?,
+        "remove" => service::settle_link(&state, &ctx, work, entry, relation, false).await?,
+        "add" => service::add_link(&state, &ctx, work, entry, relation).await?,
+        _ => {
+            return Err(Error::BadRequest(
+                "Add, confirm or remove the link.".to_owned(),
+            ))
+        }
+    }
     Ok(see_other(&format!("/works/{}", work.0)))
 }
 
@@ -233,6 +238,9 @@ struct WorkLinks {
     csrf_token: &'static str,
     /// "I've seen … up to" for the fandoms of the linked entries (HTML).
     pickers: String,
+    /// For its creators: the entries of its fandoms' timelines, to link it to (id, name).
+    linkable: Vec<(i64, String)>,
+    relations: Vec<(&'static str, &'static str)>,
 }
 
 /// The work page's lines naming the canon entries it spoils and is about; empty when none.
@@ -242,7 +250,19 @@ pub(crate) async fn work_section(
     access: &ajar_store::WorkAccess,
 ) -> Result<String, Error> {
     let links = service::work_links(state, access.id).await?;
-    if links.is_empty() {
+    let settle = service::may_settle(ctx, access);
+    let linkable: Vec<(i64, String)> = if settle {
+        state
+            .store
+            .canon_entries_for_work(access.id)
+            .await?
+            .iter()
+            .map(|e| (e.id, entry_name(e)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if links.is_empty() && linkable.is_empty() {
         return Ok(String::new());
     }
     let lines = links
@@ -269,9 +289,13 @@ pub(crate) async fn work_section(
     WorkLinks {
         work: access.id.0,
         lines,
-        settle: service::may_settle(ctx, access),
+        settle,
         csrf_token: crate::auth::CSRF_PLACEHOLDER,
         pickers,
+        linkable,
+        relations: std::iter::once(("spoils", "spoils up to"))
+            .chain(About::ALL.iter().map(|a| (a.code(), a.label())))
+            .collect(),
     }
     .render()
     .map_err(Error::Render)

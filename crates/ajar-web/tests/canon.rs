@@ -157,6 +157,56 @@ async fn the_founding_story_links_to_the_episode_it_spoils_and_rewrites(app: &Te
         )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    // The writer adds a link of their own (a reader may not; an unknown relation or entry is
+    // refused and changes nothing).
+    let add = |relation: &'static str, entry: &'static str| {
+        [("entry", entry), ("relation", relation), ("action", "add")]
+    };
+    let tried = reader
+        .post(&format!("/works/{seed}/canon"), &add("missing-scene", "1"))
+        .await;
+    assert_eq!(tried.status, StatusCode::FORBIDDEN);
+    for (relation, entry) in [("sequel", "1"), ("missing-scene", "999")] {
+        let refused = admin
+            .post(&format!("/works/{seed}/canon"), &add(relation, entry))
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::BAD_REQUEST,
+            "{relation} {entry}"
+        );
+    }
+    assert_eq!(app.store.work_canon(seed).await.unwrap().len(), 1);
+    let added = admin
+        .post(&format!("/works/{seed}/canon"), &add("missing-scene", "1"))
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let links = app.store.work_canon(seed).await.unwrap();
+    assert!(
+        links
+            .iter()
+            .any(|l| l.entry.label() == "4×12" && l.relation == "missing-scene" && !l.inferred),
+        "{links:?}"
+    );
+    // A work tagged with the fandom offers its creators the timeline's entries.
+    let tagged = app
+        .insert(&ajar_core::Work {
+            fandoms: vec![TagName::parse("Gilmore Girls").unwrap()],
+            ..common::one_chapter_work("Tagged", "root")
+        })
+        .await;
+    let page = admin.get(&format!("/works/{tagged}")).await;
+    assert!(page.body.contains("Add the link"), "{}", page.body);
+    assert!(
+        page.body.contains("<option value=\"2\">Gilmore Girls 4×13"),
+        "{}",
+        page.body
+    );
+    assert!(!guest
+        .get(&format!("/works/{tagged}"))
+        .await
+        .body
+        .contains("Add the link"));
     app.caught_up().await;
 
     // A work hidden by an admin leaves the entry's lists.

@@ -80,6 +80,31 @@ pub(crate) async fn settle_link(
     }
 }
 
+/// The writer's own link from their work to a canon entry; only the work's creators (and
+/// admins) may add one. An entry or relation that does not exist is refused.
+pub(crate) async fn add_link(
+    state: &AppState,
+    ctx: &Ctx,
+    work: ajar_core::WorkId,
+    entry: i64,
+    relation: &str,
+) -> Result<(), Error> {
+    let owned = crate::access::own_work(state, ctx, work).await?;
+    if !state
+        .store
+        .add_canon_link(owned.id(), entry, relation)
+        .await?
+    {
+        return Err(Error::BadRequest(
+            "Choose an entry of the timeline and what the work is to it.".to_owned(),
+        ));
+    }
+    if let Some(search) = &state.search {
+        search.notify_changed();
+    }
+    Ok(())
+}
+
 /// Whether the viewer may confirm or remove the work's canon links.
 pub(crate) fn may_settle(ctx: &Ctx, access: &ajar_store::WorkAccess) -> bool {
     access.is_creator(&ctx.viewer) || ctx.viewer.is_admin()
