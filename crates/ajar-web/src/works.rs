@@ -251,6 +251,9 @@ async fn render_work(
         }
     };
     let chapters = page.nav.as_ref().map_or(1, |n| n.index.len() as u32);
+    if matches!(showing, Showing::Chapter(_)) && chapters > 1 {
+        page.chapters.iter_mut().for_each(ChapterView::read_stats);
+    }
     let part = match showing {
         Showing::Chapter(position) => crate::work_sections::Part::Chapter { position, chapters },
         Showing::Full => crate::work_sections::Part::Full { chapters },
@@ -372,6 +375,9 @@ struct ChapterView {
     /// A one-chapter work's text needs no visible heading; screen readers still get one.
     heading_hidden: bool,
     chapter: Chapter,
+    /// On a chapter's own page of a work of several: what its text says ("First person,
+    /// 31% dialogue, 12 min").
+    stats: Option<String>,
 }
 
 struct ChapterNav {
@@ -521,7 +527,21 @@ impl ChapterView {
             heading,
             heading_hidden,
             chapter,
+            stats: None,
         }
+    }
+
+    /// What this chapter's text says, as its page shows it.
+    fn read_stats(&mut self) {
+        let text = ajar_core::html_to_text(self.chapter.body.as_str());
+        let n = ajar_core::narration::analyze(&text);
+        self.stats = Some(format!(
+            "This chapter: {} words, about {} min; {} narration, {:.0}% dialogue",
+            thousands(self.chapter.words()),
+            ajar_core::reading_minutes(self.chapter.words()),
+            n.person.label().to_lowercase(),
+            n.dialogue_share * 100.0
+        ));
     }
 }
 

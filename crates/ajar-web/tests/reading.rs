@@ -566,6 +566,16 @@ async fn work_pages_answer_repeat_visits_with_304() {
     let first = app.get(&format!("/works/{id}")).await;
     let chapter = app.get(&format!("/works/{id}/chapters/2")).await;
     assert_ne!(first.headers[ETAG], chapter.headers[ETAG]);
+    // A chapter's own page says what its text says; the whole work's page does not.
+    assert!(
+        chapter.body.contains(
+            "<p class=\"chapter-stats\">This chapter: 2 words, about 1 min; third person narration, 0% dialogue</p>"
+        ),
+        "{}",
+        chapter.body
+    );
+    let full = app.get(&format!("/works/{id}/full")).await;
+    assert!(!full.body.contains("chapter-stats"));
 }
 
 async fn hits_of(store: &Store, id: WorkId, expected: u64) -> u64 {
