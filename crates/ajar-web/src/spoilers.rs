@@ -37,7 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// What a request says of spoilers, read once with its session (see `auth::context`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct SpoilerView {
     /// A guest's progress, from their cookie (a logged-in reader's is on their account).
     guest: CanonProgress,
@@ -45,6 +45,15 @@ pub(crate) struct SpoilerView {
     pub(crate) show: bool,
     /// `seen=` in the address: this progress instead of the reader's own.
     seen: Option<Vec<(TagId, u32)>>,
+    /// The reader's progress and the entries they have not seen, read from the store once
+    /// per request however many parts of a page ask (the request's copies share it).
+    read: std::sync::Arc<tokio::sync::OnceCell<(CanonProgress, Vec<i64>)>>,
+}
+
+impl PartialEq for SpoilerView {
+    fn eq(&self, other: &SpoilerView) -> bool {
+        (&self.guest, self.show, &self.seen) == (&other.guest, other.show, &other.seen)
+    }
 }
 
 impl SpoilerView {
@@ -69,7 +78,7 @@ impl SpoilerView {
     /// What a kept page rendered for this view must be told apart by (guests' pages are
     /// shared by all guests with the same view).
     pub(crate) fn cache_key(&self) -> String {
-        if *self == SpoilerView::default() {
+        if self.guest == CanonProgress::default() && !self.show && self.seen.is_none() {
             return String::new();
         }
         format!(
@@ -129,14 +138,32 @@ fn decode_cookie(value: &str) -> CanonProgress {
 /// How far the reader is in each canon: from their account, or a guest's cookie; an
 /// address's `seen=` stands for either.
 pub(crate) async fn progress(store: &Store, ctx: &Ctx) -> Result<CanonProgress, StoreError> {
-    let mut progress = match ctx.viewer.user_id() {
-        Some(user) => store.canon_progress(user).await?,
-        None => ctx.spoilers.guest.clone(),
-    };
-    if let Some(seen) = &ctx.spoilers.seen {
-        progress.seen = seen.clone();
-    }
-    Ok(progress)
+    Ok(read(store, ctx).await?.0.clone())
+}
+
+/// The reader's progress and the entries past it, read once per request.
+async fn read<'c>(
+    store: &Store,
+    ctx: &'c Ctx,
+) -> Result<&'c (CanonProgress, Vec<i64>), StoreError> {
+    ctx.spoilers
+        .read
+        .get_or_try_init(|| async {
+            let mut progress = match ctx.viewer.user_id() {
+                Some(user) => store.canon_progress(user).await?,
+                None => ctx.spoilers.guest.clone(),
+            };
+            if let Some(seen) = &ctx.spoilers.seen {
+                progress.seen = seen.clone();
+            }
+            let unseen = if progress.seen.is_empty() {
+                Vec::new()
+            } else {
+                store.unseen_canon(&progress.seen).await?
+            };
+            Ok((progress, unseen))
+        })
+        .await
 }
 
 /// The canon entries the reader has not seen, and whether works linked to them are left
@@ -159,14 +186,12 @@ impl Unseen {
     }
 }
 
-/// What the reader has not seen. No query for a reader who follows no canon.
+/// What the reader has not seen. No query for a guest who follows no canon, two for a
+/// logged-in reader, once a request.
 pub(crate) async fn unseen(store: &Store, ctx: &Ctx) -> Result<Unseen, StoreError> {
-    let progress = progress(store, ctx).await?;
-    if progress.seen.is_empty() {
-        return Ok(Unseen::default());
-    }
+    let (progress, entries) = read(store, ctx).await?;
     Ok(Unseen {
-        entries: store.unseen_canon(&progress.seen).await?,
+        entries: entries.clone(),
         hide: !progress.blur && !ctx.spoilers.show,
     })
 }
