@@ -319,7 +319,25 @@ fn reader_operations() -> Vec<(&'static str, &'static str, Value)> {
             problem_response("The account's own pseud, or a creator without an account here.");
         op
     };
+    let mut set_progress = json!({
+        "summary": "Say how far you are in a canon: searches, listings and feeds then leave out the works that spoil the rest (or blur them)",
+        "security": mine,
+        "requestBody": json_body("CanonProgressChange"),
+        "responses": change_responses(json!({ "204": { "description": "Set." } }), true, true)
+    });
+    set_progress["responses"]["404"] =
+        problem_response("No fandom with a canon timeline has this id.");
     vec![
+        (
+            "/api/v1/canon/progress",
+            "get",
+            read(
+                "How far you are in each canon you follow (spoiler-aware browsing)",
+                "CanonProgress",
+                false,
+            ),
+        ),
+        ("/api/v1/canon/progress", "put", set_progress),
         (
             "/api/v1/subscriptions",
             "get",
@@ -930,6 +948,43 @@ fn reader_schemas() -> Vec<(&'static str, Value)> {
         }
     });
     vec![
+        (
+            "CanonProgress",
+            json!({
+                "type": "object",
+                "required": ["canons", "blur"],
+                "properties": {
+                    "canons": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["fandom_id", "fandom", "seen", "entries", "timeline"],
+                            "properties": {
+                                "fandom_id": { "type": "integer" },
+                                "fandom": { "type": "string" },
+                                "seen": { "type": "integer", "minimum": 0, "description": "Seen up to this place in the timeline (0: none of it)." },
+                                "entries": { "type": "integer" },
+                                "timeline": { "type": "string" }
+                            }
+                        }
+                    },
+                    "blur": { "type": "boolean", "description": "Works that spoil the rest are shown with their summaries hidden rather than left out." }
+                }
+            }),
+        ),
+        (
+            "CanonProgressChange",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["fandom"],
+                "properties": {
+                    "fandom": { "type": "integer", "description": "The fandom tag's id (`fandom_id`)." },
+                    "seen": { "type": ["integer", "null"], "minimum": 0, "description": "Seen up to this place in its timeline (0: none of it); null or absent: all of it (follow it no more)." },
+                    "mode": { "type": "string", "enum": ["hide", "blur"] }
+                }
+            }),
+        ),
         (
             "Subscriptions",
             json!({

@@ -378,17 +378,11 @@ async fn set_progress(
             Error::BadRequest("Say how far you are as an entry of the timeline.".to_owned())
         })?),
     };
-    let blur = match f.mode.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some("hide") => Some(false),
-        Some("blur") => Some(true),
-        Some(_) => {
-            return Err(Error::BadRequest(
-                "Choose to leave spoilers out or to blur them.".to_owned(),
-            ))
-        }
+    let change = ProgressChange {
+        fandom,
+        seen,
+        blur: blur_of(f.mode.as_deref())?,
     };
-    let change = ProgressChange { fandom, seen, blur };
     let cookie = change_progress(&state, &ctx, change).await?;
     let back = local_return(f.back.as_deref().or(ctx.referer_path.as_deref()));
     let mut response = crate::accounts::see_other(&back);
@@ -399,6 +393,19 @@ async fn set_progress(
         response.headers_mut().append(SET_COOKIE, cookie);
     }
     Ok(response)
+}
+
+/// What a progress form or request says of spoilers past it: `hide` (leave them out),
+/// `blur` (show them, summaries hidden), or nothing (keep the reader's choice).
+pub(crate) fn blur_of(mode: Option<&str>) -> Result<Option<bool>, Error> {
+    match mode.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("hide") => Ok(Some(false)),
+        Some("blur") => Ok(Some(true)),
+        Some(_) => Err(Error::BadRequest(
+            "Choose to leave spoilers out (hide) or to blur them (blur).".to_owned(),
+        )),
+    }
 }
 
 /// Records how far the reader is in a fandom's canon (and whether they blur spoilers): on
@@ -442,6 +449,31 @@ pub(crate) async fn change_progress(
         progress.blur = blur;
     }
     Ok(Some(encode_cookie(&progress)))
+}
+
+/// One canon a reader follows, as the API lists it.
+pub(crate) struct Followed {
+    pub(crate) fandom: TagId,
+    pub(crate) name: ajar_core::TagName,
+    pub(crate) seen: u32,
+    pub(crate) entries: u32,
+}
+
+/// The canons the reader follows (those that still have a timeline), and whether they blur.
+pub(crate) async fn followed(state: &AppState, ctx: &Ctx) -> Result<(Vec<Followed>, bool), Error> {
+    let progress = progress(&state.store, ctx).await?;
+    let mut out = Vec::with_capacity(progress.seen.len());
+    for (fandom, seen) in &progress.seen {
+        if let Some((name, entries)) = state.store.canon_fandom(*fandom).await? {
+            out.push(Followed {
+                fandom: *fandom,
+                name,
+                seen: *seen,
+                entries,
+            });
+        }
+    }
+    Ok((out, progress.blur))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ mod common;
 on_both_backends!(
     a_reader_short_of_the_episode_does_not_see_what_spoils_it,
     a_guest_keeps_their_progress_in_a_cookie,
+    a_script_sets_and_reads_progress_with_a_token,
 );
 
 use ajar_core::{Chapter, Html, TagName, Work};
@@ -298,4 +299,97 @@ async fn a_guest_keeps_their_progress_in_a_cookie(app: &TestApp) {
     assert_eq!(guest.cookie("ajar_seen"), None);
     guest.set_cookie("ajar_seen", "x-1.--.blur.9999999999999999999999-3");
     sees(&guest, seed, false).await;
+}
+
+/// The API's progress resource, with a personal access token (no cookie, no CSRF token):
+/// set, read back, refused when wrong, and applied to the account's searches.
+async fn a_script_sets_and_reads_progress_with_a_token(app: &TestApp) {
+    let (seed, fandom) = archive(app).await;
+    let reader = app.user("scripter").await;
+    let made = reader
+        .post("/account/tokens", &[("name", "script"), ("scope", "write")])
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let at = made.body.find("value=\"ajar_pat_").unwrap() + "value=\"".len();
+    let token = made.body[at..at + made.body[at..].find('"').unwrap()].to_owned();
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let mut request = http
+            .request(method, format!("{}{path}", app.base))
+            .bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send()
+    };
+    let get_json = |path: &'static str| {
+        let answer = call(reqwest::Method::GET, path, None);
+        async move {
+            answer
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let set = call(
+        reqwest::Method::PUT,
+        "/api/v1/canon/progress",
+        Some(serde_json::json!({ "fandom": fandom, "seen": 1 })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let read = get_json("/api/v1/canon/progress").await;
+    assert_eq!(read["canons"][0]["fandom"], "Gilmore Girls", "{read}");
+    assert_eq!(read["canons"][0]["seen"], 1, "{read}");
+    assert_eq!(read["canons"][0]["entries"], 3, "{read}");
+    assert_eq!(read["blur"], false, "{read}");
+    let found = get_json("/api/v1/works?include_tags=Gilmore%20Girls").await;
+    assert_eq!(found["spoilers_hidden"], 1, "{found}");
+    assert!(
+        !found.to_string().contains(&format!("\"/works/{seed}\"")),
+        "{found}"
+    );
+    for (body, status) in [
+        (
+            serde_json::json!({ "fandom": fandom, "seen": 9 }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            serde_json::json!({ "fandom": 999_999, "seen": 1 }),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            serde_json::json!({ "fandom": fandom, "mode": "loud" }),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            serde_json::json!({ "fandom": fandom, "extra": 1 }),
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let refused = call(
+            reqwest::Method::PUT,
+            "/api/v1/canon/progress",
+            Some(body.clone()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(refused.status(), status, "{body}");
+    }
+    // Seen it all: followed no more.
+    let set = call(
+        reqwest::Method::PUT,
+        "/api/v1/canon/progress",
+        Some(serde_json::json!({ "fandom": fandom, "seen": null })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    let read = get_json("/api/v1/canon/progress").await;
+    assert_eq!(read["canons"], serde_json::json!([]), "{read}");
+    let guest = app.guest().get("/api/v1/canon/progress").await;
+    assert_eq!(guest.status, StatusCode::UNAUTHORIZED);
 }

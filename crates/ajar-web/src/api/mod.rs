@@ -95,6 +95,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/tags/{name}", get(tags::tag))
         .route("/api/v1/tags/{name}/wrangle", post(tags::wrangle))
         .route("/api/v1/tags/{name}/canon", get(tags::canon))
+        .route(
+            "/api/v1/canon/progress",
+            get(tags::progress).put(tags::set_progress),
+        )
         .route("/api/v1/users/{name}", get(tags::creator))
         .route(
             "/api/v1/users/{name}/mute",

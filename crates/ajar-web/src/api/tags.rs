@@ -206,3 +206,68 @@ pub(crate) async fn canon(
             .collect(),
     ))
 }
+
+#[derive(Serialize)]
+pub(crate) struct CanonFollowedJson {
+    fandom_id: i64,
+    fandom: String,
+    /// Seen up to this place in the timeline (0: none of it).
+    seen: u32,
+    entries: u32,
+    timeline: String,
+}
+
+#[derive(Serialize)]
+pub(crate) struct CanonProgressJson {
+    canons: Vec<CanonFollowedJson>,
+    blur: bool,
+}
+
+/// `GET /api/v1/canon/progress`: how far the account is in each canon it follows.
+pub(crate) async fn progress(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<CanonProgressJson>, Error> {
+    ctx.require_user()?;
+    let (canons, blur) = crate::spoilers::followed(&state, &ctx).await?;
+    Ok(Json(CanonProgressJson {
+        canons: canons
+            .into_iter()
+            .map(|c| CanonFollowedJson {
+                fandom_id: c.fandom.0,
+                timeline: format!("/tags/{}/canon", crate::tag_url::encode(c.name.as_str())),
+                fandom: c.name.to_string(),
+                seen: c.seen,
+                entries: c.entries,
+            })
+            .collect(),
+        blur,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProgressChange {
+    fandom: i64,
+    /// `null`: seen it all (follow it no more).
+    seen: Option<u32>,
+    mode: Option<String>,
+}
+
+/// `PUT /api/v1/canon/progress` with `{"fandom", "seen", "mode"}`: `204`.
+pub(crate) async fn set_progress(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    sent: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<axum::response::Response, Error> {
+    use axum::response::IntoResponse;
+    ctx.require_user()?;
+    let sent: ProgressChange = crate::api::json_body(sent, "progress")?;
+    let change = crate::spoilers::ProgressChange {
+        fandom: ajar_core::TagId(sent.fandom),
+        seen: sent.seen,
+        blur: crate::spoilers::blur_of(sent.mode.as_deref())?,
+    };
+    crate::spoilers::change_progress(&state, &ctx, change).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
