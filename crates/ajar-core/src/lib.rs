@@ -33,5 +33,5 @@ pub use language::Language;
 pub use media::Media;
 pub use ratings::{ArchiveWarning, Category, Rating};
 pub use tags::{TagKind, TagName, TagNameError};
-pub use text::{reading_minutes, word_count};
+pub use text::{reading_minutes, word_count, NUMBER_TENS, NUMBER_UNITS};
 pub use work::{completion_name, Chapter, ExtraField, SeriesMembership, ValidationError, Work};

@@ -609,7 +609,11 @@ fn is_chapter_heading(trimmed: &str) -> bool {
             let numbered = next().is_some_and(|w| {
                 w.chars().all(|c| c.is_ascii_digit())
                     || w.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
-                    || ascii_lower(w, &mut buf).is_some_and(|w| NUMBER_WORDS.contains(&w))
+                    || ascii_lower(w, &mut buf).is_some_and(|w| {
+                        crate::NUMBER_UNITS.contains(&w)
+                            || crate::NUMBER_TENS.contains(&w)
+                            || ORDINAL_WORDS.contains(&w)
+                    })
             });
             numbered && trimmed.split_whitespace().count() <= 12
         }
@@ -617,39 +621,10 @@ fn is_chapter_heading(trimmed: &str) -> bool {
     }
 }
 
-const NUMBER_WORDS: &[&str] = &[
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-    "last",
-    "final",
+/// Ordinals a chapter heading may use besides numbers ("Chapter the First" aside).
+const ORDINAL_WORDS: &[&str] = &[
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "last", "final",
 ];
 
 /// Splits `[12:01] name: message`, `12:01 name: message`, `<name> message` and

@@ -34,6 +34,34 @@ fn is_unspaced_script(c: char) -> bool {
         | 0x20000..=0x2A6DF) // CJK Extension B
 }
 
+/// Numbers in words from one to nineteen, in order (chapter headings: "Chapter Seven").
+pub const NUMBER_UNITS: [&str; 19] = [
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+
+/// The tens in words, from twenty to ninety.
+pub const NUMBER_TENS: [&str; 8] = [
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+
 /// Reading time in whole minutes at an average adult pace of 230 words a minute; at least 1.
 pub fn reading_minutes(words: u64) -> u64 {
     words.div_ceil(230).max(1)

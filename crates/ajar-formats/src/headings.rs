@@ -5,6 +5,7 @@
 //! two of my life..." is text, because after the number comes neither the end of the line
 //! nor a separator (`:`, `.`, `-`, `–`, `—`, `|`, `~`, `)`).
 
+use ajar_core::{NUMBER_TENS as TENS, NUMBER_UNITS as UNITS};
 /// A chapter heading as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Heading {
@@ -187,31 +188,6 @@ pub(crate) fn parse_number(s: &str) -> Option<(u32, &str)> {
     }
     number_words(s).or_else(|| roman(s))
 }
-
-const UNITS: [&str; 19] = [
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-];
-const TENS: [&str; 8] = [
-    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-];
 
 /// The ASCII word at the start of `s` (letters only) and the rest.
 fn word(s: &str) -> (&str, &str) {
