@@ -6,6 +6,7 @@
 //! nor a separator (`:`, `.`, `-`, `–`, `—`, `|`, `~`, `)`).
 
 use ajar_core::{NUMBER_TENS as TENS, NUMBER_UNITS as UNITS};
+
 /// A chapter heading as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Heading {
