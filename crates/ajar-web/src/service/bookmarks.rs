@@ -108,9 +108,7 @@ pub(crate) async fn of_user(
         .store
         .user_bookmarks(user.id, Audience::of(&ctx.viewer), own, per_page, offset)
         .await?;
-    if page > 1 && offset >= total {
-        return Err(Error::NotFound);
-    }
+    crate::service::listings::check_page(page, total, per_page)?;
     let (marks, mut blurbs): (Vec<Bookmark>, Vec<WorkBlurb>) = found.into_iter().unzip();
     crate::access::own_counts(&state.store, ctx, &mut blurbs).await?;
     Ok(UserBookmarks {

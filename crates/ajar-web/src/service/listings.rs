@@ -296,7 +296,7 @@ pub(crate) async fn tag_works_page(
     {
         return Err(Error::NotFound);
     }
-    check_page(page, total)?;
+    check_page(page, total, WORKS_PER_PAGE)?;
     let seen = crate::spoilers::progress(&state.store, ctx).await?.seen;
     Ok(TagWorks {
         seen: crate::spoilers::encode(&seen),
@@ -319,15 +319,14 @@ pub(crate) async fn creator_works_of(
         .await?
         .ok_or(Error::NotFound)?;
     let (works, total) = creator_works_page(state, ctx, &creator, page).await?;
-    check_page(page, total)?;
+    check_page(page, total, WORKS_PER_PAGE)?;
     Ok((creator, works, total))
 }
 
-/// A page past the last one is no page at all (page 1 of an empty listing exists).
-fn check_page(page: u64, total: u64) -> Result<(), Error> {
-    let offset = page
-        .saturating_sub(1)
-        .saturating_mul(u64::from(WORKS_PER_PAGE));
+/// A page (of `per_page` items) past the last one is no page at all (page 1 of an empty
+/// listing exists).
+pub(crate) fn check_page(page: u64, total: u64, per_page: u32) -> Result<(), Error> {
+    let offset = page.saturating_sub(1).saturating_mul(u64::from(per_page));
     if page > 1 && offset >= total {
         return Err(Error::NotFound);
     }
