@@ -12,6 +12,9 @@ use crate::suggest::normalize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry<'a> {
     pub id: i64,
+    /// The fandom whose timeline it is (several timelines are matched at once for a work
+    /// that names no fandom).
+    pub fandom: i64,
     /// Season (or book) and episode (or chapter) numbers, when the timeline has them.
     pub season: Option<u32>,
     pub number: Option<u32>,
@@ -189,8 +192,13 @@ fn numbers(text: &str) -> Vec<(u32, u32)> {
 
 /// The entry `text` (a spoiler line) names, if it names exactly one of `entries`: by season
 /// and episode number, else by a quoted title (or the start of one), else by a title written
-/// in the open.
+/// in the open, else a whole season ("spoilers for season 3": its last entry) or the whole
+/// canon ("the series finale", "all seasons": the last entry) of one timeline.
 pub fn named_entry(text: &str, entries: &[Entry<'_>]) -> Option<i64> {
+    named_by_number_or_title(text, entries).or_else(|| named_as_a_whole(text, entries))
+}
+
+fn named_by_number_or_title(text: &str, entries: &[Entry<'_>]) -> Option<i64> {
     let mut by_number: Vec<i64> = numbers(text)
         .into_iter()
         .flat_map(|(s, e)| {
@@ -235,6 +243,88 @@ pub fn named_entry(text: &str, entries: &[Entry<'_>]) -> Option<i64> {
         }
     }
     best.map(|(_, id)| id)
+}
+
+/// A whole season (the highest named, "seasons 1-3" being 3) or the whole canon, as the
+/// last entry of it, when the entries are one timeline's (a work that names no fandom may
+/// match several: then nothing, rather than a guess).
+fn named_as_a_whole(text: &str, entries: &[Entry<'_>]) -> Option<i64> {
+    let first = entries.first()?;
+    if entries.iter().any(|e| e.fandom != first.fandom) {
+        return None;
+    }
+    let last_of = |keep: &dyn Fn(&Entry<'_>) -> bool| {
+        entries
+            .iter()
+            .filter(|e| keep(e))
+            .max_by_key(|e| (e.season, e.number, e.id))
+            .map(|e| e.id)
+    };
+    let w = words(text);
+    let has = |phrase: &str| {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        w.windows(p.len())
+            .any(|win| win.iter().zip(&p).all(|(a, b)| a == b))
+    };
+    const WHOLE: [&str; 8] = [
+        "series finale",
+        "show finale",
+        "whole series",
+        "entire series",
+        "all seasons",
+        "whole show",
+        "entire show",
+        "whole canon",
+    ];
+    if WHOLE.iter().any(|p| has(p)) {
+        return last_of(&|_| true);
+    }
+    let season = whole_seasons(&w).into_iter().max()?;
+    last_of(&|e| e.season == Some(season))
+}
+
+/// Seasons (or books) named whole, with no episode after them: "season 3", "series 2",
+/// "seasons 1 through 3", "books 1-3", "S3".
+fn whole_seasons(w: &[String]) -> Vec<u32> {
+    let num = |s: &str| s.parse::<u32>().ok().filter(|n| *n > 0 && *n < 1000);
+    let episode = |s: Option<&String>| {
+        s.is_some_and(|s| {
+            matches!(
+                s.as_str(),
+                "episode" | "ep" | "episodes" | "chapter" | "part"
+            )
+        })
+    };
+    let mut out = Vec::new();
+    for (i, word) in w.iter().enumerate() {
+        if matches!(
+            word.as_str(),
+            "season" | "seasons" | "series" | "book" | "books" | "volume" | "volumes"
+        ) {
+            // The numbers after it, with "and", "to" or "through" between them.
+            let mut at = i + 1;
+            let mut found = Vec::new();
+            while let Some(n) = w.get(at).and_then(|x| num(x)) {
+                found.push(n);
+                at += 1;
+                if w.get(at)
+                    .is_some_and(|x| matches!(x.as_str(), "and" | "to" | "through" | "thru"))
+                {
+                    at += 1;
+                }
+            }
+            if !found.is_empty() && !episode(w.get(at)) {
+                out.extend(found);
+            }
+        }
+        // "s3" alone ("s3e5" is a numbered episode).
+        if let Some(n) = word.strip_prefix('s').and_then(num) {
+            if !episode(w.get(i + 1)) {
+                out.push(n);
+            }
+        }
+    }
+    out
 }
 
 /// What `text` (a summary, notes) says the work is about: an entry named right before a
@@ -305,6 +395,7 @@ mod tests {
             .into_iter()
             .map(|(n, title)| Entry {
                 id: i64::from(n),
+                fandom: 1,
                 season: Some(4),
                 number: Some(n),
                 title,
@@ -341,6 +432,48 @@ mod tests {
         // A one-word title counts only whole; "Tick" is not enough.
         assert_eq!(named_entry("'Afterboom'", &e), Some(19));
         assert_eq!(named_entry("'Tick'", &e), None);
+    }
+
+    #[test]
+    fn a_whole_season_or_the_whole_canon_names_its_last_entry() {
+        let mut e = season_4();
+        e.push(Entry {
+            id: 301,
+            fandom: 1,
+            season: Some(3),
+            number: Some(22),
+            title: "Keg! Max!",
+        });
+        e.push(Entry {
+            id: 300,
+            fandom: 1,
+            season: Some(3),
+            number: Some(21),
+            title: "Here Comes the Son",
+        });
+        for (line, id) in [
+            ("Spoilers for season 3", Some(301)),
+            ("spoilers through all of Season 4.", Some(19)),
+            ("Spoilers for seasons 1-3", Some(301)),
+            ("Spoilers: S3", Some(301)),
+            ("Spoilers for the series finale!", Some(19)),
+            ("Spoilers for all seasons", Some(19)),
+            ("Spoilers for season 9", None),
+            // A numbered or named episode wins over its season.
+            ("Season 3 episode 21", Some(300)),
+            ("season 4, especially 'A Family Matter'", Some(12)),
+        ] {
+            assert_eq!(named_entry(line, &e), id, "{line}");
+        }
+        // Two timelines (a work that names no fandom): no guess.
+        e.push(Entry {
+            id: 900,
+            fandom: 2,
+            season: Some(3),
+            number: Some(1),
+            title: "Pilot of Another Show",
+        });
+        assert_eq!(named_entry("Spoilers for season 3", &e), None);
     }
 
     #[test]

@@ -122,15 +122,13 @@ impl EntryRow {
 /// The entries a work's words may name: its fandoms' timelines, or every timeline when it
 /// names no fandom (an entry then links only when it is the one entry, of all timelines,
 /// that its words name).
-async fn candidates(
-    db: &mut Db<'_>,
-    fandoms: &[i64],
-) -> Result<Vec<(i64, Option<i64>, Option<i64>, String)>> {
+async fn candidates(db: &mut Db<'_>, fandoms: &[i64]) -> Result<Vec<Candidate>> {
     let sql = if fandoms.is_empty() {
-        Sql::new("SELECT id, season, number, title FROM canon_entries")
+        Sql::new("SELECT id, fandom_id, season, number, title FROM canon_entries")
     } else {
         let mut sql = Sql::new(format!(
-            "SELECT id, season, number, title FROM canon_entries WHERE fandom_id IN ({})",
+            "SELECT id, fandom_id, season, number, title FROM canon_entries \
+             WHERE fandom_id IN ({})",
             crate::db::placeholder_list(fandoms.len(), 1)
         ));
         for f in fandoms {
@@ -141,8 +139,8 @@ async fn candidates(
     db.fetch_all(&sql).await
 }
 
-/// Candidate entries as the matcher takes them.
-type Candidate = (i64, Option<i64>, Option<i64>, String);
+/// Candidate entries as the matcher takes them: id, fandom, season, number, title.
+type Candidate = (i64, i64, Option<i64>, Option<i64>, String);
 
 /// The links a work's spoiler line and summary (HTML) name among `rows`: (entry, relation).
 fn links_of(
@@ -156,8 +154,9 @@ fn links_of(
     let small = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
     let entries: Vec<Entry<'_>> = rows
         .iter()
-        .map(|(id, season, number, title)| Entry {
+        .map(|(id, fandom, season, number, title)| Entry {
             id: *id,
+            fandom: *fandom,
             season: small(*season),
             number: small(*number),
             title,

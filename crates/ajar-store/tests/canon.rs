@@ -315,4 +315,21 @@ async fn a_readers_progress_names_what_they_have_not_seen(store: Store) {
         links,
         [("4×12".to_owned(), true), ("4×14".to_owned(), false)]
     );
+
+    // A whole season in a spoiler line spoils up to its last entry.
+    let whole = store
+        .insert_work(&work(
+            "Whole",
+            Some("Gilmore Girls"),
+            "Spoilers for all of season 4",
+            "",
+        ))
+        .await
+        .unwrap();
+    let links = store.work_canon(whole).await.unwrap();
+    assert_eq!(links.len(), 1);
+    assert_eq!(
+        (links[0].entry.label(), links[0].relation.as_str()),
+        ("4×14".to_owned(), "spoils")
+    );
 }
