@@ -142,9 +142,26 @@ async fn candidates(db: &mut Db<'_>, fandoms: &[i64]) -> Result<Vec<Candidate>> 
 /// Candidate entries as the matcher takes them: id, fandom, season, number, title.
 type Candidate = (i64, i64, Option<i64>, Option<i64>, String);
 
-/// The links a work's spoiler line and summary (HTML) name among `rows`: (entry, relation).
+/// Whether a freeform tag speaks of spoilers ("Spoilers for Season 3", "4x13 spoilers"):
+/// such tags are read as spoiler lines when the work's own line names nothing.
+fn is_spoiler_tag(name: &str) -> bool {
+    name.to_lowercase().contains("spoiler")
+}
+
+/// A work's freeform tags that speak of spoilers.
+fn spoiler_tags(work: &Work) -> Vec<&str> {
+    work.tags
+        .iter()
+        .map(|t| t.as_str())
+        .filter(|t| is_spoiler_tag(t))
+        .collect()
+}
+
+/// The links a work's spoiler line (else its spoiler tags: the latest entry they name) and
+/// summary (HTML) name among `rows`: (entry, relation).
 fn links_of(
     spoilers: Option<&str>,
+    spoiler_tags: &[&str],
     summary_html: &str,
     rows: &[Candidate],
 ) -> Vec<(i64, &'static str)> {
@@ -163,7 +180,18 @@ fn links_of(
         })
         .collect();
     let mut links: Vec<(i64, &'static str)> = Vec::new();
-    if let Some(entry) = spoilers.and_then(|s| named_entry(s, &entries)) {
+    let from_tags = || {
+        spoiler_tags
+            .iter()
+            .filter_map(|t| named_entry(t, &entries))
+            .filter_map(|id| entries.iter().find(|e| e.id == id))
+            .max_by_key(|e| (e.season, e.number, e.id))
+            .map(|e| e.id)
+    };
+    if let Some(entry) = spoilers
+        .and_then(|s| named_entry(s, &entries))
+        .or_else(from_tags)
+    {
         links.push((entry, "spoils"));
     }
     if !summary_html.trim().is_empty() {
@@ -211,10 +239,11 @@ pub(crate) async fn link_work(
     id: i64,
     fandoms: &[i64],
     spoilers: Option<&str>,
+    spoiler_tags: &[&str],
     summary_html: &str,
 ) -> Result<bool> {
     let rows = candidates(db, fandoms).await?;
-    let links = links_of(spoilers, summary_html, &rows);
+    let links = links_of(spoilers, spoiler_tags, summary_html, &rows);
     write_links(db, id, &links, true).await?;
     Ok(!links.is_empty())
 }
@@ -300,11 +329,13 @@ pub(crate) async fn link_new_work(db: &mut Db<'_>, id: i64, work: &Work) -> Resu
         .into_iter()
         .map(|(f,)| f)
         .collect();
+    let spoiler_tags = spoiler_tags(work);
     link_work(
         db,
         id,
         &fandoms,
         work.spoilers.as_deref(),
+        &spoiler_tags,
         work.summary.as_str(),
     )
     .await?;
@@ -387,7 +418,9 @@ impl Store {
         let works: Vec<(i64, Option<String>, String)> = db
             .fetch_all(&bind_all(Sql::new(format!(
                 "SELECT w.id, w.spoilers, w.summary_html FROM works w \
-                 WHERE (w.spoilers IS NOT NULL OR w.summary_html <> '') AND (EXISTS (SELECT 1 \
+                 WHERE (w.spoilers IS NOT NULL OR w.summary_html <> '' OR EXISTS (SELECT 1 \
+                 FROM work_tags st JOIN tags t ON t.id = st.tag_id WHERE st.work_id = w.id \
+                 AND t.kind = 'freeform' AND t.name_key LIKE '%spoiler%')) AND (EXISTS (SELECT 1 \
                  FROM work_tags wt WHERE wt.work_id = w.id AND wt.tag_id IN ({list})) OR NOT EXISTS \
                  (SELECT 1 FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
                  WHERE wt.work_id = w.id AND t.kind = 'fandom')) ORDER BY w.id"
@@ -400,6 +433,18 @@ impl Store {
                  (SELECT f.work_id FROM work_tags f WHERE f.tag_id IN ({list}))"
             ))))
             .await?;
+        // Freeform tags that speak of spoilers, by work (few tags, read by name first).
+        let tagged: Vec<(i64, String)> = db
+            .fetch_all(&Sql::new(
+                "SELECT wt.work_id, t.name FROM tags t JOIN work_tags wt ON wt.tag_id = t.id \
+                 WHERE t.kind = 'freeform' AND t.name_key LIKE '%spoiler%'",
+            ))
+            .await?;
+        let mut spoiler_tags_of: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::new();
+        for (work, name) in tagged {
+            spoiler_tags_of.entry(work).or_default().push(name);
+        }
         let mut fandoms_of: std::collections::HashMap<i64, Vec<i64>> =
             std::collections::HashMap::new();
         for (work, fandom) in pairs {
@@ -425,7 +470,11 @@ impl Store {
                 cached.insert(fandoms.clone(), rows);
             }
             let rows = cached.get(&fandoms).map(Vec::as_slice).unwrap_or_default();
-            let links = links_of(spoilers.as_deref(), &summary, rows);
+            let tags: Vec<&str> = spoiler_tags_of
+                .get(&id)
+                .map(|t| t.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            let links = links_of(spoilers.as_deref(), &tags, &summary, rows);
             let had = inferred.contains(&id);
             if had || !links.is_empty() {
                 write_links(&mut db, id, &links, had).await?;
@@ -620,7 +669,13 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = candidates(&mut db, &fandoms).await?;
-        let links = links_of(work.spoilers.as_deref(), work.summary.as_str(), &rows);
+        let spoiler_tags = spoiler_tags(work);
+        let links = links_of(
+            work.spoilers.as_deref(),
+            &spoiler_tags,
+            work.summary.as_str(),
+            &rows,
+        );
         let mut out = Vec::with_capacity(links.len());
         for (entry, relation) in links {
             let sql = Sql::new(format!(

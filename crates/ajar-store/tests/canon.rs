@@ -66,8 +66,17 @@ async fn works_are_linked_to_the_entries_their_words_name(store: Store) {
         ))
         .await
         .unwrap();
+    // One that says it only in a tag, with an empty summary, likewise.
+    let mut tagged = work("Tagged", Some("Gilmore Girls"), "", "");
+    tagged.spoilers = None;
+    tagged.tags = vec![TagName::parse("Spoilers up to 4x14").unwrap()];
+    let tagged = store.insert_work(&tagged).await.unwrap();
     let done = store.import_canon(&season_4(&gg), |_, _| {}).await.unwrap();
-    assert_eq!((done.fandoms, done.entries, done.works_linked), (1, 3, 1));
+    assert_eq!((done.fandoms, done.entries, done.works_linked), (1, 3, 2));
+    assert_eq!(
+        store.work_canon(tagged).await.unwrap()[0].entry.label(),
+        "4×14"
+    );
     let links = store.work_canon(seed).await.unwrap();
     let found: Vec<(String, &str, bool)> = links
         .iter()
@@ -102,7 +111,7 @@ async fn works_are_linked_to_the_entries_their_words_name(store: Store) {
 
     let timeline = store.canon_timeline(&gg).await.unwrap();
     let counts: Vec<(u64, u64)> = timeline.iter().map(|t| (t.spoiling, t.about)).collect();
-    assert_eq!(counts, [(1, 0), (1, 1), (0, 0)]);
+    assert_eq!(counts, [(1, 0), (1, 1), (1, 0)]);
     let entry = timeline[1].entry.id;
     assert_eq!(
         store.canon_entry_works(entry, true, 10).await.unwrap(),
@@ -121,7 +130,7 @@ async fn works_are_linked_to_the_entries_their_words_name(store: Store) {
         .iter()
         .map(|t| (t.spoiling, t.about))
         .collect();
-    assert_eq!(counts, [(1, 0), (0, 0), (0, 0)]);
+    assert_eq!(counts, [(1, 0), (0, 0), (1, 0)]);
 }
 
 async fn a_second_import_updates_a_timeline_in_place(store: Store) {
@@ -332,4 +341,22 @@ async fn a_readers_progress_names_what_they_have_not_seen(store: Store) {
         (links[0].entry.label(), links[0].relation.as_str()),
         ("4×14".to_owned(), "spoils")
     );
+
+    // AO3 writers often say it in a tag: "Spoilers for 4x12", "Spoilers through 4x13". With
+    // no spoiler line, the latest entry the spoiler tags name is what the work spoils up to;
+    // a tag that does not speak of spoilers is not read.
+    let mut tagged = work("Tagged", Some("Gilmore Girls"), "", "");
+    tagged.spoilers = None;
+    tagged.tags = [
+        "Spoilers for 4x12",
+        "Spoilers through 4x13",
+        "Fluff about 4x14",
+    ]
+    .iter()
+    .map(|t| TagName::parse(t).unwrap())
+    .collect();
+    let tagged = store.insert_work(&tagged).await.unwrap();
+    let links = store.work_canon(tagged).await.unwrap();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(links[0].entry.label(), "4×13");
 }
