@@ -87,6 +87,8 @@ pub(crate) struct Rendered {
     /// Whether a response has carried this rendering already: every later one is a cache hit
     /// (`X-Cache: hit`, which operators and the tests read).
     served: AtomicBool,
+    /// A work page that shows the work (not its spoiler gate): a view of it counts as a hit.
+    pub(crate) shows_work: bool,
 }
 
 #[derive(Clone)]
@@ -300,6 +302,7 @@ impl Rendered {
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
             served: AtomicBool::new(false),
+            shows_work: true,
         }
     }
 

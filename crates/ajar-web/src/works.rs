@@ -153,7 +153,10 @@ async fn work_response(request: Request, id: WorkId, showing: Showing) -> Result
         .await?;
 
     let visitor = Visitor::of(&headers, &uri, client);
-    state.hits.record(id, &visitor);
+    // A reader stopped at the spoiler gate has not read the work.
+    if rendered.shows_work {
+        state.hits.record(id, &visitor);
+    }
 
     // A logged-in reader's page is theirs (their name, their kudos and comments): it gets no
     // validators, so no shared or earlier copy is ever revalidated as theirs.
@@ -214,7 +217,9 @@ async fn render_work(
         let title = crate::access::work_title(&state, id).await?;
         let here = ctx.page.clone().unwrap_or_else(|| format!("/works/{id}"));
         let gate = crate::spoilers::GatePage::new(title, entry, &here, prefs);
-        return Rendered::page(&gate);
+        let mut rendered = Rendered::page(&gate)?;
+        rendered.shows_work = false;
+        return Ok(rendered);
     }
     let (mut page, modified_at) = match showing {
         Showing::Chapter(position) => {

@@ -278,6 +278,27 @@ async fn a_reader_short_of_the_episode_does_not_see_what_spoils_it(app: &TestApp
 
 async fn a_guest_keeps_their_progress_in_a_cookie(app: &TestApp) {
     let (seed, fandom) = archive(app).await;
+    // A view stopped at the gate is not a hit; a view of the work is.
+    let hits = |app: &TestApp| {
+        let store = app.store.clone();
+        async move { store.work_header(seed).await.unwrap().unwrap().stats.hits }
+    };
+    let gated = app.guest();
+    gated.set_cookie("ajar_seen", &format!("{fandom}-1"));
+    let page = gated.get(&format!("/works/{seed}")).await;
+    assert!(page.body.contains("spoiler-gate"), "{}", page.body);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(hits(app).await, 0);
+    app.guest().get(&format!("/works/{seed}")).await;
+    let mut counted = 0;
+    for _ in 0..40 {
+        counted = hits(app).await;
+        if counted == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, 1);
     let guest = app.guest();
     let bystander = app.guest();
     // Both guests' pages are rendered (and kept) before either says anything.
