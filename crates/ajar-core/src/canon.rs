@@ -34,6 +34,23 @@ pub enum About {
     Divergence,
 }
 
+/// The relation of a link from a work to an entry it spoils (up to).
+pub const SPOILS: &str = "spoils";
+
+/// Every relation a link from a work to an entry may have, with how pages say it: what it
+/// spoils up to, then what it is about.
+pub fn relations() -> impl Iterator<Item = (&'static str, &'static str)> {
+    std::iter::once((SPOILS, "spoils up to"))
+        .chain(About::ALL.into_iter().map(|a| (a.code(), a.label())))
+}
+
+/// How pages say a relation ("spoils up to", "a re-write of"); `None` for no relation.
+pub fn relation_label(code: &str) -> Option<&'static str> {
+    relations()
+        .find(|(c, _)| *c == code)
+        .map(|(_, label)| label)
+}
+
 impl About {
     pub const ALL: [About; 4] = [
         About::Rewrite,

@@ -7,7 +7,7 @@
 use crate::db::{Db, Sql};
 use crate::works::{ensure_tags, now, NewTag};
 use crate::{name_key, to_u32, to_u64, Result, Store, StoreError};
-use ajar_core::canon::{about, named_entry, Entry};
+use ajar_core::canon::{about, named_entry, relation_label, Entry, SPOILS};
 use ajar_core::{html_to_text, TagId, TagKind, TagName, UserId, Work, WorkId};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -33,6 +33,12 @@ impl CanonEntry {
             (Some(s), Some(n)) => format!("{s}×{n}"),
             _ => format!("#{}", self.position),
         }
+    }
+
+    /// How pages name it: "Gilmore Girls 4×13, “Nag Hammadi Is Where They Found the Gnostic
+    /// Gospels”".
+    pub fn name(&self) -> String {
+        format!("{} {}, “{}”", self.fandom, self.label(), self.title)
     }
 }
 
@@ -119,6 +125,17 @@ impl EntryRow {
     }
 }
 
+/// One canon entry by id.
+async fn entry_by_id(db: &mut Db<'_>, id: i64) -> Result<Option<CanonEntry>> {
+    let sql = Sql::new(format!(
+        "SELECT {ENTRY_COLUMNS} FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
+         WHERE e.id = $1"
+    ))
+    .bind(id);
+    let row: Option<EntryRow> = db.fetch_optional(&sql).await?;
+    row.map(EntryRow::into_entry).transpose()
+}
+
 /// The entries a work's words may name: its fandoms' timelines, or every timeline when it
 /// names no fandom (an entry then links only when it is the one entry, of all timelines,
 /// that its words name).
@@ -192,14 +209,14 @@ fn links_of(
         .and_then(|s| named_entry(s, &entries))
         .or_else(from_tags)
     {
-        links.push((entry, "spoils"));
+        links.push((entry, SPOILS));
     }
     if !summary_html.trim().is_empty() {
         if let Some((entry, kind)) = about(&html_to_text(summary_html), &entries) {
             links.push((entry, kind.code()));
             // A re-write of an episode spoils it too, whatever the spoiler line says.
-            if !links.iter().any(|(_, r)| *r == "spoils") {
-                links.push((entry, "spoils"));
+            if !links.iter().any(|(_, r)| *r == SPOILS) {
+                links.push((entry, SPOILS));
             }
         }
     }
@@ -231,31 +248,6 @@ async fn write_links(
     }
     Ok(())
 }
-
-/// Links work `id` to the entries its spoiler line and summary name, replacing the links
-/// inferred before (confirmed ones stay). `fandoms` are the work's fandom tag ids.
-pub(crate) async fn link_work(
-    db: &mut Db<'_>,
-    id: i64,
-    fandoms: &[i64],
-    spoilers: Option<&str>,
-    spoiler_tags: &[&str],
-    summary_html: &str,
-) -> Result<bool> {
-    let rows = candidates(db, fandoms).await?;
-    let links = links_of(spoilers, spoiler_tags, summary_html, &rows);
-    write_links(db, id, &links, true).await?;
-    Ok(!links.is_empty())
-}
-
-/// How a work may be linked to a canon entry: it spoils it, or is about it.
-const RELATIONS: [&str; 5] = [
-    "spoils",
-    "rewrite",
-    "missing-scene",
-    "post-episode",
-    "divergence",
-];
 
 /// Stores a link as its writer's word (not inferred), or marks one read before as theirs.
 async fn confirm_link(db: &mut Db<'_>, work: WorkId, entry: i64, relation: &str) -> Result<()> {
@@ -315,7 +307,9 @@ pub(crate) async fn restore_narration(db: &mut Db<'_>, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// [`link_work`] for a work being stored or edited.
+/// Links a work being stored or edited to the entries its spoiler line (or spoiler tags)
+/// and summary name among its fandoms' timelines, replacing the links inferred before
+/// (confirmed ones stay).
 pub(crate) async fn link_new_work(db: &mut Db<'_>, id: i64, work: &Work) -> Result<()> {
     let fandoms: Vec<i64> = db
         .fetch_all::<(i64,)>(
@@ -329,17 +323,14 @@ pub(crate) async fn link_new_work(db: &mut Db<'_>, id: i64, work: &Work) -> Resu
         .into_iter()
         .map(|(f,)| f)
         .collect();
-    let spoiler_tags = spoiler_tags(work);
-    link_work(
-        db,
-        id,
-        &fandoms,
+    let rows = candidates(db, &fandoms).await?;
+    let links = links_of(
         work.spoilers.as_deref(),
-        &spoiler_tags,
+        &spoiler_tags(work),
         work.summary.as_str(),
-    )
-    .await?;
-    Ok(())
+        &rows,
+    );
+    write_links(db, id, &links, true).await
 }
 
 impl Store {
@@ -372,7 +363,7 @@ impl Store {
             })
             .collect();
         let ids = ensure_tags(&mut db, &tags, at).await?;
-        let mut last: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+        let mut last: HashMap<i64, i64> = HashMap::new();
         for e in entries {
             let fandom = *ids
                 .get(&(TagKind::Fandom.code(), name_key(e.fandom.as_str())))
@@ -440,26 +431,26 @@ impl Store {
                  WHERE t.kind = 'freeform' AND t.name_key LIKE '%spoiler%'",
             ))
             .await?;
-        let mut spoiler_tags_of: std::collections::HashMap<i64, Vec<String>> =
-            std::collections::HashMap::new();
+        let mut spoiler_tags_of: HashMap<i64, Vec<String>> = HashMap::new();
         for (work, name) in tagged {
             spoiler_tags_of.entry(work).or_default().push(name);
         }
-        let mut fandoms_of: std::collections::HashMap<i64, Vec<i64>> =
-            std::collections::HashMap::new();
+        let mut fandoms_of: HashMap<i64, Vec<i64>> = HashMap::new();
         for (work, fandom) in pairs {
             fandoms_of.entry(work).or_default().push(fandom);
         }
-        let inferred: std::collections::HashSet<i64> = db
-            .fetch_all::<(i64,)>(&Sql::new(
-                "SELECT DISTINCT work_id FROM work_canon WHERE inferred",
+        // The links read before, by work: a work whose links come out the same is not
+        // written to (nor indexed again).
+        let mut inferred: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+        for (work, entry, relation) in db
+            .fetch_all::<(i64, i64, String)>(&Sql::new(
+                "SELECT work_id, entry_id, relation FROM work_canon WHERE inferred",
             ))
             .await?
-            .into_iter()
-            .map(|(w,)| w)
-            .collect();
-        let mut cached: std::collections::HashMap<Vec<i64>, Vec<Candidate>> =
-            std::collections::HashMap::new();
+        {
+            inferred.entry(work).or_default().push((entry, relation));
+        }
+        let mut cached: HashMap<Vec<i64>, Vec<Candidate>> = HashMap::new();
         let mut works_linked = 0u64;
         let total = works.len() as u64;
         for (done, (id, spoilers, summary)) in works.into_iter().enumerate() {
@@ -475,9 +466,14 @@ impl Store {
                 .map(|t| t.iter().map(String::as_str).collect())
                 .unwrap_or_default();
             let links = links_of(spoilers.as_deref(), &tags, &summary, rows);
-            let had = inferred.contains(&id);
-            if had || !links.is_empty() {
-                write_links(&mut db, id, &links, had).await?;
+            let mut before = inferred.remove(&id).unwrap_or_default();
+            before.sort();
+            let mut now_read: Vec<(i64, String)> =
+                links.iter().map(|(e, r)| (*e, (*r).to_owned())).collect();
+            now_read.sort();
+            now_read.dedup();
+            if before != now_read {
+                write_links(&mut db, id, &links, !before.is_empty()).await?;
                 crate::changes::append(&mut db, "work", id, crate::changes::Op::Update, at).await?;
             }
             works_linked += u64::from(!links.is_empty());
@@ -527,14 +523,8 @@ impl Store {
 
     /// One canon entry, if there is one with this id.
     pub async fn canon_entry(&self, id: i64) -> Result<Option<CanonEntry>> {
-        let sql = Sql::new(format!(
-            "SELECT {ENTRY_COLUMNS} FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
-             WHERE e.id = $1"
-        ))
-        .bind(id);
         let mut conn = self.pool.conn().await?;
-        let row: Option<EntryRow> = conn.db().fetch_optional(&sql).await?;
-        row.map(EntryRow::into_entry).transpose()
+        entry_by_id(&mut conn.db(), id).await
     }
 
     /// The works linked to entry `id` by `relation` ("spoils", or `None` for what works are
@@ -622,7 +612,7 @@ impl Store {
     /// "rewrite", "missing-scene", "post-episode" or "divergence"), confirmed. Returns
     /// false, changing nothing, when there is no such entry or relation.
     pub async fn add_canon_link(&self, work: WorkId, entry: i64, relation: &str) -> Result<bool> {
-        if !RELATIONS.contains(&relation) {
+        if relation_label(relation).is_none() {
             return Ok(false);
         }
         let mut tx = self.pool.begin_write().await?;
@@ -678,13 +668,8 @@ impl Store {
         );
         let mut out = Vec::with_capacity(links.len());
         for (entry, relation) in links {
-            let sql = Sql::new(format!(
-                "SELECT {ENTRY_COLUMNS} FROM canon_entries e JOIN tags t ON t.id = e.fandom_id \
-                 WHERE e.id = $1"
-            ))
-            .bind(entry);
-            if let Some(row) = db.fetch_optional::<EntryRow>(&sql).await? {
-                out.push((row.into_entry()?, relation));
+            if let Some(entry) = entry_by_id(&mut db, entry).await? {
+                out.push((entry, relation));
             }
         }
         Ok(out)
@@ -694,7 +679,7 @@ impl Store {
     /// import, a benchmark): `(work, entry, relation)`. A relation not known, or an entry or
     /// work not stored, fails the whole batch and stores nothing. Returns the links stored.
     pub async fn link_canon(&self, links: &[(WorkId, i64, &str)]) -> Result<u64> {
-        if let Some((_, _, bad)) = links.iter().find(|(_, _, r)| !RELATIONS.contains(r)) {
+        if let Some((_, _, bad)) = links.iter().find(|(_, _, r)| relation_label(r).is_none()) {
             return Err(StoreError::Conflict(format!(
                 "{bad:?} is not a link to canon"
             )));
@@ -806,27 +791,31 @@ impl Store {
 impl Store {
     /// How far `user` is in each canon they follow, and whether they blur spoilers.
     pub async fn canon_progress(&self, user: UserId) -> Result<CanonProgress> {
+        // One read per listing a logged-in reader opens: the account with its progress rows.
         let mut conn = self.pool.conn().await?;
-        let mut db = conn.db();
-        let rows: Vec<(i64, i64)> = db
+        let rows: Vec<(bool, Option<i64>, Option<i64>)> = conn
+            .db()
             .fetch_all(
                 &Sql::new(
-                    "SELECT fandom_id, position FROM canon_progress WHERE user_id = $1 \
-                     ORDER BY fandom_id",
+                    "SELECT u.blur_spoilers, p.fandom_id, p.position FROM users u \
+                     LEFT JOIN canon_progress p ON p.user_id = u.id WHERE u.id = $1 \
+                     ORDER BY p.fandom_id",
                 )
                 .bind(user.0),
             )
             .await?;
-        let blur: Option<(bool,)> = db
-            .fetch_optional(&Sql::new("SELECT blur_spoilers FROM users WHERE id = $1").bind(user.0))
-            .await?;
-        Ok(CanonProgress {
-            seen: rows
-                .into_iter()
-                .map(|(f, p)| Ok((TagId(f), to_u32(p, "a canon position")?)))
-                .collect::<Result<_>>()?,
-            blur: blur.is_some_and(|(b,)| b),
-        })
+        let mut progress = CanonProgress {
+            blur: rows.first().is_some_and(|(blur, _, _)| *blur),
+            seen: Vec::with_capacity(rows.len()),
+        };
+        for (_, fandom, position) in rows {
+            if let (Some(fandom), Some(position)) = (fandom, position) {
+                progress
+                    .seen
+                    .push((TagId(fandom), to_u32(position, "a canon position")?));
+            }
+        }
+        Ok(progress)
     }
 
     /// Sets how far `user` is in `fandom`'s canon (`None`: they no longer follow it, and

@@ -73,6 +73,11 @@ async fn works_are_linked_to_the_entries_their_words_name(store: Store) {
     let tagged = store.insert_work(&tagged).await.unwrap();
     let done = store.import_canon(&season_4(&gg), |_, _| {}).await.unwrap();
     assert_eq!((done.fandoms, done.entries, done.works_linked), (1, 3, 2));
+    // The same timeline again reads the same links: no work is written to (nor reindexed).
+    let seq = store.last_change_seq().await.unwrap();
+    let again = store.import_canon(&season_4(&gg), |_, _| {}).await.unwrap();
+    assert_eq!(again.works_linked, 2);
+    assert_eq!(store.last_change_seq().await.unwrap(), seq);
     assert_eq!(
         store.work_canon(tagged).await.unwrap()[0].entry.label(),
         "4×14"

@@ -11,7 +11,6 @@ use crate::service::canon as service;
 use crate::tag_url;
 use crate::views::{Blurb, Layout, Page};
 use crate::{AppState, Error};
-use ajar_core::canon::About;
 use ajar_core::{TagId, TagName, WorkId};
 use ajar_store::{CanonEntry, TimelineEntry};
 use askama::Template;
@@ -79,15 +78,15 @@ struct EditPage {
 
 impl EditPage {
     fn new(fandom: &TagName, text: String, errors: Vec<String>) -> EditPage {
-        let encoded = tag_url::encode(fandom.as_str());
+        let timeline_href = tag_url::canon_href(fandom.as_str());
         EditPage {
             layout: Layout::new(
                 Some(format!("Edit the canon timeline of {fandom}")),
                 format!("The canon of {fandom} in order, as a CSV file, for wranglers to edit."),
             ),
             fandom: fandom.to_string(),
-            timeline_href: format!("/tags/{encoded}/canon"),
-            action: format!("/tags/{encoded}/canon/edit"),
+            action: format!("{timeline_href}/edit"),
+            timeline_href,
             text,
             errors,
             csrf_token: crate::auth::CSRF_PLACEHOLDER,
@@ -123,10 +122,7 @@ async fn save(
     let fandom = fandom_of(name)?;
     let text = form(sent)?.timeline;
     match service::save_timeline(&state, &ctx, &fandom, &text).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/tags/{}/canon",
-            tag_url::encode(fandom.as_str())
-        ))),
+        Ok(_) => Ok(see_other(&tag_url::canon_href(fandom.as_str()))),
         Err(Error::Invalid(errors)) => Ok((
             axum::http::StatusCode::BAD_REQUEST,
             Page(EditPage::new(&fandom, text, errors)),
@@ -134,11 +130,6 @@ async fn save(
             .into_response()),
         Err(e) => Err(e),
     }
-}
-
-/// An entry as pages name it: "Gilmore Girls 4×13, “Nag Hammadi Is Where…”".
-fn entry_name(e: &CanonEntry) -> String {
-    format!("{} {}, “{}”", e.fandom, e.label(), e.title)
 }
 
 #[derive(Template)]
@@ -204,13 +195,13 @@ async fn entry(
 ) -> Result<Page<EntryPage>, Error> {
     let id = id_number(id)?;
     let (entry, about, spoiling) = service::entry(&state, &ctx, id).await?;
-    let heading = entry_name(&entry);
+    let heading = entry.name();
     Ok(Page(EntryPage {
         layout: Layout::new(
             Some(heading.clone()),
             format!("Works about {heading}, and works that spoil it."),
         ),
-        timeline_href: format!("/tags/{}/canon", tag_url::encode(entry.fandom.as_str())),
+        timeline_href: tag_url::canon_href(entry.fandom.as_str()),
         heading,
         entry,
         about: about.into_iter().map(Blurb::from).collect(),
@@ -257,7 +248,7 @@ pub(crate) async fn work_section(
             .canon_entries_for_work(access.id)
             .await?
             .iter()
-            .map(|e| (e.id, entry_name(e)))
+            .map(|e| (e.id, e.name()))
             .collect()
     } else {
         Vec::new()
@@ -270,11 +261,8 @@ pub(crate) async fn work_section(
         .map(|l| LinkLine {
             entry: l.entry.id,
             relation: l.relation.clone(),
-            what: match About::from_code(&l.relation) {
-                Some(about) => about.label(),
-                None => "spoils up to",
-            },
-            name: entry_name(&l.entry),
+            what: ajar_core::canon::relation_label(&l.relation).unwrap_or("linked to"),
+            name: l.entry.name(),
             href: format!("/canon/{}", l.entry.id),
             inferred: l.inferred,
         })
@@ -293,9 +281,7 @@ pub(crate) async fn work_section(
         csrf_token: crate::auth::CSRF_PLACEHOLDER,
         pickers,
         linkable,
-        relations: std::iter::once(("spoils", "spoils up to"))
-            .chain(About::ALL.iter().map(|a| (a.code(), a.label())))
-            .collect(),
+        relations: ajar_core::canon::relations().collect(),
     }
     .render()
     .map_err(Error::Render)

@@ -310,7 +310,7 @@ impl TagPage {
         );
         TagPage {
             canon_pickers,
-            timeline_href: format!("/tags/{}/canon", tag_url::encode(&display)),
+            timeline_href: tag_url::canon_href(&display),
             layout: Layout::new(Some(format!("{display} - Tag")), description)
                 .with_prefs(prefs)
                 .with_feed(feeds::tag_feed_link(&display)),

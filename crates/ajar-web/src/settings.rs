@@ -132,7 +132,7 @@ async fn show(
         .await?
         .into_iter()
         .map(|(_, name, _)| {
-            let href = format!("/tags/{}/canon", crate::tag_url::encode(name.as_str()));
+            let href = crate::tag_url::canon_href(name.as_str());
             (name.to_string(), href)
         })
         .collect();

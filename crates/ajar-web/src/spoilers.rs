@@ -186,8 +186,8 @@ impl Unseen {
     }
 }
 
-/// What the reader has not seen. No query for a guest who follows no canon, two for a
-/// logged-in reader, once a request.
+/// What the reader has not seen. No query for a guest who follows no canon, one for a
+/// logged-in reader following none (two when they follow some), once a request.
 pub(crate) async fn unseen(store: &Store, ctx: &Ctx) -> Result<Unseen, StoreError> {
     let (progress, entries) = read(store, ctx).await?;
     Ok(Unseen {
@@ -223,15 +223,10 @@ pub(crate) async fn mark(
     let spoiled = store.spoiled_by(&ids, &unseen.entries).await?;
     for blurb in blurbs {
         if let Some(entry) = spoiled.get(&blurb.id) {
-            blurb.spoils = Some(entry_name(entry));
+            blurb.spoils = Some(entry.name());
         }
     }
     Ok(())
-}
-
-/// An entry as pages name it: "Gilmore Girls 4×13, “Nag Hammadi Is Where…”".
-pub(crate) fn entry_name(e: &CanonEntry) -> String {
-    format!("{} {}, “{}”", e.fandom, e.label(), e.title)
 }
 
 /// The entry a work spoils that the reader has not seen (the first in timeline order), when
@@ -277,11 +272,8 @@ impl GatePage {
         here: &str,
         prefs: crate::prefs::ReaderPrefs,
     ) -> GatePage {
-        let entry_name = entry_name(&entry);
-        let timeline_href = format!(
-            "/tags/{}/canon",
-            crate::tag_url::encode(entry.fandom.as_str())
-        );
+        let entry_name = entry.name();
+        let timeline_href = crate::tag_url::canon_href(entry.fandom.as_str());
         GatePage {
             layout: crate::views::Layout::new(
                 Some(format!("{title} - Spoiler warning")),

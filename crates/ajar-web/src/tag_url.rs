@@ -52,6 +52,11 @@ pub(crate) fn tag_href(name: &str) -> String {
     format!("/tags/{}", encode(name))
 }
 
+/// `/tags/NAME/canon`: a fandom's canon timeline.
+pub(crate) fn canon_href(name: &str) -> String {
+    format!("/tags/{}/canon", encode(name))
+}
+
 /// `/tags/NAME/works`: the works that carry it.
 pub(crate) fn tag_works_href(name: &str) -> String {
     format!("/tags/{}/works", encode(name))

@@ -235,7 +235,7 @@ pub(crate) async fn progress(
             .into_iter()
             .map(|c| CanonFollowedJson {
                 fandom_id: c.fandom.0,
-                timeline: format!("/tags/{}/canon", crate::tag_url::encode(c.name.as_str())),
+                timeline: crate::tag_url::canon_href(c.name.as_str()),
                 fandom: c.name.to_string(),
                 seen: c.seen,
                 entries: c.entries,

@@ -295,20 +295,17 @@ impl WorkForm {
         } else {
             return false;
         };
-        let name = name.trim();
-        let key = |s: &str| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
+        let Ok(tag) = ajar_core::TagName::parse(name) else {
+            return true;
         };
-        if name.is_empty() || field.split(',').any(|t| key(t) == key(name)) {
+        let has = |t: &str| ajar_core::TagName::parse(t).is_ok_and(|t| t.eq_ignore_case(&tag));
+        if field.split(',').any(has) {
             return true;
         }
         if !field.trim().is_empty() {
             field.push_str(", ");
         }
-        field.push_str(name);
+        field.push_str(tag.as_str());
         true
     }
 

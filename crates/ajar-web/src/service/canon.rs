@@ -174,8 +174,7 @@ pub(crate) async fn save_timeline(
     let (name, _) = timeline_text(state, ctx, fandom).await?;
     let rows =
         read_canon_csv(text.as_bytes()).map_err(|e| Error::Invalid(vec![format!("{e}.")]))?;
-    let key = |f: &TagName| f.as_str().to_lowercase();
-    if let Some(other) = rows.iter().find(|r| key(&r.fandom) != key(&name)) {
+    if let Some(other) = rows.iter().find(|r| !r.fandom.eq_ignore_case(&name)) {
         return Err(Error::Invalid(vec![format!(
             "This page edits the timeline of {name}: the entry “{}” is of {}.",
             other.title, other.fandom

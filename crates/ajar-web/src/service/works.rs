@@ -382,12 +382,6 @@ pub(crate) async fn canon_in_text(
     state: &AppState,
     work: &Work,
 ) -> Result<Vec<CanonInText>, Error> {
-    let key = |s: &str| {
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
-    };
     let mut offered: Vec<String> = Vec::new();
     Ok(state
         .store
@@ -395,16 +389,15 @@ pub(crate) async fn canon_in_text(
         .await?
         .into_iter()
         .map(|(entry, relation)| {
+            let tagged = work.fandoms.iter().any(|f| f.eq_ignore_case(&entry.fandom));
             let fandom = entry.fandom.to_string();
-            let tagged = work.fandoms.iter().any(|f| key(f.as_str()) == key(&fandom));
             let add_fandom = (!tagged && !offered.contains(&fandom)).then(|| {
                 offered.push(fandom.clone());
                 fandom
             });
             CanonInText {
-                what: ajar_core::canon::About::from_code(relation)
-                    .map_or("spoils up to", ajar_core::canon::About::label),
-                entry: crate::spoilers::entry_name(&entry),
+                what: ajar_core::canon::relation_label(relation).unwrap_or("linked to"),
+                entry: entry.name(),
                 add_fandom,
             }
         })
