@@ -48,7 +48,12 @@ pub struct SessionRecord {
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
     pub suspended: bool,
+    /// Unread inbox items, counted up to [`UNREAD_SHOWN`] (the header says "99+" past it).
+    pub unread: u32,
 }
+
+/// Up to how many unread inbox items a session counts for the header.
+pub const UNREAD_SHOWN: u32 = 100;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -168,7 +173,11 @@ pub(crate) async fn pseud_name_in_use(
 }
 
 /// Whether an account other than `except` has the email address `key` (a [`name_key`]).
-async fn email_in_use_by(db: &mut Db<'_>, key: &str, except: Option<UserId>) -> Result<bool> {
+pub(crate) async fn email_in_use_by(
+    db: &mut Db<'_>,
+    key: &str,
+    except: Option<UserId>,
+) -> Result<bool> {
     // Ids start at 1, so 0 excepts none.
     let row: Option<(i64,)> = db
         .fetch_optional(
@@ -200,7 +209,7 @@ pub(crate) fn name_taken(name: &str) -> StoreError {
     StoreError::Conflict(format!("the name \"{name}\" is taken"))
 }
 
-fn email_in_use() -> StoreError {
+pub(crate) fn email_in_use() -> StoreError {
     StoreError::Conflict("an account with that email address exists already".into())
 }
 
@@ -491,11 +500,23 @@ impl Store {
         };
         let user = user.into_user()?;
         let account = account(&mut db, &user).await?;
+        // Read along the partial index of unread items, and no further than the header shows.
+        let (unread,): (i64,) = db
+            .fetch_one(
+                &Sql::new(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM notifications \
+                     WHERE user_id = $1 AND read_at IS NULL LIMIT $2) unread",
+                )
+                .bind(user_id)
+                .bind(i64::from(UNREAD_SHOWN)),
+            )
+            .await?;
         Ok(Some(SessionRecord {
             account,
             csrf_token,
             expires_at,
             suspended: user.suspended,
+            unread: u32::try_from(unread).unwrap_or(UNREAD_SHOWN),
         }))
     }
 
@@ -614,19 +635,7 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
         let mut tx = self.pool.begin_write().await?;
-        let mut db = tx.db();
-        end_password_resets(&mut db, user).await?;
-        db.execute(
-            &Sql::new(
-                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(token_hash)
-            .bind(user.0)
-            .bind(now())
-            .bind(expires_at),
-        )
-        .await?;
+        replace_password_reset(&mut tx.db(), token_hash, user, expires_at).await?;
         tx.commit().await
     }
 
@@ -703,6 +712,29 @@ impl Store {
 
 /// Ends every password reset link of `user` (a new link, or a new password, makes the old
 /// ones worthless).
+/// Stores a reset token's hash for `user` in the caller's transaction, ending the links
+/// made before (one live link per account).
+pub(crate) async fn replace_password_reset(
+    db: &mut Db<'_>,
+    token_hash: &str,
+    user: UserId,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    end_password_resets(db, user).await?;
+    db.execute(
+        &Sql::new(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(now())
+        .bind(expires_at),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn end_password_resets(db: &mut Db<'_>, user: UserId) -> Result<()> {
     db.execute(&Sql::new("DELETE FROM password_resets WHERE user_id = $1").bind(user.0))
         .await?;

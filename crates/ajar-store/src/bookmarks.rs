@@ -4,6 +4,7 @@
 
 use crate::db::{placeholder_list, Db, Sql};
 use crate::kudos::work_changed;
+use crate::mail::{self, NoticeKind};
 use crate::suspension::author_not_suspended;
 use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
 use crate::{to_i64, to_u64, Audience, Result, Store, StoreError, WorkBlurb};
@@ -117,6 +118,14 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound("work"));
         }
+        // Only a new public bookmark is news to the work's creators, not an edit.
+        let had: Option<(i64,)> = db
+            .fetch_optional(
+                &Sql::new("SELECT work_id FROM bookmarks WHERE user_id = $1 AND work_id = $2")
+                    .bind(user.0)
+                    .bind(work.0),
+            )
+            .await?;
         db.execute(
             &Sql::new(
                 "INSERT INTO bookmarks (user_id, work_id, notes_html, tags, private, rec, \
@@ -135,6 +144,9 @@ impl Store {
         )
         .await?;
         recount(&mut db, work, at).await?;
+        if !bookmark.private && had.is_none() {
+            mail::notify_creators(&mut db, at, NoticeKind::Bookmark, work.0, Some(user.0)).await?;
+        }
         tx.commit().await
     }
 

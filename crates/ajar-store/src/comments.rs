@@ -9,8 +9,9 @@
 //! work does not have).
 
 use crate::accounts::own_pseud_name;
-use crate::db::{placeholder_list, Db, Sql, MAX_ARGS};
+use crate::db::{placeholder_list, Arg, Db, Sql, MAX_ARGS};
 use crate::kudos::work_changed;
+use crate::mail::{self, NoticeKind};
 use crate::suspension::author_not_suspended;
 use crate::works::now;
 use crate::{to_i64, to_u32, to_u64, Result, Store, StoreError};
@@ -185,6 +186,58 @@ async fn comments_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> R
     work_changed(db, work, at).await
 }
 
+/// Tells a new comment's work's creators of it (one awaiting approval too), and the author
+/// of the comment it answers (once it is visible), in the comment's transaction.
+async fn notify_comment(
+    db: &mut Db<'_>,
+    at: DateTime<Utc>,
+    new: &NewComment<'_>,
+    id: i64,
+    author: &str,
+    parent_user: Option<UserId>,
+) -> Result<()> {
+    let title = mail::work_title(db, new.work.0).await?;
+    let text = mail::excerpt(&new.body.to_text());
+    let detail = if new.pending {
+        format!("Awaiting your approval: {text}")
+    } else {
+        text
+    };
+    let actor_user = match new.author {
+        CommentAuthor::User { user, .. } => Some(user.0),
+        CommentAuthor::Guest { .. } => None,
+    };
+    let mut event = mail::Event {
+        kind: NoticeKind::Comment,
+        work: Some(new.work.0),
+        comment: Some(id),
+        actor: Some(author),
+        actor_user,
+        title: &title,
+        detail: &detail,
+        link: format!("/comments/{id}"),
+    };
+    // The author of the comment answered hears of it as a reply, not twice.
+    let creators = format!(
+        "{} AND p.user_id <> COALESCE($13, 0)",
+        mail::WORK_CREATOR_USERS
+    );
+    let reply_to = parent_user.filter(|_| !new.pending).map(|u| u.0);
+    mail::notify(
+        db,
+        at,
+        &event,
+        &creators,
+        &[Arg::Int(new.work.0), Arg::OptInt(reply_to)],
+    )
+    .await?;
+    if let Some(user) = reply_to {
+        event.kind = NoticeKind::Reply;
+        mail::notify(db, at, &event, "$12", &[Arg::Int(user)]).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Stores a comment. Refused with [`StoreError::NotFound`] when the work, the chapter or
     /// the parent (on this work) does not exist, and with [`StoreError::Conflict`] when the
@@ -193,14 +246,18 @@ impl Store {
         let at = now();
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
-        if let CommentAuthor::User { user, pseud } = new.author {
-            if own_pseud_name(&mut db, user, pseud).await?.is_none() {
-                return Err(StoreError::Conflict(
-                    "You can only comment under one of your own pseuds.".into(),
-                ));
+        let author_name = match new.author {
+            CommentAuthor::User { user, pseud } => {
+                own_pseud_name(&mut db, user, pseud).await?.ok_or_else(|| {
+                    StoreError::Conflict(
+                        "You can only comment under one of your own pseuds.".into(),
+                    )
+                })?
             }
-        }
+            CommentAuthor::Guest { name } => name.to_owned(),
+        };
         let mut chapter = i64::from(new.chapter);
+        let mut parent_user = None;
         if let Some(parent) = new.parent {
             let parent = comment_by_id(&mut db, parent)
                 .await?
@@ -220,6 +277,7 @@ impl Store {
                 }
             }
             chapter = i64::from(parent.chapter);
+            parent_user = parent.user;
         }
         let found: Option<(i64,)> = db
             .fetch_optional(
@@ -257,6 +315,7 @@ impl Store {
         if !new.pending {
             comments_changed(&mut db, new.work, at).await?;
         }
+        notify_comment(&mut db, at, new, id, &author_name, parent_user).await?;
         tx.commit().await?;
         Ok(CommentId(id))
     }

@@ -10,6 +10,7 @@
 
 use crate::changes::{self, Op};
 use crate::db::{Db, Sql};
+use crate::mail::{self, NoticeKind};
 use crate::works::now;
 use crate::{to_u64, Result, Store, StoreError};
 use ajar_core::{UserId, WorkId};
@@ -108,6 +109,7 @@ impl Store {
         )
         .await?;
         work_changed(&mut db, work, at).await?;
+        mail::notify_creators(&mut db, at, NoticeKind::Kudos, work.0, user).await?;
         tx.commit().await?;
         self.quiet_write_done(before);
         Ok(KudosOutcome::Left)

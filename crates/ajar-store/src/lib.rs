@@ -36,6 +36,7 @@ mod follows;
 mod hits;
 mod kudos;
 mod listings;
+mod mail;
 mod moderation;
 mod posting;
 mod pseuds;
@@ -72,7 +73,7 @@ impl<K> PageStart<K> {
         }
     }
 }
-pub use accounts::{NewUser, Pseud, SessionRecord, User};
+pub use accounts::{NewUser, Pseud, SessionRecord, User, UNREAD_SHOWN};
 pub use bookmarks::{Bookmark, NewBookmark};
 pub use canon::{CanonEntry, CanonImport, CanonLink, CanonProgress, NewCanonEntry, TimelineEntry};
 pub use comments::{Comment, CommentAuthor, CommentStatus, CommentThreads, NewComment};
@@ -83,6 +84,10 @@ pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage, UpdatesP
 pub use hits::Hit;
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
 pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};
+pub use mail::{
+    DigestDue, MailMode, NewMail, Notice, NoticeCategory, NoticeKind, NoticeToMail, OutboxCounts,
+    OutboxEntry, OutboxState, QueuedMail,
+};
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};

@@ -11,7 +11,8 @@
 use crate::accounts::set_suspended_in;
 use crate::changes::{self, Op};
 use crate::comments::{set_comment_status_in, CommentStatus};
-use crate::db::{Db, Sql};
+use crate::db::{Arg, Db, Sql};
+use crate::mail::{self, NoticeKind};
 use crate::works::now;
 use crate::{Result, Store, StoreError};
 use ajar_core::{CommentId, UserId, WorkId};
@@ -179,6 +180,7 @@ async fn resolve_item_reports(
     by: UserId,
     resolution: &str,
 ) -> Result<u64> {
+    notify_resolution(db, item, resolution).await?;
     db.execute(
         &Sql::new(
             "UPDATE reports SET resolved_at = $1, resolved_by = $2, resolution = $3 \
@@ -191,6 +193,62 @@ async fn resolve_item_reports(
         .bind(item.id()),
     )
     .await
+}
+
+/// Tells the people who reported `item` (their reports still open) what came of it, and a
+/// hidden work's creators that it was hidden.
+async fn notify_resolution(db: &mut Db<'_>, item: Reported, resolution: &str) -> Result<()> {
+    let at = now();
+    let (work, link) = match item {
+        Reported::Work(w) => (w.0, format!("/works/{}", w.0)),
+        Reported::Comment(c) => {
+            let row: Option<(i64,)> = db
+                .fetch_optional(&Sql::new("SELECT work_id FROM comments WHERE id = $1").bind(c.0))
+                .await?;
+            let Some((work,)) = row else { return Ok(()) };
+            (work, format!("/comments/{}", c.0))
+        }
+    };
+    let title = mail::work_title(db, work).await?;
+    let what = match item {
+        Reported::Work(_) => "the work",
+        Reported::Comment(_) => "a comment on the work",
+    };
+    let outcome = match resolution {
+        "hidden" => "it has been hidden",
+        "removed" => "it has been removed",
+        "suspended" => "the account answerable for it has been suspended",
+        _ => "no action was needed",
+    };
+    let detail = format!("Your report about {what} was reviewed: {outcome}.");
+    let event = mail::Event {
+        kind: NoticeKind::Moderation,
+        work: Some(work),
+        comment: None,
+        actor: None,
+        actor_user: None,
+        title: &title,
+        detail: &detail,
+        link,
+    };
+    mail::notify(
+        db,
+        at,
+        &event,
+        "SELECT reporter_id FROM reports WHERE entity = $12 AND entity_id = $13 \
+         AND resolved_at IS NULL AND reporter_id IS NOT NULL",
+        &[Arg::Text(item.entity()), Arg::Int(item.id())],
+    )
+    .await?;
+    if let (Reported::Work(_), "hidden") = (item, resolution) {
+        let event = mail::Event {
+            detail: "A moderator hid this work after a report; only you and the archive's \
+                     admins can see it now.",
+            ..event
+        };
+        mail::notify(db, at, &event, mail::WORK_CREATOR_USERS, &[Arg::Int(work)]).await?;
+    }
+    Ok(())
 }
 
 /// What an open report is about; None when it is resolved or missing.

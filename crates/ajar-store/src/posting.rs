@@ -12,7 +12,8 @@
 use crate::access::Audience;
 use crate::accounts::own_pseud_name;
 use crate::changes::{self, Op};
-use crate::db::{Db, Sql};
+use crate::db::{Arg, Db, Sql};
+use crate::mail::{self, NoticeKind};
 use crate::works::{blurbs, insert, now, BlurbRow, NewWork, BLURB_COLUMNS};
 use crate::{name_key, to_i64, to_u32, to_u64, Result, Store, StoreError, WorkBlurb};
 use ajar_core::{
@@ -149,6 +150,9 @@ impl Store {
             set_gifts_in(tx.db(), id, gifts).await?;
         }
         invite_co_creators_in(tx.db(), id, co_creators).await?;
+        if visibility != Visibility::Draft {
+            mail::notify_subscribers(&mut tx.db(), now, id.0, None).await?;
+        }
         tx.commit().await?;
         Ok(id)
     }
@@ -219,6 +223,9 @@ impl Store {
         refresh_counts(&mut db, id, now).await?;
         crate::canon::restore_narration(&mut db, id.0).await?;
         changes::append(&mut db, "work", id.0, Op::Update, now).await?;
+        if mail::is_posted(&mut db, id.0).await? {
+            mail::notify_subscribers(&mut db, now, id.0, Some(position)).await?;
+        }
         tx.commit().await?;
         Ok(position)
     }
@@ -503,6 +510,20 @@ impl Store {
 // ---------------------------------------------------------------------------------------
 // Co-creators, gifts and series
 
+/// The pseuds credited on a work (co-creators who accepted), in byline order.
+pub(crate) async fn accepted_creator_names(db: &mut Db<'_>, work: i64) -> Result<Vec<String>> {
+    let names: Vec<(String,)> = db
+        .fetch_all(
+            &Sql::new(
+                "SELECT p.name FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
+                 WHERE wc.work_id = $1 AND wc.accepted ORDER BY wc.position",
+            )
+            .bind(work),
+        )
+        .await?;
+    Ok(names.into_iter().map(|(n,)| n).collect())
+}
+
 impl Store {
     /// Invites the pseuds named in `names` (each an account's) as co-creators of a work. They
     /// are not credited until they accept. Refused, with nothing stored, when a name is no
@@ -529,20 +550,12 @@ impl Store {
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (work, title, pseud) in rows {
-            let creators: Vec<(String,)> = db
-                .fetch_all(
-                    &Sql::new(
-                        "SELECT p.name FROM work_creators wc JOIN pseuds p ON p.id = wc.pseud_id \
-                         WHERE wc.work_id = $1 AND wc.accepted ORDER BY wc.position",
-                    )
-                    .bind(work),
-                )
-                .await?;
+            let creators = accepted_creator_names(&mut db, work).await?;
             out.push(CoCreatorInvitation {
                 work: WorkId(work),
                 title,
                 pseud,
-                creators: creators.into_iter().map(|(n,)| n).collect(),
+                creators,
             });
         }
         tx.commit().await?;
@@ -965,6 +978,12 @@ async fn set_visibility_in(db: Db<'_>, id: WorkId, visibility: Visibility) -> Re
         ] {
             db.execute(&Sql::new(statement).bind(id.0)).await?;
         }
+        mail::notify_subscribers(&mut db, now, id.0, None).await?;
+        let gifted: Vec<(i64,)> = db
+            .fetch_all(&Sql::new("SELECT user_id FROM gifts WHERE work_id = $1").bind(id.0))
+            .await?;
+        let gifted: Vec<i64> = gifted.into_iter().map(|(u,)| u).collect();
+        mail::notify_gift(&mut db, now, id.0, &gifted).await?;
     }
     changes::append(&mut db, "work", id.0, Op::Update, now).await?;
     Ok(())
@@ -1038,6 +1057,18 @@ async fn invite_co_creators_in(db: Db<'_>, id: WorkId, names: &[String]) -> Resu
             .bind(pseud),
         )
         .await?;
+        let title = mail::work_title(&mut db, id.0).await?;
+        let event = mail::Event {
+            kind: NoticeKind::CoCreator,
+            work: Some(id.0),
+            comment: None,
+            actor: None,
+            actor_user: None,
+            title: &title,
+            detail: name,
+            link: "/account/invitations".to_owned(),
+        };
+        mail::notify(&mut db, now, &event, "$12", &[Arg::Int(user)]).await?;
     }
     touch(&mut db, id, now).await?;
     Ok(())
@@ -1065,6 +1096,17 @@ async fn set_gifts_in(db: Db<'_>, id: WorkId, names: &[String]) -> Result<()> {
                 )))
             }
         }
+    }
+    let before: Vec<(i64,)> = db
+        .fetch_all(&Sql::new("SELECT user_id FROM gifts WHERE work_id = $1").bind(id.0))
+        .await?;
+    let new: Vec<i64> = users
+        .iter()
+        .copied()
+        .filter(|u| !before.iter().any(|(b,)| b == u))
+        .collect();
+    if mail::is_posted(&mut db, id.0).await? {
+        mail::notify_gift(&mut db, now, id.0, &new).await?;
     }
     db.execute(&Sql::new("DELETE FROM gifts WHERE work_id = $1").bind(id.0))
         .await?;

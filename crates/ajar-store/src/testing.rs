@@ -280,7 +280,7 @@ macro_rules! backend_tests {
 }
 
 /// Every table the store keeps, for checking that a failed write left nothing behind.
-pub const TABLES: [&str; 34] = [
+pub const TABLES: [&str; 37] = [
     "works",
     "chapters",
     "work_sources",
@@ -315,6 +315,9 @@ pub const TABLES: [&str; 34] = [
     "wrangler_fandoms",
     "canon_entries",
     "work_canon",
+    "notifications",
+    "mail_outbox",
+    "email_confirmations",
 ];
 
 /// The number of rows in each of [`TABLES`].
@@ -496,6 +499,27 @@ pub async fn unindexed_foreign_keys(store: &Store, to: &str) -> Result<Vec<Strin
             .await
         }
     }
+}
+
+/// Makes an account `name` (address `NAME@example.org`, a placeholder password hash) and
+/// answers it with its default pseud.
+pub async fn account(store: &Store, name: &str) -> (ajar_core::UserId, ajar_core::PseudId) {
+    let email = format!("{name}@example.org");
+    let id = store
+        .create_user(&crate::NewUser {
+            name,
+            email: &email,
+            password_hash: "x",
+            role: ajar_core::Role::User,
+            invitation: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("cannot make the account {name}: {e}"));
+    let pseuds = store
+        .pseuds_of(id)
+        .await
+        .unwrap_or_else(|e| panic!("cannot read {name}'s pseuds: {e}"));
+    (id, pseuds[0].id)
 }
 
 #[cfg(test)]

@@ -4,11 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 use ajar_core::{
-    ArchiveWarning, Category, Chapter, CommentPolicy, Html, PseudId, Rating, Role,
-    SeriesMembership, TagKind, TagName, UserId, Visibility, Work, WorkId,
+    ArchiveWarning, Category, Chapter, CommentPolicy, Html, Rating, SeriesMembership, TagKind,
+    TagName, Visibility, Work, WorkId,
 };
+use ajar_store::testing::account;
 use ajar_store::testing::{series_parts, table_row_counts};
-use ajar_store::{CorpusWork, NewUser, Store, StoreError, TextSource, WorkEdit, WorkStats};
+use ajar_store::{CorpusWork, Store, StoreError, TextSource, WorkEdit, WorkStats};
 
 ajar_store::backend_tests!(
     a_posted_work_is_credited_to_the_chosen_pseuds,
@@ -53,22 +54,6 @@ fn work(title: &str) -> Work {
     };
     work.renumber_chapters();
     work
-}
-
-async fn account(store: &Store, name: &str) -> (UserId, PseudId) {
-    let email = format!("{name}@example.org");
-    let id = store
-        .create_user(&NewUser {
-            name,
-            email: &email,
-            password_hash: "x",
-            role: Role::User,
-            invitation: None,
-        })
-        .await
-        .unwrap();
-    let pseud = store.pseuds_of(id).await.unwrap()[0].id;
-    (id, pseud)
 }
 
 async fn changes_of(store: &Store, id: WorkId) -> Vec<String> {
