@@ -12,9 +12,9 @@ use crate::auth::{
 use crate::forms::Form;
 use crate::kudos::id_number;
 use crate::ratelimit::Action;
-use crate::views::{echo, Layout, Page};
+use crate::views::{echo, Layout, MessagePage, Page};
 use crate::{AppState, Error};
-use ajar_core::{validate_email, validate_password, PseudId, Role, SignupMode, UserId};
+use ajar_core::{validate_password, PseudId, Role, SignupMode, UserId};
 use ajar_store::{Pseud, StoreError};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
@@ -196,6 +196,18 @@ async fn signup(
         Err(Error::Invalid(errors)) => return refuse(errors.join(" ")),
         Err(e) => return Err(e),
     };
+    crate::service::mail::welcome(&state, user, f.name.trim(), f.email.trim()).await?;
+    if state.mail.require_confirmed_email {
+        return Ok(Page(MessagePage::new(
+            "Confirm your email address",
+            format!(
+                "Your account is made. We mailed a link to {}: open it to confirm your address, \
+                 then log in.",
+                f.email.trim()
+            ),
+        ))
+        .into_response());
+    }
     let welcome = start_session(&state, &ctx, user, "/").await?;
     Ok(crate::flash::Notice::Welcome.on(welcome, ctx.secure))
 }
@@ -292,6 +304,7 @@ async fn login(
         );
         return Ok((StatusCode::UNAUTHORIZED, Page(page)).into_response());
     };
+    crate::service::mail::check_confirmed(&state, &user).await?;
     start_session(&state, &ctx, user.id, &return_to).await
 }
 
@@ -331,6 +344,9 @@ struct AccountPage {
     layout: Layout,
     name: String,
     email: String,
+    /// Whether the address is confirmed, and a new one waiting for its link.
+    email_confirmed: bool,
+    pending_email: Option<String>,
     role: Role,
     pseuds: Vec<Pseud>,
     tokens: Vec<crate::tokens::TokenRow>,
@@ -356,7 +372,10 @@ async fn account_page(
         .and_then(|Query(q)| q.done)
         .and_then(|d| match d.as_str() {
             "password" => Some("Your password was changed. Other sessions were logged out.".into()),
-            "email" => Some("Your email address was changed.".into()),
+            "email" => Some(
+                "We mailed a link to the new address: it becomes your address when you open it."
+                    .into(),
+            ),
             "pseud" => Some("The pseud was added.".into()),
             "pseud-renamed" => Some("The pseud was renamed.".into()),
             "token-revoked" => Some("The token was revoked: it no longer works.".into()),
@@ -380,10 +399,13 @@ async fn render_account(
     let u = state.store.user(user).await?.ok_or(Error::NotFound)?;
     let pseuds = state.store.pseuds_of(user).await?;
     let tokens = state.store.access_tokens(user).await?;
+    let (email_confirmed, pending_email) = state.store.email_state(user).await?;
     Ok(Page(AccountPage {
         layout: Layout::new(Some("My account".to_owned()), "Your account settings."),
         name: u.name,
         email: u.email,
+        email_confirmed,
+        pending_email,
         role: u.role,
         pseuds,
         tokens: tokens.into_iter().map(Into::into).collect(),
@@ -474,12 +496,8 @@ async fn change_email(
     if !current_password_ok(&state, &ctx, user, &f.current_password).await? {
         return refuse_on_account(&state, user, "Your current password is not right.".into()).await;
     }
-    let email = match validate_email(&f.email) {
-        Ok(e) => e.to_owned(),
-        Err(e) => return refuse_on_account(&state, user, e.to_string()).await,
-    };
-    let changed = state.store.set_email(user, &email).await;
-    account_changed(&state, user, changed.map_err(Error::from), "email").await
+    let changed = crate::service::mail::change_email(&state, &ctx, &f.email).await;
+    account_changed(&state, user, changed, "email").await
 }
 
 /// The account page after a change: with `done`'s notice, or again with the reason the
@@ -571,7 +589,7 @@ fn expired_link() -> Error {
 
 /// The token in a reset page's address and form is as good as a password until it is
 /// spent: no cache, shared or the browser's own, may keep any answer of `/reset/TOKEN`.
-fn no_store(response: impl IntoResponse) -> Response {
+pub(crate) fn no_store(response: impl IntoResponse) -> Response {
     let mut response = response.into_response();
     response.headers_mut().insert(
         axum::http::header::CACHE_CONTROL,

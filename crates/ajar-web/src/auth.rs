@@ -67,6 +67,8 @@ pub(crate) struct Ctx {
     pub(crate) notice: Option<crate::flash::Notice>,
     /// The guest's canon progress and what the address says of spoilers (see `spoilers`).
     pub(crate) spoilers: crate::spoilers::SpoilerView,
+    /// A logged-in reader's unread inbox items (counted up to `UNREAD_SHOWN`), for the header.
+    pub(crate) unread: u32,
 }
 
 impl Ctx {
@@ -83,6 +85,7 @@ impl Ctx {
             referer_path: None,
             notice: None,
             spoilers: crate::spoilers::SpoilerView::default(),
+            unread: 0,
         }
     }
 
@@ -268,6 +271,7 @@ pub(crate) async fn context(
         referer_path: referer_path(headers),
         notice: cookie(headers, crate::flash::COOKIE).and_then(crate::flash::Notice::from_code),
         spoilers: crate::spoilers::SpoilerView::of(headers, request.uri().query()),
+        unread: 0,
     };
     let mut clear_session = false;
     let tokens_taken = takes_tokens(request.uri().path());
@@ -327,6 +331,7 @@ pub(crate) async fn context(
                 ctx.viewer = Viewer::User(record.account);
                 ctx.csrf_token = record.csrf_token;
                 ctx.session_hash = Some(hash);
+                ctx.unread = record.unread;
             }
             Ok(_) => clear_session = true,
             Err(e) => return Error::Store(e).into_response(),
@@ -488,6 +493,12 @@ pub(crate) async fn guard_writes(
         // No cookie says who asks, so no other site can make the request: no CSRF check.
         Some(TokenScope::Write) => return with_body_within_limits(&state, parts, body, next).await,
         None => {}
+    }
+    // A mail's one-click unsubscribe (RFC 8058) is posted by the reader's mail client or
+    // provider, with no cookie and from no page: the secret in its address is the key, and
+    // all it can do is turn one kind of mail off.
+    if parts.uri.path().starts_with("/unsubscribe/") {
+        return with_body_within_limits(&state, parts, body, next).await;
     }
     let https = crate::hits::is_https(&parts.headers, &parts.uri);
     if !same_origin(&parts.headers, https) {

@@ -42,8 +42,10 @@ mod forms;
 pub mod fuzzing;
 mod hits;
 mod home;
+mod inbox;
 mod kudos;
 mod listings;
+pub mod mail;
 mod moderation;
 mod opds;
 mod openapi;
@@ -96,6 +98,10 @@ pub(crate) struct AppState {
     pub(crate) bodies: body::BodyBudget,
     /// Requests being served; past [`edge::MAX_IN_FLIGHT`] the next is turned away.
     pub(crate) in_flight: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The operator's mail settings (links in mail start with its base URL).
+    pub(crate) mail: std::sync::Arc<mail::MailConfig>,
+    /// Woken when mail is queued, so it goes out at once.
+    pub(crate) mail_worker: mail::MailWorker,
 }
 
 /// How the operator set up the server (`ajar serve`'s flags).
@@ -104,6 +110,8 @@ pub struct Config {
     /// Reverse proxies in front of the server: requests from them are taken to come from the
     /// address they name in `X-Forwarded-For`. Empty: that header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How mail is sent (SMTP, `.eml` files, or only queued).
+    pub mail: mail::MailConfig,
 }
 
 impl AppState {
@@ -130,6 +138,8 @@ impl AppState {
             trusted_proxies: std::sync::Arc::from([]),
             bodies: body::BodyBudget::new(body::BODY_BUDGET_BYTES),
             in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(edge::MAX_IN_FLIGHT)),
+            mail: std::sync::Arc::new(mail::MailConfig::default()),
+            mail_worker: mail::MailWorker::default(),
             store,
         }
     }
@@ -165,6 +175,7 @@ fn router(state: AppState) -> Router {
         .merge(people::router())
         .merge(posting::router())
         .merge(settings::router())
+        .merge(inbox::router())
         .merge(tokens::router())
         .merge(opds::router())
         .merge(api::router())
@@ -224,6 +235,7 @@ pub async fn serve_with_config(
 ) -> std::io::Result<()> {
     let mut state = AppState::with_search(store, search);
     state.trusted_proxies = config.trusted_proxies.into();
+    state.mail = std::sync::Arc::new(config.mail);
     serve_with(listener, state, shutdown).await
 }
 
@@ -237,6 +249,11 @@ async fn serve_with(
     }
     let hits = state.hits.clone();
     let statistics = tokio::spawn(keep_statistics(state.store.clone()));
+    let mailer = mail::spawn_worker(
+        state.store.clone(),
+        state.mail.clone(),
+        state.mail_worker.clone(),
+    );
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -244,6 +261,9 @@ async fn serve_with(
     .with_graceful_shutdown(shutdown)
     .await;
     statistics.abort();
+    if let Some(mailer) = mailer {
+        mailer.abort();
+    }
     // Views gathered in the last second are counted before the server is gone.
     hits.flush().await;
     served

@@ -39,6 +39,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/users/{id}/suspended", post(set_suspended))
         .route("/admin/signup-mode", post(set_signup_mode))
         .route("/admin/invitations", post(make_invitations))
+        .route("/admin/mail/{id}/retry", post(retry_mail))
 }
 
 /// A positive id from a form or query field; anything else names nothing.
@@ -268,6 +269,11 @@ struct AdminPage {
     mode: SignupMode,
     modes: &'static [SignupMode],
     new_codes: Vec<String>,
+    /// The mail outbox: counts, what waits, and what failed for good.
+    outbox: ajar_store::OutboxCounts,
+    pending_mail: Vec<ajar_store::OutboxEntry>,
+    failed_mail: Vec<ajar_store::OutboxEntry>,
+    mail_transport: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -292,6 +298,7 @@ async fn admin_page(
             "unsuspended" => Some("The suspension was lifted.".to_owned()),
             "dismissed" => Some("The report was dismissed.".to_owned()),
             "mode" => Some("The sign-up mode was saved.".to_owned()),
+            "mail" => Some("The mail is queued again and goes out shortly.".to_owned()),
             _ => None,
         });
     render_admin(&state, notice, Vec::new()).await
@@ -309,6 +316,11 @@ async fn render_admin(
         store.suspended_users(200),
         store.signup_mode(),
     )?;
+    let (outbox, pending_mail, failed_mail) = tokio::try_join!(
+        store.outbox_counts(),
+        store.outbox(ajar_store::OutboxState::Pending, 50),
+        store.outbox(ajar_store::OutboxState::Failed, 50),
+    )?;
     Ok(Page(AdminPage {
         layout: Layout::new(
             Some("Admin".to_owned()),
@@ -321,6 +333,18 @@ async fn render_admin(
         mode,
         modes: SignupMode::ALL,
         new_codes,
+        outbox,
+        pending_mail,
+        failed_mail,
+        mail_transport: match &state.mail.transport {
+            crate::mail::MailTransport::Smtp(_) => {
+                "through the SMTP server set with --smtp-url".to_owned()
+            }
+            crate::mail::MailTransport::Files(dir) => {
+                format!("as .eml files in {} (no SMTP server is set)", dir.display())
+            }
+            crate::mail::MailTransport::Queue => "nowhere: this server only queues mail".to_owned(),
+        },
     }))
 }
 
@@ -455,4 +479,15 @@ async fn make_invitations(
         if count == 1 { "" } else { "s" }
     ));
     Ok(render_admin(&state, notice, codes).await?.into_response())
+}
+
+/// Puts a mail the worker gave up on back in the queue.
+async fn retry_mail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, Error> {
+    let id = crate::kudos::id_number(id)?;
+    crate::service::moderation::retry_mail(&state, &ctx, id).await?;
+    Ok(see_other("/admin?done=mail"))
 }

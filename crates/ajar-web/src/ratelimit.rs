@@ -24,6 +24,9 @@ pub(crate) enum Action {
     Post,
     /// Reports (of works and comments).
     Report,
+    /// Mailed links asked for (password resets, address confirmations), per visitor and
+    /// per address asked about: a form cannot be made to flood someone's mailbox.
+    MailLink,
     /// Requests made with one personal access token (API and catalog), whatever they are.
     Token,
 }
@@ -38,6 +41,7 @@ impl Action {
             Action::Comment => (10, Duration::from_secs(60)),
             Action::Post => (30, Duration::from_secs(60 * 60)),
             Action::Report => (10, Duration::from_secs(60 * 60)),
+            Action::MailLink => (5, Duration::from_secs(60 * 60)),
             Action::Token => (TOKEN_REQUESTS_PER_MINUTE, Duration::from_secs(60)),
         }
     }
@@ -51,6 +55,7 @@ impl Action {
             Action::Comment => "You are commenting too fast",
             Action::Post => "You are posting too fast",
             Action::Report => "Too many reports from you",
+            Action::MailLink => "Too many mailed links asked for",
             Action::Token => "Too many requests with this token",
         };
         let unit = if minutes == 1 { "minute" } else { "minutes" };

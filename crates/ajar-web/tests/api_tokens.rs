@@ -6,45 +6,9 @@
 
 mod common;
 
-use common::{pseud_value, Client, Fetched, TestApp};
+use common::{post_work, Client, Fetched, TestApp};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
-
-/// Posts a one-chapter work through the form; returns its id.
-async fn post_work(client: &Client, title: &str, visibility: &str) -> i64 {
-    let pseud = pseud_value(client, &client_name(client).await).await;
-    let posted = client
-        .post(
-            "/works/new",
-            &[
-                ("title", title),
-                ("pseud", &pseud),
-                ("fandoms", "Gilmore Girls"),
-                ("rating", "teen"),
-                ("warning", "none"),
-                ("body", "They met on the bridge at night."),
-                ("format", "markdown"),
-                ("language", "English"),
-                ("visibility", visibility),
-                ("comments", "anyone"),
-                ("action", "post"),
-            ],
-        )
-        .await;
-    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
-    posted.location()["/works/".len()..]
-        .split(['/', '#', '?'])
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-async fn client_name(client: &Client) -> String {
-    let account = client.get("/account").await;
-    let at = account.body.find("<a href=\"/users/").unwrap() + "<a href=\"/users/".len();
-    account.body[at..at + account.body[at..].find('"').unwrap()].to_owned()
-}
 
 /// Makes a token on the account page; returns it as the page shows it, once.
 async fn make_token(client: &Client, name: &str, scope: &str) -> String {

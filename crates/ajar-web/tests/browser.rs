@@ -204,10 +204,61 @@ async fn spoilers_are_hidden_and_gated_in_a_real_browser() {
     assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
 }
 
+/// "Forgot password" in a real browser (issue 16): the log-in page's link, the form, the
+/// mail in a real SMTP server's mailbox (`aiosmtpd`), the link, a new password, logged in
+/// (`tests/browser/mail.mjs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_through_a_mailed_link_in_a_real_browser() {
+    if common::skip_without_browser("browser") {
+        return;
+    }
+    let Some(sink) = common::smtp::SmtpSink::start("browser mail") else {
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let store = Store::open(None, data.path()).await.unwrap();
+    ajar_web::create_account(
+        &store,
+        &ajar_web::NewAccount {
+            name: "rory",
+            email: "rory@example.org",
+            password: "an old password",
+            role: ajar_core::Role::User,
+            invitation: None,
+        },
+    )
+    .await
+    .unwrap();
+    let maildir = sink.maildir().display().to_string();
+    let smtp = sink.url();
+    let stdout = run_in_browser_with(store, "mail.mjs", &[&maildir], move |base| {
+        ajar_web::Config {
+            mail: ajar_web::mail::MailConfig {
+                base_url: base.to_owned(),
+                transport: ajar_web::mail::MailTransport::Smtp(smtp),
+                ..ajar_web::mail::MailConfig::default()
+            },
+            ..ajar_web::Config::default()
+        }
+    })
+    .await;
+    assert!(stdout.contains("4 passed, 0 failed"), "{stdout}");
+}
+
 /// Serves `store` on a random port (with an in-memory index following it), runs the script
 /// `tests/browser/SCRIPT` with the server's address, the artifacts folder and `args`, and
 /// answers what it printed, once it succeeded.
 async fn run_in_browser(store: Store, script: &str, args: &[&str]) -> String {
+    run_in_browser_with(store, script, args, |_| ajar_web::Config::default()).await
+}
+
+/// [`run_in_browser`] with the server set up as `config` says for its address.
+async fn run_in_browser_with(
+    store: Store,
+    script: &str,
+    args: &[&str],
+    config: impl FnOnce(&str) -> ajar_web::Config,
+) -> String {
     let (search, _) = ajar_search::Search::open(
         store.clone(),
         ajar_search::SearchConfig::in_memory(),
@@ -219,10 +270,11 @@ async fn run_in_browser(store: Store, script: &str, args: &[&str]) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(ajar_web::serve_with_search(
+    let server = tokio::spawn(ajar_web::serve_with_config(
         listener,
         store,
         search,
+        config(&base),
         async {
             let _ = stopped.await;
         },

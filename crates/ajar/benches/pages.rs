@@ -210,6 +210,8 @@ const ACCOUNT_ROUTES: &[Route] = &[
     ("api mutes", |_, _| "/api/v1/mutes".into()),
     ("account", |_, _| "/account".into()),
     ("filters", |_, _| "/account/filters".into()),
+    ("inbox", |_, _| "/inbox".into()),
+    ("mail settings", |_, _| "/account/mail".into()),
     ("admin", |_, _| "/admin".into()),
 ];
 

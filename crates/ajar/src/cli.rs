@@ -69,6 +69,8 @@ pub enum Command {
     AnalyzeTexts,
     /// Accounts: make them, invite, reset passwords, set roles and the sign-up mode.
     User(crate::user::UserArgs),
+    /// Mail: send a test mail to check the SMTP settings.
+    Mail(crate::mail::MailCommandArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -90,6 +92,8 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<IpAddr>,
+    #[command(flatten)]
+    pub mail: crate::mail::MailArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod export;
 pub mod fandom;
 pub mod import;
+pub mod mail;
 pub mod search;
 pub mod serve;
 pub mod user;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Canon(args) => canon::run(&cli.global, args).await,
             Command::AnalyzeTexts => canon::analyze_texts(&cli.global).await,
             Command::User(args) => user::run(&cli.global, args).await,
+            Command::Mail(args) => mail::run(&cli.global, args).await,
             Command::Reindex(args) => search::reindex(&cli.global, args).await,
             Command::GenCorpus(args) => search::gen_corpus(&cli.global, args).await,
         }

@@ -43,8 +43,17 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
+    let mail = args.mail.config(global, &format!("http://{addr}"))?;
+    match &mail.transport {
+        ajar_web::mail::MailTransport::Files(dir) => println!(
+            "No SMTP server is set (--smtp-url): mail is written as .eml files into {}.",
+            dir.display()
+        ),
+        _ => println!("Mail goes out through the SMTP server set with --smtp-url."),
+    }
     let config = ajar_web::Config {
         trusted_proxies: args.trusted_proxies,
+        mail,
     };
     ajar_web::serve_with_config(listener, store, search, config, shutdown)
         .await

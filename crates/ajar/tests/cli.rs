@@ -6,9 +6,8 @@ mod common;
 
 use common::*;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 #[test]
 fn dry_run_json_shows_the_seed_story_as_parsed() {
@@ -294,52 +293,6 @@ fn bad_options_are_refused_before_anything_is_written() {
         "{}",
         stdout(&out)
     );
-}
-
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data: &Path, extra: &[&str]) -> Server {
-    serve_with_env(data, extra, &[])
-}
-
-fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-    serve_logging_to(data, extra, env, Stdio::null())
-}
-
-/// `ajar serve` with its log (standard error) going to `log`.
-fn serve_logging_to(data: &Path, extra: &[&str], env: &[(&str, &str)], log: Stdio) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(extra)
-        .env_remove("AJAR_DATABASE_URL")
-        .env_remove("AJAR_TRUSTED_PROXIES")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start ajar serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("ajar serve printed its address")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("ajar is serving the archive at ") {
-            break rest.trim_end_matches('/').to_owned();
-        }
-    };
-    // Keep reading what the server prints, so its stdout never hits a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Server(child, url)
 }
 
 fn get(url: &str) -> (u16, String) {

@@ -23,6 +23,7 @@ pub(crate) mod downloads;
 pub(crate) mod filters;
 pub(crate) mod kudos;
 pub(crate) mod listings;
+pub(crate) mod mail;
 pub(crate) mod moderation;
 pub(crate) mod reading;
 pub(crate) mod works;

@@ -143,3 +143,14 @@ pub(crate) async fn make_invitations(
     state.store.create_invitations(&batch, Some(admin)).await?;
     Ok(codes)
 }
+
+/// Puts a mail given up on back in the outbox (admins only); 404 when no failed mail has
+/// that id.
+pub(crate) async fn retry_mail(state: &AppState, ctx: &Ctx, id: i64) -> Result<(), Error> {
+    require_admin(ctx)?;
+    if !state.store.retry_mail(id).await? {
+        return Err(Error::NotFound);
+    }
+    state.mail_worker.wake();
+    Ok(())
+}

@@ -30,6 +30,8 @@ struct AccountNav<'a> {
     /// Wranglers (and admins) get a link to the wrangling queue.
     wrangler: bool,
     token: &'a str,
+    /// Unread inbox items ("99+" past what a session counts).
+    unread: String,
 }
 
 #[derive(Template)]
@@ -66,6 +68,11 @@ pub(crate) fn fill(page: &[u8], ctx: &Ctx) -> Filled {
             admin: ctx.viewer.is_admin(),
             wrangler: crate::service::wrangling::may_wrangle(ctx),
             token: &ctx.csrf_token,
+            unread: match ctx.unread {
+                0 => String::new(),
+                n if n >= ajar_store::UNREAD_SHOWN => format!("{}+", ajar_store::UNREAD_SHOWN - 1),
+                n => n.to_string(),
+            },
         };
         if let Ok(nav) = nav.render() {
             let current = out.as_deref().unwrap_or(page);

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each test file uses its own share of these helpers
 
+pub mod smtp;
+
 use ajar_core::Work;
 use ajar_search::{Search, SearchConfig};
 use ajar_store::testing::TestStore;
@@ -54,6 +56,7 @@ impl TestApp {
     pub async fn behind_proxy() -> TestApp {
         TestApp::spawn_with(ajar_web::Config {
             trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into()],
+            ..ajar_web::Config::default()
         })
         .await
     }
@@ -67,7 +70,9 @@ impl TestApp {
         TestApp::spawn_full(backend, options, ajar_web::Config::default()).await
     }
 
-    async fn spawn_configured(backend: Backend, config: ajar_web::Config) -> Option<TestApp> {
+    /// A server over a fresh store on `backend`, set up as `config` says; `None` when
+    /// that backend is not available here (see `TestStore`).
+    pub async fn spawn_configured(backend: Backend, config: ajar_web::Config) -> Option<TestApp> {
         TestApp::spawn_full(backend, &ajar_store::StoreOptions::default(), config).await
     }
 
@@ -518,4 +523,41 @@ pub fn founding_story() -> Work {
         ajar_formats::read_story_file("all-thats-left.txt", &std::fs::read(path).unwrap()).unwrap();
     seed.creators = vec!["writer".into()];
     seed
+}
+
+/// Posts a one-chapter work through the form; returns its id.
+pub async fn post_work(client: &Client, title: &str, visibility: &str) -> i64 {
+    let pseud = pseud_value(client, &client_name(client).await).await;
+    let posted = client
+        .post(
+            "/works/new",
+            &[
+                ("title", title),
+                ("pseud", &pseud),
+                ("fandoms", "Gilmore Girls"),
+                ("rating", "teen"),
+                ("warning", "none"),
+                ("body", "They met on the bridge at night."),
+                ("format", "markdown"),
+                ("language", "English"),
+                ("visibility", visibility),
+                ("comments", "anyone"),
+                ("action", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    posted.location()["/works/".len()..]
+        .split(['/', '#', '?'])
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The account name of a logged-in client (from its account page).
+pub async fn client_name(client: &Client) -> String {
+    let account = client.get("/account").await;
+    let at = account.body.find("<a href=\"/users/").unwrap() + "<a href=\"/users/".len();
+    account.body[at..at + account.body[at..].find('"').unwrap()].to_owned()
 }

@@ -4,8 +4,9 @@
 // Each test file uses some of these, never all.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 /// A story file from `tests/fixtures/stories` (copied from the project's shared fixtures).
 pub fn fixture(name: &str) -> PathBuf {
@@ -37,4 +38,51 @@ pub fn stderr(o: &Output) -> String {
 /// Everything the command printed, stdout then stderr.
 pub fn text(o: &Output) -> String {
     format!("{}{}", stdout(o), stderr(o))
+}
+
+/// A running `ajar serve` (its process, and the address it serves at), killed when dropped.
+pub struct Server(pub Child, pub String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn serve(data: &Path, extra: &[&str]) -> Server {
+    serve_with_env(data, extra, &[])
+}
+
+pub fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    serve_logging_to(data, extra, env, Stdio::null())
+}
+
+/// `ajar serve` with its log (standard error) going to `log`.
+pub fn serve_logging_to(data: &Path, extra: &[&str], env: &[(&str, &str)], log: Stdio) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("AJAR_DATABASE_URL")
+        .env_remove("AJAR_TRUSTED_PROXIES")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("start ajar serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("ajar serve printed its address")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("ajar is serving the archive at ") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    // Keep reading what the server prints, so its stdout never hits a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server(child, url)
 }
