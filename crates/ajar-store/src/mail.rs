@@ -302,7 +302,8 @@ pub(crate) async fn notify(
          SELECT u.id, $1, $2, $3, $4, $5, $6, $7, \
          CASE WHEN u.email_confirmed THEN COALESCE((SELECT p.mode FROM notification_prefs p \
          WHERE p.user_id = u.id AND p.category = $8), $9) ELSE 'off' END, $10 \
-         FROM users u WHERE u.id <> COALESCE($11, 0) AND u.id IN ({recipients})"
+         FROM users u WHERE u.id <> COALESCE($11, 0) AND NOT u.suspended \
+         AND u.id IN ({recipients})"
     ))
     .bind(event.kind.code())
     .bind(event.work)
@@ -991,12 +992,16 @@ impl Store {
         Ok(rows.into_iter().map(queued_of).collect())
     }
 
-    /// Records that a claimed mail went out.
+    /// Records that a claimed mail went out. A mail carrying a link that stands for a
+    /// password (a reset, an address confirmation) keeps no copy of it once sent.
     pub async fn mail_sent(&self, id: i64) -> Result<()> {
         self.outbox_write(
             Sql::new(
                 "UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, \
-                 lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id = $2",
+                 lease_owner = NULL, lease_until = NULL, last_error = NULL, \
+                 text_body = CASE WHEN kind IN ('reset', 'confirm') THEN '' ELSE text_body END, \
+                 html_body = CASE WHEN kind IN ('reset', 'confirm') THEN '' ELSE html_body END \
+                 WHERE id = $2",
             )
             .bind(now())
             .bind(id),
@@ -1030,6 +1035,20 @@ impl Store {
             .bind(id),
         };
         self.outbox_write(sql).await
+    }
+
+    /// Deletes mail sent before `before`; returns how many rows went.
+    pub async fn prune_sent_mail(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.quiet();
+        let quiet = self.quiet_write_begins();
+        let gone = tx
+            .db()
+            .execute(&Sql::new("DELETE FROM mail_outbox WHERE sent_at < $1").bind(before))
+            .await?;
+        tx.commit().await?;
+        self.quiet_write_done(quiet);
+        Ok(gone)
     }
 
     /// Puts a mail given up on back in the queue, due now; `false` if it was not failed.

@@ -1066,7 +1066,7 @@ async fn invite_co_creators_in(db: Db<'_>, id: WorkId, names: &[String]) -> Resu
             actor_user: None,
             title: &title,
             detail: name,
-            link: "/account/invitations".to_owned(),
+            link: "/invitations".to_owned(),
         };
         mail::notify(&mut db, now, &event, "$12", &[Arg::Int(user)]).await?;
     }

@@ -365,6 +365,12 @@ async fn two_senders_never_claim_the_same_mail(store: Store) {
         !store.retry_mail(a[0].id).await.unwrap(),
         "a sent mail is not retried"
     );
+    // Sent mail is kept a while, then deleted; nothing unsent is.
+    let hour = chrono::Duration::hours(1);
+    let earlier = store.prune_sent_mail(chrono::Utc::now() - hour).await;
+    assert_eq!(earlier.unwrap(), 0);
+    let later = store.prune_sent_mail(chrono::Utc::now() + hour).await;
+    assert_eq!(later.unwrap(), 1);
     let failed = store
         .outbox(ajar_store::OutboxState::Pending, 100)
         .await

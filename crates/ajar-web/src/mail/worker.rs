@@ -11,6 +11,7 @@ use super::{
 };
 use crate::Error;
 use ajar_store::{NewMail, QueuedMail, Store};
+use futures_util::StreamExt;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -24,10 +25,16 @@ const POLL: Duration = Duration::from_secs(1);
 /// How long a claimed mail is this node's to send.
 const LEASE_SECS: i64 = 5 * 60;
 /// Mails claimed at a time.
-const CLAIM: u32 = 20;
+const CLAIM: u32 = 50;
+/// Mails being sent at once (lettre's SMTP pool keeps up to 10 connections).
+const SENDING_AT_ONCE: usize = 8;
 /// Tries before a mail is given up on (with the default first wait of a minute, the last
 /// comes about 17 hours after the first).
 const MAX_ATTEMPTS: u32 = 10;
+/// How long sent mail stays in the outbox (for the admin page and questions about it).
+const KEEP_SENT_DAYS: i64 = 30;
+/// How often sent mail older than that is deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// The longest wait between tries.
 const MAX_BACKOFF_SECS: i64 = 6 * 60 * 60;
 
@@ -55,9 +62,17 @@ pub fn spawn_worker(
 
 async fn run(store: Store, config: Arc<MailConfig>, sender: Sender, worker: MailWorker) {
     let owner = format!("{}:{}", std::process::id(), &crate::random_token()[..12]);
+    let mut pruned: Option<std::time::Instant> = None;
     loop {
         if let Err(error) = pass(&store, &config, &sender, &owner).await {
             tracing::warn!(%error, "the mail worker could not finish a pass");
+        }
+        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            pruned = Some(std::time::Instant::now());
+            let before = chrono::Utc::now() - chrono::Duration::days(KEEP_SENT_DAYS);
+            if let Err(error) = store.prune_sent_mail(before).await {
+                tracing::warn!(%error, "could not delete old sent mail");
+            }
         }
         tokio::select! {
             () = worker.wake.notified() => {}
@@ -156,14 +171,24 @@ async fn send_due(
         if claimed.is_empty() {
             return Ok(());
         }
-        for mail in claimed {
-            let outcome = match message(config, &mail) {
-                Ok(message) => sender.send(mail.id, &message).await,
-                Err(text) => Err(SendError {
-                    permanent: true,
-                    text,
-                }),
-            };
+        // Several at once: lettre writes a message and its closing dot separately, so with
+        // Nagle's algorithm and the server's delayed ACK each mail on one connection takes
+        // about 40 ms however small it is; connections side by side (from lettre's pool)
+        // are what make the outbox empty at a useful rate. Each outcome is recorded as soon
+        // as it is known, so a crash re-sends as little as can be.
+        let mut sending = futures_util::stream::iter(claimed)
+            .map(|mail| async move {
+                let outcome = match message(config, &mail) {
+                    Ok(message) => sender.send(mail.id, &message).await,
+                    Err(text) => Err(SendError {
+                        permanent: true,
+                        text,
+                    }),
+                };
+                (mail, outcome)
+            })
+            .buffer_unordered(SENDING_AT_ONCE);
+        while let Some((mail, outcome)) = sending.next().await {
             match outcome {
                 Ok(()) => store.mail_sent(mail.id).await?,
                 Err(error) => {
