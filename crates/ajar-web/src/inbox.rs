@@ -245,10 +245,9 @@ async fn render_inbox(
     done: Option<String>,
     error: Option<String>,
 ) -> Result<Page<InboxPage>, Error> {
-    let (notices, more) = service::inbox(state, ctx, before).await?;
-    let unread = state.store.unread_notices(ctx.require_user()?.id).await?;
-    let older = more.then(|| notices.last().map(|n| n.id)).flatten();
-    let items = notices
+    let page = service::inbox(state, ctx, before).await?;
+    let items = page
+        .notices
         .into_iter()
         .map(|notice| InboxItem {
             heading: crate::mail::notice_heading(&notice),
@@ -261,8 +260,8 @@ async fn render_inbox(
     Ok(Page(InboxPage {
         layout: Layout::new(Some("Inbox".to_owned()), "Your notifications."),
         items,
-        unread,
-        older,
+        unread: page.unread,
+        older: page.older,
         done,
         error,
     }))

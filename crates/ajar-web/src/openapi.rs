@@ -8,6 +8,7 @@
 use crate::AppState;
 use ajar_core::{ArchiveWarning, Category, Rating, SignupMode};
 use ajar_search::Sort;
+use ajar_store::{MailMode, NoticeCategory, NoticeKind};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use axum::Router;
@@ -724,6 +725,157 @@ fn admin_schemas() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// The inbox and mail settings (`api::inbox`): operations by path and method.
+fn mail_operations() -> Vec<(&'static str, &'static str, Value)> {
+    let mine = json!([ { "token": [] }, { "basic": [] } ]);
+    let reading = |summary: &str, schema: &str, parameters: Value| {
+        json!({
+            "summary": summary,
+            "security": mine,
+            "parameters": parameters,
+            "responses": {
+                "200": json_answer("Yours.", schema),
+                "400": problem_response("A parameter cannot be read."),
+                "401": problem_response("No token (or session), or not a valid one."),
+                "429": problem_response("This token's allowance of requests is spent; `Retry-After` says when to ask again.")
+            }
+        })
+    };
+    vec![
+        (
+            "/api/v1/inbox",
+            "get",
+            reading(
+                "Your inbox, newest first, 50 a page",
+                "Inbox",
+                json!([{
+                    "name": "before", "in": "query", "required": false,
+                    "description": "Items older than this id (`next_before` of the page before).",
+                    "schema": { "type": "integer", "format": "int64" }
+                }]),
+            ),
+        ),
+        (
+            "/api/v1/inbox",
+            "post",
+            json!({
+                "summary": "Mark inbox items read or unread, or delete them",
+                "security": mine,
+                "requestBody": json_body("InboxChange"),
+                "responses": change_responses(json!({ "200": json_answer("How many changed (only your own items change).", "InboxChanged") }), true, false)
+            }),
+        ),
+        (
+            "/api/v1/mail-settings",
+            "get",
+            reading(
+                "How each kind of notification is mailed to you",
+                "MailSettings",
+                json!([]),
+            ),
+        ),
+        (
+            "/api/v1/mail-settings",
+            "put",
+            json!({
+                "summary": "Choose how kinds of notification are mailed to you (the kinds named change)",
+                "security": mine,
+                "requestBody": json_body("MailModes"),
+                "responses": change_responses(json!({ "200": json_answer("The settings now.", "MailSettings") }), true, false)
+            }),
+        ),
+    ]
+}
+
+/// The bodies of [`mail_operations`].
+fn mail_schemas() -> Vec<(&'static str, Value)> {
+    let categories = || NoticeCategory::ALL.iter().map(|c| c.code());
+    let mode = one_of(MailMode::ALL.iter().map(|m| m.code()));
+    let modes: serde_json::Map<String, Value> =
+        categories().map(|c| (c.to_owned(), mode.clone())).collect();
+    vec![
+        (
+            "Inbox",
+            json!({
+                "type": "object",
+                "required": ["unread", "items", "next_before"],
+                "properties": {
+                    "unread": { "type": "integer", "minimum": 0 },
+                    "next_before": { "type": ["integer", "null"] },
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "kind", "heading", "detail", "actor", "title", "work", "comment", "url", "created_at", "read"],
+                            "properties": {
+                                "id": { "type": "integer" },
+                                "kind": one_of(NoticeKind::ALL.iter().map(|k| k.code())),
+                                "heading": { "type": "string" },
+                                "detail": { "type": "string" },
+                                "actor": { "type": ["string", "null"] },
+                                "title": { "type": "string" },
+                                "work": { "type": ["integer", "null"] },
+                                "comment": { "type": ["integer", "null"] },
+                                "url": { "type": "string" },
+                                "created_at": { "type": "string", "format": "date-time" },
+                                "read": { "type": "boolean" }
+                            }
+                        }
+                    }
+                }
+            }),
+        ),
+        (
+            "InboxChange",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["action"],
+                "properties": {
+                    "action": one_of(["read", "unread", "delete", "read_all"]),
+                    "ids": {
+                        "type": "array",
+                        "maxItems": crate::service::mail::INBOX_PAGE * 4,
+                        "items": { "type": "integer", "format": "int64" },
+                        "description": "The items (all but `read_all` need at least one)."
+                    }
+                }
+            }),
+        ),
+        (
+            "InboxChanged",
+            json!({
+                "type": "object",
+                "required": ["changed"],
+                "properties": { "changed": { "type": "integer", "minimum": 0 } }
+            }),
+        ),
+        (
+            "MailSettings",
+            json!({
+                "type": "object",
+                "required": ["modes", "email_confirmed", "pending_email"],
+                "properties": {
+                    "modes": { "type": "object", "properties": modes.clone() },
+                    "email_confirmed": { "type": "boolean", "description": "Until it is, nothing but the confirmation link is mailed." },
+                    "pending_email": { "type": ["string", "null"], "description": "A new address waiting for its confirmation link." }
+                }
+            }),
+        ),
+        (
+            "MailModes",
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["modes"],
+                "properties": {
+                    "modes": { "type": "object", "additionalProperties": false, "properties": modes }
+                }
+            }),
+        ),
+    ]
+}
+
 /// The bodies of [`people_operations`].
 fn people_schemas() -> Vec<(&'static str, Value)> {
     vec![
@@ -1305,6 +1457,7 @@ pub(crate) fn openapi() -> Value {
         .into_iter()
         .chain(reader_operations())
         .chain(people_operations())
+        .chain(mail_operations())
         .chain(admin_operations());
     for (path, method, operation) in operations {
         doc["paths"][path][method] = operation;
@@ -1313,6 +1466,7 @@ pub(crate) fn openapi() -> Value {
         .into_iter()
         .chain(reader_schemas())
         .chain(people_schemas())
+        .chain(mail_schemas())
         .chain(admin_schemas());
     for (name, schema) in schemas {
         doc["components"]["schemas"][name] = schema;

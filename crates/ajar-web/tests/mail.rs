@@ -279,6 +279,75 @@ async fn a_comment_makes_one_mail_and_one_inbox_item_and_one_click_stops_them(ba
         "{}",
         inbox.body
     );
+
+    // The same inbox and settings through the API, with a personal access token.
+    let made = wes
+        .post("/account/tokens", &[("name", "inbox"), ("scope", "write")])
+        .await;
+    let at = made.body.find("value=\"ajar_pat_").unwrap() + "value=\"".len();
+    let token = &made.body[at..at + made.body[at..].find('"').unwrap()];
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let mut request = http
+            .request(method, format!("{}{path}", app.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send()
+    };
+    let answer = call(reqwest::Method::GET, "/api/v1/inbox", None)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let inbox: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 2, "{inbox}");
+    assert_eq!(inbox["unread"], 1, "{inbox}");
+    assert_eq!(inbox["items"][0]["kind"], "comment");
+    assert_eq!(
+        inbox["items"][0]["heading"],
+        "rita commented on Bridge at Night"
+    );
+    let read = call(
+        reqwest::Method::POST,
+        "/api/v1/inbox",
+        Some(serde_json::json!({ "action": "read_all" })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(
+        read.json::<serde_json::Value>().await.unwrap()["changed"],
+        1
+    );
+    let set = call(
+        reqwest::Method::PUT,
+        "/api/v1/mail-settings",
+        Some(serde_json::json!({ "modes": { "kudos": "off" } })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+    let settings: serde_json::Value = set.json().await.unwrap();
+    assert_eq!(settings["modes"]["kudos"], "off", "{settings}");
+    assert_eq!(
+        settings["modes"]["comments"], "off",
+        "unsubscribed before: {settings}"
+    );
+    assert_eq!(settings["modes"]["subscriptions"], "now", "{settings}");
+    assert_eq!(settings["email_confirmed"], true);
+    let wrong = call(
+        reqwest::Method::PUT,
+        "/api/v1/mail-settings",
+        Some(serde_json::json!({ "modes": { "kudos": "hourly" } })),
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    let guest = reqwest::get(format!("{}/api/v1/inbox", app.base))
+        .await
+        .unwrap();
+    assert_eq!(guest.status(), StatusCode::UNAUTHORIZED);
     app.cleanup().await;
 }
 

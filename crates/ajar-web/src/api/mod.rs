@@ -19,6 +19,7 @@ use serde::Serialize;
 mod admin;
 mod comments;
 mod cursor;
+mod inbox;
 mod people;
 mod pseuds;
 mod reading;
@@ -69,6 +70,11 @@ pub(crate) fn router() -> Router<AppState> {
             put(reading::mark_later).delete(reading::unmark_later),
         )
         .route("/api/v1/mutes", get(reading::stances))
+        .route("/api/v1/inbox", get(inbox::inbox).post(inbox::update))
+        .route(
+            "/api/v1/mail-settings",
+            get(inbox::settings).put(inbox::set_settings),
+        )
         .route("/api/v1/invitations", get(people::invitations))
         .route("/api/v1/invitations/{work}/accept", post(people::accept))
         .route("/api/v1/invitations/{work}/decline", post(people::decline))

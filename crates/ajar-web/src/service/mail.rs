@@ -238,17 +238,33 @@ pub(crate) async fn check_confirmed(
     }
 }
 
-/// A page of the viewer's inbox, newest first, and whether there are older items.
+/// A page of the viewer's inbox.
+pub(crate) struct InboxPage {
+    /// Newest first.
+    pub(crate) notices: Vec<Notice>,
+    /// Unread items in the whole inbox.
+    pub(crate) unread: u64,
+    /// `before` for the next (older) page, when there is one.
+    pub(crate) older: Option<i64>,
+}
+
+/// A page of the viewer's inbox: [`INBOX_PAGE`] items older than `before` (an id).
 pub(crate) async fn inbox(
     state: &AppState,
     ctx: &Ctx,
     before: Option<i64>,
-) -> Result<(Vec<Notice>, bool), Error> {
+) -> Result<InboxPage, Error> {
     let user = ctx.require_user()?.id;
     let mut notices = state.store.notices(user, before, INBOX_PAGE + 1).await?;
     let more = notices.len() > INBOX_PAGE as usize;
     notices.truncate(INBOX_PAGE as usize);
-    Ok((notices, more))
+    let older = more.then(|| notices.last().map(|n| n.id)).flatten();
+    let unread = state.store.unread_notices(user).await?;
+    Ok(InboxPage {
+        notices,
+        unread,
+        older,
+    })
 }
 
 /// What a person does to inbox items.
