@@ -668,20 +668,28 @@ impl Store {
         let now = now();
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
-        let row: Option<(i64, DateTime<Utc>)> = db
+        let row: Option<(i64, DateTime<Utc>, Option<String>, String)> = db
             .fetch_optional(
                 &Sql::new(
-                    "SELECT user_id, expires_at FROM password_resets \
-                     WHERE token_hash = $1 AND used_at IS NULL",
+                    "SELECT r.user_id, r.expires_at, r.mailed_to, u.email_key \
+                     FROM password_resets r JOIN users u ON u.id = r.user_id \
+                     WHERE r.token_hash = $1 AND r.used_at IS NULL",
                 )
                 .bind(token_hash),
             )
             .await?;
-        let Some((user, expires)) = row else {
+        let Some((user, expires, mailed_to, email_key)) = row else {
             return Ok(None);
         };
         if expires <= now {
             return Ok(None);
+        }
+        // A link the archive mailed to the account's address shows the reader holds it.
+        if mailed_to.is_some_and(|to| name_key(&to) == email_key) {
+            db.execute(
+                &Sql::new("UPDATE users SET email_confirmed = TRUE WHERE id = $1").bind(user),
+            )
+            .await?;
         }
         // Spent with every other link of the account: a new password ends them all.
         end_password_resets(&mut db, UserId(user)).await?;

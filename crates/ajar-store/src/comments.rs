@@ -158,7 +158,34 @@ pub(crate) async fn set_comment_status_in(
     };
     db.execute(&sql).await?;
     comments_changed(db, comment.work, at).await?;
+    if to == CommentStatus::Visible {
+        notify_approved_reply(db, at, &comment).await?;
+    }
     Ok(true)
+}
+
+/// A reply that waited for approval is news to the comment it answers once it shows.
+async fn notify_approved_reply(db: &mut Db<'_>, at: DateTime<Utc>, reply: &Comment) -> Result<()> {
+    let Some(parent) = reply.parent else {
+        return Ok(());
+    };
+    let Some(parent_user) = comment_by_id(db, parent).await?.and_then(|p| p.user) else {
+        return Ok(());
+    };
+    let title = mail::work_title(db, reply.work.0).await?;
+    let detail = mail::excerpt(&reply.body.to_text());
+    let event = mail::Event {
+        kind: NoticeKind::Reply,
+        work: Some(reply.work.0),
+        comment: Some(reply.id.0),
+        actor: reply.pseud_name.as_deref().or(reply.guest_name.as_deref()),
+        actor_user: reply.user.map(|u| u.0),
+        title: &title,
+        detail: &detail,
+        link: format!("/comments/{}", reply.id.0),
+    };
+    mail::notify(db, at, &event, "$12", &[Arg::Int(parent_user.0)]).await?;
+    Ok(())
 }
 
 async fn comment_by_id(db: &mut Db<'_>, id: CommentId) -> Result<Option<Comment>> {

@@ -1317,6 +1317,12 @@ impl Store {
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
         crate::accounts::replace_password_reset(&mut db, token_hash, user, expires_at).await?;
+        db.execute(
+            &Sql::new("UPDATE password_resets SET mailed_to = $1 WHERE token_hash = $2")
+                .bind(mail.to_address.as_str())
+                .bind(token_hash),
+        )
+        .await?;
         queue_in(&mut db, mail, at).await?;
         tx.commit().await
     }

@@ -181,6 +181,47 @@ async fn subscribers_creators_and_receivers_are_told_once(store: Store) {
         store.notices(fan, None, 100).await.unwrap().len(),
         ids.len() - 2
     );
+    // A reply held for approval reaches the comment's author once approved.
+    let moderated = store
+        .post_work(
+            writer,
+            &[pen],
+            &work("Moderated"),
+            Visibility::Public,
+            CommentPolicy::Moderated,
+        )
+        .await
+        .unwrap();
+    let fan_pen = store.pseuds_of(fan).await.unwrap()[0].id;
+    let body = Html::from_plain_text("First!");
+    let say = |parent, pending| ajar_store::NewComment {
+        work: moderated,
+        chapter: 1,
+        parent,
+        author: ajar_store::CommentAuthor::User {
+            user: writer,
+            pseud: pen,
+        },
+        body: &body,
+        pending,
+    };
+    let first = store
+        .add_comment(&ajar_store::NewComment {
+            author: ajar_store::CommentAuthor::User {
+                user: fan,
+                pseud: fan_pen,
+            },
+            ..say(None, false)
+        })
+        .await
+        .unwrap();
+    let reply = store.add_comment(&say(Some(first), true)).await.unwrap();
+    let replies =
+        |kinds: Vec<NoticeKind>| kinds.iter().filter(|k| **k == NoticeKind::Reply).count();
+    assert_eq!(replies(kinds(store, fan).await), 0, "not while it waits");
+    store.approve_comment(reply).await.unwrap();
+    assert_eq!(replies(kinds(store, fan).await), 1);
+
     // Nobody here confirmed an address: nothing is to be mailed.
     assert!(store.notices_to_mail(100).await.unwrap().is_empty());
 }
@@ -287,6 +328,30 @@ async fn settings_tokens_and_confirmation(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.confirm_email("hash-3").await.unwrap(), None);
+
+    // A reset link the archive mailed confirms the address it went to when spent; one an
+    // operator printed does not.
+    let soon = chrono::Utc::now() + chrono::Duration::hours(1);
+    store
+        .create_password_reset("printed", bea, soon)
+        .await
+        .unwrap();
+    store
+        .reset_password("printed", "new-hash")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!store.email_state(bea).await.unwrap().0);
+    store
+        .mail_password_reset("mailed", bea, soon, &mail("reset:1", "taken@example.org"))
+        .await
+        .unwrap();
+    store
+        .reset_password("mailed", "newer-hash")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store.email_state(bea).await.unwrap().0);
 
     // Confirmed, ann's kudos are mailed at once, queued once however often it is asked.
     let id = store

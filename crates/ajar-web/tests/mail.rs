@@ -136,6 +136,9 @@ async fn a_reset_link_is_mailed_and_works_once() {
         )
         .await;
     assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    // Opening the mailed link showed the reader holds the address: it is confirmed.
+    let rory = app.store.user_by_name("rory").await.unwrap().unwrap();
+    assert!(app.store.email_state(rory.id).await.unwrap().0);
     // Nothing was mailed to the address without an account.
     assert!(sink.mails_where(to("nobody@example.org")).is_empty());
     app.cleanup().await;
