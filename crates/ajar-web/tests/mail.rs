@@ -556,3 +556,50 @@ async fn two_nodes_on_sqlite_send_each_mail_once() {
 async fn two_nodes_on_postgres_send_each_mail_once() {
     two_nodes_send_each_mail_once(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn the_admin_page_shows_mail_given_up_on_and_queues_it_again() {
+    let Some(sink) = SmtpSink::start("the_admin_page_shows_mail_given_up_on") else {
+        return;
+    };
+    let app = TestApp::spawn_with(config(&sink, Duration::from_secs(3600))).await;
+    let admin = app.admin("boss").await;
+    let reader = app.user("rita").await;
+    // An address no server will take: given up on at once, not retried for hours.
+    app.store
+        .queue_mail(&ajar_store::NewMail {
+            event_key: "test:bad".to_owned(),
+            user: None,
+            to_name: "Nobody".to_owned(),
+            to_address: "not an address".to_owned(),
+            kind: "test".to_owned(),
+            subject: "Lost mail".to_owned(),
+            text_body: "text".to_owned(),
+            html_body: "<p>html</p>".to_owned(),
+            unsubscribe: None,
+        })
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    while app.store.outbox_counts().await.unwrap().failed == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never given up on"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = admin.get("/admin").await;
+    assert!(page.body.contains("Given up on"), "{}", page.body);
+    assert!(page.body.contains("Lost mail"), "{}", page.body);
+    assert!(page.body.contains("is not a mail address"), "{}", page.body);
+    let id = between(&page.body, "action=\"/admin/mail/", "/retry\"");
+    let path = format!("/admin/mail/{id}/retry");
+    assert_eq!(reader.post(&path, &[]).await.status, StatusCode::FORBIDDEN);
+    let retried = admin.post(&path, &[]).await;
+    assert_eq!(retried.location(), "/admin?done=mail");
+    assert_eq!(
+        admin.post("/admin/mail/999999/retry", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    app.cleanup().await;
+}
