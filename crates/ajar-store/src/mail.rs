@@ -14,7 +14,7 @@
 //! advisory lock on PostgreSQL), so with several nodes each mail is sent by one of them.
 //! The worker's writes are quiet (see `version`): sending mail changes no page.
 
-use crate::db::{placeholder_list, Arg, Db, Sql};
+use crate::db::{placeholder_list, Arg, Db, Sql, MAX_ARGS};
 use crate::works::now;
 use crate::{to_u64, Result, Store, StoreError};
 use ajar_core::{CommentId, UserId, WorkId};
@@ -303,7 +303,7 @@ pub(crate) async fn notify(
          CASE WHEN u.email_confirmed THEN COALESCE((SELECT p.mode FROM notification_prefs p \
          WHERE p.user_id = u.id AND p.category = $8), $9) ELSE 'off' END, $10 \
          FROM users u WHERE u.id <> COALESCE($11, 0) AND NOT u.suspended \
-         AND u.id IN ({recipients})"
+         AND u.id IN ({recipients}) RETURNING user_id, mail"
     ))
     .bind(event.kind.code())
     .bind(event.work)
@@ -319,7 +319,39 @@ pub(crate) async fn notify(
     for arg in args {
         sql.push(*arg);
     }
-    db.execute(&sql).await
+    let written: Vec<(i64, String)> = db.fetch_all(&sql).await?;
+    // Those whose digest this starts are due a day from now (see `digests_due`).
+    let digest: Vec<i64> = written
+        .iter()
+        .filter(|(_, mail)| mail == MailMode::Digest.code())
+        .map(|(user, _)| *user)
+        .collect();
+    for chunk in digest.chunks(MAX_ARGS - 1) {
+        let mut sql = Sql::new(format!(
+            "UPDATE users SET digest_since = $1 WHERE digest_since IS NULL AND id IN ({})",
+            placeholder_list(chunk.len(), 2)
+        ))
+        .bind(at);
+        for user in chunk {
+            sql.push(*user);
+        }
+        db.execute(&sql).await?;
+    }
+    Ok(written.len() as u64)
+}
+
+/// Sets when a member's oldest notification still waiting for their digest was written
+/// (`NULL`: none waits), after a digest went out or such notifications were deleted.
+async fn reset_digest_since(db: &mut Db<'_>, user: i64) -> Result<()> {
+    db.execute(
+        &Sql::new(
+            "UPDATE users SET digest_since = (SELECT MIN(n.created_at) FROM notifications n \
+             WHERE n.user_id = $1 AND n.mail = 'digest' AND n.mailed_at IS NULL) WHERE id = $1",
+        )
+        .bind(user),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The SQL (for [`notify`]) selecting the accounts behind a work's creators: `$12` the work.
@@ -579,6 +611,7 @@ impl Store {
             sql.push(*id);
         }
         let gone = tx.db().execute(&sql).await?;
+        reset_digest_since(&mut tx.db(), user.0).await?;
         tx.commit().await?;
         self.quiet_write_done(before);
         Ok(gone)
@@ -841,11 +874,9 @@ impl Store {
             .db()
             .fetch_all(
                 &Sql::new(
-                    "SELECT u.id, u.name, u.email, u.mail_token FROM users u \
-                     WHERE u.email_confirmed AND u.id IN (SELECT n.user_id FROM notifications n \
-                     WHERE n.mail = 'digest' AND n.mailed_at IS NULL \
-                     GROUP BY n.user_id HAVING MIN(n.created_at) <= $1) \
-                     ORDER BY u.id LIMIT $2",
+                    "SELECT id, name, email, mail_token FROM users \
+                     WHERE digest_since IS NOT NULL AND digest_since <= $1 AND email_confirmed \
+                     ORDER BY digest_since LIMIT $2",
                 )
                 .bind(since)
                 .bind(i64::from(limit)),
@@ -860,6 +891,17 @@ impl Store {
                 mail_token,
             })
             .collect())
+    }
+
+    /// Recomputes when a member's digest is due (after another node sent it, say).
+    pub async fn refresh_digest(&self, user: UserId) -> Result<()> {
+        let mut tx = self.pool.begin_write().await?;
+        tx.quiet();
+        let before = self.quiet_write_begins();
+        reset_digest_since(&mut tx.db(), user.0).await?;
+        tx.commit().await?;
+        self.quiet_write_done(before);
+        Ok(())
     }
 
     /// A member's notifications waiting for their digest, oldest first (at most `limit`).
@@ -915,6 +957,7 @@ impl Store {
                             .bind(user.0),
                     )
                     .await?;
+                    reset_digest_since(&mut db, user.0).await?;
                 }
             }
             if queue_in(&mut db, mail, at).await? {

@@ -380,6 +380,69 @@ async fn settings_tokens_and_confirmation(store: Store) {
         "mailed once"
     );
     assert!(store.notices_to_mail(10).await.unwrap().is_empty());
+
+    // Kudos in the digest: due once the oldest waiting one is older than the window, and
+    // not again once the digest is queued; deleting what waits ends the wait.
+    store
+        .set_mail_pref(ann, NoticeCategory::Kudos, MailMode::Digest)
+        .await
+        .unwrap();
+    let (cal, _) = account(store, "cal").await;
+    store
+        .leave_kudos(id, ajar_store::Kudoser::User(cal))
+        .await
+        .unwrap();
+    let hour = chrono::Duration::hours(1);
+    assert!(store
+        .digests_due(chrono::Utc::now() - hour, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let due = store
+        .digests_due(chrono::Utc::now() + hour, 10)
+        .await
+        .unwrap();
+    assert_eq!(due.iter().map(|d| d.user).collect::<Vec<_>>(), [ann]);
+    let waiting = store.digest_notices(ann, 10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    let digest = NewMail {
+        kind: "digest".to_owned(),
+        user: Some(ann),
+        ..mail("digest:1", "ann@example.org")
+    };
+    let ids = waiting.iter().map(|n| n.id).collect();
+    assert_eq!(store.queue_notice_mails(&[(ids, digest)]).await.unwrap(), 1);
+    assert!(store
+        .digests_due(chrono::Utc::now() + hour, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let (dee, _) = account(store, "dee").await;
+    store
+        .leave_kudos(id, ajar_store::Kudoser::User(dee))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .digests_due(chrono::Utc::now() + hour, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let waiting: Vec<i64> = store
+        .digest_notices(ann, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.id)
+        .collect();
+    store.delete_notices(ann, &waiting).await.unwrap();
+    assert!(store
+        .digests_due(chrono::Utc::now() + hour, 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn two_senders_never_claim_the_same_mail(store: Store) {

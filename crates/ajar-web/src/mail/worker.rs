@@ -140,6 +140,7 @@ async fn queue_digests(store: &Store, config: &MailConfig) -> Result<(), Error> 
     for due in store.digests_due(since, 50).await? {
         let notices = store.digest_notices(due.user, 200).await?;
         let Some(first) = notices.first() else {
+            store.refresh_digest(due.user).await?;
             continue;
         };
         let token = mail_token(store, due.user, due.mail_token.as_deref()).await?;
