@@ -449,7 +449,7 @@ fn self_link(site: &Site, feed_href: &str) -> Link {
 /// A day readers see (published, updated) as an instant: the time of the write that set it
 /// when that was on the same day (posting, a new chapter), else the day's start in UTC (an
 /// imported work's dates are days, and nothing more is known).
-fn at_time(day: NaiveDate, written: DateTime<Utc>) -> FixedDateTime {
+pub(crate) fn at_time(day: NaiveDate, written: DateTime<Utc>) -> FixedDateTime {
     if written.date_naive() == day {
         written.fixed_offset()
     } else {

@@ -48,6 +48,7 @@ mod listings;
 pub mod mail;
 mod moderation;
 mod opds;
+mod opds2;
 mod openapi;
 mod people;
 mod posting;
@@ -178,6 +179,7 @@ fn router(state: AppState) -> Router {
         .merge(inbox::router())
         .merge(tokens::router())
         .merge(opds::router())
+        .merge(opds2::router())
         .merge(api::router())
         .merge(search::router())
         .merge(openapi::router())

@@ -29,18 +29,18 @@ use serde::Deserialize;
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/opds", get(root))
-        .route("/opds/recent", get(recent))
+        .route("/opds/recent", get(recent::<false>))
         .route("/opds/fandoms", get(fandoms))
-        .route("/opds/tags/{name}", get(tag))
-        .route("/opds/users/{name}", get(creator))
+        .route("/opds/tags/{name}", get(tag::<false>))
+        .route("/opds/users/{name}", get(creator::<false>))
         .route("/opds/search", get(search))
         .route("/opds/search.xml", get(opensearch))
 }
 
 /// Entries per page of an acquisition feed (reader apps page on).
-const PER_PAGE: u32 = 25;
+pub(crate) const PER_PAGE: u32 = 25;
 /// Fandoms the catalog lists, most works first.
-const FANDOMS: u32 = 200;
+pub(crate) const FANDOMS: u32 = 200;
 
 const NAVIGATION: &str = "application/atom+xml;profile=opds-catalog;kind=navigation";
 const ACQUISITION: &str = "application/atom+xml;profile=opds-catalog;kind=acquisition";
@@ -54,12 +54,12 @@ pub(crate) fn epub_href(id: ajar_core::WorkId) -> String {
 }
 
 #[derive(Deserialize)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     page: Option<String>,
     q: Option<String>,
 }
 
-fn page_of(
+pub(crate) fn page_of(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<(u64, Option<String>), Error> {
     let query = query.map_err(|_| Error::BadRequest("The address cannot be read.".to_owned()))?;
@@ -67,7 +67,7 @@ fn page_of(
 }
 
 /// A name from the path (a tag's, a creator's) and the page asked for.
-fn named_page(
+pub(crate) fn named_page(
     name: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<(String, u64), Error> {
@@ -185,30 +185,92 @@ async fn fandoms(
     Ok(catalog(feed, NAVIGATION))
 }
 
-async fn recent(
+/// What an acquisition feed lists, whichever edition of the catalog shows it: its path
+/// below the catalog's root (`/opds` or `/opds/v2`), its title, and the search behind it.
+pub(crate) struct Listing {
+    pub(crate) path: String,
+    pub(crate) title: String,
+    pub(crate) request: SearchRequest,
+}
+
+impl Listing {
+    /// Every work, last updated first.
+    pub(crate) fn recent() -> Listing {
+        Listing {
+            path: "/recent".to_owned(),
+            title: "Recent works".to_owned(),
+            request: SearchRequest {
+                sort: Some(Sort::Updated),
+                ..SearchRequest::default()
+            },
+        }
+    }
+
+    /// A tag's works (its name as in the address).
+    pub(crate) fn tag(name: &str) -> Result<Listing, Error> {
+        let tag = crate::tag_url::decode(name).ok_or(Error::NotFound)?;
+        Ok(Listing {
+            path: format!("/tags/{}", crate::tag_url::encode(tag.as_str())),
+            title: tag.as_str().to_owned(),
+            request: SearchRequest {
+                include_tags: vec![tag.as_str().to_owned()],
+                sort: Some(Sort::Updated),
+                ..SearchRequest::default()
+            },
+        })
+    }
+
+    /// A creator's works (a pseud's name).
+    pub(crate) async fn creator(state: &AppState, name: &str) -> Result<Listing, Error> {
+        let pseud = state
+            .store
+            .pseud_by_name(name)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok(Listing {
+            path: format!("/users/{}", crate::tag_url::encode(&pseud.name)),
+            title: format!("Works by {}", pseud.name),
+            request: SearchRequest {
+                include_creator_ids: vec![pseud.id.0],
+                sort: Some(Sort::Updated),
+                ..SearchRequest::default()
+            },
+        })
+    }
+
+    /// What a search finds; `parameter` is the edition's name for the words (`q`, `query`).
+    pub(crate) fn search(words: &str, parameter: &str) -> Listing {
+        Listing {
+            path: format!("/search?{parameter}={}", crate::follows::query_value(words)),
+            title: format!("Search: {words}"),
+            request: SearchRequest {
+                query: words.to_owned(),
+                ..SearchRequest::default()
+            },
+        }
+    }
+}
+
+/// Page `n` of the feed at `href`: the feed's own address for the first.
+pub(crate) fn page_href(href: &str, n: u64) -> String {
+    match n {
+        1 => href.to_owned(),
+        n if href.contains('?') => format!("{href}&page={n}"),
+        n => format!("{href}?page={n}"),
+    }
+}
+
+pub(crate) async fn recent<const JSON: bool>(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
     let (page, _) = page_of(query)?;
-    let request = SearchRequest {
-        sort: Some(Sort::Updated),
-        ..SearchRequest::default()
-    };
-    works_feed(
-        &state,
-        &ctx,
-        &headers,
-        "/opds/recent",
-        "Recent works",
-        request,
-        page,
-    )
-    .await
+    edition_feed::<JSON>(&state, &ctx, &headers, Listing::recent(), page).await
 }
 
-async fn tag(
+pub(crate) async fn tag<const JSON: bool>(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
@@ -216,17 +278,10 @@ async fn tag(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
     let (name, page) = named_page(name, query)?;
-    let tag = crate::tag_url::decode(&name).ok_or(Error::NotFound)?;
-    let href = format!("/opds/tags/{}", crate::tag_url::encode(tag.as_str()));
-    let request = SearchRequest {
-        include_tags: vec![tag.as_str().to_owned()],
-        sort: Some(Sort::Updated),
-        ..SearchRequest::default()
-    };
-    works_feed(&state, &ctx, &headers, &href, tag.as_str(), request, page).await
+    edition_feed::<JSON>(&state, &ctx, &headers, Listing::tag(&name)?, page).await
 }
 
-async fn creator(
+pub(crate) async fn creator<const JSON: bool>(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
@@ -234,19 +289,8 @@ async fn creator(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
     let (name, page) = named_page(name, query)?;
-    let pseud = state
-        .store
-        .pseud_by_name(&name)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let href = format!("/opds/users/{}", crate::tag_url::encode(&pseud.name));
-    let request = SearchRequest {
-        include_creator_ids: vec![pseud.id.0],
-        sort: Some(Sort::Updated),
-        ..SearchRequest::default()
-    };
-    let title = format!("Works by {}", pseud.name);
-    works_feed(&state, &ctx, &headers, &href, &title, request, page).await
+    let listing = Listing::creator(&state, &name).await?;
+    edition_feed::<JSON>(&state, &ctx, &headers, listing, page).await
 }
 
 async fn search(
@@ -256,14 +300,24 @@ async fn search(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
     let (page, q) = page_of(query)?;
-    let q = q.unwrap_or_default();
-    let request = SearchRequest {
-        query: q.clone(),
-        ..SearchRequest::default()
-    };
-    let href = format!("/opds/search?q={}", crate::follows::query_value(&q));
-    let title = format!("Search: {q}");
-    works_feed(&state, &ctx, &headers, &href, &title, request, page).await
+    let listing = Listing::search(&q.unwrap_or_default(), "q");
+    works_feed(&state, &ctx, &headers, listing, page).await
+}
+
+/// A feed of `listing` in the catalog's JSON edition (OPDS 2.0) or its Atom one (1.2): the
+/// handlers above serve both, as `recent::<true>` and `recent::<false>`.
+async fn edition_feed<const JSON: bool>(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    listing: Listing,
+    page: u64,
+) -> Result<Response, Error> {
+    if JSON {
+        crate::opds2::works(state, ctx, headers, listing, page).await
+    } else {
+        works_feed(state, ctx, headers, listing, page).await
+    }
 }
 
 /// The OpenSearch description reader apps read to offer a search box.
@@ -296,11 +350,58 @@ async fn works_feed(
     state: &AppState,
     ctx: &Ctx,
     headers: &HeaderMap,
-    href: &str,
-    title: &str,
-    mut request: SearchRequest,
+    listing: Listing,
     page: u64,
 ) -> Result<Response, Error> {
+    let (total, works) = catalog_works(state, ctx, listing.request, page).await?;
+    let site = Site::of(headers);
+    let href = format!("/opds{}", listing.path);
+    let title = listing.title.as_str();
+    let page_href = |n: u64| page_href(&href, n);
+    let self_href = page_href(page);
+    let mut links = common_links(&site, &self_href, ACQUISITION);
+    if page > 1 {
+        links.push(link(
+            site.url(&page_href(page - 1)),
+            "previous",
+            ACQUISITION,
+            None,
+        ));
+    }
+    if page.saturating_mul(u64::from(PER_PAGE)) < total {
+        links.push(link(
+            site.url(&page_href(page + 1)),
+            "next",
+            ACQUISITION,
+            None,
+        ));
+    }
+    let entries: Vec<Entry> = works.into_iter().map(|w| entry(&site, w)).collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(|| Utc::now().fixed_offset());
+    let feed = Feed {
+        title: Text::plain(title),
+        id: site.url(&href),
+        updated,
+        links,
+        entries,
+        ..Default::default()
+    };
+    Ok(catalog(feed, ACQUISITION))
+}
+
+/// A page of an acquisition feed's works (1.2 and 2.0 alike) and how many there are in all:
+/// the works the search finds for whoever asks (a guest, or the token's account), newest
+/// first unless the request says otherwise.
+pub(crate) async fn catalog_works(
+    state: &AppState,
+    ctx: &Ctx,
+    mut request: SearchRequest,
+    page: u64,
+) -> Result<(u64, Vec<WorkBlurb>), Error> {
     let Some(search) = state.search.as_ref() else {
         return Err(Error::Busy("the catalog needs the search index"));
     };
@@ -318,46 +419,7 @@ async fn works_feed(
     if page > 1 && works.is_empty() {
         return Err(Error::NotFound);
     }
-    let site = Site::of(headers);
-    // This feed's page `n`: the feed's own address for the first.
-    let page_href = |n: u64| match n {
-        1 => href.to_owned(),
-        n if href.contains('?') => format!("{href}&page={n}"),
-        n => format!("{href}?page={n}"),
-    };
-    let self_href = page_href(page);
-    let mut links = common_links(&site, &self_href, ACQUISITION);
-    if page > 1 {
-        links.push(link(
-            site.url(&page_href(page - 1)),
-            "previous",
-            ACQUISITION,
-            None,
-        ));
-    }
-    if page.saturating_mul(u64::from(PER_PAGE)) < results.total {
-        links.push(link(
-            site.url(&page_href(page + 1)),
-            "next",
-            ACQUISITION,
-            None,
-        ));
-    }
-    let entries: Vec<Entry> = works.into_iter().map(|w| entry(&site, w)).collect();
-    let updated = entries
-        .iter()
-        .map(|e| e.updated)
-        .max()
-        .unwrap_or_else(|| Utc::now().fixed_offset());
-    let feed = Feed {
-        title: Text::plain(title),
-        id: site.url(href),
-        updated,
-        links,
-        entries,
-        ..Default::default()
-    };
-    Ok(catalog(feed, ACQUISITION))
+    Ok((results.total, works))
 }
 
 /// A work as a catalog entry: the feed's entry (creators, tags as categories, the summary

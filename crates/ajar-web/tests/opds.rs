@@ -341,3 +341,146 @@ async fn a_reader_app_browses_searches_and_downloads_from_the_catalog() {
         .any(|v| v.to_str().unwrap().starts_with("Basic")));
     app.cleanup().await;
 }
+
+/// A JSON feed of the OPDS 2.0 catalog, as a reader app reads it.
+async fn feed2(base: &str, href: &str, token: Option<&str>) -> serde_json::Value {
+    let response = app_get(base, href, token).await;
+    assert_eq!(response.status(), StatusCode::OK, "{href}");
+    assert_eq!(
+        response.headers()[CONTENT_TYPE],
+        "application/opds+json",
+        "{href}"
+    );
+    response.json().await.unwrap()
+}
+
+fn link2<'a>(feed: &'a serde_json::Value, rel: &str) -> Option<&'a str> {
+    feed["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == rel)
+        .map(|l| l["href"].as_str().unwrap())
+}
+
+fn titles2(feed: &serde_json::Value) -> Vec<String> {
+    feed["publications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["metadata"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reader_app_walks_the_opds2_catalog() {
+    let app = TestApp::spawn().await;
+    let base = app.base.clone();
+    for i in 0..27 {
+        let mut work = one_chapter_work(&format!("Diner Story {i:02}"), "luke");
+        work.fandoms = vec![TagName::parse("Gilmore Girls").unwrap()];
+        work.summary = ajar_core::Html::sanitize("<p>Coffee at <b>Luke's</b>.</p>");
+        app.insert(&work).await;
+    }
+    let mut other = one_chapter_work("Across the Pond", "someone");
+    other.fandoms = vec![TagName::parse("Doctor Who").unwrap()];
+    app.insert(&other).await;
+    let writer = app.user("opdswriter").await;
+    common::post_work(&writer, "Members Diner", "restricted").await;
+    app.caught_up().await;
+
+    let start = feed2(&base, "/opds/v2", None).await;
+    let nav: Vec<&str> = start["navigation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(nav, ["Recent works", "Fandoms"]);
+    let search = start["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "search")
+        .unwrap();
+    assert_eq!(search["templated"], true);
+    let template = search["href"].as_str().unwrap();
+    assert!(template.ends_with("/opds/v2/search{?query}"), "{template}");
+
+    // Recent works a page at a time; a guest sees no members' work.
+    let recent = start["navigation"][0]["href"].as_str().unwrap();
+    let first = feed2(&base, recent, None).await;
+    assert_eq!(first["metadata"]["numberOfItems"], 28);
+    assert_eq!(titles2(&first).len(), 25);
+    assert!(link2(&first, "previous").is_none());
+    let second = feed2(&base, link2(&first, "next").unwrap(), None).await;
+    assert_eq!(titles2(&second).len(), 3);
+    assert!(link2(&second, "next").is_none());
+    let all: Vec<String> = titles2(&first)
+        .into_iter()
+        .chain(titles2(&second))
+        .collect();
+    assert!(!all.iter().any(|t| t == "Members Diner"));
+    let publication = first["publications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["metadata"]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Diner Story")
+        })
+        .unwrap();
+    assert_eq!(publication["metadata"]["author"][0]["name"], "luke");
+    assert_eq!(publication["metadata"]["description"], "Coffee at Luke's.");
+    let acquisition = publication["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "http://opds-spec.org/acquisition")
+        .unwrap();
+    assert_eq!(acquisition["type"], "application/epub+zip");
+    let file = app_get(&base, acquisition["href"].as_str().unwrap(), None).await;
+    assert_eq!(file.status(), StatusCode::OK);
+
+    // Fandoms lead to their works; search fills the template.
+    let fandoms = feed2(
+        &base,
+        start["navigation"][1]["href"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    let who = fandoms["navigation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["title"] == "Doctor Who")
+        .unwrap();
+    assert_eq!(who["properties"]["numberOfItems"], 1);
+    let doctor = feed2(&base, who["href"].as_str().unwrap(), None).await;
+    assert_eq!(titles2(&doctor), ["Across the Pond"]);
+    let found = feed2(&base, &template.replace("{?query}", "?query=pond"), None).await;
+    assert_eq!(titles2(&found), ["Across the Pond"]);
+
+    // With the account's token, its view: the members' work is there.
+    let token = read_token(&writer).await;
+    let mine = feed2(&base, "/opds/v2/search?query=members", Some(&token)).await;
+    assert_eq!(titles2(&mine), ["Members Diner"]);
+    let guest = feed2(&base, "/opds/v2/search?query=members", None).await;
+    assert!(titles2(&guest).is_empty());
+    assert_eq!(
+        app_get(&base, "/opds/v2/recent?page=x", None)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "a page that is not a number is no page, as on the site"
+    );
+    assert_eq!(
+        app_get(&base, "/opds/v2/users/nobody-here", None)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    app.cleanup().await;
+}
