@@ -6,7 +6,7 @@
 use crate::accounts::{form, see_other};
 use crate::auth::Ctx;
 use crate::forms::Form;
-use crate::service::mail::{self as service, InboxAction};
+use crate::service::mail::{self as service, InboxAction, Unsubscribe};
 use crate::views::{Layout, MessagePage, Page};
 use crate::{AppState, Error};
 use ajar_store::{MailMode, Notice, NoticeCategory, NoticeKind};
@@ -379,7 +379,7 @@ struct UnsubscribePage {
     layout: Layout,
     token: String,
     name: String,
-    category: NoticeCategory,
+    category: Unsubscribe,
     done: bool,
 }
 

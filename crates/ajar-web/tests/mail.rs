@@ -417,6 +417,29 @@ async fn a_digest_groups_the_days_kudos_into_one_mail(backend: Backend) {
     assert!(sink
         .mails_where(about("wes@example.org", "left kudos"))
         .is_empty());
+    // The digest's one-click link stops the digest (every category in it), nothing else.
+    let link = digest[0]
+        .header("List-Unsubscribe")
+        .unwrap()
+        .trim_matches(['<', '>']);
+    assert!(link.ends_with("/digest"), "{link}");
+    let path = link.strip_prefix(BASE).unwrap();
+    let page = app.guest().get(path).await;
+    assert!(page.body.contains("The daily digest"), "{}", page.body);
+    let stopped = reqwest::Client::new()
+        .post(format!("{}{path}", app.base))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stopped.status(), StatusCode::OK);
+    let user = app.store.user_by_name("wes").await.unwrap().unwrap();
+    let prefs = app.store.mail_prefs(user.id).await.unwrap();
+    assert!(prefs.contains(&(ajar_store::NoticeCategory::Kudos, ajar_store::MailMode::Off)));
+    assert!(prefs.contains(&(
+        ajar_store::NoticeCategory::Comments,
+        ajar_store::MailMode::Now
+    )));
     app.cleanup().await;
 }
 

@@ -446,6 +446,30 @@ impl Store {
         self.set_mail_pref(user, category, MailMode::Off).await?;
         Ok(Some(user))
     }
+
+    /// Turns off every category the member gets in their daily digest (what a digest's
+    /// one-click link does), in one transaction; `None` for an unknown token.
+    pub async fn unsubscribe_digest_by_token(&self, token: &str) -> Result<Option<UserId>> {
+        let Some((user, _)) = self.user_by_mail_token(token).await? else {
+            return Ok(None);
+        };
+        let digest: Vec<NoticeCategory> = self
+            .mail_prefs(user)
+            .await?
+            .into_iter()
+            .filter(|(_, mode)| *mode == MailMode::Digest)
+            .map(|(category, _)| category)
+            .collect();
+        let mut tx = self.pool.begin_write().await?;
+        tx.quiet();
+        let before = self.quiet_write_begins();
+        for category in digest {
+            set_pref_in(&mut tx.db(), user, category, MailMode::Off).await?;
+        }
+        tx.commit().await?;
+        self.quiet_write_done(before);
+        Ok(Some(user))
+    }
 }
 
 async fn set_pref_in(

@@ -386,11 +386,8 @@ pub(crate) fn digest_letter(
     letter
         .footer
         .push("You get this digest because of your notification settings.".to_owned());
-    // One link cannot name every category a digest holds: it turns off the first one's,
-    // and the settings link beside it the rest.
-    if let Some(first) = notices.first() {
-        letter.unsubscribe = unsubscribe_url(config, token, first.kind.category());
-    }
+    // Its one-click link stops the digest: every category the member gets in it.
+    letter.unsubscribe = token.map(|t| config.url(&format!("/unsubscribe/{t}/digest")));
     letter
 }
 

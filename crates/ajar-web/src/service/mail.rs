@@ -355,33 +355,68 @@ pub(crate) async fn set_mail_settings(
     Ok(())
 }
 
-/// Who an unsubscribe link belongs to, and the category it names (to show before acting).
+/// What an unsubscribe link stops: one category's mail (a notification's link), or the
+/// daily digest (a digest's link: every category the member gets in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unsubscribe {
+    Category(NoticeCategory),
+    Digest,
+}
+
+impl Unsubscribe {
+    /// From the link's last segment.
+    pub(crate) fn parse(code: &str) -> Option<Unsubscribe> {
+        match code {
+            "digest" => Some(Unsubscribe::Digest),
+            code => NoticeCategory::from_code(code).map(Unsubscribe::Category),
+        }
+    }
+
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Unsubscribe::Category(c) => c.code(),
+            Unsubscribe::Digest => "digest",
+        }
+    }
+
+    /// What the page calls it.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Unsubscribe::Category(c) => c.label(),
+            Unsubscribe::Digest => "The daily digest",
+        }
+    }
+}
+
+/// Who an unsubscribe link belongs to, and what it stops (to show before acting).
 pub(crate) async fn unsubscribe_target(
     state: &AppState,
     token: &str,
-    category: &str,
-) -> Result<(String, NoticeCategory), Error> {
-    let category = NoticeCategory::from_code(category).ok_or(Error::NotFound)?;
+    what: &str,
+) -> Result<(String, Unsubscribe), Error> {
+    let what = Unsubscribe::parse(what).ok_or(Error::NotFound)?;
     let (_, name) = state
         .store
         .user_by_mail_token(token)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok((name, category))
+    Ok((name, what))
 }
 
-/// One-click unsubscribe (RFC 8058): turns that category's mail off for the link's owner,
-/// and nothing else. Needs no log-in: the link is the key.
+/// One-click unsubscribe (RFC 8058): turns off what the link names for its owner, and
+/// nothing else. Needs no log-in: the link is the key.
 pub(crate) async fn unsubscribe(
     state: &AppState,
     token: &str,
-    category: &str,
-) -> Result<NoticeCategory, Error> {
-    let category = NoticeCategory::from_code(category).ok_or(Error::NotFound)?;
-    state
-        .store
-        .unsubscribe_by_token(token, category)
-        .await?
-        .ok_or(Error::NotFound)?;
-    Ok(category)
+    what: &str,
+) -> Result<Unsubscribe, Error> {
+    let what = Unsubscribe::parse(what).ok_or(Error::NotFound)?;
+    let done = match what {
+        Unsubscribe::Category(category) => {
+            state.store.unsubscribe_by_token(token, category).await?
+        }
+        Unsubscribe::Digest => state.store.unsubscribe_digest_by_token(token).await?,
+    };
+    done.ok_or(Error::NotFound)?;
+    Ok(what)
 }
