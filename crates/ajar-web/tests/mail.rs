@@ -139,6 +139,25 @@ async fn a_reset_link_is_mailed_and_works_once() {
     // Opening the mailed link showed the reader holds the address: it is confirmed.
     let rory = app.store.user_by_name("rory").await.unwrap().unwrap();
     assert!(app.store.email_state(rory.id).await.unwrap().0);
+    // Another account's address is refused as a new one, before any link is mailed.
+    let sam = app.user("sam").await;
+    let taken = sam
+        .post(
+            "/account/email",
+            &[
+                ("current_password", "password-sam"),
+                ("email", "Rory@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST);
+    assert!(
+        taken
+            .body
+            .contains("Another account uses that email address."),
+        "{}",
+        taken.body
+    );
     // Nothing was mailed to the address without an account.
     assert!(sink.mails_where(to("nobody@example.org")).is_empty());
     app.cleanup().await;

@@ -314,17 +314,22 @@ impl Store {
         let mut tx = self.pool.begin_write().await?;
         tx.quiet();
         let before = self.quiet_write_begins();
-        let set = if read {
-            "read_at = $2 WHERE read_at IS NULL"
+        // Marking read binds the time as `$2`, so the ids follow from `$3`.
+        let mut sql = if read {
+            Sql::new(format!(
+                "UPDATE notifications SET read_at = $2 WHERE read_at IS NULL AND user_id = $1{}",
+                id_filter_from(ids, 3)
+            ))
+            .bind(user.0)
+            .bind(at)
         } else {
-            "read_at = NULL WHERE read_at IS NOT NULL AND $2 IS NOT NULL"
+            Sql::new(format!(
+                "UPDATE notifications SET read_at = NULL WHERE read_at IS NOT NULL \
+                 AND user_id = $1{}",
+                id_filter_from(ids, 2)
+            ))
+            .bind(user.0)
         };
-        let mut sql = Sql::new(format!(
-            "UPDATE notifications SET {set} AND user_id = $1{}",
-            id_filter(ids)
-        ))
-        .bind(user.0)
-        .bind(at);
         for id in ids {
             sql.push(*id);
         }
@@ -447,6 +452,13 @@ impl Store {
         Ok(Some(user))
     }
 
+    /// Whether an account other than `user` has `email` (compared as the store compares
+    /// addresses), so a change to it can be refused before any link is mailed.
+    pub async fn email_taken(&self, email: &str, user: UserId) -> Result<bool> {
+        let mut conn = self.pool.conn().await?;
+        crate::accounts::email_in_use_by(&mut conn.db(), &crate::name_key(email), Some(user)).await
+    }
+
     /// Turns off every category the member gets in their daily digest (what a digest's
     /// one-click link does), in one transaction; `None` for an unknown token.
     pub async fn unsubscribe_digest_by_token(&self, token: &str) -> Result<Option<UserId>> {
@@ -491,15 +503,10 @@ async fn set_pref_in(
     Ok(())
 }
 
-/// ` AND id IN ($3, ...)` for `ids` bound after two arguments; empty for no ids.
-fn id_filter(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        String::new()
-    } else {
-        id_filter_from(ids, 3)
-    }
-}
-
+/// ` AND id IN ($first, ...)` for `ids`; nothing for no ids (every row).
 fn id_filter_from(ids: &[i64], first: usize) -> String {
+    if ids.is_empty() {
+        return String::new();
+    }
     format!(" AND id IN ({})", placeholder_list(ids.len(), first))
 }

@@ -28,8 +28,8 @@ pub struct NewMail {
     pub unsubscribe: Option<String>,
 }
 
-/// A mail in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A mail in the outbox (read as [`QUEUED_COLUMNS`] give it).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueuedMail {
     pub id: i64,
     pub kind: String,
@@ -40,60 +40,22 @@ pub struct QueuedMail {
     pub html_body: String,
     pub unsubscribe: Option<String>,
     /// Tries made before this one.
+    #[sqlx(try_from = "i64")]
     pub attempts: u32,
     pub created_at: DateTime<Utc>,
 }
 
-type QueuedRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    DateTime<Utc>,
-);
-
 const QUEUED_COLUMNS: &str = "id, kind, to_name, to_address, subject, text_body, html_body, \
      unsubscribe, attempts, created_at";
 
-fn queued_of(row: QueuedRow) -> QueuedMail {
-    let (
-        id,
-        kind,
-        to_name,
-        to_address,
-        subject,
-        text_body,
-        html_body,
-        unsubscribe,
-        attempts,
-        created_at,
-    ) = row;
-    QueuedMail {
-        id,
-        kind,
-        to_name,
-        to_address,
-        subject,
-        text_body,
-        html_body,
-        unsubscribe,
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        created_at,
-    }
-}
-
 /// An outbox row as the admin page lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxEntry {
     pub id: i64,
     pub kind: String,
     pub to_address: String,
     pub subject: String,
+    #[sqlx(try_from = "i64")]
     pub attempts: u32,
     pub created_at: DateTime<Utc>,
     pub next_attempt_at: DateTime<Utc>,
@@ -484,7 +446,7 @@ impl Store {
                 .bind(i64::from(limit)),
             )
             .await?;
-        let rows: Vec<QueuedRow> = if claimed == 0 {
+        let rows: Vec<QueuedMail> = if claimed == 0 {
             Vec::new()
         } else {
             db.fetch_all(
@@ -499,7 +461,7 @@ impl Store {
         };
         tx.commit().await?;
         self.quiet_write_done(before);
-        Ok(rows.into_iter().map(queued_of).collect())
+        Ok(rows)
     }
 
     /// Records that a claimed mail went out. A mail carrying a link that stands for a
@@ -620,19 +582,7 @@ impl Store {
             OutboxState::Sent => "sent_at IS NOT NULL",
         };
         let mut conn = self.pool.conn().await?;
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            i64,
-            DateTime<Utc>,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-            Option<String>,
-        );
-        let rows: Vec<Row> = conn
+        let rows: Vec<OutboxEntry> = conn
             .db()
             .fetch_all(
                 &Sql::new(format!(
@@ -643,21 +593,7 @@ impl Store {
                 .bind(i64::from(limit)),
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OutboxEntry {
-                id: r.0,
-                kind: r.1,
-                to_address: r.2,
-                subject: r.3,
-                attempts: u32::try_from(r.4).unwrap_or(u32::MAX),
-                created_at: r.5,
-                next_attempt_at: r.6,
-                sent_at: r.7,
-                failed_at: r.8,
-                last_error: r.9,
-            })
-            .collect())
+        Ok(rows)
     }
 
     /// Stores a password reset link (replacing any earlier one of the account) and queues

@@ -139,12 +139,10 @@ pub(crate) async fn change_email(state: &AppState, ctx: &Ctx, email: &str) -> Re
             "That is your address already.".to_owned()
         ]));
     }
-    if let Some(user) = state.store.user_for_login(email).await?.map(|(u, _)| u) {
-        if user.email.eq_ignore_ascii_case(email) {
-            return Err(Error::Invalid(vec![
-                "Another account uses that email address.".to_owned(),
-            ]));
-        }
+    if state.store.email_taken(email, account.id).await? {
+        return Err(Error::Invalid(vec![
+            "Another account uses that email address.".to_owned(),
+        ]));
     }
     state.limits.record(Action::MailLink, &ctx.actor_key());
     let (confirmed, _) = state.store.email_state(account.id).await?;
