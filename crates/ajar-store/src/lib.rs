@@ -48,6 +48,7 @@ mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;
+mod transfer;
 mod version;
 mod works;
 mod wrangling;
@@ -93,6 +94,7 @@ pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 pub use sources::TextSource;
 pub use tokens::{AccessToken, TokenRecord, TokenScope, MAX_ACCESS_TOKENS, MAX_TOKEN_NAME_CHARS};
+pub use transfer::{CopyOptions, CopyProgress, CopyReport, CopyStage, TableCheck, TableSum};
 pub use wrangling::{QueuedTag, TagRef, TagState, Wrangle, WrangleRecord};
 
 /// Errors from the store.
@@ -570,6 +572,10 @@ async fn sqlite_deadline(conn: &mut sqlx::SqliteConnection, limit: Duration) -> 
 const SQLITE_PROGRESS_STEPS: i32 = 10_000;
 
 /// The URL with its password replaced, fit for error messages and logs.
+pub fn redacted_url(url: &str) -> String {
+    redact(url)
+}
+
 fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();

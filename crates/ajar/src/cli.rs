@@ -71,6 +71,18 @@ pub enum Command {
     User(crate::user::UserArgs),
     /// Mail: send a test mail to check the SMTP settings.
     Mail(crate::mail::MailCommandArgs),
+    /// Copy a whole archive into another database (SQLite to PostgreSQL when it outgrows
+    /// one machine, or back): every table, ids kept, in batches with a progress bar; goes on
+    /// where it stopped when interrupted; checks row counts and checksums of every table at
+    /// the end. Stop serving the source while it runs (a copy is of one moment, and writes
+    /// after it would be left behind).
+    Migrate(crate::transfer::MigrateArgs),
+    /// Back up the archive, while it serves, into one SQLite file (whatever the database),
+    /// checked table by table against the archive as it was when the backup began.
+    Backup(crate::transfer::BackupArgs),
+    /// Restore a backup file into the archive (--data-dir or --database-url), checked table
+    /// by table.
+    Restore(crate::transfer::RestoreArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -92,6 +104,16 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<IpAddr>,
+    /// A secret that lets a Prometheus on another machine read /metrics, sent as
+    /// `Authorization: Bearer TOKEN`. Without it /metrics answers only requests made on this
+    /// machine straight to ajar (not through a proxy).
+    #[arg(
+        long,
+        env = "AJAR_METRICS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub metrics_token: Option<String>,
     #[command(flatten)]
     pub mail: crate::mail::MailArgs,
 }

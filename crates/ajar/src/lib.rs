@@ -13,6 +13,7 @@ pub mod import;
 pub mod mail;
 pub mod search;
 pub mod serve;
+pub mod transfer;
 pub mod user;
 
 use anyhow::Context;
@@ -38,6 +39,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Mail(args) => mail::run(&cli.global, args).await,
             Command::Reindex(args) => search::reindex(&cli.global, args).await,
             Command::GenCorpus(args) => search::gen_corpus(&cli.global, args).await,
+            Command::Migrate(args) => transfer::migrate(&cli.global, args).await,
+            Command::Backup(args) => transfer::backup(&cli.global, args).await,
+            Command::Restore(args) => transfer::restore(&cli.global, args).await,
         }
     })
 }
