@@ -616,6 +616,12 @@ fn valid_token_shape(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Whether a secret someone sent is the one kept, compared in time that does not depend on
+/// where they differ.
+pub(crate) fn same_secret(sent: &str, kept: &str) -> bool {
+    constant_time_eq(sent.as_bytes(), kept.as_bytes())
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

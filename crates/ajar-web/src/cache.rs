@@ -108,6 +108,8 @@ pub(crate) struct PageCache {
     ttl: Duration,
     version: DataVersion,
     entries: Arc<Mutex<Entries>>,
+    /// Pages answered from here and pages rendered, for `/metrics`.
+    pub(crate) counters: crate::metrics::CacheCounters,
 }
 
 #[derive(Default)]
@@ -158,6 +160,7 @@ impl PageCache {
             ttl,
             version,
             entries: Arc::new(Mutex::new(Entries::default())),
+            counters: crate::metrics::CacheCounters::default(),
         }
     }
 
@@ -215,9 +218,13 @@ impl PageCache {
     ) -> Result<Arc<Rendered>, Error> {
         let version = (self.version)();
         let refreshing = match self.lookup(&key, version) {
-            Lookup::Serve(page) => return Ok(page),
+            Lookup::Serve(page) => {
+                self.counters.hits.inc();
+                return Ok(page);
+            }
             Lookup::Render { refreshing } => refreshing,
         };
+        self.counters.misses.inc();
         let _mark = refreshing.then_some(Refreshing {
             cache: self,
             key: &key,

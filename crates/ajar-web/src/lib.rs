@@ -46,6 +46,7 @@ mod inbox;
 mod kudos;
 mod listings;
 pub mod mail;
+mod metrics;
 mod moderation;
 mod opds;
 mod opds2;
@@ -103,6 +104,10 @@ pub(crate) struct AppState {
     pub(crate) mail: std::sync::Arc<mail::MailConfig>,
     /// Woken when mail is queued, so it goes out at once.
     pub(crate) mail_worker: mail::MailWorker,
+    /// Requests, latencies and the like for `/metrics`.
+    pub(crate) metrics: metrics::Metrics,
+    /// The secret that lets a scraper from elsewhere read `/metrics` (see `metrics`).
+    pub(crate) metrics_token: Option<std::sync::Arc<str>>,
 }
 
 /// How the operator set up the server (`ajar serve`'s flags).
@@ -113,6 +118,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How mail is sent (SMTP, `.eml` files, or only queued).
     pub mail: mail::MailConfig,
+    /// A secret that lets a scraper that is not on this machine read `/metrics`
+    /// (`Authorization: Bearer TOKEN`). Without it, only local requests may.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -124,15 +132,19 @@ impl AppState {
             cache::ttl_from_env(),
             cache::version_of(&state.store, Some(search.clone())),
         );
+        state.metrics = metrics::Metrics::new(&state.pages.counters);
         state.search = Some(search);
         state
     }
 
     fn new(store: Store) -> AppState {
+        let pages = cache::PageCache::new(cache::ttl_from_env(), cache::version_of(&store, None));
         AppState {
             // Counting hits has a pool of its own, so that busy pages cannot starve it.
             hits: hits::HitCounter::new(store.background()),
-            pages: cache::PageCache::new(cache::ttl_from_env(), cache::version_of(&store, None)),
+            metrics: metrics::Metrics::new(&pages.counters),
+            metrics_token: None,
+            pages,
             fandom_counts: counts::FandomCounts::default(),
             search: None,
             limits: ratelimit::Limits::from_env(),
@@ -185,6 +197,7 @@ fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(api_docs::router())
         .merge(assets::router())
+        .merge(metrics::router())
         // Only for routes that matched, with a method they take: anything else is answered
         // without a byte of its body read. (`route_layer` wraps each route's own 405 answer
         // too; setting that answer afterwards puts it outside the layer.)
@@ -197,6 +210,10 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::context,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(axum::middleware::from_fn(api::validators::api_validators))
         .layer(axum::middleware::from_fn(error::problems_for_api))
@@ -238,6 +255,7 @@ pub async fn serve_with_config(
     let mut state = AppState::with_search(store, search);
     state.trusted_proxies = config.trusted_proxies.into();
     state.mail = std::sync::Arc::new(config.mail);
+    state.metrics_token = config.metrics_token.map(std::sync::Arc::from);
     serve_with(listener, state, shutdown).await
 }
 

@@ -54,6 +54,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = ajar_web::Config {
         trusted_proxies: args.trusted_proxies,
         mail,
+        metrics_token: args.metrics_token,
     };
     ajar_web::serve_with_config(listener, store, search, config, shutdown)
         .await
