@@ -40,6 +40,7 @@ mod mail;
 mod moderation;
 mod posting;
 mod pseuds;
+mod rate_events;
 mod search_feed;
 mod sources;
 mod statistics;
@@ -91,6 +92,7 @@ pub use mail::{
 };
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
+pub use rate_events::RateEvent;
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 pub use sources::TextSource;
 pub use tokens::{AccessToken, TokenRecord, TokenScope, MAX_ACCESS_TOKENS, MAX_TOKEN_NAME_CHARS};

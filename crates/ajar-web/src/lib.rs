@@ -261,7 +261,7 @@ pub async fn serve_with_config(
 
 async fn serve_with(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    mut state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
@@ -269,6 +269,11 @@ async fn serve_with(
     }
     let hits = state.hits.clone();
     let statistics = tokio::spawn(keep_statistics(state.store.clone()));
+    // Several nodes serve one PostgreSQL; one SQLite file has one server.
+    let sharing = match state.store.backend() {
+        ajar_store::Backend::Postgres => state.limits.spawn_sharing(state.store.background()),
+        ajar_store::Backend::Sqlite => None,
+    };
     let mailer = mail::spawn_worker(
         state.store.clone(),
         state.mail.clone(),
@@ -281,6 +286,9 @@ async fn serve_with(
     .with_graceful_shutdown(shutdown)
     .await;
     statistics.abort();
+    if let Some(sharing) = sharing {
+        sharing.abort();
+    }
     if let Some(mailer) = mailer {
         mailer.abort();
     }

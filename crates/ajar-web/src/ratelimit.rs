@@ -1,9 +1,14 @@
-//! Rate limits: at most N events per key in a sliding window, kept in memory on each node.
+//! Rate limits: at most N events per key in a sliding window, counted in memory.
 //!
 //! Limits guard against floods (password guessing, spam sign-ups, comment and posting
-//! storms); a few more events getting through when several nodes each count their own share
-//! does not defeat that, and keeps limits free of database writes.
+//! storms). On one node nothing more is needed. When several nodes serve one PostgreSQL
+//! database, each also writes its new events to the database about once a second and reads
+//! the others' ([`Limits::spawn_sharing`]), so a limit holds across nodes: a flood spread over
+//! N nodes gets its allowance, plus at most what the nodes let through in the second before
+//! they hear of each other's events. Checks stay in memory, off the database's path.
 
+use ajar_store::{RateEvent, Store};
+use chrono::Utc;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,6 +37,35 @@ pub(crate) enum Action {
 }
 
 impl Action {
+    const ALL: [Action; 8] = [
+        Action::Login,
+        Action::LoginAddress,
+        Action::Signup,
+        Action::Comment,
+        Action::Post,
+        Action::Report,
+        Action::MailLink,
+        Action::Token,
+    ];
+
+    /// Its name in the shared events table.
+    fn code(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginAddress => "login-address",
+            Action::Signup => "signup",
+            Action::Comment => "comment",
+            Action::Post => "post",
+            Action::Report => "report",
+            Action::MailLink => "mail-link",
+            Action::Token => "token",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.code() == code)
+    }
+
     /// (events, window)
     fn allowance(self) -> (usize, Duration) {
         match self {
@@ -92,20 +126,121 @@ impl Quota {
 /// When each key's recent events happened, oldest first.
 type Events = HashMap<(Action, String), VecDeque<Instant>>;
 
+/// Events counted here and not yet written for the other nodes.
+type Unshared = Arc<Mutex<Vec<RateEvent>>>;
+
 #[derive(Clone)]
 pub(crate) struct Limits {
     events: Arc<Mutex<Events>>,
     /// `AJAR_RATE_LIMITS=off` turns limits off (for load tests); on by default.
     enabled: bool,
+    /// Set when the events are shared with other nodes (see [`Limits::spawn_sharing`]).
+    unshared: Option<Unshared>,
 }
+
+/// How often a node writes its events and reads the others'.
+const SHARE_EVERY: Duration = Duration::from_secs(1);
+
+/// How far back a node looks for the others' events each time: a row written with an
+/// earlier time (a slow commit) is still read, and read only once.
+const SHARE_OVERLAP: Duration = Duration::from_secs(5);
+
+/// The longest window of any action: shared events older than this are deleted.
+const LONGEST_WINDOW: Duration = Duration::from_secs(60 * 60);
 
 impl Limits {
     pub(crate) fn from_env() -> Limits {
         let enabled = !std::env::var("AJAR_RATE_LIMITS").is_ok_and(|v| v.trim() == "off");
+        Limits::new(enabled)
+    }
+
+    fn new(enabled: bool) -> Limits {
         Limits {
             events: Arc::default(),
             enabled,
+            unshared: None,
         }
+    }
+
+    /// Shares this node's events with the other nodes on `store`'s database, and theirs with
+    /// it, until the task is aborted.
+    pub(crate) fn spawn_sharing(&mut self, store: Store) -> Option<tokio::task::JoinHandle<()>> {
+        if !self.enabled {
+            return None;
+        }
+        let unshared = Unshared::default();
+        self.unshared = Some(Arc::clone(&unshared));
+        let limits = self.clone();
+        Some(tokio::spawn(async move {
+            let node = crate::auth::random_token();
+            let mut seen: HashMap<i64, Instant> = HashMap::new();
+            let mut every = tokio::time::interval(SHARE_EVERY);
+            let mut rounds = 0u64;
+            // A node that starts hears of every event still inside a window.
+            let mut look_back = LONGEST_WINDOW;
+            loop {
+                every.tick().await;
+                let shared = limits
+                    .share(&store, &node, &unshared, &mut seen, look_back)
+                    .await;
+                look_back = SHARE_OVERLAP;
+                if let Err(e) = shared {
+                    tracing::warn!(error = %e, "cannot share rate-limit events with other nodes");
+                }
+                rounds += 1;
+                if rounds.is_multiple_of(60) {
+                    let age = chrono::Duration::from_std(LONGEST_WINDOW).unwrap_or_default();
+                    if let Err(e) = store.prune_rate_events(age).await {
+                        tracing::warn!(error = %e, "cannot prune old rate-limit events");
+                    }
+                }
+            }
+        }))
+    }
+
+    /// One round of [`Limits::spawn_sharing`]: writes what is new here, counts what is new
+    /// elsewhere (written in the last `look_back`).
+    async fn share(
+        &self,
+        store: &Store,
+        node: &str,
+        unshared: &Unshared,
+        seen: &mut HashMap<i64, Instant>,
+        look_back: Duration,
+    ) -> Result<(), ajar_store::StoreError> {
+        let mine = unshared
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default();
+        if let Err(e) = store.share_rate_events(node, &mine).await {
+            // Tried again next round rather than lost.
+            if let Ok(mut v) = unshared.lock() {
+                v.splice(0..0, mine);
+            }
+            return Err(e);
+        }
+        let since = Utc::now() - chrono::Duration::from_std(look_back).unwrap_or_default();
+        let theirs = store.others_rate_events(node, since).await?;
+        let now = Instant::now();
+        seen.retain(|_, at| now.duration_since(*at) < SHARE_OVERLAP * 2);
+        let Ok(mut events) = self.events.lock() else {
+            return Ok(());
+        };
+        for event in theirs {
+            if seen.insert(event.id, now).is_some() {
+                continue;
+            }
+            let Some(action) = Action::from_code(&event.action) else {
+                continue;
+            };
+            let age = (Utc::now() - event.at).to_std().unwrap_or_default();
+            let at = now.checked_sub(age).unwrap_or(now);
+            let times = events.entry((action, event.key)).or_default();
+            // Oldest first, as `check` reads them.
+            let place = times.partition_point(|t| *t <= at);
+            times.insert(place, at);
+        }
+        Ok(())
     }
 
     /// Refuses (with the message to show) when `key` already had its allowance of `action`
@@ -199,6 +334,17 @@ impl Limits {
             .entry((action, key.to_owned()))
             .or_default()
             .push_back(Instant::now());
+        drop(events);
+        if let Some(unshared) = &self.unshared {
+            if let Ok(mut unshared) = unshared.lock() {
+                unshared.push(RateEvent {
+                    id: 0,
+                    action: action.code().to_owned(),
+                    key: key.to_owned(),
+                    at: Utc::now(),
+                });
+            }
+        }
     }
 
     /// [`Self::check`] then [`Self::record`]: for actions counted whether or not they succeed.
@@ -254,10 +400,7 @@ mod tests {
 
     #[test]
     fn a_token_gets_its_allowance_and_is_told_what_is_left() {
-        let limits = Limits {
-            events: Arc::default(),
-            enabled: true,
-        };
+        let limits = Limits::new(true);
         let first = limits.take(Action::Token, "token:1").unwrap();
         assert_eq!(first.limit, TOKEN_REQUESTS_PER_MINUTE);
         assert_eq!(first.remaining, TOKEN_REQUESTS_PER_MINUTE - 1);
@@ -280,10 +423,7 @@ mod tests {
 
     #[test]
     fn the_eleventh_failed_login_is_refused() {
-        let limits = Limits {
-            events: Arc::default(),
-            enabled: true,
-        };
+        let limits = Limits::new(true);
         for _ in 0..10 {
             limits.check(Action::Login, "ip:1").unwrap();
             limits.record(Action::Login, "ip:1");
@@ -297,10 +437,7 @@ mod tests {
 
     #[test]
     fn an_address_full_of_failures_holds_back_only_the_names_that_failed() {
-        let limits = Limits {
-            events: Arc::default(),
-            enabled: true,
-        };
+        let limits = Limits::new(true);
         let fail = |name: &str| {
             limits.check_login("ip:1", name).unwrap();
             limits.record_login_failure("ip:1", name);

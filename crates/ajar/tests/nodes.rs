@@ -1,7 +1,8 @@
 //! Two `ajar serve` nodes on one PostgreSQL database, as an archive that outgrew one machine
 //! runs: a work posted through one is found through the other's search, tag listing and
-//! feed within two seconds; a log-in on one holds on the other; a node killed with SIGKILL
-//! catches up with everything written meanwhile when it comes back.
+//! feed within two seconds; a log-in on one holds on the other; a log-in limit spent across
+//! both holds on both; a node killed with SIGKILL catches up with everything written
+//! meanwhile when it comes back.
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
@@ -75,6 +76,25 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .find_map(|v| v.strip_prefix(&format!("{name}=")))
         .and_then(|v| v.split(';').next())
         .map(str::to_owned)
+}
+
+/// A log-in with a wrong password on the node at `base`; its status.
+async fn failed_login(http: &reqwest::Client, base: &str, name: &str) -> u16 {
+    let page = http.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = set_cookie(&page, "ajar_csrf").unwrap();
+    http.post(format!("{base}/login"))
+        .header("cookie", format!("ajar_csrf={csrf}"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("return_to", "/"),
+            ("name", name),
+            ("password", "not the password"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 #[test]
@@ -169,6 +189,21 @@ fn two_nodes_share_one_archive() {
             .unwrap();
         assert_eq!(account.status(), 200);
         assert!(account.text().await.unwrap().contains("lane@example.org"));
+
+        // Ten failed log-ins for one name from one address are allowed in fifteen minutes,
+        // wherever they are tried: six on A, four on B, and then neither lets an eleventh in
+        // (each counted fewer than ten itself). Nodes hear of each other's within two
+        // rounds of sharing, a second each.
+        for _ in 0..6 {
+            assert_ne!(failed_login(&http, &a.1, "lane").await, 429);
+        }
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        for _ in 0..4 {
+            assert_ne!(failed_login(&http, &b.1, "lane").await, 429);
+        }
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(failed_login(&http, &a.1, "lane").await, 429, "on A");
+        assert_eq!(failed_login(&http, &b.1, "lane").await, 429, "on B");
     });
 
     // B dies without a word; A goes on taking works; B comes back and catches up.
