@@ -96,7 +96,9 @@ pub use rate_events::RateEvent;
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 pub use sources::TextSource;
 pub use tokens::{AccessToken, TokenRecord, TokenScope, MAX_ACCESS_TOKENS, MAX_TOKEN_NAME_CHARS};
-pub use transfer::{CopyOptions, CopyProgress, CopyReport, CopyStage, TableCheck, TableSum};
+pub use transfer::{
+    CopyOptions, CopyProgress, CopyReport, CopyStage, SqliteBackup, TableCheck, TableSum,
+};
 pub use wrangling::{QueuedTag, TagRef, TagState, Wrangle, WrangleRecord};
 
 /// Errors from the store.

@@ -77,8 +77,10 @@ pub enum Command {
     /// the end. Stop serving the source while it runs (a copy is of one moment, and writes
     /// after it would be left behind).
     Migrate(crate::transfer::MigrateArgs),
-    /// Back up the archive, while it serves, into one SQLite file (whatever the database),
-    /// checked table by table against the archive as it was when the backup began.
+    /// Back up the archive, while it serves, into one SQLite file (whatever the database):
+    /// SQLite's VACUUM INTO for a SQLite archive, a copy read in one snapshot for a
+    /// PostgreSQL one. The file is checked (integrity, every table's rows and checksum) and
+    /// compared with the archive whenever both are of the same moment.
     Backup(crate::transfer::BackupArgs),
     /// Restore a backup file into the archive (--data-dir or --database-url), checked table
     /// by table.

@@ -164,6 +164,22 @@ fn an_archive_moves_to_postgresql_and_back_unchanged() {
     );
     rt.block_on(returned.close());
 
+    // A PostgreSQL archive backs up into a SQLite file too (read in one snapshot).
+    let file = dir.path().join("from-postgres.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ajar"))
+        .args(["--database-url", &url, "--data-dir"])
+        .arg(dir.path().join("pg-node"))
+        .arg("backup")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let backed_up = rt
+        .block_on(Store::connect(&format!("sqlite://{}", file.display())))
+        .unwrap();
+    assert_eq!(sums(&rt, &backed_up), before, "the backup holds the same");
+    rt.block_on(backed_up.close());
+
     // The archive moved serves its works.
     let server = serve(&back, &[]);
     let status = rt
