@@ -158,6 +158,8 @@ struct Inner {
     /// Bumped by every reload: cached results of an older generation are stale.
     generation: AtomicU64,
     results: Mutex<ResultCache>,
+    /// The lock on the index folder (see [`lock_folder`]).
+    _folder_lock: Option<std::fs::File>,
 }
 
 /// Recent results by request, for one generation of the index.
@@ -196,6 +198,12 @@ impl Search {
         progress: impl Fn(u64, u64) + Send + Sync + 'static,
     ) -> Result<(Search, Opened)> {
         let (schema, fields) = build_schema();
+        // Held for as long as the index is open: a second server given the same folder is
+        // refused here, before it could remove a running server's index to rebuild it.
+        let folder_lock = match &config.dir {
+            Some(dir) => Some(lock_folder(dir)?),
+            None => None,
+        };
         let existing = match &config.dir {
             // Tantivy may panic on a damaged file rather than return an error: either way,
             // the index is rebuilt.
@@ -281,6 +289,7 @@ impl Search {
                 segments: Arc::new(segment::SegmentCache::new(term_cache_bytes)),
                 generation: AtomicU64::new(0),
                 results: Mutex::new(ResultCache::default()),
+                _folder_lock: folder_lock,
             }),
         };
         search.learn_graph(&[]).await?;
@@ -782,6 +791,35 @@ fn poisoned() -> SearchError {
 
 /// Opens an index folder and checks that it is whole and of this version; the `changes`
 /// seq it reflects, or why it must be rebuilt.
+/// Takes the lock that makes one server the index folder's only user: an exclusive lock on
+/// `<folder>.lock` beside it (not inside: a rebuild removes the folder), released when the
+/// process ends, however it ends.
+fn lock_folder(dir: &Path) -> Result<std::fs::File> {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| SearchError::Io {
+            path: parent.to_owned(),
+            source,
+        })?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| SearchError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SearchError::Busy(dir.to_owned())),
+        Err(std::fs::TryLockError::Error(source)) => Err(SearchError::Io { path, source }),
+    }
+}
+
 fn open_existing(
     dir: &Path,
     schema: &tantivy::schema::Schema,

@@ -539,6 +539,33 @@ fn a_missing_or_damaged_index_is_rebuilt_on_open() {
         };
         assert!(matches!(open().await, Opened::Rebuilt { .. }), "missing");
         assert!(matches!(open().await, Opened::Existing { .. }), "sound");
+
+        // A second server given the same folder is refused before it touches the index.
+        let (held, _) = Search::open(store.clone(), config.clone(), |_, _| {})
+            .await
+            .unwrap();
+        let second = Search::open(store.clone(), config.clone(), |_, _| {}).await;
+        assert!(
+            matches!(second, Err(ajar_search::SearchError::Busy(_))),
+            "{:?}",
+            second.err()
+        );
+        let found = held.search(&SearchRequest::default()).await.unwrap();
+        assert_eq!(found.total, 1, "the first server keeps its index");
+        drop(held);
+        assert!(matches!(open().await, Opened::Existing { .. }), "released");
+
+        // A file of a segment gone (a server killed while another removed it).
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let p = entry.unwrap().path();
+            if p.extension().is_some_and(|e| e == "term") {
+                std::fs::remove_file(&p).unwrap();
+            }
+        }
+        assert!(
+            matches!(open().await, Opened::Rebuilt { .. }),
+            "missing segment file"
+        );
         std::fs::write(path.join("meta.json"), b"{ not json").unwrap();
         assert!(
             matches!(open().await, Opened::Rebuilt { .. }),
