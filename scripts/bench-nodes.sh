@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Several `ajar serve` nodes on one PostgreSQL, measured (not a test): for 1, 2 and 3 nodes
 # on this machine, each route kind is loaded on every node at once with wrk (page cache off,
-# rate limits off) and the sum of req/s and the worst node's p50/p99 are printed, with
-# PostgreSQL's share of the CPU, so the figures say where the limit is.
+# rate limits off) and the sum of req/s and the worst node's p50/p99 are printed, with how
+# busy the machine was and PostgreSQL's share (from its processes' CPU times: approximate,
+# since backends that end meanwhile drop out), so the figures say where the limit is.
 #
 # Usage: scripts/bench-nodes.sh DATABASE_URL [--seconds S] [--nodes "1 2 3"]
 #   DATABASE_URL  a PostgreSQL database holding an archive (e.g. one `ajar migrate` filled
@@ -60,7 +61,7 @@ request = function()
   elseif route == "comment (write)" then
     return wrk.format("POST", "/api/v1/works/" .. id .. "/comments",
       { ["Authorization"] = "Bearer $token", ["Content-Type"] = "application/json" },
-      '{"body": "Read on one node, written through another."}')
+      '{"chapter": 1, "body": "Read on one node, written through another."}')
   end
 end
 EOF
@@ -73,14 +74,15 @@ stop_nodes() {
 }
 trap stop_nodes EXIT
 
-start_node() { # start_node K: prints the node's address once it listens
+start_node() { # start_node K: starts node K and waits until it listens (its address in
+    # target/nodes/nodeK.out)
     local k=$1 out=target/nodes/node$1.out
+    rm -f "$out"
     AJAR_PAGE_CACHE_MS=0 AJAR_RATE_LIMITS=off "$ajar" --database-url "$url" \
         --data-dir "target/nodes/node$k" serve --bind "127.0.0.1:0" >"$out" 2>"target/nodes/node$k.err" &
     pids+=($!)
     for _ in $(seq 1 1200); do
-        if grep -q "serving the archive at" "$out"; then
-            grep -o "http://[0-9.:]*" "$out" | head -n 1
+        if grep -q "serving the archive at" "$out" 2>/dev/null; then
             return
         fi
         sleep 0.5
@@ -93,12 +95,24 @@ pg_cpu() { # CPU seconds PostgreSQL's processes have used so far
     ps -C postgres -o times= | awk '{ s += $1 } END { print s + 0 }'
 }
 
-printf '%-6s %-16s %10s %9s %9s %8s %8s\n' nodes route "req/s" "p50 ms" "p99 ms" "pg cpu" "not 2xx"
+busy() { # "busy total" jiffies of the whole machine so far
+    awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat
+}
+
+# Every node is started once (each builds or catches up its index) and stays up; a run with
+# n nodes loads the first n of them.
+most=$(echo $counts | tr ' ' '\n' | sort -n | tail -n 1)
+addresses=()
+for k in $(seq 1 "$most"); do
+    start_node "$k"
+    addresses+=("$(grep -o "http://[0-9.:]*" "target/nodes/node$k.out" | head -n 1)")
+done
+
+printf '%-6s %-16s %10s %9s %9s %8s %8s %8s\n' nodes route "req/s" "p50 ms" "p99 ms" "cpu" "pg cpu" "not 2xx"
 for n in $counts; do
-    addresses=()
-    for k in $(seq 1 "$n"); do addresses+=("$(start_node "$k")"); done
     for route in "work" "tag listing" "search" "api works" "comment (write)"; do
         before=$(pg_cpu)
+        machine_before=$(busy)
         outs=()
         for k in $(seq 1 "$n"); do
             out=target/nodes/wrk$k.txt
@@ -108,9 +122,13 @@ for n in $counts; do
         done
         wait $(jobs -p | tail -n "$n")
         after=$(pg_cpu)
-        python3 - "$n" "$route" "$seconds" "$before" "$after" "${outs[@]}" <<'PY'
+        machine_after=$(busy)
+        python3 - "$n" "$route" "$seconds" "$before" "$after" "$machine_before" "$machine_after" "${outs[@]}" <<'PY'
 import re, sys
-n, route, seconds, before, after, files = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6:]
+n, route, seconds, before, after = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+mb, mt = (float(x) for x in sys.argv[6].split())
+ab, at = (float(x) for x in sys.argv[7].split())
+files = sys.argv[8:]
 def ms(text, pct):
     m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)" % pct, text, re.M)
     if not m: return float("nan")
@@ -124,8 +142,8 @@ for f in files:
     p50, p99 = max(p50, ms(t, 50)), max(p99, ms(t, 99))
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
     bad += int(m.group(1)) if m else 0
-print("%-6s %-16s %10.0f %9.1f %9.1f %7.0f%% %8d" % (n, route, rps, p50, p99, 100 * (after - before) / seconds / 2, bad))
+machine = 100 * (ab - mb) / max(at - mt, 1)
+print("%-6s %-16s %10.0f %9.1f %9.1f %7.0f%% %7.0f%% %8d" % (n, route, rps, p50, p99, machine, 100 * (after - before) / seconds / 2, bad))
 PY
     done
-    stop_nodes
 done
