@@ -100,6 +100,25 @@ pub struct DigestDue {
 }
 
 /// Queues `mail` inside the caller's transaction; `false` when its event already queued one.
+/// The account and address of a confirmation link not expired at `at`.
+async fn live_confirmation(
+    db: &mut Db<'_>,
+    token_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<(UserId, String)>> {
+    let row: Option<(i64, String, DateTime<Utc>)> = db
+        .fetch_optional(
+            &Sql::new(
+                "SELECT user_id, email, expires_at FROM email_confirmations WHERE token_hash = $1",
+            )
+            .bind(token_hash),
+        )
+        .await?;
+    Ok(row
+        .filter(|(_, _, expires)| *expires > at)
+        .map(|(user, email, _)| (UserId(user), email)))
+}
+
 pub(crate) async fn queue_in(db: &mut Db<'_>, mail: &NewMail, at: DateTime<Utc>) -> Result<bool> {
     let added = db
         .execute(
@@ -176,19 +195,7 @@ impl Store {
     /// The account and address a confirmation link is for, if it is live.
     pub async fn email_confirmation(&self, token_hash: &str) -> Result<Option<(UserId, String)>> {
         let mut conn = self.pool.conn().await?;
-        let row: Option<(i64, String, DateTime<Utc>)> = conn
-            .db()
-            .fetch_optional(
-                &Sql::new(
-                    "SELECT user_id, email, expires_at FROM email_confirmations \
-                     WHERE token_hash = $1",
-                )
-                .bind(token_hash),
-            )
-            .await?;
-        Ok(row
-            .filter(|(_, _, expires)| *expires > now())
-            .map(|(user, email, _)| (UserId(user), email)))
+        live_confirmation(&mut conn.db(), token_hash, now()).await
     }
 
     /// Spends a confirmation link: the account's address becomes the one it confirms, marked
@@ -198,16 +205,7 @@ impl Store {
         let at = now();
         let mut tx = self.pool.begin_write().await?;
         let mut db = tx.db();
-        let row: Option<(i64, String, DateTime<Utc>)> = db
-            .fetch_optional(
-                &Sql::new(
-                    "SELECT user_id, email, expires_at FROM email_confirmations \
-                     WHERE token_hash = $1",
-                )
-                .bind(token_hash),
-            )
-            .await?;
-        let Some((user, email, _)) = row.filter(|(_, _, expires)| *expires > at) else {
+        let Some((UserId(user), email)) = live_confirmation(&mut db, token_hash, at).await? else {
             return Ok(None);
         };
         let key = crate::name_key(&email);
