@@ -100,6 +100,9 @@ pub struct SearchConfig {
     /// Results kept for repeated searches (the front page, a fandom's listing), dropped
     /// whenever the index changes; 0 keeps none.
     pub result_cache_entries: usize,
+    /// How often the follower looks at the feed when nothing wakes it (see
+    /// [`Search::spawn_follower`]).
+    pub follow_interval: Duration,
 }
 
 impl SearchConfig {
@@ -120,6 +123,7 @@ impl SearchConfig {
             search_threads: 2,
             term_cache_bytes: 128 * 1024 * 1024,
             result_cache_entries: 256,
+            follow_interval: FOLLOW_INTERVAL,
         }
     }
 }
@@ -469,21 +473,32 @@ impl Search {
         Ok(changes.len())
     }
 
-    /// Starts the follower: a task that applies new changes every [`FOLLOW_INTERVAL`], or
-    /// at once when [`Search::notify_changed`] is called. It stops when every handle on this
-    /// index has been dropped.
+    /// Starts the follower: a task that applies new changes every
+    /// [`SearchConfig::follow_interval`], or at once when woken: by [`Search::notify_changed`]
+    /// (a write on this node), or on PostgreSQL by the database announcing a commit that
+    /// appended changes on any node (LISTEN/NOTIFY, see [`Store::listen_changes`]; looking
+    /// every interval stays as the fallback for a notification lost while reconnecting). It
+    /// stops when every handle on this index has been dropped.
     pub fn spawn_follower(&self) -> tokio::task::JoinHandle<()> {
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let listening = tokio::spawn(wake_on_notifications(
+            self.inner.store.clone(),
+            Arc::downgrade(&self.inner),
+        ));
+        let interval = self.inner.config.follow_interval;
         tokio::spawn(async move {
             let mut failures = 0u32;
             loop {
-                let Some(inner) = weak.upgrade() else { return };
+                let Some(inner) = weak.upgrade() else {
+                    listening.abort();
+                    return;
+                };
                 let search = Search { inner };
                 let pause = match search.apply_batch().await {
                     Ok(n) if n >= FOLLOW_BATCH as usize => Duration::ZERO,
                     Ok(_) => {
                         failures = 0;
-                        FOLLOW_INTERVAL
+                        interval
                     }
                     Err(e) => {
                         failures = failures.saturating_add(1);
@@ -868,6 +883,40 @@ fn open_existing(
             .map_err(|e| format!("a segment of the index is damaged: {e}"))?;
     }
     Ok((index, payload.seq))
+}
+
+/// Wakes the follower of `inner` whenever the store announces new changes, for as long as
+/// the index is open; does nothing on a store that cannot announce them (SQLite). A lost
+/// listening connection is made again after a pause that grows with each failure.
+async fn wake_on_notifications(store: Store, inner: Weak<Inner>) {
+    let mut failures = 0u32;
+    loop {
+        let mut listener = match store.listen_changes().await {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return,
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                tracing::warn!(error = %e, "cannot listen for changes; the search follower looks every so often meanwhile");
+                tokio::time::sleep(FOLLOW_INTERVAL * failures.min(50)).await;
+                continue;
+            }
+        };
+        loop {
+            match listener.changed().await {
+                Ok(()) => {
+                    failures = 0;
+                    let Some(inner) = inner.upgrade() else { return };
+                    inner.wake.notify_one();
+                }
+                Err(e) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, "lost the connection that listens for changes");
+                    tokio::time::sleep(FOLLOW_INTERVAL * failures.min(50)).await;
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Segments as large as a rebuild writes are left alone; the small ones the follower adds

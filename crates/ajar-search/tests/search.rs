@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 ajar_store::backend_tests!(
     a_new_work_is_findable_within_a_second,
+    a_commit_wakes_the_follower_on_postgres,
     filters_and_facets_agree_with_sql,
     sorts_order_by_their_field,
     the_query_language_finds_what_it_says,
@@ -86,6 +87,55 @@ async fn a_new_work_is_findable_within_a_second(store: Store) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(search.applied_seq(), store.last_change_seq().await.unwrap());
+    follower.abort();
+}
+
+/// Waits until a title search finds `id`, for at most `limit`; whether it did.
+async fn found_within(search: &Search, title: &str, id: WorkId, limit: Duration) -> bool {
+    let started = Instant::now();
+    let request = SearchRequest {
+        query: format!("title:{title}"),
+        ..SearchRequest::default()
+    };
+    while started.elapsed() < limit {
+        if ids(&search.search(&request).await.unwrap()) == vec![id] {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// With a follower that would look only once a minute, a work written through the store
+/// (not through a service that wakes this node's follower) is findable at once on
+/// PostgreSQL, which announces the commit (LISTEN/NOTIFY), as it would to every node.
+/// SQLite announces nothing: the follower waits for its interval or a wake on this node.
+async fn a_commit_wakes_the_follower_on_postgres(store: Store) {
+    let config = SearchConfig {
+        follow_interval: Duration::from_secs(60),
+        ..SearchConfig::in_memory()
+    };
+    let (search, _) = Search::open(store.clone(), config, |_, _| {})
+        .await
+        .unwrap();
+    let follower = search.spawn_follower();
+    // The follower's first look, and its LISTEN, happen as it starts.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let id = store
+        .insert_work(&work("Ephemeris", "Tables of the moon."))
+        .await
+        .unwrap();
+    match store.backend() {
+        ajar_store::Backend::Postgres => assert!(
+            found_within(&search, "ephemeris", id, Duration::from_secs(2)).await,
+            "the follower was not woken by the commit"
+        ),
+        ajar_store::Backend::Sqlite => {
+            assert!(!found_within(&search, "ephemeris", id, Duration::from_millis(500)).await);
+            search.notify_changed();
+            assert!(found_within(&search, "ephemeris", id, Duration::from_secs(2)).await);
+        }
+    }
     follower.abort();
 }
 

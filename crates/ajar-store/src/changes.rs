@@ -88,3 +88,46 @@ impl Store {
         Ok(seq)
     }
 }
+
+/// The channel PostgreSQL announces new rows of `changes` on (a trigger, see
+/// `migrations/postgres/20261207000010_changes_notify.sql`).
+const CHANGES_CHANNEL: &str = "ajar_changes";
+
+/// Word from the database that rows were appended to `changes`, by this node or any other
+/// sharing the database: a follower waits on it instead of looking every so often.
+/// PostgreSQL only (LISTEN/NOTIFY). A notification can be lost while the listening
+/// connection is re-made, so a follower still looks now and then.
+pub struct ChangeListener {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl ChangeListener {
+    /// Waits for the next commit that appended changes. When the connection is lost, this
+    /// connects again (waiting as long as the database is away) and returns, so that the
+    /// caller looks at the feed for what it may have missed meanwhile.
+    pub async fn changed(&mut self) -> Result<()> {
+        self.listener.try_recv().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Listens for new changes on a connection of its own, or `None` on SQLite, whose
+    /// writers are found by looking (see [`ChangeListener`]).
+    pub async fn listen_changes(&self) -> Result<Option<ChangeListener>> {
+        let crate::db::Pool::Postgres(pool) = &self.pool else {
+            return Ok(None);
+        };
+        // A pool of one connection with the store's own settings: the listener keeps it for
+        // as long as it listens, and connects through it again after a loss.
+        let options = (*pool.connect_options()).clone();
+        let own = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_lazy_with(options);
+        let mut listener = sqlx::postgres::PgListener::connect_with(&own).await?;
+        listener.listen(CHANGES_CHANNEL).await?;
+        Ok(Some(ChangeListener { listener }))
+    }
+}

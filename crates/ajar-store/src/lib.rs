@@ -78,6 +78,7 @@ impl<K> PageStart<K> {
 pub use accounts::{NewUser, Pseud, SessionRecord, User, UNREAD_SHOWN};
 pub use bookmarks::{Bookmark, NewBookmark};
 pub use canon::{CanonEntry, CanonImport, CanonLink, CanonProgress, NewCanonEntry, TimelineEntry};
+pub use changes::ChangeListener;
 pub use comments::{Comment, CommentAuthor, CommentStatus, CommentThreads, NewComment};
 pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;
