@@ -49,15 +49,12 @@ pub(crate) fn ttl_from_env() -> Duration {
 }
 
 /// The version kept pages are checked against: the SQLite files' state (see
-/// `Store::data_version`; none on PostgreSQL) and, with a search index, the last change it
-/// applied. `None` (no way to tell) leaves pages to their TTL.
-pub(crate) fn version_of(
-    store: &ajar_store::Store,
-    search: Option<ajar_search::Search>,
-) -> DataVersion {
+/// `Store::data_version`; none on PostgreSQL) and, with a search index (once built), the
+/// last change it applied. `None` (no way to tell) leaves pages to their TTL.
+pub(crate) fn version_of(store: &ajar_store::Store, search: crate::SearchSlot) -> DataVersion {
     let store = store.clone();
     Arc::new(move || {
-        let applied = search.as_ref().map(|s| s.applied_seq() as u64);
+        let applied = search.get().map(|s| s.applied_seq() as u64);
         match (store.data_version(), applied) {
             (Some(files), Some(seq)) => Some(files.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ seq),
             (files, seq) => files.or(seq),

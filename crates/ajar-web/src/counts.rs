@@ -143,7 +143,7 @@ async fn indexed_fandoms(
     audience: Audience,
     muted: &Muted,
 ) -> Result<Option<Arc<Vec<TagCount>>>, Error> {
-    let Some(search) = &state.search else {
+    let Some(search) = state.search.get() else {
         return Ok(None);
     };
     let version = u64::try_from(search.applied_seq()).ok();
@@ -250,7 +250,7 @@ pub(crate) async fn tag_counts(
     audience: Audience,
     muted: &Muted,
 ) -> Result<Option<(Vec<(TagKind, u64)>, u64)>, Error> {
-    let Some(search) = &state.search else {
+    let Some(search) = state.search.get() else {
         return Ok(None);
     };
     let mut kinds = Vec::with_capacity(tags.len());
@@ -285,7 +285,7 @@ pub(crate) async fn listed_works(
     audience: Audience,
     muted_pseuds: Vec<i64>,
 ) -> Result<Option<u64>, Error> {
-    let Some(search) = &state.search else {
+    let Some(search) = state.search.get() else {
         return Ok(None);
     };
     let request = SearchRequest {

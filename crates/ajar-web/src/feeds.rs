@@ -120,7 +120,7 @@ async fn tag_feed(
 /// those linked to the `unseen` canon entries; `None` when the server runs no index or the
 /// search failed (logged): the caller reads the store.
 async fn newest_tagged(state: &AppState, name: &TagName, unseen: &[i64]) -> Option<Vec<WorkBlurb>> {
-    let search = state.search.as_ref()?;
+    let search = state.search.get()?;
     let request = SearchRequest {
         include_tags: vec![name.as_str().to_owned()],
         unseen_canon: unseen.to_vec(),

@@ -89,11 +89,7 @@ async fn recent_works(
     // Nor, for a reader who follows a canon, the works that spoil what they have not seen:
     // the index leaves those out (the store's list of recent works cannot).
     let unseen = crate::spoilers::unseen(store, ctx).await?;
-    if let Some(search) = state
-        .search
-        .as_ref()
-        .filter(|_| !unseen.hidden().is_empty())
-    {
+    if let Some(search) = state.search.get().filter(|_| !unseen.hidden().is_empty()) {
         let request = ajar_search::SearchRequest {
             exclude_creator_ids: muted_pseuds.clone(),
             unseen_canon: unseen.hidden(),

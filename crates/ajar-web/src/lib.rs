@@ -57,6 +57,7 @@ mod prefs;
 mod proxy;
 mod ratelimit;
 mod search;
+mod search_slot;
 mod service;
 mod settings;
 mod spoilers;
@@ -69,6 +70,7 @@ mod wrangling;
 
 pub use auth::{hash_password, new_access_token, random_token, token_hash, verify_password};
 pub use error::Error;
+pub use search_slot::SearchSlot;
 pub use service::accounts::{create_account, NewAccount};
 pub use service::canon::canon_entries;
 
@@ -90,8 +92,9 @@ pub(crate) struct AppState {
     pub(crate) pages: cache::PageCache,
     /// Every fandom's count, counted at most once per write or few seconds.
     pub(crate) fandom_counts: counts::FandomCounts,
-    /// The search index, when the server runs one (`ajar serve` does; `app(store)` not).
-    pub(crate) search: Option<ajar_search::Search>,
+    /// The search index, when the server runs one (`ajar serve` does; `app(store)` not) and
+    /// has finished building it (see `search_slot`).
+    pub(crate) search: SearchSlot,
     /// Rate limits on log-in attempts, sign-ups, comments and posting.
     pub(crate) limits: ratelimit::Limits,
     /// Reverse proxies whose `X-Forwarded-For` is believed (see `proxy`).
@@ -126,19 +129,22 @@ pub struct Config {
 impl AppState {
     /// The state with `search` answering searches: its follower's progress through the
     /// `changes` feed also renews kept pages (see `cache`).
-    fn with_search(store: Store, search: ajar_search::Search) -> AppState {
+    fn with_search(store: Store, search: SearchSlot) -> AppState {
         let mut state = AppState::new(store);
         state.pages = cache::PageCache::new(
             cache::ttl_from_env(),
-            cache::version_of(&state.store, Some(search.clone())),
+            cache::version_of(&state.store, search.clone()),
         );
         state.metrics = metrics::Metrics::new(&state.pages.counters);
-        state.search = Some(search);
+        state.search = search;
         state
     }
 
     fn new(store: Store) -> AppState {
-        let pages = cache::PageCache::new(cache::ttl_from_env(), cache::version_of(&store, None));
+        let pages = cache::PageCache::new(
+            cache::ttl_from_env(),
+            cache::version_of(&store, SearchSlot::default()),
+        );
         AppState {
             // Counting hits has a pool of its own, so that busy pages cannot starve it.
             hits: hits::HitCounter::new(store.background()),
@@ -146,7 +152,7 @@ impl AppState {
             metrics_token: None,
             pages,
             fandom_counts: counts::FandomCounts::default(),
-            search: None,
+            search: SearchSlot::default(),
             limits: ratelimit::Limits::from_env(),
             trusted_proxies: std::sync::Arc::from([]),
             bodies: body::BodyBudget::new(body::BODY_BUDGET_BYTES),
@@ -165,7 +171,7 @@ pub fn app(store: Store) -> Router {
 
 /// The whole site with search (`/works/search`, `/api/v1/works`) answered by `search`.
 pub fn app_with_search(store: Store, search: ajar_search::Search) -> Router {
-    router(AppState::with_search(store, search))
+    router(AppState::with_search(store, search.into()))
 }
 
 fn router(state: AppState) -> Router {
@@ -244,15 +250,16 @@ pub async fn serve_with_search(
     serve_with_config(listener, store, search, Config::default(), shutdown).await
 }
 
-/// [`serve_with_search`] set up as `config` says.
+/// [`serve_with_search`] set up as `config` says. The index may still be being built
+/// ([`SearchSlot::building`]): pages are served meanwhile.
 pub async fn serve_with_config(
     listener: tokio::net::TcpListener,
     store: Store,
-    search: ajar_search::Search,
+    search: impl Into<SearchSlot>,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut state = AppState::with_search(store, search);
+    let mut state = AppState::with_search(store, search.into());
     state.trusted_proxies = config.trusted_proxies.into();
     state.mail = std::sync::Arc::new(config.mail);
     state.metrics_token = config.metrics_token.map(std::sync::Arc::from);

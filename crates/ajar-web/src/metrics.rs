@@ -3,7 +3,11 @@
 //! follower's lag behind the `changes` feed, the mail outbox, and the page cache's hits and
 //! misses. Each node answers for itself; Prometheus scrapes every node.
 //!
-//! Who may read it: a request made on this machine straight to the server (from loopback,
+//! `GET /healthz` is for load balancers and anyone: 200 when this node can reach its
+//! database and its search index is ready, 503 (saying why) while it builds its index or
+//! when the database is away, so a balancer sends readers to nodes that are ready.
+//!
+//! Who may read `/metrics`: a request made on this machine straight to the server (from loopback,
 //! with no `X-Forwarded-For`, so not through the reverse proxy that serves the public), or
 //! one carrying `Authorization: Bearer` with the operator's `--metrics-token`. Anyone else
 //! gets the 404 of a page that does not exist.
@@ -27,7 +31,41 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+}
+
+/// Whether this node is ready to serve everything (see the module's words).
+async fn healthz(State(state): State<AppState>) -> Response {
+    let (status, text) = match state.store.last_change_seq().await {
+        Err(e) => {
+            tracing::warn!(error = %e, "the health check cannot reach the database");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the database cannot be reached\n".to_owned(),
+            )
+        }
+        Ok(_) => match state.search.building_progress() {
+            Some(b) => (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "building the search index: {} of {} works\n",
+                    b.done, b.total
+                ),
+            ),
+            None => (axum::http::StatusCode::OK, "ready\n".to_owned()),
+        },
+    };
+    (
+        status,
+        [
+            (CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response()
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -212,7 +250,7 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Result<Resp
         return Err(Error::NotFound);
     }
     let metrics = &state.metrics.inner;
-    if let Some(search) = &state.search {
+    if let Some(search) = state.search.get() {
         let last = state.store.last_change_seq().await?;
         metrics
             .follower_lag
@@ -220,6 +258,14 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Result<Resp
         metrics
             .indexed_works
             .set(i64::try_from(search.num_docs()).unwrap_or(i64::MAX));
+    } else if let Some(building) = state.search.building_progress() {
+        // Still building: how far it has come, and the whole feed still to follow.
+        metrics
+            .follower_lag
+            .set(state.store.last_change_seq().await?);
+        metrics
+            .indexed_works
+            .set(i64::try_from(building.done).unwrap_or(i64::MAX));
     }
     let outbox = state.store.outbox_counts().await?;
     for (label, count) in [("pending", outbox.pending), ("failed", outbox.failed)] {

@@ -402,7 +402,7 @@ pub(crate) async fn catalog_works(
     mut request: SearchRequest,
     page: u64,
 ) -> Result<(u64, Vec<WorkBlurb>), Error> {
-    let Some(search) = state.search.as_ref() else {
+    let Some(search) = state.search.get() else {
         return Err(Error::Busy("the catalog needs the search index"));
     };
     if page.saturating_mul(u64::from(PER_PAGE)) > ajar_search::MAX_RESULT_WINDOW {

@@ -32,6 +32,8 @@ enum Failure {
     Bad(String),
     /// No index in this server (e.g. the web layer built without one): 503.
     Unavailable,
+    /// The index is still being built (a new node): 503, with how far it has come.
+    CatchingUp(crate::search_slot::Building),
     /// Ours: logged, and a bare 500.
     Internal,
 }
@@ -45,8 +47,11 @@ async fn run(
         Ok(r) => r,
         Err(e) => return Err((SearchRequest::default(), Failure::Bad(e.message))),
     };
-    let Some(search) = &state.search else {
-        return Err((request, Failure::Unavailable));
+    let Some(search) = state.search.get() else {
+        return Err(match state.search.building_progress() {
+            Some(building) => (request, Failure::CatchingUp(building)),
+            None => (request, Failure::Unavailable),
+        });
     };
     match hydrate(search, &state.store, ctx, &request).await {
         Ok((results, blurbs)) => Ok((request, results, blurbs)),
@@ -120,6 +125,10 @@ async fn search_page(
             let why = "Search is not available on this server right now.".to_owned();
             let page = SearchPage::new(&ctx, request, None, Vec::new(), Some(why));
             (StatusCode::SERVICE_UNAVAILABLE, Page(page)).into_response()
+        }
+        Err((request, Failure::CatchingUp(building))) => {
+            let page = SearchPage::new(&ctx, request, None, Vec::new(), Some(building.message()));
+            catching_up((StatusCode::SERVICE_UNAVAILABLE, Page(page)).into_response())
         }
         Err((_, Failure::Internal)) => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -559,6 +568,15 @@ struct Problem {
     detail: String,
 }
 
+/// A 503 while the index is built, with a time to ask again.
+fn catching_up(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("10"),
+    );
+    response
+}
+
 fn problem(status: StatusCode, title: &'static str, detail: String) -> Response {
     let mut response = (
         status,
@@ -669,6 +687,11 @@ async fn api_works(
             "Search is not available",
             "This server has no search index running.".to_owned(),
         ),
+        Err((_, Failure::CatchingUp(building))) => catching_up(problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Search is catching up",
+            building.message(),
+        )),
         Err((_, Failure::Internal)) => problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Something went wrong",

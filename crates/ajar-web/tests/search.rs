@@ -295,3 +295,99 @@ async fn without_an_index_search_says_so() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// A node whose index is still being built serves pages from the store (home, tag listing,
+/// the work), while search answers 503 saying it is catching up and how far the build has
+/// come; once the index is in place, search finds the works, and a work posted during the
+/// build too. On SQLite and PostgreSQL.
+#[tokio::test]
+async fn while_the_index_is_built_pages_are_served_and_search_says_it_is_catching_up() {
+    for backend in [ajar_store::Backend::Sqlite, ajar_store::Backend::Postgres] {
+        let Some(db) = ajar_store::testing::TestStore::new(backend).await else {
+            continue;
+        };
+        let store = db.store().clone();
+        let first = store
+            .insert_work(&work("Pennilyn Lott", "Gilmore Girls", &["Yale"], "Bones."))
+            .await
+            .unwrap();
+        let slot = ajar_web::SearchSlot::building();
+        slot.progress(12_000, 1_000_000);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(ajar_web::serve_with_config(
+            listener,
+            store.clone(),
+            slot.clone(),
+            ajar_web::Config::default(),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let get = |path: &str| {
+            let url = format!("{base}{path}");
+            async move {
+                let response = reqwest::get(url).await.unwrap();
+                let retry = response.headers().get("retry-after").cloned();
+                (response.status(), retry, response.text().await.unwrap())
+            }
+        };
+
+        let (status, _, body) = get("/healthz").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body, "building the search index: 12000 of 1000000 works\n");
+        let (status, retry, body) = get("/works/search?q=bones").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{backend:?}");
+        assert!(retry.is_some());
+        assert!(body.contains("Search is catching up"), "{body}");
+        assert!(body.contains("12,000 of 1,000,000 works"), "{body}");
+        let (status, retry, body) = get("/api/v1/works?q=bones").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(retry.is_some());
+        assert!(body.contains("catching up"), "{body}");
+        for path in [
+            "/".to_owned(),
+            "/tags/Gilmore%20Girls/works".to_owned(),
+            format!("/works/{}", first.0),
+        ] {
+            let (status, _, body) = get(&path).await;
+            assert_eq!(status, StatusCode::OK, "{path} on {backend:?}");
+            assert!(body.contains("Pennilyn Lott"), "{path} on {backend:?}");
+        }
+
+        // Built from the store as it was; a work posted meanwhile is followed after.
+        let (search, _) = Search::open(store.background(), SearchConfig::in_memory(), |_, _| {})
+            .await
+            .unwrap();
+        let second = store
+            .insert_work(&work(
+                "Mitchum Huntzberger",
+                "Gilmore Girls",
+                &["Yale"],
+                "Bones.",
+            ))
+            .await
+            .unwrap();
+        search.spawn_follower();
+        assert!(slot.fill(search).is_ok());
+        let started = std::time::Instant::now();
+        loop {
+            let (status, _, body) = get("/api/v1/works?q=bones").await;
+            if status == StatusCode::OK
+                && body.contains(&format!("\"id\":{}", first.0))
+                && body.contains(&format!("\"id\":{}", second.0))
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{backend:?}: {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(get("/healthz").await.2, "ready\n");
+        let _ = shutdown.send(());
+        db.cleanup().await;
+    }
+}

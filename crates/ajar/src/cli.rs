@@ -116,6 +116,16 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub metrics_token: Option<String>,
+    /// When the search index has to be built first (a new node, a missing, damaged or
+    /// long-stale index), wait at most this long for it before serving: past that, pages
+    /// are served while it builds, and search says it is catching up until it is done.
+    #[arg(
+        long,
+        env = "AJAR_INDEX_WAIT",
+        value_name = "SECONDS",
+        default_value_t = 10
+    )]
+    pub index_wait: u64,
     #[command(flatten)]
     pub mail: crate::mail::MailArgs,
 }

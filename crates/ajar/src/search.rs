@@ -53,6 +53,16 @@ pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
 /// Opens (and if need be rebuilds) the search index as the flags say, with a progress bar
 /// when it has to rebuild.
 pub async fn open_search(global: &Global, store: Store, text: bool) -> anyhow::Result<Search> {
+    open_search_with(global, store, text, |_, _| {}).await
+}
+
+/// [`open_search`], telling `also(done, total)` of a rebuild's progress too.
+pub async fn open_search_with(
+    global: &Global,
+    store: Store,
+    text: bool,
+    also: impl Fn(u64, u64) + Send + Sync + 'static,
+) -> anyhow::Result<Search> {
     let dir = global.index_dir();
     let config = SearchConfig {
         index_text: text,
@@ -63,6 +73,7 @@ pub async fn open_search(global: &Global, store: Store, text: bool) -> anyhow::R
     let (search, opened) = Search::open(store, config, move |done, total| {
         p.set_length(total);
         p.set_position(done);
+        also(done, total);
     })
     .await
     .with_context(|| format!("cannot open the search index in {}", dir.display()))?;

@@ -16,11 +16,9 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
             demo_login = crate::demo::account(&store).await?;
         }
     }
-    // Opened (and rebuilt if missing or damaged) before listening, so search works from the
-    // first request; the follower then keeps it within a second of the store.
-    // The index follows the store through the background pool, which pages cannot take.
-    let search = crate::search::open_search(global, store.background(), true).await?;
-    let _follower = search.spawn_follower();
+    // Opened (and rebuilt if missing or damaged) before listening when that is quick, so
+    // search works from the first request; a long build goes on while pages are served.
+    let (search, mut indexing) = open_index(global, &store, args.index_wait).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -40,8 +38,27 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
              (an admin account made by --demo; change the password on /account)."
         );
     }
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    // A build that fails while serving stops the server with its error, as it would have
+    // stopped it from starting.
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel();
+    if let Some(building) = indexing.take() {
+        println!(
+            "The search index is being built: pages are served meanwhile, and search says it \
+             is catching up until it is done."
+        );
+        tokio::spawn(async move {
+            let built = building.await.map_err(anyhow::Error::from).and_then(|r| r);
+            if let Err(e) = built {
+                let _ = failed_tx.send(e);
+            }
+        });
+    }
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<anyhow::Error>();
+    let shutdown = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            Ok(e) = failed_rx => { let _ = stop_tx.send(e); }
+        }
     };
     let mail = args.mail.config(global, &format!("http://{addr}"))?;
     match &mail.transport {
@@ -59,5 +76,50 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     ajar_web::serve_with_config(listener, store, search, config, shutdown)
         .await
         .context("the server stopped")?;
+    if let Ok(e) = stop_rx.try_recv() {
+        return Err(e.context("the search index could not be built; the server stopped"));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The index that a build still under way fills in, with the build's task
+/// once `wait_secs` have gone by without it finishing (else `None`: it is ready). Its
+/// follower starts as soon as it is ready and keeps it within a moment of the store,
+/// reading through the background pool, which pages cannot take.
+async fn open_index(
+    global: &Global,
+    store: &ajar_store::Store,
+    wait_secs: u64,
+) -> anyhow::Result<(
+    ajar_web::SearchSlot,
+    Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+)> {
+    let slot = ajar_web::SearchSlot::building();
+    let mut build = {
+        let (global, store, slot) = (global.clone(), store.background(), slot.clone());
+        tokio::spawn(async move {
+            let search = crate::search::open_search_with(&global, store, true, {
+                let slot = slot.clone();
+                move |done, total| slot.progress(done, total)
+            })
+            .await?;
+            search.spawn_follower();
+            if slot.fill(search).is_err() {
+                anyhow::bail!("the search index was opened twice");
+            }
+            Ok(())
+        })
+    };
+    tokio::select! {
+        built = &mut build => {
+            built.context("the search index build stopped")??;
+            Ok((slot, None))
+        }
+        _ = tokio::time::sleep(std::time::Duration::from_secs(wait_secs)) => {
+            let build = tokio::spawn(async move {
+                build.await.context("the search index build stopped")?
+            });
+            Ok((slot, Some(build)))
+        }
+    }
 }

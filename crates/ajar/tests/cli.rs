@@ -306,6 +306,33 @@ fn get(url: &str) -> (u16, String) {
     })
 }
 
+/// `--index-wait 0`: the server listens before its index is built, and search finds the
+/// archive's works as soon as the build is done (here, at once or nearly).
+#[test]
+fn a_server_that_does_not_wait_for_its_index_finds_works_once_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = ajar(
+        &data,
+        &["import", fixture("all-thats-left.txt").to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let server = serve(&data, &["--index-wait", "0"]);
+    let (status, _) = get(&format!("{}/works/1", server.1));
+    assert_eq!(status, 200);
+    let started = std::time::Instant::now();
+    loop {
+        let (status, page) = get(&format!("{}/works/search?q=left", server.1));
+        if status == 200 && page.contains("/works/1\"") {
+            break;
+        }
+        assert_eq!(status, 503, "{page}");
+        assert!(page.contains("catching up"), "{page}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_running_server_shows_works_imported_meanwhile() {
     let dir = tempfile::tempdir().unwrap();

@@ -240,6 +240,29 @@ fn two_nodes_share_one_archive() {
         )
         .await;
     });
-    drop((a, b));
+    // A new node that serves before its index is built (`--index-wait 0`) reads works at
+    // once and finds them by search as soon as its build is done.
+    let c = serve(
+        &dir.path().join("c"),
+        &["--database-url", &url, "--index-wait", "0"],
+    );
+    rt.block_on(async {
+        let id = later[2];
+        within_two_seconds(
+            &http,
+            &c.1,
+            &format!("/works/{id}"),
+            "Written While B Was Down 2",
+        )
+        .await;
+        within_two_seconds(
+            &http,
+            &c.1,
+            "/works/search?q=Written",
+            "Written While B Was Down 2",
+        )
+        .await;
+    });
+    drop((a, b, c));
     rt.block_on(db.cleanup());
 }

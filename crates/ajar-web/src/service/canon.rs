@@ -71,7 +71,7 @@ pub(crate) async fn settle_link(
         .settle_canon_link(owned.id(), entry, relation, confirm)
         .await?
     {
-        if let Some(search) = &state.search {
+        if let Some(search) = state.search.get() {
             search.notify_changed();
         }
         Ok(())
@@ -99,7 +99,7 @@ pub(crate) async fn add_link(
             "Choose an entry of the timeline and what the work is to it.".to_owned(),
         ));
     }
-    if let Some(search) = &state.search {
+    if let Some(search) = state.search.get() {
         search.notify_changed();
     }
     Ok(())
@@ -184,7 +184,7 @@ pub(crate) async fn save_timeline(
         .store
         .import_canon(&canon_entries(&rows), |_, _| {})
         .await?;
-    if let Some(search) = &state.search {
+    if let Some(search) = state.search.get() {
         search.notify_changed();
     }
     Ok(done)

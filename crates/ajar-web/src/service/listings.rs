@@ -71,7 +71,7 @@ async fn tag_page_from_search(
     name: &TagName,
     page: u64,
 ) -> Option<TagWorks> {
-    let search = state.search.as_ref()?;
+    let search = state.search.get()?;
     let per_page = u64::from(WORKS_PER_PAGE);
     if page.saturating_mul(per_page) > ajar_search::MAX_RESULT_WINDOW {
         return None;
@@ -117,7 +117,7 @@ pub(crate) async fn creator_page_from_search(
     unseen: &[i64],
     page: u64,
 ) -> Option<(Vec<WorkBlurb>, u64)> {
-    let search = state.search.as_ref()?;
+    let search = state.search.get()?;
     if page.saturating_mul(u64::from(WORKS_PER_PAGE)) > ajar_search::MAX_RESULT_WINDOW {
         return None;
     }

@@ -182,7 +182,7 @@ pub(crate) async fn wrangle(
         .wrangle(wrangler, target, &change)
         .await
         .map_err(refused)?;
-    if let Some(search) = &state.search {
+    if let Some(search) = state.search.get() {
         search.notify_changed();
     }
     if target == tag.tag.id {
