@@ -14,19 +14,9 @@ PORT="${AJAR_PG_PORT:-5432}"
 CLUSTER=main
 URL="postgres://ajar:ajar@127.0.0.1:${PORT}/postgres"
 
-# A cluster created below (or by the package's install) takes its encoding from the locale:
-# make it UTF-8 even on a minimal image whose locale is unset.
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
-
-log() { echo "start-postgres: $*" >&2; }
-
-as_postgres() {
-    if command -v runuser >/dev/null 2>&1; then
-        runuser -u postgres -- "$@"
-    else
-        su postgres -s /bin/sh -c "$(printf '%q ' "$@")"
-    fi
-}
+LOG_PREFIX=start-postgres
+# shellcheck source=postgres-common.sh
+. "$(dirname "$0")/postgres-common.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
     log "must run as root (it may install packages and manage the cluster as user postgres)"
@@ -44,7 +34,7 @@ VERSION="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
 BIN="/usr/lib/postgresql/${VERSION}/bin"
 
 # 2. A cluster (the package normally creates `main`; some images disable that).
-if ! pg_lsclusters -h 2>/dev/null | awk -v v="$VERSION" -v c="$CLUSTER" '$1 == v && $2 == c { found = 1 } END { exit !found }'; then
+if ! cluster_exists "$VERSION" "$CLUSTER"; then
     log "creating cluster ${VERSION}/${CLUSTER} on port ${PORT}"
     pg_createcluster --port "$PORT" "$VERSION" "$CLUSTER" >&2
 fi
@@ -56,20 +46,7 @@ if [ "$CLUSTER_PORT" != "$PORT" ]; then
 fi
 
 # 3. Running, listening on 127.0.0.1 (Debian's default listen_addresses is 'localhost').
-if ! pg_ctlcluster "$VERSION" "$CLUSTER" status >/dev/null 2>&1; then
-    log "starting cluster ${VERSION}/${CLUSTER}"
-    pg_ctlcluster "$VERSION" "$CLUSTER" start >&2
-fi
-for _ in $(seq 1 60); do
-    if "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
-        break
-    fi
-    sleep 0.5
-done
-if ! "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT"; then
-    log "PostgreSQL did not come up on 127.0.0.1:${PORT}; see /var/log/postgresql/"
-    exit 1
-fi
+start_cluster "$VERSION" "$CLUSTER" "$PORT"
 
 # 4. The role the tests use (through the Unix socket, as the postgres superuser).
 as_postgres psql -q -p "$PORT" -v ON_ERROR_STOP=1 -d postgres >&2 <<'SQL'

@@ -5,9 +5,11 @@
 # busy the machine was and PostgreSQL's share (from its processes' CPU times: approximate,
 # since backends that end meanwhile drop out), so the figures say where the limit is.
 #
-# Usage: scripts/bench-nodes.sh DATABASE_URL [--seconds S] [--nodes "1 2 3"]
+# Usage: scripts/bench-nodes.sh DATABASE_URL [--seconds S] [--nodes "1 2 3"] [--replica URL]
 #   DATABASE_URL  a PostgreSQL database holding an archive (e.g. one `ajar migrate` filled
 #                 from a `gen-corpus --works 1000000` archive)
+#   --replica URL  a streaming replica of that database: every node reads pages from it
+#                 (`--database-replica-url`), to compare with a run without
 # Needs a release build, wrk (apt-get install wrk) and psql. Each node keeps its search
 # index in target/nodes/nodeK (built on its first start, reused after).
 set -euo pipefail
@@ -17,10 +19,12 @@ url="${1:?usage: scripts/bench-nodes.sh DATABASE_URL [--seconds S] [--nodes LIST
 shift
 seconds=10
 counts="1 2 3"
+replica_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds="$2"; shift 2 ;;
         --nodes) counts="$2"; shift 2 ;;
+        --replica) replica_args=(--database-replica-url "$2"); shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -79,7 +83,7 @@ start_node() { # start_node K: starts node K and waits until it listens (its add
     local k=$1 out=target/nodes/node$1.out
     rm -f "$out"
     AJAR_PAGE_CACHE_MS=0 AJAR_RATE_LIMITS=off "$ajar" --database-url "$url" \
-        --data-dir "target/nodes/node$k" serve --bind "127.0.0.1:0" >"$out" 2>"target/nodes/node$k.err" &
+        --data-dir "target/nodes/node$k" serve --bind "127.0.0.1:0" ${replica_args[@]+"${replica_args[@]}"} >"$out" 2>"target/nodes/node$k.err" &
     pids+=($!)
     for _ in $(seq 1 1200); do
         if grep -q "serving the archive at" "$out" 2>/dev/null; then

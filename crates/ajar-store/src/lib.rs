@@ -41,6 +41,7 @@ mod moderation;
 mod posting;
 mod pseuds;
 mod rate_events;
+mod replicas;
 mod search_feed;
 mod sources;
 mod statistics;
@@ -94,6 +95,7 @@ pub use mail::{
 pub use moderation::{HiddenWork, OtherUser, Report, ReportAction, Reported};
 pub use posting::{CoCreatorInvitation, OwnedSeries, TagSuggestion, WorkEdit};
 pub use rate_events::RateEvent;
+pub use replicas::{reading_after, reads_pinned, ReadAfter, WritePosition};
 pub use search_feed::{IndexTag, IndexWork, SqlSort, SqlWorkFilter, SqlWorkResults};
 pub use sources::TextSource;
 pub use tokens::{AccessToken, TokenRecord, TokenScope, MAX_ACCESS_TOKENS, MAX_TOKEN_NAME_CHARS};
@@ -185,6 +187,8 @@ pub struct Store {
     background: Pool,
     /// What `data_version` has seen (see `version`).
     versions: std::sync::Arc<version::Versions>,
+    /// Read replicas for pages (see `replicas`); none on SQLite.
+    replicas: Option<std::sync::Arc<replicas::Replicas>>,
 }
 
 /// How a store shares out its connections and how long it lets a query run. The defaults
@@ -203,6 +207,11 @@ pub struct StoreOptions {
     /// this long after its connection was taken from the pool is interrupted (a progress
     /// handler). Migrations and the background pool run without it.
     pub statement_timeout: Option<Duration>,
+    /// PostgreSQL standbys of the database that may answer the reads of pages (see
+    /// `replicas`). Ignored on SQLite.
+    pub replica_urls: Vec<String>,
+    /// A replica further behind the primary than this is not read from (default: 2 s).
+    pub max_replica_lag: Option<Duration>,
 }
 
 impl StoreOptions {
@@ -212,9 +221,13 @@ impl StoreOptions {
             max_connections: None,
             acquire_timeout: Some(Duration::from_secs(3)),
             statement_timeout: Some(Duration::from_secs(10)),
+            ..StoreOptions::default()
         }
     }
 }
+
+/// How far behind the primary a replica may be and still be read from, unless set.
+const DEFAULT_MAX_REPLICA_LAG: Duration = Duration::from_secs(2);
 
 /// Connections in the background pool: the search follower and hit counting need few.
 const BACKGROUND_CONNECTIONS: u32 = 2;
@@ -437,6 +450,7 @@ impl Store {
                 pool: Pool::Sqlite(pool.clone()),
                 background: Pool::Sqlite(pool),
                 versions: Default::default(),
+                replicas: None,
             });
         }
         // Migrations run before the time limit applies: a schema change on a large archive
@@ -473,6 +487,7 @@ impl Store {
             pool: Pool::Sqlite(pool),
             background: Pool::Sqlite(background),
             versions: Default::default(),
+            replicas: None,
         })
     }
 
@@ -505,17 +520,52 @@ impl Store {
             )]),
             None => connect,
         };
-        let pool = PgPoolOptions::new()
+        let pool_options = PgPoolOptions::new()
             .max_connections(options.max_connections.unwrap_or(10))
-            .acquire_timeout(options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT))
+            .acquire_timeout(options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT));
+        let pool = pool_options
+            .clone()
             .connect_with(connect)
             .await
             .map_err(open_error)?;
+        // Replicas are connected to as they are needed: one that is away at start is left
+        // out by the watcher until it answers, rather than keeping the server from starting.
+        let mut replica_pools = Vec::new();
+        for replica in &options.replica_urls {
+            let connect = PgConnectOptions::from_str(replica)
+                .map_err(|source| StoreError::Open {
+                    url: redact(replica),
+                    source,
+                })?
+                .statement_cache_capacity(STATEMENT_CACHE);
+            let connect = match options.statement_timeout {
+                Some(limit) => connect.options([(
+                    "statement_timeout",
+                    format!("{}ms", limit.as_millis().max(1)),
+                )]),
+                None => connect,
+            };
+            replica_pools.push((
+                redact(replica),
+                pool_options.clone().connect_lazy_with(connect),
+            ));
+        }
+        let replicas = if replica_pools.is_empty() {
+            None
+        } else {
+            let replicas = std::sync::Arc::new(replicas::Replicas::new(
+                replica_pools,
+                options.max_replica_lag.unwrap_or(DEFAULT_MAX_REPLICA_LAG),
+            ));
+            replicas::spawn_watcher(&replicas, background.clone());
+            Some(replicas)
+        };
         tracing::debug!(database = %redact(url), "opened PostgreSQL store");
         Ok(Store {
             pool: Pool::Postgres(pool),
             background: Pool::Postgres(background),
             versions: Default::default(),
+            replicas,
         })
     }
 
@@ -527,6 +577,8 @@ impl Store {
             pool: self.background.clone(),
             background: self.background.clone(),
             versions: std::sync::Arc::clone(&self.versions),
+            // Background work (the follower, hit counting, mail) reads the primary.
+            replicas: None,
         }
     }
 

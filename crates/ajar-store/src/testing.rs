@@ -217,6 +217,36 @@ pub fn postgres_admin_url() -> Option<String> {
     }
 }
 
+/// The variable naming a streaming replica of the test server (`.ci/start-postgres-replica.sh`
+/// starts one and prints its URL).
+pub const REPLICA_URL_VAR: &str = "AJAR_TEST_REPLICA_URL";
+
+/// The URL of `database` (a test store's, see [`TestStore::database_url`]) on the replica
+/// that `AJAR_TEST_REPLICA_URL` names, which has it as soon as it has replayed its
+/// creation. When the variable is not set: panics if `AJAR_REQUIRE_ALL_TESTS=1`, else prints
+/// the SKIP line and returns `None`.
+pub fn replica_url_of(database_url: &str) -> Option<String> {
+    let replica = match std::env::var(REPLICA_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => url,
+        _ => {
+            let reason = format!("{REPLICA_URL_VAR} is not set");
+            if std::env::var(REQUIRE_ALL_VAR).is_ok_and(|v| v.trim() == "1") {
+                panic!(
+                    "replica: {reason}, and {REQUIRE_ALL_VAR}=1 requires every service; run \
+                     .ci/start-postgres-replica.sh and export the URL it prints"
+                );
+            }
+            eprintln!("SKIP replica: {reason}");
+            return None;
+        }
+    };
+    let name = database_url.rsplit('/').next().unwrap_or_default();
+    let base = replica
+        .rsplit_once('/')
+        .map_or(replica.as_str(), |(base, _)| base);
+    Some(format!("{base}/{name}"))
+}
+
 /// Runs `test` on a fresh store on `backend`, then removes the database, also when the test
 /// panics (the panic is passed on). Skips PostgreSQL as [`postgres_admin_url`] says.
 pub async fn run<F, Fut>(backend: Backend, test: F)

@@ -14,6 +14,7 @@ fn tiny() -> StoreOptions {
         max_connections: Some(1),
         acquire_timeout: Some(Duration::from_millis(300)),
         statement_timeout: Some(Duration::from_secs(1)),
+        ..StoreOptions::default()
     }
 }
 

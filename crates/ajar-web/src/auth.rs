@@ -215,7 +215,7 @@ pub(crate) fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: boo
 
 /// Cookies get `Secure` unless the site is reached on a loopback address over plain HTTP
 /// (`ajar serve --demo` on a laptop), where browsers would not send them back otherwise.
-fn wants_secure_cookies(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
+pub(crate) fn wants_secure_cookies(headers: &HeaderMap, uri: &axum::http::Uri) -> bool {
     if crate::hits::is_https(headers, uri) {
         return true;
     }

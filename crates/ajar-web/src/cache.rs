@@ -197,8 +197,9 @@ impl PageCache {
         Fut: Future<Output = Result<Rendered, Error>>,
     {
         // Pages for a logged-in reader are theirs alone (their name, their token, their
-        // kudos): never shared, so never cached.
-        if !ctx.is_guest() {
+        // kudos): never shared, so never cached. Nor are those of a reader who just wrote
+        // on an archive with read replicas: they are read where that write is seen.
+        if !ctx.is_guest() || ajar_store::reads_pinned() {
             return Ok(Arc::new(render().await?));
         }
         // Guests share pages only with guests who see spoilers as they do.

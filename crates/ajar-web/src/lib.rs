@@ -56,6 +56,7 @@ mod posting;
 mod prefs;
 mod proxy;
 mod ratelimit;
+mod read_after;
 mod search;
 mod search_slot;
 mod service;
@@ -216,6 +217,12 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::context,
+        ))
+        // Outside the session lookup, which reads the primary anyway, and around everything
+        // a handler reads.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            read_after::route_reads,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -232,6 +232,7 @@ fn tiny_pool() -> StoreOptions {
         max_connections: Some(1),
         acquire_timeout: Some(Duration::from_millis(300)),
         statement_timeout: Some(Duration::from_secs(2)),
+        ..StoreOptions::default()
     }
 }
 

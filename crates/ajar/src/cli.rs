@@ -126,6 +126,25 @@ pub struct ServeArgs {
         default_value_t = 10
     )]
     pub index_wait: u64,
+    /// A PostgreSQL standby of the --database-url database that may answer the reads of
+    /// pages (repeat for several, or comma-separated in the variable). A reader who has just
+    /// written reads where their write is seen; a replica too far behind is left out.
+    #[arg(
+        long = "database-replica-url",
+        value_name = "URL",
+        env = "AJAR_DATABASE_REPLICA_URLS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub replica_urls: Vec<String>,
+    /// A replica further behind the primary than this is not read from until it catches up.
+    #[arg(
+        long,
+        env = "AJAR_REPLICA_MAX_LAG",
+        value_name = "SECONDS",
+        default_value_t = 2.0
+    )]
+    pub replica_max_lag: f64,
     #[command(flatten)]
     pub mail: crate::mail::MailArgs,
 }

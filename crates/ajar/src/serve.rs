@@ -7,7 +7,21 @@ use std::process::ExitCode;
 pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // A short wait for a connection and a time limit per query, so one slow page cannot
     // hold the database for the rest (they are told 503, try again, instead).
-    let store = crate::open_store_with(global, &ajar_store::StoreOptions::serving()).await?;
+    if !args.replica_urls.is_empty() && global.database_url.is_none() {
+        anyhow::bail!("--database-replica-url needs --database-url: replicas are PostgreSQL standbys of that database");
+    }
+    if !(args.replica_max_lag.is_finite()
+        && args.replica_max_lag > 0.0
+        && args.replica_max_lag <= 86_400.0)
+    {
+        anyhow::bail!("--replica-max-lag takes a number of seconds above 0 and at most a day");
+    }
+    let options = ajar_store::StoreOptions {
+        replica_urls: args.replica_urls.clone(),
+        max_replica_lag: Some(std::time::Duration::from_secs_f64(args.replica_max_lag)),
+        ..ajar_store::StoreOptions::serving()
+    };
+    let store = crate::open_store_with(global, &options).await?;
     let mut demo_login = None;
     if args.demo {
         let added = crate::demo::seed(&store).await?;
@@ -28,6 +42,15 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // The first line of output is the address: scripts and tests read it to find a port-0 server.
     println!("ajar is serving the archive at http://{addr}/");
     let where_ = match &global.database_url {
+        Some(_) if !args.replica_urls.is_empty() => format!(
+            "PostgreSQL (--database-url, reads of pages also from {} replica{})",
+            args.replica_urls.len(),
+            if args.replica_urls.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ),
         Some(_) => "PostgreSQL (--database-url)".to_owned(),
         None => global.data_dir.display().to_string(),
     };

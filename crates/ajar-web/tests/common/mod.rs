@@ -76,6 +76,27 @@ impl TestApp {
         TestApp::spawn_full(backend, &ajar_store::StoreOptions::default(), config).await
     }
 
+    /// A server over a fresh PostgreSQL database whose page reads go to the streaming replica
+    /// of `AJAR_TEST_REPLICA_URL` (allowed to be `max_lag` behind); `None` when PostgreSQL or
+    /// the replica is not available here.
+    pub async fn spawn_with_replica(max_lag: Duration) -> Option<TestApp> {
+        let db = TestStore::new(Backend::Postgres).await?;
+        let url = db.database_url().expect("a PostgreSQL URL").to_owned();
+        let Some(replica) = ajar_store::testing::replica_url_of(&url) else {
+            db.cleanup().await;
+            return None;
+        };
+        let options = ajar_store::StoreOptions {
+            replica_urls: vec![replica],
+            max_replica_lag: Some(max_lag),
+            ..ajar_store::StoreOptions::default()
+        };
+        let store = Store::connect_with(&url, &options)
+            .await
+            .expect("the store with its replica");
+        Some(TestApp::serve_store(db, store, ajar_web::Config::default()).await)
+    }
+
     async fn spawn_full(
         backend: Backend,
         options: &ajar_store::StoreOptions,
@@ -83,6 +104,10 @@ impl TestApp {
     ) -> Option<TestApp> {
         let db = TestStore::new_with(backend, options).await?;
         let store = db.store().clone();
+        Some(TestApp::serve_store(db, store, config).await)
+    }
+
+    async fn serve_store(db: TestStore, store: Store, config: ajar_web::Config) -> TestApp {
         // As `ajar serve` does: the index follows through the background pool.
         let (search, _) = Search::open(store.background(), SearchConfig::in_memory(), |_, _| {})
             .await
@@ -103,13 +128,13 @@ impl TestApp {
                 let _ = stopped.await;
             },
         ));
-        Some(TestApp {
+        TestApp {
             base: format!("http://{addr}"),
             store,
             search,
             shutdown: Some(shutdown),
             db: Some(db),
-        })
+        }
     }
 
     /// Stops the server and removes its database.
