@@ -151,3 +151,35 @@ print("%-6s %-16s %10.0f %9.1f %9.1f %7.0f%% %7.0f%% %8d" % (n, route, rps, p50,
 PY
     done
 done
+# How long a work posted on node 1 takes to be found by search on node 2 (the follower is
+# woken by PostgreSQL's NOTIFY), over 20 works: a median and the worst.
+if [ "$most" -ge 2 ]; then
+    python3 - "${addresses[0]}" "${addresses[1]}" "$token" <<'PY'
+import json, sys, time, urllib.request
+a, b, token = sys.argv[1:4]
+seen = []
+for n in range(20):
+    word = "Visibility%dx%d" % (int(time.time()), n)
+    work = {"title": word, "fandoms": ["Bench Nodes"], "rating": "teen", "warnings": ["none"],
+            "language": "English", "format": "markdown",
+            "chapters": [{"body": "Posted on one node, searched on another."}]}
+    request = urllib.request.Request(a + "/api/v1/works", data=json.dumps(work).encode(),
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+    posted = time.monotonic()
+    while True:
+        body = urllib.request.urlopen(b + "/api/v1/works?q=title:" + word.lower()).read()
+        if json.loads(body)["total"] >= 1:
+            seen.append((time.monotonic() - posted) * 1000)
+            break
+        if time.monotonic() - posted > 10:
+            seen.append(float("inf"))
+            break
+        time.sleep(0.002)
+seen.sort()
+print("posted on node 1, found by search on node 2: median %.1f ms, worst %.1f ms (20 works)" % (seen[10], seen[-1]))
+PY
+fi
+for k in $(seq 1 "$most"); do
+    echo "node $k resident set: $(( $(ps -o rss= -p "${pids[$((k - 1))]}") / 1024 )) MB"
+done

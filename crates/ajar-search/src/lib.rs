@@ -185,6 +185,12 @@ const MERGE_SEGMENTS_UP_TO: usize = 50_000;
 const REBUILD_WHEN_BEHIND: i64 = 50_000;
 /// How often the follower looks at the feed when nobody wakes it.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
+/// The shortest time between two of the follower's looks, however often it is woken: under
+/// a steady write load (a comment or kudos commits every few milliseconds, each announced)
+/// changes are applied in batches, one index commit per gap, not one per write. Measured
+/// with 1 node on PostgreSQL and 8 clients commenting: 264 comments/s when each commit woke
+/// the follower, against 416 when it only looked every 200 ms.
+const FOLLOW_GAP: Duration = Duration::from_millis(50);
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Payload {
@@ -511,9 +517,11 @@ impl Search {
                 }
                 let notified = search.inner.clone();
                 drop(search);
+                // A wake meanwhile is kept (a `Notify` permit) and answered after the gap.
+                tokio::time::sleep(FOLLOW_GAP).await;
                 tokio::select! {
                     _ = notified.wake.notified() => {}
-                    _ = tokio::time::sleep(pause) => {}
+                    _ = tokio::time::sleep(pause.saturating_sub(FOLLOW_GAP)) => {}
                 }
             }
         })

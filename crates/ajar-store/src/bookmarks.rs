@@ -3,7 +3,7 @@
 //! in the same transaction, with the work's `modified_at` and a `changes` row.
 
 use crate::db::{placeholder_list, Db, Sql};
-use crate::kudos::work_changed;
+use crate::kudos::work_count_changed;
 use crate::mail::{self, NoticeKind};
 use crate::suspension::author_not_suspended;
 use crate::works::{blurbs, now, BlurbRow, BLURB_COLUMNS};
@@ -95,7 +95,7 @@ async fn recount(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()>
                 .bind(work.0),
         )
         .await?;
-        work_changed(db, work, at).await?;
+        work_count_changed(db, work, at).await?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 
 use crate::accounts::own_pseud_name;
 use crate::db::{placeholder_list, Arg, Db, Sql, MAX_ARGS};
-use crate::kudos::work_changed;
+use crate::kudos::work_count_changed;
 use crate::mail::{self, NoticeKind};
 use crate::suspension::author_not_suspended;
 use crate::works::now;
@@ -210,7 +210,7 @@ async fn comments_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> R
         .bind(work.0),
     )
     .await?;
-    work_changed(db, work, at).await
+    work_count_changed(db, work, at).await
 }
 
 /// Tells a new comment's work's creators of it (one awaiting approval too), and the author

@@ -46,18 +46,35 @@ pub struct KudosSummary {
     pub guest_count: u64,
 }
 
-/// After a write that changes what pages or the search index show of a work (a count): bumps
-/// its `modified_at` (pages' ETags and download caches key off it) and appends a `changes`
-/// row, inside the caller's write transaction.
+/// After a write that changes what pages or the search index show of a work: bumps its
+/// `modified_at` (pages' ETags and download caches key off it) and appends a `changes` row,
+/// inside the caller's write transaction.
 pub(crate) async fn work_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()> {
+    touch_modified(db, work, at).await?;
+    changes::append(db, "work", work.0, Op::Update, at).await?;
+    Ok(())
+}
+
+/// [`work_changed`] for a change of one of its counts (kudos, comments, bookmarks), which
+/// other nodes' search indexes pick up at their next look rather than being woken for.
+pub(crate) async fn work_count_changed(
+    db: &mut Db<'_>,
+    work: WorkId,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    touch_modified(db, work, at).await?;
+    changes::append_quietly(db, "work", work.0, Op::Update, at).await?;
+    Ok(())
+}
+
+async fn touch_modified(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc>) -> Result<()> {
     db.execute(
         &Sql::new("UPDATE works SET modified_at = $1 WHERE id = $2")
             .bind(at)
             .bind(work.0),
     )
-    .await?;
-    changes::append(db, "work", work.0, Op::Update, at).await?;
-    Ok(())
+    .await
+    .map(|_| ())
 }
 
 /// The names of a work's (`$1`) latest `$2` kudos givers, newest first: read along
@@ -108,7 +125,7 @@ impl Store {
             .bind(work.0),
         )
         .await?;
-        work_changed(&mut db, work, at).await?;
+        work_count_changed(&mut db, work, at).await?;
         mail::notify_creators(&mut db, at, NoticeKind::Kudos, work.0, user).await?;
         tx.commit().await?;
         self.quiet_write_done(before);
