@@ -126,6 +126,12 @@ pub struct ServeArgs {
         default_value_t = 10
     )]
     pub index_wait: u64,
+    /// Leave the text of works out of this node's search index: smaller and faster to
+    /// build (titles, summaries, tags, notes and every filter still work; `text:` searches
+    /// find nothing on this node). For the nodes of a very large archive (see
+    /// docs/deployment.md). Switching rebuilds the index.
+    #[arg(long, env = "AJAR_NO_TEXT_INDEX")]
+    pub no_text_index: bool,
     /// A PostgreSQL standby of the --database-url database that may answer the reads of
     /// pages (repeat for several, or comma-separated in the variable). A reader who has just
     /// written reads where their write is seen; a replica too far behind is left out.

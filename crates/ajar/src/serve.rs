@@ -32,7 +32,8 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     // Opened (and rebuilt if missing or damaged) before listening when that is quick, so
     // search works from the first request; a long build goes on while pages are served.
-    let (search, mut indexing) = open_index(global, &store, args.index_wait).await?;
+    let (search, mut indexing) =
+        open_index(global, &store, !args.no_text_index, args.index_wait).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -112,6 +113,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn open_index(
     global: &Global,
     store: &ajar_store::Store,
+    text: bool,
     wait_secs: u64,
 ) -> anyhow::Result<(
     ajar_web::SearchSlot,
@@ -121,7 +123,7 @@ async fn open_index(
     let mut build = {
         let (global, store, slot) = (global.clone(), store.background(), slot.clone());
         tokio::spawn(async move {
-            let search = crate::search::open_search_with(&global, store, true, {
+            let search = crate::search::open_search_with(&global, store, text, {
                 let slot = slot.clone();
                 move |done, total| slot.progress(done, total)
             })

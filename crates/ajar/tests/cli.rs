@@ -333,6 +333,31 @@ fn a_server_that_does_not_wait_for_its_index_finds_works_once_built() {
     }
 }
 
+/// `--no-text-index`: the node's index leaves chapter text out, so a phrase from the story
+/// is not found there, while its title still is.
+#[test]
+fn a_node_without_text_in_its_index_finds_titles_not_story_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = ajar(
+        &data,
+        &["import", fixture("all-thats-left.txt").to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let server = serve(&data, &["--no-text-index"]);
+    let (status, page) = get(&format!("{}/works/search?q=left", server.1));
+    assert_eq!(status, 200);
+    assert!(page.contains("/works/1\""), "{page}");
+    let (status, page) = get(&format!("{}/works/search?q=festivalgoers", server.1));
+    assert_eq!(status, 200);
+    assert!(!page.contains("/works/1\""), "{page}");
+    drop(server);
+    // The same archive served with text in the index (rebuilt for it) finds the phrase.
+    let server = serve(&data, &[]);
+    let (_, page) = get(&format!("{}/works/search?q=festivalgoers", server.1));
+    assert!(page.contains("/works/1\""), "{page}");
+}
+
 #[test]
 fn a_running_server_shows_works_imported_meanwhile() {
     let dir = tempfile::tempdir().unwrap();
