@@ -306,10 +306,9 @@ fn get(url: &str) -> (u16, String) {
     })
 }
 
-/// `--index-wait 0`: the server listens before its index is built, and search finds the
-/// archive's works as soon as the build is done (here, at once or nearly).
-#[test]
-fn a_server_that_does_not_wait_for_its_index_finds_works_once_built() {
+/// A new archive (in a temporary folder, and its data folder) holding the founding story as
+/// work 1.
+fn archive_with_the_founding_story() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let out = ajar(
@@ -317,6 +316,14 @@ fn a_server_that_does_not_wait_for_its_index_finds_works_once_built() {
         &["import", fixture("all-thats-left.txt").to_str().unwrap()],
     );
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    (dir, data)
+}
+
+/// `--index-wait 0`: the server listens before its index is built, and search finds the
+/// archive's works as soon as the build is done (here, at once or nearly).
+#[test]
+fn a_server_that_does_not_wait_for_its_index_finds_works_once_built() {
+    let (_dir, data) = archive_with_the_founding_story();
     let server = serve(&data, &["--index-wait", "0"]);
     let (status, _) = get(&format!("{}/works/1", server.1));
     assert_eq!(status, 200);
@@ -337,13 +344,7 @@ fn a_server_that_does_not_wait_for_its_index_finds_works_once_built() {
 /// is not found there, while its title still is.
 #[test]
 fn a_node_without_text_in_its_index_finds_titles_not_story_text() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let out = ajar(
-        &data,
-        &["import", fixture("all-thats-left.txt").to_str().unwrap()],
-    );
-    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let (_dir, data) = archive_with_the_founding_story();
     let server = serve(&data, &["--no-text-index"]);
     let (status, page) = get(&format!("{}/works/search?q=left", server.1));
     assert_eq!(status, 200);
