@@ -1,8 +1,9 @@
 //! Two `ajar serve` nodes on one PostgreSQL database, as an archive that outgrew one machine
 //! runs: a work posted through one is found through the other's search, tag listing and
 //! feed within two seconds; a log-in on one holds on the other; a log-in limit spent across
-//! both holds on both; a node killed with SIGKILL catches up with everything written
-//! meanwhile when it comes back.
+//! both holds on both; a node killed with SIGKILL under a bounded load catches up with
+//! everything written meanwhile when it comes back; a new node serves before its index is
+//! built and finds everything once it is.
 
 #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
 
@@ -206,7 +207,35 @@ fn two_nodes_share_one_archive() {
         assert_eq!(failed_login(&http, &b.1, "lane").await, 429, "on B");
     });
 
-    // B dies without a word; A goes on taking works; B comes back and catches up.
+    // B dies without a word in the middle of a bounded load (four readers going round both
+    // nodes' home page, tag listing and search); A goes on serving every read and taking
+    // works; B comes back and catches up.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|r| {
+            let (http, a, b, stop) = (http.clone(), a.1.clone(), b.1.clone(), stop.clone());
+            rt.spawn(async move {
+                let paths = ["/", "/tags/Two%20Nodes/works", "/works/search?q=Posted"];
+                let (mut on_a, mut n) = (0u32, r);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let path = paths[n % paths.len()];
+                    n += 1;
+                    let status = http
+                        .get(format!("{a}{path}"))
+                        .send()
+                        .await
+                        .unwrap()
+                        .status();
+                    assert_eq!(status, 200, "{path} on A during the load");
+                    on_a += 1;
+                    // B's answers (or its absence) are not what is tested here.
+                    let _ = http.get(format!("{b}{path}")).send().await;
+                }
+                on_a
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
     b.0.kill().unwrap();
     b.0.wait().unwrap();
     let later = rt.block_on(async {
@@ -224,6 +253,15 @@ fn two_nodes_share_one_archive() {
         }
         ids
     });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let served: u32 = rt.block_on(async {
+        let mut served = 0;
+        for reader in readers {
+            served += reader.await.unwrap();
+        }
+        served
+    });
+    assert!(served >= 8, "the load hardly ran ({served} reads on A)");
     drop(b);
     let b = node(&url, &b_dir);
     rt.block_on(async {
