@@ -145,8 +145,9 @@ pub(crate) async fn works(
     })))
 }
 
-/// A work as an OPDS 2.0 publication: its metadata (creators as authors, fandoms and tags
-/// as subjects, the summary as plain text), its page and the EPUB to acquire.
+/// A work as an OPDS 2.0 publication: its metadata (creators as authors linking to their
+/// works' feed, fandoms and tags as subjects, the summary as plain text), its page and the
+/// EPUB to acquire.
 fn publication(site: &Site, work: WorkBlurb) -> Value {
     let url = site.url(&format!("/works/{}", work.id));
     let modified = work.updated.map_or(work.modified_at.fixed_offset(), |day| {
@@ -165,7 +166,14 @@ fn publication(site: &Site, work: WorkBlurb) -> Value {
         "@type": "http://schema.org/Book",
         "title": work.title,
         "identifier": url,
-        "author": work.creators.iter().map(|name| json!({ "name": name })).collect::<Vec<_>>(),
+        // Each author links to their works in the catalog, so a reader's app can browse them.
+        "author": work.creators.iter().map(|name| json!({
+            "name": name,
+            "links": [{
+                "href": site.url(&format!("/opds/v2/users/{}", crate::tag_url::encode(name))),
+                "type": OPDS2
+            }]
+        })).collect::<Vec<_>>(),
         "language": work.language.code(),
         "modified": modified.to_rfc3339(),
         "subject": subjects,

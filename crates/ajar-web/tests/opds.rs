@@ -433,6 +433,20 @@ async fn a_reader_app_walks_the_opds2_catalog() {
         })
         .unwrap();
     assert_eq!(publication["metadata"]["author"][0]["name"], "luke");
+    // The author leads to their works in the catalog.
+    let theirs = publication["metadata"]["author"][0]["links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&base)
+        .unwrap()
+        .to_owned();
+    assert_eq!(theirs, "/opds/v2/users/luke");
+    let theirs = feed2(&base, &theirs, None).await;
+    assert!(theirs["publications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["metadata"]["title"] == publication["metadata"]["title"]));
     assert_eq!(publication["metadata"]["description"], "Coffee at Luke's.");
     let acquisition = publication["links"]
         .as_array()
