@@ -8,22 +8,14 @@
 # Usage: .ci/opds.sh PATH/TO/ajar
 set -euo pipefail
 ajar=$1
+# shellcheck source=serve-lib.sh
+. "$(dirname "$0")/serve-lib.sh"
 venv=${OPDS_VENV:-target/opds-venv}
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import webpub_manifest_parser' 2>/dev/null; then
-    python3 -m venv "$venv" 2>/dev/null || {
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
-        python3 -m venv "$venv"
-    }
-    "$venv/bin/pip" install -q 'palace-webpub-manifest-parser==4.1.0'
-fi
+python_venv "$venv" 'palace-webpub-manifest-parser==4.1.0' webpub_manifest_parser
 data=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 "$ajar" --data-dir "$data" serve --demo --bind "127.0.0.1:$port" > "$data/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 120); do
-    curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && break
-    kill -0 $server 2>/dev/null || { cat "$data/serve.log"; exit 1; }
-    sleep 1
-done
+wait_until_serving "$port" "$server" "$data/serve.log"
 "$venv/bin/python" "$(dirname "$0")/opds2_check.py" "http://127.0.0.1:$port"

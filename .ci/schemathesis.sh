@@ -14,14 +14,10 @@
 # Usage: .ci/schemathesis.sh PATH/TO/ajar
 set -euo pipefail
 ajar=$1
+# shellcheck source=serve-lib.sh
+. "$(dirname "$0")/serve-lib.sh"
 venv=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
-if [ ! -x "$venv/bin/schemathesis" ]; then
-    python3 -m venv "$venv" 2>/dev/null || {
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
-        python3 -m venv "$venv"
-    }
-    "$venv/bin/pip" install -q 'schemathesis==4.32.5'
-fi
+python_venv "$venv" 'schemathesis==4.32.5' schemathesis
 data=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 "$ajar" --data-dir "$data" user create apibot --email apibot@example.org > /dev/null
@@ -31,11 +27,7 @@ AJAR_RATE_LIMITS=off "$ajar" --data-dir "$data" serve --demo --bind "127.0.0.1:$
     > "$data/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 120); do
-    curl -sf "http://127.0.0.1:$port/login" > /dev/null && break
-    kill -0 $server 2>/dev/null || { cat "$data/serve.log"; exit 1; }
-    sleep 1
-done
+wait_until_serving "$port" "$server" "$data/serve.log"
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks all --exclude-checks negative_data_rejection,positive_data_acceptance,ensure_resource_availability \

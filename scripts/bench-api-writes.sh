@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-corpus.sh
+source .ci/serve-lib.sh
 name="apibench$RANDOM"
 "$ajar" --data-dir "$data" user create "$name" --email "$name@example.org" > /dev/null
 TOKEN=$("$ajar" --data-dir "$data" user token "$name" --scope write --label bench)
@@ -18,9 +19,5 @@ AJAR_PAGE_CACHE_MS=0 AJAR_RATE_LIMITS=off "$ajar" --data-dir "$data" serve \
     --bind "127.0.0.1:$port" > "$data/serve-api-writes.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-for _ in $(seq 300); do
-    curl -sf "http://127.0.0.1:$port/login" > /dev/null && break
-    kill -0 $server 2>/dev/null || { cat "$data/serve-api-writes.log"; exit 1; }
-    sleep 1
-done
+wait_until_serving "$port" "$server" "$data/serve-api-writes.log"
 BASE="http://127.0.0.1:$port" TOKEN="$TOKEN" WORKS="$WORKS" python3 scripts/bench-api-writes.py
