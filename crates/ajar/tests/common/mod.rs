@@ -60,16 +60,29 @@ pub fn serve_with_env(data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Serv
 
 /// `ajar serve` with its log (standard error) going to `log`.
 pub fn serve_logging_to(data: &Path, extra: &[&str], env: &[(&str, &str)], log: Stdio) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ajar"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .args(extra)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ajar"));
+    command
         .env_remove("AJAR_DATABASE_URL")
         .env_remove("AJAR_TRUSTED_PROXIES")
         .envs(env.iter().copied())
+        .stderr(log);
+    serve_by(command, data, "127.0.0.1:0", extra)
+}
+
+/// `ajar serve` on `bind` run by `command` (the binary itself, or a wrapper such as
+/// `ip netns exec NS` that runs what follows it), which the server's arguments are added to;
+/// its environment is the caller's to set.
+pub fn serve_by(mut command: Command, data: &Path, bind: &str, extra: &[&str]) -> Server {
+    let is_ajar = command.get_program() == std::ffi::OsStr::new(env!("CARGO_BIN_EXE_ajar"));
+    if !is_ajar {
+        command.arg(env!("CARGO_BIN_EXE_ajar"));
+    }
+    let mut child = command
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--bind", bind])
+        .args(extra)
         .stdout(Stdio::piped())
-        .stderr(log)
         .spawn()
         .expect("start ajar serve");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
