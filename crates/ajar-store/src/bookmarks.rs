@@ -201,7 +201,7 @@ impl Store {
              WHERE b.user_id = $1 {private} AND {}",
             audience.listed("w")
         );
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let (total,): (i64,) = db
             .fetch_one(&Sql::new(format!("SELECT COUNT(*) {filter}")).bind(user.0))

@@ -508,7 +508,7 @@ impl Store {
              WHERE t.kind = 'fandom' AND t.name_key = $1 ORDER BY e.position"
         ))
         .bind(key.as_str());
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let rows: Vec<Row> = conn.db().fetch_all(&sql).await?;
         rows.into_iter()
             .map(|r| {
@@ -523,7 +523,7 @@ impl Store {
 
     /// One canon entry, if there is one with this id.
     pub async fn canon_entry(&self, id: i64) -> Result<Option<CanonEntry>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         entry_by_id(&mut conn.db(), id).await
     }
 
@@ -542,7 +542,7 @@ impl Store {
         ))
         .bind(id)
         .bind(i64::from(limit));
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let rows: Vec<(i64,)> = conn.db().fetch_all(&sql).await?;
         Ok(rows.into_iter().map(|(w,)| WorkId(w)).collect())
     }
@@ -562,7 +562,7 @@ impl Store {
              WHERE c.work_id = $1 ORDER BY t.name_key, e.position, c.relation"
         ))
         .bind(work.0);
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let rows: Vec<Row> = conn.db().fetch_all(&sql).await?;
         rows.into_iter()
             .map(|r| {
@@ -704,7 +704,7 @@ impl Store {
     /// "mixed"), the share of its words in dialogue, and the names it uses most (joined by
     /// ", "; empty when none or not worked out); `None` when not worked out yet.
     pub async fn work_narration(&self, work: WorkId) -> Result<Option<(String, f64, String)>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let row: Option<(Option<String>, Option<i64>, Option<String>)> = conn
             .db()
             .fetch_optional(
@@ -766,7 +766,7 @@ impl Store {
 
     /// The fandoms that have a timeline, with how many entries each, by name.
     pub async fn canon_fandoms(&self) -> Result<Vec<(TagId, TagName, u64)>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let rows: Vec<(i64, String, i64)> = conn
             .db()
             .fetch_all(&Sql::new(

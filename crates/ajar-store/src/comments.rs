@@ -355,7 +355,7 @@ impl Store {
 
     /// A work's comments, every status, oldest first: on one chapter, or on all.
     pub async fn work_comments(&self, work: WorkId, chapter: Option<u32>) -> Result<Vec<Comment>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = match chapter {
             Some(position) => Sql::new(format!(
                 "SELECT {COMMENT_COLUMNS} FROM comments c LEFT JOIN pseuds p ON p.id = c.pseud_id \
@@ -391,7 +391,7 @@ impl Store {
         } else {
             ""
         };
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let on_chapter = if chapter.is_some() {
             " AND c.chapter = $2"
@@ -441,7 +441,7 @@ impl Store {
     /// The page (1-based, `per_page` threads a page) of its chapter's comments on which
     /// comment `id` shows, with its thread; `None` when there is no such comment.
     pub async fn comment_page(&self, id: CommentId, per_page: u32) -> Result<Option<u64>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let row: Option<(i64,)> = conn
             .db()
             .fetch_optional(

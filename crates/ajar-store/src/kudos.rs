@@ -155,7 +155,7 @@ impl Store {
 
     /// Who left kudos on a work: at most `names` account names, newest first, and the counts.
     pub async fn kudos_summary(&self, work: WorkId, names: u32) -> Result<KudosSummary> {
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let (users, guests): (i64, i64) = db
             .fetch_one(

@@ -182,7 +182,7 @@ impl Store {
         audience: Audience,
         muted: &Muted,
     ) -> Result<Vec<MediaFandoms>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(format!(
             "SELECT t.id, t.name, t.media, COUNT(*) AS works FROM tags t \
              JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
@@ -217,7 +217,7 @@ impl Store {
     /// per such fandom, read through the `tags` table's kind index, whatever the number of
     /// works. Pages that take fandom counts from the search index group them with this.
     pub async fn fandom_media(&self) -> Result<Vec<(TagId, Media)>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(FANDOM_MEDIA).bind(TagKind::Fandom.code());
         let rows: Vec<(i64, String)> = conn.db().fetch_all(&sql).await?;
         Ok(rows
@@ -239,7 +239,7 @@ impl Store {
         muted: &Muted,
         limit: u32,
     ) -> Result<Vec<TagCount>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(format!(
             "SELECT t.id, t.kind, t.name, COUNT(*) AS works FROM tags t \
              JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
@@ -269,7 +269,7 @@ impl Store {
         name: &TagName,
     ) -> Result<Vec<TagCount>> {
         let key = name_key(name.as_str());
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(tags_named_sql(audience, muted)).bind(key.as_str());
         let rows: Vec<NamedTagRow> = conn.db().fetch_all(&sql).await?;
         let mut tags = rows
@@ -291,7 +291,7 @@ impl Store {
         name: &TagName,
     ) -> Result<Option<TagName>> {
         let key = name_key(name.as_str());
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let kinds = every_kind();
         let sql = Sql::new(format!(
             "SELECT t.kind, t.name FROM tags t WHERE t.kind IN ({kinds}) AND t.name_key = $1 \
@@ -317,7 +317,7 @@ impl Store {
     /// however many works carry them.
     pub async fn tags_with_name(&self, name: &TagName) -> Result<Vec<(TagId, TagKind)>> {
         let key = name_key(name.as_str());
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(format!(
             "SELECT id, kind FROM tags WHERE kind IN ({}) AND name_key = $1",
             every_kind()
@@ -357,7 +357,7 @@ impl Store {
     ) -> Result<(Vec<WorkBlurb>, u64)> {
         let key = name_key(name.as_str());
         let ids = {
-            let mut conn = self.reads().conn().await?;
+            let mut conn = self.read_conn().await?;
             tag_family_ids(&mut conn.db(), &key).await?
         };
         self.works_page(audience, muted, &tagged(&ids), key.as_str(), limit, offset)
@@ -399,7 +399,7 @@ impl Store {
     /// A creator by name (case-insensitively), with their number of works.
     pub async fn creator(&self, audience: Audience, name: &str) -> Result<Option<Creator>> {
         let key = name_key(name.trim());
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(creator_sql(audience)).bind(key.as_str());
         let row: Option<(String, i64)> = conn.db().fetch_optional(&sql).await?;
         row.map(|(name, works)| {
@@ -442,7 +442,7 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<WorkBlurb>, u64)> {
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let (count, page) = works_page_sql(audience, muted, filter);
         let count = Sql::new(count).bind(key);
@@ -464,7 +464,7 @@ impl Store {
 
     /// A series with its works in order (by part, then id); `None` if there is no such series.
     pub async fn series(&self, audience: Audience, id: SeriesId) -> Result<Option<Series>> {
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let sql = Sql::new("SELECT title FROM series WHERE id = $1").bind(id.0);
         let Some((title,)) = db.fetch_optional::<(String,)>(&sql).await? else {
@@ -495,7 +495,7 @@ impl Store {
 
     /// The series a work is part of, in the work's own order.
     pub async fn work_series(&self, work: WorkId) -> Result<Vec<SeriesPart>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(
             "SELECT s.id, s.title, sw.position FROM series_works sw \
              JOIN series s ON s.id = sw.series_id WHERE sw.work_id = $1 ORDER BY sw.ordinal",

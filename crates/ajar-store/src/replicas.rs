@@ -1,7 +1,8 @@
 //! Read replicas: PostgreSQL standbys that answer the reads of pages, so that the primary
 //! keeps its capacity for writes and for what must be read where it was written.
 //!
-//! Only the reads of public pages go to a replica ([`Store::reads`] in works, listings,
+//! Only the reads of public pages go to a replica ([`Store::read_conn`] and
+//! [`Store::read_tx`] in works, listings,
 //! tags, comments, kudos, canon, bookmarks and sources): accounts, sessions, tokens, access
 //! checks, moderation, mail, rate limits and the `changes` feed stay on the primary, and so
 //! does every write and every read inside a write transaction.
@@ -20,7 +21,7 @@
 //!
 //! Outside any scope (background work, commands), reads may go to any replica in step.
 
-use crate::db::Pool;
+use crate::db::{Conn, Pool, Tx};
 use crate::{Result, Store};
 use sqlx::postgres::PgPool;
 use std::collections::VecDeque;
@@ -106,6 +107,15 @@ struct Replica {
     warned: AtomicBool,
 }
 
+impl Replica {
+    /// A read could not start here: out of step until the watcher finds it answering again.
+    fn failed(&self, error: &crate::StoreError) {
+        if self.in_step.swap(false, Ordering::Release) {
+            tracing::warn!(replica = %self.label, %error, "a read replica failed a read: reads go elsewhere until it answers again");
+        }
+    }
+}
+
 impl Replicas {
     pub(crate) fn new(pools: Vec<(String, PgPool)>, max_lag: Duration) -> Replicas {
         Replicas {
@@ -127,16 +137,13 @@ impl Replicas {
 
     /// A replica in step that has replayed at least `after`, taken in turn; `None` when
     /// none is.
-    fn pick(&self, after: Option<WritePosition>) -> Option<&Pool> {
+    fn pick(&self, after: Option<WritePosition>) -> Option<&Replica> {
         let n = self.list.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        (0..n)
-            .map(|i| &self.list[(start + i) % n])
-            .find(|r| {
-                r.in_step.load(Ordering::Acquire)
-                    && after.is_none_or(|p| r.replayed.load(Ordering::Acquire) >= p.0)
-            })
-            .map(|r| &r.pool)
+        (0..n).map(|i| &self.list[(start + i) % n]).find(|r| {
+            r.in_step.load(Ordering::Acquire)
+                && after.is_none_or(|p| r.replayed.load(Ordering::Acquire) >= p.0)
+        })
     }
 
     /// One look at the primary and every replica.
@@ -229,17 +236,38 @@ pub(crate) fn spawn_watcher(replicas: &Arc<Replicas>, primary: PgPool) {
 
 impl Store {
     /// Where a read of a page goes: a replica in step (and, inside [`reading_after`], one
-    /// that has replayed the reader's last write), else the primary.
-    pub(crate) fn reads(&self) -> &Pool {
-        let Some(replicas) = &self.replicas else {
-            return &self.pool;
-        };
-        let picked = match READ_AFTER.try_with(|a| *a) {
+    /// that has replayed the reader's last write), or `None` for the primary.
+    fn replica_for_read(&self) -> Option<&Replica> {
+        let replicas = self.replicas.as_ref()?;
+        match READ_AFTER.try_with(|a| *a) {
             Ok(ReadAfter::Primary) => None,
             Ok(ReadAfter::Position(p)) => replicas.pick(Some(p)),
             Err(_) => replicas.pick(None),
-        };
-        picked.unwrap_or(&self.pool)
+        }
+    }
+
+    /// A connection for a read of a page (see [`Store::replica_for_read`]). A replica that
+    /// cannot give one (gone since the watcher last looked) is left out at once and the
+    /// primary reads instead, so a replica going away costs no reader an error.
+    pub(crate) async fn read_conn(&self) -> Result<Conn> {
+        if let Some(replica) = self.replica_for_read() {
+            match replica.pool.conn().await {
+                Ok(conn) => return Ok(conn),
+                Err(e) => replica.failed(&e),
+            }
+        }
+        self.pool.conn().await
+    }
+
+    /// [`Store::read_conn`] for several queries in one snapshot (a read transaction).
+    pub(crate) async fn read_tx(&self) -> Result<Tx> {
+        if let Some(replica) = self.replica_for_read() {
+            match replica.pool.begin_read().await {
+                Ok(tx) => return Ok(tx),
+                Err(e) => replica.failed(&e),
+            }
+        }
+        self.pool.begin_read().await
     }
 
     /// Whether this store has read replicas (see [`StoreOptions::replica_urls`]).

@@ -46,7 +46,7 @@ impl Store {
 
     /// How a work's summary and notes were written, if not in HTML.
     pub async fn work_source(&self, work: WorkId) -> Result<Option<TextSource>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let row: Option<(String, String, String, String)> = conn
             .db()
             .fetch_optional(
@@ -107,7 +107,7 @@ impl Store {
 
     /// How the chapter at `position` of a work was written, if not in HTML.
     pub async fn chapter_source(&self, work: WorkId, position: u32) -> Result<Option<TextSource>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let row: Option<(String, String, String, String, String)> = conn
             .db()
             .fetch_optional(

@@ -21,7 +21,7 @@ impl Store {
         audience: Audience,
         kind: TagKind,
     ) -> Result<Vec<TagCount>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(format!(
             "SELECT t.id, t.name, COUNT(*) AS works FROM tags t \
              JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
@@ -59,7 +59,7 @@ impl Store {
         offset: u64,
     ) -> Result<Vec<WorkBlurb>> {
         let key = name_key(name.as_str());
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let sql = Sql::new(format!(
             "SELECT {BLURB_COLUMNS} FROM works w JOIN work_tags wt ON wt.work_id = w.id \
@@ -85,7 +85,7 @@ impl Store {
         name: &TagName,
     ) -> Result<u64> {
         let key = name_key(name.as_str());
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(format!(
             "SELECT COUNT(*) FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
              JOIN works w ON w.id = wt.work_id WHERE t.kind = $1 AND t.name_key = $2 AND {}",

@@ -98,7 +98,7 @@ impl Store {
 
     /// A whole work, chapters and bodies included.
     pub async fn work(&self, id: WorkId) -> Result<Option<StoredWork>> {
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let loaded = load(&mut tx.db(), id, true).await?;
         tx.commit().await?;
         Ok(loaded.map(|l| StoredWork {
@@ -112,7 +112,7 @@ impl Store {
 
     /// A work's metadata and chapter index, without chapter bodies.
     pub async fn work_header(&self, id: WorkId) -> Result<Option<WorkHeader>> {
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let loaded = load(&mut tx.db(), id, false).await?;
         tx.commit().await?;
         Ok(loaded.map(|l| WorkHeader {
@@ -127,7 +127,7 @@ impl Store {
 
     /// One chapter, by 1-based position.
     pub async fn chapter(&self, id: WorkId, position: u32) -> Result<Option<Chapter>> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(format!(
             "SELECT {CHAPTER_COLUMNS} FROM chapters WHERE work_id = $1 AND position = $2"
         ))
@@ -147,7 +147,7 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<Vec<WorkBlurb>> {
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let sql = Sql::new(recent_works_sql(audience, muted_by))
             .bind(i64::from(limit))
             .bind(to_i64(offset));
@@ -164,7 +164,7 @@ impl Store {
     /// One work's blurb whoever may see it: the caller has decided that the reader may (a
     /// creator's draft, a hidden work for an admin), as the work page does.
     pub async fn work_blurb(&self, id: WorkId) -> Result<Option<WorkBlurb>> {
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let sql = Sql::new(format!(
             "SELECT {BLURB_COLUMNS} FROM works w WHERE w.id = $1"
@@ -180,7 +180,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.reads().begin_read().await?;
+        let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let mut rows: Vec<BlurbRow> = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_ARGS) {
@@ -217,7 +217,7 @@ impl Store {
         audience: Audience,
         muted_by: Option<UserId>,
     ) -> Result<u64> {
-        let mut conn = self.reads().conn().await?;
+        let mut conn = self.read_conn().await?;
         let sql = Sql::new(format!(
             "SELECT COUNT(*) FROM works w WHERE {}{}",
             audience.listed("w"),

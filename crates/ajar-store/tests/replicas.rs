@@ -55,18 +55,29 @@ async fn replay(replica_admin: &str, paused: bool) {
     conn.close().await.unwrap();
 }
 
+/// One test at a time holds the replica: one of them pauses its replay.
+static REPLICA: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A fresh test database, its URL, and its URL on the replica; `None` (after printing why)
+/// when PostgreSQL or the replica is not available here.
+async fn database_and_replica() -> Option<(TestStore, String, String)> {
+    let db = TestStore::postgres().await?;
+    let url = db.database_url().unwrap().to_owned();
+    let Some(replica) = replica_url_of(&url) else {
+        db.cleanup().await;
+        return None;
+    };
+    Some((db, url, replica))
+}
+
 async fn has(store: &Store, id: WorkId) -> bool {
     store.work(id).await.unwrap().is_some()
 }
 
 #[tokio::test]
 async fn page_reads_go_to_a_replica_in_step_and_a_writer_reads_their_write() {
-    let Some(db) = TestStore::postgres().await else {
-        return;
-    };
-    let url = db.database_url().unwrap().to_owned();
-    let Some(replica) = replica_url_of(&url) else {
-        db.cleanup().await;
+    let _replica = REPLICA.lock().await;
+    let Some((db, url, replica)) = database_and_replica().await else {
         return;
     };
     let replica_admin = std::env::var(ajar_store::testing::REPLICA_URL_VAR).unwrap();
@@ -113,6 +124,59 @@ async fn page_reads_go_to_a_replica_in_step_and_a_writer_reads_their_write() {
     })
     .await;
     strict.close().await;
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// A replica that goes away between two of the watcher's looks costs no read an error: the
+/// read that finds it gone is made on the primary, and the replica is left out at once.
+#[tokio::test]
+async fn a_replica_that_goes_away_costs_no_read_an_error() {
+    let _replica = REPLICA.lock().await;
+    let Some((db, url, replica)) = database_and_replica().await else {
+        return;
+    };
+    // The replica reached through a forwarder this test can cut: its listener and every
+    // connection through it.
+    // postgres://user:password@HOST:PORT/database
+    let (_, after_at) = replica.rsplit_once('@').unwrap();
+    let host_port = after_at.split('/').next().unwrap();
+    let target: std::net::SocketAddr = host_port.parse().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let through = replica.replacen(host_port, &listener.local_addr().unwrap().to_string(), 1);
+    let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let accepting = tokio::spawn({
+        let connections = connections.clone();
+        async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let copying = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                connections.lock().unwrap().push(copying);
+            }
+        }
+    });
+    let store = open(&url, &through, Duration::from_secs(60)).await;
+    eventually("the replica never came in step", || async {
+        store.replicas_in_step() == (1, 1)
+    })
+    .await;
+    let seen = store
+        .insert_work(&work("Read Before The Cut"))
+        .await
+        .unwrap();
+    eventually("the replica never showed the work", || has(&store, seen)).await;
+
+    accepting.abort();
+    for connection in connections.lock().unwrap().drain(..) {
+        connection.abort();
+    }
+    for _ in 0..20 {
+        assert!(has(&store, seen).await);
+    }
+    assert_eq!(store.replicas_in_step(), (0, 1));
     store.close().await;
     db.cleanup().await;
 }
