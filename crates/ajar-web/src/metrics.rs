@@ -1,16 +1,17 @@
 //! `GET /metrics`: the server's figures in Prometheus' text format, for an operator's
 //! monitoring: requests and their latency per route, requests in flight, the search
-//! follower's lag behind the `changes` feed, the mail outbox, and the page cache's hits and
-//! misses. Each node answers for itself; Prometheus scrapes every node.
+//! follower's lag behind the `changes` feed, the mail outbox, read replicas in step and left
+//! out, and the page cache's hits and misses. Each node answers for itself; Prometheus
+//! scrapes every node.
 //!
 //! `GET /healthz` is for load balancers and anyone: 200 when this node can reach its
 //! database and its search index is ready, 503 (saying why) while it builds its index or
 //! when the database is away, so a balancer sends readers to nodes that are ready.
 //!
-//! Who may read `/metrics`: a request made on this machine straight to the server (from loopback,
-//! with no `X-Forwarded-For`, so not through the reverse proxy that serves the public), or
-//! one carrying `Authorization: Bearer` with the operator's `--metrics-token`. Anyone else
-//! gets the 404 of a page that does not exist.
+//! Who may read `/metrics`: a request made on this machine straight to the server (from
+//! loopback, with no `X-Forwarded-For`, so not through the reverse proxy that serves the
+//! public), or one carrying `Authorization: Bearer` with the operator's `--metrics-token`.
+//! Anyone else gets the 404 of a page that does not exist.
 
 use crate::{AppState, Error};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -105,6 +106,12 @@ struct Inner {
     follower_lag: Gauge,
     indexed_works: Gauge,
     outbox: Family<OutboxLabels, Gauge>,
+    replicas: Family<ReplicaLabels, Gauge>,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReplicaLabels {
+    state: &'static str,
 }
 
 /// The page cache's counts, kept by the cache and read here.
@@ -155,6 +162,12 @@ impl Metrics {
             "Mail in the outbox: waiting to be sent, or given up on after retries",
             outbox.clone(),
         );
+        let replicas = Family::<ReplicaLabels, Gauge>::default();
+        registry.register(
+            "database_replicas",
+            "Read replicas given to this node, in step (read from) or left out (behind or away)",
+            replicas.clone(),
+        );
         registry.register(
             "page_cache_hits",
             "Pages answered from the page cache",
@@ -174,6 +187,7 @@ impl Metrics {
                 follower_lag,
                 indexed_works,
                 outbox,
+                replicas,
             }),
         }
     }
@@ -266,6 +280,13 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Result<Resp
         metrics
             .indexed_works
             .set(i64::try_from(building.done).unwrap_or(i64::MAX));
+    }
+    let (in_step, replicas) = state.store.replicas_in_step();
+    for (label, count) in [("in_step", in_step), ("left_out", replicas - in_step)] {
+        metrics
+            .replicas
+            .get_or_create(&ReplicaLabels { state: label })
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
     let outbox = state.store.outbox_counts().await?;
     for (label, count) in [("pending", outbox.pending), ("failed", outbox.failed)] {

@@ -51,6 +51,14 @@ async fn a_writer_reads_their_write_while_the_replica_is_behind() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let metrics = app.guest().get("/metrics").await;
+    assert!(
+        metrics
+            .body
+            .contains("ajar_database_replicas{state=\"in_step\"} 1"),
+        "{}",
+        metrics.body
+    );
     let writer = app.user("rory").await;
     let guest = app.guest();
     let before = post_work(&writer, "Posted Before", "public").await;
