@@ -14,8 +14,5 @@ venv=${OPDS_VENV:-target/opds-venv}
 python_venv "$venv" 'palace-webpub-manifest-parser==4.1.0' webpub_manifest_parser
 data=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
-"$ajar" --data-dir "$data" serve --demo --bind "127.0.0.1:$port" > "$data/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
-wait_until_serving "$port" "$server" "$data/serve.log"
+serve_in_background "$ajar" "$data" "$port" --demo
 "$venv/bin/python" "$(dirname "$0")/opds2_check.py" "http://127.0.0.1:$port"

@@ -23,11 +23,7 @@ port=$((20000 + RANDOM % 20000))
 "$ajar" --data-dir "$data" user create apibot --email apibot@example.org > /dev/null
 token=$("$ajar" --data-dir "$data" user token apibot --scope write --label schemathesis)
 # Limits off: thousands of requests a minute is the point here (429 is described all the same).
-AJAR_RATE_LIMITS=off "$ajar" --data-dir "$data" serve --demo --bind "127.0.0.1:$port" \
-    > "$data/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
-wait_until_serving "$port" "$server" "$data/serve.log"
+AJAR_RATE_LIMITS=off serve_in_background "$ajar" "$data" "$port" --demo
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks all --exclude-checks negative_data_rejection,positive_data_acceptance,ensure_resource_availability \

@@ -27,3 +27,17 @@ wait_until_serving() {
     echo "the server on port $port did not answer in 5 minutes" >&2
     exit 1
 }
+
+# serve_in_background AJAR DATA PORT [ARGS...]: starts `AJAR --data-dir DATA serve --bind
+# 127.0.0.1:PORT ARGS` (its log in DATA/serve.log, its pid in $server), arranges for it to
+# be stopped and DATA removed when the script exits, and waits until it answers. Variables
+# set before the call (AJAR_RATE_LIMITS=off serve_in_background ...) reach the server.
+serve_in_background() {
+    local ajar=$1 data=$2 port=$3
+    shift 3
+    "$ajar" --data-dir "$data" serve --bind "127.0.0.1:$port" "$@" > "$data/serve.log" 2>&1 &
+    server=$!
+    # shellcheck disable=SC2064 # the values now, not at exit
+    trap "kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf '$data'" EXIT
+    wait_until_serving "$port" "$server" "$data/serve.log"
+}

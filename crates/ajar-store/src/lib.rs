@@ -226,6 +226,27 @@ impl StoreOptions {
     }
 }
 
+/// A PostgreSQL URL's connection settings, with the store's statement cache.
+fn pg_options(url: &str) -> Result<PgConnectOptions> {
+    PgConnectOptions::from_str(url)
+        .map(|connect| connect.statement_cache_capacity(STATEMENT_CACHE))
+        .map_err(|source| StoreError::Open {
+            url: redact(url),
+            source,
+        })
+}
+
+/// `connect` with PostgreSQL's `statement_timeout` set to `limit`, when there is one.
+fn with_time_limit(connect: PgConnectOptions, limit: Option<Duration>) -> PgConnectOptions {
+    match limit {
+        Some(limit) => connect.options([(
+            "statement_timeout",
+            format!("{}ms", limit.as_millis().max(1)),
+        )]),
+        None => connect,
+    }
+}
+
 /// How far behind the primary a replica may be and still be read from, unless set.
 const DEFAULT_MAX_REPLICA_LAG: Duration = Duration::from_secs(2);
 
@@ -387,16 +408,7 @@ impl Store {
     /// [`Store::connect`] with its connections set up as `options` say.
     pub async fn connect_with(url: &str, options: &StoreOptions) -> Result<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
-                url: redact(url),
-                source,
-            })?;
-            return Store::open_postgres(
-                connect.statement_cache_capacity(STATEMENT_CACHE),
-                url,
-                options,
-            )
-            .await;
+            return Store::open_postgres(pg_options(url)?, url, options).await;
         }
         if url.starts_with("sqlite:") {
             let connect =
@@ -513,13 +525,7 @@ impl Store {
         let background = PgPoolOptions::new()
             .max_connections(BACKGROUND_CONNECTIONS)
             .connect_lazy_with(connect.clone());
-        let connect = match options.statement_timeout {
-            Some(limit) => connect.options([(
-                "statement_timeout",
-                format!("{}ms", limit.as_millis().max(1)),
-            )]),
-            None => connect,
-        };
+        let connect = with_time_limit(connect, options.statement_timeout);
         let pool_options = PgPoolOptions::new()
             .max_connections(options.max_connections.unwrap_or(10))
             .acquire_timeout(options.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT));
@@ -532,19 +538,7 @@ impl Store {
         // out by the watcher until it answers, rather than keeping the server from starting.
         let mut replica_pools = Vec::new();
         for replica in &options.replica_urls {
-            let connect = PgConnectOptions::from_str(replica)
-                .map_err(|source| StoreError::Open {
-                    url: redact(replica),
-                    source,
-                })?
-                .statement_cache_capacity(STATEMENT_CACHE);
-            let connect = match options.statement_timeout {
-                Some(limit) => connect.options([(
-                    "statement_timeout",
-                    format!("{}ms", limit.as_millis().max(1)),
-                )]),
-                None => connect,
-            };
+            let connect = with_time_limit(pg_options(replica)?, options.statement_timeout);
             replica_pools.push((
                 redact(replica),
                 pool_options.clone().connect_lazy_with(connect),

@@ -32,7 +32,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     // Opened (and rebuilt if missing or damaged) before listening when that is quick, so
     // search works from the first request; a long build goes on while pages are served.
-    let (search, mut indexing) =
+    let (search, indexing) =
         open_index(global, &store, !args.no_text_index, args.index_wait).await?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -63,25 +63,28 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     // A build that fails while serving stops the server with its error, as it would have
-    // stopped it from starting.
-    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel();
-    if let Some(building) = indexing.take() {
+    // stopped it from starting: the watcher keeps the error and tells the server to stop.
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<()>();
+    let watcher = indexing.map(|building| {
         println!(
             "The search index is being built: pages are served meanwhile, and search says it \
              is catching up until it is done."
         );
         tokio::spawn(async move {
-            let built = building.await.map_err(anyhow::Error::from).and_then(|r| r);
-            if let Err(e) = built {
-                let _ = failed_tx.send(e);
-            }
-        });
-    }
-    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<anyhow::Error>();
+            let failed = building
+                .await
+                .context("the search index build stopped")
+                .and_then(|built| built)
+                .err()?;
+            let _ = failed_tx.send(());
+            Some(failed)
+        })
+    });
+    // A build that ends well drops the sender: only ctrl-c stops the server then.
     let shutdown = async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
-            Ok(e) = failed_rx => { let _ = stop_tx.send(e); }
+            Ok(()) = failed_rx => {}
         }
     };
     let mail = args.mail.config(global, &format!("http://{addr}"))?;
@@ -100,8 +103,10 @@ pub async fn run(global: &Global, args: ServeArgs) -> anyhow::Result<ExitCode> {
     ajar_web::serve_with_config(listener, store, search, config, shutdown)
         .await
         .context("the server stopped")?;
-    if let Ok(e) = stop_rx.try_recv() {
-        return Err(e.context("the search index could not be built; the server stopped"));
+    if let Some(watcher) = watcher.filter(|w| w.is_finished()) {
+        if let Ok(Some(e)) = watcher.await {
+            return Err(e.context("the search index could not be built; the server stopped"));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -140,11 +145,6 @@ async fn open_index(
             built.context("the search index build stopped")??;
             Ok((slot, None))
         }
-        _ = tokio::time::sleep(std::time::Duration::from_secs(wait_secs)) => {
-            let build = tokio::spawn(async move {
-                build.await.context("the search index build stopped")?
-            });
-            Ok((slot, Some(build)))
-        }
+        _ = tokio::time::sleep(std::time::Duration::from_secs(wait_secs)) => Ok((slot, Some(build))),
     }
 }
