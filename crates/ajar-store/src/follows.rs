@@ -27,7 +27,15 @@ pub enum Followed {
 }
 
 impl Followed {
-    pub fn kind(self) -> &'static str {
+    /// Every kind [`Followed::from_parts`] reads.
+    pub const KINDS: [&'static str; 4] = [
+        Followed::Work(WorkId(0)).kind(),
+        Followed::Creator(PseudId(0)).kind(),
+        Followed::Series(SeriesId(0)).kind(),
+        Followed::Tag(TagId(0)).kind(),
+    ];
+
+    pub const fn kind(self) -> &'static str {
         match self {
             Followed::Work(_) => "work",
             Followed::Creator(_) => "creator",

@@ -38,6 +38,8 @@ mod kudos;
 mod listings;
 mod mail;
 mod moderation;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod posting;
 mod pseuds;
 mod rate_events;
@@ -274,6 +276,7 @@ pub struct StoredWork {
 
 /// Counters readers see in a work's stats line.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Stats))]
 pub struct WorkStats {
     pub words: u64,
     pub chapters: u32,
@@ -300,20 +303,34 @@ pub struct WorkHeader {
 
 /// What a listing ("blurb") shows of a work.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkBlurb {
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub id: WorkId,
     pub title: String,
     pub creators: Vec<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub fandoms: Vec<TagName>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::ratings))]
     pub rating: Rating,
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::warnings))]
     pub warnings: Vec<ArchiveWarning>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = openapi::categories))]
     pub categories: Vec<Category>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub relationships: Vec<TagName>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub characters: Vec<TagName>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub tags: Vec<TagName>,
+    /// Sanitized HTML.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub summary: Html,
+    /// The language's name.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub language: Language,
-    /// `None`: not stated (see [`ajar_core::Work::complete`]).
+    /// `null` when the work's story file did not say whether it is finished (shown as "Not
+    /// stated"); such a work matches neither complete=yes nor complete=no.
     pub complete: Option<bool>,
     pub expected_chapters: Option<u32>,
     pub updated: Option<chrono::NaiveDate>,
@@ -323,8 +340,10 @@ pub struct WorkBlurb {
     pub modified_at: DateTime<Utc>,
     pub stats: WorkStats,
     /// The canon entry it spoils that the reader has not seen ("Gilmore Girls 4×13, …"),
-    /// when the web layer marks it; not stored.
+    /// when the web layer marks it (shown because the reader blurs spoilers or asked with
+    /// `spoilers=show`); not stored.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub spoils: Option<String>,
 }
 

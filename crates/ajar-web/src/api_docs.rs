@@ -94,6 +94,9 @@ fn kind(schema: &Value) -> String {
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
         return parts.iter().map(kind).collect::<Vec<_>>().join(" + ");
     }
+    if let Some(choices) = schema.get("oneOf").and_then(Value::as_array) {
+        return choices.iter().map(kind).collect::<Vec<_>>().join(" or ");
+    }
     let base = match schema.get("type") {
         Some(Value::Array(kinds)) => kinds.iter().map(text).collect::<Vec<_>>().join(" or "),
         Some(k) => text(k),
@@ -187,23 +190,30 @@ fn schemas(doc: &Value) -> Vec<Schema> {
     let mut out: Vec<Schema> = all
         .iter()
         .map(|(name, schema)| {
-            let required: Vec<&str> = schema["required"]
-                .as_array()
-                .map(|r| r.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let fields = schema["properties"]
-                .as_object()
-                .map(|p| {
-                    p.iter()
-                        .map(|(field, s)| Field {
-                            name: field.clone(),
-                            kind: kind(s),
-                            required: required.contains(&field.as_str()),
-                            description: spans(&text(&s["description"])),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            // A type that flattens another in is `allOf` the other (shown by name in its
+            // kind) and an object of its own fields.
+            let own = std::iter::once(schema).chain(
+                schema["allOf"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|part| part.get("$ref").is_none()),
+            );
+            let mut fields = Vec::new();
+            for part in own {
+                let required: Vec<&str> = part["required"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                for (field, s) in part["properties"].as_object().into_iter().flatten() {
+                    fields.push(Field {
+                        name: field.clone(),
+                        kind: kind(s),
+                        required: required.contains(&field.as_str()),
+                        description: spans(&text(&s["description"])),
+                    });
+                }
+            }
             Schema {
                 name: name.clone(),
                 description: spans(&text(&schema["description"])),
@@ -224,8 +234,8 @@ async fn docs() -> Page<DocsPage> {
             "The archive's JSON API: every operation, its parameters, bodies and answers.",
         ),
         intro: spans(&text(&doc["info"]["description"])),
-        operations: operations(&doc),
-        schemas: schemas(&doc),
+        operations: operations(doc),
+        schemas: schemas(doc),
     })
 }
 
@@ -236,7 +246,7 @@ mod tests {
     #[test]
     fn every_operation_and_schema_of_the_description_is_on_the_page() {
         let doc = crate::openapi::openapi();
-        let listed = operations(&doc);
+        let listed = operations(doc);
         let described: usize = doc["paths"]
             .as_object()
             .unwrap()
@@ -252,10 +262,16 @@ mod tests {
         let anchors: std::collections::HashSet<&str> =
             listed.iter().map(|o| o.anchor.as_str()).collect();
         assert_eq!(anchors.len(), listed.len(), "anchors are unique");
+        let shown = schemas(doc);
         assert_eq!(
-            schemas(&doc).len(),
+            shown.len(),
             doc["components"]["schemas"].as_object().unwrap().len()
         );
+        // A type that flattens another in shows its own fields, and the other by name.
+        let detail = shown.iter().find(|s| s.name == "WorkDetail").unwrap();
+        assert!(detail.kind.starts_with("Work + "), "{}", detail.kind);
+        let fields: Vec<&str> = detail.fields.iter().map(|f| f.name.as_str()).collect();
+        assert!(fields.contains(&"chapters"), "{fields:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::auth::Ctx;
 use crate::forms::Form;
 use crate::home::page_number;
 use crate::kudos::work_id;
+use crate::openapi::{BodyRefusals, ChangeRefusals, Missing, ProblemDetails, Refusals, WorkPath};
 use crate::prefs::ReaderPrefs;
 use crate::service::{
     self,
@@ -34,18 +35,16 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/works/{id}/bookmark", post(save))
         .route("/works/{id}/bookmark/delete", post(delete))
         .route("/users/{name}/bookmarks", get(user_bookmarks))
-        .route(
-            "/api/v1/works/{id}/bookmark",
-            get(api_get).put(api_save).delete(api_delete),
-        )
 }
 
 /// A bookmark as the API shows it.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Bookmark)]
 struct ApiBookmark {
     work: i64,
     /// Sanitized HTML.
     notes: String,
+    /// The reader's own tags.
     tags: Vec<String>,
     private: bool,
     rec: bool,
@@ -68,8 +67,12 @@ async fn bookmark_json(state: &AppState, ctx: &Ctx, work: WorkId) -> Result<Resp
     .into_response())
 }
 
-/// `GET /api/v1/works/{id}/bookmark`: the reader's bookmark of the work (404 when none).
-async fn api_get(
+/// Your bookmark of a work
+#[utoipa::path(get, path = "/api/v1/works/{id}/bookmark", security(("token" = []), ("basic" = [])), params(WorkPath),
+    responses((status = 200, description = "The bookmark.", body = ApiBookmark),
+        (status = 404, description = "No such work, not one the account may see, or no bookmark of it.", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals))]
+pub(crate) async fn api_get(
     State(state): State<AppState>,
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
@@ -77,9 +80,15 @@ async fn api_get(
     bookmark_json(&state, &ctx, work_id(id)?).await
 }
 
-/// `PUT /api/v1/works/{id}/bookmark` with `{"notes", "tags", "private", "rec"}` (each
-/// optional): makes or replaces the reader's bookmark; answers with it.
-async fn api_save(
+/// Bookmark a work (or change your bookmark)
+///
+/// One bookmark per account and work; sending again replaces it. Needs a token with the write
+/// scope.
+#[utoipa::path(put, path = "/api/v1/works/{id}/bookmark", security(("token" = []), ("basic" = [])), params(WorkPath),
+    request_body = crate::service::bookmarks::BookmarkRequest,
+    responses((status = 200, description = "The bookmark as saved.", body = ApiBookmark),
+        BodyRefusals, Missing, ChangeRefusals))]
+pub(crate) async fn api_save(
     State(state): State<AppState>,
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,
@@ -99,8 +108,12 @@ async fn api_save(
     bookmark_json(&state, &ctx, work).await
 }
 
-/// `DELETE /api/v1/works/{id}/bookmark`: `204`, or `404` when the reader had none.
-async fn api_delete(
+/// Delete your bookmark of a work
+#[utoipa::path(delete, path = "/api/v1/works/{id}/bookmark", security(("token" = []), ("basic" = [])), params(WorkPath),
+    responses((status = 204, description = "Deleted."),
+        (status = 404, description = "No such work, not one the account may see, or no bookmark of it.", body = ProblemDetails, content_type = "application/problem+json"),
+        ChangeRefusals))]
+pub(crate) async fn api_delete(
     State(state): State<AppState>,
     ctx: Ctx,
     id: Result<Path<String>, PathRejection>,

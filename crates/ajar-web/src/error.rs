@@ -301,21 +301,20 @@ pub(crate) async fn problems_for_api(
     if !api {
         return Response::from_parts(parts, body);
     }
-    let mut body = serde_json::json!({
-        "type": "about:blank",
-        "title": problem.title,
-        "status": parts.status.as_u16(),
-        "detail": problem.detail,
-    });
-    if !problem.errors.is_empty() {
-        body["errors"] = serde_json::json!(problem.errors);
-    }
+    let body = serde_json::to_vec(&crate::openapi::ProblemDetails {
+        kind: "about:blank",
+        title: problem.title,
+        status: parts.status.as_u16(),
+        detail: problem.detail,
+        errors: problem.errors,
+    })
+    .unwrap_or_default();
     parts.headers.insert(
         axum::http::header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("application/problem+json"),
     );
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Marks a response that asks a guest to log in first: `auth::context`, which knows the

@@ -24,9 +24,7 @@ use axum::Router;
 use serde::Deserialize;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/account/filters", get(show).post(save))
-        .route("/api/v1/filters", get(api_get).put(api_put))
+    Router::new().route("/account/filters", get(show).post(save))
 }
 
 /// Applies a reader's muted tags and saved filter to a search: muted tags are always left
@@ -189,7 +187,9 @@ impl FiltersPage {
     }
 }
 
-/// `GET /api/v1/filters`: the account's muted tags and saved filter.
+/// Your muted tags and saved filter
+#[utoipa::path(get, path = "/api/v1/filters", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "Yours.", body = FiltersRequest), crate::openapi::Refusals))]
 pub(crate) async fn api_get(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -197,7 +197,13 @@ pub(crate) async fn api_get(
     Ok(axum::Json(filters(&state, &ctx).await?))
 }
 
-/// `PUT /api/v1/filters` with the same fields: replaces them; answers them as saved.
+/// Replace your muted tags and saved filter
+///
+/// Muted tags are left out of every search and listing you see; the saved filter fills in
+/// what a search does not say.
+#[utoipa::path(put, path = "/api/v1/filters", security(("token" = []), ("basic" = [])), request_body = FiltersRequest,
+    responses((status = 200, description = "As saved.", body = FiltersRequest),
+        crate::openapi::BodyRefusals, crate::openapi::ChangeRefusals))]
 pub(crate) async fn api_put(
     State(state): State<AppState>,
     ctx: Ctx,

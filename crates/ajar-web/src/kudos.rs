@@ -24,9 +24,7 @@ use axum::Router;
 const NAMES_SHOWN: u32 = 50;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/works/{id}/kudos", post(leave_kudos))
-        .route("/api/v1/works/{id}/kudos", post(api_leave_kudos))
+    Router::new().route("/works/{id}/kudos", post(leave_kudos))
 }
 
 /// A work id from a path segment; anything but digits names no work.
@@ -90,9 +88,25 @@ async fn leave_kudos(
     }
 }
 
-/// `POST /api/v1/works/{id}/kudos`: `201` with `{"work": ID, "kudos": "left"}`, or `200`
-/// with `"already"` when this account (or guest) left kudos before.
-async fn api_leave_kudos(
+/// Kudos on a work, as the API answers leaving them: `kudos` is `left`, or `already` when
+/// this account had left kudos on the work before.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Kudos)]
+struct KudosJson {
+    work: i64,
+    #[schema(inline, value_type = crate::openapi::KudosOutcome)]
+    kudos: &'static str,
+}
+
+/// Leave kudos on a work
+///
+/// Once per account. Not on one's own work, nor on a work the account may not see. Needs a
+/// token with the write scope.
+#[utoipa::path(post, path = "/api/v1/works/{id}/kudos", security(("token" = []), ("basic" = [])), params(crate::openapi::WorkPath),
+    responses((status = 201, description = "Kudos left.", body = KudosJson),
+        (status = 200, description = "This account had left kudos on the work already (`kudos` is `already`).", body = KudosJson),
+        crate::openapi::Missing, crate::openapi::ChangeRefusals))]
+pub(crate) async fn api_leave_kudos(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
@@ -104,7 +118,7 @@ async fn api_leave_kudos(
             KudosOutcome::Left => (axum::http::StatusCode::CREATED, "left"),
             KudosOutcome::Already => (axum::http::StatusCode::OK, "already"),
         };
-    let body = serde_json::json!({ "work": id.0, "kudos": kudos });
+    let body = KudosJson { work: id.0, kudos };
     Ok((status, axum::Json(body)).into_response())
 }
 

@@ -199,7 +199,6 @@ fn router(state: AppState) -> Router {
         .merge(tokens::router())
         .merge(opds::router())
         .merge(opds2::router())
-        .merge(api::router())
         .merge(search::router())
         .merge(openapi::router())
         .merge(api_docs::router())

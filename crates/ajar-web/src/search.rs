@@ -6,6 +6,7 @@
 //! hydrate the ids from the store in one go. A query or filter that cannot be read gets its
 //! message back (400), never a 500.
 
+use crate::openapi::{ProblemDetails, Refusals};
 use crate::views::{thousands, Blurb, InternalErrorPage, Layout, Page, Pagination};
 use crate::AppState;
 use ajar_core::{ArchiveWarning, Category, Rating, TagKind};
@@ -18,12 +19,11 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::{IntoParams, ToSchema};
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/works/search", get(search_page))
-        .route("/api/v1/works", get(api_works))
+    Router::new().route("/works/search", get(search_page))
 }
 
 /// What went wrong with a search, as the reader should hear it.
@@ -502,16 +502,32 @@ impl Sidebar {
 // ---------------------------------------------------------------------------------------
 // JSON
 
-#[derive(Serialize)]
+/// One page of matching works, with facet counts.
+#[derive(Serialize, ToSchema)]
+#[schema(as = WorkPage)]
 struct ApiWorks {
+    /// Matching works in all.
     total: u64,
-    /// Matching works the reader's spoiler filter left out.
+    /// Matching works left out because they spoil canon entries past your progress (your
+    /// account's, the `ajar_seen` cookie's, or `seen=FANDOM-POSITION.…`); `spoilers=show`
+    /// leaves none out.
     spoilers_hidden: u64,
     page: u64,
     per_page: u32,
     works: Vec<ApiWork>,
-    /// Tag counts over every matching work, by kind code.
-    facets: serde_json::Map<String, serde_json::Value>,
+    /// By tag kind (fandom, relationship, character, freeform, rating, warning, category):
+    /// the most frequent tags among all matching works, with exact counts.
+    facets: BTreeMap<&'static str, Vec<ApiFacet>>,
+}
+
+/// A tag among the matching works, and how many carry it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = FacetCount)]
+struct ApiFacet {
+    /// Use with include= / exclude=.
+    id: i64,
+    name: String,
+    count: u64,
 }
 
 impl ApiWorks {
@@ -534,10 +550,12 @@ impl ApiWorks {
             .facets
             .iter()
             .map(|g| {
-                (
-                    g.kind.code().to_owned(),
-                    serde_json::to_value(&g.tags).unwrap_or_default(),
-                )
+                let tags = g.tags.iter().map(|t| ApiFacet {
+                    id: t.id.0,
+                    name: t.name.clone(),
+                    count: t.count,
+                });
+                (g.kind.code(), tags.collect())
             })
             .collect();
         ApiWorks {
@@ -551,21 +569,13 @@ impl ApiWorks {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = FoundWork)]
 struct ApiWork {
     #[serde(flatten)]
     work: crate::api::WorkJson,
     /// HTML with `<b>` around the words found, when the search looked in the works' text.
     snippet: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Problem {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    title: &'static str,
-    status: u16,
-    detail: String,
 }
 
 /// A 503 while the index is built, with a time to ask again.
@@ -580,11 +590,12 @@ fn catching_up(mut response: Response) -> Response {
 fn problem(status: StatusCode, title: &'static str, detail: String) -> Response {
     let mut response = (
         status,
-        Json(Problem {
+        Json(ProblemDetails {
             kind: "about:blank",
             title,
             status: status.as_u16(),
             detail,
+            errors: Vec::new(),
         }),
     )
         .into_response();
@@ -665,7 +676,105 @@ fn api_query_problem(raw: &str) -> Option<Response> {
     })
 }
 
-async fn api_works(
+/// The parameters of a search through the API, as `SearchRequest::from_query_string` reads
+/// them (the test `openapi::every_documented_value_is_accepted_and_no_other` holds the two
+/// together).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes what `SearchRequest` reads
+struct SearchParams {
+    /// The search box: words, "phrases", field:value, ranges (words>5000, kudos:100..500),
+    /// -negation, OR.
+    q: Option<String>,
+    /// A phrase to find in the text of works; results carry a snippet.
+    text: Option<String>,
+    /// Tag names (any kind), comma-separated: works with all of them.
+    include_tags: Option<String>,
+    /// Tag names, comma-separated: works with none of them.
+    exclude_tags: Option<String>,
+    /// Tag ids: works with each of them.
+    #[param(inline, value_type = Option<Vec<TagIdParam>>)]
+    include: Option<Vec<i64>>,
+    /// Tag ids: works with none of them.
+    #[param(inline, value_type = Option<Vec<TagIdParam>>)]
+    exclude: Option<Vec<i64>>,
+    /// Creator names, comma-separated.
+    exclude_creators: Option<String>,
+    /// Creator (pseud) ids: works by any of them.
+    #[param(inline, value_type = Option<Vec<TagIdParam>>)]
+    creator_id: Option<Vec<i64>>,
+    /// Any of these ratings.
+    #[param(inline, value_type = Option<Vec<crate::openapi::RatingCode>>)]
+    rating: Option<Vec<String>>,
+    /// All of these archive warnings.
+    #[param(inline, value_type = Option<Vec<crate::openapi::WarningCode>>)]
+    warning: Option<Vec<String>>,
+    /// Any of these categories.
+    #[param(inline, value_type = Option<Vec<crate::openapi::CategoryCode>>)]
+    category: Option<Vec<String>>,
+    /// yes: complete works only; no: works in progress only. A work whose completion is not
+    /// stated matches neither.
+    #[param(inline, value_type = Option<crate::openapi::YesNo>)]
+    complete: Option<String>,
+    /// yes: crossovers only; no: single-fandom works only.
+    #[param(inline, value_type = Option<crate::openapi::YesNo>)]
+    crossover: Option<String>,
+    /// At least this many words.
+    #[param(minimum = 0)]
+    words_from: Option<u64>,
+    /// At most this many words.
+    #[param(minimum = 0)]
+    words_to: Option<u64>,
+    /// A language code or name.
+    language: Option<String>,
+    /// Updated on or after (YYYY-MM-DD).
+    updated_from: Option<chrono::NaiveDate>,
+    /// Updated on or before (YYYY-MM-DD).
+    updated_to: Option<chrono::NaiveDate>,
+    /// Posted on or after (YYYY-MM-DD).
+    published_from: Option<chrono::NaiveDate>,
+    /// Posted on or before (YYYY-MM-DD).
+    published_to: Option<chrono::NaiveDate>,
+    /// The order; best_match (the default with a query) or updated (without one) when not
+    /// given.
+    #[param(inline, value_type = Option<crate::openapi::SortCode>)]
+    sort: Option<String>,
+    /// 1-based page.
+    #[param(minimum = 1)]
+    page: Option<u64>,
+    /// Works per page, 1 to 100.
+    #[param(minimum = 1, maximum = 100)]
+    per_page: Option<u32>,
+    /// no: leave out the facet counts (faster).
+    #[param(inline, value_type = Option<crate::openapi::YesNo>)]
+    facets: Option<String>,
+    /// Canon progress for this search, in place of your account's (or cookie's):
+    /// FANDOM_TAG_ID-POSITION pairs joined by dots (12-3.45-0); works linked to later entries
+    /// are left out and counted in spoilers_hidden.
+    #[param(pattern = r"^[0-9]+-[0-9]+(\.[0-9]+-[0-9]+)*$")]
+    seen: Option<String>,
+    /// show: leave out nothing for spoilers this once (such works carry `spoils`).
+    #[param(inline, value_type = Option<crate::openapi::ShowCode>)]
+    spoilers: Option<String>,
+}
+
+/// An id from 1.
+#[derive(ToSchema)]
+#[schema(value_type = i64, minimum = 1)]
+#[allow(dead_code)]
+struct TagIdParam(i64);
+
+/// Search works
+///
+/// The same search as /works/search: a query in the search language plus filters, one page
+/// of works with facet counts of the tags across every matching work.
+#[utoipa::path(get, path = "/api/v1/works", params(SearchParams),
+    responses((status = 200, description = "One page of matching works.", body = ApiWorks),
+        (status = 400, description = "The query or a filter cannot be read (an empty number, date or code included); `detail` says what to fix.", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "A page past the first 10,000 results (narrow the search to see further).", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "This server runs no search index, or is still building it (`Retry-After` says when to ask again).", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals))]
+pub(crate) async fn api_works(
     State(state): State<AppState>,
     ctx: crate::auth::Ctx,
     RawQuery(raw): RawQuery,

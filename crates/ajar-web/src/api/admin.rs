@@ -7,6 +7,7 @@
 use super::json_body;
 use crate::auth::Ctx;
 use crate::kudos::id_number;
+use crate::openapi::{BodyRefusals, ChangeRefusals, IdPath, Missing, ProblemDetails, Refusals};
 use crate::service::moderation as service;
 use crate::{AppState, Error};
 use ajar_core::{SignupMode, UserId, WorkId};
@@ -18,20 +19,25 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What an admin may do with a report (`action`).
+pub(crate) const DECISIONS: [&str; 4] = ["hide", "remove", "suspend", "dismiss"];
 
 /// Open reports listed at once, as on the admin page.
 const REPORTS_SHOWN: u32 = 100;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct Owner {
     id: i64,
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = OpenReport)]
 pub(crate) struct ReportJson {
     id: i64,
-    /// work or comment.
+    #[schema(inline, value_type = crate::openapi::ReportedKind)]
     reported: &'static str,
     /// The work's or the comment's id.
     item: i64,
@@ -47,7 +53,11 @@ pub(crate) struct ReportJson {
     owners: Vec<Owner>,
 }
 
-/// `GET /api/v1/admin/reports`: the open reports, oldest first.
+/// Open reports, oldest first (admins)
+#[utoipa::path(get, path = "/api/v1/admin/reports", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "The open reports.", body = Vec<ReportJson>),
+        (status = 403, description = "Not an admin's.", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals))]
 pub(crate) async fn reports(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -82,21 +92,29 @@ pub(crate) async fn reports(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ReportDecision)]
 pub(crate) struct Decision {
-    /// hide, remove, suspend or dismiss.
+    #[schema(inline, value_type = crate::openapi::ReportDecisionCode)]
     action: String,
     /// With suspend: the account answerable for the item.
     user: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ReportResolved)]
 pub(crate) struct Resolved {
+    /// How it was resolved, in words.
     resolution: String,
 }
 
-/// `POST /api/v1/admin/reports/{id}` with `{"action"}` (and `"user"` to suspend).
+/// Act on a report and close it (admins)
+///
+/// `action` (and `user` to suspend).
+#[utoipa::path(post, path = "/api/v1/admin/reports/{id}", security(("token" = []), ("basic" = [])), params(IdPath), request_body = Decision,
+    responses((status = 200, description = "How it was resolved.", body = Resolved),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -117,9 +135,10 @@ pub(crate) async fn act(
         }
         ("dismiss", _) => ReportAction::Dismiss,
         _ => {
-            return Err(Error::Invalid(vec![
-                "action: one of hide, remove, suspend or dismiss.".to_owned(),
-            ]))
+            return Err(Error::Invalid(vec![format!(
+                "action: one of {}.",
+                DECISIONS.join(", ")
+            )]))
         }
     };
     let resolution = service::act_on_report(&state, &ctx, id, action).await?;
@@ -137,7 +156,11 @@ async fn hidden(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `PUT /api/v1/admin/works/{id}/hidden`: hides the work; `204`.
+/// Hide a work from everyone but admins
+#[utoipa::path(put, path = "/api/v1/admin/works/{id}/hidden", security(("token" = []), ("basic" = [])), params(IdPath),
+    responses((status = 204, description = "Done (or already so)."),
+        (status = 400, description = "Your own account.", body = ProblemDetails, content_type = "application/problem+json"),
+        Missing, ChangeRefusals))]
 pub(crate) async fn hide(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -146,7 +169,11 @@ pub(crate) async fn hide(
     hidden(&state, &ctx, id, true).await
 }
 
-/// `DELETE /api/v1/admin/works/{id}/hidden`: shows the work again; `204`.
+/// Show a hidden work again
+#[utoipa::path(delete, path = "/api/v1/admin/works/{id}/hidden", security(("token" = []), ("basic" = [])), params(IdPath),
+    responses((status = 204, description = "Done (or already so)."),
+        (status = 400, description = "Your own account.", body = ProblemDetails, content_type = "application/problem+json"),
+        Missing, ChangeRefusals))]
 pub(crate) async fn unhide(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -166,7 +193,11 @@ async fn suspended(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `PUT /api/v1/admin/users/{id}/suspended`: `204`.
+/// Suspend an account: its works, comments and bookmarks are hidden, its tokens stop working
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/suspended", security(("token" = []), ("basic" = [])), params(IdPath),
+    responses((status = 204, description = "Done (or already so)."),
+        (status = 400, description = "Your own account.", body = ProblemDetails, content_type = "application/problem+json"),
+        Missing, ChangeRefusals))]
 pub(crate) async fn suspend(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -175,7 +206,11 @@ pub(crate) async fn suspend(
     suspended(&state, &ctx, id, true).await
 }
 
-/// `DELETE /api/v1/admin/users/{id}/suspended`: `204`.
+/// Lift a suspension
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}/suspended", security(("token" = []), ("basic" = [])), params(IdPath),
+    responses((status = 204, description = "Done (or already so)."),
+        (status = 400, description = "Your own account.", body = ProblemDetails, content_type = "application/problem+json"),
+        Missing, ChangeRefusals))]
 pub(crate) async fn unsuspend(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -184,13 +219,17 @@ pub(crate) async fn unsuspend(
     suspended(&state, &ctx, id, false).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = SignupMode)]
 pub(crate) struct Mode {
+    #[schema(inline, value_type = crate::openapi::SignupModeCode)]
     mode: String,
 }
 
-/// `PUT /api/v1/admin/signup-mode` with `{"mode": "open" | "invite" | "closed"}`: `204`.
+/// How new accounts are made: open, by invitation, or closed (admins)
+#[utoipa::path(put, path = "/api/v1/admin/signup-mode", security(("token" = []), ("basic" = [])), request_body = Mode,
+    responses((status = 204, description = "Set."), BodyRefusals, ChangeRefusals))]
 pub(crate) async fn signup_mode(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -204,18 +243,23 @@ pub(crate) async fn signup_mode(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = InvitationCount)]
 pub(crate) struct Count {
+    #[schema(minimum = 1, maximum = 100)]
     count: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = InvitationCodes)]
 pub(crate) struct Codes {
     codes: Vec<String>,
 }
 
-/// `POST /api/v1/admin/invitations` with `{"count"}`: `201` with the codes.
+/// Make invitation codes, each good for one account (admins)
+#[utoipa::path(post, path = "/api/v1/admin/invitations", security(("token" = []), ("basic" = [])), request_body = Count,
+    responses((status = 201, description = "The codes.", body = Codes), BodyRefusals, ChangeRefusals))]
 pub(crate) async fn invitations(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -9,6 +9,9 @@ use super::json_body;
 use crate::auth::Ctx;
 use crate::comments::{signature_text, visible_comment};
 use crate::kudos::{id_number, work_id};
+use crate::openapi::{
+    BodyRefusals, ChangeRefusals, IdPath, Missing, ProblemDetails, Refusals, WorkPath,
+};
 use crate::service::comments::{CommentRequest, Place};
 use crate::{service, AppState, Error};
 use ajar_core::CommentId;
@@ -19,13 +22,17 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Deserialize)]
+/// A comment: on a chapter (a new thread, with `chapter`), or a reply (without).
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CommentRequest)]
 struct CommentFields {
     /// The chapter commented on (a new thread); not sent with a reply.
+    #[schema(minimum = 1)]
     chapter: Option<u32>,
-    /// HTML (sanitized) or plain text (as paragraphs).
+    /// HTML (sanitized) or plain text (as paragraphs); at most 10,000 characters.
     body: String,
     /// A guest's name; ignored for an account.
     #[serde(default)]
@@ -35,11 +42,13 @@ struct CommentFields {
 }
 
 /// A comment as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Comment)]
 pub(crate) struct CommentJson {
     id: i64,
     work: i64,
     chapter: u32,
+    /// The comment replied to.
     parent: Option<i64>,
     /// The pseud, or a guest's name followed by " (Guest)".
     author: String,
@@ -53,6 +62,7 @@ pub(crate) struct CommentJson {
     url: String,
     /// In a thread: why the comment's text is left out ("(Previous comment deleted.)",
     /// a muted or suspended author), its replies being shown; `null` otherwise.
+    #[schema(value_type = Option<String>)]
     placeholder: Option<&'static str>,
 }
 
@@ -117,8 +127,15 @@ async fn post(
     )
 }
 
-/// `POST /api/v1/works/{id}/comments` with `{"chapter", "body"}` (and `name` for a
-/// guest, `pseud` for an account with several): `201` with the comment.
+/// Comment on a chapter
+///
+/// As the comment form: the work's comment policy decides who may (a moderated work's
+/// comment waits for approval, `pending`), blocks hold, HTML is sanitized and plain text
+/// becomes paragraphs. Send `chapter` and `body` (and `name` for a guest, `pseud` for an
+/// account with several).
+#[utoipa::path(post, path = "/api/v1/works/{id}/comments", security(("token" = []), ("basic" = [])), params(WorkPath), request_body = CommentFields,
+    responses((status = 201, description = "The comment (its address in `Location`).", body = CommentJson),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -136,7 +153,12 @@ pub(crate) async fn create(
     post(&state, &ctx, Place::Chapter { work, chapter }, fields).await
 }
 
-/// `POST /api/v1/comments/{id}/replies` with `{"body"}`: `201` with the reply.
+/// Reply to a comment
+///
+/// Send `body` (and `name` or `pseud`), not `chapter`: a reply is on its comment's chapter.
+#[utoipa::path(post, path = "/api/v1/comments/{id}/replies", security(("token" = []), ("basic" = [])), params(IdPath), request_body = CommentFields,
+    responses((status = 201, description = "The reply (its address in `Location`).", body = CommentJson),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn reply(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -154,7 +176,9 @@ pub(crate) async fn reply(
     post(&state, &ctx, Place::Reply(id), fields).await
 }
 
-/// `GET /api/v1/comments/{id}`: a comment the viewer may see.
+/// A comment
+#[utoipa::path(get, path = "/api/v1/comments/{id}", params(IdPath),
+    responses((status = 200, description = "The comment.", body = CommentJson), Missing, Refusals))]
 pub(crate) async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -164,13 +188,18 @@ pub(crate) async fn show(
     Ok(Json(CommentJson::new(comment)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CommentEdit)]
 pub(crate) struct EditFields {
+    /// HTML (sanitized) or plain text; at most 10,000 characters.
     body: String,
 }
 
-/// `PUT /api/v1/comments/{id}` with `{"body"}`: edits one of the account's own comments.
+/// Edit your comment
+#[utoipa::path(put, path = "/api/v1/comments/{id}", security(("token" = []), ("basic" = [])), params(IdPath), request_body = EditFields,
+    responses((status = 200, description = "The comment as edited.", body = CommentJson),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -184,7 +213,11 @@ pub(crate) async fn edit(
     Ok(Json(CommentJson::new(comment)))
 }
 
-/// `DELETE /api/v1/comments/{id}`: `204`.
+/// Delete a comment
+///
+/// Your own, or any on a work you created (or, for admins, any).
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", security(("token" = []), ("basic" = [])), params(IdPath),
+    responses((status = 204, description = "Deleted."), Missing, ChangeRefusals))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -194,7 +227,10 @@ pub(crate) async fn delete(
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
-/// `POST /api/v1/comments/{id}/approve`: the comment, no longer pending.
+/// Approve a comment on your moderated work
+#[utoipa::path(post, path = "/api/v1/comments/{id}/approve", security(("token" = []), ("basic" = [])), params(IdPath),
+    responses((status = 200, description = "The comment, no longer pending.", body = CommentJson),
+        Missing, ChangeRefusals))]
 pub(crate) async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -209,15 +245,25 @@ pub(crate) async fn approve(
 /// Threads on one page of `GET /api/v1/works/{id}/comments`, as on the work's page.
 const THREADS_PER_PAGE: u32 = crate::comments::THREADS_PER_PAGE;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ThreadsQuery {
+    /// One chapter's threads; every chapter's when left out.
+    #[param(value_type = Option<u32>, minimum = 1)]
     chapter: Option<String>,
+    /// 20 threads a page, from 1.
+    #[param(value_type = Option<u64>, minimum = 1)]
     page: Option<String>,
+    /// The next page: `next_cursor` of the page before, as it came (not with `page`). A
+    /// cursor continues after the last item shown, so items added or removed meanwhile
+    /// neither repeat nor go missing.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CommentThreads)]
 pub(crate) struct ThreadsJson {
     /// Top-level comments in all (on the chapter asked for, or the whole work).
     threads: u64,
@@ -226,7 +272,8 @@ pub(crate) struct ThreadsJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     page: Option<u64>,
     per_page: u32,
-    /// Ask for the next page with `cursor=` and this; `null` on the last page.
+    /// Send as `cursor` for the next page; `null` when no thread follows (it may be given on
+    /// a page that turns out to be the last: the page it leads to is then empty).
     next_cursor: Option<String>,
     /// The comments of the page's threads (its top-level comments and every reply under
     /// them), oldest first: `parent` says which comment each replies to.
@@ -247,9 +294,15 @@ fn query_number(name: &str, sent: Option<&str>) -> Result<Option<u64>, Error> {
     }
 }
 
-/// `GET /api/v1/works/{id}/comments?chapter=N&page=P` (or `cursor=C`): a page of the
-/// work's comment threads (on chapter `N`, or on every chapter), as the work's page shows
-/// them.
+/// A work's comment threads
+///
+/// As the work's page shows them to the account: pending comments only to their author and
+/// the work's creators, nothing by people the account muted, a deleted comment only as the
+/// place of its replies.
+#[utoipa::path(get, path = "/api/v1/works/{id}/comments", params(WorkPath, ThreadsQuery),
+    responses((status = 200, description = "A page of threads.", body = ThreadsJson),
+        (status = 400, description = "`chapter` or `page` is not a number from 1, `cursor` is not one this API gave, or both `page` and `cursor` were sent.", body = ProblemDetails, content_type = "application/problem+json"),
+        Missing, Refusals))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     ctx: Ctx,

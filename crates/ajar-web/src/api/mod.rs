@@ -6,17 +6,20 @@
 use crate::access::visible_work;
 use crate::auth::Ctx;
 use crate::kudos::work_id;
+use crate::openapi::{ChapterPath, Missing, Refusals, WorkPath};
 use crate::{AppState, Error};
 use ajar_core::WorkId;
 use ajar_store::WorkBlurb;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-mod admin;
+pub(crate) mod admin;
 mod comments;
 mod cursor;
 mod inbox;
@@ -27,93 +30,52 @@ mod tags;
 pub(crate) mod validators;
 mod writes;
 
-pub(crate) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/works", post(writes::create))
-        .route(
-            "/api/v1/works/{id}",
-            get(work).patch(writes::update).delete(writes::delete),
-        )
-        .route("/api/v1/works/{id}/chapters", post(writes::add_chapter))
-        .route(
-            "/api/v1/works/{id}/chapters/{position}",
-            get(chapter)
-                .put(writes::edit_chapter)
-                .delete(writes::delete_chapter),
-        )
-        .route(
-            "/api/v1/works/{id}/chapter-order",
-            put(writes::reorder_chapters),
-        )
-        .route(
-            "/api/v1/works/{id}/comments",
-            get(comments::list).post(comments::create),
-        )
-        .route(
-            "/api/v1/comments/{id}",
-            get(comments::show)
-                .put(comments::edit)
-                .delete(comments::delete),
-        )
-        .route("/api/v1/comments/{id}/replies", post(comments::reply))
-        .route("/api/v1/comments/{id}/approve", post(comments::approve))
-        .route("/api/v1/subscriptions", get(reading::subscriptions))
-        .route(
-            "/api/v1/subscriptions/{kind}/{id}",
-            put(reading::subscribe).delete(reading::unsubscribe),
-        )
-        .route("/api/v1/history", get(reading::history))
-        .route("/api/v1/updates", get(reading::updates))
-        .route("/api/v1/later", get(reading::later))
-        .route(
-            "/api/v1/works/{id}/later",
-            put(reading::mark_later).delete(reading::unmark_later),
-        )
-        .route("/api/v1/mutes", get(reading::stances))
-        .route("/api/v1/inbox", get(inbox::inbox).post(inbox::update))
-        .route(
-            "/api/v1/mail-settings",
-            get(inbox::settings).put(inbox::set_settings),
-        )
-        .route("/api/v1/invitations", get(people::invitations))
-        .route("/api/v1/invitations/{work}/accept", post(people::accept))
-        .route("/api/v1/invitations/{work}/decline", post(people::decline))
-        .route("/api/v1/series/{id}", get(people::series))
-        .route("/api/v1/series/{id}/parts", put(people::order))
-        .route("/api/v1/reports", post(people::report))
-        .route("/api/v1/pseuds", get(pseuds::list).post(pseuds::add))
-        .route(
-            "/api/v1/pseuds/{id}",
-            axum::routing::patch(pseuds::rename).delete(pseuds::delete),
-        )
-        .route("/api/v1/admin/reports", get(admin::reports))
-        .route("/api/v1/admin/reports/{id}", post(admin::act))
-        .route(
-            "/api/v1/admin/works/{id}/hidden",
-            put(admin::hide).delete(admin::unhide),
-        )
-        .route(
-            "/api/v1/admin/users/{id}/suspended",
-            put(admin::suspend).delete(admin::unsuspend),
-        )
-        .route("/api/v1/admin/signup-mode", put(admin::signup_mode))
-        .route("/api/v1/admin/invitations", post(admin::invitations))
-        .route("/api/v1/tags/{name}", get(tags::tag))
-        .route("/api/v1/tags/{name}/wrangle", post(tags::wrangle))
-        .route("/api/v1/tags/{name}/canon", get(tags::canon))
-        .route(
-            "/api/v1/canon/progress",
-            get(tags::progress).put(tags::set_progress),
-        )
-        .route("/api/v1/users/{name}", get(tags::creator))
-        .route(
-            "/api/v1/users/{name}/mute",
-            put(reading::mute).delete(reading::unmute),
-        )
-        .route(
-            "/api/v1/users/{name}/block",
-            put(reading::block).delete(reading::unblock),
-        )
+/// The API's routes in `api`, each with its operation (see `openapi`).
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(writes::create))
+        .routes(routes!(work, writes::update, writes::delete))
+        .routes(routes!(writes::add_chapter))
+        .routes(routes!(
+            chapter,
+            writes::edit_chapter,
+            writes::delete_chapter
+        ))
+        .routes(routes!(writes::reorder_chapters))
+        .routes(routes!(comments::list, comments::create))
+        .routes(routes!(comments::show, comments::edit, comments::delete))
+        .routes(routes!(comments::reply))
+        .routes(routes!(comments::approve))
+        .routes(routes!(reading::subscriptions))
+        .routes(routes!(reading::subscribe, reading::unsubscribe))
+        .routes(routes!(reading::history))
+        .routes(routes!(reading::updates))
+        .routes(routes!(reading::later))
+        .routes(routes!(reading::mark_later, reading::unmark_later))
+        .routes(routes!(reading::stances))
+        .routes(routes!(inbox::inbox, inbox::update))
+        .routes(routes!(inbox::settings, inbox::set_settings))
+        .routes(routes!(people::invitations))
+        .routes(routes!(people::accept))
+        .routes(routes!(people::decline))
+        .routes(routes!(people::series))
+        .routes(routes!(people::order))
+        .routes(routes!(people::report))
+        .routes(routes!(pseuds::list, pseuds::add))
+        .routes(routes!(pseuds::rename, pseuds::delete))
+        .routes(routes!(admin::reports))
+        .routes(routes!(admin::act))
+        .routes(routes!(admin::hide, admin::unhide))
+        .routes(routes!(admin::suspend, admin::unsuspend))
+        .routes(routes!(admin::signup_mode))
+        .routes(routes!(admin::invitations))
+        .routes(routes!(tags::tag))
+        .routes(routes!(tags::wrangle))
+        .routes(routes!(tags::canon))
+        .routes(routes!(tags::progress, tags::set_progress))
+        .routes(routes!(tags::creator))
+        .routes(routes!(reading::mute, reading::unmute))
+        .routes(routes!(reading::block, reading::unblock))
 }
 
 /// A JSON request body read as `T`, or a 400 that says what is wrong with it (`what`
@@ -134,8 +96,10 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
 
 /// A work as every answer of the API shows it: its address and its blurb (what a listing
 /// shows of it). Answers that say more about a work flatten this into theirs.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Work)]
 pub(crate) struct WorkJson {
+    /// The work's page, relative to the site.
     url: String,
     #[serde(flatten)]
     blurb: WorkBlurb,
@@ -150,18 +114,21 @@ impl From<WorkBlurb> for WorkJson {
     }
 }
 
-#[derive(Serialize)]
+/// A work: what its blurb shows, its notes, and its chapters.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct WorkDetail {
     #[serde(flatten)]
     work: WorkJson,
+    /// Sanitized HTML.
     notes: String,
+    /// Sanitized HTML.
     end_notes: String,
     chapters: Vec<ChapterLink>,
     /// The series the work is part of.
     series: Vec<SeriesLink>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SeriesLink {
     id: i64,
     title: String,
@@ -170,8 +137,9 @@ struct SeriesLink {
     url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ChapterLink {
+    #[schema(minimum = 1)]
     position: u32,
     title: Option<String>,
     words: u64,
@@ -179,12 +147,13 @@ struct ChapterLink {
     url: String,
 }
 
-#[derive(Serialize)]
+/// A chapter's texts, sanitized HTML as the site shows them.
+#[derive(Serialize, ToSchema)]
 pub(crate) struct ChapterText {
     work: i64,
+    #[schema(minimum = 1)]
     position: u32,
     title: Option<String>,
-    /// Sanitized HTML, as the site shows them.
     summary: String,
     notes: String,
     end_notes: String,
@@ -195,6 +164,13 @@ pub(crate) fn chapter_url(id: WorkId, position: u32) -> String {
     format!("/api/v1/works/{id}/chapters/{position}")
 }
 
+/// A work and its chapters
+///
+/// What the work's blurb shows, its notes, and its chapters (position, title, words, and
+/// where to read each). A work restricted to logged-in readers needs a token; a draft is its
+/// creators' alone.
+#[utoipa::path(get, path = "/api/v1/works/{id}", params(WorkPath),
+    responses((status = 200, description = "The work.", body = WorkDetail), Missing, Refusals))]
 async fn work(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -250,6 +226,9 @@ pub(crate) async fn work_detail(
     })
 }
 
+/// A chapter's text
+#[utoipa::path(get, path = "/api/v1/works/{id}/chapters/{position}", params(ChapterPath),
+    responses((status = 200, description = "The chapter.", body = ChapterText), Missing, Refusals))]
 async fn chapter(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -8,6 +8,7 @@ use super::json_body;
 use crate::api::WorkJson;
 use crate::auth::Ctx;
 use crate::kudos::{id_number, work_id};
+use crate::openapi::{BodyRefusals, ChangeRefusals, IdPath, Missing, Refusals};
 use crate::{service, AppState, Error};
 use ajar_core::{SeriesId, WorkId};
 use ajar_store::Reported;
@@ -17,18 +18,32 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Invitation)]
 pub(crate) struct InvitationJson {
     work: i64,
     title: String,
     /// The account's pseud the work would be credited to.
     pseud: String,
     creators: Vec<String>,
+    /// The work's page on the site.
     url: String,
 }
 
-/// `GET /api/v1/invitations`: the works the account is invited to co-create.
+/// A work's id, in the path of an invitation.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by `work_id`
+struct InvitationPath {
+    #[param(minimum = 1)]
+    work: u64,
+}
+
+/// Works you are invited to co-create
+#[utoipa::path(get, path = "/api/v1/invitations", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "The invitations waiting for your answer.", body = Vec<InvitationJson>), Refusals))]
 pub(crate) async fn invitations(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -48,7 +63,9 @@ pub(crate) async fn invitations(
     ))
 }
 
-/// `POST /api/v1/invitations/{work}/accept`: `204`.
+/// Accept an invitation: the work is credited to your pseud too
+#[utoipa::path(post, path = "/api/v1/invitations/{work}/accept", security(("token" = []), ("basic" = [])), params(InvitationPath),
+    responses((status = 204, description = "Done."), Missing, ChangeRefusals))]
 pub(crate) async fn accept(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -58,7 +75,9 @@ pub(crate) async fn accept(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `POST /api/v1/invitations/{work}/decline`: `204`.
+/// Decline an invitation
+#[utoipa::path(post, path = "/api/v1/invitations/{work}/decline", security(("token" = []), ("basic" = [])), params(InvitationPath),
+    responses((status = 204, description = "Done."), Missing, ChangeRefusals))]
 pub(crate) async fn decline(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -68,23 +87,30 @@ pub(crate) async fn decline(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = SeriesWork)]
 pub(crate) struct SeriesWorkJson {
     part: u32,
     #[serde(flatten)]
     work: WorkJson,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Series)]
 pub(crate) struct SeriesJson {
     id: i64,
     title: String,
+    /// Its page on the site.
     url: String,
     /// Its works the viewer may list, by part.
     works: Vec<SeriesWorkJson>,
 }
 
-/// `GET /api/v1/series/{id}`: the series and its works, as its page lists them.
+/// A series and its works
+///
+/// Its works the account may list, by part, as the series page shows them.
+#[utoipa::path(get, path = "/api/v1/series/{id}", params(IdPath),
+    responses((status = 200, description = "The series.", body = SeriesJson), Missing, Refusals))]
 pub(crate) async fn series(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -107,20 +133,26 @@ pub(crate) async fn series(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SeriesOrder {
+    /// Every work of the series, each with a different part number from 1.
     parts: Vec<SeriesPart>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SeriesPart {
     work: i64,
+    #[schema(minimum = 1)]
     part: u32,
 }
 
-/// `PUT /api/v1/series/{id}/parts` with `{"parts": [{"work", "part"}]}`: `204`.
+/// Order a series
+///
+/// Every work of the series, each with a different part number from 1. By the series' owner.
+#[utoipa::path(put, path = "/api/v1/series/{id}/parts", security(("token" = []), ("basic" = [])), params(IdPath), request_body = SeriesOrder,
+    responses((status = 204, description = "Ordered."), BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn order(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -140,22 +172,29 @@ pub(crate) async fn order(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReportRequest {
+    /// The work reported; or send `comment`.
     work: Option<i64>,
+    /// The comment reported; or send `work`.
     comment: Option<i64>,
+    /// What is wrong, at most 2,000 characters.
     reason: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Report)]
 pub(crate) struct ReportJson {
-    /// work or comment.
+    #[schema(inline, value_type = crate::openapi::ReportedKind)]
     reported: &'static str,
     id: i64,
 }
 
-/// `POST /api/v1/reports` with `{"work"}` or `{"comment"}` and `"reason"`: `201`.
+/// Report a work or a comment to the admins
+#[utoipa::path(post, path = "/api/v1/reports", security(("token" = []), ("basic" = [])), request_body = ReportRequest,
+    responses((status = 201, description = "The report was filed.", body = ReportJson),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn report(
     State(state): State<AppState>,
     ctx: Ctx,

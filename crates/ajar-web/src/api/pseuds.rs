@@ -5,6 +5,7 @@
 use super::json_body;
 use crate::auth::Ctx;
 use crate::kudos::id_number;
+use crate::openapi::{BodyRefusals, ChangeRefusals, IdPath, Missing, ProblemDetails, Refusals};
 use crate::{service, AppState, Error};
 use ajar_core::PseudId;
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -13,13 +14,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Pseud)]
 pub(crate) struct PseudJson {
     id: i64,
     name: String,
     /// The pseud works and comments go under unless another is chosen.
     default: bool,
+    /// Its page on the site.
     url: String,
 }
 
@@ -39,7 +43,9 @@ async fn own(state: &AppState, ctx: &Ctx) -> Result<Vec<PseudJson>, Error> {
         .collect())
 }
 
-/// `GET /api/v1/pseuds`: the account's pseuds, the default first.
+/// Your pseuds, the default first
+#[utoipa::path(get, path = "/api/v1/pseuds", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "The pseuds.", body = Vec<PseudJson>), Refusals))]
 pub(crate) async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -47,13 +53,18 @@ pub(crate) async fn list(
     Ok(Json(own(&state, &ctx).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PseudName {
+    /// 1 to 40 characters, no slash; a name no other account uses.
     name: String,
 }
 
-/// `POST /api/v1/pseuds` with `{"name"}`: `201` with the pseud.
+/// Add a pseud to post under
+///
+/// At most 20 an account; a name no one else has.
+#[utoipa::path(post, path = "/api/v1/pseuds", security(("token" = []), ("basic" = [])), request_body = PseudName,
+    responses((status = 201, description = "The pseud.", body = PseudJson), BodyRefusals, ChangeRefusals))]
 pub(crate) async fn add(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -70,7 +81,9 @@ pub(crate) async fn add(
     Ok((StatusCode::CREATED, Json(made)).into_response())
 }
 
-/// `PATCH /api/v1/pseuds/{id}` with `{"name"}`: the pseud renamed.
+/// Rename a pseud
+#[utoipa::path(patch, path = "/api/v1/pseuds/{id}", security(("token" = []), ("basic" = [])), params(IdPath), request_body = PseudName,
+    responses((status = 200, description = "The pseud, renamed.", body = PseudJson), BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn rename(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -89,7 +102,11 @@ pub(crate) async fn rename(
         .ok_or(Error::NotFound)
 }
 
-/// `DELETE /api/v1/pseuds/{id}`: `204`; its works move to the default pseud.
+/// Delete a pseud (not the default): its works move to the default
+#[utoipa::path(delete, path = "/api/v1/pseuds/{id}", security(("token" = []), ("basic" = [])), params(IdPath),
+    responses((status = 204, description = "Deleted."),
+        (status = 400, description = "The default pseud.", body = ProblemDetails, content_type = "application/problem+json"),
+        Missing, ChangeRefusals))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -8,6 +8,9 @@
 use crate::api::WorkJson;
 use crate::auth::Ctx;
 use crate::kudos::{id_number, work_id};
+use crate::openapi::{
+    ChangeRefusals, Missing, PageRefusals, ProblemDetails, PseudPath, Refusals, WorkPath,
+};
 use crate::service::reading::{self, Stance};
 use crate::tag_url::{tag_href, user_href};
 use crate::{AppState, Error};
@@ -20,13 +23,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// Works on one page of history or "later", as on the site.
 const PER_PAGE: u32 = 20;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Subscription)]
 pub(crate) struct SubscriptionJson {
-    /// work, creator, series or tag.
+    #[schema(inline, value_type = crate::openapi::FollowedKind)]
     kind: &'static str,
     id: i64,
     /// The work's or series' title, the creator's or tag's name; `null` when it is no
@@ -37,7 +42,9 @@ pub(crate) struct SubscriptionJson {
     created_at: DateTime<Utc>,
 }
 
-/// `GET /api/v1/subscriptions`.
+/// Your subscriptions
+#[utoipa::path(get, path = "/api/v1/subscriptions", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "The list.", body = Vec<SubscriptionJson>), Refusals))]
 pub(crate) async fn subscriptions(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -64,13 +71,29 @@ pub(crate) async fn subscriptions(
     ))
 }
 
+/// What a subscription is to, in the path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by `followed`
+struct FollowedPath {
+    #[param(inline, value_type = crate::openapi::FollowedKind)]
+    kind: String,
+    /// The work's, pseud's, series' or tag's id.
+    #[param(minimum = 1)]
+    id: u64,
+}
+
 fn followed(path: Result<Path<(String, String)>, PathRejection>) -> Result<Followed, Error> {
     let Path((kind, id)) = path.map_err(|_| Error::NotFound)?;
     let id = id_number(Ok(Path(id)))?;
     Followed::from_parts(&kind, id).ok_or(Error::NotFound)
 }
 
-/// `PUT /api/v1/subscriptions/{kind}/{id}`: subscribes (again: nothing changes); `204`.
+/// Subscribe to a work, creator, series or tag
+///
+/// Subscribing again changes nothing.
+#[utoipa::path(put, path = "/api/v1/subscriptions/{kind}/{id}", security(("token" = []), ("basic" = [])), params(FollowedPath),
+    responses((status = 204, description = "Done (or already so)."), Missing, ChangeRefusals))]
 pub(crate) async fn subscribe(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -80,7 +103,9 @@ pub(crate) async fn subscribe(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `DELETE /api/v1/subscriptions/{kind}/{id}`: `204`, subscribed or not.
+/// Unsubscribe
+#[utoipa::path(delete, path = "/api/v1/subscriptions/{kind}/{id}", security(("token" = []), ("basic" = [])), params(FollowedPath),
+    responses((status = 204, description = "Done (or already so)."), Missing, ChangeRefusals))]
 pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -90,14 +115,22 @@ pub(crate) async fn unsubscribe(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    /// 20 works a page, from 1.
+    #[param(value_type = Option<u64>, minimum = 1)]
     page: Option<String>,
+    /// The next page: `next_cursor` of the page before, as it came (not with `page`). A
+    /// cursor continues after the last item shown, so items added or removed meanwhile
+    /// neither repeat nor go missing.
+    #[param(min_length = 1)]
     cursor: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Reading)]
 pub(crate) struct ReadingJson {
     #[serde(flatten)]
     work: WorkJson,
@@ -108,7 +141,8 @@ pub(crate) struct ReadingJson {
     visited_at: DateTime<Utc>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Readings)]
 pub(crate) struct ReadingsJson {
     total: u64,
     /// The page's number when it was asked for by `page` (or neither); absent for a
@@ -169,7 +203,8 @@ impl ReadingsJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Update)]
 pub(crate) struct UpdateJson {
     #[serde(flatten)]
     work: WorkJson,
@@ -178,7 +213,8 @@ pub(crate) struct UpdateJson {
     new_chapters: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Updates)]
 pub(crate) struct UpdatesJson {
     /// When the account last looked (here or on `/updates`).
     since: Option<DateTime<Utc>>,
@@ -187,8 +223,12 @@ pub(crate) struct UpdatesJson {
     more: u64,
 }
 
-/// `GET /api/v1/updates`: new works and chapters from the account's subscriptions since
-/// it last looked (on the site or here); reading them marks them seen, as the page does.
+/// New works and chapters from your subscriptions since you last looked
+///
+/// Since the account last looked, on the site or here; reading them marks them seen, as the
+/// page does.
+#[utoipa::path(get, path = "/api/v1/updates", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "The updates.", body = UpdatesJson), Refusals))]
 pub(crate) async fn updates(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -209,7 +249,9 @@ pub(crate) async fn updates(
     }))
 }
 
-/// `GET /api/v1/history?page=N`: the works the account opened, most recent first.
+/// Works you opened, most recent first
+#[utoipa::path(get, path = "/api/v1/history", security(("token" = []), ("basic" = [])), params(PageQuery),
+    responses((status = 200, description = "A page of the list.", body = ReadingsJson), PageRefusals, Refusals))]
 pub(crate) async fn history(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -218,7 +260,9 @@ pub(crate) async fn history(
     readings(&state, &ctx, query, false).await
 }
 
-/// `GET /api/v1/later?page=N`: the works the account marked for later.
+/// Works you marked for later
+#[utoipa::path(get, path = "/api/v1/later", security(("token" = []), ("basic" = [])), params(PageQuery),
+    responses((status = 200, description = "A page of the list.", body = ReadingsJson), PageRefusals, Refusals))]
 pub(crate) async fn later(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -227,7 +271,9 @@ pub(crate) async fn later(
     readings(&state, &ctx, query, true).await
 }
 
-/// `PUT /api/v1/works/{id}/later`: `204`.
+/// Mark a work for later
+#[utoipa::path(put, path = "/api/v1/works/{id}/later", security(("token" = []), ("basic" = [])), params(WorkPath),
+    responses((status = 204, description = "Done (or already so)."), Missing, ChangeRefusals))]
 pub(crate) async fn mark_later(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -237,7 +283,9 @@ pub(crate) async fn mark_later(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `DELETE /api/v1/works/{id}/later`: `204`.
+/// Unmark a work for later
+#[utoipa::path(delete, path = "/api/v1/works/{id}/later", security(("token" = []), ("basic" = [])), params(WorkPath),
+    responses((status = 204, description = "Done (or already so)."), Missing, ChangeRefusals))]
 pub(crate) async fn unmark_later(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -247,9 +295,11 @@ pub(crate) async fn unmark_later(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Person)]
 pub(crate) struct PersonJson {
     name: String,
+    /// Their page on the site.
     url: String,
     since: DateTime<Utc>,
 }
@@ -264,13 +314,16 @@ impl PersonJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Mutes)]
 pub(crate) struct StancesJson {
     muted: Vec<PersonJson>,
     blocked: Vec<PersonJson>,
 }
 
-/// `GET /api/v1/mutes`: the accounts muted and those blocked.
+/// Accounts you muted and blocked
+#[utoipa::path(get, path = "/api/v1/mutes", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "The lists.", body = StancesJson), Refusals))]
 pub(crate) async fn stances(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -295,7 +348,11 @@ async fn set(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `PUT /api/v1/users/{name}/mute`: `204`.
+/// Mute an account
+///
+/// Its works, comments and bookmarks are left out of what you see.
+#[utoipa::path(put, path = "/api/v1/users/{name}/mute", security(("token" = []), ("basic" = [])), params(PseudPath),
+    responses((status = 204, description = "Done (or already so)."), (status = 400, description = "The account's own pseud, or a creator without an account here.", body = ProblemDetails, content_type = "application/problem+json"), Missing, ChangeRefusals))]
 pub(crate) async fn mute(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -304,7 +361,9 @@ pub(crate) async fn mute(
     set(&state, &ctx, name, Stance::Mute, true).await
 }
 
-/// `DELETE /api/v1/users/{name}/mute`: `204`.
+/// Stop muting an account
+#[utoipa::path(delete, path = "/api/v1/users/{name}/mute", security(("token" = []), ("basic" = [])), params(PseudPath),
+    responses((status = 204, description = "Done (or already so)."), (status = 400, description = "The account's own pseud, or a creator without an account here.", body = ProblemDetails, content_type = "application/problem+json"), Missing, ChangeRefusals))]
 pub(crate) async fn unmute(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -313,7 +372,11 @@ pub(crate) async fn unmute(
     set(&state, &ctx, name, Stance::Mute, false).await
 }
 
-/// `PUT /api/v1/users/{name}/block`: `204`.
+/// Block an account
+///
+/// It may no longer comment on your works or reply to you.
+#[utoipa::path(put, path = "/api/v1/users/{name}/block", security(("token" = []), ("basic" = [])), params(PseudPath),
+    responses((status = 204, description = "Done (or already so)."), (status = 400, description = "The account's own pseud, or a creator without an account here.", body = ProblemDetails, content_type = "application/problem+json"), Missing, ChangeRefusals))]
 pub(crate) async fn block(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -322,7 +385,9 @@ pub(crate) async fn block(
     set(&state, &ctx, name, Stance::Block, true).await
 }
 
-/// `DELETE /api/v1/users/{name}/block`: `204`.
+/// Stop blocking an account
+#[utoipa::path(delete, path = "/api/v1/users/{name}/block", security(("token" = []), ("basic" = [])), params(PseudPath),
+    responses((status = 204, description = "Done (or already so)."), (status = 400, description = "The account's own pseud, or a creator without an account here.", body = ProblemDetails, content_type = "application/problem+json"), Missing, ChangeRefusals))]
 pub(crate) async fn unblock(
     State(state): State<AppState>,
     ctx: Ctx,

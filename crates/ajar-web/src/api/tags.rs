@@ -5,21 +5,32 @@
 
 use crate::api::WorkJson;
 use crate::auth::Ctx;
+use crate::openapi::{BodyRefusals, ChangeRefusals, Missing, ProblemDetails, Refusals};
 use crate::service::listings::{creator_summary, tag_summary};
 use crate::{AppState, Error};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct KindCount {
-    /// fandom, relationship, character, freeform, rating, warning or category.
+    #[schema(inline, value_type = crate::openapi::TagKindCode)]
     kind: &'static str,
     works: u64,
 }
 
-#[derive(Serialize)]
+/// A name, in the path: a tag's (as in its page's address) or a pseud's.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // read by the handlers, which decode it as a tag page's address
+struct NamePath {
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = Tag)]
 pub(crate) struct TagJson {
     name: String,
     /// The kinds the tag is used as, with how many works carry it as each.
@@ -30,15 +41,17 @@ pub(crate) struct TagJson {
     url: String,
     /// Its works, through the search API.
     works_url: String,
+    /// Its Atom feed.
     feed_url: String,
     /// What wrangling says of the tag.
     wrangling: Option<WranglingJson>,
 }
 
 /// A tag's wrangling state: canonical or a synonym, and the tags it is linked to (by name).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Wrangling)]
 pub(crate) struct WranglingJson {
-    /// fandom, relationship, character, freeform, rating, warning or category.
+    #[schema(inline, value_type = crate::openapi::TagKindCode)]
     kind: &'static str,
     /// "canonical", "synonym of NAME", "unwrangleable" or "not wrangled yet".
     status: String,
@@ -73,16 +86,25 @@ impl WranglingJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WrangleRequest)]
 pub(crate) struct WrangleJson {
+    #[schema(inline, value_type = crate::openapi::WrangleAction)]
     action: String,
+    /// The other tag (the canonical tag, parent, meta or sub tag), or the new name for
+    /// rename.
     #[serde(default)]
     target: String,
 }
 
-/// `POST /api/v1/tags/{name}/wrangle` (wranglers' and admins' tokens): one change to the
-/// tag, as on its wrangling page; answers its new state.
+/// Wrangle a tag
+///
+/// Make it canonical or a synonym, set parents and meta tags, rename: one change, as on its
+/// wrangling page (wranglers' and admins' tokens).
+#[utoipa::path(post, path = "/api/v1/tags/{name}/wrangle", security(("token" = []), ("basic" = [])), params(NamePath), request_body = WrangleJson,
+    responses((status = 200, description = "The tag's new state.", body = WranglingJson),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn wrangle(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -101,7 +123,10 @@ pub(crate) async fn wrangle(
     Ok(Json(WranglingJson::of(&after)))
 }
 
-/// `GET /api/v1/tags/{name}`.
+/// A tag: the kinds it is used as, and how many works carry it
+#[utoipa::path(get, path = "/api/v1/tags/{name}", params(NamePath),
+    responses((status = 200, description = "The tag, as its page shows it to the account.", body = TagJson),
+        Missing, Refusals))]
 pub(crate) async fn tag(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -131,7 +156,8 @@ pub(crate) async fn tag(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Creator)]
 pub(crate) struct CreatorJson {
     name: String,
     /// The pseud's id, for `creator_id=` in a search.
@@ -140,12 +166,18 @@ pub(crate) struct CreatorJson {
     works: u64,
     /// The latest of them, most recently updated first.
     latest: Vec<WorkJson>,
+    /// Their page on the site.
     url: String,
+    /// Their works, through the search API.
     works_url: String,
+    /// Their Atom feed.
     feed_url: String,
 }
 
-/// `GET /api/v1/users/{name}`: a creator (any pseud).
+/// A creator (any pseud): how many works, and the latest
+#[utoipa::path(get, path = "/api/v1/users/{name}", params(NamePath),
+    responses((status = 200, description = "The creator, as their page shows them to the account.", body = CreatorJson),
+        Missing, Refusals))]
 pub(crate) async fn creator(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -164,7 +196,8 @@ pub(crate) async fn creator(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CanonEntry)]
 pub(crate) struct CanonEntryJson {
     id: i64,
     /// "4×13", or "#7" for an entry known by its order alone.
@@ -174,13 +207,21 @@ pub(crate) struct CanonEntryJson {
     number: Option<u32>,
     title: String,
     aired: Option<chrono::NaiveDate>,
-    /// Works that spoil it, and works about it (re-writes, missing scenes...).
+    /// Works that spoil it.
     spoiling: u64,
+    /// Works about it: re-writes, missing scenes, post-episode, divergence.
     about: u64,
+    /// Its page on the site.
     url: String,
 }
 
-/// `GET /api/v1/tags/{name}/canon`: a fandom's canon timeline, in order.
+/// A fandom's canon timeline
+///
+/// Its entries (episodes, chapters, films) in order, with how many works spoil each entry and
+/// are about it.
+#[utoipa::path(get, path = "/api/v1/tags/{name}/canon", params(NamePath),
+    responses((status = 200, description = "The timeline.", body = Vec<CanonEntryJson>),
+        Missing, Refusals))]
 pub(crate) async fn canon(
     State(state): State<AppState>,
     name: Result<Path<String>, PathRejection>,
@@ -207,23 +248,32 @@ pub(crate) async fn canon(
     ))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CanonFollowed)]
 pub(crate) struct CanonFollowedJson {
     fandom_id: i64,
     fandom: String,
     /// Seen up to this place in the timeline (0: none of it).
     seen: u32,
+    /// Entries in the timeline.
     entries: u32,
+    /// The timeline's page on the site.
     timeline: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CanonProgress)]
 pub(crate) struct CanonProgressJson {
     canons: Vec<CanonFollowedJson>,
+    /// Works that spoil the rest are shown with their summaries hidden rather than left out.
     blur: bool,
 }
 
-/// `GET /api/v1/canon/progress`: how far the account is in each canon it follows.
+/// How far you are in each canon you follow
+///
+/// For spoiler-aware browsing.
+#[utoipa::path(get, path = "/api/v1/canon/progress", security(("token" = []), ("basic" = [])),
+    responses((status = 200, description = "Your progress.", body = CanonProgressJson), Refusals))]
 pub(crate) async fn progress(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -245,16 +295,27 @@ pub(crate) async fn progress(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CanonProgressChange)]
 pub(crate) struct ProgressChange {
+    /// The fandom tag's id (`fandom_id`).
     fandom: i64,
-    /// `null`: seen it all (follow it no more).
+    /// Seen up to this place in its timeline (0: none of it); `null` or absent: all of it
+    /// (follow it no more).
     seen: Option<u32>,
+    /// Leave out the works that spoil the rest (`hide`) or blur them (`blur`).
+    #[schema(inline, value_type = Option<crate::openapi::SpoilerMode>)]
     mode: Option<String>,
 }
 
-/// `PUT /api/v1/canon/progress` with `{"fandom", "seen", "mode"}`: `204`.
+/// Say how far you are in a canon
+///
+/// Searches, listings and feeds then leave out the works that spoil the rest (or blur them).
+#[utoipa::path(put, path = "/api/v1/canon/progress", security(("token" = []), ("basic" = [])), request_body = ProgressChange,
+    responses((status = 204, description = "Set."),
+        (status = 404, description = "No fandom with a canon timeline has this id.", body = ProblemDetails, content_type = "application/problem+json"),
+        BodyRefusals, ChangeRefusals))]
 pub(crate) async fn set_progress(
     State(state): State<AppState>,
     ctx: Ctx,

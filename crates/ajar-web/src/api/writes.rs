@@ -11,6 +11,7 @@ use super::{chapter_text, json_body, work_detail, ChapterText, WorkDetail};
 use crate::access::own_work;
 use crate::auth::Ctx;
 use crate::kudos::{id_number, work_id};
+use crate::openapi::{BodyRefusals, ChangeRefusals, ChapterPath, Missing, WorkPath};
 use crate::posting::form::{ChapterForm, Format, WorkForm};
 use crate::service;
 use crate::{AppState, Error};
@@ -22,6 +23,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// `null` and absent told apart: `Some(None)` is an explicit `null`.
 fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -32,53 +34,79 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A work's fields as the API takes them; every one optional (a new work needs `title`,
-/// `fandoms` and `chapters`, which the checks ask for by name).
-#[derive(Debug, Default, Deserialize)]
+/// A work's fields as the API takes them; every one optional. A new work needs `title`,
+/// `fandoms` and `chapters` (the checks ask for them by name); a change sends the fields that
+/// change, and neither `creators` nor `chapters`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = WorkRequest)]
 pub(crate) struct WorkFields {
+    /// At most 255 characters.
     title: Option<String>,
-    /// Names of the poster's own pseuds; the default pseud when absent.
+    /// Names of the poster's own pseuds; the default pseud when left out. Only when posting.
     creators: Option<Vec<String>>,
+    /// At least one. No commas or semicolons in a name.
     fandoms: Option<Vec<String>>,
+    #[schema(inline, value_type = Option<crate::openapi::RatingCode>)]
     rating: Option<String>,
+    #[schema(inline, value_type = Option<Vec<crate::openapi::WarningCode>>)]
     warnings: Option<Vec<String>>,
+    #[schema(inline, value_type = Option<Vec<crate::openapi::CategoryCode>>)]
     categories: Option<Vec<String>>,
+    /// Relationship tags.
     relationships: Option<Vec<String>>,
+    /// Character tags.
     characters: Option<Vec<String>>,
+    /// Additional tags.
     tags: Option<Vec<String>>,
+    /// A language's name or code (English, en).
     language: Option<String>,
+    /// Written in `format`; HTML is sanitized.
     summary: Option<String>,
     notes: Option<String>,
     end_notes: Option<String>,
+    /// What the work spoils, in words.
     spoilers: Option<String>,
     series: Option<Vec<SeriesPart>>,
-    /// `null`: not known yet.
+    /// Chapters in all; `null` when not known yet. Left out of a new work: as many as it is
+    /// posted with, unless `more_to_come`.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>, minimum = 1)]
     expected_chapters: Option<Option<u32>>,
     more_to_come: Option<bool>,
-    /// YYYY-MM-DD, for a work first posted elsewhere.
+    /// For a work first posted elsewhere: YYYY-MM-DD, not in the future.
+    #[schema(format = Date)]
     published: Option<String>,
-    /// `html` (the default), `markdown` or `plain`: how every text of the request is written.
+    /// How every text of the request is written; `html` when left out.
+    #[schema(inline, value_type = Option<crate::openapi::FormatCode>)]
     format: Option<String>,
+    #[schema(inline, value_type = Option<crate::openapi::VisibilityCode>)]
     visibility: Option<String>,
+    /// Who may comment.
+    #[schema(inline, value_type = Option<crate::openapi::CommentPolicyCode>)]
     comments: Option<String>,
+    /// User names the work is a gift for.
     gifts: Option<Vec<String>>,
+    /// Pseud names invited as co-creators.
     co_creators: Option<Vec<String>>,
+    /// Only when posting, at least one; written in the work's `format`.
     chapters: Option<Vec<ChapterFields>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SeriesPart {
+    /// One of the account's series, or a new one.
     title: String,
-    /// The part number; after the last part when absent.
+    /// The part number; after the last part when left out.
+    #[schema(minimum = 1)]
     part: Option<u32>,
 }
 
 /// A chapter's fields as the API takes them.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ChapterRequest)]
 pub(crate) struct ChapterFields {
     title: Option<String>,
     #[serde(default)]
@@ -87,9 +115,11 @@ pub(crate) struct ChapterFields {
     notes: String,
     #[serde(default)]
     end_notes: String,
+    /// The chapter's text: at least one word, at most a million characters.
     #[serde(default)]
     body: String,
     /// Only on a chapter sent alone; a work's chapters are written in the work's `format`.
+    #[schema(inline, value_type = Option<crate::openapi::FormatCode>)]
     format: Option<String>,
 }
 
@@ -322,8 +352,14 @@ async fn pseud_ids(
     Ok(ids)
 }
 
-/// `POST /api/v1/works`: posts a work (or saves a draft) with its chapters; `201` with the
-/// work as `GET /api/v1/works/{id}` shows it.
+/// Post a work
+///
+/// A new work with its chapters, under the account's pseuds (its default pseud when
+/// `creators` is left out); `visibility: draft` keeps it as a draft. Needs a token with the
+/// write scope.
+#[utoipa::path(post, path = "/api/v1/works", security(("token" = []), ("basic" = [])), request_body = WorkFields,
+    responses((status = 201, description = "The work as posted (its address in `Location`).", body = WorkDetail),
+        BodyRefusals, ChangeRefusals))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -359,8 +395,13 @@ pub(super) fn created<T: serde::Serialize>(location: &str, body: T) -> Result<Re
     Ok(response)
 }
 
-/// `PATCH /api/v1/works/{id}`: changes the fields sent (not its chapters, not its
-/// creators); a draft sent a visibility other than `draft` is posted.
+/// Change a work
+///
+/// The fields sent change; the others stay. Not its chapters (see chapters) nor its
+/// creators. A draft sent a visibility other than `draft` is posted.
+#[utoipa::path(patch, path = "/api/v1/works/{id}", security(("token" = []), ("basic" = [])), params(WorkPath), request_body = WorkFields,
+    responses((status = 200, description = "The work as changed.", body = WorkDetail),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -399,7 +440,11 @@ pub(crate) async fn update(
     Ok(Json(work_detail(&state, &ctx, id).await?))
 }
 
-/// `DELETE /api/v1/works/{id}`: `204`.
+/// Delete a work
+///
+/// With its chapters, comments, kudos and bookmarks. By its creators only.
+#[utoipa::path(delete, path = "/api/v1/works/{id}", security(("token" = []), ("basic" = [])), params(WorkPath),
+    responses((status = 204, description = "Deleted."), Missing, ChangeRefusals))]
 pub(crate) async fn delete(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -420,7 +465,12 @@ pub(super) fn work_and_position(
     Ok((id, position))
 }
 
-/// `POST /api/v1/works/{id}/chapters`: adds a chapter after the last; `201` with its text.
+/// Add a chapter
+///
+/// After the work's last chapter.
+#[utoipa::path(post, path = "/api/v1/works/{id}/chapters", security(("token" = []), ("basic" = [])), params(WorkPath), request_body = ChapterFields,
+    responses((status = 201, description = "The chapter as added (its address in `Location`).", body = ChapterText),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn add_chapter(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -437,8 +487,10 @@ pub(crate) async fn add_chapter(
     )
 }
 
-/// `PUT /api/v1/works/{id}/chapters/{position}`: replaces the chapter's title, notes and
-/// text with those sent.
+/// Replace a chapter's title, notes and text
+#[utoipa::path(put, path = "/api/v1/works/{id}/chapters/{position}", security(("token" = []), ("basic" = [])), params(ChapterPath), request_body = ChapterFields,
+    responses((status = 200, description = "The chapter as saved.", body = ChapterText),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn edit_chapter(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -452,7 +504,12 @@ pub(crate) async fn edit_chapter(
     Ok(Json(chapter_text(&state, id, position).await?))
 }
 
-/// `DELETE /api/v1/works/{id}/chapters/{position}`: `204`; the chapters after it move up.
+/// Delete a chapter
+///
+/// With its comments; the chapters after it move up one. A work's only chapter cannot be
+/// deleted (delete the work): that is answered 400.
+#[utoipa::path(delete, path = "/api/v1/works/{id}/chapters/{position}", security(("token" = []), ("basic" = [])), params(ChapterPath),
+    responses((status = 204, description = "Deleted."), BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn delete_chapter(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -464,15 +521,18 @@ pub(crate) async fn delete_chapter(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ChapterOrder {
-    /// The current chapter numbers, in their new order.
+    /// The current chapter numbers, each once, in their new order (`[2, 1, 3]`).
+    #[schema(inline, value_type = Vec<u32>)]
     order: Vec<u32>,
 }
 
-/// `PUT /api/v1/works/{id}/chapter-order` with `{"order": [2, 1, 3]}`: the work as it is
-/// now ordered.
+/// Reorder a work's chapters
+#[utoipa::path(put, path = "/api/v1/works/{id}/chapter-order", security(("token" = []), ("basic" = [])), params(WorkPath), request_body = ChapterOrder,
+    responses((status = 200, description = "The work, its chapters in their new order.", body = WorkDetail),
+        BodyRefusals, Missing, ChangeRefusals))]
 pub(crate) async fn reorder_chapters(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -77,7 +77,6 @@ pub(crate) fn router() -> Router<AppState> {
             "/series/{id}/parts",
             get(series_parts_form).post(series_parts),
         )
-        .route("/api/v1/tags/autocomplete", get(autocomplete))
         .route(SCRIPT_PATH, get(script))
 }
 
@@ -1139,29 +1138,44 @@ async fn series_parts(
 // ---------------------------------------------------------------------------------------
 // Tag autocomplete
 
-#[derive(Deserialize)]
-struct AutocompleteQuery {
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AutocompleteQuery {
+    /// Only tags of this kind; any of them when left out.
     #[serde(default)]
+    #[param(inline, value_type = crate::openapi::FreeKindCode)]
     kind: String,
+    /// The start of a word of the tag's name (the first 100 characters count).
     #[serde(default)]
     q: String,
 }
 
-#[derive(Serialize)]
-struct Suggestion {
+/// A tag name to offer, with how many works carry it.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = TagSuggestion)]
+pub(crate) struct Suggestion {
     name: String,
+    #[schema(inline, value_type = crate::openapi::FreeKindCode)]
     kind: &'static str,
     uses: u64,
 }
 
-const FREE_KINDS: [TagKind; 4] = [
+pub(crate) const FREE_KINDS: [TagKind; 4] = [
     TagKind::Fandom,
     TagKind::Relationship,
     TagKind::Character,
     TagKind::Freeform,
 ];
 
-async fn autocomplete(
+/// Tag names for a tag field, most used first
+///
+/// At most 10 tags, of the kinds a creator types in (fandoms, relationships, characters,
+/// additional tags), whose name has a word starting with `q`.
+#[utoipa::path(get, path = "/api/v1/tags/autocomplete", params(AutocompleteQuery),
+    responses((status = 200, description = "The suggestions.", body = Vec<Suggestion>),
+        (status = 400, description = "`kind` is not one of the kinds listed.", body = crate::openapi::ProblemDetails, content_type = "application/problem+json"),
+        crate::openapi::Refusals))]
+pub(crate) async fn api_autocomplete(
     State(state): State<AppState>,
     query: Result<Query<AutocompleteQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
@@ -1171,10 +1185,9 @@ async fn autocomplete(
         code => match FREE_KINDS.into_iter().find(|k| k.code() == code) {
             Some(kind) => Some(kind),
             None => {
-                let problem = serde_json::json!({
-                    "error": "kind must be one of fandom, relationship, character, freeform"
-                });
-                return Ok((StatusCode::BAD_REQUEST, Json(problem)).into_response());
+                return Err(Error::BadRequest(
+                    "kind must be one of fandom, relationship, character, freeform.".to_owned(),
+                ))
             }
         },
     };

@@ -18,15 +18,20 @@ pub(crate) const MAX_TAGS_CHARS: usize = 1_000;
 /// The longest single tag.
 const MAX_TAG_CHARS: usize = 100;
 /// A bookmark as a reader asks for it, from the work page's form or the API.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BookmarkRequest {
+    /// Your notes, at most 5,000 characters; HTML is sanitized, plain text becomes
+    /// paragraphs.
     #[serde(default)]
     pub(crate) notes: String,
+    /// Your own tags, comma-separated (at most 1,000 characters, 100 a tag).
     #[serde(default)]
     pub(crate) tags: String,
+    /// Shown to you alone.
     #[serde(default)]
     pub(crate) private: bool,
+    /// A recommendation.
     #[serde(default)]
     pub(crate) rec: bool,
 }

@@ -12,14 +12,16 @@ use ajar_store::UserFilters;
 pub(crate) const MAX_MUTED_TAGS: usize = 500;
 
 /// A reader's muted tags and saved filter, as sent (by the form or the API).
-#[derive(Debug, Default, serde::Deserialize, serde::Serialize)]
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
+#[schema(as = Filters)]
 pub(crate) struct FiltersRequest {
     /// Tags left out of every search and listing.
     pub(crate) muted_tags: Vec<String>,
     /// The saved filter: tags left out unless a search says otherwise...
     pub(crate) exclude_tags: Vec<String>,
     /// ...ratings (codes) to keep...
+    #[schema(inline, value_type = Vec<crate::openapi::RatingCode>)]
     pub(crate) ratings: Vec<String>,
     pub(crate) complete_only: bool,
     pub(crate) no_crossovers: bool,

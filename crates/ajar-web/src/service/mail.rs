@@ -276,14 +276,18 @@ pub(crate) enum InboxAction {
 }
 
 impl InboxAction {
+    const ALL: [InboxAction; 4] = [
+        InboxAction::Read,
+        InboxAction::Unread,
+        InboxAction::Delete,
+        InboxAction::ReadAll,
+    ];
+    /// What [`InboxAction::parse`] reads, in the order of `ALL`.
+    pub(crate) const CODES: [&'static str; 4] = ["read", "unread", "delete", "read_all"];
+
     pub(crate) fn parse(text: &str) -> Option<InboxAction> {
-        Some(match text {
-            "read" => InboxAction::Read,
-            "unread" => InboxAction::Unread,
-            "delete" => InboxAction::Delete,
-            "read_all" => InboxAction::ReadAll,
-            _ => return None,
-        })
+        let at = Self::CODES.iter().position(|code| *code == text)?;
+        Some(Self::ALL[at])
     }
 }
 
