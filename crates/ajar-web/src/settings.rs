@@ -7,6 +7,8 @@
 //! Browsers send `Origin` with every cross-site POST, so a request with neither header comes
 //! from no other site's page.
 
+use crate::accounts::see_other;
+use crate::auth::set_cookie;
 use crate::forms::Form;
 use crate::hits::is_https;
 use crate::prefs::{ReaderPrefs, Theme, Width, FONT_SIZES, PREFS_COOKIE};
@@ -16,8 +18,8 @@ use ajar_core::TagId;
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{OriginalUri, Query, State};
-use axum::http::header::{HOST, LOCATION, ORIGIN, REFERER, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::{HOST, ORIGIN, REFERER, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -150,6 +152,30 @@ struct SettingsForm {
     reset: Option<String>,
 }
 
+/// How long the settings cookie keeps (a year, in seconds).
+const YEAR: i64 = 31_536_000;
+
+impl SettingsForm {
+    /// The preferences the form asks for, read as the cookie would be: unknown values are
+    /// dropped.
+    fn prefs(&self) -> ReaderPrefs {
+        let hide = [
+            self.hide_tags.is_some().then_some("tags"),
+            self.hide_warnings.is_some().then_some("warnings"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(".");
+        ReaderPrefs::parse(&format!(
+            "theme={}&font={}&width={}&hide={hide}",
+            self.theme.as_deref().unwrap_or(""),
+            self.font.as_deref().unwrap_or(""),
+            self.width.as_deref().unwrap_or(""),
+        ))
+    }
+}
+
 async fn save(
     headers: HeaderMap,
     uri: OriginalUri,
@@ -169,48 +195,14 @@ async fn save(
         )
             .into_response());
     };
-    let secure = if is_https(&headers, &uri.0) {
-        "; Secure"
-    } else {
-        ""
+    let secure = is_https(&headers, &uri.0);
+    let cookie = match form.reset {
+        Some(_) => set_cookie(PREFS_COOKIE, "", 0, secure),
+        None => set_cookie(PREFS_COOKIE, &form.prefs().to_cookie_value(), YEAR, secure),
     };
-    let cookie = if form.reset.is_some() {
-        format!("{PREFS_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
-    } else {
-        let hide = [
-            form.hide_tags.is_some().then_some("tags"),
-            form.hide_warnings.is_some().then_some("warnings"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(".");
-        // Parsing the fields as the cookie would keep only known values.
-        let prefs = ReaderPrefs::parse(&format!(
-            "theme={}&font={}&width={}&hide={hide}",
-            form.theme.as_deref().unwrap_or(""),
-            form.font.as_deref().unwrap_or(""),
-            form.width.as_deref().unwrap_or(""),
-        ));
-        format!(
-            "{PREFS_COOKIE}={}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax{secure}",
-            prefs.to_cookie_value()
-        )
-    };
-    let location = form
-        .return_to
-        .as_deref()
-        .and_then(local_path)
-        .unwrap_or_else(|| "/settings?saved=1".to_owned());
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    let headers = response.headers_mut();
-    if let (Ok(cookie), Ok(location)) = (
-        HeaderValue::from_str(&cookie),
-        HeaderValue::from_str(&location),
-    ) {
-        headers.insert(SET_COOKIE, cookie);
-        headers.insert(LOCATION, location);
-    }
+    let location = form.return_to.as_deref().and_then(local_path);
+    let mut response = see_other(location.as_deref().unwrap_or("/settings?saved=1"));
+    response.headers_mut().insert(SET_COOKIE, cookie);
     Ok(response)
 }
 
@@ -268,7 +260,7 @@ mod tests {
     fn headers(pairs: &[(axum::http::HeaderName, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.insert(name.clone(), HeaderValue::from_static(value));
+            map.insert(name.clone(), axum::http::HeaderValue::from_static(value));
         }
         map
     }
