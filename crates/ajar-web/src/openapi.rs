@@ -296,3 +296,35 @@ pub(crate) enum PageRefusals {
 const _: () = assert!(crate::service::moderation::MAX_INVITATIONS == 100);
 const _: () = assert!(crate::service::mail::INBOX_PAGE * 4 == 200);
 const _: () = assert!(ajar_search::MAX_PER_PAGE == 100);
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a test may panic on what it did not expect
+
+    /// Every route under `/api/v1/` is registered through [`super::api`] (whose `routes!`
+    /// puts it in the document), never beside it with a plain `.route(...)`, which would
+    /// answer a route the document does not list.
+    #[test]
+    fn no_api_route_is_registered_outside_the_document() {
+        fn walk(dir: &std::path::Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let squeezed: String = text.split_whitespace().collect();
+                    if squeezed.contains(".route(\"/api/v1/") {
+                        found.push(path.display().to_string());
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(found.is_empty(), "plain API routes in {found:?}");
+    }
+}
