@@ -168,48 +168,55 @@ async fn signup(
     sent: Result<Form<SignupForm>, FormRejection>,
 ) -> Result<Response, Error> {
     let f = form(sent)?;
-    let mode = state.store.signup_mode().await?;
-    let refuse = |message: String| -> Result<Response, Error> {
-        let page = SignupPage::new(
-            mode,
-            echo(f.name.clone(), MAX_NAME_ECHO),
-            echo(f.email.clone(), MAX_NAME_ECHO),
-            echo(f.invitation.clone(), MAX_NAME_ECHO),
-            Some(message),
-        );
-        Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
-    };
-    if f.password != f.password_confirmation {
-        return refuse("The two passwords are not the same.".to_owned());
-    }
-    let signed_up = crate::service::accounts::sign_up(
-        &state,
-        &ctx,
-        &f.name,
-        &f.email,
-        &f.password,
-        &f.invitation,
-    )
-    .await;
-    let user = match signed_up {
-        Ok(id) => id,
-        Err(Error::Invalid(errors)) => return refuse(errors.join(" ")),
+    let user = match f.sign_up(&state, &ctx).await {
+        Ok(user) => user,
+        Err(Error::Invalid(errors)) => {
+            let mode = state.store.signup_mode().await?;
+            return Ok(f.refused(mode, errors.join(" ")));
+        }
         Err(e) => return Err(e),
     };
     crate::service::mail::welcome(&state, user, f.name.trim(), f.email.trim()).await?;
     if state.mail.require_confirmed_email {
-        return Ok(Page(MessagePage::new(
-            "Confirm your email address",
-            format!(
-                "Your account is made. We mailed a link to {}: open it to confirm your address, \
-                 then log in.",
-                f.email.trim()
-            ),
-        ))
-        .into_response());
+        return Ok(confirm_email_page(f.email.trim()));
     }
     let welcome = start_session(&state, &ctx, user, "/").await?;
     Ok(crate::flash::Notice::Welcome.on(welcome, ctx.secure))
+}
+
+impl SignupForm {
+    /// Makes the account the form asks for (`Error::Invalid` says what to fix).
+    async fn sign_up(&self, state: &AppState, ctx: &Ctx) -> Result<UserId, Error> {
+        if self.password != self.password_confirmation {
+            return Err(Error::Invalid(vec![
+                "The two passwords are not the same.".to_owned()
+            ]));
+        }
+        let (name, email) = (&self.name, &self.email);
+        let (password, invitation) = (&self.password, &self.invitation);
+        crate::service::accounts::sign_up(state, ctx, name, email, password, invitation).await
+    }
+
+    /// The form again, with what was typed (passwords aside) and why it was refused.
+    fn refused(&self, mode: SignupMode, message: String) -> Response {
+        let page = SignupPage::new(
+            mode,
+            echo(self.name.clone(), MAX_NAME_ECHO),
+            echo(self.email.clone(), MAX_NAME_ECHO),
+            echo(self.invitation.clone(), MAX_NAME_ECHO),
+            Some(message),
+        );
+        (StatusCode::BAD_REQUEST, Page(page)).into_response()
+    }
+}
+
+/// What a new account is told when it must confirm its address before logging in.
+fn confirm_email_page(email: &str) -> Response {
+    let message = format!(
+        "Your account is made. We mailed a link to {email}: open it to confirm your address, \
+         then log in."
+    );
+    Page(MessagePage::new("Confirm your email address", message)).into_response()
 }
 
 /// Makes a new session for `user`, ends the browser's old one, and sends them to `to`.

@@ -752,27 +752,35 @@ async fn add_comment(
         .parse()
         .map_err(|_| Error::BadRequest("Please choose a chapter to comment on.".to_owned()))?;
     let place = Place::Chapter { work, chapter };
-    let refusal = match service::comments::post(&state, &ctx, fields.request(place)).await {
-        Ok(done) => return posted(&state, done).await,
-        Err(Error::Invalid(errors)) => errors.join(" "),
-        Err(e) => return Err(e),
-    };
-    let mut page = CommentFormPage::new(
-        &state,
-        work,
-        "Post a comment",
-        format!("/works/{work}/comments"),
-        "Comment",
-    )
-    .await?;
+    match service::comments::post(&state, &ctx, fields.request(place)).await {
+        Ok(done) => posted(&state, done).await,
+        Err(Error::Invalid(errors)) => {
+            refused_comment(&state, &ctx, work, chapter, &fields, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The comment form again, with what was typed and why it was refused.
+async fn refused_comment(
+    state: &AppState,
+    ctx: &Ctx,
+    work: WorkId,
+    chapter: u32,
+    fields: &CommentFields,
+    errors: Vec<String>,
+) -> Result<Response, Error> {
+    let place = Place::Chapter { work, chapter };
+    let action = format!("/works/{work}/comments");
+    let mut page = CommentFormPage::new(state, work, "Post a comment", action, "Comment").await?;
     page.chapter = Some(chapter);
     page.ask_name = ctx.is_guest();
-    let pending = service::comments::may_post(&state, &ctx, place).await?;
+    let pending = service::comments::may_post(state, ctx, place).await?;
     page.note = pending.then_some(MODERATED_NOTE);
     page.name = echo(fields.name.clone(), MAX_NAME_CHARS);
     page.body = echo(fields.body.clone(), MAX_COMMENT_CHARS);
-    page.pseuds = pseud_choices(&state, &ctx, &fields.pseud).await?;
-    Ok(page.refused(refusal))
+    page.pseuds = pseud_choices(state, ctx, &fields.pseud).await?;
+    Ok(page.refused(errors.join(" ")))
 }
 
 /// Refuses a reply to a comment whose author blocked the viewer.

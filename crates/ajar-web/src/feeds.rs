@@ -92,20 +92,7 @@ async fn tag_feed(
             .ok_or(Error::NotFound)?;
         // A feed address may carry its reader's canon progress (see `spoilers`).
         let unseen = crate::spoilers::unseen_for_feed(&state.store, uri.0.query()).await?;
-        let works = match newest_tagged(&state, &display, &unseen).await {
-            Some(works) => works,
-            None => {
-                let shown = ajar_store::Muted {
-                    unseen_canon: unseen,
-                    ..ajar_store::Muted::default()
-                };
-                state
-                    .store
-                    .works_tagged_for(Audience::Public, &shown, &name, FEED_ENTRIES, 0)
-                    .await?
-                    .0
-            }
-        };
+        let works = tag_feed_works(&state, &display, unseen).await?;
         works_feed(
             &headers,
             tag_feed_link(display.as_str()),
@@ -116,8 +103,28 @@ async fn tag_feed(
     .await
 }
 
-/// The newest works carrying a tag, from the search index as a guest sees them, without
-/// those linked to the `unseen` canon entries; `None` when the server runs no index or the
+/// A tag feed's works: the newest carrying the tag as a guest sees them, without those
+/// linked to the `unseen` canon entries; from the search index, or the store without one.
+async fn tag_feed_works(
+    state: &AppState,
+    name: &TagName,
+    unseen: Vec<i64>,
+) -> Result<Vec<WorkBlurb>, Error> {
+    if let Some(works) = newest_tagged(state, name, &unseen).await {
+        return Ok(works);
+    }
+    let shown = ajar_store::Muted {
+        unseen_canon: unseen,
+        ..ajar_store::Muted::default()
+    };
+    let store = &state.store;
+    Ok(store
+        .works_tagged_for(Audience::Public, &shown, name, FEED_ENTRIES, 0)
+        .await?
+        .0)
+}
+
+/// [`tag_feed_works`] from the search index; `None` when the server runs no index or the
 /// search failed (logged): the caller reads the store.
 async fn newest_tagged(state: &AppState, name: &TagName, unseen: &[i64]) -> Option<Vec<WorkBlurb>> {
     let search = state.search.get()?;
@@ -146,6 +153,24 @@ async fn newest_tagged(state: &AppState, name: &TagName, unseen: &[i64]) -> Opti
     }
 }
 
+/// A creator's feed's works, as a guest sees them without those linked to the `unseen`
+/// canon entries: from the search index, or the store without one.
+async fn creator_feed_works(
+    state: &AppState,
+    creator: &ajar_store::Pseud,
+    unseen: &[i64],
+) -> Result<Vec<WorkBlurb>, Error> {
+    let found = creator_page_from_search(state, creator, Audience::Public, unseen, 1).await;
+    if let Some((works, _)) = found {
+        return Ok(works);
+    }
+    let store = &state.store;
+    Ok(store
+        .works_by_creator(Audience::Public, unseen, &creator.name, FEED_ENTRIES, 0)
+        .await?
+        .0)
+}
+
 async fn creator_feed(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -160,17 +185,7 @@ async fn creator_feed(
             .await?
             .ok_or(Error::NotFound)?;
         let unseen = crate::spoilers::unseen_for_feed(&state.store, uri.0.query()).await?;
-        let found = creator_page_from_search(&state, &creator, Audience::Public, &unseen, 1).await;
-        let works = match found {
-            Some((works, _)) => works,
-            None => {
-                state
-                    .store
-                    .works_by_creator(Audience::Public, &unseen, &creator.name, FEED_ENTRIES, 0)
-                    .await?
-                    .0
-            }
-        };
+        let works = creator_feed_works(&state, &creator, &unseen).await?;
         works_feed(
             &headers,
             creator_feed_link(&creator.name),

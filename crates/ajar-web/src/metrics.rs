@@ -264,6 +264,23 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Result<Resp
         return Err(Error::NotFound);
     }
     let metrics = &state.metrics.inner;
+    sample_gauges(&state, metrics).await?;
+    let mut body = String::with_capacity(16 * 1024);
+    prometheus_client::encoding::prometheus_text::encode(&mut body, &metrics.registry)
+        .map_err(|_| Error::Internal("cannot write the metrics".into()))?;
+    Ok((
+        [(
+            CONTENT_TYPE,
+            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
+        )],
+        body,
+    )
+        .into_response())
+}
+
+/// Sets the gauges read at scrape time: the search follower's lag and index size (or the
+/// build's progress), the read replicas in step, and the mail outbox.
+async fn sample_gauges(state: &AppState, metrics: &Inner) -> Result<(), Error> {
     if let Some(search) = state.search.get() {
         let last = state.store.last_change_seq().await?;
         metrics
@@ -295,15 +312,5 @@ async fn metrics(State(state): State<AppState>, request: Request) -> Result<Resp
             .get_or_create(&OutboxLabels { state: label })
             .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
-    let mut body = String::with_capacity(16 * 1024);
-    prometheus_client::encoding::prometheus_text::encode(&mut body, &metrics.registry)
-        .map_err(|_| Error::Internal("cannot write the metrics".into()))?;
-    Ok((
-        [(
-            CONTENT_TYPE,
-            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
-        )],
-        body,
-    )
-        .into_response())
+    Ok(())
 }

@@ -168,6 +168,19 @@ struct ReportForm {
     reason: String,
 }
 
+/// The report form again, with the reason typed and why it was refused.
+async fn refused_report(
+    state: &AppState,
+    ctx: &Ctx,
+    f: &ReportForm,
+    errors: Vec<String>,
+) -> Result<Response, Error> {
+    let target = target(state, ctx, f.work.as_deref(), f.comment.as_deref()).await?;
+    let reason = echo(f.reason.clone(), MAX_REASON_CHARS);
+    let page = ReportFormPage::new(&target, reason, Some(errors.join(" ")));
+    Ok((StatusCode::BAD_REQUEST, Page(page)).into_response())
+}
+
 async fn file_report(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -184,15 +197,7 @@ async fn file_report(
     .await;
     let target = match sent {
         Ok(target) => target,
-        Err(Error::Invalid(errors)) => {
-            let target = target(&state, &ctx, f.work.as_deref(), f.comment.as_deref()).await?;
-            let page = ReportFormPage::new(
-                &target,
-                echo(f.reason.clone(), MAX_REASON_CHARS),
-                Some(errors.join(" ")),
-            );
-            return Ok((StatusCode::BAD_REQUEST, Page(page)).into_response());
-        }
+        Err(Error::Invalid(errors)) => return refused_report(&state, &ctx, &f, errors).await,
         Err(e) => return Err(e),
     };
     Ok(Page(NoticePage::new(

@@ -786,25 +786,34 @@ pub(crate) async fn api_works(
         Ok((request, results, blurbs)) => {
             Json(ApiWorks::new(&request, &results, blurbs)).into_response()
         }
-        Err((_, Failure::Bad(message))) => problem(
-            StatusCode::BAD_REQUEST,
-            "The search cannot be read",
-            message,
-        ),
-        Err((_, Failure::Unavailable)) => problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Search is not available",
-            "This server has no search index running.".to_owned(),
-        ),
-        Err((_, Failure::CatchingUp(building))) => catching_up(problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Search is catching up",
-            building.message(),
-        )),
-        Err((_, Failure::Internal)) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "The search failed; it has been logged.".to_owned(),
-        ),
+        Err((_, failure)) => failure.problem(),
+    }
+}
+
+impl Failure {
+    /// The failure as the API answers it, an RFC 9457 problem.
+    fn problem(self) -> Response {
+        match self {
+            Failure::Bad(message) => problem(
+                StatusCode::BAD_REQUEST,
+                "The search cannot be read",
+                message,
+            ),
+            Failure::Unavailable => problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Search is not available",
+                "This server has no search index running.".to_owned(),
+            ),
+            Failure::CatchingUp(building) => catching_up(problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Search is catching up",
+                building.message(),
+            )),
+            Failure::Internal => problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The search failed; it has been logged.".to_owned(),
+            ),
+        }
     }
 }

@@ -119,26 +119,34 @@ async fn show(
         .filter(|path| !path.starts_with("/settings"));
     let mut page = SettingsPage::new(prefs, return_to, query.saved.as_deref() == Some("1"));
     page.guest = ctx.is_guest();
-    // How far the reader is in each canon: on their account, or in this browser.
-    let followed: Vec<TagId> = crate::spoilers::progress(&state.store, &ctx)
-        .await?
-        .seen
-        .into_iter()
-        .map(|(fandom, _)| fandom)
-        .collect();
-    page.canon_pickers =
-        crate::spoilers::pickers(&state.store, &ctx, &followed, "/settings").await?;
-    page.canons = state
-        .store
-        .canon_fandoms()
-        .await?
-        .into_iter()
-        .map(|(_, name, _)| {
-            let href = crate::tag_url::canon_href(name.as_str());
-            (name.to_string(), href)
-        })
-        .collect();
+    page.add_canons(&state, &ctx).await?;
     Ok(Page(page))
+}
+
+impl SettingsPage {
+    /// How far the reader is in each canon they follow (on their account, or in this
+    /// browser), and the canons they could follow.
+    async fn add_canons(&mut self, state: &AppState, ctx: &crate::auth::Ctx) -> Result<(), Error> {
+        let followed: Vec<TagId> = crate::spoilers::progress(&state.store, ctx)
+            .await?
+            .seen
+            .into_iter()
+            .map(|(fandom, _)| fandom)
+            .collect();
+        self.canon_pickers =
+            crate::spoilers::pickers(&state.store, ctx, &followed, "/settings").await?;
+        self.canons = state
+            .store
+            .canon_fandoms()
+            .await?
+            .into_iter()
+            .map(|(_, name, _)| {
+                let href = crate::tag_url::canon_href(name.as_str());
+                (name.to_string(), href)
+            })
+            .collect();
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]

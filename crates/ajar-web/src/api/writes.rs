@@ -386,6 +386,26 @@ pub(crate) async fn create(
     )
 }
 
+impl WorkFields {
+    /// What a change may not send: chapters and creators change elsewhere.
+    fn not_changed_here(&self, id: WorkId) -> Vec<String> {
+        let mut errors = Vec::new();
+        if self.chapters.is_some() {
+            errors.push(format!(
+                "chapters: a work's chapters are changed at /api/v1/works/{id}/chapters."
+            ));
+        }
+        if self.creators.is_some() {
+            errors.push(
+                "creators: a posted work's creators do not change here; invite co-creators \
+                 with co_creators."
+                    .to_owned(),
+            );
+        }
+        errors
+    }
+}
+
 pub(super) fn created<T: serde::Serialize>(location: &str, body: T) -> Result<Response, Error> {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     response.headers_mut().insert(
@@ -411,19 +431,7 @@ pub(crate) async fn update(
     let id = work_id(id)?;
     let access = own_work(&state, &ctx, id).await?;
     let fields: WorkFields = json_body(sent, "change")?;
-    let mut errors = Vec::new();
-    if fields.chapters.is_some() {
-        errors.push(format!(
-            "chapters: a work's chapters are changed at /api/v1/works/{id}/chapters."
-        ));
-    }
-    if fields.creators.is_some() {
-        errors.push(
-            "creators: a posted work's creators do not change here; invite co-creators with \
-             co_creators."
-                .to_owned(),
-        );
-    }
+    let mut errors = fields.not_changed_here(id);
     let mut form = crate::posting::stored_form(&state, id, &access).await?;
     let draft = fields.apply(&mut form, &mut errors);
     if draft == Some(true) && access.visibility != Visibility::Draft {

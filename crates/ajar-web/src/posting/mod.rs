@@ -551,14 +551,7 @@ async fn edit_work(
         Err(e) => return Err(e),
     };
     if action == "preview" || added {
-        let mut shown = work;
-        shown.chapters = stored.chapters.clone();
-        let mut preview = Preview::new(&shown, &stored.creators);
-        preview.names = named(&state, &shown).await?;
-        preview.canon = service::works::canon_in_text(&state, &shown).await?;
-        page.preview = Some(preview);
-        page.notice = Some("This is a preview: nothing is saved until you save.".into());
-        return Ok(Page(page).into_response());
+        return preview_change(&state, page, work, &stored).await;
     }
     let change = service::works::WorkChange {
         form: page.form,
@@ -572,6 +565,23 @@ async fn edit_work(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The edit page again, showing the work as the change would make it (its chapters as
+/// stored); nothing is saved.
+async fn preview_change(
+    state: &AppState,
+    mut page: WorkFormPage,
+    mut shown: Work,
+    stored: &Work,
+) -> Result<Response, Error> {
+    shown.chapters = stored.chapters.clone();
+    let mut preview = Preview::new(&shown, &stored.creators);
+    preview.names = named(state, &shown).await?;
+    preview.canon = service::works::canon_in_text(state, &shown).await?;
+    page.preview = Some(preview);
+    page.notice = Some("This is a preview: nothing is saved until you save.".into());
+    Ok(Page(page).into_response())
 }
 
 #[derive(Deserialize)]
