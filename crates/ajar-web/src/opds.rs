@@ -14,7 +14,7 @@ use crate::feeds::{work_entry, Site};
 use crate::home::page_number;
 use crate::{AppState, Error};
 use ajar_search::{SearchRequest, Sort};
-use ajar_store::WorkBlurb;
+use ajar_store::{TagCount, WorkBlurb};
 use atom_syndication::{Content, Entry, Feed, Link, Text};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -148,6 +148,17 @@ async fn root(headers: HeaderMap) -> Result<Response, Error> {
     Ok(catalog(feed, NAVIGATION))
 }
 
+/// A fandom in the fandoms catalog: a link to its works, with how many there are.
+fn fandom_entry(site: &Site, fandom: &TagCount, now: DateTime<Utc>) -> Entry {
+    let name = fandom.name.as_str();
+    let works = match fandom.works {
+        1 => "1 work".to_owned(),
+        n => format!("{} works", crate::views::thousands(n)),
+    };
+    let href = format!("/opds/tags/{}", crate::tag_url::encode(name));
+    section(site, &href, name.to_owned(), works, now)
+}
+
 async fn fandoms(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -160,19 +171,7 @@ async fn fandoms(
     let entries = crate::counts::popular_fandoms(&state, audience, &muted, FANDOMS)
         .await?
         .into_iter()
-        .map(|fandom| {
-            let name = fandom.name.as_str();
-            section(
-                &site,
-                &format!("/opds/tags/{}", crate::tag_url::encode(name)),
-                name.to_owned(),
-                match fandom.works {
-                    1 => "1 work".to_owned(),
-                    n => format!("{} works", crate::views::thousands(n)),
-                },
-                now,
-            )
-        })
+        .map(|fandom| fandom_entry(&site, &fandom, now))
         .collect();
     let feed = Feed {
         title: Text::plain("Fandoms"),
@@ -424,16 +423,27 @@ pub(crate) async fn catalog_works(
 
 /// A work as a catalog entry: the feed's entry (creators, tags as categories, the summary
 /// with tags and length as HTML content), its summary as plain text (OPDS allows no markup
-/// there), and the EPUB to acquire.
+/// there), the EPUB to acquire, and each creator's works (`related`).
 fn entry(site: &Site, work: WorkBlurb) -> Entry {
     let id = work.id;
     let summary = work.summary.to_text();
     let language = work.language.code().to_owned();
+    // Each creator's works, so a reader's app can go from a book to more by its author.
+    let by_creators: Vec<Link> = work
+        .creators
+        .iter()
+        .map(|name| {
+            let href = site.url(&format!("/opds/users/{}", crate::tag_url::encode(name)));
+            let title = format!("Works by {name}");
+            link(href, "related", ACQUISITION, Some(&title))
+        })
+        .collect();
     let mut entry = work_entry(site, work);
     entry.summary = (!summary.trim().is_empty()).then(|| Text::plain(summary));
     entry
         .links
         .push(link(site.url(&epub_href(id)), ACQUIRE, EPUB, Some("EPUB")));
+    entry.links.extend(by_creators);
     entry.extensions.entry("dc".to_owned()).or_default().insert(
         "language".to_owned(),
         vec![atom_syndication::extension::Extension {

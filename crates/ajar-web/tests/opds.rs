@@ -258,6 +258,12 @@ async fn a_reader_app_browses_searches_and_downloads_from_the_catalog() {
     assert_eq!(epub.kind, "application/epub+zip");
     let file = app_get(&base, &epub.href, None).await;
     assert_eq!(file.status(), StatusCode::OK);
+    // From a book to more by its author: the creator's own acquisition feed.
+    let by = entry.links.iter().find(|l| l.rel == "related").unwrap();
+    assert!(by.kind.ends_with("kind=acquisition"), "{}", by.kind);
+    let theirs = catalog(&base, &by.href, None, "acquisition").await;
+    assert!(theirs.titles().iter().all(|t| t.starts_with("Diner Story")));
+    assert_eq!(theirs.entries.len(), 25);
     assert_eq!(file.headers()[CONTENT_TYPE], "application/epub+zip");
     assert!(file.bytes().await.unwrap().starts_with(b"PK"));
 
