@@ -188,6 +188,8 @@ code_schemas! {
     SpoilerMode => ["hide", "blur"];
     KudosOutcome => ["left", "already"];
     YesNo => ["yes", "no"];
+    /// A media kind's name, as the fandoms page shows it.
+    MediaName => ajar_core::Media::ALL.map(ajar_core::Media::name);
     ShowCode => ["show"];
 }
 

@@ -265,6 +265,17 @@ async fn every_reader_sees_exactly_what_they_may(backend: Backend) {
                 leaks.push(format!("{who:?}: {path} {} {count:?}", got.status));
             }
         }
+        let api_fandoms = client.get("/api/v1/fandoms").await;
+        let count = serde_json::from_str::<serde_json::Value>(&api_fandoms.body)
+            .ok()
+            .and_then(|v| {
+                let listed = v["fandoms"].as_array()?.clone();
+                let matrix = listed.into_iter().find(|f| f["name"] == "Matrix Fandom")?;
+                matrix["works"].as_u64()
+            });
+        if count != Some(expected_count as u64) {
+            leaks.push(format!("{who:?}: /api/v1/fandoms {count:?}"));
+        }
         let fandom_count = format!("Matrix Fandom</a> <span class=\"count\">({expected_count}<");
         if !fandoms.contains(&fandom_count) {
             leaks.push(format!("{who:?}: /fandoms lacks {fandom_count:?}"));

@@ -141,3 +141,73 @@ async fn lists_page_by_cursor_on_sqlite() {
 async fn lists_page_by_cursor_on_postgres() {
     lists_page_by_cursor(Backend::Postgres).await;
 }
+
+/// `GET /api/v1/fandoms` pages 500 fandoms at a time by cursor: walked to the end it lists
+/// every fandom once, by name, with its count; a fandom added under the walk before the
+/// cursor is not listed again nor shifts anything; an unknown media is a 400.
+async fn fandoms_page_by_cursor(backend: Backend) {
+    let Some(app) = TestApp::spawn_on(backend).await else {
+        return;
+    };
+    let guest = app.guest();
+    for n in 0..1_050 {
+        let mut work = one_chapter_work(&format!("Work {n}"), "Writer");
+        work.fandoms = vec![ajar_core::TagName::parse(&format!("Fandom {n:04}")).unwrap()];
+        app.store.insert_work(&work).await.unwrap();
+    }
+    let mut two = one_chapter_work("Two", "Writer");
+    two.fandoms = vec![ajar_core::TagName::parse("Fandom 0007").unwrap()];
+    app.store.insert_work(&two).await.unwrap();
+    app.caught_up().await;
+
+    let first = json(&guest, "/api/v1/fandoms").await;
+    let page: Vec<&str> = first["fandoms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(page.len(), 500);
+    assert_eq!((page[0], page[499]), ("Fandom 0000", "Fandom 0499"));
+    assert_eq!(first["fandoms"][7]["works"], 2);
+    assert_eq!(first["fandoms"][7]["media"], "Uncategorized Fandoms");
+    // A fandom that sorts before the cursor, added under the walk.
+    let mut early = one_chapter_work("Early", "Writer");
+    early.fandoms = vec![ajar_core::TagName::parse("Fandom 0001a").unwrap()];
+    app.store.insert_work(&early).await.unwrap();
+    app.caught_up().await;
+    let ids_of = |page: &Value| -> Vec<i64> {
+        let listed = page["fandoms"].as_array().unwrap();
+        listed.iter().map(|f| f["id"].as_i64().unwrap()).collect()
+    };
+    let mut ids = ids_of(&first);
+    let mut cursor = first["next_cursor"].as_str().map(str::to_owned);
+    while let Some(next) = cursor {
+        let page = json(&guest, &format!("/api/v1/fandoms?cursor={next}")).await;
+        ids.extend(ids_of(&page));
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    let unique: std::collections::HashSet<i64> = ids.iter().copied().collect();
+    assert_eq!((ids.len(), unique.len()), (1_050, 1_050), "{backend:?}");
+
+    let by_media = json(&guest, "/api/v1/fandoms?media=Uncategorized%20Fandoms").await;
+    assert_eq!(by_media["fandoms"].as_array().unwrap().len(), 500);
+    let none = json(&guest, "/api/v1/fandoms?media=Anime%20%26%20Manga").await;
+    assert_eq!(none["fandoms"].as_array().unwrap().len(), 0);
+    assert!(none["next_cursor"].is_null());
+    let wrong = guest.get("/api/v1/fandoms?media=Sideways").await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("Anime & Manga"), "{}", wrong.body);
+    let forged = guest.get("/api/v1/fandoms?cursor=Yzk").await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn fandoms_page_by_cursor_on_sqlite() {
+    fandoms_page_by_cursor(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn fandoms_page_by_cursor_on_postgres() {
+    fandoms_page_by_cursor(Backend::Postgres).await;
+}

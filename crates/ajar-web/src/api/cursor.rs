@@ -14,23 +14,52 @@ const VERSION: &str = "c1";
 
 /// A cursor holding these numbers.
 pub(crate) fn encode(key: &[i64]) -> String {
+    URL_SAFE_NO_PAD.encode(numbers(key))
+}
+
+fn numbers(key: &[i64]) -> String {
     let mut text = VERSION.to_owned();
     for n in key {
         text.push('.');
         text.push_str(&n.to_string());
     }
-    URL_SAFE_NO_PAD.encode(text)
+    text
+}
+
+/// A cursor holding these numbers and, after them, a name (for lists in name order).
+pub(crate) fn encode_named(key: &[i64], name: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}.{name}", numbers(key)))
+}
+
+/// The `N` numbers and the name of a cursor [`encode_named`] gave; anything else is a 400.
+pub(crate) fn decode_named<const N: usize>(sent: &str) -> Result<([i64; N], String), Error> {
+    let bytes = URL_SAFE_NO_PAD.decode(sent.trim()).map_err(|_| refused())?;
+    let text = String::from_utf8(bytes).map_err(|_| refused())?;
+    // The numbers hold no dot; the name, last, may.
+    let mut parts = text.splitn(N + 2, '.');
+    if parts.next() != Some(VERSION) {
+        return Err(refused());
+    }
+    let mut key = [0i64; N];
+    for slot in &mut key {
+        *slot = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(refused)?;
+    }
+    let name = parts.next().ok_or_else(refused)?;
+    Ok((key, name.to_owned()))
+}
+
+fn refused() -> Error {
+    Error::BadRequest(
+        "cursor: not one this API gave (send `next_cursor` from the page before as it came)."
+            .to_owned(),
+    )
 }
 
 /// The `N` numbers of a cursor this API gave; anything else is a 400 that says so.
 pub(crate) fn decode<const N: usize>(sent: &str) -> Result<[i64; N], Error> {
-    let refused = || {
-        Error::BadRequest(
-            "cursor: not one this API gave (send `next_cursor` from the page before as it \
-             came)."
-                .to_owned(),
-        )
-    };
     let bytes = URL_SAFE_NO_PAD.decode(sent.trim()).map_err(|_| refused())?;
     let text = String::from_utf8(bytes).map_err(|_| refused())?;
     let mut parts = text.split('.');
@@ -88,6 +117,16 @@ mod tests {
                 matches!(decode::<2>(bad), Err(Error::BadRequest(_))),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_named_cursor_keeps_a_name_with_dots_and_refuses_a_bare_one() {
+        let cursor = encode_named(&[3, 17], "Mr. & Mrs. Smith (2005)");
+        let (key, name) = decode_named::<2>(&cursor).unwrap();
+        assert_eq!((key, name.as_str()), ([3, 17], "Mr. & Mrs. Smith (2005)"));
+        for bad in [encode(&[3, 17]), encode(&[3]), "%%%".to_owned()] {
+            assert!(decode_named::<2>(&bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -69,6 +69,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::suspend, admin::unsuspend))
         .routes(routes!(admin::signup_mode))
         .routes(routes!(admin::invitations))
+        .routes(routes!(tags::fandoms))
         .routes(routes!(tags::tag))
         .routes(routes!(tags::wrangle))
         .routes(routes!(tags::canon))

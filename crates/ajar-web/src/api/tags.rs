@@ -8,8 +8,9 @@ use crate::auth::Ctx;
 use crate::openapi::{BodyRefusals, ChangeRefusals, Missing, ProblemDetails, Refusals};
 use crate::service::listings::{creator_summary, tag_summary};
 use crate::{AppState, Error};
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use ajar_core::Media;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -331,4 +332,133 @@ pub(crate) async fn set_progress(
     };
     crate::spoilers::change_progress(&state, &ctx, change).await?;
     Ok(axum::http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// Fandoms on one page of `GET /api/v1/fandoms`.
+const FANDOMS_PER_PAGE: usize = 500;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct FandomsQuery {
+    /// Only this media's fandoms (its name, as in `/media/NAME/fandoms`); every media's when
+    /// left out.
+    #[param(inline, value_type = Option<crate::openapi::MediaName>)]
+    media: Option<String>,
+    /// The next page: `next_cursor` of the page before, as it came.
+    #[param(min_length = 1)]
+    cursor: Option<String>,
+}
+
+/// A fandom, and how many of the works the account may list carry it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Fandom)]
+pub(crate) struct FandomJson {
+    /// The tag's id, for `include=` in a search.
+    id: i64,
+    name: String,
+    #[schema(inline, value_type = crate::openapi::MediaName)]
+    media: &'static str,
+    works: u64,
+    /// The tag's page on the site.
+    url: String,
+    /// Its works, through the search API.
+    works_url: String,
+}
+
+/// A page of fandoms.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Fandoms)]
+pub(crate) struct FandomsJson {
+    /// By media (in the order of the fandoms page), then by name.
+    fandoms: Vec<FandomJson>,
+    /// Send as `cursor` for the next page; `null` on the last.
+    next_cursor: Option<String>,
+}
+
+/// The fandoms, by media
+///
+/// Every fandom the account's works carry, with how many carry it, as the fandoms page lists
+/// them: by media, then by name, 500 a page.
+#[utoipa::path(get, path = "/api/v1/fandoms", params(FandomsQuery),
+    responses((status = 200, description = "A page of fandoms.", body = FandomsJson),
+        (status = 400, description = "`media` is not a media's name, or `cursor` is not one this API gave.", body = ProblemDetails, content_type = "application/problem+json"),
+        Refusals))]
+pub(crate) async fn fandoms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    query: Result<Query<FandomsQuery>, QueryRejection>,
+) -> Result<Json<FandomsJson>, Error> {
+    let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
+    let media = query.media.as_deref().map(media_named).transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(FandomKey::of_cursor)
+        .transpose()?;
+    let groups = crate::counts::fandoms_by_media(&state, &ctx).await?;
+    let listed = groups
+        .iter()
+        .filter(|g| media.is_none_or(|m| g.media == m))
+        .flat_map(|g| g.fandoms.iter().map(move |f| (g.media, f)))
+        .filter(|(m, f)| after.as_ref().is_none_or(|a| FandomKey::of(*m, f) > *a));
+    let mut fandoms: Vec<FandomJson> = listed
+        .take(FANDOMS_PER_PAGE + 1)
+        .map(|(m, f)| FandomJson::new(m, f))
+        .collect();
+    let more = fandoms.len() > FANDOMS_PER_PAGE;
+    fandoms.truncate(FANDOMS_PER_PAGE);
+    let next_cursor = fandoms.last().filter(|_| more).map(FandomJson::cursor);
+    Ok(Json(FandomsJson {
+        fandoms,
+        next_cursor,
+    }))
+}
+
+fn media_named(name: &str) -> Result<Media, Error> {
+    Media::from_name(name.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Media::ALL.map(Media::name).to_vec();
+        Error::BadRequest(format!("media: one of {}.", names.join(", ")))
+    })
+}
+
+/// Where a fandom is in the list: its media's place, its name (any case), its id.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct FandomKey(usize, String, i64);
+
+impl FandomKey {
+    fn of(media: Media, fandom: &ajar_store::TagCount) -> FandomKey {
+        let place = Media::ALL.iter().position(|m| *m == media).unwrap_or(0);
+        FandomKey(place, fandom.name.as_str().to_lowercase(), fandom.id.0)
+    }
+
+    fn of_cursor(sent: &str) -> Result<FandomKey, Error> {
+        let ([place, id], name) = super::cursor::decode_named::<2>(sent)?;
+        let place = usize::try_from(place)
+            .map_err(|_| Error::BadRequest("cursor: not one this API gave.".to_owned()))?;
+        Ok(FandomKey(place, name, id))
+    }
+}
+
+impl FandomJson {
+    fn new(media: Media, fandom: &ajar_store::TagCount) -> FandomJson {
+        let name = fandom.name.as_str();
+        FandomJson {
+            id: fandom.id.0,
+            name: name.to_owned(),
+            media: media.name(),
+            works: fandom.works,
+            url: crate::tag_url::tag_href(name),
+            works_url: format!("/api/v1/works?include={}", fandom.id.0),
+        }
+    }
+
+    fn cursor(&self) -> String {
+        let place = Media::ALL
+            .iter()
+            .position(|m| m.name() == self.media)
+            .unwrap_or(0);
+        let key = [i64::try_from(place).unwrap_or(0), self.id];
+        super::cursor::encode_named(&key, &self.name.to_lowercase())
+    }
 }
