@@ -17,8 +17,8 @@ use crate::mail::{self, NoticeKind};
 use crate::works::{blurbs, insert, now, BlurbRow, NewWork, BLURB_COLUMNS};
 use crate::{name_key, to_i64, to_u32, to_u64, Result, Store, StoreError, WorkBlurb};
 use ajar_core::{
-    Chapter, CommentPolicy, PseudId, SeriesId, TagKind, UserId, ValidationError, Visibility, Work,
-    WorkId,
+    Chapter, CommentPolicy, PseudId, SeriesId, TagId, TagKind, UserId, ValidationError, Visibility,
+    Work, WorkId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -444,9 +444,26 @@ impl Store {
         Ok(found)
     }
 
-    /// Tags whose names contain `query` (case-insensitively), canonical tags first (see
-    /// wrangling), then names that start with it, then the most used; of one kind, or of any free-form kind. Only tags on public
-    /// works are offered, so a draft's tags stay private.
+    /// The canonical tags among those a creator types in (fandoms, relationships,
+    /// characters, additional tags): suggestions offer them first.
+    pub async fn canonical_typed_tags(&self) -> Result<Vec<TagId>> {
+        let sql = Sql::new(
+            "SELECT id FROM tags WHERE canonical \
+             AND kind IN ('fandom', 'relationship', 'character', 'freeform')",
+        );
+        let mut conn = self.pool.conn().await?;
+        let rows: Vec<(i64,)> = conn.db().fetch_all(&sql).await?;
+        Ok(rows.into_iter().map(|(id,)| TagId(id)).collect())
+    }
+
+    /// Tags whose name has `query` in it (any case), of one kind or of any a creator types
+    /// in, for a tag field's suggestions: the canonical first (see wrangling), then those
+    /// whose name starts with it, then the most used, then by name and kind. A synonym is
+    /// not offered: its works count for its canonical tag (once a work), as everywhere tags
+    /// are counted. Only tags on public works are offered, so a draft's tags stay private.
+    /// Counted in SQL: the
+    /// reference for the search index's counts (`ajar_web::counts`), and the answer of a
+    /// server without an index.
     pub async fn tag_suggestions(
         &self,
         kind: Option<TagKind>,
@@ -478,13 +495,15 @@ impl Store {
         let contains = format!("%{escaped}%");
         let starts = format!("{escaped}%");
         let sql = Sql::new(format!(
-            "SELECT t.kind, t.name, COUNT(*) AS uses FROM tags t \
-             JOIN work_tags wt ON wt.tag_id = t.id JOIN works w ON w.id = wt.work_id \
-             WHERE t.kind IN ({kind_list}) AND t.name_key LIKE $1 ESCAPE '\\' AND {} \
+            "SELECT t.kind, t.name, COUNT(DISTINCT w.id) AS uses FROM tags t \
+             JOIN tags s ON s.id = t.id OR s.merger_id = t.id \
+             JOIN work_tags wt ON wt.tag_id = s.id JOIN works w ON w.id = wt.work_id \
+             WHERE t.merger_id IS NULL AND t.kind IN ({kind_list}) \
+             AND t.name_key LIKE $1 ESCAPE '\\' AND {} \
              GROUP BY t.id, t.kind, t.name, t.name_key, t.canonical \
              ORDER BY CASE WHEN t.canonical THEN 0 ELSE 1 END, \
              CASE WHEN t.name_key LIKE $2 ESCAPE '\\' THEN 0 ELSE 1 END, \
-             COUNT(*) DESC, t.name_key LIMIT $3",
+             COUNT(DISTINCT w.id) DESC, t.name_key, t.kind LIMIT $3",
             Audience::Public.listed("w")
         ))
         .bind(contains.as_str())

@@ -93,6 +93,8 @@ pub(crate) struct AppState {
     pub(crate) pages: cache::PageCache,
     /// Every fandom's count, counted at most once per write or few seconds.
     pub(crate) fandom_counts: counts::FandomCounts,
+    /// The tag fields' suggestions, counted from the index (see `counts::tag_suggestions`).
+    pub(crate) typed_tags: counts::TypedTags,
     /// The search index, when the server runs one (`ajar serve` does; `app(store)` not) and
     /// has finished building it (see `search_slot`).
     pub(crate) search: SearchSlot,
@@ -153,6 +155,7 @@ impl AppState {
             metrics_token: None,
             pages,
             fandom_counts: counts::FandomCounts::default(),
+            typed_tags: counts::TypedTags::default(),
             search: SearchSlot::default(),
             limits: ratelimit::Limits::from_env(),
             trusted_proxies: std::sync::Arc::from([]),

@@ -780,6 +780,8 @@ async fn tag_fields_autocomplete_from_public_works(app: &TestApp) {
     let writer = app.user("michel").await;
     let pseud = pseud_value(&writer, "michel").await;
     post_work(&writer, &pseud, &[]).await;
+    // Suggestions are counted from the search index, which follows the post within a second.
+    app.caught_up().await;
     let found = app
         .guest()
         .get("/api/v1/tags/autocomplete?kind=character&q=gilm")

@@ -174,6 +174,14 @@ const ROUTES: &[Route] = &[
     ("api comments", |s, r| {
         format!("/api/v1/works/{}/comments", pick(&s.commented, r))
     }),
+    ("api fandoms", |_, _| "/api/v1/fandoms".into()),
+    ("api fandoms, media", |s, _| {
+        format!("/api/v1/fandoms?media={}", s.media)
+    }),
+    ("api autocomplete", |s, r| {
+        let start: String = pick(&s.words, r).chars().take(3).collect();
+        format!("/api/v1/tags/autocomplete?q={start}")
+    }),
     ("api series", |s, r| {
         format!("/api/v1/series/{}", pick(&s.series, r))
     }),

@@ -1202,7 +1202,7 @@ pub(crate) async fn api_autocomplete(
         },
     };
     let q: String = query.q.chars().take(100).collect();
-    let found = state.store.tag_suggestions(kind, &q, 10).await?;
+    let found = crate::counts::tag_suggestions(&state, kind, &q, 10).await?;
     let body: Vec<Suggestion> = found
         .into_iter()
         .map(|s| Suggestion {
