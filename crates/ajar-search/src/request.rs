@@ -207,6 +207,37 @@ impl SearchRequest {
         )
     }
 
+    /// Every parameter [`SearchRequest::from_query_string`] reads: a parameter added there
+    /// goes here too, and the API's description must list each (a test in ajar-web holds
+    /// it to that).
+    pub const QUERY_KEYS: [&'static str; 25] = [
+        "q",
+        "text",
+        "sort",
+        "page",
+        "per_page",
+        "include",
+        "exclude",
+        "include_tags",
+        "exclude_tags",
+        "exclude_creators",
+        "creator_id",
+        "exclude_creator_id",
+        "rating",
+        "warning",
+        "category",
+        "complete",
+        "crossover",
+        "words_from",
+        "words_to",
+        "language",
+        "updated_from",
+        "updated_to",
+        "published_from",
+        "published_to",
+        "facets",
+    ];
+
     /// Reads a request from a URL query string (`a=1&b=2`), as the sidebar form sends it.
     /// Unknown parameters are ignored; a value that cannot be read is an error that says
     /// which and why.
@@ -505,6 +536,26 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod keys {
+    use super::SearchRequest;
+
+    /// Each listed parameter is read: a value it cannot take is refused by name, or one it
+    /// can changes the request.
+    #[test]
+    fn every_listed_parameter_is_read() {
+        let plain = format!("{:?}", SearchRequest::default());
+        for key in SearchRequest::QUERY_KEYS {
+            let refused = SearchRequest::from_query_string(&format!("{key}=%24%24%24"));
+            let read = match refused {
+                Err(e) => e.message.contains(key),
+                Ok(r) => format!("{r:?}") != plain,
+            };
+            assert!(read, "{key} is listed but not read");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -606,29 +606,22 @@ fn problem(status: StatusCode, title: &'static str, detail: String) -> Response 
     response
 }
 
-/// API parameters whose values are numbers, dates or codes. The search page's form sends
-/// empty fields, which mean "no filter"; in a request to the API an empty one is a mistake,
-/// and is answered as one.
-const NOT_EMPTY: &[&str] = &[
-    "include",
-    "exclude",
-    "creator_id",
-    "rating",
-    "warning",
-    "category",
-    "complete",
-    "crossover",
-    "words_from",
-    "words_to",
-    "updated_from",
-    "updated_to",
-    "published_from",
-    "published_to",
-    "sort",
-    "page",
-    "per_page",
-    "facets",
+/// The search's parameters whose values are words: an empty one means "any" (the search
+/// page's form sends them empty). The others take numbers, dates or codes: the form's empty
+/// fields mean "no filter" there too, but in a request to the API an empty one is a
+/// mistake, and is answered as one.
+const TEXT_KEYS: [&str; 6] = [
+    "q",
+    "text",
+    "include_tags",
+    "exclude_tags",
+    "exclude_creators",
+    "language",
 ];
+
+fn must_not_be_empty(key: &str) -> bool {
+    SearchRequest::QUERY_KEYS.contains(&key) && !TEXT_KEYS.contains(&key)
+}
 
 /// What the API refuses before searching: an empty number, date or code (400), and a page
 /// past the results that can be paged through (404: there is no such page).
@@ -638,7 +631,7 @@ fn api_query_problem(raw: &str) -> Option<Response> {
         .collect();
     if let Some((name, _)) = pairs
         .iter()
-        .find(|(k, v)| v.is_empty() && NOT_EMPTY.contains(&k.as_str()))
+        .find(|(k, v)| v.is_empty() && must_not_be_empty(k))
     {
         return Some(problem(
             StatusCode::BAD_REQUEST,
@@ -677,8 +670,8 @@ fn api_query_problem(raw: &str) -> Option<Response> {
 }
 
 /// The parameters of a search through the API, as `SearchRequest::from_query_string` reads
-/// them (the test `openapi::every_documented_value_is_accepted_and_no_other` holds the two
-/// together).
+/// them (`SearchRequest::QUERY_KEYS`), and `seen` and `spoilers`, which this module reads;
+/// the tests in `tests/openapi.rs` hold the two together.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // describes what `SearchRequest` reads
@@ -703,6 +696,9 @@ struct SearchParams {
     /// Creator (pseud) ids: works by any of them.
     #[param(inline, value_type = Option<Vec<TagIdParam>>)]
     creator_id: Option<Vec<i64>>,
+    /// Creator (pseud) ids: works by none of them.
+    #[param(inline, value_type = Option<Vec<TagIdParam>>)]
+    exclude_creator_id: Option<Vec<i64>>,
     /// Any of these ratings.
     #[param(inline, value_type = Option<Vec<crate::openapi::RatingCode>>)]
     rating: Option<Vec<String>>,

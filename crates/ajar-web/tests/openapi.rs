@@ -102,6 +102,14 @@ async fn the_description_matches_the_api() {
     let parameters = doc["paths"]["/api/v1/works"]["get"]["parameters"]
         .as_array()
         .unwrap();
+    // And every parameter the search reads is listed.
+    let listed: Vec<&str> = parameters
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for key in ajar_search::SearchRequest::QUERY_KEYS {
+        assert!(listed.contains(&key), "{key} is read but not described");
+    }
     for p in parameters {
         let name = p["name"].as_str().unwrap();
         let schema = &p["schema"];
