@@ -447,8 +447,12 @@ pub struct FacetGroup {
     pub tags: Vec<FacetCount>,
 }
 
+/// A tag among the matching works, and how many carry it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetCount {
+    /// Use with include= / exclude=.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub id: TagId,
     pub name: String,
     pub count: u64,

@@ -27,14 +27,22 @@ pub enum Reported {
 }
 
 impl Reported {
-    fn entity(self) -> &'static str {
+    /// Every kind [`Reported::entity`] names.
+    pub const KINDS: [&'static str; 2] = [
+        Reported::Work(WorkId(0)).entity(),
+        Reported::Comment(CommentId(0)).entity(),
+    ];
+
+    /// What is reported: "work" or "comment".
+    pub const fn entity(self) -> &'static str {
         match self {
             Reported::Work(_) => "work",
             Reported::Comment(_) => "comment",
         }
     }
 
-    fn id(self) -> i64 {
+    /// The work's or the comment's id.
+    pub fn id(self) -> i64 {
         match self {
             Reported::Work(w) => w.0,
             Reported::Comment(c) => c.0,

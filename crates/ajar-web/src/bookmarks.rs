@@ -95,15 +95,7 @@ pub(crate) async fn api_save(
     sent: Result<axum::Json<serde_json::Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, Error> {
     let work = work_id(id)?;
-    let axum::Json(sent) = sent.map_err(|e| Error::BadRequest(e.body_text()))?;
-    if !sent.is_object() {
-        return Err(Error::BadRequest(
-            "Send the bookmark as a JSON object: {\"notes\", \"tags\", \"private\", \"rec\"}."
-                .to_owned(),
-        ));
-    }
-    let sent: BookmarkRequest = serde_json::from_value(sent)
-        .map_err(|e| Error::BadRequest(format!("The bookmark cannot be read: {e}.")))?;
+    let sent: BookmarkRequest = crate::api::json_body(sent, "bookmark")?;
     service::bookmarks::save(&state, &ctx, work, &sent).await?;
     bookmark_json(&state, &ctx, work).await
 }

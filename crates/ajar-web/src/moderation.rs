@@ -130,10 +130,7 @@ struct ReportFormPage {
 
 impl ReportFormPage {
     fn new(target: &Target, reason: String, error: Option<String>) -> ReportFormPage {
-        let (field, id) = match target.item {
-            Reported::Work(w) => ("work", w.0),
-            Reported::Comment(c) => ("comment", c.0),
-        };
+        let (field, id) = (target.item.entity(), target.item.id());
         ReportFormPage {
             layout: Layout::new(
                 Some("Report".to_owned()),

@@ -184,7 +184,7 @@ code_schemas! {
     WrangleAction => crate::service::wrangling::ACTIONS;
     InboxActionCode => crate::service::mail::InboxAction::CODES;
     ReportDecisionCode => crate::api::admin::DECISIONS;
-    ReportedKind => ["work", "comment"];
+    ReportedKind => ajar_store::Reported::KINDS;
     SpoilerMode => ["hide", "blur"];
     KudosOutcome => ["left", "already"];
     YesNo => ["yes", "no"];

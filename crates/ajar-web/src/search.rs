@@ -10,7 +10,9 @@ use crate::openapi::{ProblemDetails, Refusals};
 use crate::views::{thousands, Blurb, InternalErrorPage, Layout, Page, Pagination};
 use crate::AppState;
 use ajar_core::{ArchiveWarning, Category, Rating, TagKind};
-use ajar_search::{FacetGroup, Search, SearchError, SearchRequest, SearchResults, Sort};
+use ajar_search::{
+    FacetCount, FacetGroup, Search, SearchError, SearchRequest, SearchResults, Sort,
+};
 use ajar_store::WorkBlurb;
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -517,17 +519,7 @@ struct ApiWorks {
     works: Vec<ApiWork>,
     /// By tag kind (fandom, relationship, character, freeform, rating, warning, category):
     /// the most frequent tags among all matching works, with exact counts.
-    facets: BTreeMap<&'static str, Vec<ApiFacet>>,
-}
-
-/// A tag among the matching works, and how many carry it.
-#[derive(Serialize, ToSchema)]
-#[schema(as = FacetCount)]
-struct ApiFacet {
-    /// Use with include= / exclude=.
-    id: i64,
-    name: String,
-    count: u64,
+    facets: BTreeMap<&'static str, Vec<FacetCount>>,
 }
 
 impl ApiWorks {
@@ -549,14 +541,7 @@ impl ApiWorks {
         let facets = results
             .facets
             .iter()
-            .map(|g| {
-                let tags = g.tags.iter().map(|t| ApiFacet {
-                    id: t.id.0,
-                    name: t.name.clone(),
-                    count: t.count,
-                });
-                (g.kind.code(), tags.collect())
-            })
+            .map(|g| (g.kind.code(), g.tags.clone()))
             .collect();
         ApiWorks {
             total: results.total,

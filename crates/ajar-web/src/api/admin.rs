@@ -11,7 +11,7 @@ use crate::openapi::{BodyRefusals, ChangeRefusals, IdPath, Missing, ProblemDetai
 use crate::service::moderation as service;
 use crate::{AppState, Error};
 use ajar_core::{SignupMode, UserId, WorkId};
-use ajar_store::{ReportAction, Reported};
+use ajar_store::ReportAction;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -65,28 +65,22 @@ pub(crate) async fn reports(
     let open = service::open_reports(&state, &ctx, REPORTS_SHOWN).await?;
     Ok(Json(
         open.into_iter()
-            .map(|r| {
-                let (reported, item) = match r.item {
-                    Reported::Work(w) => ("work", w.0),
-                    Reported::Comment(c) => ("comment", c.0),
-                };
-                ReportJson {
-                    id: r.id,
-                    reported,
-                    item,
-                    reason: r.reason,
-                    reporter: r.reporter,
-                    created_at: r.created_at,
-                    work: r.work_id.map(|w| w.0),
-                    work_title: r.work_title,
-                    work_hidden: r.work_hidden,
-                    comment: r.comment_html,
-                    owners: r
-                        .owners
-                        .into_iter()
-                        .map(|(id, name)| Owner { id: id.0, name })
-                        .collect(),
-                }
+            .map(|r| ReportJson {
+                id: r.id,
+                reported: r.item.entity(),
+                item: r.item.id(),
+                reason: r.reason,
+                reporter: r.reporter,
+                created_at: r.created_at,
+                work: r.work_id.map(|w| w.0),
+                work_title: r.work_title,
+                work_hidden: r.work_hidden,
+                comment: r.comment_html,
+                owners: r
+                    .owners
+                    .into_iter()
+                    .map(|(id, name)| Owner { id: id.0, name })
+                    .collect(),
             })
             .collect(),
     ))

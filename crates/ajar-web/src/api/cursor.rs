@@ -33,9 +33,17 @@ pub(crate) fn encode_named(key: &[i64], name: &str) -> String {
 
 /// The `N` numbers and the name of a cursor [`encode_named`] gave; anything else is a 400.
 pub(crate) fn decode_named<const N: usize>(sent: &str) -> Result<([i64; N], String), Error> {
+    match open::<N>(sent)? {
+        (key, Some(name)) => Ok((key, name)),
+        (_, None) => Err(refused()),
+    }
+}
+
+/// A cursor's `N` numbers and what follows them (the numbers hold no dot; a name, last,
+/// may).
+fn open<const N: usize>(sent: &str) -> Result<([i64; N], Option<String>), Error> {
     let bytes = URL_SAFE_NO_PAD.decode(sent.trim()).map_err(|_| refused())?;
     let text = String::from_utf8(bytes).map_err(|_| refused())?;
-    // The numbers hold no dot; the name, last, may.
     let mut parts = text.splitn(N + 2, '.');
     if parts.next() != Some(VERSION) {
         return Err(refused());
@@ -47,8 +55,7 @@ pub(crate) fn decode_named<const N: usize>(sent: &str) -> Result<([i64; N], Stri
             .and_then(|p| p.parse().ok())
             .ok_or_else(refused)?;
     }
-    let name = parts.next().ok_or_else(refused)?;
-    Ok((key, name.to_owned()))
+    Ok((key, parts.next().map(str::to_owned)))
 }
 
 fn refused() -> Error {
@@ -60,23 +67,10 @@ fn refused() -> Error {
 
 /// The `N` numbers of a cursor this API gave; anything else is a 400 that says so.
 pub(crate) fn decode<const N: usize>(sent: &str) -> Result<[i64; N], Error> {
-    let bytes = URL_SAFE_NO_PAD.decode(sent.trim()).map_err(|_| refused())?;
-    let text = String::from_utf8(bytes).map_err(|_| refused())?;
-    let mut parts = text.split('.');
-    if parts.next() != Some(VERSION) {
-        return Err(refused());
+    match open::<N>(sent)? {
+        (key, None) => Ok(key),
+        (_, Some(_)) => Err(refused()),
     }
-    let mut key = [0i64; N];
-    for slot in &mut key {
-        *slot = parts
-            .next()
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(refused)?;
-    }
-    if parts.next().is_some() {
-        return Err(refused());
-    }
-    Ok(key)
 }
 
 /// Where a page of a list starts: `page=` (from 1; the first page when neither is sent) or

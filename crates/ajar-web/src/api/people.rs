@@ -11,7 +11,6 @@ use crate::kudos::{id_number, work_id};
 use crate::openapi::{BodyRefusals, ChangeRefusals, IdPath, Missing, Refusals};
 use crate::{service, AppState, Error};
 use ajar_core::{SeriesId, WorkId};
-use ajar_store::Reported;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -218,9 +217,6 @@ pub(crate) async fn report(
         &sent.reason,
     )
     .await?;
-    let (reported, id) = match target.item {
-        Reported::Work(w) => ("work", w.0),
-        Reported::Comment(c) => ("comment", c.0),
-    };
+    let (reported, id) = (target.item.entity(), target.item.id());
     Ok((StatusCode::CREATED, Json(ReportJson { reported, id })).into_response())
 }

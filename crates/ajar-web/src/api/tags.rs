@@ -402,15 +402,18 @@ pub(crate) async fn fandoms(
         .filter(|g| media.is_none_or(|m| g.media == m))
         .flat_map(|g| g.fandoms.iter().map(move |f| (g.media, f)))
         .filter(|(m, f)| after.as_ref().is_none_or(|a| FandomKey::of(*m, f) > *a));
-    let mut fandoms: Vec<FandomJson> = listed
-        .take(FANDOMS_PER_PAGE + 1)
-        .map(|(m, f)| FandomJson::new(m, f))
-        .collect();
-    let more = fandoms.len() > FANDOMS_PER_PAGE;
-    fandoms.truncate(FANDOMS_PER_PAGE);
-    let next_cursor = fandoms.last().filter(|_| more).map(FandomJson::cursor);
+    let mut page: Vec<_> = listed.take(FANDOMS_PER_PAGE + 1).collect();
+    let more = page.len() > FANDOMS_PER_PAGE;
+    page.truncate(FANDOMS_PER_PAGE);
+    let next_cursor = page
+        .last()
+        .filter(|_| more)
+        .map(|(m, f)| FandomKey::of(*m, f).cursor());
     Ok(Json(FandomsJson {
-        fandoms,
+        fandoms: page
+            .into_iter()
+            .map(|(m, f)| FandomJson::new(m, f))
+            .collect(),
         next_cursor,
     }))
 }
@@ -438,6 +441,11 @@ impl FandomKey {
             .map_err(|_| Error::BadRequest("cursor: not one this API gave.".to_owned()))?;
         Ok(FandomKey(place, name, id))
     }
+
+    fn cursor(&self) -> String {
+        let FandomKey(place, name, id) = self;
+        super::cursor::encode_named(&[i64::try_from(*place).unwrap_or(0), *id], name)
+    }
 }
 
 impl FandomJson {
@@ -451,14 +459,5 @@ impl FandomJson {
             url: crate::tag_url::tag_href(name),
             works_url: format!("/api/v1/works?include={}", fandom.id.0),
         }
-    }
-
-    fn cursor(&self) -> String {
-        let place = Media::ALL
-            .iter()
-            .position(|m| m.name() == self.media)
-            .unwrap_or(0);
-        let key = [i64::try_from(place).unwrap_or(0), self.id];
-        super::cursor::encode_named(&key, &self.name.to_lowercase())
     }
 }
