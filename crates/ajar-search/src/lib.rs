@@ -39,7 +39,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tantivy::indexer::{LogMergePolicy, MergePolicy, NoMergePolicy, UserOperation};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
@@ -103,6 +103,10 @@ pub struct SearchConfig {
     /// How often the follower looks at the feed when nothing wakes it (see
     /// [`Search::spawn_follower`]).
     pub follow_interval: Duration,
+    /// How long the follower may hold back changes of a work's counts alone (kudos,
+    /// comments, bookmarks) before indexing them; any other change indexes them at once.
+    /// Zero indexes them with the next look, as every other change.
+    pub count_delay: Duration,
 }
 
 impl SearchConfig {
@@ -110,6 +114,7 @@ impl SearchConfig {
     pub fn in_dir(dir: impl Into<PathBuf>) -> SearchConfig {
         SearchConfig {
             dir: Some(dir.into()),
+            count_delay: COUNT_DELAY,
             ..SearchConfig::in_memory()
         }
     }
@@ -124,6 +129,7 @@ impl SearchConfig {
             term_cache_bytes: 128 * 1024 * 1024,
             result_cache_entries: 256,
             follow_interval: FOLLOW_INTERVAL,
+            count_delay: Duration::ZERO,
         }
     }
 }
@@ -154,7 +160,10 @@ struct Inner {
     applying: tokio::sync::Mutex<()>,
     /// Every tag's kind and name by id, to group and label facet counts.
     tags: RwLock<schema::TagDict>,
+    /// The last `changes.seq` searches see (the last commit's).
     applied: AtomicI64,
+    /// What the follower has read past `applied` and holds back (see [`Held`]).
+    held: Mutex<Held>,
     wake: tokio::sync::Notify,
     /// Per segment: tags per document, tag histograms, orders and common terms' bitsets
     /// (see `segment`).
@@ -164,6 +173,21 @@ struct Inner {
     results: Mutex<ResultCache>,
     /// The lock on the index folder (see [`lock_folder`]).
     _folder_lock: Option<std::fs::File>,
+}
+
+/// Changes of works' counts alone that the follower has read and not yet indexed: under a
+/// steady stream of kudos each one re-indexed its work at once, and each index commit
+/// empties the searches' kept results and recounts the live documents of the segment the
+/// work was in, several times a second. They are indexed together with the next other
+/// change, or once the oldest has waited [`SearchConfig::count_delay`]. Nothing here is
+/// committed: a restart reads them again from the feed, after the last commit's `seq`.
+#[derive(Default)]
+struct Held {
+    /// The last `changes.seq` read; at least `Inner::applied`.
+    read: i64,
+    works: BTreeSet<WorkId>,
+    /// When the oldest of `works` was read.
+    since: Option<Instant>,
 }
 
 /// Recent results by request, for one generation of the index.
@@ -183,6 +207,10 @@ const FOLLOW_BATCH: u32 = 1000;
 const MERGE_SEGMENTS_UP_TO: usize = 50_000;
 /// An index this many changes behind the feed is rebuilt on open instead of caught up.
 const REBUILD_WHEN_BEHIND: i64 = 50_000;
+/// How long an index in a folder (a server's) holds back changes of counts alone (see
+/// [`Held`]): a kudos shows in the works' order by kudos within seconds, while the pages
+/// show its count from the store at once.
+pub const COUNT_DELAY: Duration = Duration::from_secs(5);
 /// How often the follower looks at the feed when nobody wakes it.
 pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(200);
 /// The shortest time between two of the follower's looks, however often it is woken: under
@@ -296,6 +324,10 @@ impl Search {
                 applying: tokio::sync::Mutex::new(()),
                 tags: RwLock::new(tags),
                 applied: AtomicI64::new(seq),
+                held: Mutex::new(Held {
+                    read: seq,
+                    ..Held::default()
+                }),
                 wake: tokio::sync::Notify::new(),
                 segments: Arc::new(segment::SegmentCache::new(term_cache_bytes)),
                 generation: AtomicU64::new(0),
@@ -399,6 +431,11 @@ impl Search {
                     commit(&mut writer, seq, inner.config.index_text)?;
                     inner.reload()?;
                     inner.applied.store(seq, Ordering::SeqCst);
+                    // Everything held was read before `seq` and is in the new index.
+                    *inner.held.lock().map_err(|_| poisoned())? = Held {
+                        read: seq,
+                        ..Held::default()
+                    };
                     Ok(done)
                 }
                 (Err(e), _) => {
@@ -416,11 +453,11 @@ impl Search {
     }
 
     /// Applies the changes committed since the last applied one, a batch at a time, until
-    /// none are left; returns how many it applied.
+    /// none are left, counts held back included; returns how many it applied.
     pub async fn catch_up(&self) -> Result<usize> {
         let mut applied = 0;
         loop {
-            let n = self.apply_batch().await?;
+            let n = self.apply_batch(true).await?;
             applied += n;
             if n < FOLLOW_BATCH as usize {
                 return Ok(applied);
@@ -428,19 +465,22 @@ impl Search {
         }
     }
 
-    async fn apply_batch(&self) -> Result<usize> {
+    /// Reads the next changes of the feed and indexes them, holding back changes of counts
+    /// alone unless `flush` or they are due (see [`Held`]); returns how many it read.
+    async fn apply_batch(&self, flush: bool) -> Result<usize> {
         let _applying = self.inner.applying.lock().await;
-        let after = self.inner.applied.load(Ordering::SeqCst);
+        let after = self.inner.held.lock().map_err(|_| poisoned())?.read;
         let changes = self.inner.store.changes_since(after, FOLLOW_BATCH).await?;
-        let Some(last) = changes.last().map(|c| c.seq) else {
-            return Ok(0);
-        };
-        let ids: BTreeSet<WorkId> = changes
-            .iter()
-            .filter(|c| c.entity == "work")
-            .map(|c| WorkId(c.entity_id))
-            .collect();
-        let ids: Vec<WorkId> = ids.into_iter().collect();
+        let last = changes.last().map_or(after, |c| c.seq);
+        let mut ids = BTreeSet::new();
+        let mut counts = BTreeSet::new();
+        for c in changes.iter().filter(|c| c.entity == "work") {
+            if c.counts_only() {
+                counts.insert(WorkId(c.entity_id));
+            } else {
+                ids.insert(WorkId(c.entity_id));
+            }
+        }
         // Wrangling changed tags: names, synonyms, meta tags. Filters and counts follow
         // the graph, so no work needs indexing again.
         let tags_changed: Vec<TagId> = changes
@@ -448,16 +488,61 @@ impl Search {
             .filter(|c| c.entity == "tag")
             .map(|c| TagId(c.entity_id))
             .collect();
+        let now = Instant::now();
+        let held: Vec<WorkId> = {
+            let mut held = self.inner.held.lock().map_err(|_| poisoned())?;
+            held.read = last;
+            if !counts.is_empty() && held.since.is_none() {
+                held.since = Some(now);
+            }
+            held.works.extend(counts);
+            // With nothing held, whatever was read is committed (if only to say how far the
+            // index has read).
+            let due = flush
+                || held.works.is_empty()
+                || !ids.is_empty()
+                || !tags_changed.is_empty()
+                || held.works.len() >= FOLLOW_BATCH as usize
+                || held
+                    .since
+                    .is_some_and(|t| now.duration_since(t) >= self.inner.config.count_delay);
+            if !due || held.works.is_empty() && last == self.applied_seq() {
+                return Ok(changes.len());
+            }
+            held.works.iter().copied().collect()
+        };
+        ids.extend(held);
+        let ids: Vec<WorkId> = ids.into_iter().collect();
+        let indexed = self.index_changed(&ids, &tags_changed, last).await;
+        let mut held = self.inner.held.lock().map_err(|_| poisoned())?;
+        match indexed {
+            Ok(()) => {
+                held.works.clear();
+                held.since = None;
+                Ok(changes.len())
+            }
+            Err(e) => {
+                // Read again next time: nothing of this batch is in the index.
+                held.read = after;
+                Err(e)
+            }
+        }
+    }
+
+    /// Indexes the works `ids` as they are now (deleted ones leave the index) and commits,
+    /// marking the index as reflecting the feed up to `seq`.
+    async fn index_changed(&self, ids: &[WorkId], tags_changed: &[TagId], seq: i64) -> Result<()> {
         if !tags_changed.is_empty() {
-            self.learn_graph(&tags_changed).await?;
+            self.learn_graph(tags_changed).await?;
         }
         let works = self
             .inner
             .store
-            .index_works(&ids, self.inner.config.index_text)
+            .index_works(ids, self.inner.config.index_text)
             .await?;
         self.learn_tags(&works).await?;
         let inner = self.inner.clone();
+        let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || -> Result<()> {
             let mut writer = inner.writer.lock().map_err(|_| poisoned())?;
             // Deleted works are absent from `works`: deleting every changed id first covers
@@ -471,13 +556,12 @@ impl Search {
                     writer.add_document(schema::document(&inner.fields, work, &dict))?;
                 }
             }
-            commit(&mut writer, last, inner.config.index_text)?;
+            commit(&mut writer, seq, inner.config.index_text)?;
             inner.reload()?;
-            inner.applied.store(last, Ordering::SeqCst);
+            inner.applied.store(seq, Ordering::SeqCst);
             Ok(())
         })
-        .await??;
-        Ok(changes.len())
+        .await?
     }
 
     /// Starts the follower: a task that applies new changes every
@@ -501,7 +585,7 @@ impl Search {
                     return;
                 };
                 let search = Search { inner };
-                let pause = match search.apply_batch().await {
+                let pause = match search.apply_batch(false).await {
                     Ok(n) if n >= FOLLOW_BATCH as usize => Duration::ZERO,
                     Ok(_) => {
                         failures = 0;

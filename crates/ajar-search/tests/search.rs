@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 ajar_store::backend_tests!(
     a_new_work_is_findable_within_a_second,
     a_commit_wakes_the_follower_on_postgres,
+    counts_alone_wait_and_ride_with_the_next_change,
+    held_counts_are_read_again_after_a_restart,
     filters_and_facets_agree_with_sql,
     sorts_order_by_their_field,
     the_query_language_finds_what_it_says,
@@ -104,6 +106,122 @@ async fn found_within(search: &Search, title: &str, id: WorkId, limit: Duration)
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     false
+}
+
+/// Works the index counts at least one kudos on.
+async fn with_kudos(search: &Search) -> Vec<WorkId> {
+    let request = SearchRequest {
+        query: "kudos>=1".into(),
+        sort: Some(Sort::Title),
+        ..SearchRequest::default()
+    };
+    ids(&search.search(&request).await.unwrap())
+}
+
+async fn guest_kudos(store: &Store, work: WorkId, cookie: &str) {
+    let by = ajar_store::Kudoser::Guest {
+        cookie,
+        address: None,
+    };
+    store.leave_kudos(work, by).await.unwrap();
+}
+
+/// A kudos changes a work's count and nothing else: the follower holds it back for
+/// `count_delay` (each index commit costs every search its kept results), unless another
+/// change comes first, which takes the held counts with it.
+async fn counts_alone_wait_and_ride_with_the_next_change(store: Store) {
+    let delay = Duration::from_millis(1500);
+    let config = SearchConfig {
+        count_delay: delay,
+        ..SearchConfig::in_memory()
+    };
+    let (search, _) = Search::open(store.clone(), config, |_, _| {})
+        .await
+        .unwrap();
+    let follower = search.spawn_follower();
+    let a = store.insert_work(&work("Almanac", "Tides.")).await.unwrap();
+    let b = store.insert_work(&work("Bestiary", "Owls.")).await.unwrap();
+    search.notify_changed();
+    assert!(found_within(&search, "bestiary", b, Duration::from_secs(2)).await);
+
+    // Held: not in the index while the delay runs, and the index says it is behind.
+    guest_kudos(&store, a, "first").await;
+    let left = Instant::now();
+    search.notify_changed();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        with_kudos(&search).await.is_empty(),
+        "a kudos was indexed at once"
+    );
+    assert!(search.applied_seq() < store.last_change_seq().await.unwrap());
+    // Then indexed once the delay is over, and not long after.
+    loop {
+        if with_kudos(&search).await == vec![a] {
+            break;
+        }
+        assert!(
+            left.elapsed() < delay * 3,
+            "the held kudos was never indexed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(left.elapsed() >= delay - Duration::from_millis(100));
+    assert_eq!(search.applied_seq(), store.last_change_seq().await.unwrap());
+
+    // A new work is indexed at once, and the kudos held meanwhile with it.
+    guest_kudos(&store, b, "first").await;
+    search.notify_changed();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(with_kudos(&search).await, vec![a]);
+    let c = store.insert_work(&work("Codex", "Ink.")).await.unwrap();
+    search.notify_changed();
+    assert!(found_within(&search, "codex", c, Duration::from_millis(1000)).await);
+    assert_eq!(with_kudos(&search).await, vec![a, b]);
+
+    // Catching up (as the command line does before it answers) takes held counts too.
+    follower.abort();
+    guest_kudos(&store, c, "first").await;
+    search.catch_up().await.unwrap();
+    assert_eq!(with_kudos(&search).await, vec![a, b, c]);
+    assert_eq!(search.applied_seq(), store.last_change_seq().await.unwrap());
+}
+
+/// Held counts are never committed to the index as read: after a stop they are read from
+/// the feed again.
+async fn held_counts_are_read_again_after_a_restart(store: Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SearchConfig {
+        count_delay: Duration::from_secs(600),
+        ..SearchConfig::in_dir(dir.path().join("index"))
+    };
+    let a = store.insert_work(&work("Almanac", "Tides.")).await.unwrap();
+    let (search, _) = Search::open(store.clone(), config.clone(), |_, _| {})
+        .await
+        .unwrap();
+    let follower = search.spawn_follower();
+    guest_kudos(&store, a, "first").await;
+    let b = store.insert_work(&work("Bestiary", "Owls.")).await.unwrap();
+    search.notify_changed();
+    assert!(found_within(&search, "bestiary", b, Duration::from_secs(2)).await);
+    assert_eq!(with_kudos(&search).await, vec![a]);
+    // Held (for ten minutes) when the server stops.
+    guest_kudos(&store, b, "first").await;
+    search.notify_changed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(with_kudos(&search).await, vec![a]);
+    follower.abort();
+    let _ = follower.await;
+    drop(search);
+
+    let (search, opened) = Search::open(store.clone(), config, |_, _| {})
+        .await
+        .unwrap();
+    let Opened::Existing { seq } = opened else {
+        panic!("the index was rebuilt: {opened:?}");
+    };
+    assert!(seq < store.last_change_seq().await.unwrap());
+    search.catch_up().await.unwrap();
+    assert_eq!(with_kudos(&search).await, vec![a, b]);
 }
 
 /// With a follower that would look only once a minute, a work written through the store

@@ -14,14 +14,17 @@ pub(crate) enum Op {
     Update,
     #[allow(dead_code)]
     Delete,
+    /// A work's counts changed (kudos, comments, bookmarks), nothing else of it.
+    Count,
 }
 
 impl Op {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Op::Insert => "insert",
             Op::Update => "update",
             Op::Delete => "delete",
+            Op::Count => "count",
         }
     }
 }

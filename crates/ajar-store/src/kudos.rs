@@ -56,14 +56,15 @@ pub(crate) async fn work_changed(db: &mut Db<'_>, work: WorkId, at: DateTime<Utc
 }
 
 /// [`work_changed`] for a change of one of its counts (kudos, comments, bookmarks), which
-/// other nodes' search indexes pick up at their next look rather than being woken for.
+/// other nodes' search indexes pick up at their next look rather than being woken for, and
+/// may hold back for a few seconds (its `changes` row says `count`).
 pub(crate) async fn work_count_changed(
     db: &mut Db<'_>,
     work: WorkId,
     at: DateTime<Utc>,
 ) -> Result<()> {
     touch_modified(db, work, at).await?;
-    changes::append_quietly(db, "work", work.0, Op::Update, at).await?;
+    changes::append_quietly(db, "work", work.0, Op::Count, at).await?;
     Ok(())
 }
 

@@ -354,10 +354,19 @@ pub struct Change {
     /// What changed: "work", later "comment", "tag", ...
     pub entity: String,
     pub entity_id: i64,
-    /// "insert", "update" or "delete".
+    /// "insert", "update", "delete", or "count" (an update of a work's counts alone:
+    /// kudos, comments, bookmarks).
     pub op: String,
     /// When the change was committed (to the second or better; for display and lag metrics).
     pub at: DateTime<Utc>,
+}
+
+impl Change {
+    /// Whether this changed a work's counts and nothing else, which a follower may take its
+    /// time over.
+    pub fn counts_only(&self) -> bool {
+        self.op == changes::Op::Count.code()
+    }
 }
 
 /// A tag with the number of works that carry it (for "all fandoms" pages and tag clouds).
