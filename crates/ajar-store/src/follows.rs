@@ -178,6 +178,20 @@ const BY_MUTED: &str = "EXISTS (SELECT 1 FROM work_creators mwc \
     JOIN pseuds mp ON mp.id = mwc.pseud_id JOIN user_mutes m ON m.target_id = mp.user_id \
     WHERE mwc.work_id = w.id AND m.user_id = $1)";
 
+/// The statement that records one visit in its reader's history.
+pub(crate) fn reading_upsert(visit: &crate::hits::Visit) -> Sql<'_> {
+    Sql::new(
+        "INSERT INTO readings (user_id, work_id, last_chapter, visits, later, visited_at) \
+         VALUES ($1, $2, $3, 1, FALSE, $4) ON CONFLICT (user_id, work_id) DO UPDATE SET \
+         last_chapter = excluded.last_chapter, visits = readings.visits + 1, \
+         visited_at = excluded.visited_at",
+    )
+    .bind(visit.user.0)
+    .bind(visit.work.0)
+    .bind(i64::from(visit.chapter))
+    .bind(visit.at)
+}
+
 impl Store {
     /// Subscribes `user`; [`StoreError::NotFound`] when the target does not exist. A
     /// reader's first subscription starts their updates from now.
@@ -437,25 +451,16 @@ impl Store {
     // -----------------------------------------------------------------------------------
     // Reading history and "mark for later"
 
-    /// Records that `user` opened chapter `chapter` of a work (one upsert).
+    /// Records that `user` opened chapter `chapter` of a work now, on its own (the server
+    /// gathers visits and writes them with hits: [`Store::record_views`]).
     pub async fn record_reading(&self, user: UserId, work: WorkId, chapter: u32) -> Result<()> {
-        let mut tx = self.pool.begin_write().await?;
-        tx.db()
-            .execute(
-                &Sql::new(
-                    "INSERT INTO readings (user_id, work_id, last_chapter, visits, later, \
-                     visited_at) VALUES ($1, $2, $3, 1, FALSE, $4) \
-                     ON CONFLICT (user_id, work_id) DO UPDATE SET \
-                     last_chapter = excluded.last_chapter, visits = readings.visits + 1, \
-                     visited_at = excluded.visited_at",
-                )
-                .bind(user.0)
-                .bind(work.0)
-                .bind(i64::from(chapter))
-                .bind(now()),
-            )
-            .await?;
-        tx.commit().await
+        let visit = crate::hits::Visit {
+            user,
+            work,
+            chapter,
+            at: now(),
+        };
+        self.record_views(&[], &[visit]).await.map(|_| ())
     }
 
     /// Marks a work for later (or takes it off the list).

@@ -87,7 +87,7 @@ pub use corpus::{CorpusReader, CorpusWork, CorpusWriter};
 use db::Pool;
 pub use exports::work_fingerprint;
 pub use follows::{Followed, Reading, Subscription, Update, UpdatesPage, UpdatesPlan};
-pub use hits::Hit;
+pub use hits::{Hit, Visit};
 pub use kudos::{KudosOutcome, KudosSummary, Kudoser};
 pub use listings::{Creator, MediaFandoms, Muted, QueryPlan, Series, SeriesPart};
 pub use mail::{

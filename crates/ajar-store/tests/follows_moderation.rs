@@ -13,6 +13,7 @@ use ajar_store::{
 ajar_store::backend_tests!(
     updates_follow_subscriptions_past_the_mark,
     history_and_later,
+    visits_are_written_with_hits_quietly,
     mutes_blocks_and_their_names,
     reports_resolve_and_hidden_works_leave_listings,
     acting_on_a_report_is_saved_whole_or_not_at_all,
@@ -187,8 +188,9 @@ async fn updates_follow_subscriptions_past_the_mark(store: Store) {
     assert!(update_ids(&store, bob).await.is_empty());
 }
 
-async fn history_and_later(store: Store) {
-    let bob = user(&store, "bob").await;
+/// A reader, bob, and two works by someone else, "A" and "B".
+async fn bob_and_two_works(store: &Store) -> (UserId, WorkId, WorkId) {
+    let bob = user(store, "bob").await;
     let a = store
         .insert_work(&work("A", "Someone", &[], None))
         .await
@@ -197,6 +199,55 @@ async fn history_and_later(store: Store) {
         .insert_work(&work("B", "Someone", &[], None))
         .await
         .unwrap();
+    (bob, a, b)
+}
+
+/// The server writes readers' visits in its once-a-second batch of hits: in order (the last
+/// visit is the one shown), quietly (cached pages stay), and without failing the batch over
+/// a work or an account removed meanwhile.
+async fn visits_are_written_with_hits_quietly(store: Store) {
+    let (bob, a, b) = bob_and_two_works(&store).await;
+    let before = store.data_version();
+    let at = chrono::Utc::now();
+    let visit = |user: UserId, work: WorkId, chapter: u32, secs: i64| ajar_store::Visit {
+        user,
+        work,
+        chapter,
+        at: at + chrono::Duration::seconds(secs),
+    };
+    let hit = ajar_store::Hit {
+        work: a,
+        visitor: "a guest".into(),
+        day: at.date_naive(),
+    };
+    let visits = [
+        visit(bob, a, 1, 0),
+        visit(bob, WorkId(a.0 + 1000), 1, 1),
+        visit(UserId(bob.0 + 1000), a, 1, 2),
+        visit(bob, b, 1, 3),
+        visit(bob, a, 4, 4),
+    ];
+    assert_eq!(store.record_views(&[hit], &visits).await.unwrap(), 1);
+    if store.backend() == ajar_store::Backend::Sqlite {
+        assert_eq!(store.data_version(), before, "recording visits is quiet");
+    }
+    let (history, total) = store
+        .readings(bob, Audience::Members, false, 10, PageStart::Offset(0))
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(
+        history
+            .iter()
+            .map(|r| (r.work, r.visits, r.last_chapter))
+            .collect::<Vec<_>>(),
+        vec![(a, 2, 4), (b, 1, 1)]
+    );
+    assert_eq!(store.work_header(a).await.unwrap().unwrap().stats.hits, 1);
+}
+
+async fn history_and_later(store: Store) {
+    let (bob, a, b) = bob_and_two_works(&store).await;
     store.record_reading(bob, a, 1).await.unwrap();
     store.record_reading(bob, a, 3).await.unwrap();
     store.record_reading(bob, b, 1).await.unwrap();

@@ -89,10 +89,8 @@ pub(crate) async fn work_actions(
         return_to,
     };
     if let Some(user) = ctx.viewer.user_id() {
-        // History is a convenience: failing to record a visit must not fail the page.
-        if let Err(e) = state.store.record_reading(user, work, chapter).await {
-            tracing::warn!(error = %e, %work, "could not record a visit in reading history");
-        }
+        // Written with the hits, within a second (see `hits`).
+        state.hits.record_visit(user, work, chapter);
         let (subscribed, reading) = tokio::try_join!(
             state.store.is_subscribed(user, Followed::Work(work)),
             state.store.reading(user, work),

@@ -10,10 +10,15 @@
 //!
 //! A `304 Not Modified` is counted too: it is a reader opening the page (AO3 counts page
 //! loads), and the once-a-day key keeps reloads from inflating the count.
+//!
+//! A logged-in reader's visits to works, for their history, are gathered the same way and
+//! written in the same transaction ([`HitCounter::record_visit`]); whatever reads or changes a
+//! reader's history flushes first ([`HitCounter::flush`]), so on this node a reader sees
+//! their last visit at once.
 
 use crate::prefs::cookie_value;
-use ajar_core::WorkId;
-use ajar_store::{Hit, Store};
+use ajar_core::{UserId, WorkId};
+use ajar_store::{Hit, Store, Visit};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use chrono::{NaiveDate, Utc};
@@ -49,6 +54,7 @@ struct Inner {
 #[derive(Default)]
 struct Pending {
     hits: Vec<Hit>,
+    visits: Vec<Visit>,
     day: Option<NaiveDate>,
     /// A 64-bit digest of (work, visitor) per view sent: 200,000 of them hold a few MB
     /// where the keys themselves held tens (a rare collision only skips a view the store
@@ -164,18 +170,36 @@ impl HitCounter {
         }
     }
 
-    /// Writes every view gathered so far.
+    /// Notes that `user` opened chapter `chapter` of `work`, for their reading history; it is
+    /// written within a second, or when their history is next read or changed.
+    pub(crate) fn record_visit(&self, user: UserId, work: WorkId, chapter: u32) {
+        self.start_flusher();
+        if let Ok(mut pending) = self.inner.pending.lock() {
+            pending.visits.push(Visit {
+                user,
+                work,
+                chapter,
+                at: Utc::now(),
+            });
+        }
+    }
+
+    /// Writes every view and visit gathered so far.
     pub(crate) async fn flush(&self) {
         let _one_at_a_time = self.inner.flushing.lock().await;
-        let hits = match self.inner.pending.lock() {
-            Ok(mut pending) => std::mem::take(&mut pending.hits),
+        let (hits, visits) = match self.inner.pending.lock() {
+            Ok(mut pending) => (
+                std::mem::take(&mut pending.hits),
+                std::mem::take(&mut pending.visits),
+            ),
             Err(_) => return,
         };
-        if hits.is_empty() {
+        if hits.is_empty() && visits.is_empty() {
             return;
         }
-        if let Err(error) = self.inner.store.record_hits(&hits).await {
-            tracing::warn!(%error, views = hits.len(), "could not count hits; dropping them");
+        // History is a convenience, as hits are: a failed batch is logged, not retried.
+        if let Err(error) = self.inner.store.record_views(&hits, &visits).await {
+            tracing::warn!(%error, views = hits.len(), visits = visits.len(), "could not count hits and visits; dropping them");
         }
     }
 

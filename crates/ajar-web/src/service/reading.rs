@@ -112,6 +112,8 @@ pub(crate) async fn readings(
 ) -> Result<Readings, Error> {
     let user = ctx.require_user()?.id;
     let audience = Audience::of(&ctx.viewer);
+    // Visits are gathered and written with the hits: the reader's last one shows.
+    state.hits.flush().await;
     // One more than the page, to know whether another follows.
     let (mut readings, total) = state
         .store
