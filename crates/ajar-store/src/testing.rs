@@ -419,6 +419,18 @@ pub async fn execute_sql(store: &Store, sql: &str) -> Result<(), sqlx::Error> {
     }
 }
 
+/// The options the SQLite library was compiled with (`PRAGMA compile_options`), or `None` on
+/// PostgreSQL.
+pub async fn sqlite_compile_options(store: &Store) -> Result<Option<Vec<String>>, sqlx::Error> {
+    match &store.pool {
+        crate::db::Pool::Sqlite(pool) => sqlx::query_scalar("PRAGMA compile_options")
+            .fetch_all(pool)
+            .await
+            .map(Some),
+        crate::db::Pool::Postgres(_) => Ok(None),
+    }
+}
+
 /// Drops a test's database. `WITH (FORCE)` ends the sessions still in it, but a test role
 /// may not end an autovacuum worker (it runs as the superuser: "must be a member of the role
 /// whose process is being terminated"), so a drop that meets one waits and tries again; a

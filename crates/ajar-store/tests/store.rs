@@ -848,3 +848,25 @@ async fn sqlite_a_second_process_writes_while_the_first_reads() {
     importer.close().await;
     db.cleanup().await;
 }
+
+/// SQLite is built as `.cargo/config.toml` asks (`LIBSQLITE3_FLAGS`): each connection keeps
+/// a page cache of its own, and no global lock guards memory statistics. libsqlite3-sys's
+/// defaults put every connection's pages behind one global mutex, which the page benchmark
+/// showed as lock waits on every query.
+#[tokio::test]
+async fn sqlite_is_built_for_connections_on_threads_of_their_own() {
+    let test = ajar_store::testing::TestStore::sqlite().await;
+    let options = ajar_store::testing::sqlite_compile_options(test.store())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "{options:?}"
+    );
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+    test.cleanup().await;
+}
