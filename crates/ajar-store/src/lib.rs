@@ -675,7 +675,7 @@ fn redact(url: &str) -> String {
 
 /// The key names are matched by, case-insensitively: Unicode lowercase, computed here so
 /// that both backends agree (SQLite's `lower()` folds ASCII only).
-pub(crate) fn name_key(name: &str) -> String {
+pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 

@@ -437,7 +437,7 @@ impl TypedTags {
             let counted = found.facets.into_iter().filter(|g| g.kind == kind);
             tags.extend(counted.flat_map(|g| g.tags).map(|tag| TypedTag {
                 kind,
-                key: tag.name.to_lowercase(),
+                key: ajar_store::name_key(&tag.name),
                 canonical: canonical.contains(&tag.id),
                 name: tag.name,
                 uses: tag.count,
@@ -464,12 +464,12 @@ pub(crate) async fn tag_suggestions(
     query: &str,
     limit: usize,
 ) -> Result<Vec<TagSuggestion>, Error> {
-    let key = query.trim().to_lowercase();
+    let key = ajar_store::name_key(query.trim());
     let Some(search) = state.search.get() else {
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
         return Ok(state.store.tag_suggestions(kind, query, limit).await?);
     };
-    if key.is_empty() {
+    if key.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
     let tags = state.typed_tags.get(state, search).await?;
@@ -488,9 +488,6 @@ pub(crate) async fn tag_suggestions(
             .then_with(|| a.kind.code().cmp(b.kind.code()))
     };
     // A short query matches thousands of tags: only the first `limit` are put in order.
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
     if found.len() > limit {
         found.select_nth_unstable_by(limit - 1, order);
         found.truncate(limit);

@@ -12,9 +12,10 @@
 //! loads), and the once-a-day key keeps reloads from inflating the count.
 //!
 //! A logged-in reader's visits to works, for their history, are gathered the same way and
-//! written in the same transaction ([`HitCounter::record_visit`]); whatever reads or changes a
-//! reader's history flushes first ([`HitCounter::flush`]), so on this node a reader sees
-//! their last visit at once.
+//! written in the same transaction ([`HitCounter::record_visit`]); reading a reader's history
+//! flushes first ([`HitCounter::flush`]), so on this node a reader sees their last visit at
+//! once. Marking for later needs no flush: a visit written before or after it leaves the
+//! same row.
 
 use crate::prefs::cookie_value;
 use ajar_core::{UserId, WorkId};

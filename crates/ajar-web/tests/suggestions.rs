@@ -9,8 +9,10 @@
 
 mod common;
 
+on_both_backends!(suggestions_agree_with_sql);
+
 use ajar_core::{TagKind, TagName, Visibility, Work};
-use ajar_store::{Backend, TagSuggestion};
+use ajar_store::TagSuggestion;
 use common::TestApp;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -60,10 +62,8 @@ async fn suggested(app: &TestApp, kind: Option<TagKind>, q: &str) -> Vec<TagSugg
         .collect()
 }
 
-async fn suggestions_agree_with_sql(backend: Backend) {
-    let Some(app) = TestApp::spawn_on(backend).await else {
-        return;
-    };
+async fn suggestions_agree_with_sql(app: &TestApp) {
+    let backend = app.store.backend();
     let mut rng = Rng(7);
     let mut ids = Vec::new();
     for n in 0..90 {
@@ -142,7 +142,7 @@ async fn suggestions_agree_with_sql(backend: Backend) {
         let kind = kinds[rng.below(kinds.len())];
         let sql = app.store.tag_suggestions(kind, q, 10).await.unwrap();
         assert_eq!(
-            suggested(&app, kind, q).await,
+            suggested(app, kind, q).await,
             sql,
             "{backend:?} {kind:?} {q:?}"
         );
@@ -153,7 +153,7 @@ async fn suggestions_agree_with_sql(backend: Backend) {
 
     // A public work hidden in SQL alone: the index, which follows changes, does not know.
     let (hidden, _) = ids.iter().find(|(_, v)| *v == Visibility::Public).unwrap();
-    let before = suggested(&app, None, "a").await;
+    let before = suggested(app, None, "a").await;
     ajar_store::testing::execute_sql(
         &app.store,
         &format!("UPDATE works SET hidden = TRUE WHERE id = {}", hidden.0),
@@ -162,7 +162,7 @@ async fn suggestions_agree_with_sql(backend: Backend) {
     .unwrap();
     let sql = app.store.tag_suggestions(None, "a", 10).await.unwrap();
     assert_ne!(sql, before, "SQL counts the hidden work no more");
-    assert_eq!(suggested(&app, None, "a").await, before, "counted in SQL");
+    assert_eq!(suggested(app, None, "a").await, before, "counted in SQL");
 
     // A tag posted now is offered once the index has it and the count kept is a second
     // old: the request that finds it stale starts a count, and a later one has the tag.
@@ -174,7 +174,7 @@ async fn suggestions_agree_with_sql(backend: Backend) {
     app.caught_up().await;
     let started = std::time::Instant::now();
     loop {
-        let found = suggested(&app, None, "zebra").await;
+        let found = suggested(app, None, "zebra").await;
         if found
             .iter()
             .any(|s| s.name == "Zebrafish Crossing" && s.uses == 1)
@@ -187,15 +187,4 @@ async fn suggestions_agree_with_sql(backend: Backend) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    app.cleanup().await;
-}
-
-#[tokio::test]
-async fn suggestions_agree_with_sql_on_sqlite() {
-    suggestions_agree_with_sql(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn suggestions_agree_with_sql_on_postgres() {
-    suggestions_agree_with_sql(Backend::Postgres).await;
 }
