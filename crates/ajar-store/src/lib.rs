@@ -476,7 +476,7 @@ impl Store {
         if in_memory {
             // An in-memory database lives as long as one of its connections: keep exactly one,
             // for ever (and migrate on it: another connection would be another database).
-            let pool = SqlitePoolOptions::new()
+            let pool = sqlite_pool_options()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -496,7 +496,7 @@ impl Store {
         // Migrations run before the time limit applies: a schema change on a large archive
         // may take a while, once.
         {
-            let pool = SqlitePoolOptions::new()
+            let pool = sqlite_pool_options()
                 .max_connections(1)
                 .connect_with(connect.clone())
                 .await
@@ -505,7 +505,7 @@ impl Store {
             pool.close().await;
             migrated?;
         }
-        let mut pool_options = SqlitePoolOptions::new()
+        let mut pool_options = sqlite_pool_options()
             .max_connections(options.max_connections.unwrap_or(8))
             .acquire_timeout(acquire_timeout);
         if let Some(limit) = options.statement_timeout {
@@ -519,7 +519,7 @@ impl Store {
             .connect_with(connect.clone())
             .await
             .map_err(open_error)?;
-        let background = SqlitePoolOptions::new()
+        let background = sqlite_pool_options()
             .max_connections(BACKGROUND_CONNECTIONS)
             .connect_lazy_with(connect);
         tracing::debug!(database = %redact(label), "opened SQLite store");
@@ -632,6 +632,33 @@ async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> Result<()> {
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// SQLite pools' options: every connection is looked at as it goes back to the pool (see
+/// [`sqlite_released`]).
+fn sqlite_pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().after_release(|conn, _| Box::pin(sqlite_released(conn)))
+}
+
+/// Rolls back a transaction left open on a connection going back to the pool.
+///
+/// sqlx-sqlite's `begin_with` (our `BEGIN IMMEDIATE`) has a moment, after the worker began the
+/// transaction and before the `Transaction` exists, when a dropped future (a client gone
+/// away, a timeout) leaves the transaction open with nothing to end it: the connection would
+/// keep SQLite's write lock, and refuse every later `begin_with`. A `Transaction` dropped
+/// unfinished has queued its rollback on the connection's worker; a ping waits behind it, so
+/// a transaction still open after one is one nobody will end.
+async fn sqlite_released(conn: &mut sqlx::SqliteConnection) -> sqlx::Result<bool> {
+    use sqlx::TransactionManager;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    while conn.is_in_transaction() {
+        tracing::debug!("rolling back a transaction left open by a dropped write");
+        sqlx::sqlite::SqliteTransactionManager::rollback(conn).await?;
+    }
+    Ok(true)
 }
 
 /// Makes SQLite interrupt any statement on `conn` still running `limit` from now (the

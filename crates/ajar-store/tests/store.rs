@@ -30,6 +30,7 @@ ajar_store::backend_tests!(
     a_header_has_no_bodies_but_knows_chapter_words,
     chapters_by_position_and_missing_ids,
     concurrent_writers_share_new_tags,
+    a_write_given_up_half_way_leaves_no_transaction_open,
 );
 
 fn tag(name: &str) -> TagName {
@@ -869,4 +870,38 @@ async fn sqlite_is_built_for_connections_on_threads_of_their_own() {
         "{options:?}"
     );
     test.cleanup().await;
+}
+
+async fn a_write_given_up_half_way_leaves_no_transaction_open(store: Store) {
+    // A request's write is dropped wherever it is when its client goes away. Give up writes
+    // after every delay from nothing to a whole write's time: whatever moment each was
+    // stopped at, the connections go back to the pool with no transaction open, so every
+    // connection's next write goes through (an open one would hold SQLite's write lock, and
+    // its connection would refuse to begin another).
+    for step in 0..400u64 {
+        let work = simple_work(&format!("Given up {step}"));
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_micros(step * 5),
+            store.insert_work(&work),
+        )
+        .await;
+    }
+    let mut writers = Vec::new();
+    for writer in 0..12 {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                store.insert_work(&simple_work(&format!("Kept {writer}"))),
+            )
+            .await
+        }));
+    }
+    for writer in writers {
+        let written = writer.await.unwrap();
+        assert!(
+            matches!(written, Ok(Ok(_))),
+            "a write after the given-up ones failed: {written:?}"
+        );
+    }
 }
