@@ -77,13 +77,22 @@ pub(crate) async fn hydrate(
     let viewer = &ctx.viewer;
     let mut request = request.clone();
     request.include_restricted = viewer.is_logged_in();
-    let unseen = crate::spoilers::unseen(store, ctx).await?;
+    // Three lookups that need nothing of each other: asked at once, they cost one round
+    // trip to PostgreSQL instead of three.
+    let own = async {
+        match viewer.user_id() {
+            Some(user) => {
+                let (muted, filters) =
+                    tokio::try_join!(store.muted_pseud_ids(user), store.user_filters(user))?;
+                Ok(Some((muted, filters)))
+            }
+            None => Ok(None),
+        }
+    };
+    let (unseen, own) = tokio::try_join!(crate::spoilers::unseen(store, ctx), own)?;
     request.unseen_canon = unseen.hidden();
-    if let Some(user) = viewer.user_id() {
-        request
-            .exclude_creator_ids
-            .extend(store.muted_pseud_ids(user).await?);
-        let filters = store.user_filters(user).await?;
+    if let Some((muted, filters)) = own {
+        request.exclude_creator_ids.extend(muted);
         crate::filters::apply(&mut request, &filters);
     }
     let request = &request;
