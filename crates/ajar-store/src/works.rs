@@ -870,13 +870,6 @@ impl ChapterRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct TagRow {
-    work_id: i64,
-    kind: String,
-    name: String,
-}
-
 struct Loaded {
     work: Work,
     chapter_words: Vec<u64>,
@@ -986,13 +979,13 @@ async fn load(db: &mut Db<'_>, id: WorkId, bodies: bool) -> Result<Option<Loaded
     let creators: Vec<(String,)> = db.fetch_all(&sql).await?;
 
     let sql = Sql::new(
-        "SELECT wt.work_id, t.kind, t.name FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+        "SELECT t.kind, t.name FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
          WHERE wt.work_id = $1 ORDER BY wt.position",
     )
     .bind(row.id);
     let mut tags = TagLists::default();
-    for tag in db.fetch_all::<TagRow>(&sql).await? {
-        tags.push(&tag.kind, &tag.name)?;
+    for (kind, name) in db.fetch_all::<(String, String)>(&sql).await? {
+        tags.push(&kind, &name)?;
     }
 
     let columns = if bodies {
@@ -1100,17 +1093,34 @@ pub(crate) async fn blurbs(db: &mut Db<'_>, rows: Vec<BlurbRow>) -> Result<Vec<W
             creators.entry(work_id).or_default().push(name);
         }
 
+        // One row per work, its tags folded in as `kind US name RS kind US name…` (a tag name
+        // holds no control characters): a row per tag would be fifteen rows per work, and
+        // SQLite's driver hands each row across threads on its own.
+        let folded = match db {
+            Db::Sqlite(_) => {
+                "group_concat(t.kind || char(31) || t.name, char(30) ORDER BY wt.position)"
+            }
+            Db::Postgres(_) => {
+                "string_agg(t.kind || chr(31) || t.name, chr(30) ORDER BY wt.position)"
+            }
+        };
         let mut sql = Sql::new(format!(
-            "SELECT wt.work_id, t.kind, t.name FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
-             WHERE wt.work_id IN ({list}) ORDER BY wt.work_id, wt.position"
+            "SELECT wt.work_id, {folded} FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
+             WHERE wt.work_id IN ({list}) GROUP BY wt.work_id"
         ));
         for id in chunk {
             sql.push(*id);
         }
-        for tag in db.fetch_all::<TagRow>(&sql).await? {
-            tags.entry(tag.work_id)
-                .or_default()
-                .push(&tag.kind, &tag.name)?;
+        for (work_id, folded) in db.fetch_all::<(i64, String)>(&sql).await? {
+            let lists = tags.entry(work_id).or_default();
+            for tag in folded.split('\u{1e}') {
+                let Some((kind, name)) = tag.split_once('\u{1f}') else {
+                    return Err(StoreError::Corrupt(format!(
+                        "work {work_id} has a tag row that is not a kind and a name"
+                    )));
+                };
+                lists.push(kind, name)?;
+            }
         }
     }
 

@@ -564,7 +564,15 @@ async fn works_by_ids_keeps_the_given_order(store: Store) {
         .unwrap();
     let ids: Vec<WorkId> = blurbs.iter().map(|w| w.id).collect();
     assert_eq!(ids, [c, a, b, c]);
-    assert_eq!(blurbs[2].characters, rich_work().characters);
+    // Every tag list, in the order the work gives it (tags are folded into one row per work).
+    let rich = rich_work();
+    assert_eq!(blurbs[2].fandoms, rich.fandoms);
+    assert_eq!(blurbs[2].warnings, rich.warnings);
+    assert_eq!(blurbs[2].categories, rich.categories);
+    assert_eq!(blurbs[2].relationships, rich.relationships);
+    assert_eq!(blurbs[2].characters, rich.characters);
+    assert_eq!(blurbs[2].tags, rich.tags);
+    assert_eq!(blurbs[0].fandoms, simple_work("C").fandoms);
     assert_eq!(blurbs[0].title, "C");
     assert!(store
         .works_by_ids(Audience::Public, &[])
