@@ -246,6 +246,7 @@ pub(crate) async fn context(
 ) -> Response {
     let headers = request.headers();
     let secure = wants_secure_cookies(headers, request.uri());
+    let gzip = crate::compression::accepts(headers, crate::compression::Encoding::Gzip);
     let ip = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -366,7 +367,7 @@ pub(crate) async fn context(
         crate::flash::clear_when_shown(&mut response, secure);
     }
     let filled;
-    (response, filled) = fill_viewer_parts(response, &ctx).await;
+    (response, filled) = fill_viewer_parts(response, &ctx, gzip).await;
     // The cookie is only set with a page that has a form to use it on.
     if ctx.fresh_guest_token && filled {
         response.headers_mut().append(
@@ -694,8 +695,8 @@ pub(crate) fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
 }
 
 /// Puts the viewer's parts into an HTML page (see `views::viewer_parts`); says whether the
-/// page had a form (now carrying the viewer's token).
-async fn fill_viewer_parts(response: Response, ctx: &Ctx) -> (Response, bool) {
+/// page had a form (now carrying the viewer's token). `gzip`: the client takes gzip.
+async fn fill_viewer_parts(response: Response, ctx: &Ctx, gzip: bool) -> (Response, bool) {
     let is_html = response
         .headers()
         .get(CONTENT_TYPE)
@@ -713,10 +714,23 @@ async fn fill_viewer_parts(response: Response, ctx: &Ctx) -> (Response, bool) {
         return (Response::from_parts(parts, Body::from(bytes)), false);
     };
     let mut response = Response::from_parts(parts, Body::from(page));
-    // This viewer's copy, no longer the kept page (nor its kept compressed forms).
-    response
-        .extensions_mut()
-        .remove::<crate::compression::CachedBody>();
+    let kept = response
+        .extensions()
+        .get::<crate::compression::CachedBody>()
+        .is_some();
+    if kept && filled.token && !filled.personal && gzip {
+        // A guest's copy differs from the kept page in its token alone: its gzip form is
+        // made from the page's kept stretches around the field (see `compression`), so it
+        // goes out in gzip even to a client that prefers brotli.
+        response
+            .extensions_mut()
+            .insert(crate::compression::GuestField(filled.field));
+    } else {
+        // This viewer's copy, no longer the kept page (nor its kept compressed forms).
+        response
+            .extensions_mut()
+            .remove::<crate::compression::CachedBody>();
+    }
     response
         .headers_mut()
         .remove(axum::http::header::CONTENT_LENGTH);

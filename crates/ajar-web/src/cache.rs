@@ -21,7 +21,7 @@
 //! and the others are served the expired copy for the few milliseconds that takes (for at
 //! most [`GRACE`]), so that a busy page never has every request render it at once.
 
-use crate::compression::{CachedBody, Encoding};
+use crate::compression::{CachedBody, Encoding, GzipAround};
 use crate::prefs::ReaderPrefs;
 use crate::Error;
 use ajar_core::WorkId;
@@ -81,6 +81,9 @@ pub(crate) struct Rendered {
     /// as long as the page is (see `compression`); `None` inside if compressing failed.
     gzip: OnceLock<Option<Bytes>>,
     brotli: OnceLock<Option<Bytes>>,
+    /// The body deflated around its CSRF fields, for guests' gzip copies; made on the first
+    /// guest request that asks for gzip.
+    gzip_around: OnceLock<Option<GzipAround>>,
     /// Whether a response has carried this rendering already: every later one is a cache hit
     /// (`X-Cache: hit`, which operators and the tests read).
     served: AtomicBool,
@@ -306,6 +309,7 @@ impl Rendered {
             validators,
             gzip: OnceLock::new(),
             brotli: OnceLock::new(),
+            gzip_around: OnceLock::new(),
             served: AtomicBool::new(false),
             shows_work: true,
         }
@@ -330,6 +334,22 @@ impl Rendered {
             }
         })
         .clone()
+    }
+}
+
+impl Rendered {
+    /// The page gzipped with `field` in place of each placeholder field (see
+    /// [`GzipAround`]); `None` if compressing failed.
+    pub(crate) fn gzip_with_field(&self, field: &str) -> Option<Bytes> {
+        let around = self.gzip_around.get_or_init(|| {
+            let placeholder = crate::views::viewer_parts::placeholder_field();
+            GzipAround::new(&self.body, placeholder.as_bytes())
+                .inspect_err(|error| {
+                    tracing::warn!(%error, "could not compress a page; sending it plain");
+                })
+                .ok()
+        });
+        Some(Bytes::from(around.as_ref()?.with(field.as_bytes())))
     }
 }
 

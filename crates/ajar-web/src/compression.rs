@@ -99,10 +99,135 @@ impl Encoding {
     }
 }
 
+/// A page deflated once around the places where each guest's copy differs (its CSRF fields),
+/// so that any guest's gzip copy is made by copying, not by compressing the page again.
+///
+/// Each stretch between two fields is deflated on its own, by a compressor that has seen
+/// nothing before it, and ends on a sync flush (byte-aligned, not the last block); a guest's
+/// copy puts their field between the stretches as a stored block and gives the whole the
+/// CRC-32 of what it unpacks to, combined from the stretches' own. A stretch never refers back
+/// into what came before it, so whatever stands between them unpacks as itself.
+pub(crate) struct GzipAround {
+    /// Each stretch's deflate blocks and the CRC-32 (with length) of its plain bytes.
+    stretches: Vec<(Vec<u8>, crc32fast::Hasher)>,
+    /// The plain length of all stretches together.
+    plain: usize,
+}
+
+/// A gzip member's header: deflate, no name or time, level unknown, OS unknown.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+
+impl GzipAround {
+    /// `page` deflated around each occurrence of `field`.
+    pub(crate) fn new(page: &[u8], field: &[u8]) -> std::io::Result<GzipAround> {
+        let finder = memchr::memmem::Finder::new(field);
+        let mut plain_stretches = Vec::new();
+        let mut rest = page;
+        while let Some(at) = finder.find(rest) {
+            plain_stretches.push(&rest[..at]);
+            rest = &rest[at + field.len()..];
+        }
+        plain_stretches.push(rest);
+        let last = plain_stretches.len() - 1;
+        let stretches = plain_stretches
+            .iter()
+            .enumerate()
+            .map(|(i, stretch)| {
+                let flush = if i == last {
+                    flate2::FlushCompress::Finish
+                } else {
+                    flate2::FlushCompress::Sync
+                };
+                let mut crc = crc32fast::Hasher::new();
+                crc.update(stretch);
+                Ok((deflate(stretch, flush)?, crc))
+            })
+            .collect::<std::io::Result<_>>()?;
+        Ok(GzipAround {
+            stretches,
+            plain: page.len() - (plain_stretches.len() - 1) * field.len(),
+        })
+    }
+
+    /// The page, gzipped, with `filled` where each field was.
+    pub(crate) fn with(&self, filled: &[u8]) -> Vec<u8> {
+        // A stored block holds at most 65,535 bytes; a field is a hundred or so.
+        let chunks: Vec<&[u8]> = filled.chunks(usize::from(u16::MAX)).collect();
+        let fields = self.stretches.len() - 1;
+        let deflated: usize = self.stretches.iter().map(|(d, _)| d.len()).sum();
+        let mut out =
+            Vec::with_capacity(GZIP_HEADER.len() + deflated + fields * (filled.len() + 8) + 8);
+        out.extend_from_slice(&GZIP_HEADER);
+        let mut field_crc = crc32fast::Hasher::new();
+        field_crc.update(filled);
+        let mut crc = crc32fast::Hasher::new();
+        for (i, (stretch, stretch_crc)) in self.stretches.iter().enumerate() {
+            out.extend_from_slice(stretch);
+            crc.combine(stretch_crc);
+            if i == fields {
+                break;
+            }
+            for chunk in &chunks {
+                // Not the last block, stored (BTYPE 00), then LEN and its complement.
+                let len = chunk.len() as u16;
+                out.push(0);
+                out.extend_from_slice(&len.to_le_bytes());
+                out.extend_from_slice(&(!len).to_le_bytes());
+                out.extend_from_slice(chunk);
+            }
+            crc.combine(&field_crc);
+        }
+        let size = self.plain + fields * filled.len();
+        out.extend_from_slice(&crc.finalize().to_le_bytes());
+        // ISIZE is the length modulo 2^32.
+        out.extend_from_slice(&(size as u32).to_le_bytes());
+        out
+    }
+}
+
+/// `plain` as raw deflate blocks from a fresh compressor, ended by `flush`.
+fn deflate(plain: &[u8], flush: flate2::FlushCompress) -> std::io::Result<Vec<u8>> {
+    let mut compressor = flate2::Compress::new(flate2::Compression::new(GZIP_LEVEL), false);
+    let mut out = Vec::with_capacity(plain.len() / 3 + 64);
+    loop {
+        let read = compressor.total_in() as usize;
+        out.reserve(plain.len().saturating_sub(read) / 3 + 64);
+        let status = compressor
+            .compress_vec(&plain[read..], &mut out, flush)
+            .map_err(std::io::Error::other)?;
+        let done = match flush {
+            flate2::FlushCompress::Finish => status == flate2::Status::StreamEnd,
+            // A flush is through when the compressor stopped short of the room it had.
+            _ => compressor.total_in() as usize == plain.len() && out.len() < out.capacity(),
+        };
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
 /// The coding the client prefers of those ajar sends, from its `Accept-Encoding` (brotli on a
 /// tie; `q=0` refuses; `*` stands for any coding not named). `None`: send the body as it is.
 pub(crate) fn preferred(headers: &HeaderMap) -> Option<Encoding> {
     let mut best: Option<(u16, Encoding)> = None;
+    for (q, encoding) in qualities(headers) {
+        if q > 0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, encoding));
+        }
+    }
+    best.map(|(_, e)| e)
+}
+
+/// Whether the client takes `encoding` at all (from its `Accept-Encoding`, as [`preferred`]).
+pub(crate) fn accepts(headers: &HeaderMap, encoding: Encoding) -> bool {
+    qualities(headers)
+        .into_iter()
+        .any(|(q, e)| e == encoding && q > 0)
+}
+
+/// Each coding ajar sends with the client's quality for it, in thousandths (0: refused or
+/// not named), brotli first.
+fn qualities(headers: &HeaderMap) -> [(u16, Encoding); 2] {
     let mut star: Option<u16> = None;
     let mut named = (None, None);
     for value in headers.get_all(ACCEPT_ENCODING) {
@@ -126,13 +251,10 @@ pub(crate) fn preferred(headers: &HeaderMap) -> Option<Encoding> {
             }
         }
     }
-    for (q, encoding) in [(named.0, Encoding::Brotli), (named.1, Encoding::Gzip)] {
-        let q = q.or(star).unwrap_or(0);
-        if q > 0 && best.is_none_or(|(b, _)| q > b) {
-            best = Some((q, encoding));
-        }
-    }
-    best.map(|(_, e)| e)
+    [
+        (named.0.or(star).unwrap_or(0), Encoding::Brotli),
+        (named.1.or(star).unwrap_or(0), Encoding::Gzip),
+    ]
 }
 
 /// A q-value ("1", "0.5", "0.001") in thousandths; `None` when it is not one.
@@ -155,22 +277,39 @@ fn quality(value: &str) -> Option<u16> {
 #[derive(Clone)]
 pub(crate) struct CachedBody(pub(crate) Arc<Rendered>);
 
+/// Marks a kept page filled for a guest: the body is the page with this field, carrying the
+/// guest's CSRF token, in place of each placeholder field; [`precompressed`] makes its gzip
+/// copy from the page's kept stretches ([`GzipAround`]) rather than compressing it again.
+#[derive(Clone)]
+pub(crate) struct GuestField(pub(crate) String);
+
 /// The layer for cached pages: swaps in the page's compressed bytes (compressing them on the
 /// first request that asks for that coding) and says that the answer depends on
 /// `Accept-Encoding`; and weakens the ETag of whatever went out compressed.
 pub(crate) async fn precompressed(request: Request, next: Next) -> Response {
     let encoding = preferred(request.headers());
+    let gzip = accepts(request.headers(), Encoding::Gzip);
     let mut response = next.run(request).await;
     if let Some(CachedBody(page)) = response.extensions_mut().remove::<CachedBody>() {
+        let guest = response.extensions_mut().remove::<GuestField>();
         response
             .headers_mut()
             .append(VARY, HeaderValue::from_static("Accept-Encoding"));
-        let send = encoding.filter(|_| {
-            response.status() == StatusCode::OK
-                && !response.headers().contains_key(CONTENT_ENCODING)
-                && page.body.len() >= usize::from(MIN_BYTES)
-        });
-        if let Some((encoding, bytes)) = send.and_then(|e| Some((e, page.encoded(e)?))) {
+        let fits = response.status() == StatusCode::OK
+            && !response.headers().contains_key(CONTENT_ENCODING)
+            && page.body.len() >= usize::from(MIN_BYTES);
+        let send = match guest {
+            // A guest's copy (their token in its forms): gzip made around their field, or the
+            // filled page as it is; never the kept forms, which hold the placeholder.
+            Some(GuestField(field)) => (fits && gzip)
+                .then(|| page.gzip_with_field(&field))
+                .flatten()
+                .map(|bytes| (Encoding::Gzip, bytes)),
+            None => encoding
+                .filter(|_| fits)
+                .and_then(|e| Some((e, page.encoded(e)?))),
+        };
+        if let Some((encoding, bytes)) = send {
             let headers = response.headers_mut();
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding.name()));
             headers.remove(CONTENT_LENGTH);
@@ -197,6 +336,80 @@ fn weaken_etag(headers: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::io::Read;
+
+    fn gunzip(bytes: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut plain)
+            .unwrap();
+        plain
+    }
+
+    const FIELD: &[u8] = br#"<input type="hidden" name="csrf_token" value="placeholder">"#;
+
+    /// The simple way: `page` with each [`FIELD`] replaced by `filled`.
+    fn by_hand(page: &[u8], filled: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rest = page;
+        while let Some(at) = memchr::memmem::find(rest, FIELD) {
+            out.extend_from_slice(&rest[..at]);
+            out.extend_from_slice(filled);
+            rest = &rest[at + FIELD.len()..];
+        }
+        out.extend_from_slice(rest);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The fast path beside the simple one: a guest's gzip copy made around the fields
+        /// unpacks to the page with their field put in by hand, wherever the fields fall (at
+        /// the start, at the end, side by side, none) and however long the field.
+        #[test]
+        fn a_copy_made_around_the_fields_is_the_filled_page_gzipped(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    // Text like a page's, which repeats and so refers back.
+                    "(<p class=\"x\">[a-z ]{0,40}</p>\n){0,30}",
+                    // Bytes that hardly compress.
+                    "[\\x00-\\u{ff}]{0,200}",
+                ],
+                1..6,
+            ),
+            big in 0..3usize,
+            token in "[A-Za-z0-9_-]{0,60}",
+        ) {
+            let mut page = Vec::new();
+            for (i, piece) in pieces.iter().enumerate() {
+                if i > 0 {
+                    page.extend_from_slice(FIELD);
+                }
+                page.extend_from_slice(piece.as_bytes());
+                if i == 0 {
+                    // Long stretches, past a deflate block and the 32 KiB window.
+                    page.extend_from_slice("<li>a repeated line</li>\n".repeat(big * 4000).as_bytes());
+                }
+            }
+            let filled = format!(r#"<input type="hidden" name="csrf_token" value="{token}">"#);
+            let around = GzipAround::new(&page, FIELD).unwrap();
+            prop_assert_eq!(gunzip(&around.with(filled.as_bytes())), by_hand(&page, filled.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn a_field_past_a_stored_block_is_split_and_still_read() {
+        let page = [&b"before "[..], FIELD, b" between ", FIELD, b" after"].concat();
+        let around = GzipAround::new(&page, FIELD).unwrap();
+        let long = vec![b'x'; 70_000];
+        let expected = [&b"before "[..], &long, b" between ", &long, b" after"].concat();
+        assert_eq!(gunzip(&around.with(&long)), expected);
+        // The page itself (no fields) is plain gzip.
+        let none = GzipAround::new(b"no forms here", FIELD).unwrap();
+        assert_eq!(gunzip(&none.with(b"ignored")), b"no forms here");
+    }
 
     fn accepting(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -44,7 +44,7 @@ struct NoticeLine {
 }
 
 /// The form field pages carry until the viewer's token is put in.
-fn placeholder_field() -> &'static str {
+pub(crate) fn placeholder_field() -> &'static str {
     static FIELD: OnceLock<String> = OnceLock::new();
     FIELD.get_or_init(|| {
         format!(r#"<input type="hidden" name="csrf_token" value="{CSRF_PLACEHOLDER}">"#)
@@ -57,6 +57,11 @@ pub(crate) struct Filled {
     pub(crate) page: Option<Vec<u8>>,
     /// Whether the page had a form, now carrying the viewer's token.
     pub(crate) token: bool,
+    /// The field now in each form, with the viewer's token (empty when `token` is false).
+    pub(crate) field: String,
+    /// Whether anything but the token was filled (a reader's header links, a notice): then
+    /// the page differs from the kept one in more than its forms' fields.
+    pub(crate) personal: bool,
 }
 
 /// Puts `ctx`'s parts into a rendered page.
@@ -92,12 +97,14 @@ pub(crate) fn fill(page: &[u8], ctx: &Ctx) -> Filled {
             }
         }
     }
+    let personal = out.is_some();
     let field = placeholder_field();
     let current = out.as_deref().unwrap_or(page);
     let finder = memmem::Finder::new(field.as_bytes());
     let token = finder.find(current).is_some();
+    let mut filled_field = String::new();
     if token {
-        let filled_field = field.replace(CSRF_PLACEHOLDER, &ctx.csrf_token);
+        filled_field = field.replace(CSRF_PLACEHOLDER, &ctx.csrf_token);
         let mut filled = Vec::with_capacity(current.len() + 64);
         let mut rest = current;
         while let Some(at) = finder.find(rest) {
@@ -108,7 +115,12 @@ pub(crate) fn fill(page: &[u8], ctx: &Ctx) -> Filled {
         filled.extend_from_slice(rest);
         out = Some(filled);
     }
-    Filled { page: out, token }
+    Filled {
+        page: out,
+        token,
+        field: filled_field,
+        personal,
+    }
 }
 
 /// `page` with the first `start` (through the next `end`, when `end` is not empty) replaced
