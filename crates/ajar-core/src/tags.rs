@@ -29,6 +29,15 @@ impl TagKind {
         TagKind::Freeform,
     ];
 
+    /// The kinds a creator types in, free text in a tag field (fandoms, relationships,
+    /// characters, additional tags); the others are chosen from fixed lists.
+    pub const TYPED: [TagKind; 4] = [
+        TagKind::Fandom,
+        TagKind::Relationship,
+        TagKind::Character,
+        TagKind::Freeform,
+    ];
+
     /// Stable code used in the database and in URLs.
     pub fn code(self) -> &'static str {
         match self {

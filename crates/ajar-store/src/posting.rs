@@ -447,10 +447,10 @@ impl Store {
     /// The canonical tags among those a creator types in (fandoms, relationships,
     /// characters, additional tags): suggestions offer them first.
     pub async fn canonical_typed_tags(&self) -> Result<Vec<TagId>> {
-        let sql = Sql::new(
-            "SELECT id FROM tags WHERE canonical \
-             AND kind IN ('fandom', 'relationship', 'character', 'freeform')",
-        );
+        let sql = Sql::new(format!(
+            "SELECT id FROM tags WHERE canonical AND kind IN ({})",
+            kind_list(&TagKind::TYPED)
+        ));
         let mut conn = self.pool.conn().await?;
         let rows: Vec<(i64,)> = conn.db().fetch_all(&sql).await?;
         Ok(rows.into_iter().map(|(id,)| TagId(id)).collect())
@@ -478,27 +478,17 @@ impl Store {
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        let kinds: Vec<TagKind> = match kind {
-            Some(k) => vec![k],
-            None => vec![
-                TagKind::Fandom,
-                TagKind::Relationship,
-                TagKind::Character,
-                TagKind::Freeform,
-            ],
+        let kinds = match kind {
+            Some(k) => kind_list(&[k]),
+            None => kind_list(&TagKind::TYPED),
         };
-        let kind_list = kinds
-            .iter()
-            .map(|k| format!("'{}'", k.code()))
-            .collect::<Vec<_>>()
-            .join(", ");
         let contains = format!("%{escaped}%");
         let starts = format!("{escaped}%");
         let sql = Sql::new(format!(
             "SELECT t.kind, t.name, COUNT(DISTINCT w.id) AS uses FROM tags t \
              JOIN tags s ON s.id = t.id OR s.merger_id = t.id \
              JOIN work_tags wt ON wt.tag_id = s.id JOIN works w ON w.id = wt.work_id \
-             WHERE t.merger_id IS NULL AND t.kind IN ({kind_list}) \
+             WHERE t.merger_id IS NULL AND t.kind IN ({kinds}) \
              AND t.name_key LIKE $1 ESCAPE '\\' AND {} \
              GROUP BY t.id, t.kind, t.name, t.name_key, t.canonical \
              ORDER BY CASE WHEN t.canonical THEN 0 ELSE 1 END, \
@@ -1139,4 +1129,14 @@ async fn set_gifts_in(db: Db<'_>, id: WorkId, names: &[String]) -> Result<()> {
     }
     touch(&mut db, id, now).await?;
     Ok(())
+}
+
+/// Tag kinds as an SQL list of their codes (`'fandom', 'character'`); the codes are fixed
+/// words, never input.
+fn kind_list(kinds: &[TagKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| format!("'{}'", k.code()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

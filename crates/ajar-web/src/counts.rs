@@ -423,7 +423,7 @@ impl TypedTags {
             .into_iter()
             .collect();
         let mut tags = Vec::new();
-        for kind in crate::posting::FREE_KINDS {
+        for kind in ajar_core::TagKind::TYPED {
             let request = SearchRequest {
                 facets: true,
                 facet_limit: usize::MAX,

@@ -173,7 +173,7 @@ code_schemas! {
     CategoryCode => Category::ALL.map(Category::code);
     TagKindCode => TagKind::ALL.map(TagKind::code);
     /// The kinds of tag a creator types in.
-    FreeKindCode => crate::posting::FREE_KINDS.map(TagKind::code);
+    FreeKindCode => ajar_core::TagKind::TYPED.map(TagKind::code);
     SortCode => Sort::ALL.map(Sort::code);
     FormatCode => crate::posting::form::Format::ALL.map(crate::posting::form::Format::code);
     VisibilityCode => Visibility::ALL.iter().map(|v| v.code());

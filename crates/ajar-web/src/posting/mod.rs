@@ -1170,13 +1170,6 @@ pub(crate) struct Suggestion {
     uses: u64,
 }
 
-pub(crate) const FREE_KINDS: [TagKind; 4] = [
-    TagKind::Fandom,
-    TagKind::Relationship,
-    TagKind::Character,
-    TagKind::Freeform,
-];
-
 /// Tag names for a tag field, most used first
 ///
 /// At most 10 tags, of the kinds a creator types in (fandoms, relationships, characters,
@@ -1192,7 +1185,7 @@ pub(crate) async fn api_autocomplete(
     let Query(query) = query.map_err(|e| Error::BadRequest(e.body_text()))?;
     let kind = match query.kind.trim() {
         "" => None,
-        code => match FREE_KINDS.into_iter().find(|k| k.code() == code) {
+        code => match TagKind::TYPED.into_iter().find(|k| k.code() == code) {
             Some(kind) => Some(kind),
             None => {
                 return Err(Error::BadRequest(
