@@ -15,7 +15,9 @@
 //! estimates.
 
 use crate::plan::{live_in, Prepared};
-use crate::segment::{contains, Live, Matched, Order, OrderKey, SegmentCache, SegmentData, ORDERS};
+use crate::segment::{
+    contains, Live, Matched, Order, OrderKey, SegmentCache, SegmentData, TagCounts, ORDERS,
+};
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
@@ -38,8 +40,9 @@ impl Page {
 /// What a search found.
 pub(crate) struct Found {
     pub count: u64,
-    /// Matching works by tag id (index), when facets were asked for.
-    pub tag_counts: Vec<u32>,
+    /// Matching works by tag id, ascending, for the tags that have any; when facets were
+    /// asked for.
+    pub tag_counts: Vec<(u32, u32)>,
     /// The page, in order.
     pub page: Vec<DocAddress>,
 }
@@ -48,7 +51,7 @@ pub(crate) struct Found {
 pub(crate) struct SegmentFound {
     count: u64,
     data: Arc<SegmentData>,
-    counts: Option<Arc<Vec<u32>>>,
+    counts: Option<Arc<TagCounts>>,
     /// The segment's best matches, best first: (key, doc, text of the key for alphabetical
     /// orders).
     page: Vec<(u64, DocAddress, String)>,
@@ -148,7 +151,7 @@ fn without_deleted(
             gone &= gone - 1;
             count = count.saturating_sub(1);
             if let Some(counts) = counts.as_mut() {
-                data.uncount(doc, counts);
+                counts.uncount(data, doc);
             }
         }
     }
@@ -170,7 +173,7 @@ fn harvest(
     data: Arc<SegmentData>,
     bits: &[u64],
     count: u32,
-    counts: Option<Arc<Vec<u32>>>,
+    counts: Option<Arc<TagCounts>>,
     page: Page,
 ) -> SegmentFound {
     let address = |doc: DocId| DocAddress::new(segment_ord, doc);
@@ -208,9 +211,9 @@ fn harvest(
 }
 
 /// How many of the matches carry each tag ordinal of the segment.
-fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: u32) -> Vec<u32> {
+fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: u32) -> TagCounts {
     if count == alive {
-        return live.histogram.as_ref().clone();
+        return TagCounts::Dense(live.histogram.as_ref().clone());
     }
     if u64::from(count) * 2 > u64::from(alive) {
         // Most works match: count the live ones that do not, and take them off the whole.
@@ -225,29 +228,49 @@ fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: 
             }
         }
         count_dense(data, bits, &mut counts);
-        return counts;
+        return TagCounts::Dense(counts);
+    }
+    // A few matches (each with a dozen or so tags) against many tags: list the matches'
+    // ordinals rather than keep a slot for every tag of the segment.
+    if (count as usize).saturating_mul(SPARSE_FACTOR) < data.tag_of.len() {
+        let mut ordinals = Vec::with_capacity(count as usize * 16);
+        for_each_doc(bits, |doc| {
+            data.for_each_tag(doc, |ord| ordinals.push(ord as u32));
+        });
+        return TagCounts::from_ordinals(ordinals);
     }
     // Fewer matches than words in the bitset: testing each match's bit of each common tag
     // costs less than a population count over the whole segment per tag.
     let few = (count as usize) < bits.len();
     let mut counts = vec![0u32; data.tag_of.len()];
+    for_each_doc(bits, |doc| {
+        data.for_each_sparse_tag(doc, |ord| counts[ord] += 1);
+        if few {
+            for (slot, tag) in counts.iter_mut().zip(&data.dense) {
+                *slot += u32::from(contains(tag, doc));
+            }
+        }
+    });
+    if !few {
+        count_dense(data, bits, &mut counts);
+    }
+    TagCounts::Dense(counts)
+}
+
+/// Matches are counted sparsely when the segment has more than this many tags per match.
+const SPARSE_FACTOR: usize = 32;
+
+/// Calls `f` with each document whose bit is set, in order.
+#[inline]
+fn for_each_doc(bits: &[u64], mut f: impl FnMut(DocId)) {
     for (i, &word) in bits.iter().enumerate() {
         let mut w = word;
         while w != 0 {
             let doc = ((i as u32) << 6) | w.trailing_zeros();
             w &= w - 1;
-            data.for_each_sparse_tag(doc, |ord| counts[ord] += 1);
-            if few {
-                for (slot, tag) in counts.iter_mut().zip(&data.dense) {
-                    *slot += u32::from(contains(tag, doc));
-                }
-            }
+            f(doc);
         }
     }
-    if !few {
-        count_dense(data, bits, &mut counts);
-    }
-    counts
 }
 
 /// The counts of the segment's commonest tags, by population count (`bits` holds live
@@ -344,31 +367,11 @@ fn better(a: &(u64, DocId), b: &(u64, DocId)) -> std::cmp::Ordering {
 /// Adds the segments' counts together and merges their pages.
 fn merge(fruits: Vec<SegmentFound>, facets: bool, page: Page) -> Found {
     let count = fruits.iter().map(|f| f.count).sum();
-    let mut tag_counts = Vec::new();
-    if facets {
-        let size = fruits
-            .iter()
-            .filter(|f| f.counts.is_some())
-            .map(|f| f.data.max_tag as usize + 1)
-            .max()
-            .unwrap_or(0);
-        tag_counts = vec![0u32; size];
-        for f in &fruits {
-            let Some(counts) = &f.counts else { continue };
-            for (ord, &n) in counts.iter().enumerate() {
-                if n > 0 {
-                    if let Some(slot) = f
-                        .data
-                        .tag_of
-                        .get(ord)
-                        .and_then(|id| tag_counts.get_mut(*id as usize))
-                    {
-                        *slot += n;
-                    }
-                }
-            }
-        }
-    }
+    let tag_counts = if facets {
+        merge_counts(&fruits)
+    } else {
+        Vec::new()
+    };
     let alphabetical = page
         .order
         .and_then(|i| ORDERS.get(i))
@@ -390,6 +393,57 @@ fn merge(fruits: Vec<SegmentFound>, facets: bool, page: Page) -> Found {
         tag_counts,
         page,
     }
+}
+
+/// The segments' tag counts added up by tag id: (tag id, count) for each tag with a count,
+/// ascending. Sparse counts alone are added by sorting their entries; with any dense
+/// ones, in a slot per tag id.
+fn merge_counts(fruits: &[SegmentFound]) -> Vec<(u32, u32)> {
+    let counted = || {
+        fruits
+            .iter()
+            .filter_map(|f| Some((f, f.counts.as_deref()?)))
+    };
+    let size = counted()
+        .map(|(f, _)| f.data.max_tag as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let tag = |f: &SegmentFound, ord: usize| f.data.tag_of.get(ord).copied();
+    if counted().all(|(_, c)| matches!(c, TagCounts::Sparse(_))) {
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(counted().map(|(_, c)| c.len()).sum());
+        for (f, counts) in counted() {
+            counts.for_each(|ord, n| {
+                if let (Some(id), true) = (tag(f, ord), n > 0) {
+                    pairs.push((id, n));
+                }
+            });
+        }
+        pairs.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
+        for (id, n) in pairs {
+            match merged.last_mut() {
+                Some((last, total)) if *last == id => *total += n,
+                _ => merged.push((id, n)),
+            }
+        }
+        return merged;
+    }
+    let mut slots = vec![0u32; size];
+    for (f, counts) in counted() {
+        counts.for_each(|ord, n| {
+            if n > 0 {
+                if let Some(slot) = tag(f, ord).and_then(|id| slots.get_mut(id as usize)) {
+                    *slot += n;
+                }
+            }
+        });
+    }
+    slots
+        .into_iter()
+        .enumerate()
+        .filter(|(_, n)| *n > 0)
+        .map(|(id, n)| (id as u32, n))
+        .collect()
 }
 
 /// Collects the works a scored query finds that the filter plan lets through, for
@@ -491,6 +545,117 @@ impl SegmentCollector for SegmentScored {
             data: self.data,
             counts,
             page,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// Counts by key, zeros left out.
+    fn nonzero(pairs: impl IntoIterator<Item = (u32, u32)>) -> BTreeMap<u32, u32> {
+        let mut map = BTreeMap::new();
+        for (key, n) in pairs {
+            *map.entry(key).or_default() += n;
+        }
+        map.retain(|_, n| *n > 0);
+        map
+    }
+
+    fn by_ordinal(counts: &TagCounts) -> BTreeMap<u32, u32> {
+        let mut pairs = Vec::new();
+        counts.for_each(|ord, n| pairs.push((ord as u32, n)));
+        nonzero(pairs)
+    }
+
+    const TAGS: u32 = 40;
+
+    fn docs() -> impl Strategy<Value = Vec<(Vec<u32>, bool, bool)>> {
+        // Each document: its tag ordinals (each once), whether it matches, whether it is
+        // deleted afterwards.
+        proptest::collection::vec(
+            (
+                proptest::collection::btree_set(0..TAGS, 0..8)
+                    .prop_map(|set| set.into_iter().collect::<Vec<u32>>()),
+                any::<bool>(),
+                any::<bool>(),
+            ),
+            1..150,
+        )
+    }
+
+    proptest! {
+        /// The sparse count of a few matches against the dense one beside it: the same counts,
+        /// before and after matches are deleted, and the same once segments are merged.
+        #[test]
+        fn sparse_counts_agree_with_dense_ones(
+            first in docs(),
+            second in docs(),
+            dense in 0..4usize,
+        ) {
+            let mut merged_sparse = Vec::new();
+            let mut merged_dense = Vec::new();
+            let mut expected = Vec::new();
+            for (s, docs) in [&first, &second].into_iter().enumerate() {
+                // The two segments number the same tags differently.
+                let tag_of: Vec<u32> = (0..TAGS).map(|o| ((o * [3, 7][s]) % TAGS) * 5 + 1).collect();
+                let tags: Vec<Vec<u32>> = docs.iter().map(|d| d.0.clone()).collect();
+                let data = Arc::new(SegmentData::for_tests(&tags, dense, tag_of.clone()));
+                let mut ordinals = Vec::new();
+                let mut reference = vec![0u32; TAGS as usize];
+                for (doc, (tags, matches, _)) in docs.iter().enumerate() {
+                    if *matches {
+                        data.for_each_tag(doc as DocId, |ord| ordinals.push(ord as u32));
+                        for &t in tags {
+                            reference[t as usize] += 1;
+                        }
+                    }
+                }
+                let mut sparse = TagCounts::from_ordinals(ordinals);
+                let mut dense_counts = TagCounts::Dense(reference.clone());
+                prop_assert_eq!(by_ordinal(&sparse), by_ordinal(&dense_counts));
+                for (doc, (tags, matches, deleted)) in docs.iter().enumerate() {
+                    if *matches && *deleted {
+                        sparse.uncount(&data, doc as DocId);
+                        dense_counts.uncount(&data, doc as DocId);
+                        for &t in tags {
+                            reference[t as usize] -= 1;
+                        }
+                    }
+                }
+                let reference_map = nonzero(reference.iter().enumerate().map(|(o, n)| (o as u32, *n)));
+                prop_assert_eq!(by_ordinal(&sparse), reference_map.clone());
+                prop_assert_eq!(by_ordinal(&dense_counts), reference_map);
+                expected.extend(reference.iter().enumerate().map(|(o, n)| (tag_of[o], *n)));
+                let found = |counts: TagCounts| SegmentFound {
+                    count: 0,
+                    data: data.clone(),
+                    counts: Some(Arc::new(counts)),
+                    page: Vec::new(),
+                };
+                merged_sparse.push(found(sparse));
+                merged_dense.push(found(dense_counts));
+            }
+            let expected = nonzero(expected);
+            prop_assert_eq!(nonzero(merge_counts(&merged_sparse)), expected.clone());
+            prop_assert_eq!(nonzero(merge_counts(&merged_dense)), expected.clone());
+            // Merged counts come out ascending by tag id, with no zeros.
+            let sparse_merged = merge_counts(&merged_sparse);
+            prop_assert!(sparse_merged.windows(2).all(|w| w[0].0 < w[1].0));
+            prop_assert!(sparse_merged.iter().all(|(_, n)| *n > 0));
+            // One of each kind merges the same.
+            let mixed = vec![merged_sparse.remove(0), merged_dense.remove(1)];
+            let mut mixed_expected = BTreeMap::new();
+            for f in &mixed {
+                if let Some(c) = &f.counts {
+                    c.for_each(|ord, n| *mixed_expected.entry(f.data.tag_of[ord]).or_insert(0) += n);
+                }
+            }
+            mixed_expected.retain(|_, n| *n > 0);
+            prop_assert_eq!(nonzero(merge_counts(&mixed)), mixed_expected);
         }
     }
 }

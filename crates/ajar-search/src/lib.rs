@@ -803,10 +803,10 @@ impl Search {
 
     /// Facet counts grouped by kind (AO3's sidebar order), most common first, at most
     /// `limit` per kind plus any `pinned` tag (a filter in use) that has a count. `counts`
-    /// holds matching works by tag id.
+    /// holds matching works by tag id, for the tags that have any.
     async fn group_facets(
         &self,
-        counts: Vec<u32>,
+        counts: Vec<(u32, u32)>,
         limit: usize,
         only: Option<TagKind>,
         pinned: &[u64],
@@ -815,9 +815,8 @@ impl Search {
             let tags = self.inner.tags.read().map_err(|_| poisoned())?;
             counts
                 .iter()
-                .enumerate()
-                .filter(|(id, n)| **n > 0 && !tags.contains(*id as u64))
-                .map(|(id, _)| TagId(id as i64))
+                .filter(|(id, n)| *n > 0 && !tags.contains(u64::from(*id)))
+                .map(|(id, _)| TagId(i64::from(*id)))
                 .collect()
         };
         if !missing.is_empty() {
@@ -839,20 +838,18 @@ impl Search {
         ];
         // Names are cloned only for the tags shown: a broad search counts tens of thousands.
         let mut by_kind: Vec<Vec<(u64, u64)>> = vec![Vec::new(); order.len()];
-        for (id, &count) in counts.iter().enumerate() {
+        for (id, count) in counts {
+            let id = u64::from(id);
             if count == 0 {
                 continue;
             }
-            if let Some(kind) = tags
-                .kind(id as u64)
-                .filter(|k| only.is_none_or(|o| o == *k))
-            {
+            if let Some(kind) = tags.kind(id).filter(|k| only.is_none_or(|o| o == *k)) {
                 if let Some(list) = order
                     .iter()
                     .position(|k| *k == kind)
                     .and_then(|i| by_kind.get_mut(i))
                 {
-                    list.push((u64::from(count), id as u64));
+                    list.push((u64::from(count), id));
                 }
             }
         }
@@ -1061,7 +1058,7 @@ struct Tiers {
     rest: Plan,
 }
 
-type Ran = (u64, Vec<WorkId>, Vec<u32>, Option<SnippetGenerator>);
+type Ran = (u64, Vec<WorkId>, Vec<(u32, u32)>, Option<SnippetGenerator>);
 
 impl Inner {
     /// Makes the last commit visible to searches, facet lists of new segments loaded first

@@ -231,19 +231,56 @@ impl SegmentData {
         }
     }
 
+    /// A segment of these documents' tag ordinals, the first `dense` ordinals kept as
+    /// bitsets, with tag ids by ordinal `tag_of`: for tests of counting.
+    #[cfg(test)]
+    pub(crate) fn for_tests(docs: &[Vec<u32>], dense: usize, tag_of: Vec<u32>) -> SegmentData {
+        let words = docs.len().div_ceil(64);
+        let mut offsets = vec![0];
+        let mut ords = Vec::new();
+        let mut bitsets = vec![vec![0u64; words]; dense];
+        let mut histogram = vec![0u32; tag_of.len()];
+        for (doc, tags) in docs.iter().enumerate() {
+            for &ord in tags {
+                histogram[ord as usize] += 1;
+                match bitsets.get_mut(ord as usize) {
+                    Some(bits) => bits[doc >> 6] |= 1 << (doc & 63),
+                    None => push_ord(&mut ords, ord),
+                }
+            }
+            offsets.push(ords.len() as u32);
+        }
+        SegmentData {
+            offsets,
+            ords,
+            max_tag: tag_of.iter().copied().max().unwrap_or(0),
+            tag_of,
+            dense: bitsets,
+            histogram: Arc::new(histogram),
+            orders: Vec::new(),
+            fold: Arc::default(),
+            every: Arc::new(Vec::new()),
+        }
+    }
+
+    /// Calls `f` with the ordinal of each tag of `doc`, the dense ones first.
+    #[inline]
+    pub(crate) fn for_each_tag(&self, doc: DocId, mut f: impl FnMut(usize)) {
+        for (ord, bits) in self.dense.iter().enumerate() {
+            if contains(bits, doc) {
+                f(ord);
+            }
+        }
+        self.for_each_sparse_tag(doc, f);
+    }
+
     /// Takes `doc`'s tags off `counts` (by ordinal), as when it is deleted.
     pub(crate) fn uncount(&self, doc: DocId, counts: &mut [u32]) {
-        let mut uncount = |ord: usize| {
+        self.for_each_tag(doc, |ord| {
             if let Some(c) = counts.get_mut(ord) {
                 *c = c.saturating_sub(1);
             }
-        };
-        for (ord, bits) in self.dense.iter().enumerate() {
-            if contains(bits, doc) {
-                uncount(ord);
-            }
-        }
-        self.for_each_sparse_tag(doc, uncount);
+        });
     }
 
     /// The segment's live documents, given its deletions.
@@ -374,12 +411,83 @@ pub(crate) struct Matched {
     pub(crate) bits: Arc<Vec<u64>>,
     pub(crate) count: u32,
     /// How many of them carry each tag ordinal, once a search asked for facets.
-    pub(crate) counts: Option<Arc<Vec<u32>>>,
+    pub(crate) counts: Option<Arc<TagCounts>>,
+}
+
+/// How many of a segment's matches carry each of its tag ordinals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum TagCounts {
+    /// A count for every ordinal.
+    Dense(Vec<u32>),
+    /// Only the ordinals the matches carry, ascending, with their counts: for a few
+    /// matches, which would otherwise allocate, zero and later walk a slot for each of the
+    /// segment's tags (a hundred thousand and more at a million works) to count a handful.
+    Sparse(Vec<(u32, u32)>),
+}
+
+impl TagCounts {
+    /// Counts `ordinals` (each one a match's tag), in any order.
+    pub(crate) fn from_ordinals(mut ordinals: Vec<u32>) -> TagCounts {
+        ordinals.sort_unstable();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        for ord in ordinals {
+            match pairs.last_mut() {
+                Some((last, n)) if *last == ord => *n += 1,
+                _ => pairs.push((ord, 1)),
+            }
+        }
+        TagCounts::Sparse(pairs)
+    }
+
+    /// Takes `doc`'s tags off, as when it is deleted.
+    pub(crate) fn uncount(&mut self, data: &SegmentData, doc: DocId) {
+        match self {
+            TagCounts::Dense(counts) => data.uncount(doc, counts),
+            TagCounts::Sparse(pairs) => data.for_each_tag(doc, |ord| {
+                if let Ok(i) = pairs.binary_search_by_key(&(ord as u32), |p| p.0) {
+                    if let Some((_, n)) = pairs.get_mut(i) {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+            }),
+        }
+    }
+
+    /// Calls `f` with each ordinal counted and its count (some counts may be zero).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(usize, u32)) {
+        match self {
+            TagCounts::Dense(counts) => {
+                for (ord, &n) in counts.iter().enumerate() {
+                    f(ord, n);
+                }
+            }
+            TagCounts::Sparse(pairs) => {
+                for &(ord, n) in pairs {
+                    f(ord as usize, n);
+                }
+            }
+        }
+    }
+
+    /// How many ordinals it holds a count for.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            TagCounts::Dense(counts) => counts.len(),
+            TagCounts::Sparse(pairs) => pairs.len(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            TagCounts::Dense(counts) => counts.len() * 4,
+            TagCounts::Sparse(pairs) => pairs.len() * 8,
+        }
+    }
 }
 
 impl Matched {
     fn size(&self) -> usize {
-        self.bits.len() * 8 + self.counts.as_ref().map_or(0, |c| c.len() * 4)
+        self.bits.len() * 8 + self.counts.as_ref().map_or(0, |c| c.bytes())
     }
 }
 
