@@ -257,8 +257,10 @@ fn tag_counts(data: &SegmentData, live: &Live, bits: &[u64], count: u32, alive: 
     TagCounts::Dense(counts)
 }
 
-/// Matches are counted sparsely when the segment has more than this many tags per match.
-const SPARSE_FACTOR: usize = 32;
+/// Matches are counted sparsely when the segment has more than this many tags per match:
+/// listing a match's dozen or so ordinals and sorting them costs some hundred times what a
+/// slot per tag costs to clear and to merge.
+const SPARSE_FACTOR: usize = 256;
 
 /// Calls `f` with each document whose bit is set, in order.
 #[inline]
