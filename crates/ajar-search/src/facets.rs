@@ -40,9 +40,9 @@ impl Page {
 /// What a search found.
 pub(crate) struct Found {
     pub count: u64,
-    /// Matching works by tag id, ascending, for the tags that have any; when facets were
+    /// Matching works by tag id (indexed by tag id rather than ordinal), when facets were
     /// asked for.
-    pub tag_counts: Vec<(u32, u32)>,
+    pub tag_counts: TagCounts,
     /// The page, in order.
     pub page: Vec<DocAddress>,
 }
@@ -372,7 +372,7 @@ fn merge(fruits: Vec<SegmentFound>, facets: bool, page: Page) -> Found {
     let tag_counts = if facets {
         merge_counts(&fruits)
     } else {
-        Vec::new()
+        TagCounts::Sparse(Vec::new())
     };
     let alphabetical = page
         .order
@@ -397,10 +397,10 @@ fn merge(fruits: Vec<SegmentFound>, facets: bool, page: Page) -> Found {
     }
 }
 
-/// The segments' tag counts added up by tag id: (tag id, count) for each tag with a count,
-/// ascending. Sparse counts alone are added by sorting their entries; with any dense
-/// ones, in a slot per tag id.
-fn merge_counts(fruits: &[SegmentFound]) -> Vec<(u32, u32)> {
+/// The segments' tag counts added up by tag id. Sparse counts alone are added by sorting
+/// their entries (tag ids with a count, ascending); with any dense ones, in a slot per tag
+/// id.
+fn merge_counts(fruits: &[SegmentFound]) -> TagCounts {
     let counted = || {
         fruits
             .iter()
@@ -428,7 +428,7 @@ fn merge_counts(fruits: &[SegmentFound]) -> Vec<(u32, u32)> {
                 _ => merged.push((id, n)),
             }
         }
-        return merged;
+        return TagCounts::Sparse(merged);
     }
     let mut slots = vec![0u32; size];
     for (f, counts) in counted() {
@@ -440,12 +440,7 @@ fn merge_counts(fruits: &[SegmentFound]) -> Vec<(u32, u32)> {
             }
         });
     }
-    slots
-        .into_iter()
-        .enumerate()
-        .filter(|(_, n)| *n > 0)
-        .map(|(id, n)| (id as u32, n))
-        .collect()
+    TagCounts::Dense(slots)
 }
 
 /// Collects the works a scored query finds that the filter plan lets through, for
@@ -567,6 +562,10 @@ mod tests {
         map
     }
 
+    fn merged(fruits: &[SegmentFound]) -> BTreeMap<u32, u32> {
+        by_ordinal(&merge_counts(fruits))
+    }
+
     fn by_ordinal(counts: &TagCounts) -> BTreeMap<u32, u32> {
         let mut pairs = Vec::new();
         counts.for_each(|ord, n| pairs.push((ord as u32, n)));
@@ -642,12 +641,14 @@ mod tests {
                 merged_dense.push(found(dense_counts));
             }
             let expected = nonzero(expected);
-            prop_assert_eq!(nonzero(merge_counts(&merged_sparse)), expected.clone());
-            prop_assert_eq!(nonzero(merge_counts(&merged_dense)), expected.clone());
-            // Merged counts come out ascending by tag id, with no zeros.
-            let sparse_merged = merge_counts(&merged_sparse);
-            prop_assert!(sparse_merged.windows(2).all(|w| w[0].0 < w[1].0));
-            prop_assert!(sparse_merged.iter().all(|(_, n)| *n > 0));
+            prop_assert_eq!(merged(&merged_sparse), expected.clone());
+            prop_assert_eq!(merged(&merged_dense), expected.clone());
+            // Sparse counts merge into sparse counts, ascending by tag id, with no zeros.
+            let TagCounts::Sparse(pairs) = merge_counts(&merged_sparse) else {
+                panic!("sparse counts merged into dense ones");
+            };
+            prop_assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
+            prop_assert!(pairs.iter().all(|(_, n)| *n > 0));
             // One of each kind merges the same.
             let mixed = vec![merged_sparse.remove(0), merged_dense.remove(1)];
             let mut mixed_expected = BTreeMap::new();
@@ -657,7 +658,7 @@ mod tests {
                 }
             }
             mixed_expected.retain(|_, n| *n > 0);
-            prop_assert_eq!(nonzero(merge_counts(&mixed)), mixed_expected);
+            prop_assert_eq!(merged(&mixed), mixed_expected);
         }
     }
 }

@@ -803,21 +803,23 @@ impl Search {
 
     /// Facet counts grouped by kind (AO3's sidebar order), most common first, at most
     /// `limit` per kind plus any `pinned` tag (a filter in use) that has a count. `counts`
-    /// holds matching works by tag id, for the tags that have any.
+    /// holds matching works by tag id.
     async fn group_facets(
         &self,
-        counts: Vec<(u32, u32)>,
+        counts: segment::TagCounts,
         limit: usize,
         only: Option<TagKind>,
         pinned: &[u64],
     ) -> Result<Vec<FacetGroup>> {
         let missing: Vec<TagId> = {
             let tags = self.inner.tags.read().map_err(|_| poisoned())?;
-            counts
-                .iter()
-                .filter(|(id, n)| *n > 0 && !tags.contains(u64::from(*id)))
-                .map(|(id, _)| TagId(i64::from(*id)))
-                .collect()
+            let mut missing = Vec::new();
+            counts.for_each(|id, n| {
+                if n > 0 && !tags.contains(id as u64) {
+                    missing.push(TagId(id as i64));
+                }
+            });
+            missing
         };
         if !missing.is_empty() {
             let found = self.inner.store.tags_by_ids(&missing).await?;
@@ -838,10 +840,10 @@ impl Search {
         ];
         // Names are cloned only for the tags shown: a broad search counts tens of thousands.
         let mut by_kind: Vec<Vec<(u64, u64)>> = vec![Vec::new(); order.len()];
-        for (id, count) in counts {
-            let id = u64::from(id);
+        counts.for_each(|id, count| {
+            let id = id as u64;
             if count == 0 {
-                continue;
+                return;
             }
             if let Some(kind) = tags.kind(id).filter(|k| only.is_none_or(|o| o == *k)) {
                 if let Some(list) = order
@@ -852,7 +854,7 @@ impl Search {
                     list.push((u64::from(count), id));
                 }
             }
-        }
+        });
         let most_first = |a: &(u64, u64), b: &(u64, u64)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
         Ok(order
             .into_iter()
@@ -1058,7 +1060,12 @@ struct Tiers {
     rest: Plan,
 }
 
-type Ran = (u64, Vec<WorkId>, Vec<(u32, u32)>, Option<SnippetGenerator>);
+type Ran = (
+    u64,
+    Vec<WorkId>,
+    segment::TagCounts,
+    Option<SnippetGenerator>,
+);
 
 impl Inner {
     /// Makes the last commit visible to searches, facet lists of new segments loaded first

@@ -7,8 +7,14 @@
 //! page is copied, not recompressed, per request: [`precompressed`], the outermost layer,
 //! swaps them in. Anything else is compressed as it streams out by tower-http's
 //! [`CompressionLayer`], just inside it, which leaves alone what is already compressed
-//! (EPUB, images), what is tiny, and kept pages. That includes guest pages with a form: each
-//! guest's copy carries their own CSRF token (see `auth`), so it is no longer the kept page.
+//! (EPUB, images), what is tiny, and kept pages.
+//!
+//! A guest's copy of a kept page with a form differs from the kept page in one thing, their
+//! CSRF token (see `auth`). For a client that takes gzip, it is made from the page deflated
+//! once around its token fields ([`GzipAround`]), with the guest's field put between the
+//! stretches, so it is not compressed again either; such a page goes out in gzip even to a
+//! client that prefers brotli. A client that takes brotli only, and a logged-in reader's copy
+//! (their header links, a notice), are compressed as they stream out.
 //!
 //! A compressed response's strong ETag is made weak: the bytes differ from the plain copy's,
 //! the page is the same (and `If-None-Match` compares weakly, so revalidation still works).
