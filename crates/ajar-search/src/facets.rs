@@ -420,15 +420,7 @@ fn merge_counts(fruits: &[SegmentFound]) -> TagCounts {
                 }
             });
         }
-        pairs.sort_unstable();
-        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
-        for (id, n) in pairs {
-            match merged.last_mut() {
-                Some((last, total)) if *last == id => *total += n,
-                _ => merged.push((id, n)),
-            }
-        }
-        return TagCounts::Sparse(merged);
+        return TagCounts::summed(pairs);
     }
     let mut slots = vec![0u32; size];
     for (f, counts) in counted() {

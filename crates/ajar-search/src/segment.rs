@@ -427,16 +427,21 @@ pub(crate) enum TagCounts {
 
 impl TagCounts {
     /// Counts `ordinals` (each one a match's tag), in any order.
-    pub(crate) fn from_ordinals(mut ordinals: Vec<u32>) -> TagCounts {
-        ordinals.sort_unstable();
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        for ord in ordinals {
-            match pairs.last_mut() {
-                Some((last, n)) if *last == ord => *n += 1,
-                _ => pairs.push((ord, 1)),
+    pub(crate) fn from_ordinals(ordinals: Vec<u32>) -> TagCounts {
+        TagCounts::summed(ordinals.into_iter().map(|ord| (ord, 1)).collect())
+    }
+
+    /// Sparse counts from (index, count) entries in any order, an index's entries added up.
+    pub(crate) fn summed(mut pairs: Vec<(u32, u32)>) -> TagCounts {
+        pairs.sort_unstable();
+        let mut summed: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
+        for (key, n) in pairs {
+            match summed.last_mut() {
+                Some((last, total)) if *last == key => *total += n,
+                _ => summed.push((key, n)),
             }
         }
-        TagCounts::Sparse(pairs)
+        TagCounts::Sparse(summed)
     }
 
     /// Takes `doc`'s tags off, as when it is deleted.

@@ -191,6 +191,24 @@ pub(crate) enum Db<'c> {
 }
 
 impl Db<'_> {
+    /// SQL for the character with this code (`char(n)` on SQLite, `chr(n)` on PostgreSQL).
+    pub(crate) fn character(&self, code: u8) -> String {
+        match self {
+            Db::Sqlite(_) => format!("char({code})"),
+            Db::Postgres(_) => format!("chr({code})"),
+        }
+    }
+
+    /// SQL aggregating the text `expr` of a group's rows, in `order_by` order, joined by the
+    /// character `separator` (`group_concat` on SQLite, `string_agg` on PostgreSQL).
+    pub(crate) fn joined(&self, expr: &str, separator: u8, order_by: &str) -> String {
+        let separator = self.character(separator);
+        match self {
+            Db::Sqlite(_) => format!("group_concat({expr}, {separator} ORDER BY {order_by})"),
+            Db::Postgres(_) => format!("string_agg({expr}, {separator} ORDER BY {order_by})"),
+        }
+    }
+
     /// Runs a statement; returns the number of rows it affected.
     pub(crate) async fn execute(&mut self, q: &Sql<'_>) -> Result<u64> {
         let affected = match self {

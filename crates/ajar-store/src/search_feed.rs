@@ -102,21 +102,20 @@ const INDEX_COLUMNS: &str = "w.id, w.title, w.summary_html, w.notes_html, w.end_
 /// SQLite's driver hands each row across threads on its own: at a million works, that
 /// hand-over was a tenth of an index rebuild.
 fn index_select(db: &Db<'_>, with_text: bool) -> String {
-    let (creators, tags, canon, bodies) = match db {
+    let (creators, tags, canon) = match db {
         Db::Sqlite(_) => (
             "json_group_array(json_array(p.id, p.name) ORDER BY wc.position)",
             "group_concat(wt.tag_id, ',')",
             "group_concat(DISTINCT k.entry_id)",
-            "group_concat(c.body_html, char(10) ORDER BY c.position)",
         ),
         Db::Postgres(_) => (
             "json_agg(json_build_array(p.id, p.name) ORDER BY wc.position)::text",
             "string_agg(wt.tag_id::text, ',')",
             "string_agg(DISTINCT k.entry_id::text, ',')",
-            "string_agg(c.body_html, E'\\n' ORDER BY c.position)",
         ),
     };
     let bodies = if with_text {
+        let bodies = db.joined("c.body_html", b'\n', "c.position");
         format!("(SELECT {bodies} FROM chapters c WHERE c.work_id = w.id)")
     } else {
         "NULL".to_owned()

@@ -1096,14 +1096,8 @@ pub(crate) async fn blurbs(db: &mut Db<'_>, rows: Vec<BlurbRow>) -> Result<Vec<W
         // One row per work, its tags folded in as `kind US name RS kind US name…` (a tag name
         // holds no control characters): a row per tag would be fifteen rows per work, and
         // SQLite's driver hands each row across threads on its own.
-        let folded = match db {
-            Db::Sqlite(_) => {
-                "group_concat(t.kind || char(31) || t.name, char(30) ORDER BY wt.position)"
-            }
-            Db::Postgres(_) => {
-                "string_agg(t.kind || chr(31) || t.name, chr(30) ORDER BY wt.position)"
-            }
-        };
+        let unit = db.character(0x1f);
+        let folded = db.joined(&format!("t.kind || {unit} || t.name"), 0x1e, "wt.position");
         let mut sql = Sql::new(format!(
             "SELECT wt.work_id, {folded} FROM work_tags wt JOIN tags t ON t.id = wt.tag_id \
              WHERE wt.work_id IN ({list}) GROUP BY wt.work_id"

@@ -335,9 +335,7 @@ impl Rendered {
         })
         .clone()
     }
-}
 
-impl Rendered {
     /// The page gzipped with `field` in place of each placeholder field (see
     /// [`GzipAround`]); `None` if compressing failed.
     pub(crate) fn gzip_with_field(&self, field: &str) -> Option<Bytes> {
