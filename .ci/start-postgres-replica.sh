@@ -40,13 +40,40 @@ if ! cluster_exists "$VERSION" "$CLUSTER"; then
     log "creating cluster ${VERSION}/${CLUSTER} on port ${PORT}"
     pg_createcluster --port "$PORT" "$VERSION" "$CLUSTER" >&2
 fi
-if ! standby; then
+copy_primary() {
     log "copying the primary into ${DATA} (pg_basebackup)"
     pg_ctlcluster "$VERSION" "$CLUSTER" stop >/dev/null 2>&1 || true
     rm -rf "$DATA"
     as_postgres "$BIN/pg_basebackup" -p "$PRIMARY_PORT" -D "$DATA" -R -X stream -c fast >&2
+}
+
+# Whether the standby receives the primary's WAL; waits up to 15 s for it to connect.
+streaming() {
+    for _ in $(seq 1 30); do
+        status=$(as_postgres psql -Atq -p "$PORT" -d postgres -c 'SELECT status FROM pg_stat_wal_receiver' 2>/dev/null || true)
+        if [ "$status" = "streaming" ]; then
+            return 0
+        fi
+        sleep 0.5
+    done
+    return 1
+}
+
+if ! standby; then
+    copy_primary
 fi
 start_cluster "$VERSION" "$CLUSTER" "$PORT"
+# A standby that was stopped while the primary wrote a lot asks for WAL the primary has
+# recycled and can never catch up: copy the primary again.
+if ! streaming; then
+    log "the standby on port ${PORT} does not stream from the primary (see /var/log/postgresql/)"
+    copy_primary
+    start_cluster "$VERSION" "$CLUSTER" "$PORT"
+    if ! streaming; then
+        log "the fresh standby on port ${PORT} does not stream from the primary either"
+        exit 1
+    fi
+fi
 in_recovery=$(PGPASSWORD=ajar "$BIN/psql" -Atq -h 127.0.0.1 -p "$PORT" -U ajar -d postgres -c 'SELECT pg_is_in_recovery()')
 if [ "$in_recovery" != "t" ]; then
     log "the cluster on port ${PORT} is not a standby"
