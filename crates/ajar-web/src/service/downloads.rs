@@ -8,7 +8,6 @@ use crate::downloads::{ExportCache, File, Key};
 use crate::{AppState, Error, SITE_NAME};
 use ajar_core::WorkId;
 use ajar_formats::{write_work, ExportContext, ExportFormat};
-use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -70,10 +69,7 @@ pub(crate) async fn export(
         Ok(Err(cause)) => return Err(not_written(id, format, &cause)),
         Err(cause) => return Err(not_written(id, format, &cause)),
     };
-    let file = Arc::new(File {
-        name: format.file_name(&title),
-        bytes: Bytes::from(bytes),
-    });
+    let file = Arc::new(File::new(format.file_name(&title), bytes));
     cache.put(key, file.clone());
     Ok(Download {
         file,
