@@ -415,7 +415,7 @@ fn merge_counts(fruits: &[SegmentFound]) -> TagCounts {
         let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(counted().map(|(_, c)| c.len()).sum());
         for (f, counts) in counted() {
             counts.for_each(|ord, n| {
-                if let (Some(id), true) = (tag(f, ord), n > 0) {
+                if let Some(id) = tag(f, ord) {
                     pairs.push((id, n));
                 }
             });
@@ -425,10 +425,8 @@ fn merge_counts(fruits: &[SegmentFound]) -> TagCounts {
     let mut slots = vec![0u32; size];
     for (f, counts) in counted() {
         counts.for_each(|ord, n| {
-            if n > 0 {
-                if let Some(slot) = tag(f, ord).and_then(|id| slots.get_mut(id as usize)) {
-                    *slot += n;
-                }
+            if let Some(slot) = tag(f, ord).and_then(|id| slots.get_mut(id as usize)) {
+                *slot += n;
             }
         });
     }

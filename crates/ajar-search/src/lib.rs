@@ -814,8 +814,8 @@ impl Search {
         let missing: Vec<TagId> = {
             let tags = self.inner.tags.read().map_err(|_| poisoned())?;
             let mut missing = Vec::new();
-            counts.for_each(|id, n| {
-                if n > 0 && !tags.contains(id as u64) {
+            counts.for_each(|id, _| {
+                if !tags.contains(id as u64) {
                     missing.push(TagId(id as i64));
                 }
             });
@@ -842,9 +842,6 @@ impl Search {
         let mut by_kind: Vec<Vec<(u64, u64)>> = vec![Vec::new(); order.len()];
         counts.for_each(|id, count| {
             let id = id as u64;
-            if count == 0 {
-                return;
-            }
             if let Some(kind) = tags.kind(id).filter(|k| only.is_none_or(|o| o == *k)) {
                 if let Some(list) = order
                     .iter()

@@ -458,17 +458,22 @@ impl TagCounts {
         }
     }
 
-    /// Calls `f` with each ordinal counted and its count (some counts may be zero).
+    /// Calls `f` with each ordinal that has a count, and its count (never zero: dense slots
+    /// and uncounted entries at zero are passed over).
     pub(crate) fn for_each(&self, mut f: impl FnMut(usize, u32)) {
         match self {
             TagCounts::Dense(counts) => {
                 for (ord, &n) in counts.iter().enumerate() {
-                    f(ord, n);
+                    if n > 0 {
+                        f(ord, n);
+                    }
                 }
             }
             TagCounts::Sparse(pairs) => {
                 for &(ord, n) in pairs {
-                    f(ord as usize, n);
+                    if n > 0 {
+                        f(ord as usize, n);
+                    }
                 }
             }
         }
