@@ -388,6 +388,26 @@ impl Store {
             );
             db.execute(&Sql::new(sql).bind(now)).await?;
         }
+        // The kept counts of the works given kudos, from their rows (a reader's kudos on a
+        // work already given one is not a second).
+        let mut kudosed: Vec<i64> = readers
+            .iter()
+            .flat_map(|r| r.kudos.iter().map(|w| w.0))
+            .collect();
+        kudosed.sort_unstable();
+        kudosed.dedup();
+        for chunk in kudosed.chunks(2000) {
+            let ids = chunk.iter().map(i64::to_string).collect::<Vec<_>>();
+            let sql = format!(
+                "INSERT INTO work_kudos (work_id, users, guests) \
+                 SELECT work_id, COUNT(user_id), COUNT(*) - COUNT(user_id) FROM kudos \
+                 WHERE work_id IN ({}) GROUP BY work_id \
+                 ON CONFLICT (work_id) DO UPDATE SET users = excluded.users, \
+                 guests = excluded.guests",
+                ids.join(", ")
+            );
+            db.execute(&Sql::new(sql)).await?;
+        }
         for chunk in subscriptions.chunks(200) {
             let sql = format!(
                 "INSERT INTO subscriptions (user_id, kind, target_id, created_at) \

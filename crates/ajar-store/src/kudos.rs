@@ -118,12 +118,23 @@ impl Store {
         if added == 0 {
             return Ok(KudosOutcome::Already);
         }
+        // Counted up, not recounted: the row went in within this transaction, and a count of
+        // the work's kudos would read them all (hundreds of thousands on a loved work) while
+        // every other write waits.
+        db.execute(
+            &Sql::new("UPDATE works SET kudos_count = kudos_count + 1 WHERE id = $1").bind(work.0),
+        )
+        .await?;
+        let (users, guests) = if user.is_some() { (1, 0) } else { (0, 1) };
         db.execute(
             &Sql::new(
-                "UPDATE works SET kudos_count = \
-                 (SELECT COUNT(*) FROM kudos WHERE work_id = $1) WHERE id = $1",
+                "INSERT INTO work_kudos (work_id, users, guests) VALUES ($1, $2, $3) \
+                 ON CONFLICT (work_id) DO UPDATE SET users = work_kudos.users + excluded.users, \
+                 guests = work_kudos.guests + excluded.guests",
             )
-            .bind(work.0),
+            .bind(work.0)
+            .bind(users)
+            .bind(guests),
         )
         .await?;
         work_count_changed(&mut db, work, at).await?;
@@ -159,13 +170,11 @@ impl Store {
         let mut tx = self.read_tx().await?;
         let mut db = tx.db();
         let (users, guests): (i64, i64) = db
-            .fetch_one(
-                &Sql::new(
-                    "SELECT COUNT(user_id), COUNT(*) - COUNT(user_id) FROM kudos WHERE work_id = $1",
-                )
-                .bind(work.0),
+            .fetch_optional(
+                &Sql::new("SELECT users, guests FROM work_kudos WHERE work_id = $1").bind(work.0),
             )
-            .await?;
+            .await?
+            .unwrap_or((0, 0));
         let rows: Vec<(String,)> = db
             .fetch_all(
                 &Sql::new(LATEST_KUDOS_NAMES)

@@ -310,7 +310,7 @@ macro_rules! backend_tests {
 }
 
 /// Every table the store keeps, for checking that a failed write left nothing behind.
-pub const TABLES: [&str; 37] = [
+pub const TABLES: [&str; 38] = [
     "works",
     "chapters",
     "work_sources",
@@ -330,6 +330,7 @@ pub const TABLES: [&str; 37] = [
     "password_resets",
     "gifts",
     "kudos",
+    "work_kudos",
     "comments",
     "bookmarks",
     "subscriptions",

@@ -70,6 +70,20 @@ async fn readers_and_series_are_what_the_archive_reads(store: Store) {
     // A work, Bob, and one fandom (works 1 and 3 are both odd).
     assert_eq!(counts["subscriptions"], 900);
     assert_eq!(counts["readings"], 300);
+    // What a work page says of its kudos is what was left: 120 readers each, over both
+    // batches; a guest's after them counts on.
+    for id in &ids {
+        let summary = store.kudos_summary(*id, 3).await.unwrap();
+        assert_eq!((summary.user_count, summary.guest_count), (120, 0));
+        assert_eq!(summary.users.len(), 3);
+    }
+    let guest = ajar_store::Kudoser::Guest {
+        cookie: "a-guest",
+        address: None,
+    };
+    store.leave_kudos(ids[0], guest).await.unwrap();
+    let summary = store.kudos_summary(ids[0], 3).await.unwrap();
+    assert_eq!((summary.user_count, summary.guest_count), (120, 1));
 
     let user = store.user_by_name("reader_250").await.unwrap().unwrap();
     let subscriptions = store
