@@ -39,24 +39,20 @@ pub(crate) async fn render(
     _part: Part,
     comments_page: u64,
 ) -> Result<Sections, Error> {
-    let mut sections = Sections {
-        canon: crate::canon::work_section(_state, _ctx, _access).await?,
-        ..Sections::default()
+    // Each part asks the store on its own: together, not one after another, so that on
+    // PostgreSQL their round trips overlap rather than add up.
+    let (canon, owner_tools, actions, kudos, bookmarks, comments) = tokio::try_join!(
+        crate::canon::work_section(_state, _ctx, _access),
+        crate::posting::owner_tools(_state, _ctx, _access, _part),
+        crate::follows::work_actions(_state, _ctx, _access, _part),
+        crate::kudos::section(_state, _ctx, _access),
+        crate::bookmarks::section(_state, _ctx, _access),
+        crate::comments::section(_state, _ctx, _access, _part, comments_page),
+    )?;
+    let sections = Sections {
+        canon,
+        actions: owner_tools + &actions,
+        after: kudos + &bookmarks + &comments,
     };
-    sections
-        .actions
-        .push_str(&crate::posting::owner_tools(_state, _ctx, _access, _part).await?);
-    sections
-        .actions
-        .push_str(&crate::follows::work_actions(_state, _ctx, _access, _part).await?);
-    sections
-        .after
-        .push_str(&crate::kudos::section(_state, _ctx, _access).await?);
-    sections
-        .after
-        .push_str(&crate::bookmarks::section(_state, _ctx, _access).await?);
-    sections
-        .after
-        .push_str(&crate::comments::section(_state, _ctx, _access, _part, comments_page).await?);
     Ok(sections)
 }

@@ -263,9 +263,12 @@ async fn render_work(
         Showing::Chapter(position) => crate::work_sections::Part::Chapter { position, chapters },
         Showing::Full => crate::work_sections::Part::Full { chapters },
     };
-    page.sections =
-        crate::work_sections::render(&state, &ctx, &access, part, comments_page).await?;
-    if let Some((person, share, names)) = state.store.work_narration(id).await? {
+    let (sections, narration) = tokio::try_join!(
+        crate::work_sections::render(&state, &ctx, &access, part, comments_page),
+        async { Ok::<_, Error>(state.store.work_narration(id).await?) },
+    )?;
+    page.sections = sections;
+    if let Some((person, share, names)) = narration {
         page.narration = ajar_core::narration::Person::from_code(&person)
             .map(|person| (person.label(), format!("{:.0}%", share * 100.0)));
         page.names = names;
