@@ -481,16 +481,37 @@ async fn main() {
             first.rss.saturating_sub(first.anon) / 1024,
             last.rss.saturating_sub(last.anon) / 1024,
         );
-        // Whether it levels off: bounded caches fill, then stop; a leak keeps climbing.
-        println!(
-            "anonymous MiB, each half minute from the start of the measured pass: {}",
-            rss.iter()
-                .filter(|(t, _)| *t >= *t0)
-                .step_by(6)
-                .map(|(_, m)| (m.anon / 1024).to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        // Whether it levels off: bounded caches fill, then stop; a leak keeps climbing. One
+        // sample against another says little where the heap swings with what the route in
+        // hand builds (an EPUB, a full work): the band of every sample around their mean
+        // says whether it stays level.
+        let pass: Vec<_> = rss
+            .iter()
+            .filter(|(t, _)| *t >= *t0)
+            .map(|(_, m)| m)
+            .collect();
+        for (what, of) in [
+            ("resident", (|m| m.rss) as fn(&&common::Memory) -> u64),
+            ("anonymous", |m| m.anon),
+        ] {
+            let mib: Vec<u64> = pass.iter().map(|m| of(m) / 1024).collect();
+            let mean = mib.iter().sum::<u64>() as f64 / mib.len().max(1) as f64;
+            let (low, high) = (
+                mib.iter().min().copied().unwrap_or(0) as f64,
+                mib.iter().max().copied().unwrap_or(0) as f64,
+            );
+            println!(
+                "{what} MiB, every 5 s of the measured pass: mean {mean:.0}, within {:+.1}% .. \
+                 {:+.1}% of it; each half minute: {}",
+                (low / mean.max(1.0) - 1.0) * 100.0,
+                (high / mean.max(1.0) - 1.0) * 100.0,
+                mib.iter()
+                    .step_by(6)
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     let _ = server.kill();
     let _ = server.wait();
